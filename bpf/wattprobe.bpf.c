@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * wattprobe: on-CPU nanoseconds per process per CPU, from sched_switch.
+ * The data layout and the reasoning behind it are in include/wattprobe.h.
+ */
+#include <vmlinux.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "wattprobe.h"
+#include "core_fixes.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wp_cpu);
+} cpus SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, WP_RINGBUF_DEFAULT);	/* resized by the loader */
+} events SEC(".maps");
+
+#define barrier() asm volatile("" ::: "memory")
+
+#define SCHED_NORMAL	0
+#define SCHED_BATCH	3
+#define SCHED_IDLE	5
+
+/*
+ * Field reads from a task. tp_btf hands us trusted BTF pointers, which can be
+ * read with plain loads; raw_tp hands us raw pointers, which need
+ * bpf_probe_read_kernel(). Both variants inline the same handler with `btf`
+ * a constant, so each keeps only its own kind of read.
+ */
+#define TASK_READ(btf, task, field, ...) \
+	((btf) ? (task)->field __VA_OPT__(->) __VA_ARGS__ : BPF_CORE_READ(task, field, ##__VA_ARGS__))
+
+static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 idx,
+				 const struct wp_slot *s)
+{
+	struct wp_event *e;
+
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		c->hdr.dropped++;
+		return;
+	}
+	e->type = type;
+	e->cpu = cpu;
+	e->slot = idx;
+	e->gen = s->gen;
+	e->tgid = s->tgid;
+	e->_pad = 0;
+	e->start_ns = s->start_ns;
+	e->ns = s->ns;
+	e->cgroup_id = s->cgroup_id;
+	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	bpf_ringbuf_submit(e, 0);
+}
+
+/* Cold path: the slot belongs to another process (or to none). */
+static __noinline void take_slot(struct wp_cpu *c, __u32 idx, __u32 tgid, __u64 start_ns,
+				 __u64 delta)
+{
+	struct task_struct *task;
+	struct wp_slot *s;
+	__u32 gen;
+
+	if (idx >= WP_SLOTS)
+		return;
+	s = &c->slots[idx];
+	if (s->gen)
+		emit(c, WP_EV_EVICT, bpf_get_smp_processor_id(), idx, s);
+
+	gen = s->gen + 1;
+	if (!gen)
+		gen = 1;
+	s->gen = gen;
+	barrier();
+	s->tgid = tgid;
+	s->start_ns = start_ns;
+	s->ns = delta;
+	/* current is still the outgoing task at sched_switch */
+	task = (struct task_struct *)bpf_get_current_task();
+	s->cgroup_id = bpf_get_current_cgroup_id();
+	bpf_probe_read_kernel_str(s->comm, sizeof(s->comm), BPF_CORE_READ(task, group_leader, comm));
+	barrier();
+	s->gen_end = gen;
+}
+
+/*
+ * prev is not the task this CPU's last switch brought in: a switch went by
+ * without the tracepoint (seen on some kernels for some threads), so prev's
+ * sum at switch-in is unknown. For a fair-class task the scheduler keeps it
+ * in se.prev_sum_exec_runtime (set when it was picked), so its slice is still
+ * exact; other classes do not maintain it, and their slice is only counted
+ * as unseen.
+ */
+static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev)
+{
+	__u64 start_ns, delta;
+	__u32 tgid, idx, policy;
+	struct wp_slot *s;
+
+	c->hdr.unseen++;
+	tgid = BPF_CORE_READ(prev, tgid);
+	policy = BPF_CORE_READ(prev, policy);
+	if (!BPF_CORE_READ(prev, pid) || (policy != SCHED_NORMAL && policy != SCHED_BATCH &&
+					  policy != SCHED_IDLE))
+		return;
+	start_ns = BPF_CORE_READ(prev, group_leader, start_time);
+	delta = BPF_CORE_READ(prev, se.sum_exec_runtime) -
+		BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
+	idx = tgid & WP_SLOT_MASK;
+	s = &c->slots[idx];
+	if (s->tgid == tgid && s->start_ns == start_ns && s->gen)
+		s->ns += delta;
+	else
+		take_slot(c, idx, tgid, start_ns, delta);
+}
+
+static __always_inline int on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
+{
+	struct wp_cpu *c;
+	struct wp_slot *s;
+	__u64 delta;
+	__u32 zero = 0, tgid, idx;
+
+	c = bpf_map_lookup_elem(&cpus, &zero);
+	if (!c)
+		return 0;
+
+	c->hdr.seq++;
+	barrier();
+	/*
+	 * Close prev's slice, whatever its state. The scheduler updated its
+	 * sum_exec_runtime just before this tracepoint; its key and its sum at
+	 * switch-in were stored when it came in. The first switch seen on a CPU
+	 * (cur_task unknown) only opens a slice; the idle task is not charged.
+	 */
+	tgid = c->hdr.cur_tgid;
+	if (tgid && c->hdr.cur_task == (__u64)prev) {
+		delta = TASK_READ(btf, prev, se.sum_exec_runtime) - c->hdr.cur_start_sum;
+		idx = tgid & WP_SLOT_MASK;
+		s = &c->slots[idx];
+		if (s->tgid == tgid && s->start_ns == c->hdr.cur_start_ns && s->gen)
+			s->ns += delta;
+		else
+			take_slot(c, idx, tgid, c->hdr.cur_start_ns, delta);
+	} else if (c->hdr.cur_task) {
+		unseen_switch(c, prev);
+	}
+
+	/* Open next's slice. */
+	c->hdr.cur_task = (__u64)next;
+	if (TASK_READ(btf, next, pid)) {
+		c->hdr.cur_tgid = TASK_READ(btf, next, tgid);
+		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_time);
+		c->hdr.cur_start_sum = TASK_READ(btf, next, se.sum_exec_runtime);
+	} else {
+		c->hdr.cur_tgid = 0;
+	}
+	barrier();
+	c->hdr.seq_end = c->hdr.seq;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(wp_switch_btf, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(true, prev, next);
+}
+
+SEC("raw_tp/sched_switch")
+int BPF_PROG(wp_switch_raw, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return on_switch(false, prev, next);
+}
+
+static __always_inline int on_exit(struct task_struct *task)
+{
+	struct wp_slot s = {};
+	struct wp_cpu *c;
+	__u32 zero = 0;
+
+	if (!wp_group_dead(task))
+		return 0;
+	c = bpf_map_lookup_elem(&cpus, &zero);
+	if (!c)
+		return 0;
+	s.tgid = BPF_CORE_READ(task, tgid);
+	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	emit(c, WP_EV_EXIT, bpf_get_smp_processor_id(), 0, &s);
+	return 0;
+}
+
+static __always_inline int on_exec(struct task_struct *task)
+{
+	struct wp_slot s = {};
+	struct wp_cpu *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&cpus, &zero);
+	if (!c)
+		return 0;
+	s.tgid = BPF_CORE_READ(task, tgid);
+	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	s.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(s.comm, sizeof(s.comm));
+	emit(c, WP_EV_EXEC, bpf_get_smp_processor_id(), 0, &s);
+	return 0;
+}
+
+/*
+ * Not attached: the agent runs it on every CPU (BPF_PROG_TEST_RUN with
+ * BPF_F_TEST_RUN_ON_CPU, in an IPI on that CPU) before each read, to record
+ * how long the running task has run in its current slice. The scheduler
+ * brings sum_exec_runtime up to date at every tick, so this lags by a tick
+ * at most; the remainder is charged when the slice closes.
+ */
+SEC("raw_tp/sched_switch")
+int wp_snap(void *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct wp_cpu *c;
+	__u32 zero = 0;
+
+	c = bpf_map_lookup_elem(&cpus, &zero);
+	if (!c)
+		return 0;
+	c->hdr.snap_run = 0;
+	if (c->hdr.cur_tgid && c->hdr.cur_task == (__u64)task)
+		c->hdr.snap_run = BPF_CORE_READ(task, se.sum_exec_runtime) - c->hdr.cur_start_sum;
+	c->hdr.snap_seq = c->hdr.seq;
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(wp_exit_btf, struct task_struct *task)
+{
+	return on_exit(task);
+}
+
+SEC("raw_tp/sched_process_exit")
+int BPF_PROG(wp_exit_raw, struct task_struct *task)
+{
+	return on_exit(task);
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(wp_exec_btf, struct task_struct *task)
+{
+	return on_exec(task);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(wp_exec_raw, struct task_struct *task)
+{
+	return on_exec(task);
+}

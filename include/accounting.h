@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Turns snapshots of the BPF per-CPU state and ring buffer records into
+ * per-interval on-CPU nanoseconds per process and CPU. Pure: no I/O.
+ *
+ * Call order for one sample: acct__cpu() for every CPU of one map snapshot
+ * (taken after wp_snap ran on every CPU; slots are copied before the header,
+ * see wattprobe.h), then acct__event() for every ring buffer record drained
+ * after that snapshot.
+ *
+ * Three sources of time, none counted twice:
+ *  - slots: the growth of a slot since last seen, for the same generation;
+ *  - evict records: a slot's final total, minus what was already seen of it;
+ *  - the running slice: credited as far as wp_snap saw it and remembered per
+ *    CPU as a debt, which the closed time of the same process on the same
+ *    CPU pays back before it is charged again.
+ *
+ * Idle time is not charged here: it is what is left of each CPU's interval.
+ */
+#ifndef __ACCOUNTING_H
+#define __ACCOUNTING_H
+
+#include <linux/types.h>
+#include "wattprobe.h"
+
+#define ACCT_MAX_DEBTS 4
+
+/* One charge: ns of on-CPU time for a process on a CPU. */
+struct acct_charge {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 cgroup_id;	/* 0 when unknown (in-progress credit) */
+	const char *comm;	/* NULL when unknown */
+	int cpu;
+	__u64 ns;
+};
+
+struct acct_ops {
+	void (*charge)(void *ctx, const struct acct_charge *c);
+	void (*exited)(void *ctx, __u32 tgid, __u64 start_ns);
+	void (*exec)(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm);
+};
+
+struct acct_debt {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 slice;		/* header seq of the slice that was credited */
+	__u64 credited;		/* credited of that slice so far */
+	__u64 outstanding;	/* not yet paid back by closed time */
+};
+
+struct acct_slot {
+	__u32 gen;
+	__u64 seen_ns;
+	/* the generation seen before gen, whose evict record is still to come */
+	__u32 prev_gen;
+	__u64 prev_seen_ns;
+};
+
+struct acct_cpu {
+	struct acct_slot slots[WP_SLOTS];
+	__u64 dropped_seen;
+	__u64 unseen_seen;
+	int ndebts;
+	struct acct_debt debts[ACCT_MAX_DEBTS];
+};
+
+struct acct {
+	int nr_cpus;
+	struct acct_cpu *cpus;
+	const struct acct_ops *ops;
+	void *ctx;
+	/* health counters, cumulative */
+	__u64 dropped;		/* BPF records lost to a full ring buffer */
+	__u64 unseen;		/* switches the tracepoint did not show (see wattprobe.bpf.c) */
+	__u64 torn_slots;	/* slots skipped because a takeover was in progress */
+	__u64 torn_headers;	/* headers skipped because a switch was in progress */
+	__u64 uncredited;	/* running slices not credited for lack of debt room */
+};
+
+int acct__init(struct acct *a, int nr_cpus, const struct acct_ops *ops, void *ctx);
+void acct__free(struct acct *a);
+/* One CPU's state from a map snapshot. */
+void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c);
+void acct__event(struct acct *a, const struct wp_event *e);
+
+#endif /* __ACCOUNTING_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Classify a cgroup v2 path: container runtime and id, Kubernetes pod, systemd unit. Pure. */
+#ifndef __CONTAINER_H
+#define __CONTAINER_H
+
+#define CG_CONTAINER_ID_LEN 64	/* hex chars */
+#define CG_POD_UID_LEN 36	/* 8-4-4-4-12 with dashes */
+#define CG_UNIT_MAX 256		/* systemd's UNIT_NAME_MAX, with the NUL */
+
+enum cg_runtime {
+	CG_NONE,
+	CG_DOCKER,
+	CG_CONTAINERD,
+	CG_CRIO,
+	CG_PODMAN,
+	CG_KUBEPODS,		/* pod known, runtime not */
+};
+
+struct cg_info {
+	enum cg_runtime runtime;
+	char container_id[CG_CONTAINER_ID_LEN + 1];	/* 64 hex chars, "" if none */
+	char pod_uid[CG_POD_UID_LEN + 1];		/* Kubernetes pod UID, "" if none */
+	char unit[CG_UNIT_MAX];				/* innermost *.service or *.scope, "" if none */
+};
+
+/*
+ * Classify a path relative to the cgroup2 root, e.g. "/system.slice/docker-<64hex>.scope".
+ * Fills every field of out (empty when nothing matched) and returns 0; -EINVAL if path or
+ * out is NULL. Names are matched, not trusted: a process that may create cgroups can name
+ * one like a container.
+ */
+int cgpath_classify(const char *path, struct cg_info *out);
+
+/* "docker", "containerd", "cri-o", "podman", "kubepods"; "" for CG_NONE or out of range. */
+const char *cg_runtime_name(enum cg_runtime r);
+
+#endif /* __CONTAINER_H */

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Loads and attaches bpf/wattprobe.bpf.c and reads its state. */
+#ifndef __PROBE_H
+#define __PROBE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "accounting.h"
+
+struct wattprobe_bpf;
+struct ring_buffer;
+
+enum probe_attach { PROBE_ATTACH_AUTO, PROBE_ATTACH_TP_BTF, PROBE_ATTACH_RAW_TP };
+
+struct probe {
+	struct wattprobe_bpf *skel;
+	struct ring_buffer *rb;
+	struct acct *acct;	/* where drained records go */
+	int nr_cpus;		/* possible CPUs: values per lookup */
+	struct wp_cpu *values;
+	bool tp_btf;		/* attached through tp_btf (else raw_tp) */
+	int snap_fd;		/* wp_snap, run on each CPU before a read */
+	__u64 snap_failures;	/* CPUs wp_snap could not run on */
+};
+
+/* Check that we can load BPF at all: capabilities and kernel BTF.
+ * 0, or -EPERM / -ENOENT with a message naming what is missing and the fix. */
+int probe__check(char *err, size_t errlen);
+int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
+		char *err, size_t errlen);
+/* Run wp_snap on every online CPU (online: NULL for all), take one snapshot
+ * of every CPU's state, then drain the ring buffer into acct. Returns the
+ * CLOCK_MONOTONIC time of the snapshot, or 0 on error (errno set). */
+__u64 probe__read(struct probe *p, const bool *online);
+void probe__close(struct probe *p);
+
+#endif /* __PROBE_H */

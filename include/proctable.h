@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The agent's table of processes, keyed by (tgid, start time). Pure: no I/O. */
+#ifndef __PROCTABLE_H
+#define __PROCTABLE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "topology.h"
+#include "wattprobe.h"
+
+#define PT_NONE 0xffffffffu
+/* The pseudo process that collects time of processes the table had no room for. */
+#define PT_UNRECORDED_TGID 0xffffffffu
+
+struct proc {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 cgroup_id;
+	char comm[WP_COMM_LEN];
+	bool exited;		/* its last thread exited */
+	__u64 exit_seq;		/* interval in which the exit was seen */
+	__u64 last_seq;		/* last interval with time charged */
+
+	__u64 total_ns;		/* since the agent first saw it */
+	__u64 total_uj;
+	bool total_uj_partial;	/* some interval's energy was missing */
+
+	__u64 seq;		/* interval the iv_ fields belong to */
+	__u64 iv_ns;
+	__u64 iv_uj;
+	bool iv_uj_missing;	/* ran on a socket whose energy could not be measured */
+	__u64 iv_sock_ns[WP_MAX_SOCKETS];
+	__u64 iv_sock_uj[WP_MAX_SOCKETS];
+
+	__u32 next;		/* hash chain, or free list */
+	bool used;
+};
+
+/* (process, CPU, ns) of one interval, for per-CPU reporting. */
+struct cpu_charge {
+	__u32 proc;
+	__u32 cpu;
+	__u64 ns;
+};
+
+struct proctable {
+	struct proc *pool;
+	__u32 cap, nr, free_head;
+	__u32 *buckets;
+	__u32 nbuckets;
+	__u64 seq;		/* current interval number, starts at 1 */
+	__u32 *active;		/* processes charged (or exited) this interval */
+	__u32 nr_active;
+	__u32 *exiting;		/* exited processes to drop at the end of next interval */
+	__u32 nr_exiting;
+	struct cpu_charge *charges;
+	__u32 nr_charges, cap_charges;
+	__u64 full;		/* charges that found the table full, cumulative */
+	__u32 unrecorded;	/* index of the pseudo process, PT_NONE until needed */
+	__u32 sweep_cursor;	/* where the idle sweep goes on next interval */
+};
+
+int proctable__init(struct proctable *t, __u32 max_procs);
+void proctable__free(struct proctable *t);
+struct proc *proctable__find(struct proctable *t, __u32 tgid, __u64 start_ns);
+/* Find or create; a full table returns the "unrecorded" pseudo process. */
+struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns);
+/* Charge ns on a CPU of a socket (socket -1: unknown) in the current interval. */
+void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket, __u64 ns);
+/* Put a process on this interval's active list without charging it. */
+void proctable__touch(struct proctable *t, struct proc *p);
+void proctable__remove(struct proctable *t, struct proc *p);
+/* End the interval: drop exited processes reported for a full interval and
+ * processes idle for more than idle_intervals, then start interval seq + 1. */
+void proctable__next(struct proctable *t, __u64 idle_intervals);
+/* Sort this interval's charges by (process, CPU) and merge duplicates. */
+void proctable__merge_charges(struct proctable *t);
+
+static inline __u32 proctable__index(const struct proctable *t, const struct proc *p)
+{
+	return (__u32)(p - t->pool);
+}
+
+#endif /* __PROCTABLE_H */

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The sampling core every output reads: each interval it reads the BPF state,
+ * the energy sensor and the topology, and fills one struct sample.
+ * Outputs format a sample; they never measure.
+ */
+#ifndef __SAMPLER_H
+#define __SAMPLER_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include <time.h>
+#include "accounting.h"
+#include "attribution.h"
+#include "probe.h"
+#include "proctable.h"
+#include "rapl.h"
+#include "topology.h"
+
+enum sensor_kind { SENSOR_AUTO, SENSOR_RAPL, SENSOR_MODEL };
+
+struct sampler_opts {
+	double interval_s;
+	const char *powercap_root;	/* default /sys/class/powercap */
+	const char *cpu_root;		/* default /sys/devices/system/cpu */
+	enum sensor_kind sensor;
+	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
+	double idle_w;			/* idle baseline per socket; < 0: learn (rapl) or default (model) */
+	bool spread_idle;		/* give the idle baseline to processes too */
+	__u32 max_procs;
+	enum probe_attach attach;
+	bool verbose;
+};
+
+#define MODEL_TDP_PER_CPU_W	10.0	/* default --tdp: per online CPU of the socket */
+#define MODEL_IDLE_FRACTION	0.3	/* default --idle-watts: this share of --tdp */
+
+struct sample_socket {
+	int id;				/* physical_package_id */
+	int online_cpus;
+	__u64 busy_ns;			/* processes' on-CPU time on this socket's CPUs */
+	__u64 idle_ns;			/* the rest of its online CPUs' time */
+	double util;			/* busy / (busy + idle) */
+	bool have_pkg, have_dram, have_core, have_uncore;
+	__u64 pkg_uj, dram_uj, core_uj, uncore_uj;
+	__u64 idle_uj;			/* energy reported as idle */
+	__u64 procs_uj;			/* energy attributed to processes */
+	double idle_base_w;
+	enum idle_source idle_src;
+	const char *gap;		/* why the package energy is missing, or NULL */
+};
+
+struct sample {
+	__u64 seq;			/* interval number, from 1 */
+	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
+	__u64 interval_ns;
+	const char *sensor;		/* "rapl" or "model" */
+	int nr_sockets;
+	struct sample_socket sockets[WP_MAX_SOCKETS];
+	bool have_energy;		/* every socket's package energy is known */
+	__u64 energy_uj;		/* host: packages + dram */
+	__u64 idle_uj;
+	bool have_psys;
+	__u64 psys_uj;
+	__u64 busy_ns, idle_ns;
+	double util;
+	struct proc **procs;		/* processes of this interval, biggest first */
+	__u32 nr_procs;
+	__u64 dropped;			/* cumulative: ring buffer full + process table full */
+	__u64 dropped_delta;		/* of which in this interval */
+	double sample_seconds;		/* time spent taking this sample */
+};
+
+struct sampler {
+	struct sampler_opts opts;
+	struct topology topo;
+	struct probe probe;
+	struct acct acct;
+	struct proctable pt;
+	struct rapl rapl;
+	bool have_rapl;
+	struct idle_learner learners[WP_MAX_SOCKETS];
+	__u64 last_mono;
+	__u64 *iv_cpu_busy;		/* this interval's process time, per CPU */
+	__u64 last_dropped;
+	struct proc **order;		/* backing store of sample.procs */
+	struct sample cur;
+	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
+};
+
+/* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
+int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen);
+/* Take one sample into s->cur (the previous one is gone). 0 or -errno. */
+int sampler__sample(struct sampler *s);
+/* Forget this interval's exited processes etc.; call after the outputs ran. */
+void sampler__done(struct sampler *s);
+void sampler__close(struct sampler *s);
+
+static inline double uj_to_j(__u64 uj)
+{
+	return uj / 1e6;
+}
+
+static inline double watts(__u64 uj, __u64 interval_ns)
+{
+	return interval_ns ? uj * 1e3 / interval_ns : 0;
+}
+
+#endif /* __SAMPLER_H */

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* Small helpers used across the agent. */
+#ifndef __UTIL_H
+#define __UTIL_H
+
+#include <stddef.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC 1000000000ULL
+
+/* Parse one unsigned decimal line: digits, optional trailing newline; -EINVAL or -ERANGE. */
+int parse_u64_line(const char *buf, size_t len, unsigned long long *out);
+/* Read a small file into buf (NUL-terminated). Bytes read or -errno. */
+int read_small_file(const char *path, char *buf, size_t size);
+
+static inline unsigned long long now_ns(clockid_t clk)
+{
+	struct timespec ts;
+
+	clock_gettime(clk, &ts);
+	return (unsigned long long)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+#endif /* __UTIL_H */

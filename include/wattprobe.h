@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * The one header shared by bpf/wattprobe.bpf.c and the agent: fixed-width
+ * types and sizes only.
+ *
+ * Accounting design (see README "How it counts"):
+ *
+ * Time comes from the scheduler's own accounting, not from a clock read: at a
+ * switch, the outgoing task's se.sum_exec_runtime has just been brought up to
+ * date by the scheduler, and the value it had when it was switched in is
+ * kept in this CPU's header. The difference is the slice it just ran, in the
+ * same nanoseconds as /proc/PID/schedstat.
+ *
+ * Each CPU owns one struct wp_cpu in a per-CPU array: a small direct-mapped
+ * cache of processes (slots, indexed by tgid) with the on-CPU nanoseconds each
+ * has run on this CPU since it took the slot, and a header describing the task
+ * running now. A switch adds the closing slice to the outgoing process's slot:
+ * one per-CPU lookup, one load of a counter the scheduler just wrote, a
+ * compare and an add. Only when the slot belongs to another process (a miss)
+ * is the old owner's total sent to user space through a ring buffer (an
+ * "evict" record) and the slot taken over.
+ *
+ * User space reads the whole per-CPU array each interval (a fixed cost) and
+ * drains the ring buffer (a cost that grows with evictions, i.e. with what
+ * ran), and turns both into per-interval deltas, keyed by slot generation so
+ * that nothing is counted twice. Just before, it runs wp_snap on every CPU,
+ * which records how long the running task has run so far, so that a task
+ * that is never switched out is still charged in each interval.
+ */
+#ifndef __WATTPROBE_H
+#define __WATTPROBE_H
+
+#define WP_COMM_LEN	16
+#define WP_SLOTS	256		/* per-CPU process cache, power of two */
+#define WP_SLOT_MASK	(WP_SLOTS - 1)
+#define WP_RINGBUF_DEFAULT (4 * 1024 * 1024)
+
+/* One process's time on one CPU. gen and gen_end bracket the owner fields:
+ * the BPF side writes gen first and gen_end last when the slot changes owner,
+ * and the kernel copies map values forward, so a reader that sees
+ * gen != gen_end has caught a takeover half-way and skips the slot. */
+struct wp_slot {
+	__u32 gen;		/* bumped at each takeover; 0: never used */
+	__u32 tgid;
+	__u64 start_ns;		/* group leader's start_time: (tgid, start_ns) is the key */
+	__u64 ns;		/* on-CPU ns of this owner on this CPU since takeover */
+	__u64 cgroup_id;	/* cgroup v2 id of the owner when it took the slot */
+	char comm[WP_COMM_LEN];
+	__u32 gen_end;
+	__u32 _pad;
+};
+
+/* The running task and per-CPU totals. seq and seq_end bracket every switch
+ * in the same way as gen/gen_end; the header sits after the slots so that a
+ * reader copies it last. */
+struct wp_cpu_hdr {
+	__u64 seq;		/* switches on this CPU */
+	__u64 cur_task;		/* task_struct of the running task, as a number */
+	__u64 cur_start_sum;	/* its se.sum_exec_runtime when it was switched in */
+	__u64 cur_start_ns;	/* its process key: (cur_tgid, cur_start_ns) */
+	__u32 cur_tgid;		/* 0: the idle task */
+	__u32 _pad;
+	__u64 snap_seq;		/* seq when wp_snap last ran on this CPU */
+	__u64 snap_run;		/* how long the running task had run by then */
+	__u64 dropped;		/* records lost because the ring buffer was full */
+	__u64 unseen;		/* switches whose prev was not the task last switched in */
+	__u64 seq_end;
+};
+
+struct wp_cpu {
+	struct wp_slot slots[WP_SLOTS];
+	struct wp_cpu_hdr hdr;
+};
+
+enum wp_event_type {
+	WP_EV_EVICT = 1,	/* a slot changed owner: final total of the old owner */
+	WP_EV_EXIT = 2,		/* the last thread of a process exited */
+	WP_EV_EXEC = 3,		/* a process exec'd: its new comm */
+};
+
+struct wp_event {
+	__u32 type;
+	__u32 cpu;
+	__u32 slot;
+	__u32 gen;
+	__u32 tgid;
+	__u32 _pad;
+	__u64 start_ns;
+	__u64 ns;		/* EVICT: the slot's final total */
+	__u64 cgroup_id;
+	char comm[WP_COMM_LEN];
+};
+
+#endif /* __WATTPROBE_H */

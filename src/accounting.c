@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Per-interval deltas from the BPF per-CPU slots; see include/accounting.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "accounting.h"
+
+int acct__init(struct acct *a, int nr_cpus, const struct acct_ops *ops, void *ctx)
+{
+	memset(a, 0, sizeof(*a));
+	a->cpus = calloc(nr_cpus, sizeof(*a->cpus));
+	if (!a->cpus)
+		return -ENOMEM;
+	a->nr_cpus = nr_cpus;
+	a->ops = ops;
+	a->ctx = ctx;
+	return 0;
+}
+
+void acct__free(struct acct *a)
+{
+	free(a->cpus);
+	a->cpus = NULL;
+}
+
+/* Closed time: pay this CPU's debts of the same process first, charge the rest. */
+static void closed(struct acct *a, int cpu, struct acct_charge *ch)
+{
+	struct acct_cpu *ac = &a->cpus[cpu];
+
+	for (int i = 0; i < ac->ndebts && ch->ns; i++) {
+		struct acct_debt *d = &ac->debts[i];
+		__u64 pay;
+
+		if (d->tgid != ch->tgid || d->start_ns != ch->start_ns)
+			continue;
+		pay = d->outstanding < ch->ns ? d->outstanding : ch->ns;
+		d->outstanding -= pay;
+		ch->ns -= pay;
+	}
+	if (ch->ns)
+		a->ops->charge(a->ctx, ch);
+}
+
+/* Credit the running slice as far as wp_snap saw it, remembering what was credited. */
+static void credit_running(struct acct *a, int cpu, const struct wp_cpu_hdr *h)
+{
+	struct acct_cpu *ac = &a->cpus[cpu];
+	struct acct_charge ch = { .tgid = h->cur_tgid, .start_ns = h->cur_start_ns, .cpu = cpu };
+	struct acct_debt *d = NULL;
+	int i, n = 0;
+
+	/* drop debts that are paid and whose slice is over, first: they hold no room */
+	for (i = 0; i < ac->ndebts; i++) {
+		struct acct_debt *x = &ac->debts[i];
+
+		if (x->outstanding || x->slice == h->seq)
+			ac->debts[n++] = *x;
+	}
+	ac->ndebts = n;
+
+	for (i = 0; i < ac->ndebts; i++) {
+		struct acct_debt *x = &ac->debts[i];
+
+		if (x->slice == h->seq && x->tgid == h->cur_tgid && x->start_ns == h->cur_start_ns)
+			d = x;
+	}
+	if (!d && ac->ndebts < ACCT_MAX_DEBTS) {
+		d = &ac->debts[ac->ndebts++];
+		*d = (struct acct_debt){ .tgid = h->cur_tgid, .start_ns = h->cur_start_ns,
+					 .slice = h->seq };
+	}
+	if (!d) {
+		a->uncredited++;	/* exact again once the slice closes */
+	} else if (h->snap_run > d->credited) {
+		ch.ns = h->snap_run - d->credited;
+		d->credited = h->snap_run;
+		d->outstanding += ch.ns;
+		a->ops->charge(a->ctx, &ch);
+	}
+}
+
+static void read_slot(struct acct *a, int cpu, int idx, const struct wp_slot *s)
+{
+	struct acct_slot *t = &a->cpus[cpu].slots[idx];
+	struct acct_charge ch = {
+		.tgid = s->tgid, .start_ns = s->start_ns, .cgroup_id = s->cgroup_id,
+		.comm = s->comm, .cpu = cpu,
+	};
+
+	if (!s->gen)
+		return;
+	if (s->gen != s->gen_end) {
+		a->torn_slots++;	/* its evict record or the next read has it */
+		return;
+	}
+	if (s->gen == t->gen) {
+		if (s->ns <= t->seen_ns)
+			return;
+		ch.ns = s->ns - t->seen_ns;
+	} else {
+		ch.ns = s->ns;	/* a new owner, never seen */
+		if (t->gen) {
+			/* the old owner's evict record is drained after this snapshot */
+			t->prev_gen = t->gen;
+			t->prev_seen_ns = t->seen_ns;
+		}
+	}
+	t->gen = s->gen;
+	t->seen_ns = s->ns;
+	if (ch.ns)
+		closed(a, cpu, &ch);
+}
+
+void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c)
+{
+	struct acct_cpu *ac;
+	const struct wp_cpu_hdr *h = &c->hdr;
+
+	if (cpu < 0 || cpu >= a->nr_cpus)
+		return;
+	ac = &a->cpus[cpu];
+	for (int i = 0; i < WP_SLOTS; i++)
+		read_slot(a, cpu, i, &c->slots[i]);
+
+	if (h->seq != h->seq_end) {
+		a->torn_headers++;	/* the running slice waits for the next read */
+		return;
+	}
+	if (h->dropped > ac->dropped_seen) {
+		a->dropped += h->dropped - ac->dropped_seen;
+		ac->dropped_seen = h->dropped;
+	}
+	if (h->unseen > ac->unseen_seen) {
+		a->unseen += h->unseen - ac->unseen_seen;
+		ac->unseen_seen = h->unseen;
+	}
+	/* wp_snap saw the slice that is still running: credit it so far */
+	if (h->cur_tgid && h->snap_seq == h->seq)
+		credit_running(a, cpu, h);
+}
+
+void acct__event(struct acct *a, const struct wp_event *e)
+{
+	struct acct_slot *t;
+	struct acct_charge ch = {
+		.tgid = e->tgid, .start_ns = e->start_ns, .cgroup_id = e->cgroup_id,
+		.comm = e->comm, .cpu = (int)e->cpu,
+	};
+
+	switch (e->type) {
+	case WP_EV_EVICT:
+		if (e->cpu >= (__u32)a->nr_cpus || e->slot >= WP_SLOTS)
+			return;
+		t = &a->cpus[e->cpu].slots[e->slot];
+		if (t->gen == e->gen) {
+			ch.ns = e->ns > t->seen_ns ? e->ns - t->seen_ns : 0;
+			/* this generation is over: nothing more will come of it */
+			t->gen = 0;
+			t->seen_ns = 0;
+		} else if (t->prev_gen && t->prev_gen == e->gen) {
+			/* seen, then replaced by the generation a snapshot already showed */
+			ch.ns = e->ns > t->prev_seen_ns ? e->ns - t->prev_seen_ns : 0;
+			t->prev_gen = 0;
+			t->prev_seen_ns = 0;
+		} else {
+			ch.ns = e->ns;	/* taken and evicted between two reads */
+		}
+		if (ch.ns)
+			closed(a, ch.cpu, &ch);
+		break;
+	case WP_EV_EXIT:
+		if (a->ops->exited)
+			a->ops->exited(a->ctx, e->tgid, e->start_ns);
+		break;
+	case WP_EV_EXEC:
+		if (a->ops->exec)
+			a->ops->exec(a->ctx, e->tgid, e->start_ns, e->cgroup_id, e->comm);
+		break;
+	}
+}

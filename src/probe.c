@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* BPF loader: open, choose tp_btf or raw_tp, load, attach; read and drain. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+#include <sys/capability.h>
+#include "probe.h"
+#include "util.h"
+#include "wattprobe.skel.h"
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+		return 0;
+	if (level == LIBBPF_INFO && !verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+static bool have_cap(cap_t caps, cap_value_t cap)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+
+	if (!CAP_IS_SUPPORTED(cap))
+		return false;
+	cap_get_flag(caps, cap, CAP_EFFECTIVE, &v);
+	return v == CAP_SET;
+}
+
+int probe__check(char *err, size_t errlen)
+{
+	bool bpf, perfmon, admin;
+	cap_t caps;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		snprintf(err, errlen,
+			 "kernel BTF not found (/sys/kernel/btf/vmlinux): wattprobe needs a kernel "
+			 "built with CONFIG_DEBUG_INFO_BTF=y (Debian, Ubuntu, RHEL and Fedora kernels "
+			 "have it); in a container, mount /sys/kernel/btf from the host");
+		return -ENOENT;
+	}
+	caps = cap_get_proc();
+	if (!caps) {
+		snprintf(err, errlen, "failed to read capabilities: %s", strerror(errno));
+		return -errno;
+	}
+	bpf = have_cap(caps, CAP_BPF);
+	perfmon = have_cap(caps, CAP_PERFMON);
+	admin = have_cap(caps, CAP_SYS_ADMIN);
+	cap_free(caps);
+	if (admin || (bpf && perfmon))
+		return 0;
+	snprintf(err, errlen,
+		 "missing capabilities %s%s%s: wattprobe needs CAP_BPF and CAP_PERFMON "
+		 "(or CAP_SYS_ADMIN) to load and attach its BPF program; run it as root, or "
+		 "grant them (setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep wattprobe, "
+		 "or docker run --cap-add BPF --cap-add PERFMON)",
+		 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? ", " : "", perfmon ? "" : "CAP_PERFMON");
+	return -EPERM;
+}
+
+/* tp_btf needs the tracepoint's btf_trace_* typedef in the kernel's BTF. */
+static bool kernel_has_tp_btf(void)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	bool ok;
+
+	if (!vmlinux)
+		return false;
+	ok = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0;
+	btf__free(vmlinux);
+	return ok;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	struct probe *p = ctx;
+
+	if (size < sizeof(struct wp_event))
+		return 0;
+	acct__event(p->acct, data);
+	return 0;
+}
+
+int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
+		char *err, size_t errlen)
+{
+	struct wattprobe_bpf *skel;
+	bool btf;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	verbose_libbpf = verbose;
+	libbpf_set_print(libbpf_print);
+	p->acct = acct;
+	p->nr_cpus = libbpf_num_possible_cpus();
+	if (p->nr_cpus <= 0) {
+		snprintf(err, errlen, "failed to count possible CPUs: %s", strerror(-p->nr_cpus));
+		return p->nr_cpus ? p->nr_cpus : -EINVAL;
+	}
+	p->values = calloc(p->nr_cpus, sizeof(struct wp_cpu));
+	if (!p->values)
+		return -ENOMEM;
+
+	btf = attach == PROBE_ATTACH_TP_BTF ||
+	      (attach == PROBE_ATTACH_AUTO && kernel_has_tp_btf());
+	p->tp_btf = btf;
+
+	skel = wattprobe_bpf__open();
+	if (!skel) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to open BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	p->skel = skel;
+	bpf_program__set_autoload(skel->progs.wp_switch_btf, btf);
+	bpf_program__set_autoload(skel->progs.wp_exit_btf, btf);
+	bpf_program__set_autoload(skel->progs.wp_exec_btf, btf);
+	bpf_program__set_autoload(skel->progs.wp_switch_raw, !btf);
+	bpf_program__set_autoload(skel->progs.wp_exit_raw, !btf);
+	bpf_program__set_autoload(skel->progs.wp_exec_raw, !btf);
+	bpf_program__set_autoattach(skel->progs.wp_snap, false);
+
+	ret = wattprobe_bpf__load(skel);
+	if (ret) {
+		snprintf(err, errlen, "failed to load BPF program (%s attach): %s%s",
+			 btf ? "tp_btf" : "raw_tp", strerror(-ret),
+			 verbose ? "" : "; run with --verbose for the verifier's log");
+		goto cleanup;
+	}
+	ret = wattprobe_bpf__attach(skel);
+	if (ret) {
+		snprintf(err, errlen, "failed to attach to sched_switch: %s", strerror(-ret));
+		goto cleanup;
+	}
+	p->snap_fd = bpf_program__fd(skel->progs.wp_snap);
+	p->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, p, NULL);
+	if (!p->rb) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to open the BPF ring buffer: %s", strerror(errno));
+		goto cleanup;
+	}
+	return 0;
+
+cleanup:
+	probe__close(p);
+	return ret;
+}
+
+/* Run wp_snap on a CPU: it records how long that CPU's running task has run. */
+static void snap_cpu(struct probe *p, int cpu)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, opts, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = cpu);
+
+	/* an offline CPU answers ENXIO: it runs nothing, there is nothing to credit */
+	if (bpf_prog_test_run_opts(p->snap_fd, &opts))
+		p->snap_failures++;
+}
+
+__u64 probe__read(struct probe *p, const bool *online)
+{
+	__u32 zero = 0;
+	__u64 now;
+	int ret;
+
+	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
+		if (!online || online[cpu])
+			snap_cpu(p, cpu);
+	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cpus), &zero, p->values))
+		return 0;
+	now = now_ns(CLOCK_MONOTONIC);
+	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
+		acct__cpu(p->acct, cpu, &p->values[cpu]);
+	ret = ring_buffer__consume(p->rb);
+	if (ret < 0) {
+		errno = -ret;
+		return 0;
+	}
+	return now;
+}
+
+void probe__close(struct probe *p)
+{
+	ring_buffer__free(p->rb);
+	wattprobe_bpf__destroy(p->skel);
+	free(p->values);
+	p->rb = NULL;
+	p->skel = NULL;
+	p->values = NULL;
+}

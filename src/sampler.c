@@ -1,0 +1,419 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The sampling core: BPF state + energy sensor + topology -> struct sample. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include "sampler.h"
+#include "util.h"
+
+/* --- accounting sink ------------------------------------------------------ */
+
+static void on_charge(void *ctx, const struct acct_charge *c)
+{
+	struct sampler *s = ctx;
+	int sock = topology__socket_of(&s->topo, c->cpu);
+	struct proc *p;
+
+	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
+		s->iv_cpu_busy[c->cpu] += c->ns;
+	p = proctable__get(&s->pt, c->tgid, c->start_ns);
+	if (!p->comm[0] && c->comm)
+		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
+	if (!p->cgroup_id && c->cgroup_id)
+		p->cgroup_id = c->cgroup_id;
+	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
+}
+
+static void on_exited(void *ctx, __u32 tgid, __u64 start_ns)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__find(&s->pt, tgid, start_ns);
+
+	if (!p || p->exited)
+		return;
+	p->exited = true;
+	p->exit_seq = s->pt.seq;
+	proctable__touch(&s->pt, p);
+}
+
+static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
+
+	if (p->tgid != tgid)
+		return;	/* the table is full */
+	memcpy(p->comm, comm, sizeof(p->comm) - 1);
+	if (cgroup_id)
+		p->cgroup_id = cgroup_id;
+}
+
+static const struct acct_ops sink = {
+	.charge = on_charge,
+	.exited = on_exited,
+	.exec = on_exec,
+};
+
+/* --- energy --------------------------------------------------------------- */
+
+static const char *gap_reason(int status)
+{
+	switch (status) {
+	case RAPL_FIRST:
+		return "first reading";
+	case RAPL_RESET:
+		return "counter reset";
+	case RAPL_UNREADABLE:
+		return "unreadable";
+	case RAPL_GARBAGE:
+		return "garbage";
+	default:
+		return "missing";
+	}
+}
+
+static int socket_index_of_package(const struct topology *t, int package)
+{
+	for (int i = 0; i < t->nr_sockets; i++)
+		if (t->socket_ids[i] == package)
+			return i;
+	return -1;
+}
+
+static void read_rapl(struct sampler *s, struct sample *out, __u64 elapsed_ns)
+{
+	struct rapl_reading r[RAPL_MAX_ZONES];
+	int n = rapl__sample(&s->rapl, elapsed_ns, r);
+
+	for (int i = 0; i < out->nr_sockets; i++)
+		out->sockets[i].gap = "no package zone";
+	for (int i = 0; i < n; i++) {
+		const struct rapl_zone *z = &s->rapl.zones[i];
+		bool ok = r[i].status == RAPL_OK || r[i].status == RAPL_WRAPPED;
+		struct sample_socket *ss;
+		int sock;
+
+		if (z->domain == RAPL_PSYS) {
+			out->have_psys = ok;
+			out->psys_uj = ok ? r[i].delta_uj : 0;
+			continue;
+		}
+		sock = socket_index_of_package(&s->topo, z->socket);
+		if (sock < 0)
+			continue;
+		ss = &out->sockets[sock];
+		switch (z->domain) {
+		case RAPL_PACKAGE:
+			ss->have_pkg = ok;
+			ss->pkg_uj = ok ? r[i].delta_uj : 0;
+			ss->gap = ok ? NULL : gap_reason(r[i].status);
+			if (!ok && r[i].status != RAPL_FIRST)
+				fprintf(stderr, "wattprobe: warning: %s/energy_uj: %s; socket %d "
+					"energy missing for this interval\n", z->path,
+					gap_reason(r[i].status), ss->id);
+			break;
+		case RAPL_DRAM:
+			ss->have_dram = ok;
+			ss->dram_uj = ok ? r[i].delta_uj : 0;
+			break;
+		case RAPL_CORE:
+			ss->have_core = ok;
+			ss->core_uj = ok ? r[i].delta_uj : 0;
+			break;
+		case RAPL_UNCORE:
+			ss->have_uncore = ok;
+			ss->uncore_uj = ok ? r[i].delta_uj : 0;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static __u64 uj_of(double w, __u64 ns)
+{
+	double uj = w * (double)ns / 1e3;
+
+	return uj > 0 ? (__u64)(uj + 0.5) : 0;
+}
+
+static double model_tdp(const struct sampler *s, const struct sample_socket *ss)
+{
+	return s->opts.tdp_w > 0 ? s->opts.tdp_w : MODEL_TDP_PER_CPU_W * ss->online_cpus;
+}
+
+static double model_idle(const struct sampler *s, const struct sample_socket *ss)
+{
+	return s->opts.idle_w >= 0 ? s->opts.idle_w : MODEL_IDLE_FRACTION * model_tdp(s, ss);
+}
+
+/* Energy per socket and each socket's idle baseline for this interval. */
+static void energy(struct sampler *s, struct sample *out, struct attr_socket *as)
+{
+	__u64 dt = out->interval_ns;
+
+	if (s->have_rapl)
+		read_rapl(s, out, dt);
+	for (int i = 0; i < out->nr_sockets; i++) {
+		struct sample_socket *ss = &out->sockets[i];
+		double base;
+
+		if (!s->have_rapl) {
+			ss->have_pkg = true;
+			ss->pkg_uj = uj_of(model_power_w(model_tdp(s, ss), model_idle(s, ss),
+							 ss->util), dt);
+			ss->idle_base_w = model_idle(s, ss);
+			ss->idle_src = IDLE_MODEL;
+		} else if (s->opts.idle_w >= 0) {
+			ss->idle_base_w = s->opts.idle_w;
+			ss->idle_src = IDLE_FLAG;
+		} else {
+			if (ss->have_pkg)
+				idle_learner__add(&s->learners[i], watts(ss->pkg_uj, dt), ss->util);
+			ss->idle_src = idle_learner__estimate(&s->learners[i], &base);
+			ss->idle_base_w = base;
+		}
+		as[i] = (struct attr_socket){
+			.have_pkg = ss->have_pkg, .pkg_uj = ss->pkg_uj,
+			.have_dram = ss->have_dram, .dram_uj = ss->dram_uj,
+			.idle_base_uj = uj_of(ss->idle_base_w, dt),
+		};
+	}
+}
+
+/* --- open / sample / close ---------------------------------------------- */
+
+static int open_sensor(struct sampler *s, char *err, size_t errlen)
+{
+	const char *root = s->opts.powercap_root ? s->opts.powercap_root : "/sys/class/powercap";
+	int ret;
+
+	if (s->opts.sensor == SENSOR_MODEL)
+		return 0;
+	ret = rapl__open(&s->rapl, root, s->rapl_err, sizeof(s->rapl_err));
+	if (!ret) {
+		s->have_rapl = true;
+		return 0;
+	}
+	if (s->opts.sensor == SENSOR_RAPL) {
+		snprintf(err, errlen, "--sensor rapl: %s", s->rapl_err);
+		return ret;
+	}
+	if (ret == -EACCES)	/* RAPL is there but we cannot read it: say so */
+		fprintf(stderr, "wattprobe: warning: %s; using the power model (estimates)\n",
+			s->rapl_err);
+	else if (s->opts.verbose)
+		fprintf(stderr, "wattprobe: %s; using the power model (estimates)\n", s->rapl_err);
+	return 0;
+}
+
+/* The first read sets every baseline; what it charged is not an interval. */
+static int prime(struct sampler *s)
+{
+	s->last_mono = probe__read(&s->probe, s->topo.online);
+	return s->last_mono ? 0 : -errno;
+}
+
+int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen)
+{
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	s->opts = *o;
+	ret = topology__load(&s->topo, o->cpu_root);
+	if (ret) {
+		snprintf(err, errlen, "failed to read the CPU topology under %s: %s",
+			 s->topo.root, strerror(-ret));
+		return ret;
+	}
+	s->iv_cpu_busy = calloc(s->topo.nr_cpus, sizeof(*s->iv_cpu_busy));
+	if (!s->iv_cpu_busy)
+		return -ENOMEM;
+	ret = proctable__init(&s->pt, o->max_procs);
+	if (ret) {
+		snprintf(err, errlen, "failed to allocate the process table: %s", strerror(-ret));
+		return ret;
+	}
+	s->order = calloc(s->pt.cap, sizeof(*s->order));
+	if (!s->order) {
+		ret = -ENOMEM;
+		snprintf(err, errlen, "failed to allocate the process table: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+	ret = open_sensor(s, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = probe__check(err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = acct__init(&s->acct, libbpf_num_possible_cpus(), &sink, s);
+	if (ret) {
+		snprintf(err, errlen, "failed to allocate accounting state: %s", strerror(-ret));
+		goto cleanup;
+	}
+	ret = probe__open(&s->probe, o->attach, &s->acct, o->verbose, err, errlen);
+	if (ret)
+		goto cleanup;
+	ret = prime(s);
+	if (ret) {
+		snprintf(err, errlen, "failed to read the BPF maps: %s", strerror(-ret));
+		goto cleanup;
+	}
+	if (s->have_rapl) {
+		struct rapl_reading r[RAPL_MAX_ZONES];
+
+		rapl__sample(&s->rapl, 0, r);
+	}
+	sampler__done(s);
+	s->last_dropped = s->acct.dropped + s->pt.full;
+	return 0;
+
+cleanup:
+	sampler__close(s);
+	return ret;
+}
+
+/* A process first seen running (credited before it ever switched out) has no
+ * comm from BPF yet: ask /proc once. */
+static void fill_comm(struct proc *p)
+{
+	char path[64], buf[WP_COMM_LEN + 1];
+	int n;
+
+	if (p->comm[0] || p->tgid == PT_UNRECORDED_TGID)
+		return;
+	snprintf(path, sizeof(path), "/proc/%u/comm", p->tgid);
+	n = read_small_file(path, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	buf[strcspn(buf, "\n")] = '\0';
+	memcpy(p->comm, buf, strnlen(buf, sizeof(p->comm) - 1));
+}
+
+/*
+ * Idle time is what is left of each online CPU's interval after the
+ * processes' time (the idle task itself is not counted in BPF). It includes
+ * time the scheduler does not charge to tasks (steal time on a VM). A
+ * running slice credited a tick late can make a CPU's busy time exceed the
+ * interval by that much; its idle time is then 0.
+ */
+static void idle_time(struct sampler *s, struct sample *out)
+{
+	for (int cpu = 0; cpu < s->topo.nr_cpus; cpu++) {
+		int sock = s->topo.socket_of[cpu];
+
+		if (!s->topo.online[cpu] || sock < 0 || s->iv_cpu_busy[cpu] >= out->interval_ns)
+			continue;
+		out->sockets[sock].idle_ns += out->interval_ns - s->iv_cpu_busy[cpu];
+	}
+}
+
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct proc *x = *(struct proc *const *)a, *y = *(struct proc *const *)b;
+
+	if (x->iv_uj != y->iv_uj)
+		return x->iv_uj > y->iv_uj ? -1 : 1;
+	if (x->iv_ns != y->iv_ns)
+		return x->iv_ns > y->iv_ns ? -1 : 1;
+	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
+}
+
+int sampler__sample(struct sampler *s)
+{
+	struct attr_socket as[WP_MAX_SOCKETS];
+	struct sample *out = &s->cur;
+	__u64 t0 = now_ns(CLOCK_MONOTONIC), now;
+	__u32 i;
+
+	memset(out, 0, sizeof(*out));
+	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
+	if (topology__refresh(&s->topo) < 0 && s->opts.verbose)
+		fprintf(stderr, "wattprobe: warning: could not re-read the online CPUs\n");
+	now = probe__read(&s->probe, s->topo.online);
+	if (!now)
+		return -errno;
+	clock_gettime(CLOCK_REALTIME, &out->wall);
+	out->seq = s->pt.seq;
+	out->interval_ns = now - s->last_mono;
+	s->last_mono = now;
+	out->sensor = s->have_rapl ? "rapl" : "model";
+
+	out->nr_procs = s->pt.nr_active;
+	out->procs = s->order;
+	for (i = 0; i < s->pt.nr_active; i++) {
+		s->order[i] = &s->pt.pool[s->pt.active[i]];
+		fill_comm(s->order[i]);
+	}
+
+	out->nr_sockets = s->topo.nr_sockets;
+	idle_time(s, out);
+	for (int k = 0; k < out->nr_sockets; k++) {
+		struct sample_socket *ss = &out->sockets[k];
+
+		ss->id = s->topo.socket_ids[k];
+		ss->online_cpus = s->topo.online_in_socket[k];
+		for (i = 0; i < out->nr_procs; i++)
+			ss->busy_ns += out->procs[i]->iv_sock_ns[k];
+		ss->util = ss->busy_ns + ss->idle_ns ?
+			   (double)ss->busy_ns / (ss->busy_ns + ss->idle_ns) : 0;
+		out->busy_ns += ss->busy_ns;
+		out->idle_ns += ss->idle_ns;
+	}
+	out->util = out->busy_ns + out->idle_ns ?
+		    (double)out->busy_ns / (out->busy_ns + out->idle_ns) : 0;
+
+	energy(s, out, as);
+	attribute(as, out->nr_sockets, out->procs, out->nr_procs, s->opts.spread_idle);
+	out->have_energy = out->nr_sockets > 0;
+	for (int k = 0; k < out->nr_sockets; k++) {
+		struct sample_socket *ss = &out->sockets[k];
+
+		ss->idle_uj = as[k].idle_uj;
+		ss->procs_uj = as[k].procs_uj;
+		if (!ss->have_pkg) {
+			out->have_energy = false;
+			continue;
+		}
+		out->energy_uj += ss->pkg_uj + (ss->have_dram ? ss->dram_uj : 0);
+		out->idle_uj += ss->idle_uj;
+	}
+	for (i = 0; i < out->nr_procs; i++) {
+		struct proc *p = out->procs[i];
+
+		p->total_uj += p->iv_uj;
+		p->total_uj_partial |= p->iv_uj_missing;
+	}
+	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
+	proctable__merge_charges(&s->pt);
+
+	out->dropped = s->acct.dropped + s->pt.full;
+	out->dropped_delta = out->dropped - s->last_dropped;
+	s->last_dropped = out->dropped;
+	out->sample_seconds = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return 0;
+}
+
+void sampler__done(struct sampler *s)
+{
+	/* processes unseen for an hour are dropped, in case an exit record was lost */
+	__u64 idle = s->opts.interval_s > 0 ? (__u64)(3600 / s->opts.interval_s) + 1 : 3600;
+
+	proctable__next(&s->pt, idle);
+}
+
+void sampler__close(struct sampler *s)
+{
+	probe__close(&s->probe);
+	acct__free(&s->acct);
+	if (s->have_rapl)
+		rapl__close(&s->rapl);
+	proctable__free(&s->pt);
+	free(s->order);
+	free(s->iv_cpu_busy);
+	s->order = NULL;
+	s->iv_cpu_busy = NULL;
+}

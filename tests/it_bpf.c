@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Integration tests that load the real BPF program (root needed) and check
+ * what it charges against the kernel's own accounting: /proc/PID/schedstat
+ * (sum_exec_runtime) and wait4()'s rusage.
+ */
+#include <criterion/criterion.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "helpers.h"
+#include "sampler.h"
+#include "util.h"
+
+static struct sampler S;
+
+static void open_sampler(enum probe_attach attach)
+{
+	struct sampler_opts o = {
+		.interval_s = 0.2, .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768,
+		.attach = attach,
+	};
+	char err[512];
+
+	if (geteuid())
+		cr_skip_test("needs root to load BPF");
+	cr_assert_eq(sampler__open(&S, &o, err, sizeof(err)), 0, "sampler__open: %s", err);
+}
+
+/* A child burning CPU on one CPU until killed. */
+static pid_t busy_child(int cpu)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		for (volatile unsigned long x = 0;; x++)
+			;
+	}
+	cr_assert_gt(pid, 0);
+	return pid;
+}
+
+static unsigned long long schedstat_ns(pid_t pid)
+{
+	char path[64], buf[256];
+	unsigned long long ns = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/schedstat", pid);
+	cr_assert_gt(read_small_file(path, buf, sizeof(buf)), 0);
+	cr_assert_eq(sscanf(buf, "%llu", &ns), 1);
+	return ns;
+}
+
+static const struct proc *find(pid_t pid)
+{
+	for (__u32 i = 0; i < S.cur.nr_procs; i++)
+		if (S.cur.procs[i]->tgid == (__u32)pid)
+			return S.cur.procs[i];
+	return NULL;
+}
+
+static void nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static void kill_child(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+}
+
+/*
+ * /proc/PID/schedstat's sum_exec_runtime of a task that is running on another
+ * CPU is only brought up to date at the scheduler tick, so it lags by up to a
+ * tick. To compare interval by interval against it exactly, the child runs
+ * for 200 ms and is then stopped (SIGSTOP, waited for), so that its last
+ * slice is closed and schedstat is exact when both are read.
+ */
+static void check_accuracy(enum probe_attach attach)
+{
+	unsigned long long prev, cur;
+	int status;
+	pid_t pid;
+
+	open_sampler(attach);
+	pid = busy_child(1);
+	nap_ms(50);
+	kill(pid, SIGSTOP);
+	cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+	cr_assert_eq(sampler__sample(&S), 0);
+	prev = schedstat_ns(pid);
+	sampler__done(&S);
+	for (int i = 0; i < 5; i++) {
+		const struct proc *p;
+		double err;
+
+		kill(pid, SIGCONT);
+		nap_ms(200);
+		kill(pid, SIGSTOP);
+		cr_assert_eq(waitpid(pid, &status, WUNTRACED), pid);
+		cr_assert_eq(sampler__sample(&S), 0);
+		cur = schedstat_ns(pid);
+		p = find(pid);
+		cr_assert_not_null(p, "busy child %d not charged in interval %d", pid, i);
+		err = ((double)p->iv_ns - (double)(cur - prev)) / (double)(cur - prev);
+		cr_log_info("interval %d: charged %llu ns, schedstat %llu ns, error %+.4f%%", i,
+			    (unsigned long long)p->iv_ns, cur - prev, err * 100);
+		cr_expect_lt(err < 0 ? -err : err, 0.01,
+			     "interval %d: charged %llu ns, schedstat says %llu ns", i,
+			     (unsigned long long)p->iv_ns, cur - prev);
+		cr_expect(cur - prev > 100000000ULL, "the child hardly ran: %llu ns", cur - prev);
+		prev = cur;
+		sampler__done(&S);
+	}
+	kill_child(pid);
+	sampler__close(&S);
+}
+
+Test(bpf_load, busy_process_matches_schedstat_tp_btf, .timeout = 30)
+{
+	check_accuracy(PROBE_ATTACH_TP_BTF);
+}
+
+Test(bpf_load, busy_process_matches_schedstat_raw_tp, .timeout = 30)
+{
+	check_accuracy(PROBE_ATTACH_RAW_TP);
+}
+
+/*
+ * A CPU-bound process that is never descheduled is still charged its time
+ * in every interval, and not twice later. wp_snap credits the running slice
+ * as the scheduler last accounted it, which is at most one tick old (10 ms at
+ * HZ=100, 4 ms at HZ=250); the rest comes with the next interval. The
+ * reference is the child's own CPU clock, which it publishes continuously in
+ * shared memory: a task reading its own clock brings its sum_exec_runtime up
+ * to date, which /proc does not do for a task running on another CPU.
+ */
+#define TICK_NS_MAX 10000000ULL
+
+Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
+{
+	unsigned long long prev, cur, sum_charged = 0, sum_true = 0, diff;
+	volatile unsigned long long *clock_ns;
+	pid_t pid;
+
+	clock_ns = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(clock_ns, MAP_FAILED);
+	*clock_ns = 0;
+	open_sampler(PROBE_ATTACH_AUTO);
+	pid = fork();
+	if (!pid) {
+		cpu_set_t set;
+
+		CPU_ZERO(&set);
+		CPU_SET(1, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		for (;;)
+			*clock_ns = now_ns(CLOCK_PROCESS_CPUTIME_ID);
+	}
+	nap_ms(50);
+	cr_assert_eq(sampler__sample(&S), 0);
+	prev = *clock_ns;
+	sampler__done(&S);
+	for (int i = 0; i < 4; i++) {
+		const struct proc *p;
+
+		nap_ms(500);
+		cr_assert_eq(sampler__sample(&S), 0);
+		cur = *clock_ns;
+		p = find(pid);
+		cr_assert_not_null(p, "running child not charged in interval %d", i);
+		diff = p->iv_ns > cur - prev ? p->iv_ns - (cur - prev) : cur - prev - p->iv_ns;
+		cr_log_info("interval %d: charged %llu ns, own cpu clock %llu ns, off by %llu ns", i,
+			    (unsigned long long)p->iv_ns, cur - prev, diff);
+		cr_expect_lt(diff, (cur - prev) / 100 + TICK_NS_MAX,
+			     "interval %d: charged %llu, clock %llu", i,
+			     (unsigned long long)p->iv_ns, cur - prev);
+		cr_expect_gt(cur - prev, 250000000ULL, "the child hardly ran");
+		sum_charged += p->iv_ns;
+		sum_true += cur - prev;
+		prev = cur;
+		sampler__done(&S);
+	}
+	diff = sum_charged > sum_true ? sum_charged - sum_true : sum_true - sum_charged;
+	cr_log_info("over the run: charged %llu ns, clock %llu ns", sum_charged, sum_true);
+	cr_expect_lt(diff, sum_true / 1000 + TICK_NS_MAX, "over the run: charged %llu, clock %llu",
+		     sum_charged, sum_true);
+	kill_child(pid);
+	sampler__close(&S);
+}
+
+/* Auto picks tp_btf here, because this kernel's BTF has the tracepoint types. */
+Test(bpf_load, auto_attach_detects_tp_btf, .timeout = 30)
+{
+	open_sampler(PROBE_ATTACH_AUTO);
+	cr_assert(S.probe.tp_btf);
+	sampler__close(&S);
+	open_sampler(PROBE_ATTACH_RAW_TP);
+	cr_assert(!S.probe.tp_btf);
+	sampler__close(&S);
+}
+
+/* A child pinned to CPU 1 is charged on CPU 1, and on CPU 1's socket. */
+Test(bpf_load, pinned_process_lands_on_its_cpu_and_socket, .timeout = 30)
+{
+	__u64 on_cpu = 0, elsewhere = 0;
+	const struct proc *p;
+	int sock;
+	pid_t pid;
+
+	open_sampler(PROBE_ATTACH_AUTO);
+	if (S.topo.nr_cpus < 2 || !S.topo.online[1])
+		cr_skip_test("needs CPU 1 online");
+	pid = busy_child(1);
+	nap_ms(300);
+	cr_assert_eq(sampler__sample(&S), 0);
+	p = find(pid);
+	cr_assert_not_null(p);
+	for (__u32 i = 0; i < S.pt.nr_charges; i++) {
+		const struct cpu_charge *c = &S.pt.charges[i];
+
+		if (&S.pt.pool[c->proc] != p)
+			continue;
+		if (c->cpu == 1)
+			on_cpu += c->ns;
+		else
+			elsewhere += c->ns;
+	}
+	cr_expect_gt(on_cpu, 200000000ULL, "only %llu ns on CPU 1", (unsigned long long)on_cpu);
+	/* it may run a moment on another CPU between fork and sched_setaffinity */
+	cr_expect_lt(elsewhere, on_cpu / 100, "%llu ns elsewhere", (unsigned long long)elsewhere);
+	sock = topology__socket_of(&S.topo, 1);
+	cr_assert_geq(sock, 0);
+	cr_expect_eq(p->iv_sock_ns[sock], p->iv_ns);
+	kill_child(pid);
+	sampler__close(&S);
+}
+
+/* A process that exits is reported exited, with the CPU time rusage gives it. */
+Test(bpf_load, exited_process_is_charged_and_marked, .timeout = 30)
+{
+	unsigned long long want, got = 0;
+	struct rusage ru;
+	bool exited = false;
+	pid_t pid;
+	int status;
+
+	open_sampler(PROBE_ATTACH_AUTO);
+	pid = fork();
+	if (!pid) {
+		__u64 end = now_ns(CLOCK_MONOTONIC) + 150000000ULL;
+
+		while (now_ns(CLOCK_MONOTONIC) < end)
+			;
+		_exit(0);
+	}
+	cr_assert_eq(wait4(pid, &status, 0, &ru), pid);
+	want = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	for (int i = 0; i < 3; i++) {
+		const struct proc *p;
+
+		nap_ms(100);
+		cr_assert_eq(sampler__sample(&S), 0);
+		p = find(pid);
+		if (p) {
+			got += p->iv_ns;
+			exited |= p->exited;
+		}
+		sampler__done(&S);
+	}
+	cr_expect(exited, "exit of %d not reported", pid);
+	cr_log_info("exited child: charged %llu ns, rusage %llu ns", got, want);
+	cr_expect_lt(got > want ? got - want : want - got, want / 100 + 1000000,
+		     "charged %llu ns, rusage says %llu ns", got, want);
+	/* and it is gone from the table */
+	for (__u32 i = 0; i < S.pt.cap; i++)
+		cr_expect(!(S.pt.pool[i].used && S.pt.pool[i].tgid == (__u32)pid),
+			  "exited process %d still in the table", pid);
+	sampler__close(&S);
+}

@@ -1,0 +1,321 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* procinfo: cmdline conversion, read-once caching on a fake /proc, the bound, real /proc. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include "helpers.h"
+#include "procinfo.h"
+
+/* --- cmdline_from_raw ------------------------------------------------------------ */
+
+/* A literal with its embedded NULs, without the one C adds. */
+#define RAW(s) s, sizeof(s) - 1
+
+static const char *conv(const char *raw, size_t n, size_t outlen, int *len)
+{
+	static char out[64];
+
+	memset(out, 'X', sizeof(out));
+	*len = cmdline_from_raw(raw, n, out, outlen);
+	return out;
+}
+
+Test(cmdline_from_raw, nul_separated_args)
+{
+	int len;
+
+	cr_expect_str_eq(conv(RAW("/usr/bin/python3\0-m\0http.server\0"), 64, &len),
+			 "/usr/bin/python3 -m http.server");
+	cr_expect_eq(len, 31);
+	/* no trailing NUL (a process rewrote its args), a single arg */
+	cr_expect_str_eq(conv(RAW("nginx: worker process"), 64, &len), "nginx: worker process");
+	cr_expect_eq(len, 21);
+	cr_expect_str_eq(conv(RAW("sleep\0"), 64, &len), "sleep");
+	cr_expect_eq(len, 5);
+}
+
+Test(cmdline_from_raw, empty_args_inside_are_kept_trailing_padding_dropped)
+{
+	int len;
+
+	/* `prog "" x`: the empty argument shows as two spaces */
+	cr_expect_str_eq(conv(RAW("prog\0\0x\0"), 64, &len), "prog  x");
+	cr_expect_eq(len, 7);
+	/* setproctitle pads with NULs */
+	cr_expect_str_eq(conv(RAW("postgres: checkpointer\0\0\0\0\0\0"), 64, &len),
+			 "postgres: checkpointer");
+	cr_expect_eq(len, 22);
+}
+
+Test(cmdline_from_raw, kernel_thread_and_empty)
+{
+	int len;
+
+	cr_expect_str_eq(conv(RAW(""), 64, &len), "");
+	cr_expect_eq(len, 0);
+	cr_expect_str_eq(conv(NULL, 0, 64, &len), "");
+	cr_expect_eq(len, 0);
+	cr_expect_str_eq(conv(RAW("\0\0\0"), 64, &len), "");
+	cr_expect_eq(len, 0);
+}
+
+Test(cmdline_from_raw, other_bytes_kept_and_truncation)
+{
+	int len;
+	const char *out;
+
+	cr_expect_str_eq(conv(RAW("a\nb\0c\td\0"), 64, &len), "a\nb c\td");
+	out = conv(RAW("abc\0def\0"), 6, &len);
+	cr_expect_eq(len, 5);
+	cr_expect_str_eq(out, "abc d");
+	cr_expect_eq(out[6], 'X', "wrote past outlen");
+	out = conv(RAW("abc"), 1, &len);
+	cr_expect_eq(len, 0);
+	cr_expect_str_eq(out, "");
+	cr_expect_eq(cmdline_from_raw("abc", 3, NULL, 8), -EINVAL);
+	cr_expect_eq(cmdline_from_raw("abc", 3, (char[4]){ 0 }, 0), -EINVAL);
+}
+
+/* --- a fake /proc ---------------------------------------------------------------- */
+
+static void write_proc(const char *root, unsigned pid, const char *file, const char *raw,
+		       size_t n)
+{
+	char path[PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%u/%s", root, pid, file);
+	cr_assert_eq(th_write_file(path, ""), 0, "%s", path);
+	f = fopen(path, "w");
+	cr_assert(f);
+	cr_assert_eq(fwrite(raw, 1, n, f), n);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void link_exe(const char *root, unsigned pid, const char *target)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%u/exe", root, pid);
+	unlink(path);
+	cr_assert_eq(symlink(target, path), 0, "symlink %s: %s", path, strerror(errno));
+}
+
+Test(procinfo, read_once_then_cached)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	write_proc(tmp, 42, "cmdline", RAW("/usr/sbin/nginx\0-g\0daemon off;\0"));
+	link_exe(tmp, 42, "/usr/sbin/nginx");
+	p = procinfo__new(tmp, 16);
+	cr_assert(p);
+
+	cr_expect_str_eq(procinfo__cmdline(p, 42, 1000), "/usr/sbin/nginx -g daemon off;");
+	cr_expect_str_eq(procinfo__exe(p, 42, 1000), "/usr/sbin/nginx");
+	cr_expect_eq(procinfo__size(p), 1);
+
+	/* the files change (exec, or another process took the pid): the cache does not look */
+	write_proc(tmp, 42, "cmdline", RAW("/bin/sh\0"));
+	link_exe(tmp, 42, "/bin/dash");
+	cr_expect_str_eq(procinfo__cmdline(p, 42, 1000), "/usr/sbin/nginx -g daemon off;");
+	cr_expect_str_eq(procinfo__exe(p, 42, 1000), "/usr/sbin/nginx");
+
+	/* the same pid with another start time is another process: read again */
+	cr_expect_str_eq(procinfo__cmdline(p, 42, 2000), "/bin/sh");
+	cr_expect_str_eq(procinfo__exe(p, 42, 2000), "/bin/dash");
+	cr_expect_eq(procinfo__size(p), 2);
+	/* and the first is still what it was */
+	cr_expect_str_eq(procinfo__cmdline(p, 42, 1000), "/usr/sbin/nginx -g daemon off;");
+
+	/* forget: the next lookup reads again */
+	procinfo__forget(p, 42, 1000);
+	cr_expect_eq(procinfo__size(p), 1);
+	cr_expect_str_eq(procinfo__cmdline(p, 42, 1000), "/bin/sh");
+	procinfo__forget(p, 4242, 1);	/* unknown: nothing happens */
+	cr_expect_eq(procinfo__size(p), 2);
+
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, gone_process_is_cached_unknown)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	p = procinfo__new(tmp, 16);
+	cr_assert(p);
+	cr_expect_null(procinfo__cmdline(p, 77, 5));
+	cr_expect_null(procinfo__exe(p, 77, 5));
+	cr_expect_eq(procinfo__size(p), 1);
+
+	/* a process appearing later under that pid is not this one */
+	write_proc(tmp, 77, "cmdline", RAW("late\0"));
+	cr_expect_null(procinfo__cmdline(p, 77, 5));
+	cr_expect_str_eq(procinfo__cmdline(p, 77, 6), "late");
+	/* no exe link (kernel thread, EACCES): exe unknown, cmdline known */
+	cr_expect_null(procinfo__exe(p, 77, 6));
+
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, kernel_thread_has_empty_cmdline)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	write_proc(tmp, 2, "cmdline", RAW(""));
+	p = procinfo__new(tmp, 4);
+	cr_assert(p);
+	cr_expect_str_eq(procinfo__cmdline(p, 2, 1), "");
+	cr_expect_null(procinfo__exe(p, 2, 1));
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, long_cmdline_is_capped)
+{
+	static char raw[3 * PROCINFO_CMDLINE_MAX];
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+	const char *got;
+
+	cr_assert(tmp);
+	memset(raw, 'a', sizeof(raw));
+	for (size_t i = 100; i < sizeof(raw); i += 100)
+		raw[i] = '\0';
+	write_proc(tmp, 9, "cmdline", raw, sizeof(raw));
+	p = procinfo__new(tmp, 4);
+	cr_assert(p);
+	got = procinfo__cmdline(p, 9, 1);
+	cr_assert(got);
+	cr_expect_eq(strlen(got), PROCINFO_CMDLINE_MAX - 1);
+	cr_expect_eq(got[100], ' ');
+	cr_expect_eq(got[101], 'a');
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, bounded_least_recently_used_goes)
+{
+	const size_t max = 64;
+	char *tmp = th_tmpdir(), want[32];
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	for (unsigned pid = 1; pid <= max + 100; pid++) {
+		snprintf(want, sizeof(want), "proc-%u", pid);
+		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
+	}
+	p = procinfo__new(tmp, max);
+	cr_assert(p);
+	for (unsigned pid = 1; pid <= max + 100; pid++) {
+		snprintf(want, sizeof(want), "proc-%u", pid);
+		cr_expect_str_eq(procinfo__cmdline(p, pid, pid * 10ULL), want);
+		cr_expect_leq(procinfo__size(p), max);
+		/* pid 1 stays recently used, so it is never the one to go */
+		cr_expect_str_eq(procinfo__cmdline(p, 1, 10), "proc-1");
+	}
+	cr_expect_eq(procinfo__size(p), max);
+
+	/* the cached pid 1 still answers from the cache; pid 2 went long ago and is read again */
+	write_proc(tmp, 1, "cmdline", RAW("new-1"));
+	write_proc(tmp, 2, "cmdline", RAW("new-2"));
+	cr_expect_str_eq(procinfo__cmdline(p, 1, 10), "proc-1");
+	cr_expect_str_eq(procinfo__cmdline(p, 2, 20), "new-2");
+	cr_expect_eq(procinfo__size(p), max);
+
+	/* forget everything: the pool is reused, not grown */
+	for (unsigned pid = 1; pid <= max + 100; pid++)
+		procinfo__forget(p, pid, pid * 10ULL);
+	cr_expect_eq(procinfo__size(p), 0);
+	cr_expect_str_eq(procinfo__cmdline(p, 3, 30), "proc-3");
+	cr_expect_eq(procinfo__size(p), 1);
+
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, one_entry)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	write_proc(tmp, 5, "cmdline", RAW("five"));
+	write_proc(tmp, 6, "cmdline", RAW("six"));
+	p = procinfo__new(tmp, 1);
+	cr_assert(p);
+	cr_expect_str_eq(procinfo__cmdline(p, 5, 1), "five");
+	cr_expect_str_eq(procinfo__cmdline(p, 6, 1), "six");
+	cr_expect_str_eq(procinfo__cmdline(p, 5, 1), "five");
+	cr_expect_eq(procinfo__size(p), 1);
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+Test(procinfo, bad_arguments)
+{
+	errno = 0;
+	cr_expect_null(procinfo__new("/proc", 0));
+	cr_expect_eq(errno, EINVAL);
+	cr_expect_null(procinfo__cmdline(NULL, 1, 1));
+	cr_expect_null(procinfo__exe(NULL, 1, 1));
+	cr_expect_eq(procinfo__size(NULL), 0);
+	procinfo__forget(NULL, 1, 1);
+	procinfo__free(NULL);
+}
+
+/* --- the real /proc ---------------------------------------------------------------- */
+
+Test(procinfo, real_proc_self)
+{
+	char exe[PATH_MAX], want[PATH_MAX + 2];
+	struct procinfo *p;
+	const char *got;
+	ssize_t n;
+
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	cr_assert_gt(n, 0);
+	exe[n] = '\0';
+	p = procinfo__new(NULL, 8);
+	cr_assert(p);
+
+	got = procinfo__cmdline(p, getpid(), 1);
+	cr_assert(got);
+	/* argv[0] comes first, then a space if there are more arguments */
+	snprintf(want, sizeof(want), "%s", program_invocation_name);
+	cr_expect(!strncmp(got, want, strlen(want)) &&
+			  (got[strlen(want)] == '\0' || got[strlen(want)] == ' '),
+		  "cmdline %s does not start with argv[0] %s", got, want);
+	cr_expect_str_eq(procinfo__exe(p, getpid(), 1), exe);
+
+	/* pid 2 is kthreadd outside a pid namespace: empty cmdline, exe unknown */
+	got = procinfo__cmdline(p, 2, 1);
+	if (got && !access("/proc/2/comm", R_OK)) {
+		char comm[32] = "";
+		FILE *f = fopen("/proc/2/comm", "r");
+
+		if (f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "kthreadd\n")) {
+			cr_expect_str_eq(got, "");
+			cr_expect_null(procinfo__exe(p, 2, 1));
+		}
+		if (f)
+			fclose(f);
+	}
+	procinfo__free(p);
+}

@@ -1,0 +1,345 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The process table: lookup, charging, the active list, a full table, removal. */
+#include <criterion/criterion.h>
+#include <stdlib.h>
+#include <string.h>
+#include "proctable.h"
+#include "helpers.h"
+
+static struct proctable t;
+
+static void pt_teardown(void)
+{
+	proctable__free(&t);
+}
+
+TestSuite(proctable, .fini = pt_teardown);
+
+/* What the sampler does when an exit record arrives. */
+static void mark_exited(struct proc *p)
+{
+	p->exited = true;
+	p->exit_seq = t.seq;
+	proctable__touch(&t, p);
+}
+
+Test(proctable, init_rejects_tiny_tables)
+{
+	cr_assert_eq(proctable__init(&t, 1), -EINVAL);
+	cr_assert_eq(proctable__init(&t, 0), -EINVAL);
+}
+
+Test(proctable, get_and_find)
+{
+	struct proc *p, *q;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(t.seq, 1);
+	cr_assert_null(proctable__find(&t, 100, 5));
+	p = proctable__get(&t, 100, 5);
+	cr_assert_not_null(p);
+	cr_assert_eq(p->tgid, 100);
+	cr_assert_eq(p->start_ns, 5);
+	cr_assert(p->used);
+	cr_assert_eq(t.nr, 1);
+	cr_assert_eq(proctable__find(&t, 100, 5), p);
+	q = proctable__get(&t, 100, 5);
+	cr_assert_eq(q, p, "get of a known key finds it");
+	cr_assert_eq(t.nr, 1);
+	cr_assert_null(proctable__find(&t, 101, 5));
+	cr_assert_eq(t.full, 0);
+}
+
+Test(proctable, same_tgid_other_start_is_another_process)
+{
+	struct proc *a, *b;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	a = proctable__get(&t, 100, 5);
+	b = proctable__get(&t, 100, 6);
+	cr_assert_neq(a, b);
+	cr_assert_eq(t.nr, 2);
+	cr_assert_eq(proctable__find(&t, 100, 5), a);
+	cr_assert_eq(proctable__find(&t, 100, 6), b);
+	proctable__charge(&t, a, 0, 0, 30);
+	proctable__charge(&t, b, 0, 0, 70);
+	cr_assert_eq(a->iv_ns, 30);
+	cr_assert_eq(b->iv_ns, 70);
+}
+
+Test(proctable, many_entries_all_found)
+{
+	/* 500 keys (colliding tgids, varying starts) in a table of 500 */
+	cr_assert_eq(proctable__init(&t, 500), 0);
+	for (__u32 i = 0; i < 500; i++) {
+		struct proc *p = proctable__get(&t, i % 50, i / 50);
+
+		cr_assert_eq(p->tgid, i % 50);
+		cr_assert_eq(p->start_ns, i / 50);
+	}
+	cr_assert_eq(t.nr, 500);
+	cr_assert_eq(t.full, 0);
+	for (__u32 i = 0; i < 500; i++) {
+		struct proc *p = proctable__find(&t, i % 50, i / 50);
+
+		cr_assert_not_null(p, "key %u", i);
+		cr_assert_eq(p->tgid, i % 50);
+		cr_assert_eq(p->start_ns, i / 50);
+	}
+}
+
+Test(proctable, charge_totals_and_sockets)
+{
+	struct proc *p;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__get(&t, 100, 5);
+	proctable__charge(&t, p, 0, 0, 100);
+	proctable__charge(&t, p, 3, 1, 50);
+	proctable__charge(&t, p, 1, 0, 25);
+	proctable__charge(&t, p, 5, -1, 10);			/* unknown socket */
+	proctable__charge(&t, p, 6, WP_MAX_SOCKETS, 5);		/* out of range */
+	/* 100 + 50 + 25 + 10 + 5 = 190; socket 0: 100 + 25 = 125; socket 1: 50 */
+	cr_assert_eq(p->iv_ns, 190);
+	cr_assert_eq(p->total_ns, 190);
+	cr_assert_eq(p->iv_sock_ns[0], 125);
+	cr_assert_eq(p->iv_sock_ns[1], 50);
+	cr_assert_eq(p->last_seq, 1);
+	cr_assert_eq(t.nr_charges, 5);
+	cr_assert_eq(t.charges[1].cpu, 3);
+	cr_assert_eq(t.charges[1].ns, 50);
+	cr_assert_eq(t.charges[1].proc, proctable__index(&t, p));
+
+	/* next interval: iv_ restart, the total goes on: 190 + 40 = 230 */
+	proctable__next(&t, 0);
+	cr_assert_eq(t.nr_charges, 0);
+	proctable__charge(&t, p, 2, 1, 40);
+	cr_assert_eq(p->iv_ns, 40);
+	cr_assert_eq(p->total_ns, 230);
+	cr_assert_eq(p->iv_sock_ns[0], 0);
+	cr_assert_eq(p->iv_sock_ns[1], 40);
+	cr_assert_eq(p->last_seq, 2);
+	cr_assert_eq(p->seq, 2);
+}
+
+Test(proctable, many_charges_grow_the_list)
+{
+	struct proc *p;
+	__u64 sum = 0;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__get(&t, 100, 5);
+	/* 3000 charges of i ns: sum 0..2999 = 2999 * 3000 / 2 = 4498500 */
+	for (__u32 i = 0; i < 3000; i++)
+		proctable__charge(&t, p, i % 4, 0, i);
+	cr_assert_eq(t.nr_charges, 3000);
+	for (__u32 i = 0; i < t.nr_charges; i++)
+		sum += t.charges[i].ns;
+	cr_assert_eq(sum, 4498500);
+	cr_assert_eq(p->iv_ns, 4498500);
+}
+
+Test(proctable, touch_adds_to_the_active_list_once)
+{
+	struct proc *a, *b;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	a = proctable__get(&t, 100, 5);
+	b = proctable__get(&t, 200, 5);
+	cr_assert_eq(t.nr_active, 0, "get alone does not make a process active");
+	proctable__touch(&t, a);
+	proctable__touch(&t, a);
+	proctable__charge(&t, a, 0, 0, 10);
+	proctable__charge(&t, b, 0, 0, 10);
+	proctable__charge(&t, b, 1, 0, 10);
+	cr_assert_eq(t.nr_active, 2);
+	cr_assert_eq(t.active[0], proctable__index(&t, a));
+	cr_assert_eq(t.active[1], proctable__index(&t, b));
+	/* a touch without charge keeps iv_ values of the interval */
+	cr_assert_eq(a->iv_ns, 10);
+
+	proctable__next(&t, 0);
+	cr_assert_eq(t.nr_active, 0);
+	proctable__touch(&t, b);
+	cr_assert_eq(t.nr_active, 1);
+	cr_assert_eq(t.active[0], proctable__index(&t, b));
+	cr_assert_eq(b->iv_ns, 0, "touch in a new interval resets the interval's values");
+	cr_assert_eq(b->total_ns, 20);
+}
+
+Test(proctable, full_table_goes_to_unrecorded)
+{
+	struct proc *a, *b, *u, *u2;
+
+	/* room for 2 processes (+1 internal for the pseudo process) */
+	cr_assert_eq(proctable__init(&t, 2), 0);
+	a = proctable__get(&t, 100, 1);
+	b = proctable__get(&t, 200, 1);
+	cr_assert_neq(a->tgid, PT_UNRECORDED_TGID);
+	cr_assert_neq(b->tgid, PT_UNRECORDED_TGID);
+	cr_assert_eq(t.full, 0);
+
+	u = proctable__get(&t, 300, 1);
+	cr_assert_eq(u->tgid, PT_UNRECORDED_TGID);
+	cr_assert_str_eq(u->comm, "[unrecorded]");
+	cr_assert_eq(t.full, 1);
+	cr_assert_null(proctable__find(&t, 300, 1));
+	u2 = proctable__get(&t, 400, 1);
+	cr_assert_eq(u2, u);
+	cr_assert_eq(t.full, 2);
+	/* known processes are still found, and do not count as full */
+	cr_assert_eq(proctable__get(&t, 100, 1), a);
+	cr_assert_eq(t.full, 2);
+
+	/* the time of both lost processes lands on the pseudo process: 7 + 8 */
+	proctable__charge(&t, u, 0, 0, 7);
+	proctable__charge(&t, u2, 1, 0, 8);
+	cr_assert_eq(u->iv_ns, 15);
+
+	/* a leaves: its entry is free for a real process again */
+	mark_exited(a);
+	proctable__next(&t, 0);
+	proctable__next(&t, 0);
+	cr_assert_null(proctable__find(&t, 100, 1));
+	b = proctable__get(&t, 500, 1);
+	cr_assert_eq(b->tgid, 500);
+	cr_assert_eq(t.full, 2);
+	cr_assert_eq(proctable__find(&t, 500, 1), b);
+}
+
+Test(proctable, exited_removed_after_one_more_interval)
+{
+	struct proc *p, *q;
+	__u32 nr;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__get(&t, 100, 5);
+	q = proctable__get(&t, 200, 5);
+	proctable__charge(&t, p, 0, 0, 10);
+	mark_exited(p);
+	nr = t.nr;
+	/* end of the exit's interval: still there for the next one */
+	proctable__next(&t, 0);
+	cr_assert_eq(proctable__find(&t, 100, 5), p);
+	/* its last slice lands in the next interval */
+	proctable__charge(&t, p, 0, 0, 5);
+	cr_assert_eq(p->total_ns, 15);
+	proctable__next(&t, 0);
+	cr_assert_null(proctable__find(&t, 100, 5));
+	cr_assert_eq(t.nr, nr - 1);
+	cr_assert_eq(proctable__find(&t, 200, 5), q, "the others stay");
+}
+
+Test(proctable, exit_cleanup_spares_a_reused_entry)
+{
+	struct proc *p, *n;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	/* p created in interval 1, never charged: last_seq 1 */
+	p = proctable__get(&t, 100, 5);
+	proctable__next(&t, 0);
+	proctable__next(&t, 0);
+	proctable__next(&t, 0);
+	/* interval 4: its exit record; 4 > 1 + 2, so the idle sweep of the same
+	 * proctable__next drops it right away */
+	mark_exited(p);
+	proctable__next(&t, 2);
+	cr_assert_null(proctable__find(&t, 100, 5));
+	/* interval 5: a new process takes the freed entry */
+	n = proctable__get(&t, 200, 9);
+	proctable__charge(&t, n, 0, 0, 10);
+	/* the end of interval 5 must drop the exited process, not its successor */
+	proctable__next(&t, 2);
+	cr_assert_eq(proctable__find(&t, 200, 9), n);
+	cr_assert(n->used);
+	cr_assert_eq(n->total_ns, 10);
+}
+
+Test(proctable, idle_sweep_removes_long_idle)
+{
+	struct proc *idle, *busy, *u;
+
+	cr_assert_eq(proctable__init(&t, 2), 0);
+	idle = proctable__get(&t, 100, 5);	/* last_seq 1 */
+	busy = proctable__get(&t, 200, 5);
+	u = proctable__get(&t, 300, 5);		/* table full: the pseudo process */
+	cr_assert_eq(u->tgid, PT_UNRECORDED_TGID);
+	/* idle for more than 2 intervals is gone when seq > last_seq + 2, i.e.
+	 * at the end of interval 4 */
+	for (__u64 seq = 1; seq <= 3; seq++) {
+		proctable__charge(&t, busy, 0, 0, 1);
+		proctable__next(&t, 2);
+		cr_assert_eq(proctable__find(&t, 100, 5), idle, "still there after %llu",
+			     (unsigned long long)seq);
+	}
+	proctable__charge(&t, busy, 0, 0, 1);
+	proctable__next(&t, 2);
+	cr_assert_null(proctable__find(&t, 100, 5));
+	cr_assert_eq(proctable__find(&t, 200, 5), busy);
+	/* the pseudo process is never swept */
+	for (int i = 0; i < 10; i++)
+		proctable__next(&t, 2);
+	cr_assert_eq(t.unrecorded, proctable__index(&t, u));
+	cr_assert(u->used);
+	cr_assert_null(proctable__find(&t, 200, 5), "busy went idle too");
+	/* no sweep with idle_intervals 0 */
+	idle = proctable__get(&t, 400, 5);
+	for (int i = 0; i < 10; i++)
+		proctable__next(&t, 0);
+	cr_assert_eq(proctable__find(&t, 400, 5), idle);
+}
+
+Test(proctable, remove_frees_the_entry)
+{
+	struct proc *a, *b, *c;
+
+	cr_assert_eq(proctable__init(&t, 4), 0);
+	a = proctable__get(&t, 1, 1);
+	b = proctable__get(&t, 2, 1);
+	c = proctable__get(&t, 3, 1);
+	proctable__remove(&t, b);
+	cr_assert_eq(t.nr, 2);
+	cr_assert_null(proctable__find(&t, 2, 1));
+	cr_assert_eq(proctable__find(&t, 1, 1), a);
+	cr_assert_eq(proctable__find(&t, 3, 1), c);
+}
+
+Test(proctable, merge_charges)
+{
+	struct proc *a, *b;
+	__u32 ia, ib;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	a = proctable__get(&t, 100, 5);
+	b = proctable__get(&t, 200, 5);
+	ia = proctable__index(&t, a);
+	ib = proctable__index(&t, b);
+	cr_assert_lt(ia, ib);
+	proctable__charge(&t, b, 0, 0, 5);
+	proctable__charge(&t, a, 1, 0, 10);
+	proctable__charge(&t, a, 0, 0, 7);
+	proctable__charge(&t, b, 0, 0, 1);
+	proctable__charge(&t, a, 1, 0, 3);
+	proctable__charge(&t, b, 2, 0, 4);
+	proctable__merge_charges(&t);
+	/* by (process, cpu): (a,0) 7; (a,1) 10 + 3 = 13; (b,0) 5 + 1 = 6; (b,2) 4 */
+	cr_assert_eq(t.nr_charges, 4);
+	cr_assert_eq(t.charges[0].proc, ia);
+	cr_assert_eq(t.charges[0].cpu, 0);
+	cr_assert_eq(t.charges[0].ns, 7);
+	cr_assert_eq(t.charges[1].proc, ia);
+	cr_assert_eq(t.charges[1].cpu, 1);
+	cr_assert_eq(t.charges[1].ns, 13);
+	cr_assert_eq(t.charges[2].proc, ib);
+	cr_assert_eq(t.charges[2].cpu, 0);
+	cr_assert_eq(t.charges[2].ns, 6);
+	cr_assert_eq(t.charges[3].proc, ib);
+	cr_assert_eq(t.charges[3].cpu, 2);
+	cr_assert_eq(t.charges[3].ns, 4);
+	/* merging again changes nothing; an empty list stays empty */
+	proctable__merge_charges(&t);
+	cr_assert_eq(t.nr_charges, 4);
+	proctable__next(&t, 0);
+	proctable__merge_charges(&t);
+	cr_assert_eq(t.nr_charges, 0);
+}

@@ -1,0 +1,595 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* RAPL: parsers, wrap arithmetic, and discovery/sampling on fake powercap trees. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <grp.h>
+#include <stdint.h>
+#include <sys/wait.h>
+#include "helpers.h"
+#include "rapl.h"
+
+#define REAL_MAX_RANGE	262143328850ULL
+#define SEC		1000000000ULL
+
+/* --- rapl_parse_u64 ---------------------------------------------------------- */
+
+static int parse(const char *s, __u64 *v)
+{
+	return rapl_parse_u64(s, strlen(s), v);
+}
+
+Test(rapl_parse, leading_zeros_of_the_fixed_width_format)
+{
+	__u64 v = 0;
+
+	cr_assert_eq(parse("00000000000000000042\n", &v), 0);
+	cr_assert_eq(v, 42);
+	cr_assert_eq(parse("00000000000000000000\n", &v), 0);
+	cr_assert_eq(v, 0);
+	cr_assert_eq(parse("0000000000000000000000000000007", &v), 0, "zeros do not count towards overflow");
+	cr_assert_eq(v, 7);
+}
+
+Test(rapl_parse, trailing_newline_optional)
+{
+	__u64 v = 0;
+
+	cr_assert_eq(parse("123456789\n", &v), 0);
+	cr_assert_eq(v, 123456789);
+	cr_assert_eq(parse("987", &v), 0);
+	cr_assert_eq(v, 987);
+}
+
+Test(rapl_parse, only_the_first_line_counts)
+{
+	__u64 v = 0;
+
+	cr_assert_eq(parse("7\n8", &v), 0);
+	cr_assert_eq(v, 7);
+	cr_assert_eq(parse("15\ngarbage\n", &v), 0);
+	cr_assert_eq(v, 15);
+	/* len bounds the buffer: no NUL needed */
+	cr_assert_eq(rapl_parse_u64("123456", 3, &v), 0);
+	cr_assert_eq(v, 123);
+}
+
+Test(rapl_parse, garbage_is_einval_and_leaves_out_alone)
+{
+	static const char *const bad[] = { "12a", "", "\n", "-5", " 5", "5 ", "+5", "0x10",
+					   "1.5", "\n5" };
+	__u64 v = 0xdeadbeef;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cr_assert_eq(parse(bad[i], &v), -EINVAL, "\"%s\"", bad[i]);
+		cr_assert_eq(v, 0xdeadbeef, "\"%s\" wrote the output", bad[i]);
+	}
+	cr_assert_eq(rapl_parse_u64("5\0", 2, &v), -EINVAL, "NUL byte");
+}
+
+Test(rapl_parse, u64_bounds)
+{
+	__u64 v = 1;
+
+	cr_assert_eq(parse("18446744073709551615\n", &v), 0);
+	cr_assert_eq(v, UINT64_MAX);
+	v = 1;
+	cr_assert_eq(parse("18446744073709551616", &v), -ERANGE, "2^64");
+	cr_assert_eq(v, 1);
+	cr_assert_eq(parse("99999999999999999999", &v), -ERANGE);
+	cr_assert_eq(parse("100000000000000000000", &v), -ERANGE);
+}
+
+/* --- rapl_parse_zone_name ------------------------------------------------------ */
+
+Test(rapl_names, packages_and_dies)
+{
+	enum rapl_domain d = RAPL_PSYS;
+	int s = -7;
+
+	cr_assert_eq(rapl_parse_zone_name("package-0", &d, &s), 0);
+	cr_assert_eq(d, RAPL_PACKAGE);
+	cr_assert_eq(s, 0);
+	cr_assert_eq(rapl_parse_zone_name("package-13", &d, &s), 0);
+	cr_assert_eq(s, 13);
+	/* multi-die: the socket is the package, not the die */
+	cr_assert_eq(rapl_parse_zone_name("package-1-die-0", &d, &s), 0);
+	cr_assert_eq(d, RAPL_PACKAGE);
+	cr_assert_eq(s, 1);
+	cr_assert_eq(rapl_parse_zone_name("package-0-die-3", &d, &s), 0);
+	cr_assert_eq(s, 0);
+}
+
+Test(rapl_names, subzones_and_psys)
+{
+	static const struct {
+		const char *name;
+		enum rapl_domain dom;
+	} ok[] = {
+		{ "core", RAPL_CORE }, { "uncore", RAPL_UNCORE },
+		{ "dram", RAPL_DRAM }, { "psys", RAPL_PSYS },
+	};
+	enum rapl_domain d;
+	int s;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		d = RAPL_PACKAGE;
+		s = 5;
+		cr_assert_eq(rapl_parse_zone_name(ok[i].name, &d, &s), 0, "%s", ok[i].name);
+		cr_assert_eq(d, ok[i].dom, "%s", ok[i].name);
+		cr_assert_eq(s, -1, "%s", ok[i].name);
+		cr_assert_str_eq(rapl_domain_name(ok[i].dom), ok[i].name);
+	}
+	cr_assert_str_eq(rapl_domain_name(RAPL_PACKAGE), "package");
+	cr_assert_str_eq(rapl_domain_name(RAPL_NR_DOMAINS), "unknown");
+}
+
+Test(rapl_names, rejects_the_rest)
+{
+	static const char *const bad[] = {
+		"package", "package-", "package-x", "package--1", "package-1-", "package-1-die-",
+		"package-1-die-x", "package-1-die-2-", "package-1x", "Package-0", "core\n",
+		"dram0", "", "cores", "package-99999999999", "gpu",
+	};
+	enum rapl_domain d;
+	int s;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(rapl_parse_zone_name(bad[i], &d, &s), -EINVAL, "\"%s\"", bad[i]);
+}
+
+/* --- rapl_energy_delta ----------------------------------------------------------- */
+
+Test(rapl_delta, forward)
+{
+	__u64 d = 99;
+
+	cr_assert_eq(rapl_energy_delta(100, 350, REAL_MAX_RANGE, 0, &d), RAPL_OK);
+	cr_assert_eq(d, 250);
+	cr_assert_eq(rapl_energy_delta(350, 350, REAL_MAX_RANGE, 0, &d), RAPL_OK);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(rapl_energy_delta(0, REAL_MAX_RANGE, REAL_MAX_RANGE, 0, &d), RAPL_OK);
+	cr_assert_eq(d, REAL_MAX_RANGE);
+}
+
+Test(rapl_delta, exact_wrap)
+{
+	__u64 d = 0;
+
+	/* 50 uJ to the top, 1 to reach 0, then 30: 81 */
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE - 50, 30, REAL_MAX_RANGE, 1000, &d),
+		     RAPL_WRAPPED);
+	cr_assert_eq(d, 81);
+	/* the step from the top to 0 is 1 uJ */
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE, 0, REAL_MAX_RANGE, 1000, &d), RAPL_WRAPPED);
+	cr_assert_eq(d, 1);
+	/* plausibility bound is inclusive */
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE - 50, 30, REAL_MAX_RANGE, 81, &d),
+		     RAPL_WRAPPED);
+	cr_assert_eq(d, 81);
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE - 50, 30, REAL_MAX_RANGE, 80, &d), RAPL_RESET);
+	cr_assert_eq(d, 0);
+}
+
+Test(rapl_delta, backwards_without_plausible_wrap_is_reset)
+{
+	__u64 d = 5;
+
+	/* would be a 258 GJ... step: a reset, not a wrap */
+	cr_assert_eq(rapl_energy_delta(5000000000ULL, 1000000000ULL, REAL_MAX_RANGE,
+				       2000000000ULL, &d), RAPL_RESET);
+	cr_assert_eq(d, 0);
+	/* no max range known: never a wrap */
+	cr_assert_eq(rapl_energy_delta(10, 5, 0, UINT64_MAX, &d), RAPL_RESET);
+	/* nothing is plausible in no time */
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE, 0, REAL_MAX_RANGE, 0, &d), RAPL_RESET);
+}
+
+Test(rapl_delta, above_max_range_is_garbage)
+{
+	__u64 d = 5;
+
+	cr_assert_eq(rapl_energy_delta(10, REAL_MAX_RANGE + 1, REAL_MAX_RANGE, UINT64_MAX, &d),
+		     RAPL_GARBAGE);
+	cr_assert_eq(d, 0);
+	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE + 1, 10, REAL_MAX_RANGE, UINT64_MAX, &d),
+		     RAPL_GARBAGE);
+	/* no max range known: no ceiling */
+	cr_assert_eq(rapl_energy_delta(10, UINT64_MAX, 0, 0, &d), RAPL_OK);
+	cr_assert_eq(d, UINT64_MAX - 10);
+}
+
+Test(rapl_delta, no_overflow_at_u64_range)
+{
+	__u64 d = 0;
+
+	cr_assert_eq(rapl_energy_delta(UINT64_MAX - 1, 0, UINT64_MAX, 10, &d), RAPL_WRAPPED);
+	cr_assert_eq(d, 2);
+	cr_assert_eq(rapl_energy_delta(1, 0, UINT64_MAX, UINT64_MAX, &d), RAPL_WRAPPED);
+	cr_assert_eq(d, UINT64_MAX);
+	/* one step short of a full turn */
+	cr_assert_eq(rapl_energy_delta(UINT64_MAX, UINT64_MAX - 1, UINT64_MAX, UINT64_MAX, &d),
+		     RAPL_WRAPPED);
+	cr_assert_eq(d, UINT64_MAX);
+	cr_assert_eq(rapl_energy_delta(UINT64_MAX, UINT64_MAX - 1, UINT64_MAX, UINT64_MAX - 1, &d),
+		     RAPL_RESET);
+}
+
+/* --- fake powercap trees ------------------------------------------------------------ */
+
+static char *tmp;
+
+static void tree_setup(void)
+{
+	tmp = th_tmpdir();
+	cr_assert_not_null(tmp);
+	chmod(tmp, 0755);	/* the setuid test reads it as nobody */
+}
+
+static void tree_teardown(void)
+{
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+TestSuite(rapl_sysfs, .init = tree_setup, .fini = tree_teardown);
+
+static void put(const char *zone, const char *file, const char *text)
+{
+	char path[1024];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", tmp, zone, file);
+	cr_assert_eq(th_write_file(path, text), 0, "write %s", path);
+}
+
+/* Rewrite energy_uj in place, in fakerapl's fixed-width format. */
+static void put_uj(const char *zone, __u64 uj)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%020llu\n", (unsigned long long)uj);
+	put(zone, "energy_uj", text);
+}
+
+static void zone(const char *entry, const char *name, __u64 max_range, __u64 uj)
+{
+	char text[32];
+
+	snprintf(text, sizeof(text), "%s\n", name);
+	put(entry, "name", text);
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)max_range);
+	put(entry, "max_energy_range_uj", text);
+	put_uj(entry, uj);
+}
+
+static void path_of(char *buf, size_t size, const char *entry)
+{
+	snprintf(buf, size, "%s/%s", tmp, entry);
+}
+
+static void assert_zone(const struct rapl_zone *z, const char *entry, enum rapl_domain dom,
+			int socket, __u64 max_range)
+{
+	char path[1024];
+
+	path_of(path, sizeof(path), entry);
+	cr_assert_str_eq(z->path, path);
+	cr_assert_eq(z->domain, dom, "%s", entry);
+	cr_assert_eq(z->socket, socket, "%s", entry);
+	cr_assert_eq(z->max_range_uj, max_range, "%s", entry);
+	cr_assert_geq(z->fd, 0, "%s", entry);
+	cr_assert_eq(z->have_last, 0, "%s", entry);
+}
+
+/*
+ * Two packages numbered against their ids (intel-rapl:0 is package-1), each
+ * with core and dram; a psys zone; the MMIO duplicate and the control-type
+ * directory that must be ignored; a zone with a name nobody knows; stray
+ * entries.
+ */
+static void server_tree(void)
+{
+	zone("intel-rapl:0", "package-1", 1001, 0);
+	zone("intel-rapl:0:0", "dram", 1002, 0);
+	zone("intel-rapl:0:1", "core", 1003, 0);
+	zone("intel-rapl:1", "package-0", 2001, 0);
+	zone("intel-rapl:1:0", "core", 2002, 0);
+	zone("intel-rapl:1:1", "dram", 2003, 0);
+	zone("intel-rapl:2", "psys", 3001, 0);
+	zone("intel-rapl-mmio:0", "package-0", 4001, 0);
+	zone("intel-rapl:3", "gpu", 5001, 0);
+	put("intel-rapl", "enabled", "1\n");
+	/* entries that are not zones, and zones of the wrong kind for their level */
+	zone("intel-rapl:7.bak", "package-7", 6001, 0);
+	zone("intel-rapl:1:2", "package-5", 6002, 0);
+	zone("intel-rapl:5", "dram", 6003, 0);
+}
+
+Test(rapl_sysfs, discovers_and_sorts_a_two_socket_tree)
+{
+	struct rapl r;
+	char err[256] = "";
+
+	server_tree();
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.nr, 7);
+	assert_zone(&r.zones[0], "intel-rapl:1", RAPL_PACKAGE, 0, 2001);
+	assert_zone(&r.zones[1], "intel-rapl:1:0", RAPL_CORE, 0, 2002);
+	assert_zone(&r.zones[2], "intel-rapl:1:1", RAPL_DRAM, 0, 2003);
+	assert_zone(&r.zones[3], "intel-rapl:0", RAPL_PACKAGE, 1, 1001);
+	assert_zone(&r.zones[4], "intel-rapl:0:1", RAPL_CORE, 1, 1003);
+	assert_zone(&r.zones[5], "intel-rapl:0:0", RAPL_DRAM, 1, 1002);
+	assert_zone(&r.zones[6], "intel-rapl:2", RAPL_PSYS, -1, 3001);
+	cr_assert_str_eq(r.zones[0].name, "package-0");
+	cr_assert_str_eq(r.zones[5].name, "dram");
+	for (int i = 0; i < r.nr; i++)
+		cr_assert_null(strstr(r.zones[i].path, "mmio"), "%s", r.zones[i].path);
+	rapl__close(&r);
+	cr_assert_eq(r.nr, 0);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, amd_tree_has_package_and_core_only)
+{
+	struct rapl r;
+	char err[256] = "";
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 5);
+	zone("intel-rapl:0:0", "core", REAL_MAX_RANGE, 6);
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(r.nr, 2);
+	assert_zone(&r.zones[0], "intel-rapl:0", RAPL_PACKAGE, 0, REAL_MAX_RANGE);
+	assert_zone(&r.zones[1], "intel-rapl:0:0", RAPL_CORE, 0, REAL_MAX_RANGE);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, no_zone_is_enoent_with_a_message)
+{
+	struct rapl r;
+	char err[256] = "", missing[1024];
+
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), -ENOENT);
+	cr_assert_neq(err[0], '\0');
+	cr_assert_eq(r.nr, 0);
+
+	/* only MMIO duplicates and orphans: still nothing to read */
+	zone("intel-rapl-mmio:0", "package-0", 1, 0);
+	zone("intel-rapl:4:0", "dram", 1, 0);
+	err[0] = '\0';
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), -ENOENT);
+	cr_assert_neq(err[0], '\0');
+
+	snprintf(missing, sizeof(missing), "%s/nope", tmp);
+	err[0] = '\0';
+	cr_assert_eq(rapl__open(&r, missing, err, sizeof(err)), -ENOENT);
+	cr_assert_not_null(strstr(err, missing), "%s", err);
+}
+
+Test(rapl_sysfs, unreadable_energy_fails_open_naming_the_file)
+{
+	struct rapl r;
+	char err[256] = "", path[1024];
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:1", "package-1", REAL_MAX_RANGE, 0);
+	/* a directory opens, even for root, but read() fails with EISDIR */
+	snprintf(path, sizeof(path), "%s/intel-rapl:1/energy_uj", tmp);
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), -EISDIR);
+	cr_assert_not_null(strstr(err, path), "%s", err);
+	cr_assert_eq(r.nr, 0);
+}
+
+/* rapl__open as nobody on a root-only energy_uj: ret and message back over a pipe. */
+Test(rapl_sysfs, root_only_energy_is_eacces_with_the_remedy)
+{
+	char err[256] = "", path[1024];
+	int fds[2], status, ret = 0;
+	pid_t pid;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 0);
+	snprintf(path, sizeof(path), "%s/intel-rapl:0/energy_uj", tmp);
+	cr_assert_eq(chmod(path, 0000), 0);
+	cr_assert_eq(pipe(fds), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (!pid) {
+		struct rapl r;
+
+		close(fds[0]);
+		if (geteuid() == 0 &&
+		    (setgroups(0, NULL) || setgid(65534) || setuid(65534)))
+			_exit(3);
+		ret = rapl__open(&r, tmp, err, sizeof(err));
+		if (write(fds[1], &ret, sizeof(ret)) != sizeof(ret) ||
+		    write(fds[1], err, sizeof(err)) != sizeof(err))
+			_exit(4);
+		_exit(0);
+	}
+	close(fds[1]);
+	cr_assert_eq(read(fds[0], &ret, sizeof(ret)), sizeof(ret));
+	cr_assert_eq(read(fds[0], err, sizeof(err)), sizeof(err));
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "child status %d", status);
+	cr_assert_eq(ret, -EACCES, "%d: %s", ret, err);
+	cr_assert_not_null(strstr(err, "energy_uj"), "%s", err);
+	cr_assert_not_null(strstr(err, "CAP_DAC_READ_SEARCH"), "%s", err);
+	cr_assert_not_null(strstr(err, "chmod o+r"), "%s", err);
+	cr_assert_not_null(strstr(err, "CVE-2020-8694"), "%s", err);
+}
+
+static void open_tree(struct rapl *r)
+{
+	char err[256] = "";
+
+	cr_assert_eq(rapl__open(r, tmp, err, sizeof(err)), 0, "%s", err);
+}
+
+Test(rapl_sysfs, sample_deltas_after_rewrites)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 1000);
+	zone("intel-rapl:0:0", "dram", REAL_MAX_RANGE, 50);
+	open_tree(&r);
+
+	cr_assert_eq(rapl__sample(&r, 0, out), 2);
+	cr_assert_eq(out[0].status, RAPL_FIRST);
+	cr_assert_eq(out[1].status, RAPL_FIRST);
+	cr_assert_eq(out[0].delta_uj, 0);
+
+	/* 40 W and 5 W for one second */
+	put_uj("intel-rapl:0", 1000 + 40000000);
+	put_uj("intel-rapl:0:0", 50 + 5000000);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 2);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 40000000);
+	cr_assert_eq(out[1].status, RAPL_OK);
+	cr_assert_eq(out[1].delta_uj, 5000000);
+
+	/* unchanged counter: zero, not a repeat of the last delta */
+	cr_assert_eq(rapl__sample(&r, SEC, out), 2);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 0);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, sample_wrap_and_reset_against_2kw_over_elapsed)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, REAL_MAX_RANGE - 1000);
+	open_tree(&r);
+	cr_assert_eq(rapl__sample(&r, 0, out), 1);
+	cr_assert_eq(out[0].status, RAPL_FIRST);
+
+	put_uj("intel-rapl:0", 499);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_WRAPPED);
+	cr_assert_eq(out[0].delta_uj, 1000 + 1 + 499);
+
+	/* 1 s at 2 kW is 2e9 uJ: a wrap implying 1.9e9 is plausible ... */
+	put_uj("intel-rapl:0", REAL_MAX_RANGE - 1900000000ULL + 1);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	put_uj("intel-rapl:0", 0);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_WRAPPED);
+	cr_assert_eq(out[0].delta_uj, 1900000000ULL);
+
+	/* ... one implying 2.1e9 is not: a reset, and the new value is the baseline */
+	put_uj("intel-rapl:0", REAL_MAX_RANGE - 2100000000ULL + 1);
+	rapl__sample(&r, SEC, out);
+	put_uj("intel-rapl:0", 0);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_RESET);
+	cr_assert_eq(out[0].delta_uj, 0);
+	put_uj("intel-rapl:0", 777);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 777);
+
+	/* the same 1.9e9 wrap after only 0.5 s is a reset */
+	put_uj("intel-rapl:0", REAL_MAX_RANGE - 1900000000ULL + 1);
+	rapl__sample(&r, SEC, out);
+	put_uj("intel-rapl:0", 0);
+	cr_assert_eq(rapl__sample(&r, SEC / 2, out), 1);
+	cr_assert_eq(out[0].status, RAPL_RESET);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, garbage_is_reported_and_rebaselined)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	/* even a first reading above max_energy_range_uj is no baseline */
+	zone("intel-rapl:0", "package-0", 1000000, 1000001);
+	open_tree(&r);
+	cr_assert_eq(rapl__sample(&r, 0, out), 1);
+	cr_assert_eq(out[0].status, RAPL_GARBAGE);
+	put_uj("intel-rapl:0", 100);
+	rapl__sample(&r, 0, out);
+	cr_assert_eq(out[0].status, RAPL_FIRST);
+
+	put("intel-rapl:0", "energy_uj", "12a\n");
+	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
+	cr_assert_eq(out[0].status, RAPL_GARBAGE);
+	cr_assert_eq(out[0].delta_uj, 0);
+	put_uj("intel-rapl:0", 300);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_FIRST, "garbage must not stay a baseline");
+
+	/* above max_energy_range_uj */
+	put_uj("intel-rapl:0", 1000001);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_GARBAGE);
+	put_uj("intel-rapl:0", 400);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_FIRST);
+	put_uj("intel-rapl:0", 450);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 50);
+
+	/* longer than any counter: not silently cut to its first digits */
+	put("intel-rapl:0", "energy_uj",
+	    "000000000000000000000000000000000000000000000000000000000000000000000005\n");
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_GARBAGE);
+
+	/* empty file */
+	put("intel-rapl:0", "energy_uj", "");
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_GARBAGE);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, deleted_energy_file_is_unreadable_then_recovers)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+	char path[1024];
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 100);
+	zone("intel-rapl:1", "package-1", REAL_MAX_RANGE, 100);
+	open_tree(&r);
+	rapl__sample(&r, 0, out);
+
+	snprintf(path, sizeof(path), "%s/intel-rapl:1/energy_uj", tmp);
+	cr_assert_eq(unlink(path), 0);
+	put_uj("intel-rapl:0", 200);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 2, "a lost zone is not fatal");
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 100);
+	cr_assert_eq(out[1].status, RAPL_UNREADABLE);
+	cr_assert_eq(out[1].delta_uj, 0);
+	cr_assert_eq(rapl__sample(&r, SEC, out), 2);
+	cr_assert_eq(out[1].status, RAPL_UNREADABLE);
+
+	/* back, with a new counter: a fresh baseline, then deltas again */
+	put_uj("intel-rapl:1", 5000);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[1].status, RAPL_FIRST);
+	put_uj("intel-rapl:1", 5600);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[1].status, RAPL_OK);
+	cr_assert_eq(out[1].delta_uj, 600);
+	rapl__close(&r);
+}
+
+Test(rapl_sysfs, first_sample_after_open_is_first_even_if_counters_moved)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 100);
+	open_tree(&r);
+	put_uj("intel-rapl:0", 900);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_FIRST);
+	cr_assert_eq(r.zones[0].last_uj, 900);
+	rapl__close(&r);
+}

@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * fakerapl: a powercap tree whose RAPL counters advance in real time at the
+ * given wattages, for tests and demos on machines without RAPL.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include "rapl.h"
+
+#define DEFAULT_MAX_RANGE	262143328850ULL	/* a real package's max_energy_range_uj */
+#define MAX_MAX_RANGE		(UINT64_MAX / 2)	/* start + step stays below 2^64 */
+#define MAX_SOCKET		1023
+#define MAX_WATTS		1e5
+#define MAX_NEAR_WRAP_S		1e6			/* W * s stays far below 2^63 uJ */
+#define UJ_WIDTH		20			/* digits of every energy_uj write */
+
+static const char usage_text[] =
+"NAME\n"
+"        fakerapl - a fake powercap tree whose RAPL counters advance in real time\n"
+"\n"
+"SYNOPSIS\n"
+"        fakerapl --root DIR --package SOCKET:WATTS [--package SOCKET:WATTS]...\n"
+"                 [--core SOCKET:WATTS]... [--dram SOCKET:WATTS]... [--psys WATTS]\n"
+"                 [--max-range UJ] [--start UJ | --near-wrap SECONDS]\n"
+"                 [--period-ms MS] [--once]\n"
+"\n"
+"DESCRIPTION\n"
+"        fakerapl builds under DIR the part of /sys/class/powercap that wattprobe\n"
+"        reads, then rewrites every energy_uj each period so that each counter\n"
+"        grows at its wattage (1 W = 1 uJ per us):\n"
+"\n"
+"            energy_uj = (start + round(WATTS * elapsed_us)) mod (max_range + 1)\n"
+"\n"
+"        elapsed_us is measured on the monotonic clock from the start of the run,\n"
+"        so rates are exact over any interval, whatever the period or scheduling.\n"
+"        Each value is written with one pwrite at offset 0 as 20 zero-padded\n"
+"        digits and a newline, so a concurrent reader sees the old or the new\n"
+"        value, never a mix. The counter wraps to 0 after max_range, like the\n"
+"        hardware.\n"
+"\n"
+"        If an energy_uj file already exists, its counter continues from the value\n"
+"        in it (unless --start or --near-wrap is given) and keeps its inode, so a\n"
+"        reader holding it open sees the new wattage after a restart.\n"
+"        fakerapl runs until SIGTERM or SIGINT and then exits 0.\n"
+"\n"
+"OPTIONS\n"
+"        --root DIR             where to build the tree (created if missing)\n"
+"        --package SOCKET:WATTS a package zone; repeat for more sockets\n"
+"        --core SOCKET:WATTS    a core subzone of that package\n"
+"        --dram SOCKET:WATTS    a dram subzone of that package\n"
+"        --psys WATTS           a psys (platform) zone\n"
+"        --max-range UJ         max_energy_range_uj of every zone\n"
+"                               (default 262143328850, up to 2^63 - 1)\n"
+"        --start UJ             start every counter at UJ (default 0)\n"
+"        --near-wrap SECONDS    start every counter so that it wraps after SECONDS\n"
+"                               at its own wattage\n"
+"        --period-ms MS         rewrite period, 1 to 60000 (default 10)\n"
+"        --once                 write the tree once and exit\n"
+"        -h, --help             show this help\n"
+"\n"
+"FILES\n"
+"        DIR/intel-rapl:S/            package S (name \"package-S\")\n"
+"        DIR/intel-rapl:S:K/          its subzones: core first, then dram, K from 0\n"
+"        DIR/intel-rapl:P/            psys, P = highest package socket + 1\n"
+"        each with name, energy_uj and max_energy_range_uj.\n"
+"\n"
+"EXIT STATUS\n"
+"        0 on SIGTERM, SIGINT or after --once; 1 when the tree cannot be written;\n"
+"        2 on a bad command line.\n"
+"\n"
+"EXAMPLES\n"
+"        fakerapl --root /tmp/pc --package 0:40 --dram 0:5 &\n"
+"        wattprobe top --powercap-root /tmp/pc\n"
+"\n"
+"        fakerapl --root /tmp/pc --package 0:100 --near-wrap 2 --once\n";
+
+struct fzone {
+	char dir[PATH_MAX];
+	char name[32];
+	enum rapl_domain kind;		/* RAPL_PACKAGE, RAPL_CORE, RAPL_DRAM or RAPL_PSYS */
+	int socket;			/* -1 for psys */
+	double watts;
+	__u64 start;
+	int fd;
+};
+
+struct fake {
+	const char *root;
+	struct fzone zones[RAPL_MAX_ZONES];
+	int nr;
+	__u64 max_range;
+	__u64 start;
+	int have_start;
+	double near_wrap_s;
+	long period_ms;
+	int once;
+};
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "fakerapl: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry 'fakerapl --help'.\n");
+	return 2;
+}
+
+/* --- command line -------------------------------------------------------------- */
+
+static int parse_watts(const char *s, double *w)
+{
+	char *end;
+
+	errno = 0;
+	*w = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(*w) || *w < 0 || *w > MAX_WATTS)
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_socket_watts(const char *s, int *socket, double *w)
+{
+	char *end;
+	long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end != ':' || v > MAX_SOCKET)
+		return -EINVAL;
+	*socket = (int)v;
+	return parse_watts(end + 1, w);
+}
+
+static struct fzone *find_zone(struct fake *f, enum rapl_domain kind, int socket)
+{
+	for (int i = 0; i < f->nr; i++)
+		if (f->zones[i].kind == kind && f->zones[i].socket == socket)
+			return &f->zones[i];
+	return NULL;
+}
+
+static int add_zone(struct fake *f, enum rapl_domain kind, int socket, double w)
+{
+	struct fzone *z;
+
+	if (find_zone(f, kind, socket))
+		return kind == RAPL_PSYS ? usage_error("--psys given twice") :
+			usage_error("--%s %d:... given twice", rapl_domain_name(kind), socket);
+	if (f->nr == RAPL_MAX_ZONES)
+		return usage_error("more than %d zones", RAPL_MAX_ZONES);
+	z = &f->zones[f->nr++];
+	z->kind = kind;
+	z->socket = socket;
+	z->watts = w;
+	z->fd = -1;
+	return 0;
+}
+
+static int add_socket_zone(struct fake *f, enum rapl_domain kind, const char *arg)
+{
+	double w;
+	int s;
+
+	if (parse_socket_watts(arg, &s, &w))
+		return usage_error("invalid --%s '%s': expected SOCKET:WATTS, socket 0-%d, "
+				   "watts 0-%g", rapl_domain_name(kind), arg, MAX_SOCKET,
+				   MAX_WATTS);
+	return add_zone(f, kind, s, w);
+}
+
+static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
+{
+	if (rapl_parse_u64(arg, strlen(arg), v) || strchr(arg, '\n'))
+		return usage_error("invalid %s '%s': expected microjoules", opt, arg);
+	return 0;
+}
+
+static int parse_args(struct fake *f, int argc, char **argv)
+{
+	enum { O_ROOT = 256, O_PACKAGE, O_CORE, O_DRAM, O_PSYS, O_MAX_RANGE, O_START,
+	       O_NEAR_WRAP, O_PERIOD, O_ONCE };
+	static const struct option opts[] = {
+		{ "root", required_argument, NULL, O_ROOT },
+		{ "package", required_argument, NULL, O_PACKAGE },
+		{ "core", required_argument, NULL, O_CORE },
+		{ "dram", required_argument, NULL, O_DRAM },
+		{ "psys", required_argument, NULL, O_PSYS },
+		{ "max-range", required_argument, NULL, O_MAX_RANGE },
+		{ "start", required_argument, NULL, O_START },
+		{ "near-wrap", required_argument, NULL, O_NEAR_WRAP },
+		{ "period-ms", required_argument, NULL, O_PERIOD },
+		{ "once", no_argument, NULL, O_ONCE },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	char *end;
+	double w;
+	int c, ret;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		ret = 0;
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case O_ROOT:
+			f->root = optarg;
+			break;
+		case O_PACKAGE:
+			ret = add_socket_zone(f, RAPL_PACKAGE, optarg);
+			break;
+		case O_CORE:
+			ret = add_socket_zone(f, RAPL_CORE, optarg);
+			break;
+		case O_DRAM:
+			ret = add_socket_zone(f, RAPL_DRAM, optarg);
+			break;
+		case O_PSYS:
+			if (parse_watts(optarg, &w))
+				return usage_error("invalid --psys '%s': expected WATTS, 0-%g",
+						   optarg, MAX_WATTS);
+			ret = add_zone(f, RAPL_PSYS, -1, w);
+			break;
+		case O_MAX_RANGE:
+			ret = parse_u64_arg("--max-range", optarg, &f->max_range);
+			if (!ret && (!f->max_range || f->max_range > MAX_MAX_RANGE))
+				return usage_error("invalid --max-range '%s': expected 1 to %llu",
+						   optarg, (unsigned long long)MAX_MAX_RANGE);
+			break;
+		case O_START:
+			ret = parse_u64_arg("--start", optarg, &f->start);
+			f->have_start = 1;
+			break;
+		case O_NEAR_WRAP:
+			errno = 0;
+			f->near_wrap_s = strtod(optarg, &end);
+			if (errno || end == optarg || *end || !isfinite(f->near_wrap_s) ||
+			    f->near_wrap_s <= 0 || f->near_wrap_s > MAX_NEAR_WRAP_S)
+				return usage_error("invalid --near-wrap '%s': expected seconds, "
+						   "above 0 and up to %g", optarg, MAX_NEAR_WRAP_S);
+			break;
+		case O_PERIOD:
+			errno = 0;
+			f->period_ms = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || f->period_ms < 1 ||
+			    f->period_ms > 60000)
+				return usage_error("invalid --period-ms '%s': expected 1 to 60000",
+						   optarg);
+			break;
+		case O_ONCE:
+			f->once = 1;
+			break;
+		default:
+			return usage_error("unknown option");
+		}
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!f->root)
+		return usage_error("--root is required");
+	if (f->have_start && f->near_wrap_s > 0)
+		return usage_error("--start and --near-wrap exclude each other");
+	if (f->have_start && f->start > f->max_range)
+		return usage_error("--start %llu is above --max-range %llu",
+				   (unsigned long long)f->start, (unsigned long long)f->max_range);
+	return 0;
+}
+
+/* --- layout ------------------------------------------------------------------- */
+
+/*
+ * Directory and name of every zone: package S is intel-rapl:S, its core
+ * intel-rapl:S:0 and its dram the next subzone, psys follows the packages.
+ */
+static int lay_out(struct fake *f)
+{
+	int max_socket = -1;
+
+	for (int i = 0; i < f->nr; i++)
+		if (f->zones[i].kind == RAPL_PACKAGE && f->zones[i].socket > max_socket)
+			max_socket = f->zones[i].socket;
+	if (max_socket < 0)
+		return usage_error("at least one --package is required");
+	for (int i = 0; i < f->nr; i++) {
+		struct fzone *z = &f->zones[i];
+		int sub = 0;
+
+		snprintf(z->name, sizeof(z->name), "%s", rapl_domain_name(z->kind));
+		switch (z->kind) {
+		case RAPL_PACKAGE:
+			snprintf(z->name, sizeof(z->name), "package-%d", z->socket);
+			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d", f->root, z->socket);
+			break;
+		case RAPL_PSYS:
+			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d", f->root,
+				 max_socket + 1);
+			break;
+		case RAPL_DRAM:
+			sub = find_zone(f, RAPL_CORE, z->socket) ? 1 : 0;
+			/* fall through */
+		default:
+			if (!find_zone(f, RAPL_PACKAGE, z->socket))
+				return usage_error("--%s %d:... without --package %d:...", z->name,
+						   z->socket, z->socket);
+			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d:%d", f->root,
+				 z->socket, sub);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* --- files -------------------------------------------------------------------- */
+
+static int mkdir_p(const char *path)
+{
+	char buf[PATH_MAX], *p;
+
+	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+		return -ENAMETOOLONG;
+	for (p = buf + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(buf, 0755) && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* Replace dir/file with text through a rename, so no reader sees it half written. */
+static int write_attr(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX + 64], tmp[PATH_MAX + 80];
+	size_t len = strlen(text);
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	snprintf(tmp, sizeof(tmp), "%s.fakerapl-tmp", path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static void format_uj(char *buf, __u64 uj)
+{
+	snprintf(buf, UJ_WIDTH + 2, "%0*llu\n", UJ_WIDTH, (unsigned long long)uj);
+}
+
+/* The value an existing energy_uj holds: 1 if there is one, 0 if none, -errno. */
+static int existing_uj(const struct fzone *z, __u64 max_range, __u64 *uj)
+{
+	char path[PATH_MAX + 16], buf[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/energy_uj", z->dir);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (rapl_parse_u64(buf, n, uj) || *uj > max_range)
+		return -EINVAL;
+	return 1;
+}
+
+/* Energy over elapsed_ns at z's wattage, modulo max_range + 1. */
+static __u64 energy_uj(const struct fzone *z, __u64 elapsed_ns, __u64 max_range)
+{
+	double uj = round(z->watts * ((double)elapsed_ns / 1e3));
+
+	return (__u64)uj % (max_range + 1);
+}
+
+static int zone_start(struct fake *f, struct fzone *z, char *err, size_t errlen)
+{
+	__u64 to_wrap;
+	int ret;
+
+	if (f->near_wrap_s > 0) {
+		to_wrap = energy_uj(z, (__u64)(f->near_wrap_s * 1e9), f->max_range);
+		z->start = (f->max_range + 1 - to_wrap) % (f->max_range + 1);
+		return 0;
+	}
+	if (f->have_start) {
+		z->start = f->start;
+		return 0;
+	}
+	ret = existing_uj(z, f->max_range, &z->start);
+	if (ret < 0) {
+		snprintf(err, errlen, "failed to continue from %s/energy_uj: %s%s", z->dir,
+			 strerror(-ret), ret == -EINVAL ? " (or above --max-range)" : "");
+		return ret;
+	}
+	if (!ret)
+		z->start = 0;
+	return 0;
+}
+
+/* Directory, name, max range, first value; then keep energy_uj open for pwrite. */
+static int create_zone(struct fake *f, struct fzone *z, char *err, size_t errlen)
+{
+	char text[64], path[PATH_MAX + 16];
+	const char *what;
+	int ret;
+
+	ret = mkdir_p(z->dir);
+	what = "create";
+	if (ret)
+		goto fail;
+	ret = zone_start(f, z, err, errlen);
+	if (ret)
+		return ret;
+	snprintf(text, sizeof(text), "%s\n", z->name);
+	what = "write name in";
+	ret = write_attr(z->dir, "name", text);
+	if (ret)
+		goto fail;
+	snprintf(text, sizeof(text), "%llu\n", (unsigned long long)f->max_range);
+	what = "write max_energy_range_uj in";
+	ret = write_attr(z->dir, "max_energy_range_uj", text);
+	if (ret)
+		goto fail;
+	/* an existing energy_uj keeps its inode: readers holding it see the new run */
+	snprintf(path, sizeof(path), "%s/energy_uj", z->dir);
+	if (access(path, F_OK)) {
+		format_uj(text, z->start);
+		what = "write energy_uj in";
+		ret = write_attr(z->dir, "energy_uj", text);
+		if (ret)
+			goto fail;
+	}
+	what = "open energy_uj in";
+	z->fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (z->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	return 0;
+
+fail:
+	snprintf(err, errlen, "failed to %s %s: %s", what, z->dir, strerror(-ret));
+	return ret;
+}
+
+static int advance(struct fake *f, __u64 elapsed_ns, char *err, size_t errlen)
+{
+	char text[UJ_WIDTH + 2];
+
+	for (int i = 0; i < f->nr; i++) {
+		struct fzone *z = &f->zones[i];
+		__u64 v = (z->start + energy_uj(z, elapsed_ns, f->max_range)) % (f->max_range + 1);
+
+		format_uj(text, v);
+		if (pwrite(z->fd, text, UJ_WIDTH + 1, 0) != UJ_WIDTH + 1) {
+			snprintf(err, errlen, "failed to write %s/energy_uj: %s", z->dir,
+				 strerror(errno));
+			return -EIO;
+		}
+	}
+	return 0;
+}
+
+static __u64 now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static int run(struct fake *f, char *err, size_t errlen)
+{
+	__u64 t0 = now_ns(), period = (__u64)f->period_ms * 1000000, next = t0;
+	struct timespec ts;
+	int ret;
+
+	for (;;) {
+		ret = advance(f, now_ns() - t0, err, errlen);
+		if (ret || f->once || stop)
+			return ret;
+		next += period;
+		if (next < now_ns())	/* fell behind: no burst of catch-up writes */
+			next = now_ns() + period;
+		ts.tv_sec = next / 1000000000ULL;
+		ts.tv_nsec = next % 1000000000ULL;
+		/* a signal ends the sleep early: the loop writes the last value and stops */
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10 };
+	struct sigaction sa = { .sa_handler = on_signal };
+	char err[PATH_MAX + 256] = "";
+	int ret;
+
+	ret = parse_args(&f, argc, argv);
+	if (ret)
+		return ret;
+	ret = lay_out(&f);
+	if (ret)
+		return ret;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	ret = mkdir_p(f.root);
+	if (ret) {
+		snprintf(err, sizeof(err), "failed to create %s: %s", f.root, strerror(-ret));
+		goto cleanup;
+	}
+	for (int i = 0; i < f.nr && !ret; i++)
+		ret = create_zone(&f, &f.zones[i], err, sizeof(err));
+	if (!ret)
+		ret = run(&f, err, sizeof(err));
+
+cleanup:
+	for (int i = 0; i < f.nr; i++)
+		if (f.zones[i].fd >= 0)
+			close(f.zones[i].fd);
+	if (ret) {
+		fprintf(stderr, "fakerapl: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
