@@ -26,10 +26,6 @@ struct {
 
 #define barrier() asm volatile("" ::: "memory")
 
-#define SCHED_NORMAL	0
-#define SCHED_BATCH	3
-#define SCHED_IDLE	5
-
 /*
  * Field reads from a task. tp_btf hands us trusted BTF pointers, which can be
  * read with plain loads; raw_tp hands us raw pointers, which need
@@ -92,75 +88,66 @@ static __noinline void take_slot(struct wp_cpu *c, __u32 idx, __u32 tgid, __u64 
 	s->gen_end = gen;
 }
 
-/*
- * prev is not the task this CPU's last switch brought in: a switch went by
- * without the tracepoint (seen on some kernels for some threads), so prev's
- * sum at switch-in is unknown. For a fair-class task the scheduler keeps it
- * in se.prev_sum_exec_runtime (set when it was picked), so its slice is still
- * exact; other classes do not maintain it, and their slice is only counted
- * as unseen.
- */
-static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev)
+/* Add delta to the slot of process (tgid, start_ns) on this CPU. */
+static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns, __u64 delta)
 {
-	__u64 start_ns, delta;
-	__u32 tgid, idx, policy;
-	struct wp_slot *s;
+	__u32 idx = tgid & WP_SLOT_MASK;
+	struct wp_slot *s = &c->slots[idx];
 
-	c->hdr.unseen++;
-	tgid = BPF_CORE_READ(prev, tgid);
-	policy = BPF_CORE_READ(prev, policy);
-	if (!BPF_CORE_READ(prev, pid) || (policy != SCHED_NORMAL && policy != SCHED_BATCH &&
-					  policy != SCHED_IDLE))
-		return;
-	start_ns = BPF_CORE_READ(prev, group_leader, start_time);
-	delta = BPF_CORE_READ(prev, se.sum_exec_runtime) -
-		BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
-	idx = tgid & WP_SLOT_MASK;
-	s = &c->slots[idx];
 	if (s->tgid == tgid && s->start_ns == start_ns && s->gen)
 		s->ns += delta;
 	else
 		take_slot(c, idx, tgid, start_ns, delta);
 }
 
+/*
+ * prev is not the task this CPU's last switch brought in: switches went by
+ * without the tracepoint (this happens on some kernels, for some threads).
+ * The time since the last switch we saw is charged to prev under its own key:
+ * CPU time is never lost, though a slice of the unseen task may land on prev.
+ */
+static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev, __u64 delta)
+{
+	c->hdr.unseen++;
+	charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time), delta);
+}
+
 static __always_inline int on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
 {
 	struct wp_cpu *c;
-	struct wp_slot *s;
-	__u64 delta;
-	__u32 zero = 0, tgid, idx;
+	__u64 now, delta;
+	__u32 zero = 0;
+	bool prev_idle;
 
 	c = bpf_map_lookup_elem(&cpus, &zero);
 	if (!c)
 		return 0;
+	/*
+	 * "now" on the scheduler's task clock, read from what it just wrote:
+	 * update_curr() set prev's exec_start, and the pick set next's. The
+	 * idle task keeps no such time, so use next's when prev is idle.
+	 */
+	prev_idle = !TASK_READ(btf, prev, pid);
+	now = prev_idle ? TASK_READ(btf, next, se.exec_start) : TASK_READ(btf, prev, se.exec_start);
 
 	c->hdr.seq++;
 	barrier();
-	/*
-	 * Close prev's slice, whatever its state. The scheduler updated its
-	 * sum_exec_runtime just before this tracepoint; its key and its sum at
-	 * switch-in were stored when it came in. The first switch seen on a CPU
-	 * (cur_task unknown) only opens a slice; the idle task is not charged.
-	 */
-	tgid = c->hdr.cur_tgid;
-	if (tgid && c->hdr.cur_task == (__u64)prev) {
-		delta = TASK_READ(btf, prev, se.sum_exec_runtime) - c->hdr.cur_start_sum;
-		idx = tgid & WP_SLOT_MASK;
-		s = &c->slots[idx];
-		if (s->tgid == tgid && s->start_ns == c->hdr.cur_start_ns && s->gen)
-			s->ns += delta;
+	/* Close prev's slice, whatever its state; the first switch seen on a
+	 * CPU only opens one. The idle task is not charged. */
+	if (c->hdr.last_clock && now > c->hdr.last_clock && !prev_idle) {
+		delta = now - c->hdr.last_clock;
+		if (c->hdr.cur_task == (__u64)prev)
+			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, delta);
 		else
-			take_slot(c, idx, tgid, c->hdr.cur_start_ns, delta);
-	} else if (c->hdr.cur_task) {
-		unseen_switch(c, prev);
+			unseen_switch(c, prev, delta);
 	}
 
 	/* Open next's slice. */
 	c->hdr.cur_task = (__u64)next;
+	c->hdr.last_clock = now;
 	if (TASK_READ(btf, next, pid)) {
 		c->hdr.cur_tgid = TASK_READ(btf, next, tgid);
 		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_time);
-		c->hdr.cur_start_sum = TASK_READ(btf, next, se.sum_exec_runtime);
 	} else {
 		c->hdr.cur_tgid = 0;
 	}
@@ -219,8 +206,8 @@ static __always_inline int on_exec(struct task_struct *task)
  * Not attached: the agent runs it on every CPU (BPF_PROG_TEST_RUN with
  * BPF_F_TEST_RUN_ON_CPU, in an IPI on that CPU) before each read, to record
  * how long the running task has run in its current slice. The scheduler
- * brings sum_exec_runtime up to date at every tick, so this lags by a tick
- * at most; the remainder is charged when the slice closes.
+ * moves exec_start forward at every tick, so this lags by a tick at most;
+ * the rest is charged when the slice closes.
  */
 SEC("raw_tp/sched_switch")
 int wp_snap(void *ctx)
@@ -228,13 +215,17 @@ int wp_snap(void *ctx)
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct wp_cpu *c;
 	__u32 zero = 0;
+	__u64 now;
 
 	c = bpf_map_lookup_elem(&cpus, &zero);
 	if (!c)
 		return 0;
 	c->hdr.snap_run = 0;
-	if (c->hdr.cur_tgid && c->hdr.cur_task == (__u64)task)
-		c->hdr.snap_run = BPF_CORE_READ(task, se.sum_exec_runtime) - c->hdr.cur_start_sum;
+	if (c->hdr.cur_tgid && c->hdr.cur_task == (__u64)task) {
+		now = BPF_CORE_READ(task, se.exec_start);
+		if (now > c->hdr.last_clock)
+			c->hdr.snap_run = now - c->hdr.last_clock;
+	}
 	c->hdr.snap_seq = c->hdr.seq;
 	return 0;
 }

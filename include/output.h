@@ -1,19 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The outputs: each formats a struct sample, none measures. */
+/* The outputs: each formats a sample and its view; none measures. */
 #ifndef __OUTPUT_H
 #define __OUTPUT_H
 
 #include <stdbool.h>
 #include <stdio.h>
+#include "json.h"
+#include "promtext.h"
 #include "sampler.h"
+#include "view.h"
 
 struct output_opts {
-	unsigned top;		/* show this many processes, 0: all; the rest go to "others" */
 	bool redraw;		/* top: clear the terminal and redraw in place */
 	int width;		/* top: terminal width, 0: unlimited */
+	enum group_by by;
 };
 
 /* The table of `wattprobe top`. */
-void top__print(FILE *f, const struct sample *s, const struct output_opts *o);
+void top__print(FILE *f, struct sampler *s, const struct view *v, const struct output_opts *o);
+/* One JSON Lines record of `wattprobe json` into w (reset first), no newline. */
+void json__sample(struct jw *w, struct sampler *s, const struct view *v, const struct output_opts *o);
+/* The /metrics page of `wattprobe prometheus` into b (reset first). */
+void prom__sample(struct pbuf *b, struct sampler *s, const struct view *v,
+		  const struct output_opts *o);
 
 #endif /* __OUTPUT_H */

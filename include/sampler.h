@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <time.h>
 #include "accounting.h"
+#include "cgroup.h"
+#include "procinfo.h"
 #include "attribution.h"
 #include "probe.h"
 #include "proctable.h"
@@ -86,6 +88,13 @@ struct sampler {
 	struct proc **order;		/* backing store of sample.procs */
 	struct sample cur;
 	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
+	struct cgroup_cache *cgroups;	/* cgroup id -> path */
+	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
+	__u64 energy_total_uj;		/* host, since start, for counters */
+	__u64 idle_total_uj;
+	__u64 psys_total_uj;
+	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
+	__u64 busy_total_ns;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
@@ -95,6 +104,12 @@ int sampler__sample(struct sampler *s);
 /* Forget this interval's exited processes etc.; call after the outputs ran. */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
+
+/* What outputs may show of a process, from caches: read once per process.
+ * NULL when unknown. The string is valid until the next call. */
+const char *sampler__cmdline(struct sampler *s, const struct proc *p);
+const char *sampler__exe(struct sampler *s, const struct proc *p);
+const char *sampler__cgroup(struct sampler *s, const struct proc *p);
 
 static inline double uj_to_j(__u64 uj)
 {

@@ -5,18 +5,20 @@
  *
  * Accounting design (see README "How it counts"):
  *
- * Time comes from the scheduler's own accounting, not from a clock read: at a
- * switch, the outgoing task's se.sum_exec_runtime has just been brought up to
- * date by the scheduler, and the value it had when it was switched in is
- * kept in this CPU's header. The difference is the slice it just ran, in the
- * same nanoseconds as /proc/PID/schedstat.
+ * Time comes from the scheduler's own clock, not from a clock read: at a
+ * switch, the scheduler has just stamped the outgoing task's se.exec_start
+ * (update_curr) or, when the idle task goes out, the incoming one's (the
+ * pick) with its per-CPU task clock, the clock it adds to sum_exec_runtime.
+ * The stamp of the previous switch is kept in this CPU's header; the
+ * difference is the slice that just ended, in the same nanoseconds as
+ * /proc/PID/schedstat.
  *
  * Each CPU owns one struct wp_cpu in a per-CPU array: a small direct-mapped
  * cache of processes (slots, indexed by tgid) with the on-CPU nanoseconds each
  * has run on this CPU since it took the slot, and a header describing the task
  * running now. A switch adds the closing slice to the outgoing process's slot:
- * one per-CPU lookup, one load of a counter the scheduler just wrote, a
- * compare and an add. Only when the slot belongs to another process (a miss)
+ * one per-CPU lookup, one load of a time the scheduler just wrote, a compare
+ * and an add. Only when the slot belongs to another process (a miss)
  * is the old owner's total sent to user space through a ring buffer (an
  * "evict" record) and the slot taken over.
  *
@@ -56,7 +58,7 @@ struct wp_slot {
 struct wp_cpu_hdr {
 	__u64 seq;		/* switches on this CPU */
 	__u64 cur_task;		/* task_struct of the running task, as a number */
-	__u64 cur_start_sum;	/* its se.sum_exec_runtime when it was switched in */
+	__u64 last_clock;	/* scheduler task clock at the last switch */
 	__u64 cur_start_ns;	/* its process key: (cur_tgid, cur_start_ns) */
 	__u32 cur_tgid;		/* 0: the idle task */
 	__u32 _pad;

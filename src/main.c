@@ -10,9 +10,12 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "http.h"
 #include "output.h"
+#include "privs.h"
 #include "sampler.h"
 #include "util.h"
+#include "view.h"
 
 #define WATTPROBE_VERSION "0.1.0"
 
@@ -49,9 +52,15 @@ static const char usage[] =
 "                             low end of power at low utilisation; model default:\n"
 "                             30% of --tdp\n"
 "        --spread-idle        give the idle baseline to processes too, by CPU time\n"
+"    -g, --group-by KEY       sum processes by pid (default), comm, exe, cgroup,\n"
+"                             container or unit (systemd service or scope)\n"
+"    -p, --pid PID            show only this process (repeatable); the rest go to others\n"
+"        --comm REGEX         show only processes whose command matches (POSIX ERE)\n"
+"        --cgroup PREFIX      show only processes whose cgroup path starts with PREFIX\n"
 "        --max-processes N    processes tracked at once (default 32768); time of the\n"
 "                             ones beyond goes to \"[unrecorded]\" and counts as dropped\n"
 "        --listen ADDR:PORT   prometheus: where to listen (default 127.0.0.1:9725)\n"
+"        --user NAME          after start-up, drop every capability and run as NAME\n"
 "        --attach KIND        auto, tp_btf or raw_tp (default auto: tp_btf if the\n"
 "                             kernel's BTF has the tracepoint, else raw_tp)\n"
 "    -v, --verbose            libbpf's messages and more warnings on stderr\n"
@@ -76,8 +85,10 @@ struct config {
 	enum command cmd;
 	struct sampler_opts sopts;
 	struct output_opts oopts;
+	struct view_opts vopts;
 	long long count;
 	const char *listen;
+	const char *user;
 };
 
 static volatile sig_atomic_t stopping;
@@ -123,7 +134,7 @@ static int parse_ll(const char *s, long long min, long long max, long long *out)
 
 enum {
 	OPT_SENSOR = 256, OPT_POWERCAP, OPT_TDP, OPT_IDLE, OPT_SPREAD, OPT_MAXPROC,
-	OPT_LISTEN, OPT_ATTACH,
+	OPT_LISTEN, OPT_ATTACH, OPT_COMM, OPT_CGROUP, OPT_USER,
 };
 
 static const struct option long_opts[] = {
@@ -138,6 +149,11 @@ static const struct option long_opts[] = {
 	{ "max-processes", required_argument, NULL, OPT_MAXPROC },
 	{ "listen", required_argument, NULL, OPT_LISTEN },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "group-by", required_argument, NULL, 'g' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, OPT_COMM },
+	{ "cgroup", required_argument, NULL, OPT_CGROUP },
+	{ "user", required_argument, NULL, OPT_USER },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -158,7 +174,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
-	c->oopts.top = 20;
+	c->vopts.top = 20;
 
 	if (argc > 1 && argv[1][0] != '-') {
 		if (!strcmp(argv[1], "top"))
@@ -173,7 +189,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 		argv++;
 		argc--;
 	}
-	while ((opt = getopt_long(argc, argv, "i:c:n:vhV", long_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "i:c:n:g:p:vhV", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i':
 			if (parse_double(optarg, 0.01, 86400, &c->sopts.interval_s))
@@ -189,8 +205,40 @@ static int parse_args(int argc, char **argv, struct config *c)
 			if (parse_ll(optarg, 0, 1000000, &n))
 				return usage_error("invalid --top '%s': expected an integer from 0 "
 						   "(all) to 1000000", optarg);
-			c->oopts.top = (unsigned)n;
+			c->vopts.top = (unsigned)n;
 			top_set = true;
+			break;
+		case 'g':
+			if (group_by_parse(optarg, &c->vopts.by))
+				return usage_error("invalid --group-by '%s': expected pid, comm, exe, "
+						   "cgroup, container or unit", optarg);
+			break;
+		case 'p':
+			if (parse_ll(optarg, 1, 0x7fffffff, &n))
+				return usage_error("invalid --pid '%s': expected a process id", optarg);
+			if (c->vopts.nr_pids == VIEW_MAX_PIDS)
+				return usage_error("too many --pid options (at most 64): '%s'", optarg);
+			c->vopts.pids[c->vopts.nr_pids++] = (__u32)n;
+			break;
+		case OPT_COMM: {
+			int r = regcomp(&c->vopts.comm_re, optarg, REG_EXTENDED | REG_NOSUB);
+
+			if (r) {
+				char msg[128];
+
+				regerror(r, &c->vopts.comm_re, msg, sizeof(msg));
+				fprintf(stderr, "wattprobe: invalid --comm '%s': %s\n", optarg, msg);
+				fprintf(stderr, "Try 'wattprobe --help' for more information.\n");
+				return 2;
+			}
+			c->vopts.have_comm_re = true;
+			break;
+		}
+		case OPT_CGROUP:
+			c->vopts.cgroup_prefix = optarg;
+			break;
+		case OPT_USER:
+			c->user = optarg;
 			break;
 		case OPT_SENSOR:
 			if (!strcmp(optarg, "auto"))
@@ -257,7 +305,11 @@ static int parse_args(int argc, char **argv, struct config *c)
 	if (c->sopts.tdp_w > 0 && c->sopts.idle_w > c->sopts.tdp_w)
 		return usage_error("--idle-watts is above --tdp%s", "");
 	if (!top_set && c->cmd != CMD_TOP)
-		c->oopts.top = c->cmd == CMD_PROMETHEUS ? 50 : 0;
+		c->vopts.top = c->cmd == CMD_PROMETHEUS ? 50 : 0;
+	if (c->user && privs__check_user(c->user))
+		return usage_error("unknown --user '%s': no such user in the passwd database",
+				   c->user);
+	c->oopts.by = c->vopts.by;
 	return 0;
 }
 
@@ -286,22 +338,63 @@ static bool sleep_until(__u64 deadline)
 	return false;
 }
 
-typedef int (*emit_fn)(struct config *c, struct sampler *s, void *ctx);
+/* What the loop hands each sample to. 0 to go on, 1 to stop quietly, -errno on failure. */
+struct emitter {
+	int (*emit)(struct config *c, struct sampler *s, struct view *v, void *ctx);
+	void *ctx;
+};
 
-static int emit_top(struct config *c, struct sampler *s, void *ctx)
+static int emit_top(struct config *c, struct sampler *s, struct view *v, void *ctx)
 {
 	c->oopts.width = c->oopts.redraw ? terminal_width() : 0;
-	top__print(stdout, &s->cur, &c->oopts);
+	top__print(stdout, s, v, &c->oopts);
 	return 0;
 }
 
-/* The one loop every command runs: sample at fixed deadlines, hand each sample to emit. */
-static int run_loop(struct config *c, struct sampler *s, emit_fn emit, void *ctx)
+/* One line per sample, flushed; a reader gone away (EPIPE) ends us quietly. */
+static int emit_json(struct config *c, struct sampler *s, struct view *v, void *ctx)
+{
+	struct jw *w = ctx;
+
+	json__sample(w, s, v, &c->oopts);
+	if (w->err)
+		return -ENOMEM;
+	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
+	    fflush(stdout)) {
+		if (errno == EPIPE)
+			return 1;
+		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+struct prom_ctx {
+	struct pbuf page;
+	struct http_server *http;
+};
+
+static int emit_prom(struct config *c, struct sampler *s, struct view *v, void *ctx)
+{
+	struct prom_ctx *p = ctx;
+
+	prom__sample(&p->page, s, v, &c->oopts);
+	if (p->page.err)
+		return -ENOMEM;
+	return http__publish(p->http, p->page.buf, p->page.len);
+}
+
+/* The one loop every command runs: sample at fixed deadlines, hand each sample on. */
+static int run_loop(struct config *c, struct sampler *s, const struct emitter *e)
 {
 	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
 	__u64 deadline = now_ns(CLOCK_MONOTONIC);
-	int err = 0;
+	struct view v;
+	int err;
 
+	err = view__init(&v);
+	if (err)
+		return err;
 	for (long long i = 0; c->count < 0 || i < c->count; i++) {
 		deadline += period;
 		if (!sleep_until(deadline))
@@ -311,7 +404,9 @@ static int run_loop(struct config *c, struct sampler *s, emit_fn emit, void *ctx
 			fprintf(stderr, "wattprobe: failed to sample: %s\n", strerror(-err));
 			break;
 		}
-		err = emit(c, s, ctx);
+		err = view__build(&v, s, &c->vopts);
+		if (!err)
+			err = e->emit(c, s, &v, e->ctx);
 		sampler__done(s);
 		if (err)
 			break;
@@ -319,12 +414,42 @@ static int run_loop(struct config *c, struct sampler *s, emit_fn emit, void *ctx
 		if (now_ns(CLOCK_MONOTONIC) > deadline + period)
 			deadline = now_ns(CLOCK_MONOTONIC);
 	}
-	return err;
+	view__free(&v);
+	return err < 0 ? err : 0;
+}
+
+static int run(struct config *c, struct sampler *s, struct http_server *http)
+{
+	struct prom_ctx prom = { .http = http };
+	struct emitter e = {};
+	struct jw w;
+	int ret;
+
+	switch (c->cmd) {
+	case CMD_TOP:
+		c->oopts.redraw = isatty(STDOUT_FILENO);
+		e.emit = emit_top;
+		return run_loop(c, s, &e);
+	case CMD_JSON:
+		jw_init(&w);
+		e = (struct emitter){ .emit = emit_json, .ctx = &w };
+		ret = run_loop(c, s, &e);
+		jw_free(&w);
+		return ret;
+	case CMD_PROMETHEUS:
+		pbuf_init(&prom.page);
+		e = (struct emitter){ .emit = emit_prom, .ctx = &prom };
+		ret = run_loop(c, s, &e);
+		pbuf_free(&prom.page);
+		return ret;
+	}
+	return -EINVAL;
 }
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_signal };
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct http_server *http = NULL;
 	struct config c = {};
 	struct sampler s;
 	char err[512] = "";
@@ -343,16 +468,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "wattprobe: %s\n", err);
 		return 1;
 	}
-	switch (c.cmd) {
-	case CMD_TOP:
-		c.oopts.redraw = isatty(STDOUT_FILENO);
-		ret = run_loop(&c, &s, emit_top, NULL);
-		break;
-	case CMD_JSON:
-	case CMD_PROMETHEUS:
-		ret = -ENOSYS;
-		break;
+	/* a port below 1024 needs privileges too */
+	if (c.cmd == CMD_PROMETHEUS) {
+		http = http__start(c.listen, err, sizeof(err));
+		if (!http) {
+			fprintf(stderr, "wattprobe: %s\n", err);
+			ret = 1;
+			goto cleanup;
+		}
 	}
+	/* everything privileged is done: BPF attached, energy files open, port bound */
+	ret = privs__drop(c.user, privs__kernel_needs_bpf_cap(), err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	ret = run(&c, &s, http) ? 1 : 0;
+cleanup:
+	if (http)
+		http__stop(http);
 	sampler__close(&s);
-	return ret ? 1 : 0;
+	if (c.vopts.have_comm_re)
+		regfree(&c.vopts.comm_re);
+	return ret;
 }

@@ -47,6 +47,8 @@ static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, cons
 	if (p->tgid != tgid)
 		return;	/* the table is full */
 	memcpy(p->comm, comm, sizeof(p->comm) - 1);
+	/* a new program: its cmdline and exe are read again */
+	procinfo__forget(s->procinfo, tgid, start_ns);
 	if (cgroup_id)
 		p->cgroup_id = cgroup_id;
 }
@@ -83,22 +85,35 @@ static int socket_index_of_package(const struct topology *t, int package)
 	return -1;
 }
 
+/* Add a zone's step to a domain of a socket; one bad zone (multi-die parts
+ * have several package zones per socket) makes the whole domain missing. */
+static void add_zone(bool *have, bool *bad, __u64 *uj, const struct rapl_reading *r)
+{
+	if (r->status == RAPL_OK || r->status == RAPL_WRAPPED) {
+		*uj += r->delta_uj;
+		*have = !*bad;
+		return;
+	}
+	*bad = true;
+	*have = false;
+	*uj = 0;
+}
+
 static void read_rapl(struct sampler *s, struct sample *out, __u64 elapsed_ns)
 {
 	struct rapl_reading r[RAPL_MAX_ZONES];
+	bool bad[WP_MAX_SOCKETS][RAPL_NR_DOMAINS] = {}, psys_bad = false;
 	int n = rapl__sample(&s->rapl, elapsed_ns, r);
 
 	for (int i = 0; i < out->nr_sockets; i++)
 		out->sockets[i].gap = "no package zone";
 	for (int i = 0; i < n; i++) {
 		const struct rapl_zone *z = &s->rapl.zones[i];
-		bool ok = r[i].status == RAPL_OK || r[i].status == RAPL_WRAPPED;
 		struct sample_socket *ss;
 		int sock;
 
 		if (z->domain == RAPL_PSYS) {
-			out->have_psys = ok;
-			out->psys_uj = ok ? r[i].delta_uj : 0;
+			add_zone(&out->have_psys, &psys_bad, &out->psys_uj, &r[i]);
 			continue;
 		}
 		sock = socket_index_of_package(&s->topo, z->socket);
@@ -107,25 +122,24 @@ static void read_rapl(struct sampler *s, struct sample *out, __u64 elapsed_ns)
 		ss = &out->sockets[sock];
 		switch (z->domain) {
 		case RAPL_PACKAGE:
-			ss->have_pkg = ok;
-			ss->pkg_uj = ok ? r[i].delta_uj : 0;
-			ss->gap = ok ? NULL : gap_reason(r[i].status);
-			if (!ok && r[i].status != RAPL_FIRST)
+			add_zone(&ss->have_pkg, &bad[sock][RAPL_PACKAGE], &ss->pkg_uj, &r[i]);
+			if (ss->have_pkg)
+				ss->gap = NULL;
+			else if (r[i].status != RAPL_OK && r[i].status != RAPL_WRAPPED)
+				ss->gap = gap_reason(r[i].status);
+			if (r[i].status < 0)
 				fprintf(stderr, "wattprobe: warning: %s/energy_uj: %s; socket %d "
 					"energy missing for this interval\n", z->path,
 					gap_reason(r[i].status), ss->id);
 			break;
 		case RAPL_DRAM:
-			ss->have_dram = ok;
-			ss->dram_uj = ok ? r[i].delta_uj : 0;
+			add_zone(&ss->have_dram, &bad[sock][RAPL_DRAM], &ss->dram_uj, &r[i]);
 			break;
 		case RAPL_CORE:
-			ss->have_core = ok;
-			ss->core_uj = ok ? r[i].delta_uj : 0;
+			add_zone(&ss->have_core, &bad[sock][RAPL_CORE], &ss->core_uj, &r[i]);
 			break;
 		case RAPL_UNCORE:
-			ss->have_uncore = ok;
-			ss->uncore_uj = ok ? r[i].delta_uj : 0;
+			add_zone(&ss->have_uncore, &bad[sock][RAPL_UNCORE], &ss->uncore_uj, &r[i]);
 			break;
 		default:
 			break;
@@ -243,6 +257,9 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to allocate the process table: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
+	/* both are optional: without them, paths and command lines are unknown */
+	s->cgroups = cgroup_cache__new(NULL, o->max_procs);
+	s->procinfo = procinfo__new("/proc", o->max_procs);
 	ret = open_sensor(s, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -381,6 +398,22 @@ int sampler__sample(struct sampler *s)
 		out->energy_uj += ss->pkg_uj + (ss->have_dram ? ss->dram_uj : 0);
 		out->idle_uj += ss->idle_uj;
 	}
+	if (out->have_energy) {
+		s->energy_total_uj += out->energy_uj;
+		s->idle_total_uj += out->idle_uj;
+	}
+	s->busy_total_ns += out->busy_ns;
+	if (out->have_psys)
+		s->psys_total_uj += out->psys_uj;
+	for (int k = 0; k < out->nr_sockets; k++) {
+		const struct sample_socket *ss = &out->sockets[k];
+		__u64 *t = s->socket_total_uj[k];
+
+		t[RAPL_PACKAGE] += ss->have_pkg ? ss->pkg_uj : 0;
+		t[RAPL_DRAM] += ss->have_dram ? ss->dram_uj : 0;
+		t[RAPL_CORE] += ss->have_core ? ss->core_uj : 0;
+		t[RAPL_UNCORE] += ss->have_uncore ? ss->uncore_uj : 0;
+	}
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
@@ -412,8 +445,40 @@ void sampler__close(struct sampler *s)
 	if (s->have_rapl)
 		rapl__close(&s->rapl);
 	proctable__free(&s->pt);
+	if (s->cgroups)
+		cgroup_cache__free(s->cgroups);
+	if (s->procinfo)
+		procinfo__free(s->procinfo);
+	s->cgroups = NULL;
+	s->procinfo = NULL;
 	free(s->order);
 	free(s->iv_cpu_busy);
 	s->order = NULL;
 	s->iv_cpu_busy = NULL;
+}
+
+static bool real_process(const struct proc *p)
+{
+	return p->tgid != PT_UNRECORDED_TGID;
+}
+
+const char *sampler__cmdline(struct sampler *s, const struct proc *p)
+{
+	if (!s->procinfo || !real_process(p))
+		return NULL;
+	return procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
+}
+
+const char *sampler__exe(struct sampler *s, const struct proc *p)
+{
+	if (!s->procinfo || !real_process(p))
+		return NULL;
+	return procinfo__exe(s->procinfo, p->tgid, p->start_ns);
+}
+
+const char *sampler__cgroup(struct sampler *s, const struct proc *p)
+{
+	if (!s->cgroups || !p->cgroup_id)
+		return NULL;
+	return cgroup_cache__path(s->cgroups, p->cgroup_id);
 }

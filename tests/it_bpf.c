@@ -6,6 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -37,6 +38,7 @@ static pid_t busy_child(int cpu)
 	if (!pid) {
 		cpu_set_t set;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive a failed test */
 		CPU_ZERO(&set);
 		CPU_SET(cpu, &set);
 		sched_setaffinity(0, sizeof(set), &set);
@@ -161,6 +163,7 @@ Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
 	if (!pid) {
 		cpu_set_t set;
 
+		prctl(PR_SET_PDEATHSIG, SIGKILL);	/* never outlive a failed test */
 		CPU_ZERO(&set);
 		CPU_SET(1, &set);
 		sched_setaffinity(0, sizeof(set), &set);

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * Integration tests of short-lived work that load the real BPF program (root
+ * needed): processes that start and exit between two samples are charged,
+ * grouped by their comm, against getrusage(RUSAGE_CHILDREN); and a PID reused
+ * within one interval stays two processes.
+ */
+#include <criterion/criterion.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include "helpers.h"
+#include "sampler.h"
+#include "util.h"
+#include "view.h"
+
+static struct sampler S;
+
+static const char *out_dir(void)
+{
+	const char *o = getenv("OUT");
+
+	return o && *o ? o : "build";
+}
+
+static void open_sampler(void)
+{
+	struct sampler_opts o = {
+		.interval_s = 0.5, .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768,
+	};
+	char err[512];
+
+	if (geteuid())
+		cr_skip_test("needs root to load BPF");
+	cr_assert_eq(sampler__open(&S, &o, err, sizeof(err)), 0, "sampler__open: %s", err);
+}
+
+static __u64 children_ns(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+}
+
+static pid_t spawn_burn(const char *ms)
+{
+	char tool[512];
+	pid_t pid;
+
+	snprintf(tool, sizeof(tool), "%s/tools/burn", out_dir());
+	pid = fork();
+	if (!pid) {
+		execl(tool, "burn", ms, (char *)NULL);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* The view's row for a group key, NULL if none. */
+static const struct view_row *row(const struct view *v, const char *key)
+{
+	for (__u32 i = 0; i < v->nr; i++)
+		if (!strcmp(v->rows[i].key, key))
+			return &v->rows[i];
+	return NULL;
+}
+
+/* 200 processes of 20 ms each, two at a time, all between two samples. */
+Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
+{
+	struct view_opts vo = { .by = GROUP_COMM };
+	__u64 before, want, got = 0;
+	__u32 members = 0;
+	struct view v;
+	int status;
+
+	open_sampler();
+	cr_assert_eq(view__init(&v), 0);
+	cr_assert_eq(sampler__sample(&S), 0);
+	sampler__done(&S);
+	before = children_ns();
+	for (int i = 0; i < 100; i++) {
+		pid_t a = spawn_burn("20"), b = spawn_burn("20");
+
+		cr_assert_eq(waitpid(a, &status, 0), a);
+		cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "burn failed");
+		cr_assert_eq(waitpid(b, &status, 0), b);
+	}
+	want = children_ns() - before;
+	for (int i = 0; i < 3; i++) {
+		const struct view_row *r;
+
+		cr_assert_eq(sampler__sample(&S), 0);
+		cr_assert_eq(view__build(&v, &S, &vo), 0);
+		r = row(&v, "burn");
+		if (r) {
+			got += r->ns;
+			members += r->members;
+		}
+		sampler__done(&S);
+		usleep(200000);
+	}
+	cr_log_info("200 short processes: charged %llu ns to 'burn' (%u rows), rusage %llu ns, "
+		    "%.3f%%", (unsigned long long)got, members, (unsigned long long)want,
+		    got * 100.0 / want);
+	cr_expect_geq(got, want * 99 / 100, "charged %llu ns, rusage says %llu ns",
+		      (unsigned long long)got, (unsigned long long)want);
+	cr_expect_leq(got, want * 101 / 100, "charged %llu ns, rusage says %llu ns",
+		      (unsigned long long)got, (unsigned long long)want);
+	cr_expect_geq(members, 200, "only %u processes seen", members);
+	view__free(&v);
+	sampler__close(&S);
+}
+
+/* A busy child that exits, and a second one given the same PID through
+ * ns_last_pid, in one interval: two processes, each with its own time. */
+Test(short_lived_bpf_load, reused_pid_is_two_processes, .timeout = 60)
+{
+	struct rusage ru1, ru2;
+	const struct proc *seen[2] = {};
+	char last[32];
+	pid_t a, b;
+	int n = 0, status, fd;
+
+	open_sampler();
+	a = spawn_burn("30");
+	cr_assert_eq(wait4(a, &status, 0, &ru1), a);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	if (fd < 0)
+		cr_skip_test("no /proc/sys/kernel/ns_last_pid");
+	snprintf(last, sizeof(last), "%d", a - 1);
+	cr_assert_gt(write(fd, last, strlen(last)), 0);
+	close(fd);
+	b = spawn_burn("50");
+	cr_assert_eq(wait4(b, &status, 0, &ru2), b);
+	if (b != a)
+		cr_skip_test("PID %d was taken before it could be reused", a);
+	cr_assert_eq(sampler__sample(&S), 0);
+	for (__u32 i = 0; i < S.cur.nr_procs; i++)
+		if (S.cur.procs[i]->tgid == (__u32)a && n < 2)
+			seen[n++] = S.cur.procs[i];
+	cr_assert_eq(n, 2, "PID %d reused: %d process(es) reported", a, n);
+	cr_expect_neq(seen[0]->start_ns, seen[1]->start_ns);
+	for (int i = 0; i < 2; i++) {
+		const struct rusage *ru = seen[i]->iv_ns > 40000000 ? &ru2 : &ru1;
+		__u64 want = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ULL +
+			     (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ULL;
+		__u64 got = seen[i]->iv_ns;
+
+		cr_log_info("PID %d instance %d: charged %llu ns, rusage %llu ns", a, i,
+			    (unsigned long long)got, (unsigned long long)want);
+		cr_expect_lt(got > want ? got - want : want - got, want / 100 + 1000000,
+			     "instance %d charged %llu ns, rusage %llu ns", i,
+			     (unsigned long long)got, (unsigned long long)want);
+		cr_expect(seen[i]->exited, "instance %d not marked exited", i);
+	}
+	sampler__close(&S);
+}
