@@ -137,6 +137,19 @@ void prom_family(struct pbuf *b, const char *name, const char *type, const char 
 	pbuf_printf(b, "\n# TYPE %s %s\n", name, type);
 }
 
+/* The shortest decimal that reads back as exactly v. */
+static void shortest(struct pbuf *b, double v)
+{
+	char buf[32];
+
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, sizeof(buf), "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	put(b, buf, strlen(buf));
+}
+
 static void value(struct pbuf *b, double v)
 {
 	if (isnan(v))
@@ -146,7 +159,7 @@ static void value(struct pbuf *b, double v)
 	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
 		pbuf_printf(b, "%.0f", v == 0 ? 0.0 : v);
 	else
-		pbuf_printf(b, "%.17g", v);
+		shortest(b, v);
 }
 
 void prom_sample(struct pbuf *b, const char *name, const char *const *labels, double v)

@@ -1,0 +1,76 @@
+#!/bin/sh
+# The command line as users meet it: help, bad input, JSON Lines, pipes, signals,
+# privileges. Needs root (the agent loads BPF).
+. "$(dirname "$0")/lib.sh"
+
+status() { "$@" >/dev/null 2>&1; echo $?; }
+
+check "--help exits 0 and reads like a man page" \
+	sh -c "$WP --help | grep -q '^SYNOPSIS' && $WP --help | grep -q 'EXIT STATUS'"
+check "an unknown flag exits 2" test "$(status $WP --frobnicate)" -eq 2
+check "a bad --interval exits 2" test "$(status $WP json --interval abc)" -eq 2
+check "a zero --count exits 2" test "$(status $WP json --count 0)" -eq 2
+check "an unknown command exits 2" test "$(status $WP frob)" -eq 2
+check "a bad --group-by exits 2" test "$(status $WP json --group-by planet)" -eq 2
+check "a bad --comm regex exits 2" test "$(status $WP json --comm '(')" -eq 2
+check "an unknown --user exits 2" test "$(status $WP json --user no-such-user-here)" -eq 2
+check "the usage error names the flag" sh -c "$WP json --interval abc 2>&1 | grep -q -- '--interval'"
+
+# Runtime failures: exit 1 and say what is missing.
+"$WP" json --sensor rapl --powercap-root "$TMP/none" -c 1 >/dev/null 2>"$TMP/err"
+check "--sensor rapl without RAPL exits 1" test $? -eq 1
+check "... and says there is no RAPL" grep -qi "rapl\|powercap" "$TMP/err"
+setpriv --reuid=65534 --regid=65534 --clear-groups "$WP" json -c 1 >/dev/null 2>"$TMP/err"
+check "not root exits 1" test $? -eq 1
+check "... naming CAP_BPF and CAP_PERFMON" sh -c "grep -q CAP_BPF '$TMP/err' && grep -q CAP_PERFMON '$TMP/err'"
+
+# JSON Lines: every line parses, host power is a number, the model is labelled.
+"$WP" json -c 3 -i 0.2 >"$TMP/lines"
+check "json -c 3 prints 3 lines" test "$(wc -l <"$TMP/lines")" -eq 3
+check "every line is valid JSON" sh -c "jq -e . '$TMP/lines' >/dev/null"
+check "host.power_w is a number" sh -c "jq -e '.host.power_w | type == \"number\"' '$TMP/lines' >/dev/null"
+check "without RAPL the sensor is model and estimated" \
+	sh -c "jq -e -s 'all(.[]; .sensor == \"model\" and .estimated == true)' '$TMP/lines' >/dev/null"
+check "processes + others + idle add up to the host energy (to the microjoule)" \
+	sh -c "jq -e -s 'all(.[]; ((([.processes[].energy_j] | add) + .others.energy_j + .idle.energy_j) - .host.energy_j) | fabs < 0.00001)' '$TMP/lines' >/dev/null"
+"$WP" json -c 2 -i 0.2 -n 1 >"$TMP/top1"
+check "--top 1 keeps one process and sums the rest in others" \
+	sh -c "jq -e -s 'all(.[]; (.processes | length) <= 1 and .others.members > 0)' '$TMP/top1' >/dev/null"
+"$WP" json -c 1 -i 0.3 --group-by comm >"$TMP/groups"
+check "--group-by comm gives groups with members" \
+	sh -c "jq -e '.group_by == \"comm\" and (.groups | length) > 0 and all(.groups[]; .members >= 1)' '$TMP/groups' >/dev/null"
+
+# Pipes and signals.
+"$WP" json -i 0.1 2>"$TMP/err" | head -1 >/dev/null
+check "json | head -1 exits 0" test $? -eq 0
+check "... with nothing on stderr" test ! -s "$TMP/err"
+"$WP" json -i 0.1 >"$TMP/sig" 2>"$TMP/err" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid
+check "SIGTERM exits 0" test $? -eq 0
+check "... and the last line is complete JSON" sh -c "tail -1 '$TMP/sig' | jq -e . >/dev/null"
+"$WP" -c 1 -i 0.2 >"$TMP/top" 2>&1
+check "top without a terminal prints plain lines" sh -c "! grep -q \"$(printf '\033')\" '$TMP/top' && grep -q '^ *PID' '$TMP/top'"
+
+# Least privilege: after start-up the agent holds no capability and still
+# reports energy from the energy file it opened first (root-only here).
+mkdir -p "$TMP/pc"
+"$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:30 &
+PIDS="$PIDS $!"
+sleep 0.3
+chmod 600 "$TMP/pc/intel-rapl:0/energy_uj"
+"$WP" json --user nobody --sensor rapl --powercap-root "$TMP/pc" -i 0.3 -c 8 >"$TMP/priv" 2>"$TMP/err" &
+pid=$!
+sleep 1.5
+capeff=$(awk '/^CapEff/ {print $2}' /proc/$pid/status)
+uid=$(awk '/^Uid/ {print $2}' /proc/$pid/status)
+wait $pid
+check "the running agent has an empty effective capability set (CapEff $capeff)" \
+	test "$capeff" = "0000000000000000"
+check "... and runs as nobody (uid $uid)" test "$uid" = "65534"
+check "... and still reports measured energy (about 30 W)" \
+	sh -c "tail -1 '$TMP/priv' | jq -e '.sensor == \"rapl\" and (.host.power_w > 27 and .host.power_w < 33)' >/dev/null"
+
+finish

@@ -1,0 +1,40 @@
+# Helpers for the shell tests (sourced). OUT is the build folder.
+OUT=${OUT:-build}
+WP="$OUT/wattprobe"
+FAILS=0
+TMP=$(mktemp -d /tmp/wattprobe-sh.XXXXXX)
+PIDS=""
+cleanup() {
+	for p in $PIDS; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+ok() { printf '  ok    %s\n' "$1"; }
+fail() { printf '  FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
+check() { # check DESCRIPTION COMMAND...
+	d=$1
+	shift
+	if "$@"; then ok "$d"; else fail "$d"; fi
+}
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+}
+# A free TCP port on loopback.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+# Wait until URL answers (any status), up to $2 seconds.
+wait_url() {
+	i=0
+	while [ $i -lt $(($2 * 10)) ]; do
+		curl -s -o /dev/null "$1" && return 0
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 1
+}
