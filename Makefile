@@ -25,6 +25,7 @@ msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
 endif
 
 .DELETE_ON_ERROR:
+.SECONDARY:
 .DEFAULT_GOAL := all
 
 CFLAGS   ?= -O2 -g
@@ -62,7 +63,7 @@ run: deps
 	$(OUT)/wattprobe top $(RUN_ARGS)
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/unit $(OUT)/tests/integration $(BENCH_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/unit $(OUT)/tests/integration
 	$(Q)scripts/test.sh $(OUT)
 
 bench: deps
