@@ -116,8 +116,8 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 {
 	struct wp_cpu *c;
 	__u64 now, delta;
-	__u32 zero = 0;
-	bool prev_idle;
+	__u32 zero = 0, tgid;
+	bool prev_idle, seen;
 
 	c = bpf_map_lookup_elem(&cpus, &zero);
 	if (!c)
@@ -127,7 +127,8 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	 * update_curr() set prev's exec_start, and the pick set next's. The
 	 * idle task keeps no such time, so use next's when prev is idle.
 	 */
-	prev_idle = !TASK_READ(btf, prev, pid);
+	seen = c->hdr.cur_task == (__u64)prev;
+	prev_idle = seen ? !c->hdr.cur_tgid : !TASK_READ(btf, prev, pid);
 	now = prev_idle ? TASK_READ(btf, next, se.exec_start) : TASK_READ(btf, prev, se.exec_start);
 
 	c->hdr.seq++;
@@ -136,7 +137,7 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	 * CPU only opens one. The idle task is not charged. */
 	if (c->hdr.last_clock && now > c->hdr.last_clock && !prev_idle) {
 		delta = now - c->hdr.last_clock;
-		if (c->hdr.cur_task == (__u64)prev)
+		if (seen)
 			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, delta);
 		else
 			unseen_switch(c, prev, delta);
@@ -145,12 +146,10 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	/* Open next's slice. */
 	c->hdr.cur_task = (__u64)next;
 	c->hdr.last_clock = now;
-	if (TASK_READ(btf, next, pid)) {
-		c->hdr.cur_tgid = TASK_READ(btf, next, tgid);
+	tgid = TASK_READ(btf, next, tgid);	/* 0: the idle task */
+	c->hdr.cur_tgid = tgid;
+	if (tgid)
 		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_time);
-	} else {
-		c->hdr.cur_tgid = 0;
-	}
 	barrier();
 	c->hdr.seq_end = c->hdr.seq;
 	return 0;
