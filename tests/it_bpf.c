@@ -120,7 +120,7 @@ static void check_accuracy(enum probe_attach attach)
 		cr_expect_lt(err < 0 ? -err : err, 0.01,
 			     "interval %d: charged %llu ns, schedstat says %llu ns", i,
 			     (unsigned long long)p->iv_ns, cur - prev);
-		cr_expect(cur - prev > 100000000ULL, "the child hardly ran: %llu ns", cur - prev);
+		cr_expect(cur - prev > 20000000ULL, "the child hardly ran: %llu ns", cur - prev);
 		prev = cur;
 		sampler__done(&S);
 	}
@@ -188,7 +188,7 @@ Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
 		cr_expect_lt(diff, (cur - prev) / 100 + TICK_NS_MAX,
 			     "interval %d: charged %llu, clock %llu", i,
 			     (unsigned long long)p->iv_ns, cur - prev);
-		cr_expect_gt(cur - prev, 250000000ULL, "the child hardly ran");
+		cr_expect_gt(cur - prev, 50000000ULL, "the child hardly ran");
 		sum_charged += p->iv_ns;
 		sum_true += cur - prev;
 		prev = cur;
@@ -239,7 +239,7 @@ Test(bpf_load, pinned_process_lands_on_its_cpu_and_socket, .timeout = 30)
 		else
 			elsewhere += c->ns;
 	}
-	cr_expect_gt(on_cpu, 200000000ULL, "only %llu ns on CPU 1", (unsigned long long)on_cpu);
+	cr_expect_gt(on_cpu, 50000000ULL, "only %llu ns on CPU 1", (unsigned long long)on_cpu);
 	/* it may run a moment on another CPU between fork and sched_setaffinity */
 	cr_expect_lt(elsewhere, on_cpu / 100, "%llu ns elsewhere", (unsigned long long)elsewhere);
 	sock = topology__socket_of(&S.topo, 1);
