@@ -1,8 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* `wattprobe top`: per-socket and host totals, then processes or groups by watts. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "output.h"
+
+/* One line, cut to the terminal's width (0: no limit) rather than wrapped. */
+static void line(FILE *f, int width, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void line(FILE *f, int width, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	if (width > 0 && (int)strlen(buf) > width)
+		buf[width] = '\0';
+	fprintf(f, "%s\n", buf);
+}
 
 static void fmt_watts(char *buf, size_t n, bool have, __u64 uj, __u64 interval_ns)
 {
@@ -12,19 +28,18 @@ static void fmt_watts(char *buf, size_t n, bool have, __u64 uj, __u64 interval_n
 		snprintf(buf, n, "-");
 }
 
-static void print_header(FILE *f, const struct sample *s)
+static void print_header(FILE *f, const struct sample *s, int width)
 {
 	bool model = !strcmp(s->sensor, "model");
-	char w[32], idle[32];
+	char w[32], idle[32], dropped[48] = "";
 
 	fmt_watts(w, sizeof(w), s->have_energy, s->energy_uj, s->interval_ns);
 	fmt_watts(idle, sizeof(idle), s->have_energy, s->idle_uj, s->interval_ns);
-	fprintf(f, "wattprobe  sensor: %s%s  interval %.2f s  host %s W  idle %s W  cpu %.1f%%",
-		s->sensor, model ? " (estimated)" : "", s->interval_ns / 1e9, w, idle,
-		s->util * 100);
 	if (s->dropped)
-		fprintf(f, "  dropped %llu", (unsigned long long)s->dropped);
-	fputc('\n', f);
+		snprintf(dropped, sizeof(dropped), "  dropped %llu", (unsigned long long)s->dropped);
+	line(f, width, "wattprobe  sensor: %s%s  interval %.2f s  host %s W  idle %s W  cpu %.1f%%%s",
+	     s->sensor, model ? " (estimated)" : "", s->interval_ns / 1e9, w, idle, s->util * 100,
+	     dropped);
 	for (int i = 0; i < s->nr_sockets; i++) {
 		const struct sample_socket *ss = &s->sockets[i];
 		char pkg[32], dram[32];
@@ -32,21 +47,16 @@ static void print_header(FILE *f, const struct sample *s)
 		fmt_watts(pkg, sizeof(pkg), ss->have_pkg, ss->pkg_uj, s->interval_ns);
 		fmt_watts(dram, sizeof(dram), ss->have_dram, ss->dram_uj, s->interval_ns);
 		fmt_watts(idle, sizeof(idle), ss->have_pkg, ss->idle_uj, s->interval_ns);
-		fprintf(f, "socket %d  package %s W  dram %s W  idle %s W (baseline %.2f W, %s)  "
-			"cpu %.1f%% of %d CPUs", ss->id, pkg, dram, idle, ss->idle_base_w,
-			idle_source_name(ss->idle_src), ss->util * 100, ss->online_cpus);
-		if (ss->gap)
-			fprintf(f, "  energy missing: %s", ss->gap);
-		fputc('\n', f);
+		line(f, width, "socket %d  package %s W  dram %s W  idle %s W (baseline %.2f W, %s)  "
+		     "cpu %.1f%% of %d CPUs%s%s", ss->id, pkg, dram, idle, ss->idle_base_w,
+		     idle_source_name(ss->idle_src), ss->util * 100, ss->online_cpus,
+		     ss->gap ? "  energy missing: " : "", ss->gap ? ss->gap : "");
 	}
 	fputc('\n', f);
 }
 
-/* Fixed columns take 55 characters; the last column gets what is left. */
-#define FIXED_COLS 55
-
-static void print_row(FILE *f, const struct sample *s, const char *id, const char *name,
-		      const struct view_row *r, const char *flag, int name_width)
+static void print_row(FILE *f, const struct sample *s, int width, const char *id,
+		      const char *name, const struct view_row *r, const char *flag)
 {
 	char w[32], j[32];
 
@@ -55,24 +65,22 @@ static void print_row(FILE *f, const struct sample *s, const char *id, const cha
 		snprintf(j, sizeof(j), "%.3f", uj_to_j(r->uj));
 	else
 		snprintf(j, sizeof(j), "-");
-	fprintf(f, "%8s %9s %10s %7.1f %10.3f %1s %5s %.*s\n", id, w, j,
-		s->interval_ns ? r->ns * 100.0 / s->interval_ns : 0, r->ns / 1e6, flag, "",
-		name_width, name);
+	line(f, width, "%8s %9s %10s %7.1f %10.3f %1s %s", id, w, j,
+	     s->interval_ns ? r->ns * 100.0 / s->interval_ns : 0, r->ns / 1e6, flag, name);
 }
 
 void top__print(FILE *f, struct sampler *s, const struct view *v, const struct output_opts *o)
 {
 	const struct sample *sm = &s->cur;
-	int width = o->width > FIXED_COLS + 8 ? o->width - FIXED_COLS : (o->width ? 8 : 1 << 20);
 	bool by_pid = o->by == GROUP_PID;
 	struct view_row idle = { .ns = sm->idle_ns, .uj = sm->idle_uj, .uj_missing = !sm->have_energy };
 	char id[32], label[64];
 
 	if (o->redraw)
 		fputs("\033[H\033[2J", f);
-	print_header(f, sm);
-	fprintf(f, "%8s %9s %10s %7s %10s %1s %5s %s\n", by_pid ? "PID" : "MEMBERS", "WATTS",
-		"JOULES", "CPU%", "CPU_MS", "", "", by_pid ? "COMMAND" : group_by_name(o->by));
+	print_header(f, sm, o->width);
+	line(f, o->width, "%8s %9s %10s %7s %10s %1s %s", by_pid ? "PID" : "MEMBERS", "WATTS",
+	     "JOULES", "CPU%", "CPU_MS", "", by_pid ? "COMMAND" : group_by_name(o->by));
 	for (__u32 i = 0; i < v->nr; i++) {
 		const struct view_row *r = &v->rows[i];
 
@@ -82,12 +90,12 @@ void top__print(FILE *f, struct sampler *s, const struct view *v, const struct o
 			snprintf(id, sizeof(id), "-");
 		else
 			snprintf(id, sizeof(id), "%u", r->p->tgid);
-		print_row(f, sm, id, r->key, r, r->exited ? "x" : "", width);
+		print_row(f, sm, o->width, id, r->key, r, r->exited ? "x" : "");
 	}
 	if (v->others.members) {
 		snprintf(label, sizeof(label), "[others: %u processes]", v->others.members);
-		print_row(f, sm, "-", label, &v->others, "", width);
+		print_row(f, sm, o->width, "-", label, &v->others, "");
 	}
-	print_row(f, sm, "-", "[idle]", &idle, "", width);
+	print_row(f, sm, o->width, "-", "[idle]", &idle, "");
 	fflush(f);
 }
