@@ -53,4 +53,12 @@ static inline void th_rmrf(const char *dir)
 		fprintf(stderr, "could not remove %s\n", dir);
 }
 
+/* The build folder, where the test tools are: $OUT or "build". */
+static inline const char *th_out_dir(void)
+{
+	const char *o = getenv("OUT");
+
+	return o && *o ? o : "build";
+}
+
 #endif /* __TESTS_HELPERS_H */

@@ -18,13 +18,6 @@ static struct sampler S;
 static char *root;
 static pid_t fake;
 
-static const char *out_dir(void)
-{
-	const char *o = getenv("OUT");
-
-	return o && *o ? o : "build";
-}
-
 /* fakerapl --root DIR ARGS..., waits until the tree exists. */
 static void start_fake(const char *const *args)
 {
@@ -32,7 +25,7 @@ static void start_fake(const char *const *args)
 	const char *argv[16] = { "fakerapl", "--root", root };
 	int n = 3;
 
-	snprintf(tool, sizeof(tool), "%s/tools/fakerapl", out_dir());
+	snprintf(tool, sizeof(tool), "%s/tools/fakerapl", th_out_dir());
 	while (*args && n < 15)
 		argv[n++] = *args++;
 	argv[n] = NULL;

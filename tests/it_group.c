@@ -15,13 +15,6 @@
 
 static struct sampler S;
 
-static const char *out_dir(void)
-{
-	const char *o = getenv("OUT");
-
-	return o && *o ? o : "build";
-}
-
 static void open_sampler(void)
 {
 	struct sampler_opts o = {
@@ -48,7 +41,7 @@ static pid_t spawn_burn(const char *ms)
 	char tool[512];
 	pid_t pid;
 
-	snprintf(tool, sizeof(tool), "%s/tools/burn", out_dir());
+	snprintf(tool, sizeof(tool), "%s/tools/burn", th_out_dir());
 	pid = fork();
 	if (!pid) {
 		execl(tool, "burn", ms, (char *)NULL);

@@ -1,0 +1,673 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The /metrics server, driven by a plain socket client over loopback. */
+#include <criterion/criterion.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include "http.h"
+
+/* --- a small client ----------------------------------------------------------------------- */
+
+static int recv_timeout_s = 5;
+
+static int connect_to(int family, unsigned short port)
+{
+	struct timeval tv = { .tv_sec = recv_timeout_s };
+	struct sockaddr_storage ss = {};
+	socklen_t len;
+	int fd;
+
+	if (family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		a->sin6_family = AF_INET6;
+		a->sin6_addr = in6addr_loopback;
+		a->sin6_port = htons(port);
+		len = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		a->sin_family = AF_INET;
+		a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		a->sin_port = htons(port);
+		len = sizeof(*a);
+	}
+	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&ss, len)) {
+		close(fd);
+		return -errno;
+	}
+	return fd;
+}
+
+static void send_all(int fd, const char *req, size_t len)
+{
+	while (len) {
+		ssize_t n = send(fd, req, len, MSG_NOSIGNAL);
+
+		if (n <= 0)
+			return;	/* the server may close early: what it sent is still read */
+		req += n;
+		len -= n;
+	}
+}
+
+/* Everything until the server closes (or 5 s pass); the caller frees it. */
+static char *read_all(int fd, size_t *lenp)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+
+	cr_assert_not_null(buf);
+	for (;;) {
+		if (cap - len < 1024) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			cr_assert_not_null(buf);
+		}
+		n = recv(fd, buf + len, cap - len - 1, 0);
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	buf[len] = '\0';
+	if (lenp)
+		*lenp = len;
+	return buf;
+}
+
+/*
+ * len bytes on a connection of their own, then (if half_close) the end of our
+ * side; the whole answer, or "" if the server closed without one.
+ */
+static char *request_n(unsigned short port, const char *req, size_t len, int half_close)
+{
+	int fd = connect_to(AF_INET, port);
+	char *resp;
+
+	cr_assert_geq(fd, 0, "connect: %s", strerror(-fd));
+	send_all(fd, req, len);
+	if (half_close)
+		shutdown(fd, SHUT_WR);
+	resp = read_all(fd, NULL);
+	close(fd);
+	return resp;
+}
+
+static char *request(unsigned short port, const char *req)
+{
+	return request_n(port, req, strlen(req), 0);
+}
+
+static int status_of(const char *resp)
+{
+	int status = 0;
+
+	if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
+		return 0;
+	return status;
+}
+
+/* The value of a header (case-insensitive name), copied into a static buffer; NULL if absent. */
+static const char *header(const char *resp, const char *name)
+{
+	static char val[256];
+	const char *end = strstr(resp, "\r\n\r\n"), *p = strstr(resp, "\r\n");
+	size_t n = strlen(name);
+
+	while (p && p < end) {
+		p += 2;
+		if (!strncasecmp(p, name, n) && p[n] == ':') {
+			const char *v = p + n + 1, *e = strstr(v, "\r\n");
+
+			while (*v == ' ')
+				v++;
+			snprintf(val, sizeof(val), "%.*s", (int)(e - v), v);
+			return val;
+		}
+		p = strstr(p, "\r\n");
+	}
+	return NULL;
+}
+
+static const char *body_of(const char *resp)
+{
+	const char *p = strstr(resp, "\r\n\r\n");
+
+	return p ? p + 4 : NULL;
+}
+
+/* --- fixtures ------------------------------------------------------------------------------ */
+
+static struct http_server *srv;
+static unsigned short port;
+static const char page[] = "# HELP m M.\n# TYPE m gauge\nm 1\n";
+
+static void start(void)
+{
+	char err[256] = "";
+
+	srv = http__start("127.0.0.1:0", err, sizeof(err));
+	cr_assert_not_null(srv, "%s", err);
+	port = http__port(srv);
+	cr_assert_neq(port, 0);
+}
+
+static void start_published(void)
+{
+	start();
+	cr_assert_eq(http__publish(srv, page, sizeof(page) - 1), 0);
+}
+
+static void stop(void)
+{
+	http__stop(srv);
+	srv = NULL;
+}
+
+#define GET_METRICS "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+/* --- --listen parsing ---------------------------------------------------------------------- */
+
+Test(http, parse_listen_ipv4)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+	socklen_t len = 0;
+
+	cr_assert_eq(http_parse_listen("127.0.0.1:9725", &ss, &len), 0);
+	cr_assert_eq(a->sin_family, AF_INET);
+	cr_assert_eq(ntohs(a->sin_port), 9725);
+	cr_assert_eq(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
+	cr_assert_eq(len, sizeof(struct sockaddr_in));
+
+	cr_assert_eq(http_parse_listen(":9725", &ss, &len), 0);
+	cr_assert_eq(a->sin_family, AF_INET);
+	cr_assert_eq(a->sin_addr.s_addr, htonl(INADDR_ANY));
+	cr_assert_eq(ntohs(a->sin_port), 9725);
+
+	cr_assert_eq(http_parse_listen("0.0.0.0:0", &ss, &len), 0);
+	cr_assert_eq(ntohs(a->sin_port), 0);
+	cr_assert_eq(http_parse_listen("10.1.2.3:65535", &ss, &len), 0);
+	cr_assert_eq(ntohs(a->sin_port), 65535);
+}
+
+Test(http, parse_listen_ipv6)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+	socklen_t len = 0;
+
+	cr_assert_eq(http_parse_listen("[::1]:80", &ss, &len), 0);
+	cr_assert_eq(a->sin6_family, AF_INET6);
+	cr_assert_eq(ntohs(a->sin6_port), 80);
+	cr_assert(IN6_IS_ADDR_LOOPBACK(&a->sin6_addr));
+	cr_assert_eq(len, sizeof(struct sockaddr_in6));
+
+	cr_assert_eq(http_parse_listen("[::]:9725", &ss, &len), 0);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr));
+	cr_assert_eq(http_parse_listen("[::ffff:127.0.0.1]:1", &ss, &len), 0);
+	cr_assert_eq(http_parse_listen("[fe80::1:2:3:4]:1", &ss, &len), 0);
+}
+
+Test(http, parse_listen_rejects)
+{
+	static const char *const bad[] = {
+		"127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1", "abc", "abc:80",
+		"localhost:9725", "", ":", "[::1]", "[::1]:", "[::1]80", "::1:80", "[]:80",
+		"[127.0.0.1]:80", "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1: 80",
+		"127.0.0.1:80 ", "127.0.0.1:8o", "127.0.0.1:000080", "127.1:80", "1.2.3.256:80",
+		"[::1:80", "[fe80::1%lo]:80",
+	};
+	struct sockaddr_storage ss;
+	socklen_t len;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_expect_eq(http_parse_listen(bad[i], &ss, &len), -EINVAL, "'%s'", bad[i]);
+	cr_expect_eq(http_parse_listen(NULL, &ss, &len), -EINVAL);
+}
+
+Test(http, start_reports_errors)
+{
+	char err[256] = "", want[128];
+	struct http_server *a, *b;
+
+	cr_assert_null(http__start("abc", err, sizeof(err)));
+	cr_assert_eq(strncmp(err, "invalid --listen value 'abc'", 28), 0, "%s", err);
+
+	a = http__start("127.0.0.1:0", err, sizeof(err));
+	cr_assert_not_null(a, "%s", err);
+	snprintf(want, sizeof(want), "127.0.0.1:%u", http__port(a));
+	b = http__start(want, err, sizeof(err));
+	cr_assert_null(b);
+	snprintf(want, sizeof(want), "failed to listen on 127.0.0.1:%u: %s", http__port(a),
+		 strerror(EADDRINUSE));
+	cr_assert_eq(strncmp(err, want, strlen(want)), 0, "%s", err);
+	http__stop(a);
+	http__stop(NULL);
+}
+
+/* --- serving ------------------------------------------------------------------------------- */
+
+Test(http, before_publish_503, .init = start, .fini = stop)
+{
+	char *r = request(port, GET_METRICS);
+
+	cr_assert_eq(status_of(r), 503, "%s", r);
+	cr_assert_str_eq(body_of(r), "no sample yet\n");
+	free(r);
+}
+
+Test(http, get_metrics, .init = start_published, .fini = stop)
+{
+	char *r = request(port, GET_METRICS), want[16];
+
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(header(r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	snprintf(want, sizeof(want), "%zu", sizeof(page) - 1);
+	cr_assert_str_eq(header(r, "Content-Length"), want);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+
+	/* HTTP/1.0 and a query string are fine too */
+	r = request(port, "GET /metrics?name[]=x HTTP/1.0\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+}
+
+Test(http, head_metrics, .init = start_published, .fini = stop)
+{
+	char *r = request(port, "HEAD /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	char want[16];
+
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(header(r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	snprintf(want, sizeof(want), "%zu", sizeof(page) - 1);
+	cr_assert_str_eq(header(r, "Content-Length"), want);
+	cr_assert_str_eq(body_of(r), "", "HEAD must not send the body");
+	free(r);
+}
+
+Test(http, index_page, .init = start, .fini = stop)
+{
+	char *r = request(port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_not_null(strstr(body_of(r), "href=\"/metrics\""));
+	free(r);
+}
+
+Test(http, other_paths_404, .init = start_published, .fini = stop)
+{
+	static const char *const paths[] = {
+		"/nope", "/metrics/", "/metricsx", "/Metrics", "//metrics", "/../etc/passwd",
+		"/etc/passwd", "/metrics/../metrics2", "http://x/metrics", "*",
+	};
+	char req[256], *r;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+			 paths[i]);
+		r = request(port, req);
+		cr_expect(status_of(r) == 404 || (status_of(r) >= 400 && status_of(r) < 500),
+			  "%s: %s", paths[i], r);
+		cr_expect_null(strstr(r, "root:"), "%s", paths[i]);
+		if (i < 4)
+			cr_expect_eq(status_of(r), 404, "%s: %s", paths[i], r);
+		free(r);
+	}
+}
+
+Test(http, other_methods_405, .init = start_published, .fini = stop)
+{
+	static const char *const methods[] = { "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "TRACE" };
+	char req[256], *r;
+
+	for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		snprintf(req, sizeof(req), "%s /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+			 "Connection: close\r\n\r\nhello", methods[i]);
+		r = request(port, req);
+		cr_expect_eq(status_of(r), 405, "%s: %s", methods[i], r);
+		cr_expect_str_eq(header(r, "Allow") ? header(r, "Allow") : "", "GET, HEAD", "%s",
+				 methods[i]);
+		free(r);
+	}
+	r = request(port, "POST / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	cr_expect_eq(status_of(r), 405, "%s", r);
+	free(r);
+}
+
+/* A GET that carries a body is answered without reading it, and the connection closed. */
+Test(http, get_with_body, .init = start_published, .fini = stop)
+{
+	char *r = request(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n"
+				"\r\nxyz");
+
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+
+	r = request(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+			  "\r\nZZZ\r\n");
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+}
+
+Test(http, keep_alive, .init = start_published, .fini = stop)
+{
+	const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n";
+	char buf[4096], *r;
+	size_t got = 0, want;
+	int fd = connect_to(AF_INET, port);
+	const char *end;
+
+	cr_assert_geq(fd, 0);
+	send_all(fd, req, strlen(req));
+	/* read one response: headers, then Content-Length bytes */
+	for (;;) {
+		ssize_t n = recv(fd, buf + got, sizeof(buf) - 1 - got, 0);
+
+		cr_assert_gt(n, 0, "the server closed a keep-alive connection");
+		got += n;
+		buf[got] = '\0';
+		end = strstr(buf, "\r\n\r\n");
+		if (end && header(buf, "Content-Length")) {
+			want = end + 4 - buf + strtoul(header(buf, "Content-Length"), NULL, 10);
+			if (got >= want)
+				break;
+		}
+	}
+	cr_assert_eq(status_of(buf), 200);
+	cr_assert_str_eq(end + 4, page);
+
+	send_all(fd, GET_METRICS, strlen(GET_METRICS));
+	r = read_all(fd, NULL);
+	cr_assert_eq(status_of(r), 200, "second request: %s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+	close(fd);
+}
+
+Test(http, republish, .init = start_published, .fini = stop)
+{
+	static const char bin[] = "a 1\n\0b 2\n";
+	char *r;
+	size_t len;
+	int fd;
+
+	cr_assert_eq(http__publish(srv, "x 2\n", 4), 0);
+	r = request(port, GET_METRICS);
+	cr_assert_str_eq(body_of(r), "x 2\n");
+	free(r);
+
+	cr_assert_eq(http__publish(srv, bin, sizeof(bin) - 1), 0);
+	fd = connect_to(AF_INET, port);
+	send_all(fd, GET_METRICS, strlen(GET_METRICS));
+	r = read_all(fd, &len);
+	close(fd);
+	cr_assert_eq(status_of(r), 200);
+	cr_assert_eq(len - (body_of(r) - r), sizeof(bin) - 1);
+	cr_assert_eq(memcmp(body_of(r), bin, sizeof(bin) - 1), 0, "bodies are bytes, not strings");
+	free(r);
+
+	cr_assert_eq(http__publish(srv, NULL, 0), 0);
+	r = request(port, GET_METRICS);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(header(r, "Content-Length"), "0");
+	cr_assert_str_eq(body_of(r), "");
+	free(r);
+}
+
+/* A good request, retried while the server is still letting dropped connections go. */
+static char *request_retry(const char *req)
+{
+	struct timespec ts = { .tv_nsec = 20 * 1000 * 1000 };
+	char *r = NULL;
+
+	for (int i = 0; i < 150; i++) {
+		r = request(port, req);
+		if (status_of(r))
+			return r;
+		free(r);
+		nanosleep(&ts, NULL);
+	}
+	return strdup("");
+}
+
+Test(http, malformed_requests, .init = start_published, .fini = stop)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+	} junk[] = {
+#define J(s) { s, sizeof(s) - 1 }
+		J("GARBAGE\r\n\r\n"),
+		J("GET /metrics\r\n\r\n"),
+		J("GET /metrics HTTP/9.9\r\n\r\n"),
+		J("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"),	/* a TLS hello */
+		J("GET /metrics HTTP/1.1\r\nHost: x\r\nBad header line\r\n\r\n"),
+		J("\r\n\r\n\r\n"),
+		J("GET \0/metrics HTTP/1.1\r\n\r\n"),
+		J("GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n"),
+		J("\xff\xfe\xfd\r\n\r\n"),
+#undef J
+	};
+	char *r;
+	int status;
+
+	/* some leave the server waiting for the rest: no answer within 1 s is fine */
+	recv_timeout_s = 1;
+	for (size_t i = 0; i < sizeof(junk) / sizeof(junk[0]); i++) {
+		r = request_n(port, junk[i].s, junk[i].len, 1);
+		status = status_of(r);
+		cr_expect(status == 0 || (status >= 400 && status < 600) || status == 200,
+			  "junk %zu: %s", i, r);
+		cr_expect_neq(status, 200, "junk %zu must not be served the page: %s", i, r);
+		free(r);
+	}
+	recv_timeout_s = 5;
+	r = request_retry(GET_METRICS);
+	cr_assert_eq(status_of(r), 200, "after junk: %s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+}
+
+Test(http, oversized_headers, .init = start_published, .fini = stop)
+{
+	size_t n = 256 * 1024;
+	char *req = malloc(n + 64), *r;
+	size_t p;
+
+	cr_assert_not_null(req);
+	strcpy(req, "GET /metrics HTTP/1.1\r\nX-Big: ");
+	p = strlen(req);
+	memset(req + p, 'a', n);
+	strcpy(req + p + n, "\r\n\r\n");
+	r = request(port, req);
+	cr_expect(status_of(r) == 0 || status_of(r) >= 400, "%.200s", r);
+	free(r);
+	free(req);
+	r = request_retry(GET_METRICS);
+	cr_assert_eq(status_of(r), 200, "after a huge header: %s", r);
+	free(r);
+}
+
+Test(http, many_connections_dropped, .init = start_published, .fini = stop)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fds[200];
+	char *r;
+
+	for (int i = 0; i < 200; i++) {
+		fds[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		cr_assert_geq(fds[i], 0);
+		if (connect(fds[i], (struct sockaddr *)&a, sizeof(a)) && errno != EINPROGRESS)
+			cr_assert_fail("connect %d: %s", i, strerror(errno));
+	}
+	usleep(100 * 1000);
+	for (int i = 0; i < 200; i++) {
+		if (i % 2)
+			send(fds[i], "GET /met", 8, MSG_NOSIGNAL);	/* half a request */
+	}
+	usleep(100 * 1000);
+	for (int i = 0; i < 200; i++)
+		close(fds[i]);
+	r = request_retry(GET_METRICS);
+	cr_assert_eq(status_of(r), 200, "after 200 dropped connections: %s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+}
+
+/* Scrapes while the page changes: each must get one whole published page. */
+struct churn {
+	atomic_int stop;
+	int published;
+};
+
+static void *publisher(void *arg)
+{
+	struct churn *c = arg;
+	char body[8192];
+
+	while (!c->stop) {
+		int n = c->published++ % 64 + 1, len = 0;
+
+		/* page k: k lines "line k\n", so a torn page is detectable */
+		for (int i = 0; i < n; i++)
+			len += snprintf(body + len, sizeof(body) - len, "line %d\n", n);
+		http__publish(srv, body, len);
+	}
+	return NULL;
+}
+
+Test(http, scrapes_during_publishes, .init = start_published, .fini = stop)
+{
+	struct churn c = {};
+	pthread_t t;
+	int ok = 0;
+
+	cr_assert_eq(pthread_create(&t, NULL, publisher, &c), 0);
+	for (int i = 0; i < 200; i++) {
+		char *r = request(port, GET_METRICS), first[32];
+		const char *b = body_of(r), *p;
+		int n, lines = 0;
+
+		cr_assert_eq(status_of(r), 200, "%s", r);
+		if (sscanf(b, "line %d", &n) != 1) {
+			cr_assert_str_eq(b, page);	/* the fixture's page, before any churn */
+			free(r);
+			continue;
+		}
+		snprintf(first, sizeof(first), "line %d\n", n);
+		for (p = b; *p; p += strlen(first), lines++)
+			cr_assert_eq(strncmp(p, first, strlen(first)), 0, "torn page: %s", b);
+		cr_assert_eq(lines, n, "page %d has %d lines", n, lines);
+		ok++;
+		free(r);
+	}
+	c.stop = 1;
+	pthread_join(t, NULL);
+	cr_assert_gt(ok, 100);
+	cr_assert_gt(c.published, 10);
+}
+
+/* A client that connects and says nothing is dropped after the connection timeout (10 s). */
+Test(http, silent_client_dropped, .init = start_published, .fini = stop, .timeout = 30)
+{
+	struct timespec t0, t1;
+	char c;
+	int fd;
+
+	recv_timeout_s = 20;
+	fd = connect_to(AF_INET, port);
+	cr_assert_geq(fd, 0);
+	send_all(fd, "GET /metrics HTTP/1.1\r\n", 24);	/* and never the end */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cr_assert_eq(recv(fd, &c, 1, 0), 0, "expected the server to close: %s", strerror(errno));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_geq(t1.tv_sec - t0.tv_sec, 8);
+	cr_assert_leq(t1.tv_sec - t0.tv_sec, 15);
+	close(fd);
+}
+
+Test(http, stop_with_idle_connection, .init = start_published)
+{
+	int fd = connect_to(AF_INET, port);
+	struct timespec t0, t1;
+	char c;
+
+	cr_assert_geq(fd, 0);
+	send_all(fd, "GET /metr", 9);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stop();
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cr_assert_lt(t1.tv_sec - t0.tv_sec, 3, "stop must not wait for idle clients");
+	cr_assert_leq(recv(fd, &c, 1, 0), 0, "the server must have closed the connection");
+	close(fd);
+}
+
+Test(http, ipv6_loopback)
+{
+	char err[256] = "", *r;
+	struct http_server *s;
+	int fd;
+
+	fd = socket(AF_INET6, SOCK_STREAM, 0);
+	if (fd < 0)
+		cr_skip_test("no IPv6");
+	close(fd);
+	s = http__start("[::1]:0", err, sizeof(err));
+	if (!s && strstr(err, strerror(EADDRNOTAVAIL)))
+		cr_skip_test("no IPv6 loopback: %s", err);
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_eq(http__publish(s, page, sizeof(page) - 1), 0);
+	fd = connect_to(AF_INET6, http__port(s));
+	cr_assert_geq(fd, 0);
+	send_all(fd, GET_METRICS, strlen(GET_METRICS));
+	r = read_all(fd, NULL);
+	close(fd);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+	cr_assert_lt(connect_to(AF_INET, http__port(s)), 0, "[::1] must not take IPv4");
+	http__stop(s);
+}
+
+Test(http, dual_stack_any)
+{
+	char err[256] = "", *r;
+	struct http_server *s;
+	int fd;
+
+	s = http__start("[::]:0", err, sizeof(err));
+	if (!s && (strstr(err, strerror(EAFNOSUPPORT)) || strstr(err, strerror(EADDRNOTAVAIL))))
+		cr_skip_test("no IPv6: %s", err);
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_eq(http__publish(s, page, sizeof(page) - 1), 0);
+	fd = connect_to(AF_INET, http__port(s));
+	cr_assert_geq(fd, 0, "[::] must take IPv4 too");
+	send_all(fd, GET_METRICS, strlen(GET_METRICS));
+	r = read_all(fd, NULL);
+	close(fd);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	free(r);
+	http__stop(s);
+}
