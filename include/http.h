@@ -9,16 +9,24 @@
 struct http_server;
 
 /*
- * listen: "ADDR:PORT" ("127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
- * address). NULL with a one-line reason in err on failure.
+ * Bind listen ("127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
+ * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
+ * one) and serve from a thread of libmicrohttpd's:
+ *   GET|HEAD /metrics  200 with the last published page, 503 before the first;
+ *   GET|HEAD /         200, a short page that links /metrics;
+ *   other methods      405 with Allow: GET, HEAD; other paths 404.
+ * Returns NULL with a one-line reason in err ("invalid --listen value ..." or
+ * "failed to listen on ...: <strerror>") on failure.
  */
 struct http_server *http__start(const char *listen, char *err, size_t errlen);
-/* Replace the page served at /metrics; scrapes serve the latest copy and
- * never wait for a sample. Before the first publish, /metrics answers 503. */
+/* Replace the page served at /metrics with a copy of body. Scrapes never wait
+ * for a sample: they serve the latest published page. 0 or -ENOMEM. */
 int http__publish(struct http_server *s, const char *body, size_t len);
+/* The port bound (the one picked when listen asked for port 0). */
 unsigned short http__port(struct http_server *s);
+/* Stop serving, close every connection, free s. NULL is fine. */
 void http__stop(struct http_server *s);
-/* Parse a --listen value. 0 or -EINVAL. */
+/* Parse a --listen value (numeric addresses only, no names). 0 or -EINVAL. */
 int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 
 #endif /* __HTTP_H */

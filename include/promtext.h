@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+/* A growable text buffer, NUL-terminated once written to. Errors are sticky
+ * until pbuf_reset(): once err is set, nothing more is written. */
 struct pbuf {
 	char *buf;
 	size_t len, cap;
@@ -12,16 +14,32 @@ struct pbuf {
 };
 
 void pbuf_init(struct pbuf *b);
+/* Empty the buffer (keeping its memory) and clear err. */
 void pbuf_reset(struct pbuf *b);
 void pbuf_free(struct pbuf *b);
 void pbuf_printf(struct pbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* # HELP and # TYPE lines of a family; help text escaped (\\ and \n). */
+/*
+ * "# HELP name help" and "# TYPE name type" (type "gauge" or "counter");
+ * help escaped as the format wants (\\ and \n). Names are the caller's
+ * constants and are not checked.
+ */
 void prom_family(struct pbuf *b, const char *name, const char *type, const char *help);
-/* name{l1="v1",...} value; labels: NULL-terminated name, value pairs, or NULL. */
+/*
+ * One sample line: name{l1="v1",l2="v2"} value. labels: NULL, or a
+ * NULL-terminated array of alternating label name and value; a NULL value
+ * leaves its label out. Values: NaN, +Inf, -Inf; integral values below 2^53
+ * in full without exponent; others in the shortest of %.15g..%.17g that
+ * reads back exactly; '.' whatever the locale.
+ */
 void prom_sample(struct pbuf *b, const char *name, const char *const *labels, double value);
-/* Escape a label value: \\, \" and \n; bytes that are not UTF-8 become U+FFFD.
- * Writes at most cap bytes (no NUL); returns the bytes needed. */
+/*
+ * Escape a label value: \ as \\, " as \", newline as \n; every other control
+ * byte (below 0x20, and 0x7f) and each ill-formed UTF-8 subsequence becomes
+ * U+FFFD, since the format requires UTF-8 and has no other escapes. Writes
+ * the longest prefix of whole escapes that fits in cap bytes (no NUL);
+ * returns the bytes the whole escape needs.
+ */
 size_t prom_escape_label(char *dst, size_t cap, const char *src);
 
 #endif /* __PROMTEXT_H */

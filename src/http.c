@@ -1,73 +1,102 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * /metrics over HTTP with libmicrohttpd, in its own thread (epoll, else
- * poll: the agent holds many descriptors, select would not do). The page is
- * a copy published after each sample; a scrape copies it under a mutex and
- * never waits for, or triggers, a sample. Nothing a request says can make
+ * /metrics over HTTP with libmicrohttpd, in its own thread (epoll, else poll:
+ * the agent holds many descriptors, select would not do). The sampling loop
+ * publishes each page as a reference-counted copy; a scrape takes a reference
+ * under a mutex held for a pointer swap, so it neither waits for nor triggers
+ * a sample, and nothing is copied per scrape. Nothing a request says can make
  * the agent read a file or run anything: there are two fixed pages.
+ *
+ * We bind the listening socket ourselves (so that a failure reports the
+ * errno of bind or listen) and hand it to libmicrohttpd, which closes it in
+ * MHD_stop_daemon().
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <microhttpd.h>
 #include "http.h"
 
 #define CONNECTION_LIMIT	64
 #define PER_IP_LIMIT		16
 #define CONNECTION_TIMEOUT_S	10
+#define LISTEN_BACKLOG		128
+
+struct page {
+	atomic_uint refs;
+	size_t len;
+	char body[];
+};
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;
-	char *page;		/* NULL until the first sample */
-	size_t len;
+	struct page *page;	/* NULL until the first publish */
+	unsigned short port;
 };
 
 static const char index_page[] =
 	"<html><head><title>wattprobe</title></head><body><h1>wattprobe</h1>"
-	"<p><a href=\"/metrics\">/metrics</a></p></body></html>\n";
-static const char content_type[] = "text/plain; version=0.0.4; charset=utf-8";
+	"<p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+static const char metrics_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char text_type[] = "text/plain; charset=utf-8";
+
+/* --- --listen parsing (pure) ------------------------------------------------------------ */
+
+/* 0 to 65535, decimal digits only (no sign, no spaces); -1 otherwise. */
+static long parse_port(const char *s)
+{
+	long port = 0;
+	int digits = 0;
+
+	for (; *s; s++, digits++) {
+		if (*s < '0' || *s > '9' || digits == 5)
+			return -1;
+		port = port * 10 + (*s - '0');
+	}
+	return digits && port <= 65535 ? port : -1;
+}
 
 int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
 {
-	char host[64];
-	const char *colon, *port_s;
-	char *end;
-	long port;
+	char host[INET6_ADDRSTRLEN];
+	const char *end, *port_s;
 	size_t hlen;
+	long port;
+	int v6;
 
-	memset(ss, 0, sizeof(*ss));
-	if (listen[0] == '[') {
-		const char *rb = strchr(listen, ']');
-
-		if (!rb || rb[1] != ':')
-			return -EINVAL;
-		hlen = rb - listen - 1;
-		if (hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen + 1, hlen);
-		host[hlen] = '\0';
-		port_s = rb + 2;
-	} else {
-		colon = strrchr(listen, ':');
-		if (!colon)
-			return -EINVAL;
-		hlen = colon - listen;
-		if (hlen >= sizeof(host))
-			return -EINVAL;
-		memcpy(host, listen, hlen);
-		host[hlen] = '\0';
-		port_s = colon + 1;
-	}
-	errno = 0;
-	port = strtol(port_s, &end, 10);
-	if (!*port_s || *end || errno || port < 0 || port > 65535)
+	if (!listen)
 		return -EINVAL;
-	if (listen[0] == '[') {
+	memset(ss, 0, sizeof(*ss));
+	v6 = listen[0] == '[';
+	if (v6) {
+		end = strchr(listen, ']');
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		listen++;
+		port_s = end + 2;
+	} else {
+		end = strrchr(listen, ':');
+		if (!end)
+			return -EINVAL;
+		port_s = end + 1;
+	}
+	hlen = end - listen;
+	if (hlen >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	port = parse_port(port_s);
+	if (port < 0)
+		return -EINVAL;
+
+	if (v6) {
 		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
 
 		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
@@ -78,7 +107,7 @@ int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t
 	} else {
 		struct sockaddr_in *a = (struct sockaddr_in *)ss;
 
-		if (!*host)
+		if (!hlen)
 			a->sin_addr.s_addr = htonl(INADDR_ANY);
 		else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
 			return -EINVAL;
@@ -89,138 +118,274 @@ int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t
 	return 0;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status, const char *type,
-			     const char *body, size_t len, enum MHD_ResponseMemoryMode mode)
+/* --- published pages ---------------------------------------------------------------------- */
+
+static void page_put(void *p)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
+	struct page *pg = p;
+
+	if (pg && atomic_fetch_sub(&pg->refs, 1) == 1)
+		free(pg);
+}
+
+/* The current page with a reference taken, or NULL before the first publish. */
+static struct page *page_get(struct http_server *s)
+{
+	struct page *pg;
+
+	pthread_mutex_lock(&s->lock);
+	pg = s->page;
+	if (pg)
+		atomic_fetch_add(&pg->refs, 1);
+	pthread_mutex_unlock(&s->lock);
+	return pg;
+}
+
+int http__publish(struct http_server *s, const char *body, size_t len)
+{
+	struct page *pg, *old;
+
+	pg = malloc(sizeof(*pg) + len);
+	if (!pg)
+		return -ENOMEM;
+	atomic_init(&pg->refs, 1);
+	pg->len = len;
+	if (len)
+		memcpy(pg->body, body, len);
+
+	pthread_mutex_lock(&s->lock);
+	old = s->page;
+	s->page = pg;
+	pthread_mutex_unlock(&s->lock);
+	page_put(old);
+	return 0;
+}
+
+/* --- requests ------------------------------------------------------------------------------ */
+
+static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *type,
+			     const char *body, size_t len)
+{
+	struct MHD_Response *r;
 	enum MHD_Result ret;
 
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
-	if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
+	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
 	ret = MHD_queue_response(conn, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
+#define REPLY_TEXT(conn, status, text) reply(conn, status, text_type, text, sizeof(text) - 1)
+
+static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connection *conn)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct page *pg;
+
+	pg = page_get(s);
+	if (!pg)
+		return REPLY_TEXT(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
+	/* the response holds our reference and drops it when libmicrohttpd is done with it */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(pg->len, pg->body, page_put, pg);
+	if (!r) {
+		page_put(pg);
+		return MHD_NO;
+	}
+	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) != MHD_YES) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* Does the request announce a body? */
+static int has_body(struct MHD_Connection *conn)
+{
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/*
+ * Called once the headers are in (*req_cls NULL), then again for any body
+ * and at its end. An answer queued on the first call makes libmicrohttpd
+ * skip the body and close the connection afterwards: we do that for errors
+ * and for requests that carry a body, and otherwise answer at the end so
+ * that the scraper can keep its connection.
+ */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **req_cls)
 {
-	static int first_call;
+	static int headers_seen;
 	struct http_server *s = cls;
-	enum MHD_Result ret;
-	char *copy;
-	size_t len;
+	int metrics;
 
-	/* the first call only announces the request; bodies are ignored */
-	if (!*req_cls) {
-		*req_cls = &first_call;
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (strcmp(url, "/metrics") && strcmp(url, "/"))
-		return reply(conn, MHD_HTTP_NOT_FOUND, "text/plain", "not found\n", 10,
-			     MHD_RESPMEM_PERSISTENT);
+	if (!strcmp(url, "/metrics"))
+		metrics = 1;
+	else if (!strcmp(url, "/"))
+		metrics = 0;
+	else
+		return REPLY_TEXT(conn, MHD_HTTP_NOT_FOUND, "not found\n");
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return reply(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain",
-			     "method not allowed\n", 19, MHD_RESPMEM_PERSISTENT);
-	if (!strcmp(url, "/"))
-		return reply(conn, MHD_HTTP_OK, "text/html", index_page, sizeof(index_page) - 1,
-			     MHD_RESPMEM_PERSISTENT);
+		return REPLY_TEXT(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 
-	pthread_mutex_lock(&s->lock);
-	copy = s->page ? malloc(s->len ? s->len : 1) : NULL;
-	len = s->len;
-	if (copy)
-		memcpy(copy, s->page, len);
-	pthread_mutex_unlock(&s->lock);
-	if (!copy)
-		return reply(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "text/plain", "no sample yet\n",
-			     14, MHD_RESPMEM_PERSISTENT);
-	ret = reply(conn, MHD_HTTP_OK, content_type, copy, len, MHD_RESPMEM_MUST_FREE);
-	return ret;
+	if (!*req_cls) {
+		*req_cls = &headers_seen;
+		if (!has_body(conn))
+			return MHD_YES;
+	} else if (*upload_size) {
+		*upload_size = 0;	/* not announced, yet there: drop it */
+		return MHD_YES;
+	}
+	if (!metrics)
+		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
+			     sizeof(index_page) - 1);
+	return reply_metrics(s, conn);
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* --- start and stop ------------------------------------------------------------------------ */
+
+/* A bound, listening, non-blocking socket, or -errno. */
+static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 {
-	/* libmicrohttpd reports bad requests from clients: not ours to print */
+	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
+	int fd, one = 1, v6only, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	if (ss->ss_family == AF_INET6) {
+		/* [::] takes IPv4 too; a specific IPv6 address only itself */
+		v6only = !IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
+			goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, LISTEN_BACKLOG))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
+{
+	unsigned short port = ss->ss_family == AF_INET6 ?
+		ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
+		ntohs(((const struct sockaddr_in *)ss)->sin_port);
+
+	if (err == -EADDRINUSE)
+		return " (another process uses this port: choose another with --listen)";
+	if (err == -EACCES && port && port < 1024)
+		return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+	if (err == -EADDRNOTAVAIL)
+		return " (no interface of this host has that address)";
+	return "";
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, int family, int any6,
+				       unsigned int poll_flag)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag;
+
+	if (family == AF_INET6)
+		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_LIMIT,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+				MHD_OPTION_END);
 }
 
 struct http_server *http__start(const char *listen, char *err, size_t errlen)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss, bound;
+	socklen_t len, blen = sizeof(bound);
 	struct http_server *s;
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
-	socklen_t len;
+	int fd, any6 = 0, ret;
 
 	if (http_parse_listen(listen, &ss, &len)) {
-		snprintf(err, errlen, "invalid --listen value '%s': expected ADDR:PORT, such as "
-			 "127.0.0.1:9725 or [::1]:9725", listen);
+		snprintf(err, errlen, "invalid --listen value '%s': expected ADDR:PORT with a numeric "
+			 "address, such as 127.0.0.1:9725, :9725 (all IPv4), [::1]:9725 or [::]:9725",
+			 listen ? listen : "");
+		return NULL;
+	}
+	if (ss.ss_family == AF_INET6)
+		any6 = IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+
+	fd = open_listener(&ss, len);
+	if (fd < 0) {
+		snprintf(err, errlen, "failed to listen on %s: %s%s", listen, strerror(-fd),
+			 listen_remedy(fd, &ss));
 		return NULL;
 	}
 	s = calloc(1, sizeof(*s));
 	if (!s) {
-		snprintf(err, errlen, "failed to start the HTTP server: %s", strerror(ENOMEM));
-		return NULL;
+		ret = -ENOMEM;
+		goto fail_fd;
 	}
-	pthread_mutex_init(&s->lock, NULL);
-	if (ss.ss_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	flags |= MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES ? MHD_USE_EPOLL :
-									   MHD_USE_POLL;
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
+		ret = -errno;
+		goto fail_s;
+	}
+	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port :
+						      ((struct sockaddr_in *)&bound)->sin_port);
+	ret = -pthread_mutex_init(&s->lock, NULL);
+	if (ret)
+		goto fail_s;
+
+	/* libmicrohttpd leaves a socket it was given open when it fails to start */
 	errno = 0;
-	s->daemon = MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-				     MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				     MHD_OPTION_CONNECTION_LIMIT, (unsigned)CONNECTION_LIMIT,
-				     MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)PER_IP_LIMIT,
-				     MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)CONNECTION_TIMEOUT_S,
-				     MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-				     MHD_OPTION_END);
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		s->daemon = start_daemon(s, fd, ss.ss_family, any6, MHD_USE_EPOLL);
+	if (!s->daemon)
+		s->daemon = start_daemon(s, fd, ss.ss_family, any6, MHD_USE_POLL);
 	if (!s->daemon) {
-		snprintf(err, errlen, "failed to listen on %s: %s", listen,
-			 errno ? strerror(errno) : "address in use or not available");
+		ret = errno ? -errno : -EIO;
 		pthread_mutex_destroy(&s->lock);
-		free(s);
-		return NULL;
+		goto fail_s;
 	}
 	return s;
-}
 
-int http__publish(struct http_server *s, const char *body, size_t len)
-{
-	char *page = malloc(len ? len : 1), *old;
-
-	if (!page)
-		return -ENOMEM;
-	memcpy(page, body, len);
-	pthread_mutex_lock(&s->lock);
-	old = s->page;
-	s->page = page;
-	s->len = len;
-	pthread_mutex_unlock(&s->lock);
-	free(old);
-	return 0;
+fail_s:
+	free(s);
+fail_fd:
+	close(fd);
+	snprintf(err, errlen, "failed to start the HTTP server on %s: %s", listen, strerror(-ret));
+	return NULL;
 }
 
 unsigned short http__port(struct http_server *s)
 {
-	const union MHD_DaemonInfo *i = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
-
-	return i ? i->port : 0;
+	return s->port;
 }
 
 void http__stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	/* joins the thread and ends every connection: no response holds a page after this */
 	MHD_stop_daemon(s->daemon);
 	pthread_mutex_destroy(&s->lock);
-	free(s->page);
+	page_put(s->page);
 	free(s);
 }

@@ -2,100 +2,137 @@
 /* Streaming JSON writer and a complete string escaper; see include/json.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
 
-/* Length of the well-formed UTF-8 sequence at s (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+/* States in first[]: the low bits say what comes next, JW_OBJ what the container is. */
+#define JW_FIRST	1	/* nothing written in it yet */
+#define JW_AFTER_KEY	2	/* a key was written, its value comes next */
+#define JW_STATE	3
+#define JW_OBJ		4
+
+int utf8_next(const char *src, size_t n, size_t *len)
 {
-	unsigned c = s[0];
+	const unsigned char *s = (const unsigned char *)src;
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t need, i;
 
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
-	if (c >= 0xe0 && c <= 0xef) {
-		unsigned lo = c == 0xe0 ? 0xa0 : 0x80;	/* no overlongs */
-		unsigned hi = c == 0xed ? 0x9f : 0xbf;	/* no surrogates */
-
-		return n >= 3 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 ? 3 : 0;
+	if (s[0] < 0x80) {
+		*len = 1;
+		return 0;
 	}
-	if (c >= 0xf0 && c <= 0xf4) {
-		unsigned lo = c == 0xf0 ? 0x90 : 0x80;
-		unsigned hi = c == 0xf4 ? 0x8f : 0xbf;	/* nothing above U+10FFFF */
-
-		return n >= 4 && s[1] >= lo && s[1] <= hi && (s[2] & 0xc0) == 0x80 &&
-		       (s[3] & 0xc0) == 0x80 ? 4 : 0;
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		need = 2;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		need = 3;
+		if (s[0] == 0xe0)
+			lo = 0xa0;	/* below: overlong */
+		else if (s[0] == 0xed)
+			hi = 0x9f;	/* above: surrogates U+D800..DFFF */
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		need = 4;
+		if (s[0] == 0xf0)
+			lo = 0x90;	/* below: overlong */
+		else if (s[0] == 0xf4)
+			hi = 0x8f;	/* above: beyond U+10FFFF */
+	} else {
+		/* stray continuation byte, C0/C1 (always overlong) or F5..FF */
+		*len = 1;
+		return -EILSEQ;
 	}
-	return 0;
+	/* the second byte has the narrow range, the others any continuation */
+	for (i = 1; i < need && i < n; i++) {
+		if (s[i] < lo || s[i] > hi)
+			break;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	*len = i;
+	return i == need ? 0 : -EILSEQ;
+}
+
+void num_c_radix(char *num)
+{
+	char *out = num, *p = num;
+
+	while (*p) {
+		if (strchr("0123456789+-eE", *p)) {
+			*out++ = *p++;
+			continue;
+		}
+		*out++ = '.';
+		while (*p && !strchr("0123456789+-eE", *p))
+			p++;
+	}
+	*out = '\0';
 }
 
 size_t json_escape(char *dst, size_t cap, const char *src, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)src;
+	static const char hex[] = "0123456789abcdef";
 	size_t i = 0, out = 0;
 
-#define PUT(str, len) do {						\
-		if (out + (len) <= cap)					\
-			memcpy(dst + out, (str), (len));		\
-		out += (len);						\
-	} while (0)
-
 	while (i < n) {
-		unsigned c = s[i];
-		char esc[8];
-		size_t k;
+		unsigned char c = src[i];
+		char esc[6] = { '\\' };
+		const char *put = esc;
+		size_t len = 2, k;
 
 		if (c == '"' || c == '\\') {
-			esc[0] = '\\';
-			esc[1] = (char)c;
-			PUT(esc, 2);
-			i++;
-		} else if (c == '\n' || c == '\t' || c == '\r') {
-			esc[0] = '\\';
-			esc[1] = c == '\n' ? 'n' : c == '\t' ? 't' : 'r';
-			PUT(esc, 2);
-			i++;
+			esc[1] = c;
+			k = 1;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+			k = 1;
 		} else if (c < 0x20 || c == 0x7f) {
-			snprintf(esc, sizeof(esc), "\\u%04x", c);
-			PUT(esc, 6);
-			i++;
-		} else if ((k = utf8_len(s + i, n - i))) {
-			PUT(s + i, k);
-			i += k;
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 0xf];
+			len = 6;
+			k = 1;
+		} else if (!utf8_next(src + i, n - i, &k)) {
+			put = src + i;
+			len = k;
 		} else {
-			PUT("\\ufffd", 6);	/* one replacement per bad byte */
-			i++;
+			put = "\\ufffd";
+			len = 6;
 		}
+		if (out + len <= cap)
+			memcpy(dst + out, put, len);
+		out += len;
+		i += k;
 	}
-#undef PUT
 	return out;
 }
 
-static void grow(struct jw *w, size_t more)
+/* Room for more bytes and a NUL; 0 or the (sticky) error. */
+static int grow(struct jw *w, size_t more)
 {
 	size_t cap;
 	char *buf;
 
-	if (w->err || w->len + more + 1 <= w->cap)
-		return;
-	for (cap = w->cap ? w->cap : 4096; cap < w->len + more + 1; cap *= 2)
+	if (w->err)
+		return w->err;
+	if (more > SIZE_MAX / 4 - w->len)
+		return w->err = -ENOMEM;
+	if (w->len + more + 1 <= w->cap)
+		return 0;
+	for (cap = w->cap ? w->cap : 1024; cap < w->len + more + 1; cap *= 2)
 		;
 	buf = realloc(w->buf, cap);
-	if (!buf) {
-		w->err = -ENOMEM;
-		return;
-	}
+	if (!buf)
+		return w->err = -ENOMEM;
 	w->buf = buf;
 	w->cap = cap;
+	return 0;
 }
 
 static void put(struct jw *w, const char *s, size_t n)
 {
-	grow(w, n);
-	if (w->err)
+	if (grow(w, n))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -122,61 +159,71 @@ void jw_free(struct jw *w)
 	jw_init(w);
 }
 
-/* Before a value: a comma unless it is the first in its container or follows a key. */
+/* Before a key, or a value that does not follow a key: a comma unless first. */
 static void sep(struct jw *w)
 {
-	if (w->depth <= 0 || w->depth > JW_MAX_DEPTH)
+	unsigned char *st;
+
+	if (w->err || w->depth <= 0)
 		return;
-	if (w->first[w->depth - 1] == 2) {	/* after a key */
-		w->first[w->depth - 1] = 0;
-		return;
-	}
-	if (!w->first[w->depth - 1])
+	st = &w->first[w->depth - 1];
+	if ((*st & JW_STATE) == 0)
 		put(w, ",", 1);
-	w->first[w->depth - 1] = 0;
+	*st &= ~JW_STATE;
 }
 
-static void open_(struct jw *w, char c)
+static void open_container(struct jw *w, char c, unsigned char obj)
 {
 	sep(w);
+	if (w->err)
+		return;
+	if (w->depth >= JW_MAX_DEPTH) {
+		w->err = -E2BIG;
+		return;
+	}
 	put(w, &c, 1);
-	if (w->depth < JW_MAX_DEPTH)
-		w->first[w->depth] = 1;
-	w->depth++;
+	if (w->err)
+		return;
+	w->first[w->depth++] = JW_FIRST | obj;
 }
 
-static void close_(struct jw *w, char c)
+static void close_container(struct jw *w, char c, unsigned char obj)
 {
-	w->depth--;
+	if (w->err)
+		return;
+	if (w->depth <= 0 || (w->first[w->depth - 1] & JW_OBJ) != obj) {
+		w->err = -EINVAL;
+		return;
+	}
 	put(w, &c, 1);
+	w->depth--;
 }
 
 void jw_obj_begin(struct jw *w)
 {
-	open_(w, '{');
+	open_container(w, '{', JW_OBJ);
 }
 
 void jw_obj_end(struct jw *w)
 {
-	close_(w, '}');
+	close_container(w, '}', JW_OBJ);
 }
 
 void jw_arr_begin(struct jw *w)
 {
-	open_(w, '[');
+	open_container(w, '[', 0);
 }
 
 void jw_arr_end(struct jw *w)
 {
-	close_(w, ']');
+	close_container(w, ']', 0);
 }
 
 static void string(struct jw *w, const char *s, size_t n)
 {
 	size_t need = json_escape(NULL, 0, s, n);
 
-	grow(w, need + 2);
-	if (w->err)
+	if (grow(w, need + 2))
 		return;
 	w->buf[w->len++] = '"';
 	json_escape(w->buf + w->len, need, s, n);
@@ -190,8 +237,8 @@ void jw_key(struct jw *w, const char *key)
 	sep(w);
 	string(w, key, strlen(key));
 	put(w, ":", 1);
-	if (w->depth > 0 && w->depth <= JW_MAX_DEPTH)
-		w->first[w->depth - 1] = 2;
+	if (!w->err && w->depth > 0)
+		w->first[w->depth - 1] |= JW_AFTER_KEY;
 }
 
 void jw_strn(struct jw *w, const char *s, size_t n)
@@ -205,7 +252,7 @@ void jw_str(struct jw *w, const char *s)
 	jw_strn(w, s, strlen(s));
 }
 
-static void scalar(struct jw *w, const char *s)
+void jw_raw(struct jw *w, const char *s)
 {
 	sep(w);
 	put(w, s, strlen(s));
@@ -213,51 +260,51 @@ static void scalar(struct jw *w, const char *s)
 
 void jw_u64(struct jw *w, unsigned long long v)
 {
-	char buf[32];
+	char buf[24];
 
 	snprintf(buf, sizeof(buf), "%llu", v);
-	scalar(w, buf);
+	jw_raw(w, buf);
 }
 
 void jw_i64(struct jw *w, long long v)
 {
-	char buf[32];
+	char buf[24];
 
 	snprintf(buf, sizeof(buf), "%lld", v);
-	scalar(w, buf);
+	jw_raw(w, buf);
 }
 
 void jw_double(struct jw *w, double v, int decimals)
 {
-	char buf[400];
+	/* sign, 309 integer digits of DBL_MAX, separator (a few bytes in some locales) */
+	char buf[320 + JW_MAX_DECIMALS], *p;
 
 	if (!isfinite(v)) {
-		scalar(w, "null");
+		jw_null(w);
 		return;
 	}
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > JW_MAX_DECIMALS)
+		decimals = JW_MAX_DECIMALS;
 	snprintf(buf, sizeof(buf), "%.*f", decimals, v);
-	if (buf[0] == '-') {	/* "-0.000" is 0 */
-		char *p = buf + 1;
-
-		while (*p == '0' || *p == '.')
-			p++;
+	num_c_radix(buf);
+	if (buf[0] == '-') {
+		/* -0.0 or a negative value too small for the decimals: no "-0.000" */
+		for (p = buf + 1; *p == '0' || *p == '.'; p++)
+			;
 		if (!*p)
 			memmove(buf, buf + 1, strlen(buf));
 	}
-	scalar(w, buf);
+	jw_raw(w, buf);
 }
 
 void jw_null(struct jw *w)
 {
-	scalar(w, "null");
+	jw_raw(w, "null");
 }
 
 void jw_bool(struct jw *w, int v)
 {
-	scalar(w, v ? "true" : "false");
-}
-
-void jw_raw(struct jw *w, const char *s)
-{
-	scalar(w, s);
+	jw_raw(w, v ? "true" : "false");
 }

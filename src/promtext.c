@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "json.h"
 #include "promtext.h"
+
+#define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
 
 void pbuf_init(struct pbuf *b)
 {
@@ -29,6 +31,7 @@ void pbuf_free(struct pbuf *b)
 	pbuf_init(b);
 }
 
+/* Room for more bytes and a NUL; 0 or the (sticky) error. */
 static int grow(struct pbuf *b, size_t more)
 {
 	size_t cap;
@@ -36,9 +39,11 @@ static int grow(struct pbuf *b, size_t more)
 
 	if (b->err)
 		return b->err;
+	if (more > SIZE_MAX / 4 - b->len)
+		return b->err = -ENOMEM;
 	if (b->len + more + 1 <= b->cap)
 		return 0;
-	for (cap = b->cap ? b->cap : 8192; cap < b->len + more + 1; cap *= 2)
+	for (cap = b->cap ? b->cap : 4096; cap < b->len + more + 1; cap *= 2)
 		;
 	buf = realloc(b->buf, cap);
 	if (!buf)
@@ -46,22 +51,6 @@ static int grow(struct pbuf *b, size_t more)
 	b->buf = buf;
 	b->cap = cap;
 	return 0;
-}
-
-void pbuf_printf(struct pbuf *b, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0 || grow(b, n))
-		return;
-	va_start(ap, fmt);
-	vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += n;
 }
 
 static void put(struct pbuf *b, const char *s, size_t n)
@@ -73,54 +62,63 @@ static void put(struct pbuf *b, const char *s, size_t n)
 	b->buf[b->len] = '\0';
 }
 
-/*
- * Label values share the JSON escaper's UTF-8 validation; of its escapes only
- * \" and \\ mean the same here, so control bytes are rewritten: \n stays (the
- * format knows it), the others become U+FFFD, which the format has no escape
- * for and a scraper would otherwise reject.
- */
+void pbuf_printf(struct pbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->err)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0 || grow(b, n))
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->buf + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += n;
+}
+
 size_t prom_escape_label(char *dst, size_t cap, const char *src)
 {
-	size_t n = strlen(src), need = json_escape(NULL, 0, src, n), out = 0;
-	char *tmp = malloc(need + 1);
+	size_t n = strlen(src), i = 0, out = 0;
 
-	if (!tmp)
-		return 0;
-	json_escape(tmp, need, src, n);
-	for (size_t i = 0; i < need; i++) {
-		const char *rep = NULL;
-		char one[2] = { tmp[i], 0 };
-		size_t len;
+	while (i < n) {
+		const char *put = src + i;
+		size_t len = 1, k = 1;
+		unsigned char c = src[i];
 
-		if (tmp[i] == '\\') {
-			char e = tmp[i + 1];
-
-			if (e == '"' || e == '\\' || e == 'n') {
-				one[0] = '\\';
-				rep = e == '"' ? "\\\"" : e == '\\' ? "\\\\" : "\\n";
-				i++;
-			} else if (e == 'u' && !strncmp(tmp + i, "\\ufffd", 6)) {
-				rep = "\xef\xbf\xbd";
-				i += 5;
-			} else {	/* \t, \r, \u00XX: a control byte */
-				rep = "\xef\xbf\xbd";
-				i += e == 'u' ? 5 : 1;
-			}
+		if (c == '\\') {
+			put = "\\\\";
+			len = 2;
+		} else if (c == '"') {
+			put = "\\\"";
+			len = 2;
+		} else if (c == '\n') {
+			put = "\\n";
+			len = 2;
+		} else if (c < 0x20 || c == 0x7f) {
+			put = REPLACEMENT;
+			len = 3;
+		} else if (!utf8_next(src + i, n - i, &k)) {
+			len = k;
+		} else {
+			put = REPLACEMENT;
+			len = 3;
 		}
-		if (!rep)
-			rep = one;
-		len = strlen(rep);
 		if (out + len <= cap)
-			memcpy(dst + out, rep, len);
+			memcpy(dst + out, put, len);
 		out += len;
+		i += k;
 	}
-	free(tmp);
 	return out;
 }
 
-static void help_text(struct pbuf *b, const char *s)
+void prom_family(struct pbuf *b, const char *name, const char *type, const char *help)
 {
-	for (; *s; s++) {
+	pbuf_printf(b, "# HELP %s ", name);
+	for (const char *s = help; *s; s++) {
 		if (*s == '\\')
 			put(b, "\\\\", 2);
 		else if (*s == '\n')
@@ -128,62 +126,58 @@ static void help_text(struct pbuf *b, const char *s)
 		else
 			put(b, s, 1);
 	}
-}
-
-void prom_family(struct pbuf *b, const char *name, const char *type, const char *help)
-{
-	pbuf_printf(b, "# HELP %s ", name);
-	help_text(b, help);
 	pbuf_printf(b, "\n# TYPE %s %s\n", name, type);
-}
-
-/* The shortest decimal that reads back as exactly v. */
-static void shortest(struct pbuf *b, double v)
-{
-	char buf[32];
-
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, sizeof(buf), "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
-	put(b, buf, strlen(buf));
 }
 
 static void value(struct pbuf *b, double v)
 {
-	if (isnan(v))
+	char num[40];
+	int prec;
+
+	if (isnan(v)) {
 		put(b, "NaN", 3);
-	else if (isinf(v))
+		return;
+	}
+	if (isinf(v)) {
 		put(b, v > 0 ? "+Inf" : "-Inf", 4);
-	else if (v == floor(v) && fabs(v) < 9007199254740992.0)
-		pbuf_printf(b, "%.0f", v == 0 ? 0.0 : v);
-	else
-		shortest(b, v);
+		return;
+	}
+	if (v == trunc(v) && fabs(v) < 0x1p53) {
+		pbuf_printf(b, "%lld", (long long)v);	/* -0.0 prints 0 */
+		return;
+	}
+	/* strtod reads the same locale snprintf wrote in: the round trip holds in any */
+	for (prec = 15; prec < 17; prec++) {
+		snprintf(num, sizeof(num), "%.*g", prec, v);
+		if (strtod(num, NULL) == v)
+			break;
+	}
+	if (prec == 17)
+		snprintf(num, sizeof(num), "%.17g", v);
+	num_c_radix(num);
+	put(b, num, strlen(num));
 }
 
 void prom_sample(struct pbuf *b, const char *name, const char *const *labels, double v)
 {
-	bool first = true;
+	const char *open = "{";
+	size_t need;
 
 	put(b, name, strlen(name));
 	for (const char *const *l = labels; l && l[0]; l += 2) {
-		size_t need;
-
 		if (!l[1])
 			continue;
-		put(b, first ? "{" : ",", 1);
-		first = false;
-		pbuf_printf(b, "%s=\"", l[0]);
+		pbuf_printf(b, "%s%s=\"", open, l[0]);
+		open = ",";
 		need = prom_escape_label(NULL, 0, l[1]);
-		if (!grow(b, need)) {
-			prom_escape_label(b->buf + b->len, need, l[1]);
-			b->len += need;
-			b->buf[b->len] = '\0';
-		}
+		if (grow(b, need))
+			return;
+		prom_escape_label(b->buf + b->len, need, l[1]);
+		b->len += need;
+		b->buf[b->len] = '\0';
 		put(b, "\"", 1);
 	}
-	if (!first)
+	if (*open == ',')
 		put(b, "}", 1);
 	put(b, " ", 1);
 	value(b, v);
