@@ -22,7 +22,9 @@ static void on_charge(void *ctx, const struct acct_charge *c)
 	p = proctable__get(&s->pt, c->tgid, c->start_ns);
 	if (!p->comm[0] && c->comm)
 		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
-	if (!p->cgroup_id && c->cgroup_id)
+	/* a process moved into a cgroup after fork (systemd, container runtimes)
+	 * shows the new one in the slots it takes after the move */
+	if (c->cgroup_id)
 		p->cgroup_id = c->cgroup_id;
 	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
 }

@@ -1,0 +1,42 @@
+#!/bin/sh
+# --group-by as an operator uses it: processes placed in cgroups shaped like a
+# systemd service and a Docker container are summed under the unit and the
+# container id, and --cgroup filters by path. Needs root and a cgroup v2 mount.
+. "$(dirname "$0")/lib.sh"
+
+cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+if [ -z "$cg2" ]; then
+	echo "  skip  no cgroup2 mount"
+	exit 0
+fi
+id=$(printf 'a%.0s' $(seq 64))
+svc="$cg2/wptest.slice/wptest-burn.service"
+ctr="$cg2/wptest.slice/docker-$id.scope"
+mkdir -p "$svc" "$ctr"
+busy() { # busy CGROUP: a CPU-bound shell loop in that cgroup
+	sh -c "echo \$\$ > '$1/cgroup.procs'; while :; do :; done" &
+	PIDS="$PIDS $!"
+}
+busy "$svc"
+busy "$svc"
+busy "$ctr"
+sleep 0.3
+"$WP" json -c 2 -i 0.5 --group-by unit >"$TMP/unit"
+"$WP" json -c 2 -i 0.5 --group-by container >"$TMP/ctr"
+"$WP" json -c 2 -i 0.5 --cgroup /wptest.slice/wptest-burn.service >"$TMP/filter"
+for p in $PIDS; do kill "$p"; done
+wait 2>/dev/null
+PIDS=""
+rmdir "$svc" "$ctr" "$cg2/wptest.slice" 2>/dev/null
+
+check "--group-by unit: wptest-burn.service with its 2 busy processes" \
+	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"wptest-burn.service\") | .members == 2 and .cpu_util > 0.2)' '$TMP/unit' >/dev/null"
+check "--group-by container: the Docker container's id with 1 process" \
+	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"$id\") | .members == 1 and .cpu_util > 0.2)' '$TMP/ctr' >/dev/null"
+check "... and everything else under (host)" \
+	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"(host)\"))' '$TMP/ctr' >/dev/null"
+check "groups + others + idle add up to the host energy" \
+	sh -c "jq -e -s 'all(.[]; ((([.groups[].energy_j] | add) + .others.energy_j + .idle.energy_j) - .host.energy_j) | fabs < 0.00001)' '$TMP/unit' >/dev/null"
+check "--cgroup keeps only the service's 2 processes" \
+	sh -c "jq -e -s 'all(.[]; (.processes | length) == 2 and all(.processes[]; .cgroup == \"/wptest.slice/wptest-burn.service\"))' '$TMP/filter' >/dev/null"
+finish
