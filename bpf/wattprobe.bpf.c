@@ -229,6 +229,40 @@ int wp_snap(void *ctx)
 	return 0;
 }
 
+/*
+ * A task moved to another cgroup (systemd and container runtimes move
+ * processes right after fork). Only the v2 hierarchy (hierarchy_id 0) counts.
+ */
+static __always_inline int on_attach(struct cgroup *dst, struct task_struct *task)
+{
+	struct wp_slot s = {};
+	struct wp_cpu *c;
+	__u32 zero = 0;
+
+	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)
+		return 0;
+	c = bpf_map_lookup_elem(&cpus, &zero);
+	if (!c)
+		return 0;
+	s.tgid = BPF_CORE_READ(task, tgid);
+	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	s.cgroup_id = BPF_CORE_READ(dst, kn, id);
+	emit(c, WP_EV_CGROUP, bpf_get_smp_processor_id(), 0, &s);
+	return 0;
+}
+
+SEC("tp_btf/cgroup_attach_task")
+int BPF_PROG(wp_attach_btf, struct cgroup *dst, const char *path, struct task_struct *task)
+{
+	return on_attach(dst, task);
+}
+
+SEC("raw_tp/cgroup_attach_task")
+int BPF_PROG(wp_attach_raw, struct cgroup *dst, const char *path, struct task_struct *task)
+{
+	return on_attach(dst, task);
+}
+
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(wp_exit_btf, struct task_struct *task)
 {

@@ -39,6 +39,7 @@ struct acct_ops {
 	void (*charge)(void *ctx, const struct acct_charge *c);
 	void (*exited)(void *ctx, __u32 tgid, __u64 start_ns);
 	void (*exec)(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm);
+	void (*cgroup)(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id);
 };
 
 struct acct_debt {

@@ -78,6 +78,7 @@ enum wp_event_type {
 	WP_EV_EVICT = 1,	/* a slot changed owner: final total of the old owner */
 	WP_EV_EXIT = 2,		/* the last thread of a process exited */
 	WP_EV_EXEC = 3,		/* a process exec'd: its new comm */
+	WP_EV_CGROUP = 4,	/* a task moved to another cgroup (v2): cgroup_id */
 };
 
 struct wp_event {

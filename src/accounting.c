@@ -177,5 +177,9 @@ void acct__event(struct acct *a, const struct wp_event *e)
 		if (a->ops->exec)
 			a->ops->exec(a->ctx, e->tgid, e->start_ns, e->cgroup_id, e->comm);
 		break;
+	case WP_EV_CGROUP:
+		if (a->ops->cgroup)
+			a->ops->cgroup(a->ctx, e->tgid, e->start_ns, e->cgroup_id);
+		break;
 	}
 }

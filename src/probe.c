@@ -77,7 +77,8 @@ static bool kernel_has_tp_btf(void)
 		return false;
 	ok = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
 	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF) > 0 &&
-	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0;
+	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(vmlinux, "btf_trace_cgroup_attach_task", BTF_KIND_TYPEDEF) > 0;
 	btf__free(vmlinux);
 	return ok;
 }
@@ -129,6 +130,8 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	bpf_program__set_autoload(skel->progs.wp_switch_raw, !btf);
 	bpf_program__set_autoload(skel->progs.wp_exit_raw, !btf);
 	bpf_program__set_autoload(skel->progs.wp_exec_raw, !btf);
+	bpf_program__set_autoload(skel->progs.wp_attach_btf, btf);
+	bpf_program__set_autoload(skel->progs.wp_attach_raw, !btf);
 	bpf_program__set_autoattach(skel->progs.wp_snap, false);
 
 	ret = wattprobe_bpf__load(skel);

@@ -22,9 +22,8 @@ static void on_charge(void *ctx, const struct acct_charge *c)
 	p = proctable__get(&s->pt, c->tgid, c->start_ns);
 	if (!p->comm[0] && c->comm)
 		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
-	/* a process moved into a cgroup after fork (systemd, container runtimes)
-	 * shows the new one in the slots it takes after the move */
-	if (c->cgroup_id)
+	/* a slot's cgroup is the one at takeover; moves come as their own records */
+	if (!p->cgroup_id && c->cgroup_id)
 		p->cgroup_id = c->cgroup_id;
 	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
 }
@@ -55,10 +54,20 @@ static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, cons
 		p->cgroup_id = cgroup_id;
 }
 
+static void on_cgroup(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
+
+	if (p->tgid == tgid)	/* else the table is full */
+		p->cgroup_id = cgroup_id;
+}
+
 static const struct acct_ops sink = {
 	.charge = on_charge,
 	.exited = on_exited,
 	.exec = on_exec,
+	.cgroup = on_cgroup,
 };
 
 /* --- energy --------------------------------------------------------------- */

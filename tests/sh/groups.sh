@@ -13,17 +13,25 @@ id=$(printf 'a%.0s' $(seq 64))
 svc="$cg2/wptest.slice/wptest-burn.service"
 ctr="$cg2/wptest.slice/docker-$id.scope"
 mkdir -p "$svc" "$ctr"
-busy() { # busy CGROUP: a CPU-bound shell loop in that cgroup
-	sh -c "echo \$\$ > '$1/cgroup.procs'; while :; do :; done" &
+busy() { # busy CGROUP: a CPU-bound shell loop, moved into that cgroup once it ran
+	sh -c "i=0; while [ \$i -lt 30000 ]; do i=\$((i + 1)); done
+		echo \$\$ > '$1/cgroup.procs'; while :; do :; done" &
 	PIDS="$PIDS $!"
 }
+# The agents start first, so that they see the processes run in the root
+# cgroup and then move (as systemd and container runtimes move them).
+"$WP" json -c 6 -i 0.5 --group-by unit >"$TMP/unit" &
+a1=$!
+"$WP" json -c 6 -i 0.5 --group-by container >"$TMP/ctr" &
+a2=$!
+"$WP" json -c 6 -i 0.5 --cgroup /wptest.slice/wptest-burn.service >"$TMP/filter" &
+a3=$!
+sleep 0.5
 busy "$svc"
 busy "$svc"
 busy "$ctr"
-sleep 0.3
-"$WP" json -c 2 -i 0.5 --group-by unit >"$TMP/unit"
-"$WP" json -c 2 -i 0.5 --group-by container >"$TMP/ctr"
-"$WP" json -c 2 -i 0.5 --cgroup /wptest.slice/wptest-burn.service >"$TMP/filter"
+wait $a1 $a2 $a3
+for f in unit ctr filter; do jq -c . "$TMP/$f" | tail -2 >"$TMP/$f.last"; mv "$TMP/$f.last" "$TMP/$f"; done
 for p in $PIDS; do kill "$p"; done
 wait 2>/dev/null
 PIDS=""
