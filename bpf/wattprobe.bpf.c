@@ -167,38 +167,36 @@ int BPF_PROG(wp_switch_raw, bool preempt, struct task_struct *prev, struct task_
 	return on_switch(false, prev, next);
 }
 
-static __always_inline int on_exit(struct task_struct *task)
+/* A record about a process (exit, exec, cgroup move): its key and what is given. */
+static __always_inline int emit_process(__u32 type, struct task_struct *task, __u64 cgroup_id,
+					bool comm)
 {
 	struct wp_slot s = {};
 	struct wp_cpu *c;
 	__u32 zero = 0;
 
-	if (!wp_group_dead(task))
-		return 0;
 	c = bpf_map_lookup_elem(&cpus, &zero);
 	if (!c)
 		return 0;
 	s.tgid = BPF_CORE_READ(task, tgid);
 	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	emit(c, WP_EV_EXIT, bpf_get_smp_processor_id(), 0, &s);
+	s.cgroup_id = cgroup_id;
+	if (comm)
+		bpf_get_current_comm(s.comm, sizeof(s.comm));
+	emit(c, type, bpf_get_smp_processor_id(), 0, &s);
 	return 0;
+}
+
+static __always_inline int on_exit(struct task_struct *task)
+{
+	if (!wp_group_dead(task))
+		return 0;
+	return emit_process(WP_EV_EXIT, task, 0, false);
 }
 
 static __always_inline int on_exec(struct task_struct *task)
 {
-	struct wp_slot s = {};
-	struct wp_cpu *c;
-	__u32 zero = 0;
-
-	c = bpf_map_lookup_elem(&cpus, &zero);
-	if (!c)
-		return 0;
-	s.tgid = BPF_CORE_READ(task, tgid);
-	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	s.cgroup_id = bpf_get_current_cgroup_id();
-	bpf_get_current_comm(s.comm, sizeof(s.comm));
-	emit(c, WP_EV_EXEC, bpf_get_smp_processor_id(), 0, &s);
-	return 0;
+	return emit_process(WP_EV_EXEC, task, bpf_get_current_cgroup_id(), true);
 }
 
 /*
@@ -235,20 +233,9 @@ int wp_snap(void *ctx)
  */
 static __always_inline int on_attach(struct cgroup *dst, struct task_struct *task)
 {
-	struct wp_slot s = {};
-	struct wp_cpu *c;
-	__u32 zero = 0;
-
 	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)
 		return 0;
-	c = bpf_map_lookup_elem(&cpus, &zero);
-	if (!c)
-		return 0;
-	s.tgid = BPF_CORE_READ(task, tgid);
-	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
-	s.cgroup_id = BPF_CORE_READ(dst, kn, id);
-	emit(c, WP_EV_CGROUP, bpf_get_smp_processor_id(), 0, &s);
-	return 0;
+	return emit_process(WP_EV_CGROUP, task, BPF_CORE_READ(dst, kn, id), false);
 }
 
 SEC("tp_btf/cgroup_attach_task")
