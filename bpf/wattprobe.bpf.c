@@ -103,13 +103,34 @@ static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 /*
  * prev is not the task this CPU's last switch brought in: switches went by
  * without the tracepoint (this happens on some kernels, for some threads).
- * The time since the last switch we saw is charged to prev under its own key:
- * CPU time is never lost, though a slice of the unseen task may land on prev.
+ * The time since the last switch we saw belongs to the task we had as
+ * running (cur), then to tasks we did not see, then to prev. cur's part is
+ * known exactly when cur was not picked again since we saw it come in (its
+ * se.prev_sum_exec_runtime still equals the sum we stored) and is not
+ * running: its sum has grown by exactly its slice here. The rest goes to
+ * prev under its own key: CPU time is never lost, though a slice of an
+ * unseen task may land on prev. Every read checks the key, so a recycled
+ * task_struct is not charged.
  */
 static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev, __u64 delta)
 {
+	struct task_struct *cur = (struct task_struct *)c->hdr.cur_task;
+	__u64 slice;
+
 	c->hdr.unseen++;
-	charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time), delta);
+	if (c->hdr.cur_tgid && BPF_CORE_READ(cur, tgid) == c->hdr.cur_tgid &&
+	    BPF_CORE_READ(cur, group_leader, start_time) == c->hdr.cur_start_ns &&
+	    !BPF_CORE_READ(cur, on_cpu) &&
+	    BPF_CORE_READ(cur, se.prev_sum_exec_runtime) == c->hdr.cur_start_sum) {
+		slice = BPF_CORE_READ(cur, se.sum_exec_runtime) - c->hdr.cur_start_sum;
+		if (slice <= delta) {
+			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, slice);
+			delta -= slice;
+		}
+	}
+	if (delta)
+		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time),
+		       delta);
 }
 
 static __always_inline int on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
@@ -148,8 +169,10 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	c->hdr.last_clock = now;
 	tgid = TASK_READ(btf, next, tgid);	/* 0: the idle task */
 	c->hdr.cur_tgid = tgid;
-	if (tgid)
+	if (tgid) {
 		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_time);
+		c->hdr.cur_start_sum = TASK_READ(btf, next, se.sum_exec_runtime);
+	}
 	barrier();
 	c->hdr.seq_end = c->hdr.seq;
 	return 0;

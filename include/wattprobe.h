@@ -59,6 +59,7 @@ struct wp_cpu_hdr {
 	__u64 seq;		/* switches on this CPU */
 	__u64 cur_task;		/* task_struct of the running task, as a number */
 	__u64 last_clock;	/* scheduler task clock at the last switch */
+	__u64 cur_start_sum;	/* the running task's se.sum_exec_runtime then */
 	__u64 cur_start_ns;	/* its process key: (cur_tgid, cur_start_ns) */
 	__u32 cur_tgid;		/* 0: the idle task */
 	__u32 _pad;

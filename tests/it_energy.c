@@ -120,8 +120,9 @@ static void check_conservation(void)
 }
 
 /*
- * Two busy processes pinned to one CPU, at nice 0 and nice 5 (scheduler
- * weights 1024 and 335, so about 3:1 of that CPU whatever else runs), on a
+ * Two busy processes pinned to one CPU, at nice 10 and nice 15 (scheduler
+ * weights 110 and 36, so about 3:1 of that CPU whatever else runs, and
+ * fakerapl at nice 0 keeps its counters moving on time), on a
  * fake 40 W package with a 10 W idle baseline: their energy splits as their
  * CPU time does (within 2%), and processes + idle add up to 40 W over the run.
  */
@@ -136,8 +137,8 @@ Test(energy_bpf_load, three_to_one_on_a_40_watt_package, .init = setup, .fini = 
 
 	start_fake(args);
 	open_sampler(10);
-	a = child_on(1, 100, 0, 0);
-	b = child_on(1, 100, 0, 5);
+	a = child_on(1, 100, 0, 10);
+	b = child_on(1, 100, 0, 15);
 	usleep(300000);
 	cr_assert_eq(sampler__sample(&S), 0);
 	sampler__done(&S);
@@ -185,8 +186,9 @@ Test(energy_bpf_load, idle_baseline_holds_at_full_load, .init = setup, .fini = s
 
 	start_fake(args);
 	open_sampler(10);
-	a = child_on(0, 100, 0, 0);
-	b = child_on(1, 100, 0, 0);
+	/* niced, so that fakerapl keeps its counters moving on time */
+	a = child_on(0, 100, 0, 10);
+	b = child_on(1, 100, 0, 10);
 	usleep(300000);
 	cr_assert_eq(sampler__sample(&S), 0);
 	sampler__done(&S);
