@@ -62,7 +62,7 @@ int probe__check(char *err, size_t errlen)
 		 "missing capabilities %s%s%s: wattprobe needs CAP_BPF and CAP_PERFMON "
 		 "(or CAP_SYS_ADMIN) to load and attach its BPF program; run it as root, or "
 		 "grant them (setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep wattprobe, "
-		 "or docker run --cap-add BPF --cap-add PERFMON)",
+		 "or docker run --user 0:0 --cap-add BPF --cap-add PERFMON)",
 		 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? ", " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
 }

@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+# Entrypoint of the wattprobe container image.
+#
+#   (no arguments)        wattprobe prometheus --listen 0.0.0.0:9725 --user wattprobe
+#   prometheus [OPTIONS]  the same, OPTIONS last (so they win over the defaults)
+#   json [OPTIONS]        wattprobe json --user wattprobe [OPTIONS]: JSON Lines on stdout,
+#                         for log shippers
+#   anything else         handed to wattprobe unchanged: `top -i 2`, `--help`, `--version`
+#
+# --listen 0.0.0.0:9725: all interfaces of the container's network namespace, so that
+# Prometheus can scrape the pod IP (or a port published with docker run -p).
+#
+# The container starts as root with a few capabilities (see README.md, "Deployment"); the
+# agent loads its BPF program, opens the energy files and binds the port, then drops every
+# capability and becomes the image's user `wattprobe`.
+#
+# In the two service modes (prometheus, json) these variables add options; unset or empty
+# adds nothing, values are passed as single arguments and wattprobe checks them:
+#   WATTPROBE_LISTEN         --listen (prometheus only; default 0.0.0.0:9725)
+#   WATTPROBE_USER           --user, after start-up (default wattprobe; empty: none). Given
+#                            only when started as root: switching user takes CAP_SETUID.
+#   WATTPROBE_INTERVAL       --interval SECONDS
+#   WATTPROBE_TOP            --top N
+#   WATTPROBE_GROUP_BY       --group-by KEY
+#   WATTPROBE_SENSOR         --sensor KIND
+#   WATTPROBE_CGROUP         --cgroup PREFIX
+#   WATTPROBE_POD_UID        a sidecar: --cgroup of this pod's cgroup, found by its UID
+#                            (downward API metadata.uid) under the host's cgroup tree,
+#                            which must be mounted at /sys/fs/cgroup; ignored when
+#                            WATTPROBE_CGROUP is set
+#   WATTPROBE_POWERCAP_ROOT  --powercap-root DIR; unset: $WATTPROBE_HOST_SYS/class/powercap
+#                            when it is there
+#   WATTPROBE_HOST_SYS       where the host's /sys/class and /sys/devices/virtual are
+#                            mounted (default /host/sys). Container runtimes mask
+#                            /sys/devices/virtual/powercap, where the RAPL zones live, so
+#                            RAPL is read through this second view of the host's sysfs.
+#   WATTPROBE_CGROUP_FS      the host's cgroup tree (default /sys/fs/cgroup; for tests)
+set -eu
+
+me=wattprobe-entrypoint
+
+case "${1-}" in
+"")
+	set -- prometheus
+	;;
+prometheus | json) ;;
+*)
+	exec wattprobe "$@"
+	;;
+esac
+
+cmd=$1
+shift
+n=$#	# the caller's options, rotated behind ours below
+
+if [ "$cmd" = prometheus ]; then
+	set -- "$@" --listen "${WATTPROBE_LISTEN:-0.0.0.0:9725}"
+fi
+
+user=${WATTPROBE_USER-wattprobe}
+if [ -n "$user" ]; then
+	if [ "$(id -u)" -eq 0 ]; then
+		set -- "$@" --user "$user"
+	else
+		# A container runtime gives --cap-add / capabilities.add to root only: a process
+		# started as another user has none of them (no ambient capabilities).
+		caps=$(awk '/^CapEff:/ { print $2 }' /proc/self/status 2>/dev/null || true)
+		if [ -z "$caps" ] || [ $(((0x$caps >> 39) & 1)) -eq 0 ]; then
+			echo "$me: started as uid $(id -u), without CAP_BPF: wattprobe cannot load" \
+				"its BPF program. Start the container as root with only the capabilities" \
+				"it needs (docker run --user 0:0 --cap-drop ALL --cap-add BPF --cap-add" \
+				"PERFMON --cap-add SETUID --cap-add SETGID; Kubernetes: runAsUser: 0);" \
+				"wattprobe drops to '$user' after start-up." >&2
+		fi
+	fi
+fi
+
+[ -n "${WATTPROBE_INTERVAL:-}" ] && set -- "$@" --interval "$WATTPROBE_INTERVAL"
+[ -n "${WATTPROBE_TOP:-}" ] && set -- "$@" --top "$WATTPROBE_TOP"
+[ -n "${WATTPROBE_GROUP_BY:-}" ] && set -- "$@" --group-by "$WATTPROBE_GROUP_BY"
+[ -n "${WATTPROBE_SENSOR:-}" ] && set -- "$@" --sensor "$WATTPROBE_SENSOR"
+
+if [ -n "${WATTPROBE_CGROUP:-}" ]; then
+	set -- "$@" --cgroup "$WATTPROBE_CGROUP"
+elif [ -n "${WATTPROBE_POD_UID:-}" ]; then
+	uid=$WATTPROBE_POD_UID
+	cgfs=${WATTPROBE_CGROUP_FS:-/sys/fs/cgroup}
+	case "$uid" in
+	*[!0-9a-fA-F-]*)
+		echo "$me: WATTPROBE_POD_UID '$uid' is not a pod UID" >&2
+		exit 2
+		;;
+	esac
+	# cgroupfs driver: .../pod<uid>; systemd driver: .../kubepods-<qos>-pod<uid, - as _>.slice
+	uid_=$(printf '%s' "$uid" | tr - _)
+	dir=$(find "$cgfs" -maxdepth 6 -type d \( -name "pod$uid" -o -name "*-pod$uid_.slice" \) \
+		-print -quit 2>/dev/null || true)
+	if [ -z "$dir" ]; then
+		echo "$me: no cgroup of pod $uid under $cgfs: mount the host's /sys/fs/cgroup" \
+			"there (hostPath, read-only)" >&2
+		exit 1
+	fi
+	set -- "$@" --cgroup "${dir#"$cgfs"}"
+fi
+
+host_sys=${WATTPROBE_HOST_SYS:-/host/sys}
+if [ -n "${WATTPROBE_POWERCAP_ROOT+set}" ]; then
+	[ -n "$WATTPROBE_POWERCAP_ROOT" ] && set -- "$@" --powercap-root "$WATTPROBE_POWERCAP_ROOT"
+elif [ -d "$host_sys/class/powercap" ]; then
+	set -- "$@" --powercap-root "$host_sys/class/powercap"
+elif [ ! -d "$host_sys/class" ]; then
+	echo "$me: $host_sys/class is not mounted: RAPL cannot be read (runtimes mask" \
+		"/sys/devices/virtual/powercap); mount the host's /sys/class and" \
+		"/sys/devices/virtual read-only at $host_sys/class and $host_sys/devices/virtual" >&2
+fi
+
+# the caller's options go last
+i=0
+while [ "$i" -lt "$n" ]; do
+	set -- "$@" "$1"
+	shift
+	i=$((i + 1))
+done
+
+exec wattprobe "$cmd" "$@"
