@@ -111,7 +111,7 @@ $(OUT)/tools/%: tests/tools/%.c $(LIB) | $(OUT)/tools
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 
-$(OUT)/bench/%: bench/%.c $(LIB) | $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB) | $(OUT)/bench
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
 

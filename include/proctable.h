@@ -46,6 +46,7 @@ struct cpu_charge {
 struct proctable {
 	struct proc *pool;
 	__u32 cap, nr, free_head;
+	__u32 top;		/* entries ever handed out: the pool above is untouched */
 	__u32 *buckets;
 	__u32 nbuckets;
 	__u64 seq;		/* current interval number, starts at 1 */

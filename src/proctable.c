@@ -29,9 +29,9 @@ int proctable__init(struct proctable *t, __u32 max_procs)
 		return -ENOMEM;
 	}
 	memset(t->buckets, 0xff, t->nbuckets * sizeof(*t->buckets));
-	for (__u32 i = 0; i < t->cap; i++)
-		t->pool[i].next = i + 1 < t->cap ? i + 1 : PT_NONE;
-	t->free_head = 0;
+	/* entries are handed out from the top of the pool, then from the free
+	 * list: pages of the pool are touched only when that many processes ran */
+	t->free_head = PT_NONE;
 	t->seq = 1;
 	t->unrecorded = PT_NONE;
 	return 0;
@@ -62,10 +62,13 @@ static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 	__u32 i = t->free_head, b;
 	struct proc *p;
 
-	if (i == PT_NONE)
+	if (i != PT_NONE)
+		t->free_head = t->pool[i].next;
+	else if (t->top < t->cap)
+		i = t->top++;
+	else
 		return NULL;
 	p = &t->pool[i];
-	t->free_head = p->next;
 	memset(p, 0, sizeof(*p));
 	p->used = true;
 	p->tgid = tgid;
@@ -174,8 +177,8 @@ void proctable__next(struct proctable *t, __u64 idle_intervals)
 	t->nr_exiting = n;
 	/* a lost exit record must not leak: sweep a slice of the pool each interval */
 	if (idle_intervals) {
-		for (__u32 k = 0; k < 256 && k < t->cap; k++) {
-			struct proc *p = &t->pool[t->sweep_cursor++ % t->cap];
+		for (__u32 k = 0; k < 256 && k < t->top; k++) {
+			struct proc *p = &t->pool[t->sweep_cursor++ % t->top];
 
 			if (p->used && t->seq > p->last_seq + idle_intervals &&
 			    proctable__index(t, p) != t->unrecorded)
