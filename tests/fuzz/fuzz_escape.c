@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* libFuzzer: the JSON and Prometheus escapers, and --listen parsing. */
+#include <assert.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include "http.h"
+#include "json.h"
+#include "promtext.h"
+
+/* Well-formed UTF-8 and no raw byte below 0x20 or 0x7f. */
+static void assert_clean(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t len = 0;
+
+		assert((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
+		assert(utf8_next(s + i, n - i, &len) >= 0 && len > 0);
+		i += len;
+	}
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *in = (const char *)data;
+	size_t need = json_escape(NULL, 0, in, size), got;
+	struct sockaddr_storage ss;
+	char *out = malloc(need + 1), *s;
+	socklen_t len;
+
+	got = json_escape(out, need, in, size);
+	assert(got == need);
+	assert_clean(out, got);
+	/* every quote is escaped: preceded by an odd run of backslashes */
+	for (size_t i = 0; i < got; i++) {
+		if (out[i] != '"')
+			continue;
+		size_t k = 0;
+
+		while (k < i && out[i - 1 - k] == '\\')
+			k++;
+		assert(k % 2 == 1);
+	}
+	free(out);
+
+	s = malloc(size + 1);
+	memcpy(s, data, size);
+	s[size] = '\0';
+	need = prom_escape_label(NULL, 0, s);
+	out = malloc(need + 1);
+	got = prom_escape_label(out, need, s);
+	assert(got == need);
+	assert(!memchr(out, '\n', got));
+	assert_clean(out, got);
+	free(out);
+	if (!http_parse_listen(s, &ss, &len))
+		assert(ss.ss_family == AF_INET || ss.ss_family == AF_INET6);
+	free(s);
+	return 0;
+}
