@@ -58,16 +58,17 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
 	bpf_ringbuf_submit(e, 0);
 }
 
-/* Cold path: the slot belongs to another process (or to none). */
-static __noinline void take_slot(struct wp_cpu *c, __u32 idx, __u32 tgid, __u64 start_ns,
-				 __u64 delta)
+/*
+ * Cold path: the slot belongs to another process (or to none). task is the
+ * one being charged: its name and cgroup go with the slot (it is not always
+ * current: see unseen_switch).
+ */
+static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
+				 struct task_struct *task, __u64 delta)
 {
-	struct task_struct *task;
+	__u32 idx = tgid & WP_SLOT_MASK, gen;
 	struct wp_slot *s;
-	__u32 gen;
 
-	if (idx >= WP_SLOTS)
-		return;
 	s = &c->slots[idx];
 	if (s->gen)
 		emit(c, WP_EV_EVICT, bpf_get_smp_processor_id(), idx, s);
@@ -80,16 +81,15 @@ static __noinline void take_slot(struct wp_cpu *c, __u32 idx, __u32 tgid, __u64 
 	s->tgid = tgid;
 	s->start_ns = start_ns;
 	s->ns = delta;
-	/* current is still the outgoing task at sched_switch */
-	task = (struct task_struct *)bpf_get_current_task();
-	s->cgroup_id = bpf_get_current_cgroup_id();
+	s->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 	bpf_probe_read_kernel_str(s->comm, sizeof(s->comm), BPF_CORE_READ(task, group_leader, comm));
 	barrier();
 	s->gen_end = gen;
 }
 
 /* Add delta to the slot of process (tgid, start_ns) on this CPU. */
-static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns, __u64 delta)
+static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
+				   struct task_struct *task, __u64 delta)
 {
 	__u32 idx = tgid & WP_SLOT_MASK;
 	struct wp_slot *s = &c->slots[idx];
@@ -97,7 +97,7 @@ static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 	if (s->tgid == tgid && s->start_ns == start_ns && s->gen)
 		s->ns += delta;
 	else
-		take_slot(c, idx, tgid, start_ns, delta);
+		take_slot(c, tgid, start_ns, task, delta);
 }
 
 /*
@@ -124,13 +124,13 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 	    BPF_CORE_READ(cur, se.prev_sum_exec_runtime) == c->hdr.cur_start_sum) {
 		slice = BPF_CORE_READ(cur, se.sum_exec_runtime) - c->hdr.cur_start_sum;
 		if (slice <= delta) {
-			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, slice);
+			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, cur, slice);
 			delta -= slice;
 		}
 	}
 	if (delta)
 		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time),
-		       delta);
+		       prev, delta);
 }
 
 static __always_inline int on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
@@ -159,7 +159,7 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	if (c->hdr.last_clock && now > c->hdr.last_clock && !prev_idle) {
 		delta = now - c->hdr.last_clock;
 		if (seen)
-			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, delta);
+			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, delta);
 		else
 			unseen_switch(c, prev, delta);
 	}
