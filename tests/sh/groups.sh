@@ -32,7 +32,6 @@ busy "$svc"
 busy "$ctr"
 wait $a1 $a2 $a3
 for f in unit ctr filter; do jq -c . "$TMP/$f" | tail -2 >"$TMP/$f.last"; mv "$TMP/$f.last" "$TMP/$f"; done
-cp "$TMP/unit" "$TMP/ctr" "$TMP/filter" /tmp/ 2>/dev/null
 for p in $PIDS; do kill "$p"; done
 wait 2>/dev/null
 PIDS=""
