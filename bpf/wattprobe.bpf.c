@@ -108,11 +108,12 @@ static __always_inline void charge(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
  * known exactly when cur was not picked again since we saw it come in (its
  * se.prev_sum_exec_runtime still equals the sum we stored) and is not
  * running: its sum has grown by exactly its slice here. The rest goes to
- * prev under its own key: CPU time is never lost, though a slice of an
- * unseen task may land on prev. Every read checks the key, so a recycled
+ * prev under its own key (or to nobody when prev is the idle task): CPU time
+ * is never lost, though a slice of an unseen task may land on prev. Every read checks the key, so a recycled
  * task_struct is not charged.
  */
-static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev, __u64 delta)
+static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev, bool prev_idle,
+				     __u64 delta)
 {
 	struct task_struct *cur = (struct task_struct *)c->hdr.cur_task;
 	__u64 slice;
@@ -128,7 +129,7 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 			delta -= slice;
 		}
 	}
-	if (delta)
+	if (delta && !prev_idle)
 		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time),
 		       prev, delta);
 }
@@ -156,12 +157,12 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	barrier();
 	/* Close prev's slice, whatever its state; the first switch seen on a
 	 * CPU only opens one. The idle task is not charged. */
-	if (c->hdr.last_clock && now > c->hdr.last_clock && !prev_idle) {
+	if (c->hdr.last_clock && now > c->hdr.last_clock) {
 		delta = now - c->hdr.last_clock;
-		if (seen)
+		if (!seen)
+			unseen_switch(c, prev, prev_idle, delta);
+		else if (!prev_idle)
 			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, delta);
-		else
-			unseen_switch(c, prev, delta);
 	}
 
 	/* Open next's slice. */
