@@ -66,11 +66,13 @@ case_gap "zone directory removed between intervals" 'rm -rf "$z"' \
 
 # CPU 1 offline and back, where the kernel lets us.
 if [ -w /sys/devices/system/cpu/cpu1/online ]; then
-	"$WP" json -i 0.3 -c 6 >"$TMP/hot" 2>"$TMP/err" &
+	: >"$TMP/hot"
+	"$WP" json -i 0.3 -c 7 >"$TMP/hot" 2>"$TMP/err" &
 	pid=$!
-	sleep 0.5
+	i=0
+	while [ "$(wc -l <"$TMP/hot")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 	echo 0 >/sys/devices/system/cpu/cpu1/online
-	sleep 0.7
+	sleep 0.8
 	echo 1 >/sys/devices/system/cpu/cpu1/online
 	wait $pid
 	check "cpu1 offline and online: every line parses" sh -c "jq -e . '$TMP/hot' >/dev/null"
