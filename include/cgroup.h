@@ -24,6 +24,16 @@ struct cgroup_cache *cgroup_cache__new(const char *root, size_t max_entries);
  */
 const char *cgroup_cache__path(struct cgroup_cache *c, unsigned long long id);
 
+/* Like cgroup_cache__path() but never rescans: NULL on a miss. */
+const char *cgroup_cache__peek(const struct cgroup_cache *c, unsigned long long id);
+/*
+ * The container, pod and unit of the cgroup's path (cgpath_classify()), made
+ * once per cgroup and kept with its path; NULL where the path is unknown.
+ * Never rescans. Valid until the next cgroup_cache__path() that rescans.
+ */
+struct cg_info;
+const struct cg_info *cgroup_cache__info(struct cgroup_cache *c, unsigned long long id);
+
 /* The cgroup2 mount point in use, NULL if there is none. */
 const char *cgroup_cache__root(const struct cgroup_cache *c);
 /* Entries in the map (<= max_entries). */

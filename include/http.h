@@ -19,6 +19,14 @@ struct http_server;
  * "failed to listen on ...: <strerror>") on failure.
  */
 struct http_server *http__start(const char *listen, char *err, size_t errlen);
+/*
+ * http__start() in two steps, for a caller that drops privileges in between:
+ * capabilities are per thread, and the server thread must be made without
+ * them. http__listen() parses and binds (no thread); http__serve() starts the
+ * thread, 0 or -errno with a message in err. http__stop() frees either.
+ */
+struct http_server *http__listen(const char *listen, char *err, size_t errlen);
+int http__serve(struct http_server *s, char *err, size_t errlen);
 /* Replace the page served at /metrics with a copy of body. Scrapes never wait
  * for a sample: they serve the latest published page. 0 or -ENOMEM. */
 int http__publish(struct http_server *s, const char *body, size_t len);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The outputs: each formats a sample and its view; none measures. */
+/* The outputs: each formats a sample and its view, taken const; none measures. */
 #ifndef __OUTPUT_H
 #define __OUTPUT_H
 
@@ -17,11 +17,13 @@ struct output_opts {
 };
 
 /* The table of `wattprobe top`. */
-void top__print(FILE *f, struct sampler *s, const struct view *v, const struct output_opts *o);
+void top__print(FILE *f, const struct sample *s, const struct view *v,
+		const struct output_opts *o);
 /* One JSON Lines record of `wattprobe json` into w (reset first), no newline. */
-void json__sample(struct jw *w, struct sampler *s, const struct view *v, const struct output_opts *o);
+void json__sample(struct jw *w, const struct sample *s, const struct view *v,
+		  const struct output_opts *o);
 /* The /metrics page of `wattprobe prometheus` into b (reset first). */
-void prom__sample(struct pbuf *b, struct sampler *s, const struct view *v,
+void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 		  const struct output_opts *o);
 
 #endif /* __OUTPUT_H */

@@ -8,6 +8,8 @@
 #include "topology.h"
 #include "wattprobe.h"
 
+struct cg_info;
+
 #define PT_NONE 0xffffffffu
 /* The pseudo process that collects time of processes the table had no room for. */
 #define PT_UNRECORDED_TGID 0xffffffffu
@@ -31,6 +33,14 @@ struct proc {
 	bool iv_uj_missing;	/* ran on a socket whose energy could not be measured */
 	__u64 iv_sock_ns[WP_MAX_SOCKETS];
 	__u64 iv_sock_uj[WP_MAX_SOCKETS];
+
+	/* What outputs show of it, resolved by the sampler before they run and
+	 * valid until the next sample. NULL: unknown (or not asked for). */
+	const char *cgroup;		/* cgroup v2 path below the mount */
+	const struct cg_info *cg;	/* container, pod and unit of that path */
+	const char *exe;		/* executable (sampler_opts.need_exe) */
+	const char *cmdline;		/* command line (sampler__resolve_rows) */
+	__u32 cpu_first, nr_cpu;	/* its per-CPU charges: sample.charges[cpu_first..] */
 
 	__u32 next;		/* hash chain, or free list */
 	bool used;

@@ -31,6 +31,7 @@ struct sampler_opts {
 	bool spread_idle;		/* give the idle baseline to processes too */
 	__u32 max_procs;
 	enum probe_attach attach;
+	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
 	bool verbose;
 };
 
@@ -43,8 +44,10 @@ struct sample_socket {
 	__u64 busy_ns;			/* processes' on-CPU time on this socket's CPUs */
 	__u64 idle_ns;			/* the rest of its online CPUs' time */
 	double util;			/* busy / (busy + idle) */
-	bool have_pkg, have_dram, have_core, have_uncore;
-	__u64 pkg_uj, dram_uj, core_uj, uncore_uj;
+	/* energy of each domain this interval (RAPL_PSYS is the host's, not here) */
+	bool have[RAPL_NR_DOMAINS];
+	__u64 uj[RAPL_NR_DOMAINS];
+	__u64 total_uj[RAPL_NR_DOMAINS];	/* since start, intervals with energy only */
 	__u64 idle_uj;			/* energy reported as idle */
 	__u64 procs_uj;			/* energy attributed to processes */
 	double idle_base_w;
@@ -52,11 +55,17 @@ struct sample_socket {
 	const char *gap;		/* why the package energy is missing, or NULL */
 };
 
+/*
+ * One interval, everything an output may show: outputs take it const (with
+ * the view built from it) and read nothing else. Strings and pointers stay
+ * valid until the next sampler__sample().
+ */
 struct sample {
 	__u64 seq;			/* interval number, from 1 */
 	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
 	__u64 interval_ns;
 	const char *sensor;		/* "rapl" or "model" */
+	bool estimated;			/* energy from a model, not measured */
 	int nr_sockets;
 	struct sample_socket sockets[WP_MAX_SOCKETS];
 	bool have_energy;		/* every socket's package energy is known */
@@ -66,12 +75,20 @@ struct sample {
 	__u64 psys_uj;
 	__u64 busy_ns, idle_ns;
 	double util;
+	/* since start, for counters (intervals with energy only) */
+	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 	struct proc **procs;		/* processes of this interval, biggest first */
 	__u32 nr_procs;
+	const struct cpu_charge *charges;	/* per process and CPU, see proc.cpu_first */
+	__u32 nr_charges;
+	__u32 nr_tracked;		/* processes the agent tracks now */
 	__u64 dropped;			/* cumulative: ring buffer full + process table full */
 	__u64 dropped_delta;		/* of which in this interval */
+	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
 };
+
+struct view;
 
 struct sampler {
 	struct sampler_opts opts;
@@ -90,11 +107,8 @@ struct sampler {
 	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
 	struct cgroup_cache *cgroups;	/* cgroup id -> path */
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
-	__u64 energy_total_uj;		/* host, since start, for counters */
-	__u64 idle_total_uj;
-	__u64 psys_total_uj;
 	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
-	__u64 busy_total_ns;
+	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
@@ -105,11 +119,9 @@ int sampler__sample(struct sampler *s);
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 
-/* What outputs may show of a process, from caches: read once per process.
- * NULL when unknown. The string is valid until the next call. */
-const char *sampler__cmdline(struct sampler *s, const struct proc *p);
-const char *sampler__exe(struct sampler *s, const struct proc *p);
-const char *sampler__cgroup(struct sampler *s, const struct proc *p);
+/* Read the command line of the processes the view shows (grouping by pid), once
+ * per process: proc.cmdline. Call after view__build(), before the outputs. */
+void sampler__resolve_rows(struct sampler *s, const struct view *v);
 
 static inline double uj_to_j(__u64 uj)
 {

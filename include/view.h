@@ -55,7 +55,7 @@ struct view {
 int view__init(struct view *v);
 void view__free(struct view *v);
 /* Build the rows of the current sample. 0 or -ENOMEM. */
-int view__build(struct view *v, struct sampler *s, const struct view_opts *o);
+int view__build(struct view *v, const struct sample *s, const struct view_opts *o);
 
 const char *group_by_name(enum group_by by);
 int group_by_parse(const char *name, enum group_by *by);

@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "container.h"
 #include "util.h"
 
 #define CG_NONE_IDX UINT_MAX
@@ -25,6 +26,7 @@
 struct cg_ent {
 	unsigned long long id;
 	char *path;
+	struct cg_info *info;	/* its classification, made on first use */
 	unsigned next;		/* hash chain */
 	bool hot;		/* looked up since the map was built */
 };
@@ -226,8 +228,10 @@ static int map_init(struct cg_map *m, size_t cap)
 
 static void map_free(struct cg_map *m)
 {
-	for (size_t i = 0; i < m->nr; i++)
+	for (size_t i = 0; i < m->nr; i++) {
 		free(m->ents[i].path);
+		free(m->ents[i].info);
+	}
 	free(m->ents);
 	free(m->buckets);
 	memset(m, 0, sizeof(*m));
@@ -295,6 +299,7 @@ static int scan_add(struct cg_scan *s, unsigned long long id, const char *path)
 	} else {
 		map_unlink(m, i);
 		free(m->ents[i].path);
+		free(m->ents[i].info);
 	}
 	m->ents[i] = (struct cg_ent){ .id = id, .path = dup };
 	map_link(m, i);
@@ -469,6 +474,37 @@ const char *cgroup_cache__path(struct cgroup_cache *c, unsigned long long id)
 found:
 	e->hot = true;
 	return e->path;
+}
+
+const char *cgroup_cache__peek(const struct cgroup_cache *c, unsigned long long id)
+{
+	const struct cg_ent *e;
+
+	if (!c || !c->root || !id)
+		return NULL;
+	e = map_find(&c->map, id);
+	return e ? e->path : NULL;
+}
+
+const struct cg_info *cgroup_cache__info(struct cgroup_cache *c, unsigned long long id)
+{
+	struct cg_ent *e;
+
+	if (!c || !c->root || !id)
+		return NULL;
+	e = map_find(&c->map, id);
+	if (!e)
+		return NULL;
+	if (!e->info) {
+		e->info = malloc(sizeof(*e->info));
+		if (!e->info)
+			return NULL;
+		if (cgpath_classify(e->path, e->info)) {
+			free(e->info);
+			e->info = NULL;
+		}
+	}
+	return e->info;
 }
 
 const char *cgroup_cache__root(const struct cgroup_cache *c)

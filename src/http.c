@@ -9,7 +9,10 @@
  *
  * We bind the listening socket ourselves (so that a failure reports the
  * errno of bind or listen) and hand it to libmicrohttpd, which closes it in
- * MHD_stop_daemon().
+ * MHD_stop_daemon(). Binding and serving are two steps: capabilities are per
+ * thread, and libmicrohttpd's thread, which parses everything the network
+ * sends, must be created after the agent dropped its own (http__listen(),
+ * privs__drop(), http__serve()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -39,6 +42,9 @@ struct http_server {
 	pthread_mutex_t lock;
 	struct page *page;	/* NULL until the first publish */
 	unsigned short port;
+	int fd;			/* the listening socket until http__serve() hands it over */
+	int family, any6;
+	char listen[128];	/* as given, for messages */
 };
 
 static const char index_page[] =
@@ -316,12 +322,12 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, int family
 				MHD_OPTION_END);
 }
 
-struct http_server *http__start(const char *listen, char *err, size_t errlen)
+struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss, bound;
 	socklen_t len, blen = sizeof(bound);
 	struct http_server *s;
-	int fd, any6 = 0, ret;
+	int fd, ret;
 
 	if (http_parse_listen(listen, &ss, &len)) {
 		snprintf(err, errlen, "invalid --listen value '%s': expected ADDR:PORT with a numeric "
@@ -329,9 +335,6 @@ struct http_server *http__start(const char *listen, char *err, size_t errlen)
 			 listen ? listen : "");
 		return NULL;
 	}
-	if (ss.ss_family == AF_INET6)
-		any6 = IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
-
 	fd = open_listener(&ss, len);
 	if (fd < 0) {
 		snprintf(err, errlen, "failed to listen on %s: %s%s", listen, strerror(-fd),
@@ -343,6 +346,10 @@ struct http_server *http__start(const char *listen, char *err, size_t errlen)
 		ret = -ENOMEM;
 		goto fail_fd;
 	}
+	s->fd = fd;
+	s->family = ss.ss_family;
+	if (ss.ss_family == AF_INET6)
+		s->any6 = IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
 		ret = -errno;
 		goto fail_s;
@@ -352,18 +359,7 @@ struct http_server *http__start(const char *listen, char *err, size_t errlen)
 	ret = -pthread_mutex_init(&s->lock, NULL);
 	if (ret)
 		goto fail_s;
-
-	/* libmicrohttpd leaves a socket it was given open when it fails to start */
-	errno = 0;
-	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
-		s->daemon = start_daemon(s, fd, ss.ss_family, any6, MHD_USE_EPOLL);
-	if (!s->daemon)
-		s->daemon = start_daemon(s, fd, ss.ss_family, any6, MHD_USE_POLL);
-	if (!s->daemon) {
-		ret = errno ? -errno : -EIO;
-		pthread_mutex_destroy(&s->lock);
-		goto fail_s;
-	}
+	snprintf(s->listen, sizeof(s->listen), "%s", listen);
 	return s;
 
 fail_s:
@@ -372,6 +368,36 @@ fail_fd:
 	close(fd);
 	snprintf(err, errlen, "failed to start the HTTP server on %s: %s", listen, strerror(-ret));
 	return NULL;
+}
+
+int http__serve(struct http_server *s, char *err, size_t errlen)
+{
+	/* libmicrohttpd leaves a socket it was given open when it fails to start */
+	errno = 0;
+	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		s->daemon = start_daemon(s, s->fd, s->family, s->any6, MHD_USE_EPOLL);
+	if (!s->daemon)
+		s->daemon = start_daemon(s, s->fd, s->family, s->any6, MHD_USE_POLL);
+	if (!s->daemon) {
+		int ret = errno ? -errno : -EIO;
+
+		snprintf(err, errlen, "failed to start the HTTP server on %s: %s", s->listen,
+			 strerror(-ret));
+		return ret;
+	}
+	s->fd = -1;	/* libmicrohttpd's now: MHD_stop_daemon() closes it */
+	return 0;
+}
+
+struct http_server *http__start(const char *listen, char *err, size_t errlen)
+{
+	struct http_server *s = http__listen(listen, err, errlen);
+
+	if (s && http__serve(s, err, errlen)) {
+		http__stop(s);
+		return NULL;
+	}
+	return s;
 }
 
 unsigned short http__port(struct http_server *s)
@@ -384,7 +410,10 @@ void http__stop(struct http_server *s)
 	if (!s)
 		return;
 	/* joins the thread and ends every connection: no response holds a page after this */
-	MHD_stop_daemon(s->daemon);
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	if (s->fd >= 0)
+		close(s->fd);
 	pthread_mutex_destroy(&s->lock);
 	page_put(s->page);
 	free(s);

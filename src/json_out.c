@@ -46,13 +46,16 @@ static void sockets(struct jw *w, const struct sample *s)
 		jw_obj_begin(w);
 		jw_key(w, "id");
 		jw_i64(w, ss->id);
-		power(w, "power_w", ss->have_pkg, ss->pkg_uj + (ss->have_dram ? ss->dram_uj : 0),
+		power(w, "power_w", ss->have[RAPL_PACKAGE],
+		      ss->uj[RAPL_PACKAGE] + (ss->have[RAPL_DRAM] ? ss->uj[RAPL_DRAM] : 0),
 		      s->interval_ns);
-		power(w, "package_power_w", ss->have_pkg, ss->pkg_uj, s->interval_ns);
-		power(w, "dram_power_w", ss->have_dram, ss->dram_uj, s->interval_ns);
-		power(w, "core_power_w", ss->have_core, ss->core_uj, s->interval_ns);
-		power(w, "uncore_power_w", ss->have_uncore, ss->uncore_uj, s->interval_ns);
-		power(w, "idle_power_w", ss->have_pkg, ss->idle_uj, s->interval_ns);
+		power(w, "package_power_w", ss->have[RAPL_PACKAGE], ss->uj[RAPL_PACKAGE],
+		      s->interval_ns);
+		power(w, "dram_power_w", ss->have[RAPL_DRAM], ss->uj[RAPL_DRAM], s->interval_ns);
+		power(w, "core_power_w", ss->have[RAPL_CORE], ss->uj[RAPL_CORE], s->interval_ns);
+		power(w, "uncore_power_w", ss->have[RAPL_UNCORE], ss->uj[RAPL_UNCORE],
+		      s->interval_ns);
+		power(w, "idle_power_w", ss->have[RAPL_PACKAGE], ss->idle_uj, s->interval_ns);
 		jw_key(w, "idle_baseline_w");
 		jw_double(w, ss->idle_base_w, 3);
 		jw_key(w, "idle_source");
@@ -94,24 +97,20 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 		jw_i64(w, s->sockets[i].id);
 		jw_key(w, "cpu_ns");
 		jw_u64(w, r->sock_ns[i]);
-		power(w, "power_w", s->sockets[i].have_pkg, r->sock_uj[i], s->interval_ns);
+		power(w, "power_w", s->sockets[i].have[RAPL_PACKAGE], r->sock_uj[i], s->interval_ns);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
 }
 
 /* Per-CPU time of a process, from the interval's merged charges. */
-static void row_cpus(struct jw *w, struct sampler *s, const struct proc *p)
+static void row_cpus(struct jw *w, const struct sample *s, const struct proc *p)
 {
-	__u32 idx = proctable__index(&s->pt, p);
-
 	jw_key(w, "cpus");
 	jw_arr_begin(w);
-	for (__u32 i = 0; i < s->pt.nr_charges; i++) {
-		const struct cpu_charge *c = &s->pt.charges[i];
+	for (__u32 i = p->cpu_first; i < p->cpu_first + p->nr_cpu && i < s->nr_charges; i++) {
+		const struct cpu_charge *c = &s->charges[i];
 
-		if (c->proc != idx)
-			continue;
 		jw_obj_begin(w);
 		jw_key(w, "cpu");
 		jw_u64(w, c->cpu);
@@ -131,7 +130,7 @@ static void str_or_null(struct jw *w, const char *key, const char *v)
 		jw_null(w);
 }
 
-static void process(struct jw *w, struct sampler *s, const struct view_row *r)
+static void process(struct jw *w, const struct sample *s, const struct view_row *r)
 {
 	const struct proc *p = r->p;
 	bool real = p->tgid != PT_UNRECORDED_TGID;
@@ -144,12 +143,12 @@ static void process(struct jw *w, struct sampler *s, const struct view_row *r)
 		jw_null(w);
 	jw_key(w, "comm");
 	jw_strn(w, p->comm, strnlen(p->comm, sizeof(p->comm)));
-	str_or_null(w, "cmdline", sampler__cmdline(s, p));
-	str_or_null(w, "cgroup", sampler__cgroup(s, p));
-	usage(w, &s->cur, r);
+	str_or_null(w, "cmdline", p->cmdline);
+	str_or_null(w, "cgroup", p->cgroup);
+	usage(w, s, r);
 	jw_key(w, "exited");
 	jw_bool(w, p->exited);
-	row_sockets(w, &s->cur, r);
+	row_sockets(w, s, r);
 	row_cpus(w, s, p);
 	jw_obj_end(w);
 }
@@ -166,11 +165,9 @@ static void group(struct jw *w, const struct sample *s, const struct view_row *r
 	jw_obj_end(w);
 }
 
-void json__sample(struct jw *w, struct sampler *s, const struct view *v, const struct output_opts *o)
+void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
+		  const struct output_opts *o)
 {
-	const struct sample *sm = &s->cur;
-	bool estimated = !strcmp(sm->sensor, "model");
-
 	jw_reset(w);
 	jw_obj_begin(w);
 	timestamp(w, &sm->wall);
@@ -179,7 +176,7 @@ void json__sample(struct jw *w, struct sampler *s, const struct view *v, const s
 	jw_key(w, "sensor");
 	jw_str(w, sm->sensor);
 	jw_key(w, "estimated");
-	jw_bool(w, estimated);
+	jw_bool(w, sm->estimated);
 
 	jw_key(w, "host");
 	jw_obj_begin(w);
@@ -206,7 +203,7 @@ void json__sample(struct jw *w, struct sampler *s, const struct view *v, const s
 	jw_arr_begin(w);
 	for (__u32 i = 0; i < v->nr; i++) {
 		if (o->by == GROUP_PID)
-			process(w, s, &v->rows[i]);
+			process(w, sm, &v->rows[i]);
 		else
 			group(w, sm, &v->rows[i]);
 	}

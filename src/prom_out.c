@@ -14,35 +14,32 @@ static const char *const domains[RAPL_NR_DOMAINS] = {
 	[RAPL_DRAM] = "dram", [RAPL_PSYS] = "psys",
 };
 
-static void host(struct pbuf *b, struct sampler *s)
+static void host(struct pbuf *b, const struct sample *sm)
 {
-	const struct sample *sm = &s->cur;
-
 	prom_family(b, "wattprobe_host_joules_total", "counter",
 		    "Energy drawn by the host (packages and DRAM) since the agent started.");
-	prom_sample(b, "wattprobe_host_joules_total", NULL, uj_to_j(s->energy_total_uj));
+	prom_sample(b, "wattprobe_host_joules_total", NULL, uj_to_j(sm->energy_total_uj));
 	prom_family(b, "wattprobe_host_watts", "gauge",
 		    "Power drawn by the host over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_host_watts", NULL, watts(sm->energy_uj, sm->interval_ns));
 	prom_family(b, "wattprobe_host_cpu_seconds_total", "counter",
 		    "On-CPU time of all processes since the agent started.");
-	prom_sample(b, "wattprobe_host_cpu_seconds_total", NULL, s->busy_total_ns / 1e9);
+	prom_sample(b, "wattprobe_host_cpu_seconds_total", NULL, sm->busy_total_ns / 1e9);
 	prom_family(b, "wattprobe_host_cpu_ratio", "gauge",
 		    "Share of the online CPUs' time processes ran over the last interval.");
 	prom_sample(b, "wattprobe_host_cpu_ratio", NULL, sm->util);
 	prom_family(b, "wattprobe_idle_joules_total", "counter",
 		    "Energy reported as idle (baseline and unattributed) since the agent started.");
-	prom_sample(b, "wattprobe_idle_joules_total", NULL, uj_to_j(s->idle_total_uj));
+	prom_sample(b, "wattprobe_idle_joules_total", NULL, uj_to_j(sm->idle_total_uj));
 	prom_family(b, "wattprobe_idle_watts", "gauge",
 		    "Power reported as idle over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_idle_watts", NULL, watts(sm->idle_uj, sm->interval_ns));
 }
 
-static void sockets(struct pbuf *b, struct sampler *s)
+static void sockets(struct pbuf *b, const struct sample *sm)
 {
-	const struct sample *sm = &s->cur;
 	char id[16];
 
 	prom_family(b, "wattprobe_socket_joules_total", "counter",
@@ -52,25 +49,24 @@ static void sockets(struct pbuf *b, struct sampler *s)
 		for (int d = 0; d < RAPL_NR_DOMAINS; d++) {
 			const char *l[] = { "socket", id, "domain", domains[d], NULL };
 
-			if (d == RAPL_PSYS || (d != RAPL_PACKAGE && !s->socket_total_uj[i][d]))
+			if (d == RAPL_PSYS || (d != RAPL_PACKAGE && !sm->sockets[i].total_uj[d]))
 				continue;
 			prom_sample(b, "wattprobe_socket_joules_total", l,
-				    uj_to_j(s->socket_total_uj[i][d]));
+				    uj_to_j(sm->sockets[i].total_uj[d]));
 		}
 	}
 	prom_family(b, "wattprobe_socket_watts", "gauge",
 		    "Power of a socket's RAPL domain over the last interval.");
 	for (int i = 0; i < sm->nr_sockets; i++) {
 		const struct sample_socket *ss = &sm->sockets[i];
-		const bool have[] = { ss->have_pkg, ss->have_core, ss->have_uncore, ss->have_dram };
-		const __u64 uj[] = { ss->pkg_uj, ss->core_uj, ss->uncore_uj, ss->dram_uj };
 
 		snprintf(id, sizeof(id), "%d", ss->id);
 		for (int d = RAPL_PACKAGE; d <= RAPL_DRAM; d++) {
 			const char *l[] = { "socket", id, "domain", domains[d], NULL };
 
-			if (have[d])
-				prom_sample(b, "wattprobe_socket_watts", l, watts(uj[d], sm->interval_ns));
+			if (ss->have[d])
+				prom_sample(b, "wattprobe_socket_watts", l,
+					    watts(ss->uj[d], sm->interval_ns));
 		}
 	}
 	prom_family(b, "wattprobe_socket_cpu_ratio", "gauge",
@@ -155,11 +151,10 @@ static void groups(struct pbuf *b, const struct sample *sm, const struct view *v
 	}
 }
 
-static void health(struct pbuf *b, struct sampler *s, const struct view *v)
+static void health(struct pbuf *b, const struct sample *sm, const struct view *v)
 {
-	const struct sample *sm = &s->cur;
 	const char *sensor[] = { "sensor", sm->sensor, "estimated",
-				 strcmp(sm->sensor, "model") ? "false" : "true", NULL };
+				 sm->estimated ? "true" : "false", NULL };
 
 	prom_family(b, "wattprobe_others_watts", "gauge",
 		    "Power of the processes left out by --top or the filters, last interval.");
@@ -173,7 +168,7 @@ static void health(struct pbuf *b, struct sampler *s, const struct view *v)
 	prom_sample(b, "wattprobe_dropped_total", NULL, sm->dropped);
 	prom_family(b, "wattprobe_unseen_switches_total", "counter",
 		    "Context switches the sched_switch tracepoint did not report.");
-	prom_sample(b, "wattprobe_unseen_switches_total", NULL, s->acct.unseen);
+	prom_sample(b, "wattprobe_unseen_switches_total", NULL, sm->unseen);
 	prom_family(b, "wattprobe_sample_duration_seconds", "gauge",
 		    "Time the agent took to take the last sample.");
 	prom_sample(b, "wattprobe_sample_duration_seconds", NULL, sm->sample_seconds);
@@ -181,18 +176,18 @@ static void health(struct pbuf *b, struct sampler *s, const struct view *v)
 	prom_sample(b, "wattprobe_interval_seconds", NULL, sm->interval_ns / 1e9);
 	prom_family(b, "wattprobe_processes", "gauge",
 		    "Processes the agent tracks (ran at least once and did not exit).");
-	prom_sample(b, "wattprobe_processes", NULL, s->pt.nr);
+	prom_sample(b, "wattprobe_processes", NULL, sm->nr_tracked);
 }
 
-void prom__sample(struct pbuf *b, struct sampler *s, const struct view *v,
+void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 		  const struct output_opts *o)
 {
 	pbuf_reset(b);
 	host(b, s);
 	sockets(b, s);
 	if (o->by == GROUP_PID)
-		processes(b, &s->cur, v);
+		processes(b, s, v);
 	else
-		groups(b, &s->cur, v, group_by_name(o->by));
+		groups(b, s, v, group_by_name(o->by));
 	health(b, s, v);
 }

@@ -8,6 +8,7 @@
 #include <bpf/libbpf.h>
 #include "sampler.h"
 #include "util.h"
+#include "view.h"
 
 /* --- accounting sink ------------------------------------------------------ */
 
@@ -128,33 +129,20 @@ static void read_rapl(struct sampler *s, struct sample *out, __u64 elapsed_ns)
 			continue;
 		}
 		sock = socket_index_of_package(&s->topo, z->socket);
-		if (sock < 0)
+		if (sock < 0 || z->domain >= RAPL_NR_DOMAINS)
 			continue;
 		ss = &out->sockets[sock];
-		switch (z->domain) {
-		case RAPL_PACKAGE:
-			add_zone(&ss->have_pkg, &bad[sock][RAPL_PACKAGE], &ss->pkg_uj, &r[i]);
-			if (ss->have_pkg)
-				ss->gap = NULL;
-			else if (r[i].status != RAPL_OK && r[i].status != RAPL_WRAPPED)
-				ss->gap = gap_reason(r[i].status);
-			if (r[i].status < 0)
-				fprintf(stderr, "wattprobe: warning: %s/energy_uj: %s; socket %d "
-					"energy missing for this interval\n", z->path,
-					gap_reason(r[i].status), ss->id);
-			break;
-		case RAPL_DRAM:
-			add_zone(&ss->have_dram, &bad[sock][RAPL_DRAM], &ss->dram_uj, &r[i]);
-			break;
-		case RAPL_CORE:
-			add_zone(&ss->have_core, &bad[sock][RAPL_CORE], &ss->core_uj, &r[i]);
-			break;
-		case RAPL_UNCORE:
-			add_zone(&ss->have_uncore, &bad[sock][RAPL_UNCORE], &ss->uncore_uj, &r[i]);
-			break;
-		default:
-			break;
-		}
+		add_zone(&ss->have[z->domain], &bad[sock][z->domain], &ss->uj[z->domain], &r[i]);
+		if (z->domain != RAPL_PACKAGE)
+			continue;
+		if (ss->have[RAPL_PACKAGE])
+			ss->gap = NULL;
+		else if (r[i].status != RAPL_OK && r[i].status != RAPL_WRAPPED)
+			ss->gap = gap_reason(r[i].status);
+		if (r[i].status < 0)
+			fprintf(stderr, "wattprobe: warning: %s/energy_uj: %s; socket %d "
+				"energy missing for this interval\n", z->path,
+				gap_reason(r[i].status), ss->id);
 	}
 }
 
@@ -187,8 +175,8 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 		double base;
 
 		if (!s->have_rapl) {
-			ss->have_pkg = true;
-			ss->pkg_uj = uj_of(model_power_w(model_tdp(s, ss), model_idle(s, ss),
+			ss->have[RAPL_PACKAGE] = true;
+			ss->uj[RAPL_PACKAGE] = uj_of(model_power_w(model_tdp(s, ss), model_idle(s, ss),
 							 ss->util), dt);
 			ss->idle_base_w = model_idle(s, ss);
 			ss->idle_src = IDLE_MODEL;
@@ -196,14 +184,15 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 			ss->idle_base_w = s->opts.idle_w;
 			ss->idle_src = IDLE_FLAG;
 		} else {
-			if (ss->have_pkg)
-				idle_learner__add(&s->learners[i], watts(ss->pkg_uj, dt), ss->util);
+			if (ss->have[RAPL_PACKAGE])
+				idle_learner__add(&s->learners[i], watts(ss->uj[RAPL_PACKAGE], dt),
+						  ss->util);
 			ss->idle_src = idle_learner__estimate(&s->learners[i], &base);
 			ss->idle_base_w = base;
 		}
 		as[i] = (struct attr_socket){
-			.have_pkg = ss->have_pkg, .pkg_uj = ss->pkg_uj,
-			.have_dram = ss->have_dram, .dram_uj = ss->dram_uj,
+			.have_pkg = ss->have[RAPL_PACKAGE], .pkg_uj = ss->uj[RAPL_PACKAGE],
+			.have_dram = ss->have[RAPL_DRAM], .dram_uj = ss->uj[RAPL_DRAM],
 			.idle_base_uj = uj_of(ss->idle_base_w, dt),
 		};
 	}
@@ -350,6 +339,51 @@ static int cmp_proc(const void *a, const void *b)
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
+/* Each process's slice of this interval's merged per-CPU charges. */
+static void index_charges(struct sampler *s, struct sample *out)
+{
+	const struct proctable *t = &s->pt;
+
+	for (__u32 i = 0; i < out->nr_procs; i++)
+		out->procs[i]->nr_cpu = 0;
+	for (__u32 i = 0; i < t->nr_charges; i++) {
+		struct proc *p = &t->pool[t->charges[i].proc];
+
+		if (!p->nr_cpu++)
+			p->cpu_first = i;
+	}
+	out->charges = t->charges;
+	out->nr_charges = t->nr_charges;
+}
+
+/*
+ * What outputs show of each process, from caches. Two passes over the
+ * cgroups: a lookup that misses may rescan the tree and free the paths
+ * handed out before, so pointers are taken once every id was looked up.
+ */
+static void resolve(struct sampler *s, struct sample *out)
+{
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		struct proc *p = out->procs[i];
+
+		p->cmdline = NULL;
+		p->exe = NULL;
+		if (p->cgroup_id)
+			cgroup_cache__path(s->cgroups, p->cgroup_id);
+	}
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		struct proc *p = out->procs[i];
+
+		p->cgroup = cgroup_cache__peek(s->cgroups, p->cgroup_id);
+		p->cg = cgroup_cache__info(s->cgroups, p->cgroup_id);
+		if (s->opts.need_exe && s->procinfo && p->tgid != PT_UNRECORDED_TGID) {
+			/* one entry holds both: cmdline "" tells a kernel thread */
+			p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
+			p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
+		}
+	}
+}
+
 int sampler__sample(struct sampler *s)
 {
 	struct attr_socket as[WP_MAX_SOCKETS];
@@ -369,6 +403,7 @@ int sampler__sample(struct sampler *s)
 	out->interval_ns = now - s->last_mono;
 	s->last_mono = now;
 	out->sensor = s->have_rapl ? "rapl" : "model";
+	out->estimated = !s->have_rapl;
 
 	out->nr_procs = s->pt.nr_active;
 	out->procs = s->order;
@@ -402,11 +437,16 @@ int sampler__sample(struct sampler *s)
 
 		ss->idle_uj = as[k].idle_uj;
 		ss->procs_uj = as[k].procs_uj;
-		if (!ss->have_pkg) {
+		for (int d = 0; d < RAPL_NR_DOMAINS; d++) {
+			if (ss->have[d])
+				s->socket_total_uj[k][d] += ss->uj[d];
+			ss->total_uj[d] = s->socket_total_uj[k][d];
+		}
+		if (!ss->have[RAPL_PACKAGE]) {
 			out->have_energy = false;
 			continue;
 		}
-		out->energy_uj += ss->pkg_uj + (ss->have_dram ? ss->dram_uj : 0);
+		out->energy_uj += ss->uj[RAPL_PACKAGE] + (ss->have[RAPL_DRAM] ? ss->uj[RAPL_DRAM] : 0);
 		out->idle_uj += ss->idle_uj;
 	}
 	if (out->have_energy) {
@@ -416,15 +456,10 @@ int sampler__sample(struct sampler *s)
 	s->busy_total_ns += out->busy_ns;
 	if (out->have_psys)
 		s->psys_total_uj += out->psys_uj;
-	for (int k = 0; k < out->nr_sockets; k++) {
-		const struct sample_socket *ss = &out->sockets[k];
-		__u64 *t = s->socket_total_uj[k];
-
-		t[RAPL_PACKAGE] += ss->have_pkg ? ss->pkg_uj : 0;
-		t[RAPL_DRAM] += ss->have_dram ? ss->dram_uj : 0;
-		t[RAPL_CORE] += ss->have_core ? ss->core_uj : 0;
-		t[RAPL_UNCORE] += ss->have_uncore ? ss->uncore_uj : 0;
-	}
+	out->energy_total_uj = s->energy_total_uj;
+	out->idle_total_uj = s->idle_total_uj;
+	out->psys_total_uj = s->psys_total_uj;
+	out->busy_total_ns = s->busy_total_ns;
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
@@ -433,7 +468,11 @@ int sampler__sample(struct sampler *s)
 	}
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);
+	index_charges(s, out);
+	resolve(s, out);
 
+	out->nr_tracked = s->pt.nr;
+	out->unseen = s->acct.unseen;
 	out->dropped = s->acct.dropped + s->pt.full;
 	out->dropped_delta = out->dropped - s->last_dropped;
 	s->last_dropped = out->dropped;
@@ -468,28 +507,16 @@ void sampler__close(struct sampler *s)
 	s->iv_cpu_busy = NULL;
 }
 
-static bool real_process(const struct proc *p)
+/* Read the command line of each process the view shows, from the cache. */
+void sampler__resolve_rows(struct sampler *s, const struct view *v)
 {
-	return p->tgid != PT_UNRECORDED_TGID;
-}
+	for (__u32 i = 0; i < v->nr; i++) {
+		const struct proc *row = v->rows[i].p;
+		struct proc *p;
 
-const char *sampler__cmdline(struct sampler *s, const struct proc *p)
-{
-	if (!s->procinfo || !real_process(p))
-		return NULL;
-	return procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
-}
-
-const char *sampler__exe(struct sampler *s, const struct proc *p)
-{
-	if (!s->procinfo || !real_process(p))
-		return NULL;
-	return procinfo__exe(s->procinfo, p->tgid, p->start_ns);
-}
-
-const char *sampler__cgroup(struct sampler *s, const struct proc *p)
-{
-	if (!s->cgroups || !p->cgroup_id)
-		return NULL;
-	return cgroup_cache__path(s->cgroups, p->cgroup_id);
+		if (!row || row->tgid == PT_UNRECORDED_TGID || !s->procinfo)
+			continue;
+		p = &s->pt.pool[proctable__index(&s->pt, row)];
+		p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
+	}
 }

@@ -30,7 +30,6 @@ static void fmt_watts(char *buf, size_t n, bool have, __u64 uj, __u64 interval_n
 
 static void print_header(FILE *f, const struct sample *s, int width)
 {
-	bool model = !strcmp(s->sensor, "model");
 	char w[32], idle[32], dropped[48] = "";
 
 	fmt_watts(w, sizeof(w), s->have_energy, s->energy_uj, s->interval_ns);
@@ -38,15 +37,16 @@ static void print_header(FILE *f, const struct sample *s, int width)
 	if (s->dropped)
 		snprintf(dropped, sizeof(dropped), "  dropped %llu", (unsigned long long)s->dropped);
 	line(f, width, "wattprobe  sensor: %s%s  interval %.2f s  host %s W  idle %s W  cpu %.1f%%%s",
-	     s->sensor, model ? " (estimated)" : "", s->interval_ns / 1e9, w, idle, s->util * 100,
+	     s->sensor, s->estimated ? " (estimated)" : "", s->interval_ns / 1e9, w, idle, s->util * 100,
 	     dropped);
 	for (int i = 0; i < s->nr_sockets; i++) {
 		const struct sample_socket *ss = &s->sockets[i];
 		char pkg[32], dram[32];
 
-		fmt_watts(pkg, sizeof(pkg), ss->have_pkg, ss->pkg_uj, s->interval_ns);
-		fmt_watts(dram, sizeof(dram), ss->have_dram, ss->dram_uj, s->interval_ns);
-		fmt_watts(idle, sizeof(idle), ss->have_pkg, ss->idle_uj, s->interval_ns);
+		fmt_watts(pkg, sizeof(pkg), ss->have[RAPL_PACKAGE], ss->uj[RAPL_PACKAGE],
+			  s->interval_ns);
+		fmt_watts(dram, sizeof(dram), ss->have[RAPL_DRAM], ss->uj[RAPL_DRAM], s->interval_ns);
+		fmt_watts(idle, sizeof(idle), ss->have[RAPL_PACKAGE], ss->idle_uj, s->interval_ns);
 		line(f, width, "socket %d  package %s W  dram %s W  idle %s W (baseline %.2f W, %s)  "
 		     "cpu %.1f%% of %d CPUs%s%s", ss->id, pkg, dram, idle, ss->idle_base_w,
 		     idle_source_name(ss->idle_src), ss->util * 100, ss->online_cpus,
@@ -69,9 +69,9 @@ static void print_row(FILE *f, const struct sample *s, int width, const char *id
 	     s->interval_ns ? r->ns * 100.0 / s->interval_ns : 0, r->ns / 1e6, flag, name);
 }
 
-void top__print(FILE *f, struct sampler *s, const struct view *v, const struct output_opts *o)
+void top__print(FILE *f, const struct sample *sm, const struct view *v,
+		const struct output_opts *o)
 {
-	const struct sample *sm = &s->cur;
 	bool by_pid = o->by == GROUP_PID;
 	struct view_row idle = { .ns = sm->idle_ns, .uj = sm->idle_uj, .uj_missing = !sm->have_energy };
 	char id[32], label[64];

@@ -51,10 +51,8 @@ void view__free(struct view *v)
 	memset(v, 0, sizeof(*v));
 }
 
-static bool selected(struct sampler *s, const struct proc *p, const struct view_opts *o)
+static bool selected(const struct proc *p, const struct view_opts *o)
 {
-	const char *path;
-
 	if (o->nr_pids) {
 		bool found = false;
 
@@ -65,17 +63,14 @@ static bool selected(struct sampler *s, const struct proc *p, const struct view_
 	}
 	if (o->have_comm_re && regexec(&o->comm_re, p->comm, 0, NULL, 0))
 		return false;
-	if (o->cgroup_prefix) {
-		path = sampler__cgroup(s, p);
-		if (!path || strncmp(path, o->cgroup_prefix, strlen(o->cgroup_prefix)))
-			return false;
-	}
+	if (o->cgroup_prefix &&
+	    (!p->cgroup || strncmp(p->cgroup, o->cgroup_prefix, strlen(o->cgroup_prefix))))
+		return false;
 	return true;
 }
 
-static void group_key(struct sampler *s, const struct proc *p, enum group_by by, char *key)
+static void group_key(const struct proc *p, enum group_by by, char *key)
 {
-	struct cg_info info;
 	const char *v = NULL, *none = "(unknown)";
 
 	switch (by) {
@@ -84,28 +79,22 @@ static void group_key(struct sampler *s, const struct proc *p, enum group_by by,
 		v = p->comm;
 		break;
 	case GROUP_EXE:
-		v = sampler__exe(s, p);
-		if (!v) {
-			const char *cmd = sampler__cmdline(s, p);
-
-			none = cmd && !*cmd ? "(kernel)" : "(unknown)";
-		}
+		v = p->exe;
+		if (!v && p->cmdline && !*p->cmdline)
+			none = "(kernel)";
 		break;
 	case GROUP_CGROUP:
-		v = sampler__cgroup(s, p);
+		v = p->cgroup;
 		break;
 	case GROUP_CONTAINER:
-	case GROUP_UNIT:
-		v = sampler__cgroup(s, p);
-		if (!v || cgpath_classify(v, &info)) {
-			v = NULL;
-			break;
-		}
-		if (by == GROUP_CONTAINER) {
-			v = info.container_id[0] ? info.container_id : NULL;
+		if (p->cg) {
+			v = p->cg->container_id[0] ? p->cg->container_id : NULL;
 			none = "(host)";
-		} else {
-			v = info.unit[0] ? info.unit : NULL;
+		}
+		break;
+	case GROUP_UNIT:
+		if (p->cg) {
+			v = p->cg->unit[0] ? p->cg->unit : NULL;
 			none = "(none)";
 		}
 		break;
@@ -263,9 +252,8 @@ static void group_totals(struct view *v, __u64 seq)
 	}
 }
 
-int view__build(struct view *v, struct sampler *s, const struct view_opts *o)
+int view__build(struct view *v, const struct sample *sm, const struct view_opts *o)
 {
-	const struct sample *sm = &s->cur;
 	struct view_row *r;
 
 	v->nr = 0;
@@ -278,7 +266,7 @@ int view__build(struct view *v, struct sampler *s, const struct view_opts *o)
 		const struct proc *p = sm->procs[i];
 		char key[VIEW_KEY_LEN];
 
-		if (!selected(s, p, o)) {
+		if (!selected(p, o)) {
 			add(&v->others, p);
 			continue;
 		}
@@ -294,7 +282,7 @@ int view__build(struct view *v, struct sampler *s, const struct view_opts *o)
 			r->total_uj = p->total_uj;
 			continue;
 		}
-		group_key(s, p, o->by, key);
+		group_key(p, o->by, key);
 		r = find_or_add(v, key);
 		if (!r)
 			return -ENOMEM;

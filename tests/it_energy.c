@@ -115,7 +115,7 @@ static void check_conservation(void)
 		     (unsigned long long)sum, (unsigned long long)S.cur.energy_uj);
 	for (int k = 0; k < S.cur.nr_sockets; k++)
 		cr_expect_eq(S.cur.sockets[k].procs_uj + S.cur.sockets[k].idle_uj,
-			     S.cur.sockets[k].pkg_uj + S.cur.sockets[k].dram_uj,
+			     S.cur.sockets[k].uj[RAPL_PACKAGE] + S.cur.sockets[k].uj[RAPL_DRAM],
 			     "socket %d does not add up", S.cur.sockets[k].id);
 }
 

@@ -85,7 +85,7 @@ Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
 		const struct view_row *r;
 
 		cr_assert_eq(sampler__sample(&S), 0);
-		cr_assert_eq(view__build(&v, &S, &vo), 0);
+		cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
 		r = row(&v, "burn");
 		if (r) {
 			got += r->ns;

@@ -15,6 +15,14 @@ check "a bad --group-by exits 2" test "$(status $WP json --group-by planet)" -eq
 check "a bad --comm regex exits 2" test "$(status $WP json --comm '(')" -eq 2
 check "an unknown --user exits 2" test "$(status $WP json --user no-such-user-here)" -eq 2
 check "the usage error names the flag" sh -c "$WP json --interval abc 2>&1 | grep -q -- '--interval'"
+check "an option of another command exits 2" test "$(status $WP json --listen :9725)" -eq 2
+# the usage is made from the option table: every option it lists is in the README too
+missing=""
+for o in $("$WP" --help | grep -oE -- '--[a-z][a-z0-9.-]+' | sort -u); do
+	grep -q -- "$o" README.md || missing="$missing $o"
+done
+check "every option of --help is documented in README.md${missing:+ (missing:$missing)}" \
+	test -z "$missing"
 
 # Runtime failures: exit 1 and say what is missing.
 "$WP" json --sensor rapl --powercap-root "$TMP/none" -c 1 >/dev/null 2>"$TMP/err"
@@ -72,5 +80,46 @@ check "the running agent has an empty effective capability set (CapEff $capeff)"
 check "... and runs as nobody (uid $uid)" test "$uid" = "65534"
 check "... and still reports measured energy (about 30 W)" \
 	sh -c "tail -1 '$TMP/priv' | jq -e '.sensor == \"rapl\" and (.host.power_w > 27 and .host.power_w < 33)' >/dev/null"
+
+# Every thread, not only the main one: capabilities are per thread, and the HTTP
+# thread parses all network input. As root, as --user nobody, and as the systemd
+# unit starts it (a dynamic user with BPF, PERFMON and DAC_READ_SEARCH ambient).
+# threads_clean PID BOUNDING: every task has no capability in any set but the
+# bounding one (which must equal BOUNDING, or be anything for "-"), and no_new_privs.
+threads_clean() {
+	n=0
+	bad=0
+	for t in /proc/$1/task/*; do
+		n=$((n + 1))
+		awk -v bnd="$2" '
+			/^Cap(Inh|Prm|Eff|Amb):/ && $2 != "0000000000000000" { bad = 1 }
+			/^CapBnd:/ && bnd != "-" && $2 != bnd { bad = 1 }
+			/^NoNewPrivs:/ && $2 != "1" { bad = 1 }
+			END { exit bad }' "$t/status" || { bad=1; sed 's/^/        /' "$t/status" | grep -E "Name|Cap|NoNew"; }
+	done
+	[ "$n" -ge 2 ] && [ "$bad" -eq 0 ]
+}
+prom_threads() { # DESCRIPTION BOUNDING "AGENT OPTIONS" RUNNER...
+	d=$1
+	bnd=$2
+	extra=$3
+	shift 3
+	port=$(free_port)
+	# shellcheck disable=SC2086
+	"$@" "$WP" prometheus --listen "127.0.0.1:$port" -i 0.2 $extra >/dev/null 2>"$TMP/err" &
+	pid=$!
+	wait_url "http://127.0.0.1:$port/metrics" 10
+	curl -s -o /dev/null "http://127.0.0.1:$port/metrics"
+	check "$d: every thread ($(ls /proc/$pid/task | wc -l)) holds no capability, no_new_privs" \
+		threads_clean $pid "$bnd"
+	kill $pid
+	wait $pid
+}
+prom_threads "prometheus as root" 0000000000000000 "" env
+prom_threads "prometheus --user nobody" 0000000000000000 "--user nobody" env
+# without CAP_SETPCAP the bounding set cannot shrink: the rest must still be empty
+prom_threads "prometheus under the unit's ambient capabilities" - "" \
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	--inh-caps +bpf,+perfmon,+dac_read_search --ambient-caps +bpf,+perfmon,+dac_read_search
 
 finish
