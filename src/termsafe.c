@@ -135,7 +135,8 @@ size_t termsafe_escape(char *dst, size_t cap, const char *src, size_t n, unsigne
 			if (keep_char(cp)) {
 				put(&o, src + i, len);
 			} else {
-				int k = snprintf(esc, sizeof(esc), cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
+				int k = snprintf(esc, sizeof(esc),
+						 cp > 0xffff ? "\\U%08x" : "\\u%04x", cp);
 
 				put(&o, esc, (size_t)k);
 			}
