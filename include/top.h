@@ -87,7 +87,8 @@ int top_ui__show(struct top_ui *u, const struct sample *s, const struct view *v)
 enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 			       const volatile sig_atomic_t *stop);
 enum group_by top_ui__group_by(const struct top_ui *u);
-/* Give the terminal back. NULL is fine. */
-void top_ui__close(struct top_ui *u);
+/* Give the terminal back; with leave (a run of --count intervals that came to
+ * its end), the last screen stays on it, as plain lines. NULL is fine. */
+void top_ui__close(struct top_ui *u, bool leave);
 
 #endif /* __TOP_H */

@@ -664,7 +664,7 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 		e = (struct emitter){ .emit = emit_top, .wait = ui ? wait_top : NULL, .ctx = ui,
 				      .cmdlines = true };
 		ret = run_loop(c, s, &e);
-		top_ui__close(ui);
+		top_ui__close(ui, c->count > 0 && !stopping && !ret);
 		return ret;
 	case CMD_JSON:
 		jw_init(&w);

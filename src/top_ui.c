@@ -30,6 +30,7 @@ struct top_ui {
 	bool help;		/* the help screen is up */
 	bool have;		/* a sample was kept */
 	bool take_next;		/* show the next sample even when paused */
+	bool quit;		/* q was pressed */
 	enum group_by shown_by;	/* the grouping of the sample on screen */
 	struct sigaction old_winch;
 	int saved_stderr;	/* the terminal, while messages go to errlog */
@@ -204,6 +205,7 @@ static int key(struct top_ui *u, int ch)
 	case 'q':
 	case 'Q':
 	case KEY_F(10):
+		u->quit = true;
 		return TOP_UI_QUIT;
 	case 'h':
 	case '?':
@@ -401,13 +403,17 @@ enum group_by top_ui__group_by(const struct top_ui *u)
 	return u->o.by;
 }
 
-void top_ui__close(struct top_ui *u)
+void top_ui__close(struct top_ui *u, bool leave)
 {
 	if (!u)
 		return;
 	endwin();
 	delscreen(u->screen);
 	release_stderr(u);
+	/* the lines drawn last, for the size of the terminal */
+	for (int i = 0; leave && !u->quit && !u->help && u->have && i < u->frame.nr; i++)
+		printf("%s\n", top_frame__line(&u->frame, i));
+	fflush(stdout);
 	sigaction(SIGWINCH, &u->old_winch, NULL);
 	top_frame__free(&u->frame);
 	free(u->rows);
