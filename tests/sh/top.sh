@@ -9,21 +9,24 @@ if ! command -v tmux >/dev/null 2>&1; then
 	echo "  skip  tmux is not installed (apt-get install tmux, or scripts/deps.sh)"
 	exit 0
 fi
-# a tmux server of our own, never the user's
-T="tmux -L wptest-$$ -f /dev/null"
+# tmux servers of our own, never the user's: a new one for each start_top
+N=0
+T="tmux -L wptest-$$-$N -f /dev/null"
 trap '$T kill-server 2>/dev/null; cleanup' EXIT
 R="$OUT/tools/rename"
 ESC=$(printf '\033')
 
 # start_top W H ARGS...: `wattprobe top ARGS` alone in a W x H terminal; its
-# exit status goes to $TMP/status
+# exit status goes to $TMP/status, and the terminal stays for capture-pane
 start_top() {
 	w=$1 h=$2
 	shift 2
 	$T kill-server 2>/dev/null
+	N=$((N + 1))
+	T="tmux -L wptest-$$-$N -f /dev/null"
 	rm -f "$TMP/status"
-	$T new-session -d -s top -x "$w" -y "$h" \
-		"$WP top $*; echo \$? >$TMP/status"
+	$T new-session -d -s top -x "$w" -y "$h" -c "$PWD" \
+		"$WP top $*; echo \$? >$TMP/status; sleep 30"
 }
 screen() { $T capture-pane -p -t top "$@"; }
 # wait_for ERE [SECONDS]: until the screen shows it (bounded)
@@ -104,7 +107,14 @@ check "space pauses" wait_for '\[paused\]' 2
 $T send-keys -t top q
 check "q quits" wait_exit 3
 check "... with status 0" test "$(cat "$TMP/status" 2>/dev/null)" = 0
-check "... and gives the terminal back (no table left on it)" sh -c "! screen 2>/dev/null | grep -q 'PID  '"
+no_table() { ! screen | grep -q 'PID  '; }
+check "... and gives the terminal back (no table left on it)" no_table
+
+# A run of --count intervals leaves its last screen on the terminal, as top -n does.
+start_top 80 24 -i 0.3 -c 2
+check "-c 2 ends by itself, status 0" wait_exit 4
+last_screen() { screen | grep -q '^ *PID  ' && screen | grep -q '\[idle\]'; }
+check "... leaving its last screen" last_screen
 
 # --- keys that sort and group -------------------------------------------------------------
 start_top 100 20 -i 0.5 -p $pz -p $pa
@@ -139,8 +149,9 @@ check "a name with ESC ] 0 ; ... BEL is shown escaped" \
 	grep -qF 'ev\e]0;PWNED\a: '"$R"' ev\e]0;PWNED\a 2' "$TMP/hostile"
 check "a name with ESC [ 2 J, CR, LF, TAB is shown escaped" grep -qF '\e[2J\r\nfake\t1' "$TMP/hostile"
 check "... and forges no row" sh -c "! grep -q '^fake' '$TMP/hostile'"
-check "the window title is not the process's" \
-	sh -c "! $T display -p -t top '#{pane_title}' | grep -q PWNED"
+title=$($T display -p -t top '#{pane_title}')
+check "the window title is not the process's ($title)" \
+	sh -c "test -n '$title' && ! echo '$title' | grep -q PWNED"
 # capture-pane -e gives tmux's own attribute escapes (SGR): anything else came through
 sed "s/$ESC\[[0-9;]*m//g" "$TMP/hostile-e" >"$TMP/hostile-rest"
 check "the captured screen (-e) holds no escape but tmux's own SGR" \
