@@ -327,8 +327,12 @@ struct top_ui *top_ui__open(enum group_by by, char *err, size_t errlen)
 	sigaction(SIGWINCH, &sa, &u->old_winch);
 	u->screen = newterm(NULL, stdout, stdin);
 	if (!u->screen) {
-		snprintf(err, errlen, "cannot drive the terminal (TERM=%s): check TERM", 
-			 term ? term : "unset");
+		char name[64] = "unset";
+
+		if (term)
+			termsafe_escape(name, sizeof(name), term, strlen(term), 0);
+		snprintf(err, errlen, "failed to set up the terminal: TERM=%s is not in the terminfo "
+			 "database (set TERM to your terminal's type)", name);
 		sigaction(SIGWINCH, &u->old_winch, NULL);
 		free(u);
 		return NULL;

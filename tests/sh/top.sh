@@ -26,7 +26,7 @@ start_top() {
 	T="tmux -L wptest-$$-$N -f /dev/null"
 	rm -f "$TMP/status"
 	$T new-session -d -s top -x "$w" -y "$h" -c "$PWD" \
-		"$WP top $*; echo \$? >$TMP/status; sleep 30"
+		"${TOP_ENV:-} $WP top $*; echo \$? >$TMP/status; sleep 30"
 }
 screen() { $T capture-pane -p -t top "$@"; }
 # wait_for ERE [SECONDS]: until the screen shows it (bounded)
@@ -62,7 +62,7 @@ clear_name=$(printf '\033[2J\r\nfake\t1')
 "$R" "$clear_name" 2 "$clear_name" & p2=$!
 "$R" "$(printf 'c1-\302\233x')" 2 & p3=$!
 PIDS="$PIDS $pz $pa $p1 $p2 $p3"
-for i in 1 2 3 4 5 6 7 8; do
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do
 	"$R" wp-fill 1 &
 	PIDS="$PIDS $!"
 done
@@ -115,6 +115,12 @@ start_top 80 24 -i 0.3 -c 2
 check "-c 2 ends by itself, status 0" wait_exit 4
 last_screen() { screen | grep -q '^ *PID  ' && screen | grep -q '\[idle\]'; }
 check "... leaving its last screen" last_screen
+
+# A terminal curses does not know: plain lines, and why.
+TOP_ENV="TERM=no-such-term" start_top 100 30 -i 0.3 -c 1 -n 3
+wait_exit 4
+check "an unknown TERM: plain lines with a timestamp" wait_for '^[0-9-]{10}T[0-9:.]{12}Z  sensor' 1
+check "... after saying why" wait_for '^wattprobe: failed to set up the terminal: TERM=no-such-term' 1
 
 # --- keys that sort and group -------------------------------------------------------------
 start_top 100 20 -i 0.5 -p $pz -p $pa
