@@ -11,14 +11,13 @@
 #include "view.h"
 
 struct output_opts {
-	bool redraw;		/* top: clear the terminal and redraw in place */
-	int width;		/* top: terminal width, 0: unlimited */
 	enum group_by by;
 };
 
-/* The table of `wattprobe top`. */
-void top__print(FILE *f, const struct sample *s, const struct view *v,
-		const struct output_opts *o);
+/* The table of `wattprobe top` as plain lines (not a terminal: see top.h), flushed.
+ * 0 or -errno of the write (-EPIPE: the reader is gone). */
+int top__print(FILE *f, const struct sample *s, const struct view *v,
+	       const struct output_opts *o);
 /* One JSON Lines record of `wattprobe json` into w (reset first), no newline. */
 void json__sample(struct jw *w, const struct sample *s, const struct view *v,
 		  const struct output_opts *o);

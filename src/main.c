@@ -10,18 +10,19 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <locale.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 #include "http.h"
 #include "output.h"
 #include "privs.h"
 #include "sampler.h"
+#include "top.h"
 #include "util.h"
 #include "view.h"
 
@@ -58,7 +59,9 @@ static int agent_main(struct config *c);
 
 static const struct command_def commands[CMD_NR] = {
 	[CMD_TOP] = { "top", "[OPTIONS]",
-		      "a table refreshed every interval, biggest consumer first\n(the default command)",
+		      "a table refreshed every interval, biggest consumer first\n"
+		      "(the default command); on a terminal it fills the screen\n"
+		      "and takes keys (h lists them), else plain lines",
 		      20, agent_main },
 	[CMD_JSON] = { "json", "[OPTIONS]", "one JSON object per interval on stdout (JSON Lines)",
 		       0, agent_main },
@@ -298,7 +301,9 @@ static const struct option_def options[] = {
 	{ "count", 'c', "N", ALL_CMDS,
 	  "stop after N intervals (default: run until SIGINT/SIGTERM)", set_count },
 	{ "top", 'n', "N", ALL_CMDS,
-	  "show N rows, sum the rest into \"others\"\n(top: 20, prometheus: 50, json: 0 = all)",
+	  "show N rows, sum the rest into \"others\"\n"
+	  "(top: what the terminal holds, or 20 in plain lines;\n"
+	  "prometheus: 50; json: 0 = all)",
 	  set_top },
 	{ "group-by", 'g', "KEY", ALL_CMDS,
 	  "sum processes by pid (default), comm, exe, cgroup,\n"
@@ -507,15 +512,6 @@ static void on_signal(int sig)
 	stopping = 1;
 }
 
-static int terminal_width(void)
-{
-	struct winsize ws;
-
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) || !ws.ws_col)
-		return 0;
-	return ws.ws_col;
-}
-
 /* Sleep until the absolute CLOCK_MONOTONIC time deadline; false if a signal asked us to stop. */
 static bool sleep_until(__u64 deadline)
 {
@@ -535,15 +531,47 @@ static bool sleep_until(__u64 deadline)
 /* What the loop hands each sample to. 0 to go on, 1 to stop quietly, -errno on failure. */
 struct emitter {
 	int (*emit)(struct config *c, const struct sample *s, const struct view *v, void *ctx);
+	/* instead of sleeping until *deadline: 0 to sample (at *deadline, which
+	 * it may move), 1 to stop */
+	int (*wait)(struct config *c, struct sampler *s, __u64 *deadline, void *ctx);
 	void *ctx;
 	bool cmdlines;		/* the output shows command lines: resolve them first */
 };
 
+/* ctx: the terminal (curses), or NULL for plain lines: a reader gone away
+ * (EPIPE) ends us quietly, another write error is reported. */
 static int emit_top(struct config *c, const struct sample *s, const struct view *v, void *ctx)
 {
-	c->oopts.width = c->oopts.redraw ? terminal_width() : 0;
-	top__print(stdout, s, v, &c->oopts);
-	return 0;
+	int err;
+
+	if (ctx) {
+		err = top_ui__show(ctx, s, v);
+		if (err)
+			fprintf(stderr, "wattprobe: failed to draw the table: %s\n", strerror(-err));
+		return err;
+	}
+	err = top__print(stdout, s, v, &c->oopts);
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(-err));
+	return err;
+}
+
+/* Keys and resizes until the deadline; a new grouping is sampled at once. */
+static int wait_top(struct config *c, struct sampler *s, __u64 *deadline, void *ctx)
+{
+	switch (top_ui__wait(ctx, *deadline, &stopping)) {
+	case TOP_UI_TIMEOUT:
+		return 0;
+	case TOP_UI_REGROUP:
+		c->vopts.by = c->oopts.by = top_ui__group_by(ctx);
+		s->opts.need_exe = c->vopts.by == GROUP_EXE;
+		*deadline = now_ns(CLOCK_MONOTONIC);
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 /* One line per sample, flushed; a reader gone away (EPIPE) ends us quietly. */
@@ -591,7 +619,7 @@ static int run_loop(struct config *c, struct sampler *s, const struct emitter *e
 		return err;
 	for (long long i = 0; c->count < 0 || i < c->count; i++) {
 		deadline += period;
-		if (!sleep_until(deadline))
+		if (e->wait ? e->wait(c, s, &deadline, e->ctx) || stopping : !sleep_until(deadline))
 			break;
 		err = sampler__sample(s);
 		if (err) {
@@ -618,14 +646,26 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 {
 	struct prom_ctx prom = { .http = http };
 	struct emitter e = {};
+	struct top_ui *ui = NULL;
+	char err[256];
 	struct jw w;
 	int ret;
 
 	switch (c->cmd) {
 	case CMD_TOP:
-		c->oopts.redraw = isatty(STDOUT_FILENO);
-		e.emit = emit_top;
-		return run_loop(c, s, &e);
+		setlocale(LC_CTYPE, "");	/* names in UTF-8 only where the terminal takes it */
+		if (isatty(STDOUT_FILENO)) {
+			ui = top_ui__open(c->vopts.by, err, sizeof(err));
+			if (!ui)
+				fprintf(stderr, "wattprobe: %s; printing plain lines\n", err);
+		}
+		if (ui && !c->top_set)
+			c->vopts.top = 0;	/* the rows fill the screen */
+		e = (struct emitter){ .emit = emit_top, .wait = ui ? wait_top : NULL, .ctx = ui,
+				      .cmdlines = true };
+		ret = run_loop(c, s, &e);
+		top_ui__close(ui, c->count > 0 && !stopping && !ret);
+		return ret;
 	case CMD_JSON:
 		jw_init(&w);
 		e = (struct emitter){ .emit = emit_json, .ctx = &w, .cmdlines = true };
