@@ -37,10 +37,12 @@ wait 2>/dev/null
 PIDS=""
 rmdir "$svc" "$ctr" "$cg2/wptest.slice" 2>/dev/null
 
+# A group must be there on every line (not merely pass when absent) and busy:
+# a CPU-bound loop gets well above 5% of a CPU even on a loaded shared machine.
 check "--group-by unit: wptest-burn.service with its 2 busy processes" \
-	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"wptest-burn.service\") | .members == 2 and .cpu_util > 0.2)' '$TMP/unit' >/dev/null"
+	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"wptest-burn.service\" and .members == 2 and .cpu_util > 0.05))' '$TMP/unit' >/dev/null"
 check "--group-by container: the Docker container's id with 1 process" \
-	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"$id\") | .members == 1 and .cpu_util > 0.2)' '$TMP/ctr' >/dev/null"
+	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"$id\" and .members == 1 and .cpu_util > 0.05))' '$TMP/ctr' >/dev/null"
 check "... and everything else under (host)" \
 	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"(host)\"))' '$TMP/ctr' >/dev/null"
 check "groups + others + idle add up to the host energy" \
