@@ -38,9 +38,9 @@ PIDS=""
 rmdir "$svc" "$ctr" "$cg2/wptest.slice" 2>/dev/null
 
 check "--group-by unit: wptest-burn.service with its 2 busy processes" \
-	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"wptest-burn.service\") | .members == 2 and .cpu_util > 0.2)' '$TMP/unit' >/dev/null"
+	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"wptest-burn.service\") | .members == 2 and .cpu_util > 0.02)' '$TMP/unit' >/dev/null"
 check "--group-by container: the Docker container's id with 1 process" \
-	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"$id\") | .members == 1 and .cpu_util > 0.2)' '$TMP/ctr' >/dev/null"
+	sh -c "jq -e -s 'all(.[]; .groups[] | select(.key == \"$id\") | .members == 1 and .cpu_util > 0.02)' '$TMP/ctr' >/dev/null"
 check "... and everything else under (host)" \
 	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"(host)\"))' '$TMP/ctr' >/dev/null"
 check "groups + others + idle add up to the host energy" \
