@@ -21,8 +21,8 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
-		libcap-dev make pkg-config libc6-dev \
+		gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
+		libcap-dev make libc6-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
