@@ -1,20 +1,28 @@
-# syntax=docker/dockerfile:1
 # The wattprobe image: built on Debian 12, run on bookworm-slim with the runtime
-# libraries only. Build it from the top of the repository:
+# libraries only. Build it from the top of the repository, with any Docker (the
+# legacy builder too: no BuildKit feature is used) or Podman:
 #
-#   docker build -t wattprobe:0.1.0 .
+#   docker build -t wattprobe:0.2.0 .
+#
+# It pulls one image, the base, and reaches nothing else but that image's Debian
+# mirror (apt-get). To take the base from your own registry or a local import:
+#
+#   docker build --build-arg DEBIAN_IMAGE=registry.example/debian:bookworm-slim -t wattprobe:0.2.0 .
 #
 # How to run it, with which capabilities and mounts and why: README.md, "Deployment".
 # Starts as root with the few capabilities given at run time; wattprobe drops every
 # one of them after start-up and goes on as the user `wattprobe` (uid 9725 unless
 # built with --build-arg WATTPROBE_UID=...).
 
+# Debian 12 for both stages (an ARG before the first FROM is seen by every FROM)
+ARG DEBIAN_IMAGE=debian:bookworm-slim
+
 # --- build ---------------------------------------------------------------------
-FROM debian:bookworm AS build
+FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
-		libcap-dev libncurses-dev make pkg-config libc6-dev \
+		gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
+		libcap-dev libncurses-dev make libc6-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
@@ -27,7 +35,7 @@ COPY src src
 RUN make -j"$(nproc)" OUT=build build/wattprobe
 
 # --- runtime -------------------------------------------------------------------
-FROM debian:bookworm-slim
+FROM ${DEBIAN_IMAGE}
 ARG WATTPROBE_UID=9725
 LABEL org.opencontainers.image.title="wattprobe" \
 	org.opencontainers.image.description="Per-process power from a sched_switch BPF program and RAPL" \
@@ -40,10 +48,12 @@ RUN apt-get update \
 	&& useradd --uid "$WATTPROBE_UID" --gid wattprobe --no-create-home \
 		--home-dir /nonexistent --shell /usr/sbin/nologin wattprobe
 COPY --from=build /src/build/wattprobe /usr/local/sbin/wattprobe
-COPY --chmod=0755 deploy/entrypoint.sh /usr/local/bin/wattprobe-entrypoint
+COPY deploy/entrypoint.sh /usr/local/bin/wattprobe-entrypoint
+# COPY keeps the mode of the build context's file; a checkout may have lost it
+RUN chmod 0755 /usr/local/bin/wattprobe-entrypoint /usr/local/sbin/wattprobe
 # Not root by default. The deployments start it as root (docker run --user 0:0,
-# runAsUser: 0) with only BPF, PERFMON, SETUID and SETGID: a runtime gives added
-# capabilities to root only, and wattprobe needs them for the first second.
+# runAsUser: 0) with only the capabilities it needs for its first second: a runtime
+# gives added capabilities to root only.
 USER wattprobe
 EXPOSE 9725
 ENTRYPOINT ["/usr/local/bin/wattprobe-entrypoint"]

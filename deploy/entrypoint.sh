@@ -59,21 +59,42 @@ if [ "$cmd" = prometheus ]; then
 fi
 
 user=${WATTPROBE_USER-wattprobe}
-if [ -n "$user" ]; then
-	if [ "$(id -u)" -eq 0 ]; then
-		set -- "$@" --user "$user"
+uid=$(id -u)
+# What the agent needs to start, from its effective set: CAP_BPF (39) and CAP_PERFMON (38),
+# or CAP_SYS_ADMIN (21) in their place; CAP_SETUID (7) and CAP_SETGID (6) for --user.
+eff=$(awk '/^CapEff:/ { print $2 }' /proc/self/status 2>/dev/null || true)
+eff=${eff:-0}
+has_cap() { [ $(((0x$eff >> $1) & 1)) -eq 1 ]; }
+if ! { has_cap 39 && has_cap 38; } && ! has_cap 21; then
+	last=$(cat /proc/sys/kernel/cap_last_cap 2>/dev/null || echo 40)
+	if [ "$uid" -ne 0 ]; then
+		why="started as uid $uid: a runtime gives added capabilities to root only, so start"
+		why="$why the container as root (docker run --user 0:0; Kubernetes: runAsUser: 0)"
+		why="$why with only the capabilities below; wattprobe drops them after start-up"
 	else
-		# A container runtime gives --cap-add / capabilities.add to root only: a process
-		# started as another user has none of them (no ambient capabilities).
-		caps=$(awk '/^CapEff:/ { print $2 }' /proc/self/status 2>/dev/null || true)
-		if [ -z "$caps" ] || [ $(((0x$caps >> 39) & 1)) -eq 0 ]; then
-			echo "$me: started as uid $(id -u), without CAP_BPF: wattprobe cannot load" \
-				"its BPF program. Start the container as root with only the capabilities" \
-				"it needs (docker run --user 0:0 --cap-drop ALL --cap-add BPF --cap-add" \
-				"PERFMON --cap-add SETUID --cap-add SETGID; Kubernetes: runAsUser: 0);" \
-				"wattprobe drops to '$user' after start-up." >&2
+		why="started as root without them"
+	fi
+	if [ "$last" -lt 39 ]; then
+		how="this kernel (before Linux 5.8) has no CAP_BPF: --cap-add SYS_ADMIN"
+	else
+		how="Docker 23.0 or later, Podman, containerd, CRI-O and Kubernetes: --cap-add BPF"
+		how="$how --cap-add PERFMON (capabilities.add: [BPF, PERFMON]); Docker before 23.0"
+		how="$how (Debian 12's docker.io 20.10) rejects those two names (\"unknown"
+		how="$how capability\"): --cap-add SYS_ADMIN in their place"
+	fi
+	echo "$me: without CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN), wattprobe cannot load" \
+		"its BPF program; $why. $how." >&2
+fi
+if [ -n "$user" ]; then
+	if [ "$uid" -eq 0 ]; then
+		set -- "$@" --user "$user"
+		if ! { has_cap 6 && has_cap 7; }; then
+			echo "$me: without CAP_SETUID and CAP_SETGID, wattprobe cannot become '$user'" \
+				"after start-up: add them (--cap-add SETUID --cap-add SETGID), or set" \
+				"WATTPROBE_USER= to stay root without capabilities" >&2
 		fi
 	fi
+	# as another user, no --user: switching user takes CAP_SETUID, which it has not
 fi
 
 [ -n "${WATTPROBE_INTERVAL:-}" ] && set -- "$@" --interval "$WATTPROBE_INTERVAL"

@@ -9,6 +9,7 @@
 #include "wattprobe.h"
 
 struct cg_info;
+struct ctr_names;
 
 #define PT_NONE 0xffffffffu
 /* The pseudo process that collects time of processes the table had no room for. */
@@ -38,6 +39,7 @@ struct proc {
 	 * valid until the next sample. NULL: unknown (or not asked for). */
 	const char *cgroup;		/* cgroup v2 path below the mount */
 	const struct cg_info *cg;	/* container, pod and unit of that path */
+	const struct ctr_names *names;	/* names of its container and pod (ctrnames.h) */
 	const char *exe;		/* executable (sampler_opts.need_exe) */
 	const char *cmdline;		/* command line (sampler__resolve_rows) */
 	__u32 cpu_first, nr_cpu;	/* its per-CPU charges: sample.charges[cpu_first..] */

@@ -12,6 +12,8 @@
 #include <time.h>
 #include "accounting.h"
 #include "cgroup.h"
+#include "cgroupv1.h"
+#include "ctrnames.h"
 #include "procinfo.h"
 #include "attribution.h"
 #include "probe.h"
@@ -32,6 +34,8 @@ struct sampler_opts {
 	__u32 max_procs;
 	enum probe_attach attach;
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
+	const char *log_root;		/* kubelet's pods/ and containers/ (names); NULL: none */
+	const char *docker_root;	/* Docker's containers/<id>/config.v2.json; NULL: none */
 	bool verbose;
 };
 
@@ -107,6 +111,10 @@ struct sampler {
 	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
 	struct cgroup_cache *cgroups;	/* cgroup id -> path */
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
+	struct cgroup_v1 *cgroups_v1;	/* v1 paths where the v2 tree holds nothing */
+	struct ctrnames *names;		/* container and pod names */
+	bool foreign_pidns;		/* not the host's PID namespace: no /proc/PID reads */
+	bool cgroup_warned;		/* said that no cgroup path can be resolved */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 };

@@ -12,7 +12,8 @@
 #include <stdbool.h>
 #include "sampler.h"
 
-enum group_by { GROUP_PID, GROUP_COMM, GROUP_EXE, GROUP_CGROUP, GROUP_CONTAINER, GROUP_UNIT };
+enum group_by { GROUP_PID, GROUP_COMM, GROUP_EXE, GROUP_CGROUP, GROUP_CONTAINER, GROUP_UNIT,
+		GROUP_POD, GROUP_NAMESPACE };
 
 #define VIEW_MAX_PIDS 64
 #define VIEW_KEY_LEN 256
@@ -30,6 +31,7 @@ struct view_opts {
 struct view_row {
 	char key[VIEW_KEY_LEN];		/* group key; the comm when grouping by pid */
 	const struct proc *p;		/* the process when grouping by pid */
+	const struct ctr_names *names;	/* by container or pod: its names (a member's) */
 	__u32 members;
 	bool exited;			/* by pid: the process exited */
 	bool uj_missing;		/* some member's energy could not be measured */

@@ -130,6 +130,37 @@ static void str_or_null(struct jw *w, const char *key, const char *v)
 		jw_null(w);
 }
 
+/* "container": {"id", "name", "pod", "namespace"}, null members unknown; null: none. */
+static void container(struct jw *w, const struct ctr_names *n)
+{
+	jw_key(w, "container");
+	if (!n || !n->id) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	str_or_null(w, "id", n->id);
+	str_or_null(w, "name", n->name);
+	str_or_null(w, "pod", n->pod);
+	str_or_null(w, "namespace", n->ns);
+	jw_obj_end(w);
+}
+
+/* "pod": {"uid", "name", "namespace"}; null: in no pod. */
+static void pod(struct jw *w, const struct ctr_names *n)
+{
+	jw_key(w, "pod");
+	if (!n || !n->pod_uid) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	str_or_null(w, "uid", n->pod_uid);
+	str_or_null(w, "name", n->pod);
+	str_or_null(w, "namespace", n->ns);
+	jw_obj_end(w);
+}
+
 static void process(struct jw *w, const struct sample *s, const struct view_row *r)
 {
 	const struct proc *p = r->p;
@@ -145,6 +176,7 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 	jw_strn(w, p->comm, strnlen(p->comm, sizeof(p->comm)));
 	str_or_null(w, "cmdline", p->cmdline);
 	str_or_null(w, "cgroup", p->cgroup);
+	container(w, p->names);
 	usage(w, s, r);
 	jw_key(w, "exited");
 	jw_bool(w, p->exited);
@@ -153,11 +185,16 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 	jw_obj_end(w);
 }
 
-static void group(struct jw *w, const struct sample *s, const struct view_row *r)
+static void group(struct jw *w, const struct sample *s, const struct view_row *r,
+		  enum group_by by)
 {
 	jw_obj_begin(w);
 	jw_key(w, "key");
 	jw_str(w, r->key);
+	if (by == GROUP_CONTAINER)
+		container(w, r->names);
+	else if (by == GROUP_POD)
+		pod(w, r->names);
 	jw_key(w, "members");
 	jw_u64(w, r->members);
 	usage(w, s, r);
@@ -205,7 +242,7 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 		if (o->by == GROUP_PID)
 			process(w, sm, &v->rows[i]);
 		else
-			group(w, sm, &v->rows[i]);
+			group(w, sm, &v->rows[i], o->by);
 	}
 	jw_arr_end(w);
 

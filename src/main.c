@@ -156,7 +156,7 @@ static int set_group_by(struct config *c, const char *arg)
 {
 	if (group_by_parse(arg, &c->vopts.by))
 		return usage_error("invalid --group-by '%s': expected pid, comm, exe, cgroup, "
-				   "container or unit", arg);
+				   "container, unit, pod or namespace", arg);
 	return 0;
 }
 
@@ -245,6 +245,18 @@ static int set_spread_idle(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_log_root(struct config *c, const char *arg)
+{
+	c->sopts.log_root = *arg ? arg : NULL;
+	return 0;
+}
+
+static int set_docker_root(struct config *c, const char *arg)
+{
+	c->sopts.docker_root = *arg ? arg : NULL;
+	return 0;
+}
+
 static int set_listen(struct config *c, const char *arg)
 {
 	c->listen = arg;
@@ -307,7 +319,8 @@ static const struct option_def options[] = {
 	  set_top },
 	{ "group-by", 'g', "KEY", ALL_CMDS,
 	  "sum processes by pid (default), comm, exe, cgroup,\n"
-	  "container or unit (systemd service or scope)", set_group_by },
+	  "container, unit (systemd service or scope), pod\n"
+	  "(Kubernetes pod UID) or namespace (the pod's)", set_group_by },
 	{ "pid", 'p', "PID", ALL_CMDS,
 	  "show only this process (repeatable); the rest go to others", set_pid },
 	{ "comm", 0, "REGEX", ALL_CMDS,
@@ -326,6 +339,13 @@ static const struct option_def options[] = {
 	  "low end of power at low utilisation; model default:\n30% of --tdp", set_idle_watts },
 	{ "spread-idle", 0, NULL, ALL_CMDS,
 	  "give the idle baseline to processes too, by CPU time", set_spread_idle },
+	{ "log-root", 0, "DIR", ALL_CMDS,
+	  "where kubelet's pods/ and containers/ log folders are,\n"
+	  "which name pods and containers (default /var/log;\n"
+	  "\"\" for none)", set_log_root },
+	{ "docker-root", 0, "DIR", ALL_CMDS,
+	  "Docker's data root, whose containers/ name Docker's\n"
+	  "containers (default /var/lib/docker; \"\" for none)", set_docker_root },
 	{ "max-processes", 0, "N", ALL_CMDS,
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
@@ -443,7 +463,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	c->cmd = CMD_TOP;
 	c->sopts = (struct sampler_opts){
 		.interval_s = 1, .sensor = SENSOR_AUTO, .idle_w = -1, .max_procs = 32768,
-		.attach = PROBE_ATTACH_AUTO,
+		.attach = PROBE_ATTACH_AUTO, .log_root = "/var/log", .docker_root = "/var/lib/docker",
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";

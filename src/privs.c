@@ -48,15 +48,30 @@ bool privs__kernel_needs_bpf_cap(void)
 	return major < 6 || (major == 6 && minor < 5);
 }
 
+/* The capability bpf() accepts that we hold: CAP_BPF, else CAP_SYS_ADMIN; -1 if none. */
+static cap_value_t bpf_cap_held(void)
+{
+	cap_flag_value_t bpf = CAP_CLEAR, admin = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (!caps)
+		return -1;
+	cap_get_flag(caps, CAP_BPF, CAP_PERMITTED, &bpf);
+	cap_get_flag(caps, CAP_SYS_ADMIN, CAP_PERMITTED, &admin);
+	cap_free(caps);
+	return bpf == CAP_SET ? CAP_BPF : admin == CAP_SET ? CAP_SYS_ADMIN : -1;
+}
+
 int privs__drop(const char *user, bool keep_bpf, char *err, size_t errlen)
 {
-	const cap_value_t bpf = CAP_BPF;
+	cap_value_t bpf = keep_bpf ? bpf_cap_held() : -1;
 	cap_t caps;
 	int ret;
 
+	keep_bpf = bpf >= 0;
 	/* the bounding set can only shrink while we hold CAP_SETPCAP */
 	for (cap_value_t c = 0; CAP_IS_SUPPORTED(c); c++)
-		if (!(keep_bpf && c == CAP_BPF) && cap_drop_bound(c) && errno != EPERM &&
+		if (!(keep_bpf && c == bpf) && cap_drop_bound(c) && errno != EPERM &&
 		    errno != EINVAL)
 			break;
 	if (keep_bpf)

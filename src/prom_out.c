@@ -132,12 +132,18 @@ static void groups(struct pbuf *b, const struct sample *sm, const struct view *v
 		{ "wattprobe_group_processes", "gauge",
 		  "Processes of the group that ran in the last interval." },
 	};
+	bool ctr = !strcmp(by, "container");
 
 	for (int f = 0; f < 4; f++) {
 		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
 		for (__u32 i = 0; i < v->nr; i++) {
 			const struct view_row *r = &v->rows[i];
-			const char *l[] = { "group_by", by, "key", r->key, NULL };
+			const struct ctr_names *n = r->names;
+			/* names of a container or pod group; NULL values leave labels out */
+			const char *l[] = { "group_by", by, "key", r->key,
+					    "container_name", n && ctr ? n->name : NULL,
+					    "pod_name", n ? n->pod : NULL,
+					    "pod_namespace", n ? n->ns : NULL, NULL };
 
 			if (f == 0)
 				prom_sample(b, fams[f][0], l, uj_to_j(r->total_uj));

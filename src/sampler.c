@@ -6,6 +6,9 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "container.h"
+#include "dockername.h"
+#include "pidns.h"
 #include "sampler.h"
 #include "util.h"
 #include "view.h"
@@ -231,6 +234,33 @@ static int prime(struct sampler *s)
 	return s->last_mono ? 0 : -errno;
 }
 
+/*
+ * What names containers: the PID namespace (in another one, /proc/PID is not the
+ * process BPF reports, and nothing is read from it), the cgroup v1 hierarchy, kubelet's
+ * log folders, Docker's name helper (forked now, before any privilege is dropped).
+ */
+static void open_containers(struct sampler *s)
+{
+	int docker_fd = -1;
+
+	s->foreign_pidns = pidns__is_initial("/proc") == 0;
+	if (s->foreign_pidns)
+		fprintf(stderr, "wattprobe: warning: not in the host's PID namespace: the kernel "
+			"reports the host's PIDs, which this /proc does not show, so command lines, "
+			"executables and cgroup v1 paths are not read and names come from the "
+			"kernel only; run in the host's PID namespace (docker run --pid host; "
+			"Kubernetes: hostPID: true)\n");
+	else
+		s->cgroups_v1 = cgroup_v1__new("/proc", s->opts.max_procs);
+	if (s->opts.docker_root) {
+		docker_fd = dockername__spawn(s->opts.docker_root);
+		if (docker_fd < 0 && docker_fd != -ENOENT)
+			fprintf(stderr, "wattprobe: warning: failed to start the Docker name helper: "
+				"%s; Docker containers are shown by id only\n", strerror(-docker_fd));
+	}
+	s->names = ctrnames__new(s->opts.log_root, docker_fd);
+}
+
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen)
 {
 	int ret;
@@ -259,7 +289,9 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	}
 	/* both are optional: without them, paths and command lines are unknown */
 	s->cgroups = cgroup_cache__new(NULL, o->max_procs);
-	s->procinfo = procinfo__new("/proc", o->max_procs);
+	open_containers(s);
+	if (!s->foreign_pidns)
+		s->procinfo = procinfo__new("/proc", o->max_procs);
 	ret = open_sensor(s, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -357,12 +389,61 @@ static void index_charges(struct sampler *s, struct sample *out)
 }
 
 /*
+ * Where the v2 tree holds nothing for a process (no path, or its root) or no container
+ * while the v1 hierarchy names one, the v1 path is the process's cgroup.
+ */
+static void resolve_v1(struct sampler *s, struct proc *p)
+{
+	bool v2_empty = !p->cgroup || !strcmp(p->cgroup, "/");
+	const struct cg_info *info;
+	const char *path;
+
+	if (!s->cgroups_v1 || p->tgid == PT_UNRECORDED_TGID)
+		return;
+	if (!v2_empty && p->cg && (p->cg->container_id[0] || p->cg->pod_uid[0]))
+		return;
+	path = cgroup_v1__path(s->cgroups_v1, p->tgid, p->start_ns, p->comm, &info);
+	if (path && (v2_empty || info->container_id[0] || info->pod_uid[0])) {
+		p->cgroup = path;
+		p->cg = info;
+	}
+}
+
+/* Once: processes ran, and not one cgroup path could be resolved. */
+static void warn_no_cgroups(struct sampler *s, const struct sample *out)
+{
+	const char *v2 = cgroup_cache__root(s->cgroups);
+	bool any = false;
+
+	if (s->cgroup_warned)
+		return;
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		if (out->procs[i]->cgroup)
+			return;
+		any |= out->procs[i]->tgid != PT_UNRECORDED_TGID;
+	}
+	if (!any)
+		return;
+	s->cgroup_warned = true;
+	fprintf(stderr, "wattprobe: warning: no cgroup path can be resolved (cgroup2: %s%s; "
+		"cgroup v1: %s): cgroup, container, pod and unit are unknown. Mount the host's "
+		"/sys/fs/cgroup read-only at /sys/fs/cgroup and run in the host's cgroup and PID "
+		"namespaces (docker run --cgroupns host --pid host; Kubernetes: hostPID and a "
+		"hostPath volume)\n",
+		v2 ? "no process found under " : "not mounted", v2 ? v2 : "",
+		s->foreign_pidns ? "not read outside the host's PID namespace" :
+		s->cgroups_v1 ? "unreadable" : "no hierarchy");
+}
+
+/*
  * What outputs show of each process, from caches. Two passes over the
  * cgroups: a lookup that misses may rescan the tree and free the paths
  * handed out before, so pointers are taken once every id was looked up.
  */
 static void resolve(struct sampler *s, struct sample *out)
 {
+	cgroup_v1__begin(s->cgroups_v1);
+	ctrnames__begin(s->names);
 	for (__u32 i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
@@ -376,12 +457,15 @@ static void resolve(struct sampler *s, struct sample *out)
 
 		p->cgroup = cgroup_cache__peek(s->cgroups, p->cgroup_id);
 		p->cg = cgroup_cache__info(s->cgroups, p->cgroup_id);
+		resolve_v1(s, p);
+		p->names = ctrnames__get(s->names, p->cg);
 		if (s->opts.need_exe && s->procinfo && p->tgid != PT_UNRECORDED_TGID) {
 			/* one entry holds both: cmdline "" tells a kernel thread */
 			p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
 			p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 		}
 	}
+	warn_no_cgroups(s, out);
 }
 
 int sampler__sample(struct sampler *s)
@@ -409,7 +493,8 @@ int sampler__sample(struct sampler *s)
 	out->procs = s->order;
 	for (i = 0; i < s->pt.nr_active; i++) {
 		s->order[i] = &s->pt.pool[s->pt.active[i]];
-		fill_comm(s->order[i]);
+		if (!s->foreign_pidns)	/* else /proc/PID is another process, or none */
+			fill_comm(s->order[i]);
 	}
 
 	out->nr_sockets = s->topo.nr_sockets;
@@ -499,8 +584,12 @@ void sampler__close(struct sampler *s)
 		cgroup_cache__free(s->cgroups);
 	if (s->procinfo)
 		procinfo__free(s->procinfo);
+	cgroup_v1__free(s->cgroups_v1);
+	ctrnames__free(s->names);
 	s->cgroups = NULL;
 	s->procinfo = NULL;
+	s->cgroups_v1 = NULL;
+	s->names = NULL;
 	free(s->order);
 	free(s->iv_cpu_busy);
 	s->order = NULL;

@@ -18,6 +18,7 @@ struct group_total {
 static const char *const group_names[] = {
 	[GROUP_PID] = "pid", [GROUP_COMM] = "comm", [GROUP_EXE] = "exe",
 	[GROUP_CGROUP] = "cgroup", [GROUP_CONTAINER] = "container", [GROUP_UNIT] = "unit",
+	[GROUP_POD] = "pod", [GROUP_NAMESPACE] = "namespace",
 };
 
 const char *group_by_name(enum group_by by)
@@ -97,6 +98,18 @@ static void group_key(const struct proc *p, enum group_by by, char *key)
 			v = p->cg->unit[0] ? p->cg->unit : NULL;
 			none = "(none)";
 		}
+		break;
+	case GROUP_POD:		/* the pod UID; "(none)": in no pod */
+		if (p->cg) {
+			v = p->cg->pod_uid[0] ? p->cg->pod_uid : NULL;
+			none = "(none)";
+		}
+		break;
+	case GROUP_NAMESPACE:	/* a pod whose namespace no file names stays unknown */
+		if (p->cg && p->cg->pod_uid[0])
+			v = p->names ? p->names->ns : NULL;
+		else if (p->cg)
+			none = "(none)";
 		break;
 	}
 	snprintf(key, VIEW_KEY_LEN, "%s", v ? v : none);
@@ -286,6 +299,9 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 		r = find_or_add(v, key);
 		if (!r)
 			return -ENOMEM;
+		if (!r->names && (o->by == GROUP_CONTAINER || o->by == GROUP_POD) && p->cg &&
+		    (o->by == GROUP_POD ? p->cg->pod_uid[0] : p->cg->container_id[0]))
+			r->names = p->names;
 		add(r, p);
 	}
 	qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);

@@ -153,7 +153,7 @@ import glob, os, re, sys, yaml
 
 folder, caps_out = sys.argv[1], sys.argv[2]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-CAPS = {"BPF", "PERFMON", "SETUID", "SETGID"}
+CAPS = {"BPF", "PERFMON", "SETUID", "SETGID", "SETPCAP"}
 MOUNTS = {"/host/sys/class": "/sys/class", "/host/sys/devices/virtual": "/sys/devices/virtual",
           "/sys/fs/cgroup": "/sys/fs/cgroup"}
 WORKLOADS = {"DaemonSet", "Deployment", "StatefulSet", "Pod"}
@@ -246,12 +246,39 @@ def check_workload(d, kind, meta, where, fname, kinds):
         check(ref.get("fieldPath") == "metadata.uid",
               f"{where}: WATTPROBE_POD_UID must come from the downward API (metadata.uid)")
     if kind == "DaemonSet":
+        # kubelet's log folders name containers and pods without the API server
+        for path in ("/var/log/pods", "/var/log/containers"):
+            m = mounts.get(path)
+            v = volumes.get(m.get("name")) if m else None
+            check(m is not None and m.get("readOnly") is True and v is not None
+                  and (v.get("hostPath") or {}).get("path") == path,
+                  f"{where}: the host's {path} must be mounted read-only at {path}")
+        pods.append((tmeta.get("labels") or {}, {p.get("name") for p in ports}))
         with open(caps_out, "w") as out:
             out.write(",".join("+" + x.lower() for x in sorted(add)))
 
+def check_podmonitor(d, where):
+    spec = d.get("spec") or {}
+    sel = (spec.get("selector") or {}).get("matchLabels") or {}
+    eps = spec.get("podMetricsEndpoints") or []
+    check(bool(sel) and any(all(l.get(k) == v for k, v in sel.items()) for l, _ in pods),
+          f"{where}: spec.selector.matchLabels {sel} must select the DaemonSet's pods")
+    check(len(eps) > 0 and all(e.get("port") in names and e.get("path", "/metrics") == "/metrics"
+                               for e in eps for _, names in pods[:1]),
+          f"{where}: podMetricsEndpoints must scrape the DaemonSet's named port at /metrics, got {eps}")
+
 files = sorted(glob.glob(os.path.join(folder, "*.yaml")) + glob.glob(os.path.join(folder, "*.yml")))
-check({"daemonset.yaml", "sidecar.yaml"} <= {os.path.basename(f) for f in files},
-      f"{folder} must hold daemonset.yaml and sidecar.yaml")
+check({"daemonset.yaml", "sidecar.yaml", "podmonitor.yaml"} <= {os.path.basename(f) for f in files},
+      f"{folder} must hold daemonset.yaml, sidecar.yaml and podmonitor.yaml")
+# a file may use a Namespace made by another (the PodMonitor, the DaemonSet's)
+pods, monitors, all_ns = [], [], set()
+for f in files:
+    try:
+        with open(f) as fh:
+            all_ns |= {(d.get("metadata") or {}).get("name") for d in yaml.safe_load_all(fh)
+                       if isinstance(d, dict) and d.get("kind") == "Namespace"}
+    except yaml.YAMLError:
+        pass
 for f in files:
     fname = os.path.basename(f)
     try:
@@ -273,11 +300,20 @@ for f in files:
               and len(meta["name"]) <= 63, f"{where}: metadata.name must be a DNS-1123 label")
         if kind != "Namespace":
             ns = meta.get("namespace")
-            check(ns is not None and ("Namespace", ns) in kinds,
+            check(ns is not None and (("Namespace", ns) in kinds or
+                                      (kind == "PodMonitor" and ns in all_ns)),
                   f"{where}: metadata.namespace ({ns}) must be a Namespace of the file")
         if kind in WORKLOADS:
             check_workload(d, kind, meta, where, fname, kinds)
-        done(where)
+        if kind == "PodMonitor":
+            check(d.get("apiVersion") == "monitoring.coreos.com/v1",
+                  f"{where}: apiVersion monitoring.coreos.com/v1")
+            monitors.append((d, where))
+        else:
+            done(where)
+for d, where in monitors:
+    check_podmonitor(d, where)
+    done(where)
 sys.exit(fails)
 EOF
 	FAILS=$((FAILS + $?))
@@ -297,6 +333,16 @@ def check(ok, what, detail=""):
     fails += not ok
     return ok
 
+# the legacy builder (Docker's default before 23, and Debian 12's docker.io 20.10) and an
+# offline build: no frontend to fetch (# syntax=), no BuildKit-only flags or heredocs
+text = open(dockerfile).read()
+check(not re.search(r"^\s*#\s*syntax\s*=", text, re.M | re.I),
+      "no `# syntax=` directive (BuildKit would fetch that frontend from a registry)")
+bk = [l.strip() for l in text.splitlines() if not l.lstrip().startswith("#") and
+      (re.search(r"--(chmod|link|mount|network|security|parents|exclude|checksum|keep-git-dir)\b", l)
+       or re.search(r"<<-?\s*['\"]?[A-Z]+", l))]
+check(not bk, "no BuildKit-only feature (COPY --chmod/--link, RUN --mount, heredocs)",
+      "\n".join(bk))
 # logical lines: continuations joined, comments dropped
 lines, cur = [], ""
 for raw in open(dockerfile):
@@ -310,12 +356,17 @@ for raw in open(dockerfile):
     if cur.strip():
         lines.append(cur.strip())
     cur = ""
-stages = []
+stages, args = [], {}
 for l in lines:
     instr, _, rest = l.partition(" ")
     instr = instr.upper()
+    if instr == "ARG" and not stages:
+        # an ARG before the first FROM names the base image; --build-arg can change it
+        name, _, default = rest.strip().partition("=")
+        args[name] = default
     if instr == "FROM":
-        stages.append({"from": rest.split()[0], "alias": rest.split()[-1] if " AS " in rest.upper() else None,
+        image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), rest.split()[0])
+        stages.append({"from": image, "alias": rest.split()[-1] if " AS " in rest.upper() else None,
                        "lines": []})
     elif stages:
         stages[-1]["lines"].append((instr, rest.strip()))
@@ -516,6 +567,9 @@ fi
 # systemd: a user that is not root, the unit's ambient capabilities, under strace
 sdcaps=$(echo "$amb" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
 mkdir -p "$TMP/sd" && chmod 777 "$TMP/sd"
+# a root-only Docker root, as dockerd keeps it: the agent forks its name helper, which
+# keeps CAP_DAC_READ_SEARCH alone; its system calls are traced too
+mkdir -p "$TMP/sd-docker/containers" && chmod 0710 "$TMP/sd-docker" "$TMP/sd-docker/containers"
 port=$(free_port)
 tracer=""
 command -v strace >/dev/null && tracer="strace -f -qq -o $TMP/sd/trace"
@@ -523,7 +577,7 @@ command -v strace >/dev/null && tracer="strace -f -qq -o $TMP/sd/trace"
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$sdcaps" \
 	--ambient-caps=-all,"$sdcaps" --bounding-set=-all,"$sdcaps" \
 	$tracer "$TMP/image-bin" prometheus --listen "127.0.0.1:$port" -c 8 -i 0.25 --sensor rapl \
-	--powercap-root "$hs/class/powercap" >/dev/null 2>"$TMP/sd.err" &
+	--powercap-root "$hs/class/powercap" --docker-root "$TMP/sd-docker" >/dev/null 2>"$TMP/sd.err" &
 sdpid=$!
 # the first page with a sample (503 before it), while it runs its 8 intervals
 i=0
