@@ -14,6 +14,8 @@ struct output_opts {
 	bool redraw;		/* top: clear the terminal and redraw in place */
 	int width;		/* top: terminal width, 0: unlimited */
 	enum group_by by;
+	bool have_carbon;	/* json, prometheus: --carbon-intensity given */
+	double carbon_g_per_kwh;
 };
 
 /* The table of `wattprobe top`. */
