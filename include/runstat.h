@@ -73,6 +73,7 @@ struct runstat {
 	__u64 host_uj, host_idle_uj, host_busy_ns;
 	__u32 host_missing_intervals;
 	__u64 dropped_first, dropped_last;	/* the sampler's cumulative count */
+	__u64 unseen_first, unseen_last;	/* switches the tracepoint did not show */
 
 	const char *sensor;		/* of the last sample */
 	bool estimated;
@@ -88,6 +89,8 @@ struct run_info {
 	struct timeval utime, stime;	/* wait4() of the command: it and its waited-for children */
 	long maxrss_kb;
 	__u32 left_running;		/* processes still in its cgroup when it ended */
+	bool have_cgroup_cpu;		/* the kernel's account of the cgroup (cpu.stat) */
+	__u64 cgroup_usage_us, cgroup_user_us, cgroup_system_us;
 	double carbon;			/* g CO2e per kWh; < 0: not given */
 	unsigned top;			/* consumers to list; 0: all */
 	struct timespec end;		/* CLOCK_REALTIME when it ended */
@@ -110,6 +113,13 @@ void runstat__add(struct runstat *r, const struct sample *s);
  */
 int runstat__consumers(const struct runstat *r, unsigned top, struct runstat_proc **out,
 		       struct runstat_proc *others);
+
+/*
+ * The command's CPU time: the kernel's account of its cgroup (cpu.stat) when
+ * there is one, exact whatever the tracepoint saw; else the sum over its
+ * processes, which is what energy is split by.
+ */
+__u64 runstat__cpu_ns(const struct runstat *r, const struct run_info *ri);
 
 /* Grams of CO2e for uj at g_per_kwh. */
 static inline double runstat__co2e_g(__u64 uj, double g_per_kwh)

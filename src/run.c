@@ -131,6 +131,7 @@ struct run {
 	char name[64];
 	int parent_fd;			/* wattprobe's cgroup directory */
 	int procs_fd, events_fd, home_procs_fd;
+	int cpustat_fd;			/* its cpu.stat, -1 if the kernel has none */
 	__u64 cgroup_id;
 	bool made;
 	pid_t keeper;			/* removes the cgroup once keeper_fd is closed */
@@ -339,6 +340,8 @@ static int make_cgroup(struct run *r, char *err, size_t errlen)
 	snprintf(file, sizeof(file), "%s/cgroup.events", r->name);
 	r->events_fd = openat(r->parent_fd, file, O_RDONLY | O_CLOEXEC);
 	r->home_procs_fd = openat(r->parent_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	snprintf(file, sizeof(file), "%s/cpu.stat", r->name);
+	r->cpustat_fd = openat(r->parent_fd, file, O_RDONLY | O_CLOEXEC);
 	if (r->procs_fd < 0 || r->events_fd < 0 || r->home_procs_fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "failed to open the files of the cgroup %.512s/%s: %s%s", path,
@@ -359,6 +362,30 @@ static int populated(const struct run *r)
 	buf[n] = '\0';
 	p = strstr(buf, "populated ");
 	return p ? p[10] == '1' : -EINVAL;
+}
+
+/* The kernel's account of the CPU time spent in the cgroup (cpu.stat, microseconds). */
+static bool cgroup_cpu(const struct run *r, struct run_info *ri)
+{
+	char buf[1024], *p;
+	ssize_t n;
+
+	if (r->cpustat_fd < 0)
+		return false;
+	n = pread(r->cpustat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	p = strstr(buf, "usage_usec ");
+	if (!p || sscanf(p, "usage_usec %llu", &ri->cgroup_usage_us) != 1)
+		return false;
+	p = strstr(buf, "user_usec ");
+	if (p)
+		sscanf(p, "user_usec %llu", &ri->cgroup_user_us);
+	p = strstr(buf, "system_usec ");
+	if (p)
+		sscanf(p, "system_usec %llu", &ri->cgroup_system_us);
+	return true;
 }
 
 /* Move what is left in the cgroup back to wattprobe's; the number moved. */
@@ -750,7 +777,7 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 {
 	struct run r = { .o = o, .parent_fd = -1, .procs_fd = -1, .events_fd = -1,
 			 .home_procs_fd = -1, .out_fd = STDERR_FILENO, .sfd = -1, .pid = -1,
-			 .keeper_fd = -1 };
+			 .keeper_fd = -1, .cpustat_fd = -1 };
 	int go[2] = { -1, -1 }, st[2] = { -1, -1 }, status = 0, ret = 1;
 	struct run_info ri = { .argv = o->argv, .carbon = o->carbon, .top = o->top };
 	struct child_err ce;
@@ -876,6 +903,7 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 		usleep(5000);
 	usleep(10000);
 	sample(&r);
+	ri.have_cgroup_cpu = cgroup_cpu(&r, &ri);
 	ri.left_running = count_procs(&r);
 	end_cgroup(&r);
 
@@ -913,6 +941,8 @@ cleanup:
 		close(r.events_fd);
 	if (r.home_procs_fd >= 0)
 		close(r.home_procs_fd);
+	if (r.cpustat_fd >= 0)
+		close(r.cpustat_fd);
 	if (r.parent_fd >= 0)
 		close(r.parent_fd);
 	if (r.out_fd != STDERR_FILENO && r.out_fd >= 0)

@@ -197,9 +197,12 @@ void runstat__add(struct runstat *r, const struct sample *s)
 		r->host_missing_intervals++;
 	}
 	r->host_busy_ns += s->busy_ns;
-	if (r->intervals == 1)
+	if (r->intervals == 1) {
 		r->dropped_first = s->dropped - s->dropped_delta;
+		r->unseen_first = s->unseen;
+	}
 	r->dropped_last = s->dropped;
+	r->unseen_last = s->unseen;
 	r->sensor = s->sensor;
 	r->estimated = s->estimated;
 }
@@ -367,6 +370,22 @@ static __u32 process_count(const struct runstat *r)
 	return r->nr + r->beyond.members;
 }
 
+__u64 runstat__cpu_ns(const struct runstat *r, const struct run_info *ri)
+{
+	return ri->have_cgroup_cpu ? ri->cgroup_usage_us * 1000 : r->ns;
+}
+
+/* The per-process sum differs from the cgroup's account by more than 0.1%. */
+static bool processes_differ(const struct runstat *r, const struct run_info *ri, double *pct)
+{
+	__u64 cg = runstat__cpu_ns(r, ri), d = r->ns > cg ? r->ns - cg : cg - r->ns;
+
+	if (!ri->have_cgroup_cpu || !cg)
+		return false;
+	*pct = 100.0 * ((double)r->ns - (double)cg) / cg;
+	return d * 1000 > cg && d > 1000000;
+}
+
 static void text_status(struct pbuf *b, const struct run_info *ri)
 {
 	if (ri->signal)
@@ -380,7 +399,7 @@ void runstat__text(struct pbuf *b, const struct runstat *r, const struct run_inf
 {
 	struct runstat_proc *g = NULL, others;
 	__u64 pk_ns = 0;
-	double pk_w = 0, wall = secs(ri->wall_ns);
+	double pk_w = 0, wall = secs(ri->wall_ns), pct;
 	int ng;
 
 	pbuf_printf(b, "wattprobe run: ");
@@ -389,12 +408,15 @@ void runstat__text(struct pbuf *b, const struct runstat *r, const struct run_inf
 	text_status(b, ri);
 	pbuf_printf(b, "\n");
 	pbuf_printf(b, "  wall time   %12.3f s\n", wall);
-	pbuf_printf(b, "  cpu time    %12.3f s   %u process%s", secs(r->ns), process_count(r),
-		    process_count(r) == 1 ? "" : "es");
+	pbuf_printf(b, "  cpu time    %12.3f s   %u process%s", secs(runstat__cpu_ns(r, ri)),
+		    process_count(r), process_count(r) == 1 ? "" : "es");
 	if (ri->have_rusage)
 		pbuf_printf(b, " (rusage: user %.3f s, sys %.3f s)", tv_secs(&ri->utime),
 			    tv_secs(&ri->stime));
 	pbuf_printf(b, "\n");
+	if (processes_differ(r, ri, &pct))
+		pbuf_printf(b, "  (per process %.3f s, %+.2f%%: some switches were not traced; "
+			    "energy is split by these)\n", secs(r->ns), pct);
 	pbuf_printf(b, "  energy      %12.3f J   %.3f W average, by CPU time\n", uj_to_j(r->uj),
 		    wall > 0 ? uj_to_j(r->uj) / wall : 0);
 	pbuf_printf(b, "  idle share  %12.3f J   %.3f W average, not in the energy above\n",
@@ -528,9 +550,26 @@ void runstat__json(struct jw *w, const struct runstat *r, const struct run_info 
 	jw_key(w, "wall_s");
 	jw_double(w, wall, 6);
 	jw_key(w, "cpu_s");
-	jw_double(w, secs(r->ns), 6);
+	jw_double(w, secs(runstat__cpu_ns(r, ri)), 6);
 	jw_key(w, "cpu_ns");
+	jw_u64(w, runstat__cpu_ns(r, ri));
+	jw_key(w, "cpu_source");
+	jw_str(w, ri->have_cgroup_cpu ? "cgroup" : "processes");
+	jw_key(w, "processes_cpu_ns");
 	jw_u64(w, r->ns);
+	jw_key(w, "cgroup_cpu");
+	if (ri->have_cgroup_cpu) {
+		jw_obj_begin(w);
+		jw_key(w, "usage_us");
+		jw_u64(w, ri->cgroup_usage_us);
+		jw_key(w, "user_us");
+		jw_u64(w, ri->cgroup_user_us);
+		jw_key(w, "system_us");
+		jw_u64(w, ri->cgroup_system_us);
+		jw_obj_end(w);
+	} else {
+		jw_null(w);
+	}
 	jw_key(w, "rusage");
 	if (ri->have_rusage) {
 		jw_obj_begin(w);
@@ -584,6 +623,8 @@ void runstat__json(struct jw *w, const struct runstat *r, const struct run_info 
 	jw_u64(w, r->intervals);
 	jw_key(w, "dropped");
 	jw_u64(w, r->dropped_last - r->dropped_first);
+	jw_key(w, "unseen_switches");	/* host-wide: see README "Unseen switches" */
+	jw_u64(w, r->unseen_last - r->unseen_first);
 	jw_key(w, "cgroup");
 	if (ri->cgroup)
 		jw_str(w, ri->cgroup);
@@ -648,7 +689,7 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 	prom_sample(b, "wattprobe_run_wall_seconds", NULL, wall);
 	prom_family(b, "wattprobe_run_cpu_seconds", "gauge",
 		    "CPU time of the command and every process it started.");
-	prom_sample(b, "wattprobe_run_cpu_seconds", NULL, secs(r->ns));
+	prom_sample(b, "wattprobe_run_cpu_seconds", NULL, secs(runstat__cpu_ns(r, ri)));
 	prom_family(b, "wattprobe_run_processes", "gauge",
 		    "Processes of the command, itself included.");
 	prom_sample(b, "wattprobe_run_processes", NULL, process_count(r));

@@ -247,6 +247,42 @@ Test(runstat, text_says_status_and_signal_and_neutralises_names)
 	pbuf_free(&b);
 }
 
+Test(runstat, cpu_time_from_the_cgroup_and_the_processes_apart)
+{
+	struct run_info ri = { .argv = argv_make, .carbon = -1, .wall_ns = 1000000000,
+			       .have_cgroup_cpu = true, .cgroup_usage_us = 1000000,
+			       .cgroup_user_us = 900000, .cgroup_system_us = 100000 };
+	struct pbuf b;
+	struct jw w;
+
+	/* the processes: 1.002 s, 0.2% over the cgroup's 1 s */
+	put(0, 1002000000, 0, true);
+	finish(0);
+	runstat__add(&R, &S);
+	cr_assert_eq(runstat__cpu_ns(&R, &ri), 1000000000);
+	pbuf_init(&b);
+	runstat__text(&b, &R, &ri);
+	cr_assert_not_null(strstr(b.buf, "cpu time           1.000 s"), "%s", b.buf);
+	cr_assert_not_null(strstr(b.buf, "(per process 1.002 s, +0.20%"), "%s", b.buf);
+	jw_init(&w);
+	runstat__json(&w, &R, &ri);
+	cr_assert_not_null(strstr(w.buf, "\"cpu_ns\":1000000000,\"cpu_source\":\"cgroup\","
+				  "\"processes_cpu_ns\":1002000000,\"cgroup_cpu\":{\"usage_us\":1000000,"
+				  "\"user_us\":900000,\"system_us\":100000}"), "%s", w.buf);
+	/* within 0.1%: said once; without a cgroup account: the processes' sum */
+	pbuf_reset(&b);
+	ri.cgroup_usage_us = 1001500;
+	runstat__text(&b, &R, &ri);
+	cr_assert_null(strstr(b.buf, "per process"), "%s", b.buf);
+	ri.have_cgroup_cpu = false;
+	cr_assert_eq(runstat__cpu_ns(&R, &ri), 1002000000);
+	runstat__json(&w, &R, &ri);
+	cr_assert_not_null(strstr(w.buf, "\"cpu_source\":\"processes\""), "%s", w.buf);
+	cr_assert_not_null(strstr(w.buf, "\"cgroup_cpu\":null"), "%s", w.buf);
+	pbuf_free(&b);
+	jw_free(&w);
+}
+
 Test(runstat, command_line_quoted_as_a_shell_takes_it)
 {
 	char *const argv[] = { "sh", "-c", "echo 'hi' $x", "", NULL };

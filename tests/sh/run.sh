@@ -95,13 +95,12 @@ if command -v tmux >/dev/null; then
 fi
 
 # --- CPU time: 200 short children and a long one, against the kernel's rusage ---------------
-# About 4.6 s of CPU, so that 0.1% (4.6 ms) holds a scheduler tick (4 ms at HZ=250): on
-# kernels where some switches are not traced, a slice of an untraced task can land on the
-# next task, within a tick (README, "Unseen switches").
-$WP run --json -o "$TMP/cpu.json" -- "$FL" --short 200 --short-ms 3 --long-ms 4000 \
+$WP run --json -o "$TMP/cpu.json" -- "$FL" --short 200 --short-ms 3 --long-ms 1500 \
 	--report "$TMP/rusage.json" 2>"$TMP/cpu.err"
 check "the command ran and the summary is one JSON object" \
 	sh -c "test \$(wc -l <'$TMP/cpu.json') -eq 1 && jq -e .cpu_ns '$TMP/cpu.json' >/dev/null"
+check "the CPU time is the kernel's account of the command's cgroup" \
+	jqt '.cpu_source == "cgroup" and .cgroup_cpu.usage_us * 1000 == .cpu_ns' "$TMP/cpu.json"
 bpf=$(jq .cpu_ns "$TMP/cpu.json")
 kern=$(jq '.self_ns + .children_ns' "$TMP/rusage.json")
 what="CPU time $bpf ns within 0.1% of the command's own rusage (self + children) $kern ns"
@@ -120,11 +119,15 @@ check "202 processes: the command, its 200 short children and the long one" \
 missing=$(jq -n --slurpfile s "$TMP/cpu.json" --slurpfile r "$TMP/rusage.json" \
 	'($s[0].processes | map(.pid)) as $p | [$r[0].children[].pid | select(. as $x | $p | index($x) | not)] | length')
 check "every child the command reaped is in the summary ($missing missing)" test "$missing" -eq 0
-worst=$(jq -n --slurpfile s "$TMP/cpu.json" --slurpfile r "$TMP/rusage.json" '
+near=$(jq -n --slurpfile s "$TMP/cpu.json" --slurpfile r "$TMP/rusage.json" '
 	($s[0].processes | map({key: (.pid | tostring), value: .cpu_ns}) | from_entries) as $m |
-	[$r[0].children[] | ($m[.pid | tostring] - .ns) | fabs] | max')
-check "each child's CPU time within a tick (4 ms) of its wait4() rusage (worst $worst ns)" \
-	test "$worst" -lt 4000000
+	[$r[0].children[] | select(($m[.pid | tostring] - .ns) | fabs < 50000)] | length')
+# wattprobe's own count per process, by which energy is split: exact but where the
+# tracepoint misses switches (README, "Unseen switches": a few ms, in about one run in 25)
+check "at least 191 of the 201 children within 50 us of their own wait4() rusage ($near)" \
+	test "$near" -ge 191
+procs=$(jq .processes_cpu_ns "$TMP/cpu.json")
+check "the processes' sum $procs ns within 1% of the kernel's account" close "$procs" "$bpf" 0.01
 
 # --- energy on a fake RAPL package of 40 W, idle baseline 5 W -----------------------------------
 mkdir -p "$TMP/pc"
