@@ -22,7 +22,7 @@ FROM ${DEBIAN_IMAGE} AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
-		libcap-dev libncurses-dev make libc6-dev \
+		libcap-dev libncurses-dev libcurl4-gnutls-dev make libc6-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
@@ -42,7 +42,7 @@ LABEL org.opencontainers.image.title="wattprobe" \
 	org.opencontainers.image.licenses="GPL-2.0 OR BSD-3-Clause"
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		libbpf1 libelf1 zlib1g libmicrohttpd12 libcap2 libncursesw6 libtinfo6 \
+		libbpf1 libelf1 zlib1g libmicrohttpd12 libcurl3-gnutls libcap2 libncursesw6 libtinfo6 \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --gid "$WATTPROBE_UID" wattprobe \
 	&& useradd --uid "$WATTPROBE_UID" --gid wattprobe --no-create-home \

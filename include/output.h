@@ -12,6 +12,8 @@
 
 struct output_opts {
 	enum group_by by;
+	bool have_carbon;	/* json, prometheus: --carbon-intensity given */
+	double carbon_g_per_kwh;
 };
 
 /* The table of `wattprobe top` as plain lines (not a terminal: see top.h), flushed.

@@ -202,6 +202,26 @@ static void group(struct jw *w, const struct sample *s, const struct view_row *r
 	jw_obj_end(w);
 }
 
+/* --carbon-intensity: grams of CO2e of the host's and idle energy this interval. */
+static void co2e(struct jw *w, const struct sample *sm, double g_per_kwh)
+{
+	jw_key(w, "co2e");
+	jw_obj_begin(w);
+	jw_key(w, "intensity_g_per_kwh");
+	jw_double(w, g_per_kwh, 3);
+	jw_key(w, "host_g");
+	if (sm->have_energy)
+		jw_double(w, sm->energy_uj / 3.6e12 * g_per_kwh, 9);
+	else
+		jw_null(w);
+	jw_key(w, "idle_g");
+	if (sm->have_energy)
+		jw_double(w, sm->idle_uj / 3.6e12 * g_per_kwh, 9);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
 void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 		  const struct output_opts *o)
 {
@@ -252,6 +272,9 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 	jw_u64(w, v->others.members);
 	usage(w, sm, &v->others);
 	jw_obj_end(w);
+
+	if (o->have_carbon)
+		co2e(w, sm, o->carbon_g_per_kwh);
 
 	jw_key(w, "dropped");
 	jw_u64(w, sm->dropped);

@@ -21,6 +21,8 @@
 #include "http.h"
 #include "output.h"
 #include "privs.h"
+#include "pushgw.h"
+#include "run.h"
 #include "sampler.h"
 #include "top.h"
 #include "util.h"
@@ -28,7 +30,7 @@
 
 #define WATTPROBE_VERSION "0.2.0"
 
-enum command { CMD_TOP, CMD_JSON, CMD_PROMETHEUS, CMD_NR };
+enum command { CMD_TOP, CMD_JSON, CMD_PROMETHEUS, CMD_RUN, CMD_NR };
 
 #define CMD(c)		(1u << (c))
 #define ALL_CMDS	(CMD(CMD_NR) - 1)
@@ -36,6 +38,7 @@ enum command { CMD_TOP, CMD_JSON, CMD_PROMETHEUS, CMD_NR };
 
 struct config {
 	enum command cmd;
+	bool cmd_given;			/* named on the command line (for --help) */
 	struct sampler_opts sopts;
 	struct output_opts oopts;
 	struct view_opts vopts;
@@ -43,6 +46,10 @@ struct config {
 	long long count;
 	const char *listen;
 	const char *user;
+	bool interval_set;
+	bool carbon_set;
+	double carbon;			/* g CO2e per kWh, < 0: not given */
+	struct run_opts run;		/* wattprobe run */
 };
 
 /* --- the commands --------------------------------------------------------------------- */
@@ -53,9 +60,13 @@ struct command_def {
 	const char *summary;		/* for COMMANDS: lines joined by '\n' */
 	unsigned default_top;		/* --top when not given; 0: all */
 	int (*main)(struct config *c);	/* exit status */
+	bool takes_command;		/* what follows the options (or --) is a command line */
+	const char *manual;		/* DESCRIPTION of `wattprobe NAME --help`; NULL: the
+					 * general one */
 };
 
 static int agent_main(struct config *c);
+static int run_main(struct config *c);
 
 static const struct command_def commands[CMD_NR] = {
 	[CMD_TOP] = { "top", "[OPTIONS]",
@@ -67,6 +78,10 @@ static const struct command_def commands[CMD_NR] = {
 		       0, agent_main },
 	[CMD_PROMETHEUS] = { "prometheus", "[OPTIONS]", "serve /metrics over HTTP for Prometheus",
 			     50, agent_main },
+	[CMD_RUN] = { "run", "[OPTIONS] [--] COMMAND [ARGS...]",
+		      "run COMMAND, then print the energy and CPU\n"
+		      "time of it and all it started, like time(1)",
+		      5, run_main, .takes_command = true, .manual = run__manual },
 };
 
 static const char *command_list(unsigned cmds, char *buf, size_t len)
@@ -130,6 +145,7 @@ static int set_interval(struct config *c, const char *arg)
 	if (parse_double(arg, 0.01, 86400, &c->sopts.interval_s))
 		return usage_error("invalid --interval '%s': expected seconds between 0.01 and 86400",
 				   arg);
+	c->interval_set = true;
 	return 0;
 }
 
@@ -271,6 +287,76 @@ static int set_user(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_run_user(struct config *c, const char *arg)
+{
+	if (privs__check_user(arg))
+		return usage_error("unknown --user '%s': no such user in the passwd database", arg);
+	c->run.user = arg;
+	return 0;
+}
+
+static int set_json(struct config *c, const char *arg)
+{
+	c->run.json = true;
+	return 0;
+}
+
+static int set_output(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --output '': expected a file name");
+	c->run.output = arg;
+	return 0;
+}
+
+static int set_push(struct config *c, const char *arg)
+{
+	char why[128];
+
+	if (pushgw__check_url(arg, why, sizeof(why)))
+		return usage_error("invalid --push '%s': %s", arg, why);
+	c->run.push_url = arg;
+	return 0;
+}
+
+static int set_job(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --job '': expected a name");
+	c->run.job = arg;
+	return 0;
+}
+
+static int set_label(struct config *c, const char *arg)
+{
+	size_t n = strcspn(arg, "=");
+	char why[128];
+
+	if (pushgw__check_label(arg, why, sizeof(why)))
+		return usage_error("invalid --label '%s': %s", arg, why);
+	for (int i = 0; i < c->run.nr_labels; i++)
+		if (!strncmp(c->run.labels[i], arg, n + 1))
+			return usage_error("--label '%.*s' given twice", (int)n, arg);
+	if (c->run.nr_labels == PUSHGW_MAX_LABELS)
+		return usage_error("too many --label options (at most %d)", PUSHGW_MAX_LABELS);
+	c->run.labels[c->run.nr_labels++] = arg;
+	return 0;
+}
+
+static int parse_carbon(struct config *c, const char *arg, const char *what)
+{
+	if (parse_double(arg, 0, 100000, &c->carbon))
+		return usage_error("invalid %s '%s': expected grams of CO2e per kWh, 0 to 100000",
+				   what, arg);
+	c->carbon_set = true;
+	return 0;
+}
+
+static int set_carbon(struct config *c, const char *arg)
+{
+	return parse_carbon(c, arg, "--carbon-intensity");
+}
+
 static int set_attach(struct config *c, const char *arg)
 {
 	if (!strcmp(arg, "auto"))
@@ -310,22 +396,22 @@ struct option_def {
 static const struct option_def options[] = {
 	{ "interval", 'i', "SECONDS", ALL_CMDS,
 	  "sampling interval, fractional (default 1)", set_interval },
-	{ "count", 'c', "N", ALL_CMDS,
+	{ "count", 'c', "N", AGENT_CMDS,
 	  "stop after N intervals (default: run until SIGINT/SIGTERM)", set_count },
 	{ "top", 'n', "N", ALL_CMDS,
 	  "show N rows, sum the rest into \"others\"\n"
 	  "(top: what the terminal holds, or 20 in plain lines;\n"
-	  "prometheus: 50; json: 0 = all)",
+	  "prometheus: 50; json: 0 = all; run: 5)",
 	  set_top },
-	{ "group-by", 'g', "KEY", ALL_CMDS,
+	{ "group-by", 'g', "KEY", AGENT_CMDS,
 	  "sum processes by pid (default), comm, exe, cgroup,\n"
 	  "container, unit (systemd service or scope), pod\n"
 	  "(Kubernetes pod UID) or namespace (the pod's)", set_group_by },
-	{ "pid", 'p', "PID", ALL_CMDS,
+	{ "pid", 'p', "PID", AGENT_CMDS,
 	  "show only this process (repeatable); the rest go to others", set_pid },
-	{ "comm", 0, "REGEX", ALL_CMDS,
+	{ "comm", 0, "REGEX", AGENT_CMDS,
 	  "show only processes whose command matches (POSIX ERE)", set_comm },
-	{ "cgroup", 0, "PREFIX", ALL_CMDS,
+	{ "cgroup", 0, "PREFIX", AGENT_CMDS,
 	  "show only processes whose cgroup path starts with PREFIX", set_cgroup },
 	{ "sensor", 0, "KIND", ALL_CMDS,
 	  "auto (RAPL if readable, else model), rapl or model", set_sensor },
@@ -351,8 +437,23 @@ static const struct option_def options[] = {
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
 	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
 	  "where to listen (default 127.0.0.1:9725)", set_listen },
-	{ "user", 0, "NAME", ALL_CMDS,
+	{ "user", 0, "NAME", AGENT_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
+	{ "user", 0, "NAME", CMD(CMD_RUN),
+	  "run COMMAND as NAME, with its groups (like runuser -u);\n"
+	  "wattprobe itself drops every capability", set_run_user },
+	{ "json", 0, NULL, CMD(CMD_RUN), "the summary as one JSON object", set_json },
+	{ "output", 'o', "FILE", CMD(CMD_RUN), "write the summary to FILE, not stderr",
+	  set_output },
+	{ "push", 0, "URL", CMD(CMD_RUN),
+	  "also put the summary in the Prometheus Pushgateway at URL", set_push },
+	{ "job", 0, "NAME", CMD(CMD_RUN), "--push: the job label (default: COMMAND's name)",
+	  set_job },
+	{ "label", 0, "NAME=VALUE", CMD(CMD_RUN), "--push: a grouping label (repeatable)",
+	  set_label },
+	{ "carbon-intensity", 0, "G", CMD(CMD_JSON) | CMD(CMD_PROMETHEUS) | CMD(CMD_RUN),
+	  "grams of CO2e per kWh: add CO2e figures (default:\n"
+	  "$WATTPROBE_CARBON_INTENSITY); only as good as G", set_carbon },
 	{ "attach", 0, "KIND", ALL_CMDS,
 	  "auto, tp_btf or raw_tp (default auto: tp_btf if the\n"
 	  "kernel's BTF has the tracepoint, else raw_tp)", set_attach },
@@ -365,11 +466,7 @@ static const struct option_def options[] = {
 #define NR_OPTIONS ARRAY_SIZE(options)
 #define OPT_KEY(i) (256 + (int)(i))	/* getopt's value for options[i] */
 
-static const char usage_head[] =
-"NAME\n"
-"    wattprobe - how many watts each process on this host draws\n"
-"\n"
-"SYNOPSIS\n";
+static const char usage_name[] = "how many watts each process on this host draws";
 
 static const char usage_description[] =
 "\n"
@@ -386,14 +483,19 @@ static const char usage_tail[] =
 "    Loading the BPF program needs CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN);\n"
 "    reading RAPL's energy_uj needs root or CAP_DAC_READ_SEARCH on kernels since 5.10.\n"
 "    Once loaded, every thread drops every capability (see --user).\n"
+"    run: the command keeps exactly the identity and privileges it would have\n"
+"    without wattprobe (see wattprobe run --help).\n"
 "\n"
 "EXIT STATUS\n"
 "    0 success, 1 runtime failure (missing privileges, no BTF, ...), 2 usage error.\n"
+"    run: the command's own status (128 + N for signal N), 127 or 126 if it cannot\n"
+"    be run, 1 or 2 if wattprobe fails before it starts.\n"
 "\n"
 "EXAMPLES\n"
 "    wattprobe                        live table, one refresh per second\n"
 "    wattprobe json -i 10 | jq .host.power_w\n"
-"    wattprobe prometheus --listen 0.0.0.0:9725\n";
+"    wattprobe prometheus --listen 0.0.0.0:9725\n"
+"    wattprobe run -- make -j8        energy of a build, like time(1)\n";
 
 /* One entry of a two-column list: the left part, then help lines from column. */
 static void print_entry(FILE *f, int column, const char *left, const char *prefix,
@@ -415,50 +517,111 @@ static void print_entry(FILE *f, int column, const char *left, const char *prefi
 	} while (nl);
 }
 
-static void print_usage(FILE *f)
+static void print_option(FILE *f, const struct option_def *o)
 {
-	char left[64], cmds[128], prefix[160];
+	char left[64];
 
-	fputs(usage_head, f);
-	for (int i = 0; i < CMD_NR; i++)
-		fprintf(f, "    wattprobe %s%s%s %s\n", i == CMD_TOP ? "[" : "", commands[i].name,
-			i == CMD_TOP ? "]" : "", commands[i].synopsis);
-	fputs(usage_description, f);
-	fputs("\nCOMMANDS\n", f);
-	for (int i = 0; i < CMD_NR; i++)
-		print_entry(f, 16, commands[i].name, "", commands[i].summary);
-	fputs("\nOPTIONS\n", f);
-	for (size_t i = 0; i < NR_OPTIONS; i++) {
-		const struct option_def *o = &options[i];
+	if (o->letter)
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", o->letter, o->name,
+			 o->arg ? " " : "", o->arg ? o->arg : "");
+	else
+		snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
+			 o->arg ? o->arg : "");
+	print_entry(f, 29, left, "", o->help);
+}
 
-		if (o->letter)
-			snprintf(left, sizeof(left), "-%c, --%s%s%s", o->letter, o->name,
-				 o->arg ? " " : "", o->arg ? o->arg : "");
-		else
-			snprintf(left, sizeof(left), "    --%s%s%s", o->name, o->arg ? " " : "",
-				 o->arg ? o->arg : "");
-		prefix[0] = '\0';
-		if (o->cmds != ALL_CMDS)
-			snprintf(prefix, sizeof(prefix), "%s: ",
-				 command_list(o->cmds, cmds, sizeof(cmds)));
-		print_entry(f, 29, left, prefix, o->help);
+/*
+ * The manual: of every command (cmd < 0), or of one (`wattprobe NAME --help`).
+ * In the first, options come in one section per set of commands they apply to,
+ * in the order of the table: those of every command first.
+ */
+static void print_usage(FILE *f, int cmd)
+{
+	unsigned shown = cmd < 0 ? ALL_CMDS : CMD(cmd), done[NR_OPTIONS];
+	size_t nr_done = 0;
+	char cmds[128];
+
+	fputs("NAME\n    wattprobe", f);
+	if (cmd < 0) {
+		fprintf(f, " - %s\n", usage_name);
+	} else {
+		fprintf(f, " %s - ", commands[cmd].name);
+		for (const char *p = commands[cmd].summary; *p; p++)
+			fputc(*p == '\n' ? ' ' : *p, f);
+		fputc('\n', f);
 	}
-	fputs(usage_tail, f);
+	fputs("\nSYNOPSIS\n", f);
+	for (int i = 0; i < CMD_NR; i++)
+		if (shown & CMD(i))
+			fprintf(f, "    wattprobe %s%s%s %s\n", i == CMD_TOP ? "[" : "",
+				commands[i].name, i == CMD_TOP ? "]" : "", commands[i].synopsis);
+	if (cmd >= 0 && commands[cmd].manual) {
+		fprintf(f, "\nDESCRIPTION\n%s", commands[cmd].manual);
+	} else {
+		fputs(usage_description, f);
+		fputs("\nCOMMANDS\n", f);
+		for (int i = 0; i < CMD_NR; i++)
+			if (shown & CMD(i))
+				print_entry(f, 16, commands[i].name, "", commands[i].summary);
+	}
+	if (cmd >= 0) {
+		fputs("\nOPTIONS\n", f);
+		for (size_t i = 0; i < NR_OPTIONS; i++)
+			if (options[i].cmds & shown)
+				print_option(f, &options[i]);
+	}
+	for (size_t i = 0; cmd < 0 && i < NR_OPTIONS; i++) {
+		unsigned set = i ? options[i].cmds : ALL_CMDS;
+		size_t k;
+
+		for (k = 0; k < nr_done && done[k] != set; k++)
+			;
+		if (k < nr_done)
+			continue;
+		done[nr_done++] = set;
+		if (set == ALL_CMDS)
+			fputs("\nOPTIONS\n", f);
+		else
+			fprintf(f, "\nOPTIONS OF %s\n", command_list(set, cmds, sizeof(cmds)));
+		for (size_t j = i; j < NR_OPTIONS; j++)
+			if (options[j].cmds == set)
+				print_option(f, &options[j]);
+	}
+	if (cmd < 0 || !commands[cmd].manual)
+		fputs(usage_tail, f);
 }
 
 static int show_help(struct config *c, const char *arg)
 {
-	print_usage(stdout);
+	print_usage(stdout, c->cmd_given ? (int)c->cmd : -1);
 	return 1;
+}
+
+/* The entry of the option getopt found that applies to the command: an option may
+ * have one entry per command with a meaning of its own (--user). */
+static const struct option_def *option_for(int opt, enum command cmd)
+{
+	const struct option_def *o = NULL;
+
+	if (opt >= OPT_KEY(0) && opt < OPT_KEY(NR_OPTIONS))
+		o = &options[opt - OPT_KEY(0)];
+	for (size_t i = 0; !o && i < NR_OPTIONS; i++)
+		if (options[i].letter && options[i].letter == opt)
+			o = &options[i];
+	for (size_t i = 0; o && !(o->cmds & CMD(cmd)) && i < NR_OPTIONS; i++)
+		if (!strcmp(options[i].name, o->name) && (options[i].cmds & CMD(cmd)))
+			return &options[i];
+	return o;
 }
 
 /* 0 to go on, 1 to exit 0 (help, version), 2 for a usage error. */
 static int parse_args(int argc, char **argv, struct config *c)
 {
 	struct option long_opts[NR_OPTIONS + 1] = {};
-	char shorts[2 * NR_OPTIONS + 1], cmds[128];
+	char shorts[2 * NR_OPTIONS + 2], cmds[128];
 	size_t ns = 0;
 	int opt, ret;
+	const char *env;
 
 	c->cmd = CMD_TOP;
 	c->sopts = (struct sampler_opts){
@@ -467,6 +630,11 @@ static int parse_args(int argc, char **argv, struct config *c)
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
+	c->carbon = -1;
+
+	/* "+": options end at the first word that is not one (or at --), so that a
+	 * command's line (wattprobe run make -j2) keeps its own options */
+	shorts[ns++] = '+';
 
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
 		long_opts[i] = (struct option){ options[i].name,
@@ -489,17 +657,13 @@ static int parse_args(int argc, char **argv, struct config *c)
 			return usage_error("unknown command '%s' (expected %s)", argv[1],
 					   command_list(ALL_CMDS, cmds, sizeof(cmds)));
 		c->cmd = i;
+		c->cmd_given = true;
 		argv++;
 		argc--;
 	}
 	while ((opt = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
-		const struct option_def *o = NULL;
+		const struct option_def *o = option_for(opt, c->cmd);
 
-		if (opt >= OPT_KEY(0) && opt < OPT_KEY(NR_OPTIONS))
-			o = &options[opt - OPT_KEY(0)];
-		for (size_t i = 0; !o && i < NR_OPTIONS; i++)
-			if (options[i].letter && options[i].letter == opt)
-				o = &options[i];
 		if (!o) {
 			fprintf(stderr, "Try 'wattprobe --help' for more information.\n");
 			return 2;
@@ -512,14 +676,36 @@ static int parse_args(int argc, char **argv, struct config *c)
 		if (ret)
 			return ret;
 	}
-	if (optind < argc)
+	if (commands[c->cmd].takes_command) {
+		if (optind == argc)
+			return usage_error("%s: no COMMAND to run (wattprobe %s %s)",
+					   commands[c->cmd].name, commands[c->cmd].name,
+					   commands[c->cmd].synopsis);
+		c->run.argv = &argv[optind];
+		if ((c->run.job || c->run.nr_labels) && !c->run.push_url)
+			return usage_error("--job and --label name the Pushgateway's group: "
+					   "they need --push URL");
+	} else if (optind < argc) {
 		return usage_error("unexpected argument '%s'", argv[optind]);
+	}
+	env = getenv("WATTPROBE_CARBON_INTENSITY");
+	if (!c->carbon_set && env && *env && (c->cmd == CMD_RUN || c->cmd == CMD_JSON ||
+					     c->cmd == CMD_PROMETHEUS)) {
+		ret = parse_carbon(c, env, "WATTPROBE_CARBON_INTENSITY");
+		if (ret)
+			return ret;
+	}
 	if (c->sopts.tdp_w > 0 && c->sopts.idle_w > c->sopts.tdp_w)
 		return usage_error("--idle-watts is above --tdp");
 	if (!c->top_set)
 		c->vopts.top = commands[c->cmd].default_top;
 	c->oopts.by = c->vopts.by;
+	c->oopts.have_carbon = c->carbon >= 0;
+	c->oopts.carbon_g_per_kwh = c->carbon;
 	c->sopts.need_exe = c->vopts.by == GROUP_EXE;
+	c->run.carbon = c->carbon;
+	c->run.top = c->vopts.top;
+	c->run.progress = c->interval_set;
 	return 0;
 }
 
@@ -748,6 +934,11 @@ cleanup:
 		http__stop(http);
 	sampler__close(&s);
 	return ret;
+}
+
+static int run_main(struct config *c)
+{
+	return run__main(&c->run, &c->sopts);
 }
 
 int main(int argc, char **argv)

@@ -185,6 +185,18 @@ static void health(struct pbuf *b, const struct sample *sm, const struct view *v
 	prom_sample(b, "wattprobe_processes", NULL, sm->nr_tracked);
 }
 
+/* --carbon-intensity: the host's energy as grams of CO2e, and the intensity used. */
+static void carbon(struct pbuf *b, const struct sample *sm, double g_per_kwh)
+{
+	prom_family(b, "wattprobe_carbon_intensity_grams_per_kwh", "gauge",
+		    "Carbon intensity given with --carbon-intensity (grams of CO2e per kWh).");
+	prom_sample(b, "wattprobe_carbon_intensity_grams_per_kwh", NULL, g_per_kwh);
+	prom_family(b, "wattprobe_host_co2e_grams_total", "counter",
+		    "CO2e of the host's energy since the agent started, at that intensity.");
+	prom_sample(b, "wattprobe_host_co2e_grams_total", NULL,
+		    sm->energy_total_uj / 3.6e12 * g_per_kwh);
+}
+
 void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 		  const struct output_opts *o)
 {
@@ -196,4 +208,6 @@ void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 	else
 		groups(b, s, v, group_by_name(o->by));
 	health(b, s, v);
+	if (o->have_carbon)
+		carbon(b, s, o->carbon_g_per_kwh);
 }
