@@ -3,27 +3,39 @@
 #ifndef __HTTP_H
 #define __HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 struct http_server;
 
 /*
- * Bind listen ("127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
- * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
- * one) and serve from a thread of libmicrohttpd's:
+ * Connection limits (README, "Prometheus" and "Failure behaviour"): at most
+ * HTTP_MAX_CONNECTIONS connections (one more closes the one that has waited
+ * longest for its request); a whole request within HTTP_REQUEST_TIMEOUT_S of
+ * connecting or of the previous answer, a whole answer within
+ * HTTP_ANSWER_TIMEOUT_S.
+ */
+#define HTTP_MAX_CONNECTIONS	64
+#define HTTP_REQUEST_TIMEOUT_S	10
+#define HTTP_ANSWER_TIMEOUT_S	30
+
+/*
+ * Bind listen and serve from threads of our own and libmicrohttpd's:
  *   GET|HEAD /metrics  200 with the last published page, 503 before the first;
  *   GET|HEAD /         200, a short page that links /metrics;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
- * Returns NULL with a one-line reason in err ("invalid --listen value ..." or
- * "failed to listen on ...: <strerror>") on failure.
+ * Listen forms: "127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
+ * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
+ * one. Returns NULL with a one-line reason in err ("invalid --listen value ..."
+ * or "failed to listen on ...: <strerror>") on failure.
  */
 struct http_server *http__start(const char *listen, char *err, size_t errlen);
 /*
  * http__start() in two steps, for a caller that drops privileges in between:
- * capabilities are per thread, and the server thread must be made without
+ * capabilities are per thread, and the server's threads must be made without
  * them. http__listen() parses and binds (no thread); http__serve() starts the
- * thread, 0 or -errno with a message in err. http__stop() frees either.
+ * threads, 0 or -errno with a message in err. http__stop() frees either.
  */
 struct http_server *http__listen(const char *listen, char *err, size_t errlen);
 int http__serve(struct http_server *s, char *err, size_t errlen);
@@ -34,6 +46,7 @@ int http__publish(struct http_server *s, const char *body, size_t len);
 unsigned short http__port(struct http_server *s);
 /* Stop serving, close every connection, free s. NULL is fine. */
 void http__stop(struct http_server *s);
+
 /* Parse a --listen value (numeric addresses only, no names). 0 or -EINVAL. */
 int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
 

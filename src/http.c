@@ -1,23 +1,45 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * /metrics over HTTP with libmicrohttpd, in its own thread (epoll, else poll:
- * the agent holds many descriptors, select would not do). The sampling loop
- * publishes each page as a reference-counted copy; a scrape takes a reference
- * under a mutex held for a pointer swap, so it neither waits for nor triggers
- * a sample, and nothing is copied per scrape. Nothing a request says can make
- * the agent read a file or run anything: there are two fixed pages.
+ * /metrics over HTTP with libmicrohttpd, in its own thread (epoll,
+ * else poll: the agent holds many descriptors, select would not do). The
+ * sampling loop publishes each page as a reference-counted copy; a scrape takes
+ * a reference under a mutex held for a pointer swap, so it neither waits for
+ * nor triggers a sample, and nothing is copied per scrape. Nothing a request
+ * says can make the agent read a file or run anything: there are two fixed
+ * pages.
+ *
+ * Slow clients. libmicrohttpd's timeout is an idle one: a client that sends a
+ * header line every few seconds keeps its connection for ever, and a few dozen
+ * of them took every connection there was. So we follow each connection from
+ * libmicrohttpd's notifications (started, request line read, headers read,
+ * request completed, closed) and bound what it may take:
+ *   - a whole request within HTTP_REQUEST_TIMEOUT_S of connecting or of the
+ *     previous answer, a whole answer within HTTP_ANSWER_TIMEOUT_S;
+ *   - at most HTTP_MAX_CONNECTIONS, for every address together: one more
+ *     closes the connection that has waited longest for its request (then the
+ *     oldest answering one), so a new scraper is served at once whatever holds
+ *     the others.
+ * We close a connection with shutdown(): libmicrohttpd sees the end of the
+ * stream and closes and frees it in its own thread. The deadlines are kept by
+ * a small thread of ours (the reaper) that sleeps until the next one; the cap
+ * by the notification of a new connection. Both only touch connections on our
+ * list, under its lock, and libmicrohttpd notifies their end (which takes
+ * them off the list) before it closes their socket: a descriptor we shut down
+ * is always still the connection's.
  *
  * We bind the listening socket ourselves (so that a failure reports the
  * errno of bind or listen) and hand it to libmicrohttpd, which closes it in
  * MHD_stop_daemon(). Binding and serving are two steps: capabilities are per
- * thread, and libmicrohttpd's thread, which parses everything the network
- * sends, must be created after the agent dropped its own (http__listen(),
- * privs__drop(), http__serve()).
+ * thread, and the threads, libmicrohttpd's above all, which parses everything
+ * the network sends, must be created after the agent dropped its own
+ * (http__listen(), privs__drop(), http__serve()).
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/types.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,11 +47,12 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "http.h"
+#include "util.h"
 
-#define CONNECTION_LIMIT	64
-#define PER_IP_LIMIT		16
-#define CONNECTION_TIMEOUT_S	10
-#define LISTEN_BACKLOG		128
+/* libmicrohttpd's own limits: room for those being closed; a time without any progress */
+#define HARD_LIMIT	(HTTP_MAX_CONNECTIONS + 16)
+#define IDLE_TIMEOUT_S	HTTP_REQUEST_TIMEOUT_S
+#define LISTEN_BACKLOG	128
 
 struct page {
 	atomic_uint refs;
@@ -37,14 +60,38 @@ struct page {
 	char body[];
 };
 
+enum conn_phase { CONN_WAITING, CONN_ANSWERING };
+
+/* A connection, from libmicrohttpd's STARTED notification to its CLOSED one. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	/* under conns_lock: the reaper reads them */
+	enum conn_phase phase;
+	__u64 since;		/* start of the phase, CLOCK_MONOTONIC */
+	bool evicted;		/* shut down by us; libmicrohttpd closes it soon */
+	/* the request in progress; only libmicrohttpd's thread touches these */
+	bool called;		/* the handler has seen this request's headers */
+	bool metrics;		/* it asks for /metrics, not / */
+};
+
 struct http_server {
 	struct MHD_Daemon *daemon;
-	pthread_mutex_t lock;
-	struct page *page;	/* NULL until the first publish */
-	unsigned short port;
-	int fd;			/* the listening socket until http__serve() hands it over */
+	pthread_mutex_t lock;		/* the page pointer */
+	struct page *page;		/* NULL until the first publish */
+	/* connections and the reaper */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t conns_cond;	/* on CLOCK_MONOTONIC */
+	struct conn *head, *tail;
+	unsigned nr_conns;		/* on the list and not evicted */
+	__u64 reaper_wake;		/* the reaper's next deadline; 0: none */
+	bool reaper_stop, reaper_running;
+	pthread_t reaper;
+	/* the listening socket until http__serve() hands it over */
+	int fd;
 	int family, any6;
-	char listen[128];	/* as given, for messages */
+	unsigned short port;
+	char listen[128];		/* as given, for messages */
 };
 
 static const char index_page[] =
@@ -151,7 +198,7 @@ int http__publish(struct http_server *s, const char *body, size_t len)
 {
 	struct page *pg, *old;
 
-	pg = malloc(sizeof(*pg) + len);
+	pg = calloc(1, sizeof(*pg) + len);
 	if (!pg)
 		return -ENOMEM;
 	atomic_init(&pg->refs, 1);
@@ -167,31 +214,197 @@ int http__publish(struct http_server *s, const char *body, size_t len)
 	return 0;
 }
 
+/* --- connections: deadlines and the cap ---------------------------------------------------- */
+
+static __u64 phase_timeout(enum conn_phase p)
+{
+	return (p == CONN_WAITING ? HTTP_REQUEST_TIMEOUT_S : HTTP_ANSWER_TIMEOUT_S) * NSEC_PER_SEC;
+}
+
+/* Under conns_lock: a new deadline; wake the reaper if it is asleep past it. */
+static void reaper_kick(struct http_server *s, __u64 deadline)
+{
+	if (!s->reaper_wake || deadline < s->reaper_wake)
+		pthread_cond_signal(&s->conns_cond);
+}
+
+/* Under conns_lock. */
+static void conn_evict(struct http_server *s, struct conn *c)
+{
+	if (!c || c->evicted)
+		return;
+	shutdown(c->fd, SHUT_RDWR);
+	c->evicted = true;
+	s->nr_conns--;
+}
+
+/* Under conns_lock: the connection to close to make room (not keep). */
+static struct conn *conn_victim(struct http_server *s, const struct conn *keep)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = s->head; c; c = c->next) {
+		if (c == keep || c->evicted)
+			continue;
+		/* waiting beats answering; then the older phase */
+		if (!best || (c->phase == CONN_WAITING && best->phase != CONN_WAITING) ||
+		    (c->phase == best->phase && c->since < best->since))
+			best = c;
+	}
+	return best;
+}
+
+static void conn_phase(struct http_server *s, struct conn *c, enum conn_phase phase)
+{
+	pthread_mutex_lock(&s->conns_lock);
+	c->phase = phase;
+	c->since = now_ns(CLOCK_MONOTONIC);
+	reaper_kick(s, c->since + phase_timeout(phase));
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_server *s = cls;
+	struct conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!c)
+			return;
+		pthread_mutex_lock(&s->conns_lock);
+		*(c->prev ? &c->prev->next : &s->head) = c->next;
+		*(c->next ? &c->next->prev : &s->tail) = c->prev;
+		if (!c->evicted)
+			s->nr_conns--;
+		pthread_mutex_unlock(&s->conns_lock);
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c) {	/* we could not bound it: refuse it */
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	c->fd = ci->connect_fd;
+	c->phase = CONN_WAITING;
+	pthread_mutex_lock(&s->conns_lock);
+	c->since = now_ns(CLOCK_MONOTONIC);
+	c->prev = s->tail;
+	*(s->tail ? &s->tail->next : &s->head) = c;
+	s->tail = c;
+	if (++s->nr_conns > HTTP_MAX_CONNECTIONS)
+		conn_evict(s, conn_victim(s, c));
+	reaper_kick(s, c->since + phase_timeout(c->phase));
+	pthread_mutex_unlock(&s->conns_lock);
+	*socket_context = c;
+}
+
+/* Close every connection past its deadline, then sleep until the next deadline. */
+static void *reaper_main(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->reaper_stop) {
+		__u64 now = now_ns(CLOCK_MONOTONIC), next = 0;
+
+		for (struct conn *c = s->head; c; c = c->next) {
+			__u64 deadline = c->since + phase_timeout(c->phase);
+
+			if (c->evicted)
+				continue;
+			if (deadline <= now)
+				conn_evict(s, c);
+			else if (!next || deadline < next)
+				next = deadline;
+		}
+		s->reaper_wake = next;
+		if (!next) {
+			pthread_cond_wait(&s->conns_cond, &s->conns_lock);
+		} else {
+			struct timespec ts = { .tv_sec = next / NSEC_PER_SEC,
+					       .tv_nsec = next % NSEC_PER_SEC };
+
+			pthread_cond_timedwait(&s->conns_cond, &s->conns_lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
+}
+
 /* --- requests ------------------------------------------------------------------------------ */
 
-static enum MHD_Result reply(struct MHD_Connection *conn, unsigned int status, const char *type,
-			     const char *body, size_t len)
+/* The request line is read: the request's context is its connection. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = ci ? ci->socket_context : NULL;
+	if (!c)
+		return NULL;
+	c->called = false;
+	return c;	/* the request's context (*req_cls) */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn *c = *req_cls;
+
+	if (!c)
+		return;
+	c->called = false;
+	conn_phase(cls, c, CONN_WAITING);
+	*req_cls = NULL;
+}
+
+/* Does the request announce a body? */
+static bool has_body(struct MHD_Connection *mc)
+{
+	const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, unsigned int status,
+			     const char *type, const char *body, size_t len)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	bool ok;
 
 	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) != MHD_YES ||
-	    (status == MHD_HTTP_METHOD_NOT_ALLOWED &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") != MHD_YES)) {
+	ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
+	if (ok && status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
+	if (ok && status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") == MHD_YES;
+	if (!ok) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, status, r);
+	ret = MHD_queue_response(mc, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-#define REPLY_TEXT(conn, status, text) reply(conn, status, text_type, text, sizeof(text) - 1)
+#define REPLY_TEXT(s, mc, status, text) reply(s, mc, status, text_type, text, sizeof(text) - 1)
 
-static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connection *conn)
+static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connection *mc)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
@@ -199,7 +412,7 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connectio
 
 	pg = page_get(s);
 	if (!pg)
-		return REPLY_TEXT(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
+		return REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
 	/* the response holds our reference and drops it when libmicrohttpd is done with it */
 	r = MHD_create_response_from_buffer_with_free_callback_cls(pg->len, pg->body, page_put, pg);
 	if (!r) {
@@ -210,66 +423,76 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connectio
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(conn, MHD_HTTP_OK, r);
+	ret = MHD_queue_response(mc, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
 
-/* Does the request announce a body? */
-static int has_body(struct MHD_Connection *conn)
+/*
+ * The headers are in: decide. 0 to go on, else the answer was queued (or
+ * failed) and its result is in *ret.
+ */
+static int check_request(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
+			 const char *url, const char *method, enum MHD_Result *ret)
 {
-	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-						     MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-	return (cl && strcmp(cl, "0")) ||
-	       MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-					   MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	if (!strcmp(url, "/metrics") || !strcmp(url, "/")) {
+		c->metrics = url[1] != '\0';
+	} else {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_NOT_FOUND, "not found\n");
+		return 1;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return 1;
+	}
+	return 0;
 }
 
 /*
- * Called once the headers are in (*req_cls NULL), then again for any body
+ * Called once the headers are in (c->called false), then again for any body
  * and at its end. An answer queued on the first call makes libmicrohttpd
  * skip the body and close the connection afterwards: we do that for errors
  * and for requests that carry a body, and otherwise answer at the end so
  * that the scraper can keep its connection.
  */
-static enum MHD_Result handle(void *cls, struct MHD_Connection *conn, const char *url,
+static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *url,
 			      const char *method, const char *version, const char *upload_data,
 			      size_t *upload_size, void **req_cls)
 {
-	static int headers_seen;
 	struct http_server *s = cls;
-	int metrics;
+	struct conn *c = *req_cls;
+	enum MHD_Result ret;
 
-	if (!strcmp(url, "/metrics"))
-		metrics = 1;
-	else if (!strcmp(url, "/"))
-		metrics = 0;
-	else
-		return REPLY_TEXT(conn, MHD_HTTP_NOT_FOUND, "not found\n");
-	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD))
-		return REPLY_TEXT(conn, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-
-	if (!*req_cls) {
-		*req_cls = &headers_seen;
-		if (!has_body(conn))
+	if (!c)		/* not followed (out of memory when it connected) */
+		return MHD_NO;
+	if (!c->called) {
+		c->called = true;
+		conn_phase(s, c, CONN_ANSWERING);
+		if (check_request(s, c, mc, url, method, &ret))
+			return ret;
+		if (!has_body(mc))
 			return MHD_YES;
 	} else if (*upload_size) {
 		*upload_size = 0;	/* not announced, yet there: drop it */
 		return MHD_YES;
 	}
-	if (!metrics)
-		return reply(conn, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
+	if (!c->metrics)
+		return reply(s, mc, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
 			     sizeof(index_page) - 1);
-	return reply_metrics(s, conn);
+	return reply_metrics(s, mc);
 }
 
 /* --- start and stop ------------------------------------------------------------------------ */
 
+static bool is_any6(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
 /* A bound, listening, non-blocking socket, or -errno. */
 static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 {
-	const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)ss;
 	int fd, one = 1, v6only, err;
 
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -279,7 +502,7 @@ static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 		goto fail;
 	if (ss->ss_family == AF_INET6) {
 		/* [::] takes IPv4 too; a specific IPv6 address only itself */
-		v6only = !IN6_IS_ADDR_UNSPECIFIED(&a6->sin6_addr);
+		v6only = !is_any6(ss);
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
 			goto fail;
 	}
@@ -292,11 +515,15 @@ fail:
 	return err;
 }
 
+static unsigned short port_of(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
+					   ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
 static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
 {
-	unsigned short port = ss->ss_family == AF_INET6 ?
-		ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
-		ntohs(((const struct sockaddr_in *)ss)->sin_port);
+	unsigned short port = port_of(ss);
 
 	if (err == -EADDRINUSE)
 		return " (another process uses this port: choose another with --listen)";
@@ -307,18 +534,24 @@ static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
 	return "";
 }
 
-static struct MHD_Daemon *start_daemon(struct http_server *s, int fd, int family, int any6,
-				       unsigned int poll_flag)
+static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_flag)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag;
+	struct MHD_OptionItem o[16];
+	int n = 0;
 
-	if (family == AF_INET6)
-		flags |= any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)fd,
-				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)CONNECTION_LIMIT,
-				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)PER_IP_LIMIT,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)CONNECTION_TIMEOUT_S,
+#define OPT(opt, val, ptr) (o[n++] = (struct MHD_OptionItem){ opt, (intptr_t)(val), ptr })
+	if (s->family == AF_INET6)
+		flags |= s->any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	OPT(MHD_OPTION_LISTEN_SOCKET, s->fd, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, HARD_LIMIT, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL);
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o,
 				MHD_OPTION_END);
 }
 
@@ -326,6 +559,7 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 {
 	struct sockaddr_storage ss, bound;
 	socklen_t len, blen = sizeof(bound);
+	pthread_condattr_t ca;
 	struct http_server *s;
 	int fd, ret;
 
@@ -348,17 +582,23 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 	}
 	s->fd = fd;
 	s->family = ss.ss_family;
-	if (ss.ss_family == AF_INET6)
-		s->any6 = IN6_IS_ADDR_UNSPECIFIED(&((struct sockaddr_in6 *)&ss)->sin6_addr);
+	s->any6 = is_any6(&ss);
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
 		ret = -errno;
 		goto fail_s;
 	}
-	s->port = ntohs(bound.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&bound)->sin6_port :
-						      ((struct sockaddr_in *)&bound)->sin_port);
-	ret = -pthread_mutex_init(&s->lock, NULL);
+	s->port = port_of(&bound);
+	ret = -pthread_condattr_init(&ca);
 	if (ret)
 		goto fail_s;
+	ret = -pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = -pthread_cond_init(&s->conns_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret)
+		goto fail_s;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->conns_lock, NULL);
 	snprintf(s->listen, sizeof(s->listen), "%s", listen);
 	return s;
 
@@ -372,15 +612,26 @@ fail_fd:
 
 int http__serve(struct http_server *s, char *err, size_t errlen)
 {
-	/* libmicrohttpd leaves a socket it was given open when it fails to start */
-	errno = 0;
-	if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
-		s->daemon = start_daemon(s, s->fd, s->family, s->any6, MHD_USE_EPOLL);
-	if (!s->daemon)
-		s->daemon = start_daemon(s, s->fd, s->family, s->any6, MHD_USE_POLL);
-	if (!s->daemon) {
-		int ret = errno ? -errno : -EIO;
+	sigset_t all, old;
+	int ret;
 
+	/* our threads take no signal: SIGTERM and SIGINT go to the sampling loop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&s->reaper, NULL, reaper_main, s);
+	if (!ret) {
+		s->reaper_running = true;
+		/* libmicrohttpd leaves a socket it was given open when it fails to start */
+		errno = 0;
+		if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+			s->daemon = start_daemon(s, MHD_USE_EPOLL);
+		if (!s->daemon)
+			s->daemon = start_daemon(s, MHD_USE_POLL);
+		if (!s->daemon)
+			ret = errno ? -errno : -EIO;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
 		snprintf(err, errlen, "failed to start the HTTP server on %s: %s", s->listen,
 			 strerror(-ret));
 		return ret;
@@ -409,11 +660,20 @@ void http__stop(struct http_server *s)
 {
 	if (!s)
 		return;
+	if (s->reaper_running) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->reaper_stop = true;
+		pthread_cond_signal(&s->conns_cond);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
 	/* joins the thread and ends every connection: no response holds a page after this */
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);
 	if (s->fd >= 0)
 		close(s->fd);
+	pthread_cond_destroy(&s->conns_cond);
+	pthread_mutex_destroy(&s->conns_lock);
 	pthread_mutex_destroy(&s->lock);
 	page_put(s->page);
 	free(s);

@@ -589,25 +589,6 @@ Test(http, scrapes_during_publishes, .init = start_published, .fini = stop)
 	cr_assert_gt(c.published, 10);
 }
 
-/* A client that connects and says nothing is dropped after the connection timeout (10 s). */
-Test(http, silent_client_dropped, .init = start_published, .fini = stop, .timeout = 30)
-{
-	struct timespec t0, t1;
-	char c;
-	int fd;
-
-	recv_timeout_s = 20;
-	fd = connect_to(AF_INET, port);
-	cr_assert_geq(fd, 0);
-	send_all(fd, "GET /metrics HTTP/1.1\r\n", 24);	/* and never the end */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cr_assert_eq(recv(fd, &c, 1, 0), 0, "expected the server to close: %s", strerror(errno));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	cr_assert_geq(t1.tv_sec - t0.tv_sec, 8);
-	cr_assert_leq(t1.tv_sec - t0.tv_sec, 15);
-	close(fd);
-}
-
 Test(http, stop_with_idle_connection, .init = start_published)
 {
 	int fd = connect_to(AF_INET, port);
@@ -670,4 +651,151 @@ Test(http, dual_stack_any)
 	cr_assert_eq(status_of(r), 200, "%s", r);
 	free(r);
 	http__stop(s);
+}
+
+/* --- slow clients -------------------------------------------------------------------------- */
+
+static double elapsed_s(const struct timespec *t0)
+{
+	struct timespec t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	return (t1.tv_sec - t0->tv_sec) + (t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/*
+ * A header line every second keeps an idle timer going for ever; the request
+ * as a whole must still come within HTTP_REQUEST_TIMEOUT_S. A client that
+ * says nothing after its request line goes at the same time.
+ */
+Test(http, trickling_client_closed_at_deadline, .init = start_published, .fini = stop)
+{
+	struct timespec t0;
+	int fd, silent, lines = 0;
+	char c;
+
+	recv_timeout_s = 1;
+	silent = connect_to(AF_INET, port);
+	cr_assert_geq(silent, 0);
+	send_all(silent, "GET /metrics HTTP/1.1\r\n", 24);
+	fd = connect_to(AF_INET, port);
+	cr_assert_geq(fd, 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	send_all(fd, "GET /metrics HTTP/1.1\r\nHost: x\r\n", 32);
+	for (;;) {
+		ssize_t n = recv(fd, &c, 1, 0);	/* waits 1 s: the pace of the trickle */
+
+		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+			break;
+		cr_assert_lt(n, 1, "the server answered an unfinished request");
+		cr_assert_lt(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S + 10,
+			     "still open after %d header lines", lines);
+		if (send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) != 11)
+			break;
+		lines++;
+	}
+	cr_assert_geq(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S - 1);
+	cr_assert_leq(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S + 2, "closed after %.1f s",
+		      elapsed_s(&t0));
+	cr_assert_geq(lines, HTTP_REQUEST_TIMEOUT_S - 2);
+	close(fd);
+	cr_assert_eq(recv(silent, &c, 1, 0), 0, "the silent client was not closed: %s",
+		     strerror(errno));
+	close(silent);
+	recv_timeout_s = 5;
+}
+
+/*
+ * HTTP_MAX_CONNECTIONS connections that said nothing (or half a request) hold
+ * every place: a new client still gets its page, and the one that waited
+ * longest is the one closed for it.
+ */
+Test(http, cap_closes_oldest_waiting, .init = start_published, .fini = stop)
+{
+	int fds[HTTP_MAX_CONNECTIONS], more[3];
+	char *r, ch;
+
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++) {
+		fds[i] = connect_to(AF_INET, port);
+		cr_assert_geq(fds[i], 0);
+		if (i % 2)
+			send_all(fds[i], "GET /metr", 9);
+		usleep(2000);	/* an order of arrival the server sees too */
+	}
+	usleep(100 * 1000);
+	for (int round = 0; round < 3; round++) {
+		recv_timeout_s = 2;
+		r = request(port, GET_METRICS);
+		recv_timeout_s = 5;
+		cr_assert_eq(status_of(r), 200, "round %d at the cap: %s", round, r);
+		cr_assert_str_eq(body_of(r), page);
+		free(r);
+		/* the oldest still held is closed: read its end (no data, EOF) */
+		cr_assert_eq(recv(fds[round], &ch, 1, 0), 0, "connection %d should be closed", round);
+		/* back to the cap for the next round, with a connection newer than all */
+		more[round] = connect_to(AF_INET, port);
+		cr_assert_geq(more[round], 0);
+		usleep(50 * 1000);
+	}
+	/* the newer ones are kept */
+	for (int i = 3; i < HTTP_MAX_CONNECTIONS; i++)
+		cr_assert_lt(recv(fds[i], &ch, 1, MSG_DONTWAIT), 0, "connection %d was closed", i);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_lt(recv(more[i], &ch, 1, MSG_DONTWAIT), 0, "new connection %d was closed", i);
+		close(more[i]);
+	}
+	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++)
+		close(fds[i]);
+}
+
+/*
+ * A reader that takes 400 KB a second keeps an idle timer going (it frees a
+ * third of a 4 MB send buffer, when the kernel lets the server write again,
+ * in about 3 s, well within 10 s even on a busy machine); the answer as a
+ * whole must still be taken within HTTP_ANSWER_TIMEOUT_S: the server stops
+ * sending it and closes (what its socket buffer held still comes).
+ */
+Test(http, slow_reader_cut_at_deadline, .init = start_published, .fini = stop)
+{
+	size_t len = 32 << 20, got = 0;
+	struct timespec t0;
+	char *big, buf[4096];
+	int fd, rcv = 4096;
+	ssize_t n;
+
+	big = malloc(len);
+	cr_assert_not_null(big);
+	memset(big, 'x', len);
+	cr_assert_eq(http__publish(srv, big, len), 0);
+	free(big);
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(fd, 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));	/* before connect: the window */
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port),
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		struct timeval tv = { .tv_sec = 10 };
+
+		cr_assert_eq(connect(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
+	send_all(fd, GET_METRICS, strlen(GET_METRICS));
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (elapsed_s(&t0) < HTTP_ANSWER_TIMEOUT_S + 5) {
+		for (size_t chunk = 0; chunk < 80000; chunk += n) {
+			n = recv(fd, buf, sizeof(buf), 0);
+			cr_assert_gt(n, 0, "closed after %.1f s, before the answer deadline",
+				     elapsed_s(&t0));
+			got += n;
+		}
+		usleep(200 * 1000);
+	}
+	cr_assert_lt(elapsed_s(&t0), HTTP_ANSWER_TIMEOUT_S + 10);
+	/* now as fast as it comes: the rest is cut */
+	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
+		got += n;
+	close(fd);
+	cr_assert_lt(got, len * 2 / 3, "%zu of %zu bytes: the answer was not cut", got, len);
+	cr_assert_gt(got, 100000, "%zu bytes: the reader was served", got);
 }

@@ -1,0 +1,104 @@
+#!/bin/sh
+# The HTTP endpoint against a live agent, as hostile clients meet it: a
+# slowloris while a scraper must still be served within a second. Needs root.
+. "$(dirname "$0")/lib.sh"
+
+# get URL: "CODE" of a GET with curl (000 when nothing answered)
+code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
+
+port=$(free_port)
+"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 >/dev/null 2>"$TMP/agent.err" &
+agent=$!
+PIDS="$PIDS $agent"
+wait_url "http://127.0.0.1:$port/" 20
+i=0
+while [ $i -lt 30 ] && [ "$(code "http://127.0.0.1:$port/metrics")" != 200 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+
+# --- slowloris: 150 connections from 50 addresses trickling headers, reconnecting when --
+# closed, while a new client scrapes every half second from an address of its own (a
+# process of its own too: its times must not wait for the attacker's)
+python3 - "$port" 150 9 >"$TMP/loris" 2>&1 <<'PY' &
+import selectors, socket, sys, time
+port, n, dur = int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3])
+sel = selectors.DefaultSelector()
+conns = {}
+closed = 0
+def open_one(i):
+    s = socket.socket()
+    s.setblocking(False)
+    s.bind(("127.0.0.%d" % (2 + i % 50), 0))
+    try:
+        s.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    conns[s] = [i, 0]
+    sel.register(s, selectors.EVENT_READ)
+for i in range(n):
+    open_one(i)
+end, last = time.time() + dur, 0
+while time.time() < end:
+    for key, _ in sel.select(0.1):
+        s = key.fileobj
+        try:
+            d = s.recv(100)
+        except OSError:
+            d = b""
+        if not d:
+            i, _ = conns.pop(s)
+            sel.unregister(s)
+            s.close()
+            closed += 1
+            open_one(i)
+    if time.time() - last >= 1:
+        last = time.time()
+        for s, st in list(conns.items()):
+            try:
+                s.send(b"GET /metrics HTTP/1.1\r\nHost: x\r\n" if st[1] == 0 else b"X-Slow: 1\r\n")
+                st[1] += 1
+            except OSError:
+                pass
+print("%d connections closed by the agent" % closed)
+PY
+loris=$!
+sleep 1
+python3 - "$port" 7 >"$TMP/scrapes" 2>&1 <<'PY'
+import socket, sys, time
+port, dur = int(sys.argv[1]), float(sys.argv[2])
+lat, codes = [], []
+end = time.time() + dur
+while time.time() < end:
+    t0 = time.time()
+    try:
+        c = socket.socket()
+        c.bind(("127.0.0.250", 0))
+        c.settimeout(5)
+        c.connect(("127.0.0.1", port))
+        c.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            data += d
+        c.close()
+        codes.append(data.split(b" ")[1].decode() if data else "none")
+    except OSError as e:
+        codes.append(type(e).__name__)
+    lat.append(time.time() - t0)
+    time.sleep(0.5)
+bad = [c for c in codes if c != "200"]
+print("%d scrapes, %d not 200, the slowest in %.3f s" % (len(codes), len(bad), max(lat)))
+sys.exit(1 if bad or max(lat) >= 1.0 else 0)
+PY
+st=$?
+wait $loris
+check "slowloris (150 trickling connections, 50 addresses): every scrape 200 within 1 s ($(cat "$TMP/scrapes"); $(cat "$TMP/loris"))" \
+	test $st -eq 0
+check "... and the agent lives on" kill -0 $agent
+kill $agent
+wait $agent 2>/dev/null
+
+finish
