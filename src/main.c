@@ -537,6 +537,7 @@ struct emitter {
 	int (*emit)(struct config *c, const struct sample *s, const struct view *v, void *ctx);
 	void *ctx;
 	bool cmdlines;		/* the output shows command lines: resolve them first */
+	bool first_page_soon;	/* the first sample after FIRST_PAGE_NS, not a period */
 };
 
 static int emit_top(struct config *c, const struct sample *s, const struct view *v, void *ctx)
@@ -579,6 +580,9 @@ static int emit_prom(struct config *c, const struct sample *s, const struct view
 	return http__publish(p->http, p->page.buf, p->page.len);
 }
 
+/* Prometheus answers 503 until its first page: take that sample after this, not a period. */
+#define FIRST_PAGE_NS (NSEC_PER_SEC / 10)
+
 static int run_loop(struct config *c, struct sampler *s, const struct emitter *e)
 {
 	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
@@ -590,7 +594,10 @@ static int run_loop(struct config *c, struct sampler *s, const struct emitter *e
 	if (err)
 		return err;
 	for (long long i = 0; c->count < 0 || i < c->count; i++) {
-		deadline += period;
+		if (i == 0 && e->first_page_soon && period > FIRST_PAGE_NS)
+			deadline += FIRST_PAGE_NS;
+		else
+			deadline += period;
 		if (!sleep_until(deadline))
 			break;
 		err = sampler__sample(s);
@@ -634,7 +641,7 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 		return ret;
 	case CMD_PROMETHEUS:
 		pbuf_init(&prom.page);
-		e = (struct emitter){ .emit = emit_prom, .ctx = &prom };
+		e = (struct emitter){ .emit = emit_prom, .ctx = &prom, .first_page_soon = true };
 		ret = run_loop(c, s, &e);
 		pbuf_free(&prom.page);
 		return ret;

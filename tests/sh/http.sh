@@ -1,21 +1,31 @@
 #!/bin/sh
-# The HTTP endpoint against a live agent, as hostile clients meet it: a
-# slowloris while a scraper must still be served within a second. Needs root.
+# The HTTP endpoint against a live agent, as scrapers and hostile clients meet it:
+# a first page at once, and a slowloris while a scraper must still be served
+# within a second. Needs root.
 . "$(dirname "$0")/lib.sh"
 
 # get URL: "CODE" of a GET with curl (000 when nothing answered)
 code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
 
+# --- a first page at once, even at one sample an hour --------------------------------------
 port=$(free_port)
-"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 >/dev/null 2>"$TMP/agent.err" &
+"$WP" prometheus --listen "127.0.0.1:$port" -i 3600 >/dev/null 2>"$TMP/agent.err" &
 agent=$!
 PIDS="$PIDS $agent"
 wait_url "http://127.0.0.1:$port/" 20
+first=""
 i=0
-while [ $i -lt 30 ] && [ "$(code "http://127.0.0.1:$port/metrics")" != 200 ]; do
+while [ $i -lt 30 ]; do
+	first=$(code "http://127.0.0.1:$port/metrics")
+	[ "$first" = 200 ] && break
 	sleep 0.1
 	i=$((i + 1))
 done
+check "-i 3600: /metrics answers 200 within 3 s of serving, not 503 for an hour ($first after $i tries)" \
+	test "$first" = 200
+curl -s "http://127.0.0.1:$port/metrics" >"$TMP/first.prom"
+check "... with a whole page (promtool check metrics)" \
+	sh -c "promtool check metrics <'$TMP/first.prom' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
 
 # --- slowloris: 150 connections from 50 addresses trickling headers, reconnecting when --
 # closed, while a new client scrapes every half second from an address of its own (a
