@@ -25,6 +25,9 @@ struct http_server;
  *   GET|HEAD /metrics  200 with the last published page, 503 before the first;
  *   GET|HEAD /         200, a short page that links /metrics;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
+ * The raw request target must be "/metrics" or "/" exactly, a query string
+ * ("?...") allowed and ignored; one with a NUL or a control byte is 400, as is
+ * an HTTP/1.1 request without exactly one Host.
  * Listen forms: "127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
  * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
  * one. Returns NULL with a one-line reason in err ("invalid --listen value ..."
@@ -49,5 +52,11 @@ void http__stop(struct http_server *s);
 
 /* Parse a --listen value (numeric addresses only, no names). 0 or -EINVAL. */
 int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
+
+/* --- pure parts, for tests ------------------------------------------------------------------ */
+
+enum http_target { HTTP_TARGET_NONE, HTTP_TARGET_INDEX, HTTP_TARGET_METRICS, HTTP_TARGET_BAD };
+/* What a raw request target of len bytes (NULs count) asks for. */
+enum http_target http_target_kind(const char *target, size_t len);
 
 #endif /* __HTTP_H */

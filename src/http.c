@@ -41,9 +41,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
 #include "http.h"
@@ -71,8 +73,10 @@ struct conn {
 	__u64 since;		/* start of the phase, CLOCK_MONOTONIC */
 	bool evicted;		/* shut down by us; libmicrohttpd closes it soon */
 	/* the request in progress; only libmicrohttpd's thread touches these */
+	const char *target_at;	/* the raw target, where libmicrohttpd parsed it */
+	size_t target_len;
+	enum http_target kind;
 	bool called;		/* the handler has seen this request's headers */
-	bool metrics;		/* it asks for /metrics, not / */
 };
 
 struct http_server {
@@ -169,6 +173,24 @@ int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t
 		*len = sizeof(*a);
 	}
 	return 0;
+}
+
+/* --- requests: pure parts ------------------------------------------------------------------ */
+
+enum http_target http_target_kind(const char *t, size_t len)
+{
+	size_t path = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return HTTP_TARGET_BAD;
+	while (path < len && t[path] != '?')
+		path++;
+	if (path == 8 && !memcmp(t, "/metrics", 8))
+		return HTTP_TARGET_METRICS;
+	if (path == 1 && t[0] == '/')
+		return HTTP_TARGET_INDEX;
+	return HTTP_TARGET_NONE;
 }
 
 /* --- published pages ---------------------------------------------------------------------- */
@@ -342,7 +364,7 @@ static void *reaper_main(void *arg)
 
 /* --- requests ------------------------------------------------------------------------------ */
 
-/* The request line is read: the request's context is its connection. */
+/* The request line is read: remember where its target is and what it asks for. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 {
 	const union MHD_ConnectionInfo *ci;
@@ -352,6 +374,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	c = ci ? ci->socket_context : NULL;
 	if (!c)
 		return NULL;
+	c->target_at = uri;
+	c->target_len = strlen(uri);
+	c->kind = http_target_kind(uri, c->target_len);
 	c->called = false;
 	return c;	/* the request's context (*req_cls) */
 }
@@ -363,9 +388,38 @@ static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
 
 	if (!c)
 		return;
+	c->target_at = NULL;
 	c->called = false;
 	conn_phase(cls, c, CONN_WAITING);
 	*req_cls = NULL;
+}
+
+/*
+ * libmicrohttpd hands us the target as a C string, cut at the first NUL:
+ * "GET /metrics\0/../etc/passwd HTTP/1.1" reads "/metrics". It parses the
+ * request line in place, the version right after the target and a space, so
+ * the target was whole when the version starts where the string ends.
+ */
+static bool target_whole(const struct conn *c, const char *version)
+{
+	return c->target_at && (uintptr_t)version == (uintptr_t)c->target_at + c->target_len + 1;
+}
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST))
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
+/* HTTP/1.1 needs exactly one Host (RFC 9112, 3.2); HTTP/1.0 none or one. */
+static bool host_ok(struct MHD_Connection *mc, const char *version)
+{
+	int n = 0;
+
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_host, &n);
+	return strcmp(version, MHD_HTTP_VERSION_1_0) ? n == 1 : n <= 1;
 }
 
 /* Does the request announce a body? */
@@ -433,11 +487,18 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connectio
  * failed) and its result is in *ret.
  */
 static int check_request(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
-			 const char *url, const char *method, enum MHD_Result *ret)
+			 const char *method, const char *version, enum MHD_Result *ret)
 {
-	if (!strcmp(url, "/metrics") || !strcmp(url, "/")) {
-		c->metrics = url[1] != '\0';
-	} else {
+	if (c->kind == HTTP_TARGET_BAD || !target_whole(c, version)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST, "bad request target\n");
+		return 1;
+	}
+	if (!host_ok(mc, version)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST,
+				  "an HTTP/1.1 request needs one Host header\n");
+		return 1;
+	}
+	if (c->kind == HTTP_TARGET_NONE) {
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_NOT_FOUND, "not found\n");
 		return 1;
 	}
@@ -468,7 +529,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
 	if (!c->called) {
 		c->called = true;
 		conn_phase(s, c, CONN_ANSWERING);
-		if (check_request(s, c, mc, url, method, &ret))
+		if (check_request(s, c, mc, method, version, &ret))
 			return ret;
 		if (!has_body(mc))
 			return MHD_YES;
@@ -476,7 +537,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
 		*upload_size = 0;	/* not announced, yet there: drop it */
 		return MHD_YES;
 	}
-	if (!c->metrics)
+	if (c->kind == HTTP_TARGET_INDEX)
 		return reply(s, mc, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
 			     sizeof(index_page) - 1);
 	return reply_metrics(s, mc);
@@ -546,6 +607,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_
 	OPT(MHD_OPTION_LISTEN_SOCKET, s->fd, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, HARD_LIMIT, NULL);
 	OPT(MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL);
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);	/* e.g. no spaces in the target */
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);

@@ -653,6 +653,97 @@ Test(http, dual_stack_any)
 	http__stop(s);
 }
 
+/* --- the request target and Host ------------------------------------------------------------- */
+
+Test(http, target_kind)
+{
+	static const struct {
+		const char *t;
+		size_t len;
+		enum http_target want;
+	} cases[] = {
+#define T(s, w) { s, sizeof(s) - 1, w }
+		T("/metrics", HTTP_TARGET_METRICS),
+		T("/metrics?", HTTP_TARGET_METRICS),
+		T("/metrics?name[]=x&y=%20", HTTP_TARGET_METRICS),
+		T("/", HTTP_TARGET_INDEX),
+		T("/?x", HTTP_TARGET_INDEX),
+		T("/metrics\0/../etc/passwd", HTTP_TARGET_BAD),
+		T("/metrics\0", HTTP_TARGET_BAD),
+		T("/metrics?a\0b", HTTP_TARGET_BAD),
+		T("/metrics\x01", HTTP_TARGET_BAD),
+		T("/metrics\x7f", HTTP_TARGET_BAD),
+		T("/m\xc3\xa9trics", HTTP_TARGET_BAD),
+		T("/metrics x", HTTP_TARGET_BAD),
+		T("/metrics%00", HTTP_TARGET_NONE),
+		T("/metrics/", HTTP_TARGET_NONE),
+		T("/metrics/../metrics", HTTP_TARGET_NONE),
+		T("/%6detrics", HTTP_TARGET_NONE),
+		T("//metrics", HTTP_TARGET_NONE),
+		T("/Metrics", HTTP_TARGET_NONE),
+		T("/metricsx", HTTP_TARGET_NONE),
+		T("http://x/metrics", HTTP_TARGET_NONE),
+		T("*", HTTP_TARGET_NONE),
+		T("", HTTP_TARGET_NONE),
+		T("?/metrics", HTTP_TARGET_NONE),
+#undef T
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		cr_expect_eq(http_target_kind(cases[i].t, cases[i].len), cases[i].want, "case %zu", i);
+}
+
+/* libmicrohttpd cuts the target at a NUL; the whole target must be /metrics. */
+Test(http, nul_in_target_400, .init = start_published, .fini = stop)
+{
+	static const char req[] = "GET /metrics\0/../etc/passwd HTTP/1.1\r\nHost: x\r\n"
+				  "Connection: close\r\n\r\n";
+	static const char req2[] = "GET /metrics\0 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	static const char req3[] = "GET /\0metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+	char *r;
+
+	r = request_n(port, req, sizeof(req) - 1, 0);
+	cr_assert_eq(status_of(r), 400, "%s", r);
+	cr_assert_null(strstr(r, page), "the page must not be served");
+	free(r);
+	r = request_n(port, req2, sizeof(req2) - 1, 0);
+	cr_assert_eq(status_of(r), 400, "%s", r);
+	free(r);
+	r = request_n(port, req3, sizeof(req3) - 1, 0);
+	cr_assert_eq(status_of(r), 400, "%s", r);
+	free(r);
+	r = request(port, "GET /metrics%00/../etc/passwd HTTP/1.1\r\nHost: x\r\n"
+			  "Connection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 404, "%s", r);
+	free(r);
+	r = request(port, "GET /%6detrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 404, "%s", r);
+	free(r);
+	/* the same connection after a good request: the check is per request */
+	r = request(port, GET_METRICS);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	free(r);
+}
+
+Test(http, host_required, .init = start_published, .fini = stop)
+{
+	char *r;
+
+	r = request(port, "GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 400, "HTTP/1.1 without Host: %s", r);
+	cr_assert_null(strstr(r, page));
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 400, "two Hosts: %s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.0\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "HTTP/1.0 needs no Host: %s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.1\r\nhOsT: x\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "header names are case-insensitive: %s", r);
+	free(r);
+}
+
 /* --- slow clients -------------------------------------------------------------------------- */
 
 static double elapsed_s(const struct timespec *t0)

@@ -1,11 +1,29 @@
 #!/bin/sh
 # The HTTP endpoint against a live agent, as scrapers and hostile clients meet it:
-# a first page at once, and a slowloris while a scraper must still be served
-# within a second. Needs root.
+# a first page at once, the HTTP odds (NUL in the target, no Host), and a
+# slowloris while a scraper must still be served within a second. Needs root.
 . "$(dirname "$0")/lib.sh"
 
 # get URL: "CODE" of a GET with curl (000 when nothing answered)
 code() { curl -s -m 5 -o /dev/null -w '%{http_code}' "$@"; }
+# a raw request (printf escapes), the status line's code, or "none"
+raw() {
+	python3 - "$1" "$2" <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+s.sendall(sys.argv[2].encode().decode("unicode_escape").encode("latin1"))
+data = b""
+try:
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+except OSError:
+    pass
+print(data.split(b" ")[1].decode() if data.startswith(b"HTTP/") else "none")
+PY
+}
 
 # --- a first page at once, even at one sample an hour --------------------------------------
 port=$(free_port)
@@ -26,6 +44,17 @@ check "-i 3600: /metrics answers 200 within 3 s of serving, not 503 for an hour 
 curl -s "http://127.0.0.1:$port/metrics" >"$TMP/first.prom"
 check "... with a whole page (promtool check metrics)" \
 	sh -c "promtool check metrics <'$TMP/first.prom' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+
+# --- the odds of issue 11 --------------------------------------------------------------------
+check "GET /metrics\\0/../etc/passwd answers 400" \
+	test "$(raw "$port" 'GET /metrics\0/../etc/passwd HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" = 400
+check "GET /metrics%00 answers 404" \
+	test "$(raw "$port" 'GET /metrics%00 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')" = 404
+check "an HTTP/1.1 request without Host answers 400" \
+	test "$(raw "$port" 'GET /metrics HTTP/1.1\r\nConnection: close\r\n\r\n')" = 400
+check "an HTTP/1.0 request without Host answers 200" \
+	test "$(raw "$port" 'GET /metrics HTTP/1.0\r\n\r\n')" = 200
+check "a query string is allowed and ignored" test "$(code "http://127.0.0.1:$port/metrics?x=1")" = 200
 
 # --- slowloris: 150 connections from 50 addresses trickling headers, reconnecting when --
 # closed, while a new client scrapes every half second from an address of its own (a
