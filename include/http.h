@@ -22,7 +22,8 @@ struct http_server;
 
 /*
  * Bind listen and serve from threads of our own and libmicrohttpd's:
- *   GET|HEAD /metrics  200 with the last published page, 503 before the first;
+ *   GET|HEAD /metrics  200 with the last published page (gzip when the client
+ *                      accepts it), 503 before the first;
  *   GET|HEAD /         200, a short page that links /metrics;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
  * The raw request target must be "/metrics" or "/" exactly, a query string
@@ -58,5 +59,9 @@ int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t
 enum http_target { HTTP_TARGET_NONE, HTTP_TARGET_INDEX, HTTP_TARGET_METRICS, HTTP_TARGET_BAD };
 /* What a raw request target of len bytes (NULs count) asks for. */
 enum http_target http_target_kind(const char *target, size_t len);
+/* Does an Accept-Encoding value accept gzip (gzip, x-gzip or *, with q above 0)? */
+bool http_accepts_gzip(const char *accept_encoding);
+/* A gzip member of in (malloc'd into *out). 0 or -ENOMEM / -EIO. */
+int http_gzip(const void *in, size_t len, void **out, size_t *outlen);
 
 #endif /* __HTTP_H */

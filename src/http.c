@@ -4,9 +4,10 @@
  * else poll: the agent holds many descriptors, select would not do). The
  * sampling loop publishes each page as a reference-counted copy; a scrape takes
  * a reference under a mutex held for a pointer swap, so it neither waits for
- * nor triggers a sample, and nothing is copied per scrape. Nothing a request
- * says can make the agent read a file or run anything: there are two fixed
- * pages.
+ * nor triggers a sample, and nothing is copied per scrape. A page is gzipped
+ * once, by the first scrape that accepts gzip, and kept with the page. Nothing
+ * a request says can make the agent read a file or run anything: there are
+ * two fixed pages.
  *
  * Slow clients. libmicrohttpd's timeout is an idle one: a client that sends a
  * header line every few seconds keeps its connection for ever, and a few dozen
@@ -48,6 +49,7 @@
 #include <strings.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include <zlib.h>
 #include "http.h"
 #include "util.h"
 
@@ -55,9 +57,13 @@
 #define HARD_LIMIT	(HTTP_MAX_CONNECTIONS + 16)
 #define IDLE_TIMEOUT_S	HTTP_REQUEST_TIMEOUT_S
 #define LISTEN_BACKLOG	128
+#define GZIP_LEVEL	6	/* zlib's default */
 
 struct page {
 	atomic_uint refs;
+	void *gz;		/* gzip of body, made by the first scrape that accepts it */
+	size_t gz_len;
+	bool gz_failed;
 	size_t len;
 	char body[];
 };
@@ -77,12 +83,14 @@ struct conn {
 	size_t target_len;
 	enum http_target kind;
 	bool called;		/* the handler has seen this request's headers */
+	bool gzip;
 };
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	pthread_mutex_t lock;		/* the page pointer */
 	struct page *page;		/* NULL until the first publish */
+	pthread_mutex_t gz_lock;
 	/* connections and the reaper */
 	pthread_mutex_t conns_lock;
 	pthread_cond_t conns_cond;	/* on CLOCK_MONOTONIC */
@@ -193,14 +201,107 @@ enum http_target http_target_kind(const char *t, size_t len)
 	return HTTP_TARGET_NONE;
 }
 
+static bool ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The q of one element's parameters ("; q=0.5; x=y"): 1000ths, 1000 when absent or bad. */
+static int qvalue(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *semi = memchr(p, ';', end - p);
+
+		if (!semi)
+			break;
+		p = semi + 1;
+		while (p < end && ows(*p))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			int q = 0, scale = 1000;
+
+			p += 2;
+			if (p < end && (*p == '0' || *p == '1'))
+				q = (*p++ - '0') * 1000;
+			else
+				return 1000;
+			if (p < end && *p == '.')
+				for (p++; p < end && *p >= '0' && *p <= '9' && scale > 1; p++) {
+					scale /= 10;
+					q += (*p - '0') * scale;
+				}
+			return q > 1000 ? 1000 : q;
+		}
+	}
+	return 1000;
+}
+
+bool http_accepts_gzip(const char *v)
+{
+	int gzip = -1, star = -1;
+
+	if (!v)
+		return false;
+	while (*v) {
+		const char *end = strchr(v, ','), *tok, *tend;
+
+		if (!end)
+			end = v + strlen(v);
+		for (tok = v; tok < end && ows(*tok); tok++)
+			;
+		for (tend = tok; tend < end && !ows(*tend) && *tend != ';'; tend++)
+			;
+		if ((tend - tok == 4 && !strncasecmp(tok, "gzip", 4)) ||
+		    (tend - tok == 6 && !strncasecmp(tok, "x-gzip", 6)))
+			gzip = qvalue(tend, end);
+		else if (tend - tok == 1 && *tok == '*')
+			star = qvalue(tend, end);
+		v = *end ? end + 1 : end;
+	}
+	if (gzip >= 0)
+		return gzip > 0;
+	return star > 0;
+}
+
+int http_gzip(const void *in, size_t len, void **out, size_t *outlen)
+{
+	z_stream z = {};
+	void *buf;
+	int ret;
+
+	if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	*outlen = deflateBound(&z, len);
+	buf = malloc(*outlen);
+	if (!buf) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = len;
+	z.next_out = buf;
+	z.avail_out = *outlen;
+	ret = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (ret != Z_STREAM_END) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
 /* --- published pages ---------------------------------------------------------------------- */
 
 static void page_put(void *p)
 {
 	struct page *pg = p;
 
-	if (pg && atomic_fetch_sub(&pg->refs, 1) == 1)
+	if (pg && atomic_fetch_sub(&pg->refs, 1) == 1) {
+		free(pg->gz);
 		free(pg);
+	}
 }
 
 /* The current page with a reference taken, or NULL before the first publish. */
@@ -214,6 +315,19 @@ static struct page *page_get(struct http_server *s)
 		atomic_fetch_add(&pg->refs, 1);
 	pthread_mutex_unlock(&s->lock);
 	return pg;
+}
+
+/* Gzip pg once; false if that failed (the page goes out uncompressed). */
+static bool page_gzip(struct http_server *s, struct page *pg)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->gz_lock);
+	if (!pg->gz && !pg->gz_failed)
+		pg->gz_failed = http_gzip(pg->body, pg->len, &pg->gz, &pg->gz_len) != 0;
+	ok = pg->gz;
+	pthread_mutex_unlock(&s->gz_lock);
+	return ok;
 }
 
 int http__publish(struct http_server *s, const char *body, size_t len)
@@ -378,6 +492,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	c->target_len = strlen(uri);
 	c->kind = http_target_kind(uri, c->target_len);
 	c->called = false;
+	c->gzip = false;
 	return c;	/* the request's context (*req_cls) */
 }
 
@@ -458,22 +573,31 @@ static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, u
 
 #define REPLY_TEXT(s, mc, status, text) reply(s, mc, status, text_type, text, sizeof(text) - 1)
 
-static enum MHD_Result reply_metrics(struct http_server *s, struct MHD_Connection *mc)
+static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
+				     struct MHD_Connection *mc)
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
 	struct page *pg;
+	bool gz, ok;
 
 	pg = page_get(s);
 	if (!pg)
 		return REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
+	gz = c->gzip && page_gzip(s, pg);
 	/* the response holds our reference and drops it when libmicrohttpd is done with it */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(pg->len, pg->body, page_put, pg);
+	r = MHD_create_response_from_buffer_with_free_callback_cls(gz ? pg->gz_len : pg->len,
+								   gz ? pg->gz : pg->body,
+								   page_put, pg);
 	if (!r) {
 		page_put(pg);
 		return MHD_NO;
 	}
-	if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) != MHD_YES) {
+	ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) == MHD_YES &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
+	     (!gz ||
+	      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
+	if (!ok) {
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
@@ -506,6 +630,9 @@ static int check_request(struct http_server *s, struct conn *c, struct MHD_Conne
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
 		return 1;
 	}
+	c->gzip = c->kind == HTTP_TARGET_METRICS &&
+		  http_accepts_gzip(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	return 0;
 }
 
@@ -540,7 +667,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
 	if (c->kind == HTTP_TARGET_INDEX)
 		return reply(s, mc, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
 			     sizeof(index_page) - 1);
-	return reply_metrics(s, mc);
+	return reply_metrics(s, c, mc);
 }
 
 /* --- start and stop ------------------------------------------------------------------------ */
@@ -660,6 +787,7 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 	if (ret)
 		goto fail_s;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->gz_lock, NULL);
 	pthread_mutex_init(&s->conns_lock, NULL);
 	snprintf(s->listen, sizeof(s->listen), "%s", listen);
 	return s;
@@ -736,6 +864,7 @@ void http__stop(struct http_server *s)
 		close(s->fd);
 	pthread_cond_destroy(&s->conns_cond);
 	pthread_mutex_destroy(&s->conns_lock);
+	pthread_mutex_destroy(&s->gz_lock);
 	pthread_mutex_destroy(&s->lock);
 	page_put(s->page);
 	free(s);

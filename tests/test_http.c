@@ -15,6 +15,7 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <zlib.h>
 #include "http.h"
 
 /* --- a small client ----------------------------------------------------------------------- */
@@ -653,7 +654,7 @@ Test(http, dual_stack_any)
 	http__stop(s);
 }
 
-/* --- the request target and Host ------------------------------------------------------------- */
+/* --- the request target, Host, and what the page may be encoded with --------------------------- */
 
 Test(http, target_kind)
 {
@@ -691,6 +692,63 @@ Test(http, target_kind)
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		cr_expect_eq(http_target_kind(cases[i].t, cases[i].len), cases[i].want, "case %zu", i);
+}
+
+Test(http, accepts_gzip)
+{
+	static const char *const yes[] = {
+		"gzip", "GZip", "gzip, deflate, br", "deflate, gzip", "br;q=1.0, gzip;q=0.8, *;q=0.1",
+		"x-gzip", "*", "gzip;q=0.001", "identity, *;q=0.5", " gzip ", "deflate,gzip ;q=1",
+		"gzip;level=1;q=0.5",
+	};
+	static const char *const no[] = {
+		"", "identity", "deflate, br", "gzip;q=0", "gzip;q=0.0", "gzip; q=0.000", "*;q=0",
+		"gzip;q=0, *", "gzipx", "xgzip", "gzi", "br, *;q=0", "gzip;Q=0",
+	};
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		cr_expect(http_accepts_gzip(yes[i]), "'%s' accepts gzip", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		cr_expect_not(http_accepts_gzip(no[i]), "'%s' does not accept gzip", no[i]);
+	cr_expect_not(http_accepts_gzip(NULL));
+}
+
+/* gzip's own format (a member with header and CRC), checked by zlib's gzip reader */
+static size_t gunzip(const void *in, size_t len, char *out, size_t outlen)
+{
+	z_stream z = {};
+
+	cr_assert_eq(inflateInit2(&z, 16 + 15), Z_OK);
+	z.next_in = (Bytef *)in;
+	z.avail_in = len;
+	z.next_out = (Bytef *)out;
+	z.avail_out = outlen;
+	cr_assert_eq(inflate(&z, Z_FINISH), Z_STREAM_END, "not one whole gzip member");
+	cr_assert_eq(z.avail_in, 0, "bytes after the gzip member");
+	inflateEnd(&z);
+	return z.total_out;
+}
+
+Test(http, gzip_roundtrip)
+{
+	static char in[200000], back[sizeof(in)];
+	size_t outlen, n;
+	void *out;
+
+	for (size_t i = 0; i < sizeof(in); i++)	/* compressible, not trivially */
+		in[i] = "wattprobe_process_joules_total{pid=\"1234\"} 12.5\n"[i % 49] + (i / 997) % 3;
+	cr_assert_eq(http_gzip(in, sizeof(in), &out, &outlen), 0);
+	cr_assert_eq(((unsigned char *)out)[0], 0x1f);
+	cr_assert_eq(((unsigned char *)out)[1], 0x8b);
+	cr_assert_lt(outlen, sizeof(in) / 4, "%zu bytes", outlen);
+	n = gunzip(out, outlen, back, sizeof(back));
+	cr_assert_eq(n, sizeof(in));
+	cr_assert_eq(memcmp(in, back, n), 0);
+	free(out);
+
+	cr_assert_eq(http_gzip("", 0, &out, &outlen), 0);
+	cr_assert_eq(gunzip(out, outlen, back, sizeof(back)), 0);
+	free(out);
 }
 
 /* libmicrohttpd cuts the target at a NUL; the whole target must be /metrics. */
@@ -742,6 +800,105 @@ Test(http, host_required, .init = start_published, .fini = stop)
 	r = request(port, "GET /metrics HTTP/1.1\r\nhOsT: x\r\nConnection: close\r\n\r\n");
 	cr_assert_eq(status_of(r), 200, "header names are case-insensitive: %s", r);
 	free(r);
+}
+
+/* The body of a response as bytes (responses here may hold NULs). */
+static const char *raw_body(const char *r, size_t len, size_t *blen)
+{
+	const char *p = memmem(r, len, "\r\n\r\n", 4);
+
+	cr_assert_not_null(p);
+	*blen = len - (p + 4 - r);
+	return p + 4;
+}
+
+static char *request_len(const char *req, size_t *len)
+{
+	int fd = connect_to(AF_INET, port);
+	char *r;
+
+	cr_assert_geq(fd, 0);
+	send_all(fd, req, strlen(req));
+	r = read_all(fd, len);
+	close(fd);
+	return r;
+}
+
+Test(http, gzip_when_accepted, .init = start_published, .fini = stop)
+{
+	static char big[100000];
+	char back[sizeof(big)], want[16];
+	const char *b;
+	size_t len, blen;
+	char *r;
+
+	for (size_t i = 0; i + 1 < sizeof(big); i++)
+		big[i] = "m{a=\"b\"} 1\n"[i % 11];
+	cr_assert_eq(http__publish(srv, big, strlen(big)), 0);
+
+	r = request_len("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip, deflate\r\n"
+			"Connection: close\r\n\r\n", &len);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(header(r, "Content-Encoding") ? header(r, "Content-Encoding") : "", "gzip");
+	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept-Encoding");
+	b = raw_body(r, len, &blen);
+	snprintf(want, sizeof(want), "%zu", blen);
+	cr_assert_str_eq(header(r, "Content-Length"), want);
+	cr_assert_lt(blen, strlen(big) / 10);
+	cr_assert_eq(gunzip(b, blen, back, sizeof(back)), strlen(big));
+	cr_assert_eq(memcmp(back, big, strlen(big)), 0);
+	free(r);
+
+	/* HEAD: the same headers, no body */
+	r = request_len("HEAD /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n"
+			"Connection: close\r\n\r\n", &len);
+	cr_assert_str_eq(header(r, "Content-Encoding") ? header(r, "Content-Encoding") : "", "gzip");
+	cr_assert_str_eq(header(r, "Content-Length"), want);
+	raw_body(r, len, &blen);
+	cr_assert_eq(blen, 0);
+	free(r);
+
+	/* not asked for, or refused: the page as it is */
+	r = request_len("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, br\r\n"
+			"Connection: close\r\n\r\n", &len);
+	cr_assert_null(header(r, "Content-Encoding"));
+	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept-Encoding");
+	b = raw_body(r, len, &blen);
+	cr_assert_eq(blen, strlen(big));
+	free(r);
+	r = request_len(GET_METRICS, &len);
+	cr_assert_null(header(r, "Content-Encoding"));
+	free(r);
+	/* the index page is small: never compressed */
+	r = request_len("GET / HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n",
+			&len);
+	cr_assert_null(header(r, "Content-Encoding"));
+	free(r);
+}
+
+/* Each published page is compressed for itself: a new page is not served the old gzip. */
+Test(http, gzip_follows_publish, .init = start_published, .fini = stop)
+{
+	const char *req = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip\r\n"
+			  "Connection: close\r\n\r\n";
+	char back[64], body[32];
+	size_t len, blen, n;
+	const char *b;
+
+	for (int i = 0; i < 3; i++) {
+		char *r;
+
+		snprintf(body, sizeof(body), "page %d\n", i);
+		cr_assert_eq(http__publish(srv, body, strlen(body)), 0);
+		for (int k = 0; k < 2; k++) {	/* the second scrape takes the kept gzip */
+			r = request_len(req, &len);
+			b = raw_body(r, len, &blen);
+			n = gunzip(b, blen, back, sizeof(back));
+			cr_assert_eq(n, strlen(body));
+			cr_assert_eq(memcmp(back, body, n), 0, "page %d, scrape %d", i, k);
+			free(r);
+		}
+	}
 }
 
 /* --- slow clients -------------------------------------------------------------------------- */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The HTTP endpoint against a live agent, as scrapers and hostile clients meet it:
-# a first page at once, the HTTP odds (NUL in the target, no Host), and a
+# a first page at once, gzip, the HTTP odds (NUL in the target, no Host), and a
 # slowloris while a scraper must still be served within a second. Needs root.
 . "$(dirname "$0")/lib.sh"
 
@@ -44,6 +44,16 @@ check "-i 3600: /metrics answers 200 within 3 s of serving, not 503 for an hour 
 curl -s "http://127.0.0.1:$port/metrics" >"$TMP/first.prom"
 check "... with a whole page (promtool check metrics)" \
 	sh -c "promtool check metrics <'$TMP/first.prom' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+
+# --- gzip, as node_exporter and Prometheus do it --------------------------------------------
+curl -s -D "$TMP/gz.h" -H 'Accept-Encoding: gzip' -o "$TMP/page.gz" "http://127.0.0.1:$port/metrics"
+curl -s -o "$TMP/page" "http://127.0.0.1:$port/metrics"
+check "Accept-Encoding: gzip gets Content-Encoding: gzip" grep -qi '^Content-Encoding: gzip' "$TMP/gz.h"
+check "... and Vary: Accept-Encoding" grep -qi '^Vary: Accept-Encoding' "$TMP/gz.h"
+check "... which gzip -d turns into the same page, byte for byte ($(wc -c <"$TMP/page.gz") of $(wc -c <"$TMP/page") bytes)" \
+	sh -c "gzip -dc '$TMP/page.gz' | cmp -s - '$TMP/page'"
+curl -s -D "$TMP/id.h" -o /dev/null "http://127.0.0.1:$port/metrics"
+check "no Accept-Encoding: the page as it is" sh -c "! grep -qi '^Content-Encoding' '$TMP/id.h'"
 
 # --- the odds of issue 11 --------------------------------------------------------------------
 check "GET /metrics\\0/../etc/passwd answers 400" \
