@@ -29,16 +29,17 @@ struct http_server;
  * The raw request target must be "/metrics" or "/" exactly, a query string
  * ("?...") allowed and ignored; one with a NUL or a control byte is 400, as is
  * an HTTP/1.1 request without exactly one Host.
- * Listen forms: "127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
- * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
- * one. Returns NULL with a one-line reason in err ("invalid --listen value ..."
- * or "failed to listen on ...: <strerror>") on failure.
+ * Listen forms: "127.0.0.1:9725", "localhost:9725" (a name binds its first
+ * IPv4 address, else its first IPv6 one), ":9725" (every address, IPv6 and
+ * IPv4; IPv4 only without IPv6), "[::1]:9725", "[::]:9725"; port 0 picks a free
+ * one. Returns NULL with a one-line reason in err ("invalid --listen ..." or
+ * "failed to listen on ...: <strerror>") on failure.
  */
 struct http_server *http__start(const char *listen, char *err, size_t errlen);
 /*
  * http__start() in two steps, for a caller that drops privileges in between:
  * capabilities are per thread, and the server's threads must be made without
- * them. http__listen() parses and binds (no thread); http__serve() starts the
+ * them. http__listen() resolves and binds (no thread); http__serve() starts the
  * threads, 0 or -errno with a message in err. http__stop() frees either.
  */
 struct http_server *http__listen(const char *listen, char *err, size_t errlen);
@@ -51,10 +52,24 @@ unsigned short http__port(struct http_server *s);
 /* Stop serving, close every connection, free s. NULL is fine. */
 void http__stop(struct http_server *s);
 
-/* Parse a --listen value (numeric addresses only, no names). 0 or -EINVAL. */
-int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
+/*
+ * Resolve a --listen value into *ss (see http__start() for the forms). 0, or
+ * -EINVAL with the reason in err ("invalid --listen 'X': ..."), for
+ * parse_args() to reject a bad value before anything is loaded.
+ */
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen);
 
 /* --- pure parts, for tests ------------------------------------------------------------------ */
+
+/*
+ * Split HOST:PORT, [HOST]:PORT or :PORT: host without brackets ("" for
+ * :PORT), *bracketed, the port (decimal, 0 to 65535). An unbracketed host must
+ * be a dotted-quad IPv4 address or a host name (letters, digits, '-', '_',
+ * dots); a bracketed one is left to the resolver. 0 or -EINVAL.
+ */
+int http_split_listen(const char *listen, char *host, size_t hostlen, bool *bracketed,
+		      unsigned short *port);
 
 enum http_target { HTTP_TARGET_NONE, HTTP_TARGET_INDEX, HTTP_TARGET_METRICS, HTTP_TARGET_BAD };
 /* What a raw request target of len bytes (NULs count) asks for. */

@@ -38,6 +38,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/types.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <pthread.h>
 #include <signal.h>
@@ -112,7 +113,7 @@ static const char index_page[] =
 static const char metrics_type[] = "text/plain; version=0.0.4; charset=utf-8";
 static const char text_type[] = "text/plain; charset=utf-8";
 
-/* --- --listen parsing (pure) ------------------------------------------------------------ */
+/* --- --listen (parsing is pure; resolving asks the resolver for names) ------------------------ */
 
 /* 0 to 65535, decimal digits only (no sign, no spaces); -1 otherwise. */
 static long parse_port(const char *s)
@@ -128,58 +129,138 @@ static long parse_port(const char *s)
 	return digits && port <= 65535 ? port : -1;
 }
 
-int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+/* A dotted-quad IPv4 address, or a host name: labels of [A-Za-z0-9_-], no '-' at their ends. */
+static bool valid_host(const char *h)
 {
-	char host[INET6_ADDRSTRLEN];
+	size_t len = strlen(h), label = 0;
+	bool numeric = true;
+	struct in_addr a;
+
+	if (!len || len > 253)
+		return false;
+	for (const char *p = h; *p; p++) {
+		if (*p == '.') {
+			if (!label || p[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+		if ((*p == '-' && !label) || ++label > 63)
+			return false;
+		if (*p < '0' || *p > '9')
+			numeric = false;
+	}
+	if (h[len - 1] == '-')
+		return false;
+	/* all digits and dots: an address, and a whole one ("127.1" is not) */
+	return !numeric || inet_pton(AF_INET, h, &a) == 1;
+}
+
+int http_split_listen(const char *listen, char *host, size_t hostlen, bool *bracketed,
+		      unsigned short *port)
+{
 	const char *end, *port_s;
 	size_t hlen;
-	long port;
-	int v6;
+	long p;
 
 	if (!listen)
 		return -EINVAL;
-	memset(ss, 0, sizeof(*ss));
-	v6 = listen[0] == '[';
-	if (v6) {
+	*bracketed = listen[0] == '[';
+	if (*bracketed) {
 		end = strchr(listen, ']');
 		if (!end || end[1] != ':')
 			return -EINVAL;
 		listen++;
 		port_s = end + 2;
 	} else {
-		end = strrchr(listen, ':');
-		if (!end)
+		end = strchr(listen, ':');
+		if (!end || strchr(end + 1, ':'))	/* an IPv6 address needs brackets */
 			return -EINVAL;
 		port_s = end + 1;
 	}
 	hlen = end - listen;
-	if (hlen >= sizeof(host))
+	if (hlen >= hostlen || (*bracketed && !hlen))
 		return -EINVAL;
 	memcpy(host, listen, hlen);
 	host[hlen] = '\0';
-	port = parse_port(port_s);
-	if (port < 0)
+	if (!*bracketed && hlen && !valid_host(host))
 		return -EINVAL;
+	p = parse_port(port_s);
+	if (p < 0)
+		return -EINVAL;
+	*port = p;
+	return 0;
+}
 
-	if (v6) {
-		struct sockaddr_in6 *a = (struct sockaddr_in6 *)ss;
+static const char listen_forms[] = "expected HOST:PORT, such as 127.0.0.1:9725, "
+				   "localhost:9725, :9725 (every address) or [::1]:9725";
 
-		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
-			return -EINVAL;
-		a->sin6_family = AF_INET6;
-		a->sin6_port = htons(port);
-		*len = sizeof(*a);
-	} else {
-		struct sockaddr_in *a = (struct sockaddr_in *)ss;
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *pick = NULL;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	unsigned short port;
+	char host[256];
+	bool bracketed;
+	int ret;
 
-		if (!hlen)
-			a->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
-			return -EINVAL;
-		a->sin_family = AF_INET;
-		a->sin_port = htons(port);
-		*len = sizeof(*a);
+	memset(ss, 0, sizeof(*ss));
+	if (http_split_listen(listen, host, sizeof(host), &bracketed, &port)) {
+		snprintf(err, errlen, "invalid --listen '%s': %s", listen ? listen : "",
+			 listen_forms);
+		return -EINVAL;
 	}
+	if (!*host) {	/* every address: IPv6 and IPv4 on one socket */
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_any;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	if (!bracketed && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+	hints.ai_flags = bracketed ? AI_NUMERICHOST : 0;
+	ret = getaddrinfo(host, NULL, &hints, &res);
+	if (ret) {
+		if (bracketed)
+			snprintf(err, errlen, "invalid --listen '%s': '%s' is not an IPv6 address; "
+				 "%s", listen, host, listen_forms);
+		else
+			snprintf(err, errlen, "invalid --listen '%s': cannot resolve '%s' (%s)",
+				 listen, host,
+				 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		return -EINVAL;
+	}
+	/* like Go's net.Listen, which the exporters use: the first IPv4 address, else IPv6 */
+	for (struct addrinfo *ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			pick = ai;
+	for (struct addrinfo *ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET6)
+			pick = ai;
+	if (!pick) {
+		freeaddrinfo(res);
+		snprintf(err, errlen, "invalid --listen '%s': '%s' has no IPv4 or IPv6 address",
+			 listen, host);
+		return -EINVAL;
+	}
+	memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+	*len = pick->ai_addrlen;
+	if (ss->ss_family == AF_INET)
+		a4->sin_port = htons(port);
+	else
+		a6->sin6_port = htons(port);
+	freeaddrinfo(res);
 	return 0;
 }
 
@@ -678,12 +759,26 @@ static bool is_any6(const struct sockaddr_storage *ss)
 	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
 }
 
-/* A bound, listening, non-blocking socket, or -errno. */
-static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
+/*
+ * A bound, listening, non-blocking socket, or -errno. [::] (every address)
+ * becomes 0.0.0.0 where the kernel has no IPv6.
+ */
+static int open_listener(struct sockaddr_storage *ss, socklen_t *len)
 {
 	int fd, one = 1, v6only, err;
 
 	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT && is_any6(ss)) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+		in_port_t port = ((struct sockaddr_in6 *)ss)->sin6_port;
+
+		memset(ss, 0, sizeof(*ss));
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		a4->sin_port = port;
+		*len = sizeof(*a4);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
 	if (fd < 0)
 		return -errno;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
@@ -694,7 +789,7 @@ static int open_listener(const struct sockaddr_storage *ss, socklen_t len)
 		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
 			goto fail;
 	}
-	if (bind(fd, (const struct sockaddr *)ss, len) || listen(fd, LISTEN_BACKLOG))
+	if (bind(fd, (const struct sockaddr *)ss, *len) || listen(fd, LISTEN_BACKLOG))
 		goto fail;
 	return fd;
 fail:
@@ -752,13 +847,9 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 	struct http_server *s;
 	int fd, ret;
 
-	if (http_parse_listen(listen, &ss, &len)) {
-		snprintf(err, errlen, "invalid --listen value '%s': expected ADDR:PORT with a numeric "
-			 "address, such as 127.0.0.1:9725, :9725 (all IPv4), [::1]:9725 or [::]:9725",
-			 listen ? listen : "");
+	if (http_resolve_listen(listen, &ss, &len, err, errlen))
 		return NULL;
-	}
-	fd = open_listener(&ss, len);
+	fd = open_listener(&ss, &len);
 	if (fd < 0) {
 		snprintf(err, errlen, "failed to listen on %s: %s%s", listen, strerror(-fd),
 			 listen_remedy(fd, &ss));

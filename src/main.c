@@ -244,6 +244,12 @@ static int set_spread_idle(struct config *c, const char *arg)
 
 static int set_listen(struct config *c, const char *arg)
 {
+	struct sockaddr_storage ss;
+	char err[256];
+	socklen_t len;
+
+	if (http_resolve_listen(arg, &ss, &len, err, sizeof(err)))
+		return usage_error("%s", err);
 	c->listen = arg;
 	return 0;
 }
@@ -324,8 +330,10 @@ static const struct option_def options[] = {
 	{ "max-processes", 0, "N", ALL_CMDS,
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
-	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
-	  "where to listen (default 127.0.0.1:9725)", set_listen },
+	{ "listen", 0, "HOST:PORT", CMD(CMD_PROMETHEUS),
+	  "where to listen (default 127.0.0.1:9725);\n"
+	  ":PORT is every address, [::1]:PORT an IPv6 one,\n"
+	  "a host name its first address", set_listen },
 	{ "user", 0, "NAME", ALL_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "attach", 0, "KIND", ALL_CMDS,

@@ -185,27 +185,47 @@ static void stop(void)
 
 /* --- --listen parsing ---------------------------------------------------------------------- */
 
+static int resolve(const char *listen, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char err[256] = "";
+	int ret = http_resolve_listen(listen, ss, len, err, sizeof(err));
+
+	if (ret)
+		cr_expect_eq(strncmp(err, "invalid --listen '", 18), 0, "%s", err);
+	return ret;
+}
+
 Test(http, parse_listen_ipv4)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
 	socklen_t len = 0;
 
-	cr_assert_eq(http_parse_listen("127.0.0.1:9725", &ss, &len), 0);
+	cr_assert_eq(resolve("127.0.0.1:9725", &ss, &len), 0);
 	cr_assert_eq(a->sin_family, AF_INET);
 	cr_assert_eq(ntohs(a->sin_port), 9725);
 	cr_assert_eq(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
 	cr_assert_eq(len, sizeof(struct sockaddr_in));
 
-	cr_assert_eq(http_parse_listen(":9725", &ss, &len), 0);
-	cr_assert_eq(a->sin_family, AF_INET);
+	cr_assert_eq(resolve("0.0.0.0:0", &ss, &len), 0);
 	cr_assert_eq(a->sin_addr.s_addr, htonl(INADDR_ANY));
-	cr_assert_eq(ntohs(a->sin_port), 9725);
-
-	cr_assert_eq(http_parse_listen("0.0.0.0:0", &ss, &len), 0);
 	cr_assert_eq(ntohs(a->sin_port), 0);
-	cr_assert_eq(http_parse_listen("10.1.2.3:65535", &ss, &len), 0);
+	cr_assert_eq(resolve("10.1.2.3:65535", &ss, &len), 0);
 	cr_assert_eq(ntohs(a->sin_port), 65535);
+}
+
+/* :PORT is every address, IPv6 and IPv4 (node_exporter's :9100) */
+Test(http, parse_listen_any)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+	socklen_t len = 0;
+
+	cr_assert_eq(resolve(":9725", &ss, &len), 0);
+	cr_assert_eq(a->sin6_family, AF_INET6);
+	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr));
+	cr_assert_eq(ntohs(a->sin6_port), 9725);
+	cr_assert_eq(len, sizeof(struct sockaddr_in6));
 }
 
 Test(http, parse_listen_ipv6)
@@ -214,33 +234,70 @@ Test(http, parse_listen_ipv6)
 	struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
 	socklen_t len = 0;
 
-	cr_assert_eq(http_parse_listen("[::1]:80", &ss, &len), 0);
+	cr_assert_eq(resolve("[::1]:80", &ss, &len), 0);
 	cr_assert_eq(a->sin6_family, AF_INET6);
 	cr_assert_eq(ntohs(a->sin6_port), 80);
 	cr_assert(IN6_IS_ADDR_LOOPBACK(&a->sin6_addr));
 	cr_assert_eq(len, sizeof(struct sockaddr_in6));
 
-	cr_assert_eq(http_parse_listen("[::]:9725", &ss, &len), 0);
+	cr_assert_eq(resolve("[::]:9725", &ss, &len), 0);
 	cr_assert(IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr));
-	cr_assert_eq(http_parse_listen("[::ffff:127.0.0.1]:1", &ss, &len), 0);
-	cr_assert_eq(http_parse_listen("[fe80::1:2:3:4]:1", &ss, &len), 0);
+	cr_assert_eq(resolve("[::ffff:127.0.0.1]:1", &ss, &len), 0);
+	cr_assert_eq(resolve("[fe80::1:2:3:4]:1", &ss, &len), 0);
+	cr_assert_eq(ntohs(a->sin6_port), 1);
+}
+
+/* A name binds its first IPv4 address (as Go's net.Listen does), from /etc/hosts here. */
+Test(http, parse_listen_names)
+{
+	struct sockaddr_storage ss;
+	struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+	socklen_t len = 0;
+
+	cr_assert_eq(resolve("localhost:9725", &ss, &len), 0);
+	cr_assert_eq(a->sin_family, AF_INET, "localhost: the IPv4 address first");
+	cr_assert_eq(ntohl(a->sin_addr.s_addr), INADDR_LOOPBACK);
+	cr_assert_eq(ntohs(a->sin_port), 9725);
+	cr_assert_eq(resolve("no-such-host.invalid:9725", &ss, &len), -EINVAL);
 }
 
 Test(http, parse_listen_rejects)
 {
 	static const char *const bad[] = {
-		"127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1", "abc", "abc:80",
-		"localhost:9725", "", ":", "[::1]", "[::1]:", "[::1]80", "::1:80", "[]:80",
-		"[127.0.0.1]:80", "127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1: 80",
-		"127.0.0.1:80 ", "127.0.0.1:8o", "127.0.0.1:000080", "127.1:80", "1.2.3.256:80",
-		"[::1:80", "[fe80::1%lo]:80",
+		"127.0.0.1:70000", "127.0.0.1:65536", "127.0.0.1:", "127.0.0.1", "abc", "",
+		":", "[::1]", "[::1]:", "[::1]80", "::1:80", "[]:80", "[127.0.0.1]:80",
+		"127.0.0.1:-1", "127.0.0.1:+80", "127.0.0.1: 80", "127.0.0.1:80 ", "127.0.0.1:8o",
+		"127.0.0.1:000080", "127.1:80", "1.2.3.256:80", "[::1:80", "[zz]:80",
+		"-host:80", "host-:80", "ho st:80", "a..b:80", ".a:80", "h/x:80", "h%x:80",
+		"localhost:9725:1", "*:9725", "host:http",
 	};
 	struct sockaddr_storage ss;
 	socklen_t len;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_eq(http_parse_listen(bad[i], &ss, &len), -EINVAL, "'%s'", bad[i]);
-	cr_expect_eq(http_parse_listen(NULL, &ss, &len), -EINVAL);
+		cr_expect_eq(resolve(bad[i], &ss, &len), -EINVAL, "'%s'", bad[i]);
+	cr_expect_eq(resolve(NULL, &ss, &len), -EINVAL);
+}
+
+Test(http, split_listen)
+{
+	unsigned short port;
+	char host[64];
+	bool br;
+
+	cr_assert_eq(http_split_listen("metrics.example.org:9725", host, sizeof(host), &br, &port),
+		     0);
+	cr_assert_str_eq(host, "metrics.example.org");
+	cr_assert_not(br);
+	cr_assert_eq(port, 9725);
+	cr_assert_eq(http_split_listen("[fe80::1%lo]:80", host, sizeof(host), &br, &port), 0);
+	cr_assert_str_eq(host, "fe80::1%lo");
+	cr_assert(br);
+	cr_assert_eq(http_split_listen(":0", host, sizeof(host), &br, &port), 0);
+	cr_assert_str_eq(host, "");
+	cr_assert_eq(port, 0);
+	/* a host that does not fit is refused, not cut */
+	cr_assert_eq(http_split_listen("abcdefghij:1", host, 8, &br, &port), -EINVAL);
 }
 
 Test(http, start_reports_errors)
@@ -249,7 +306,7 @@ Test(http, start_reports_errors)
 	struct http_server *a, *b;
 
 	cr_assert_null(http__start("abc", err, sizeof(err)));
-	cr_assert_eq(strncmp(err, "invalid --listen value 'abc'", 28), 0, "%s", err);
+	cr_assert_eq(strncmp(err, "invalid --listen 'abc'", 22), 0, "%s", err);
 
 	a = http__start("127.0.0.1:0", err, sizeof(err));
 	cr_assert_not_null(a, "%s", err);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # The HTTP endpoint against a live agent, as scrapers and hostile clients meet it:
-# a first page at once, gzip, the HTTP odds (NUL in the target, no Host), and a
-# slowloris while a scraper must still be served within a second. Needs root.
+# a first page at once, --listen forms, gzip, the HTTP odds (NUL in the target,
+# no Host), and a slowloris while a scraper must still be served within a
+# second. Needs root.
 . "$(dirname "$0")/lib.sh"
 
 # get URL: "CODE" of a GET with curl (000 when nothing answered)
@@ -149,5 +150,40 @@ check "slowloris (150 trickling connections, 50 addresses): every scrape 200 wit
 check "... and the agent lives on" kill -0 $agent
 kill $agent
 wait $agent 2>/dev/null
+
+# --- --listen forms --------------------------------------------------------------------------
+p1=$(free_port)
+p2=$(free_port)
+p3=$(free_port)
+"$WP" prometheus --listen "localhost:$p1" -i 0.5 >/dev/null 2>&1 &
+a1=$!
+"$WP" prometheus --listen ":$p2" -i 0.5 >/dev/null 2>&1 &
+a2=$!
+"$WP" prometheus --listen "[::1]:$p3" -i 0.5 >/dev/null 2>&1 &
+a3=$!
+PIDS="$PIDS $a1 $a2 $a3"
+wait_url "http://127.0.0.1:$p1/" 20
+wait_url "http://127.0.0.1:$p2/" 20
+wait_url "http://[::1]:$p3/" 20
+check "--listen localhost:PORT serves on 127.0.0.1" test "$(code "http://127.0.0.1:$p1/")" = 200
+check "--listen :PORT serves on 127.0.0.1" test "$(code "http://127.0.0.1:$p2/")" = 200
+if [ -e /proc/net/if_inet6 ]; then
+	check "--listen :PORT serves on [::1] too" test "$(code "http://[::1]:$p2/")" = 200
+	check "--listen [::1]:PORT serves on [::1]" test "$(code "http://[::1]:$p3/")" = 200
+	check "... and not on 127.0.0.1" test "$(code "http://127.0.0.1:$p3/")" = 000
+else
+	echo "  skip  IPv6 forms: no IPv6 on this host"
+fi
+kill $a1 $a2 $a3
+wait $a1 $a2 $a3 2>/dev/null
+# a bad value is a usage error found before anything is loaded: as nobody, who cannot load
+# BPF, the answer is still exit 2 about --listen, not exit 1 about CAP_BPF
+for v in abc 127.0.0.1:99999 "::1:80" "[::1]" "no-such-host.invalid:9725" "127.1:80"; do
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$WP" prometheus --listen "$v" \
+		>/dev/null 2>"$TMP/err"
+	st=$?
+	check "--listen '$v' exits 2 before loading anything ($(head -1 "$TMP/err"))" \
+		sh -c "[ $st -eq 2 ] && grep -qF -- \"--listen '$v'\" '$TMP/err'"
+done
 
 finish
