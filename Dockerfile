@@ -14,7 +14,7 @@ FROM debian:bookworm AS build
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
-		libcap-dev make pkg-config libc6-dev \
+		libcap-dev make pkg-config libc6-dev libyaml-dev libgnutls28-dev libcrypt-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
@@ -34,7 +34,7 @@ LABEL org.opencontainers.image.title="wattprobe" \
 	org.opencontainers.image.licenses="GPL-2.0 OR BSD-3-Clause"
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-		libbpf1 libelf1 zlib1g libmicrohttpd12 libcap2 \
+		libbpf1 libelf1 zlib1g libmicrohttpd12 libcap2 libyaml-0-2 libgnutls30 libcrypt1 \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --gid "$WATTPROBE_UID" wattprobe \
 	&& useradd --uid "$WATTPROBE_UID" --gid wattprobe --no-create-home \
