@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 struct http_server;
+struct web_config;
 
 /*
  * Connection limits (README, "Prometheus" and "Failure behaviour"): at most
@@ -28,21 +29,25 @@ struct http_server;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
  * The raw request target must be "/metrics" or "/" exactly, a query string
  * ("?...") allowed and ignored; one with a NUL or a control byte is 400, as is
- * an HTTP/1.1 request without exactly one Host.
+ * an HTTP/1.1 request without exactly one Host. With web (TLS, basic_auth_users,
+ * headers; it must outlive the server), every request needs the credentials
+ * (401 with WWW-Authenticate otherwise).
  * Listen forms: "127.0.0.1:9725", "localhost:9725" (a name binds its first
  * IPv4 address, else its first IPv6 one), ":9725" (every address, IPv6 and
  * IPv4; IPv4 only without IPv6), "[::1]:9725", "[::]:9725"; port 0 picks a free
  * one. Returns NULL with a one-line reason in err ("invalid --listen ..." or
  * "failed to listen on ...: <strerror>") on failure.
  */
-struct http_server *http__start(const char *listen, char *err, size_t errlen);
+struct http_server *http__start(const char *listen, const struct web_config *web, char *err,
+				size_t errlen);
 /*
  * http__start() in two steps, for a caller that drops privileges in between:
  * capabilities are per thread, and the server's threads must be made without
  * them. http__listen() resolves and binds (no thread); http__serve() starts the
  * threads, 0 or -errno with a message in err. http__stop() frees either.
  */
-struct http_server *http__listen(const char *listen, char *err, size_t errlen);
+struct http_server *http__listen(const char *listen, const struct web_config *web, char *err,
+				 size_t errlen);
 int http__serve(struct http_server *s, char *err, size_t errlen);
 /* Replace the page served at /metrics with a copy of body. Scrapes never wait
  * for a sample: they serve the latest published page. 0 or -ENOMEM. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * /metrics over HTTP with libmicrohttpd, in its own thread (epoll,
+ * /metrics over HTTP (or HTTPS) with libmicrohttpd, in its own thread (epoll,
  * else poll: the agent holds many descriptors, select would not do). The
  * sampling loop publishes each page as a reference-counted copy; a scrape takes
  * a reference under a mutex held for a pointer swap, so it neither waits for
@@ -51,14 +51,17 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include <zlib.h>
+#include "basicauth.h"
 #include "http.h"
 #include "util.h"
+#include "webconfig.h"
 
 /* libmicrohttpd's own limits: room for those being closed; a time without any progress */
 #define HARD_LIMIT	(HTTP_MAX_CONNECTIONS + 16)
 #define IDLE_TIMEOUT_S	HTTP_REQUEST_TIMEOUT_S
 #define LISTEN_BACKLOG	128
 #define GZIP_LEVEL	6	/* zlib's default */
+#define REALM		"wattprobe"
 
 struct page {
 	atomic_uint refs;
@@ -89,6 +92,7 @@ struct conn {
 
 struct http_server {
 	struct MHD_Daemon *daemon;
+	const struct web_config *web;
 	pthread_mutex_t lock;		/* the page pointer */
 	struct page *page;		/* NULL until the first publish */
 	pthread_mutex_t gz_lock;
@@ -628,6 +632,16 @@ static bool has_body(struct MHD_Connection *mc)
 	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
+/* The web config's headers, on every answer. */
+static bool add_headers(struct http_server *s, struct MHD_Response *r)
+{
+	for (unsigned i = 0; s->web && i < s->web->nr_headers; i++)
+		if (MHD_add_response_header(r, s->web->headers[i].name,
+					    s->web->headers[i].value) != MHD_YES)
+			return false;
+	return true;
+}
+
 static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, unsigned int status,
 			     const char *type, const char *body, size_t len)
 {
@@ -638,7 +652,8 @@ static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, u
 	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
-	ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
+	ok = add_headers(s, r) &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
 	if (ok && status == MHD_HTTP_METHOD_NOT_ALLOWED)
 		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
 	if (ok && status == MHD_HTTP_SERVICE_UNAVAILABLE)
@@ -647,7 +662,10 @@ static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, u
 		MHD_destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(mc, status, r);
+	if (status == MHD_HTTP_UNAUTHORIZED)	/* adds WWW-Authenticate: Basic realm="..." */
+		ret = MHD_queue_basic_auth_fail_response(mc, REALM, r);
+	else
+		ret = MHD_queue_response(mc, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -674,7 +692,8 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 		page_put(pg);
 		return MHD_NO;
 	}
-	ok = MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) == MHD_YES &&
+	ok = add_headers(s, r) &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) == MHD_YES &&
 	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
 	     (!gz ||
 	      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
@@ -702,6 +721,22 @@ static int check_request(struct http_server *s, struct conn *c, struct MHD_Conne
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST,
 				  "an HTTP/1.1 request needs one Host header\n");
 		return 1;
+	}
+	if (s->web && s->web->auth) {
+		const char *authz = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION);
+
+		switch (basic_auth__check(s->web->auth, authz)) {
+		case AUTH_OK:
+			break;
+		case AUTH_BUSY:
+			*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "too many password checks, try again\n");
+			return 1;
+		default:
+			*ret = REPLY_TEXT(s, mc, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
+			return 1;
+		}
 	}
 	if (c->kind == HTTP_TARGET_NONE) {
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -804,6 +839,16 @@ static unsigned short port_of(const struct sockaddr_storage *ss)
 					   ntohs(((const struct sockaddr_in *)ss)->sin_port);
 }
 
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
 static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
 {
 	unsigned short port = port_of(ss);
@@ -820,6 +865,7 @@ static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
 static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_flag)
 {
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag;
+	const struct web_config *web = s->web;
 	struct MHD_OptionItem o[16];
 	int n = 0;
 
@@ -833,13 +879,20 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
 	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	if (web && web->tls) {
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, web->key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)web->priorities);
+	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
 	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o,
 				MHD_OPTION_END);
 }
 
-struct http_server *http__listen(const char *listen, char *err, size_t errlen)
+struct http_server *http__listen(const char *listen, const struct web_config *web, char *err,
+				 size_t errlen)
 {
 	struct sockaddr_storage ss, bound;
 	socklen_t len, blen = sizeof(bound);
@@ -861,6 +914,7 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 		goto fail_fd;
 	}
 	s->fd = fd;
+	s->web = web;
 	s->family = ss.ss_family;
 	s->any6 = is_any6(&ss);
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
@@ -881,6 +935,10 @@ struct http_server *http__listen(const char *listen, char *err, size_t errlen)
 	pthread_mutex_init(&s->gz_lock, NULL);
 	pthread_mutex_init(&s->conns_lock, NULL);
 	snprintf(s->listen, sizeof(s->listen), "%s", listen);
+	if (web && web->auth && !web->tls && !is_loopback(&ss))
+		fprintf(stderr, "wattprobe: warning: basic authentication without TLS on %s: "
+			"passwords cross the network in clear text (add tls_server_config)\n",
+			listen);
 	return s;
 
 fail_s:
@@ -921,9 +979,10 @@ int http__serve(struct http_server *s, char *err, size_t errlen)
 	return 0;
 }
 
-struct http_server *http__start(const char *listen, char *err, size_t errlen)
+struct http_server *http__start(const char *listen, const struct web_config *web, char *err,
+				size_t errlen)
 {
-	struct http_server *s = http__listen(listen, err, errlen);
+	struct http_server *s = http__listen(listen, web, err, errlen);
 
 	if (s && http__serve(s, err, errlen)) {
 		http__stop(s);

@@ -24,6 +24,7 @@
 #include "sampler.h"
 #include "util.h"
 #include "view.h"
+#include "webconfig.h"
 
 #define WATTPROBE_VERSION "0.2.0"
 
@@ -41,6 +42,7 @@ struct config {
 	bool top_set;
 	long long count;
 	const char *listen;
+	const char *web_config;
 	const char *user;
 };
 
@@ -254,6 +256,12 @@ static int set_listen(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_web_config(struct config *c, const char *arg)
+{
+	c->web_config = arg;
+	return 0;
+}
+
 static int set_user(struct config *c, const char *arg)
 {
 	if (privs__check_user(arg))
@@ -334,6 +342,9 @@ static const struct option_def options[] = {
 	  "where to listen (default 127.0.0.1:9725);\n"
 	  ":PORT is every address, [::1]:PORT an IPv6 one,\n"
 	  "a host name its first address", set_listen },
+	{ "web.config.file", 0, "FILE", CMD(CMD_PROMETHEUS),
+	  "TLS and basic authentication from FILE,\n"
+	  "in the Prometheus exporter toolkit's format", set_web_config },
 	{ "user", 0, "NAME", ALL_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "attach", 0, "KIND", ALL_CMDS,
@@ -662,6 +673,7 @@ static int agent_main(struct config *c)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct http_server *http = NULL;
+	struct web_config *web = NULL;
 	struct sampler s;
 	char err[512] = "";
 	int ret;
@@ -670,14 +682,23 @@ static int agent_main(struct config *c)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* before anything is loaded; the key may be root's only: before the drop too */
+	if (c->web_config) {
+		ret = webcfg__load(c->web_config, &web, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "wattprobe: %s\n", err);
+			return ret == -EINVAL ? 2 : 1;
+		}
+	}
 	ret = sampler__open(&s, &c->sopts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);
+		webcfg__free(web);
 		return 1;
 	}
 	/* a port below 1024 needs privileges too */
 	if (c->cmd == CMD_PROMETHEUS) {
-		http = http__listen(c->listen, err, sizeof(err));
+		http = http__listen(c->listen, web, err, sizeof(err));
 		if (!http) {
 			fprintf(stderr, "wattprobe: %s\n", err);
 			ret = 1;
@@ -701,6 +722,7 @@ static int agent_main(struct config *c)
 cleanup:
 	if (http)
 		http__stop(http);
+	webcfg__free(web);
 	sampler__close(&s);
 	return ret;
 }

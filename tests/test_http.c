@@ -15,8 +15,10 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
+#include <crypt.h>
 #include <zlib.h>
 #include "http.h"
+#include "webconfig.h"
 
 /* --- a small client ----------------------------------------------------------------------- */
 
@@ -163,7 +165,7 @@ static void start(void)
 {
 	char err[256] = "";
 
-	srv = http__start("127.0.0.1:0", err, sizeof(err));
+	srv = http__start("127.0.0.1:0", NULL, err, sizeof(err));
 	cr_assert_not_null(srv, "%s", err);
 	port = http__port(srv);
 	cr_assert_neq(port, 0);
@@ -305,13 +307,13 @@ Test(http, start_reports_errors)
 	char err[256] = "", want[128];
 	struct http_server *a, *b;
 
-	cr_assert_null(http__start("abc", err, sizeof(err)));
+	cr_assert_null(http__start("abc", NULL, err, sizeof(err)));
 	cr_assert_eq(strncmp(err, "invalid --listen 'abc'", 22), 0, "%s", err);
 
-	a = http__start("127.0.0.1:0", err, sizeof(err));
+	a = http__start("127.0.0.1:0", NULL, err, sizeof(err));
 	cr_assert_not_null(a, "%s", err);
 	snprintf(want, sizeof(want), "127.0.0.1:%u", http__port(a));
-	b = http__start(want, err, sizeof(err));
+	b = http__start(want, NULL, err, sizeof(err));
 	cr_assert_null(b);
 	snprintf(want, sizeof(want), "failed to listen on 127.0.0.1:%u: %s", http__port(a),
 		 strerror(EADDRINUSE));
@@ -673,7 +675,7 @@ Test(http, ipv6_loopback)
 	if (fd < 0)
 		cr_skip_test("no IPv6");
 	close(fd);
-	s = http__start("[::1]:0", err, sizeof(err));
+	s = http__start("[::1]:0", NULL, err, sizeof(err));
 	if (!s && strstr(err, strerror(EADDRNOTAVAIL)))
 		cr_skip_test("no IPv6 loopback: %s", err);
 	cr_assert_not_null(s, "%s", err);
@@ -696,7 +698,7 @@ Test(http, dual_stack_any)
 	struct http_server *s;
 	int fd;
 
-	s = http__start("[::]:0", err, sizeof(err));
+	s = http__start("[::]:0", NULL, err, sizeof(err));
 	if (!s && (strstr(err, strerror(EAFNOSUPPORT)) || strstr(err, strerror(EADDRNOTAVAIL))))
 		cr_skip_test("no IPv6: %s", err);
 	cr_assert_not_null(s, "%s", err);
@@ -1051,6 +1053,93 @@ Test(http, cap_closes_oldest_waiting, .init = start_published, .fini = stop)
 	}
 	for (int i = 0; i < HTTP_MAX_CONNECTIONS; i++)
 		close(fds[i]);
+}
+
+/* --- basic authentication from a web config ------------------------------------------------ */
+
+static struct web_config web;
+
+static void start_auth(void)
+{
+	char yaml[512], setting[CRYPT_GENSALT_OUTPUT_SIZE], err[256] = "", *h;
+	struct crypt_data cd = {};
+
+	cr_assert_not_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, setting, sizeof(setting)));
+	h = crypt_rn("s3cret:with colon", setting, &cd, sizeof(cd));
+	cr_assert_not_null(h);
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: '%s'\n"
+		 "http_server_config:\n  headers:\n    X-Frame-Options: deny\n", h);
+	cr_assert_eq(webcfg_parse(yaml, strlen(yaml), "web.yml", &web, err, sizeof(err)), 0, "%s",
+		     err);
+	srv = http__start("127.0.0.1:0", &web, err, sizeof(err));
+	cr_assert_not_null(srv, "%s", err);
+	port = http__port(srv);
+	cr_assert_eq(http__publish(srv, page, sizeof(page) - 1), 0);
+}
+
+static void stop_auth(void)
+{
+	stop();
+	webcfg_clear(&web);
+}
+
+static char *get_as(const char *path, const char *credentials_b64)
+{
+	char req[512];
+
+	snprintf(req, sizeof(req), "GET %s HTTP/1.1\r\nHost: x\r\n%s%s%sConnection: close\r\n\r\n",
+		 path, credentials_b64 ? "Authorization: Basic " : "",
+		 credentials_b64 ? credentials_b64 : "", credentials_b64 ? "\r\n" : "");
+	return request(port, req);
+}
+
+Test(http, basic_auth, .init = start_auth, .fini = stop_auth)
+{
+	/* base64 of alice:s3cret:with colon, alice:wrong, bob:s3cret:with colon, alice:s3cret:with colon\0x */
+	static const char right[] = "YWxpY2U6czNjcmV0OndpdGggY29sb24=";
+	static const char wrong[] = "YWxpY2U6d3Jvbmc=";
+	static const char bob[] = "Ym9iOnMzY3JldDp3aXRoIGNvbG9u";
+	static const char nul[] = "YWxpY2U6czNjcmV0OndpdGggY29sb24AeA==";
+	const char *www;
+	char *r;
+
+	r = get_as("/metrics", NULL);
+	cr_assert_eq(status_of(r), 401, "no credentials: %s", r);
+	www = header(r, "WWW-Authenticate");
+	cr_assert_not_null(www, "%s", r);
+	cr_assert_eq(strncmp(www, "Basic realm=\"wattprobe\"", 22), 0, "%s", www);
+	cr_assert_null(strstr(r, page));
+	cr_assert_str_eq(header(r, "X-Frame-Options") ? header(r, "X-Frame-Options") : "", "deny");
+	free(r);
+
+	for (int i = 0; i < 3; i++) {
+		const char *bad = i == 0 ? wrong : i == 1 ? bob : nul;
+
+		r = get_as("/metrics", bad);
+		cr_assert_eq(status_of(r), 401, "credentials %d: %s", i, r);
+		cr_assert_not_null(header(r, "WWW-Authenticate"));
+		cr_assert_null(strstr(r, page));
+		free(r);
+	}
+	/* paths are not told apart before authentication */
+	r = get_as("/nope", NULL);
+	cr_assert_eq(status_of(r), 401, "%s", r);
+	free(r);
+
+	for (int i = 0; i < 2; i++) {	/* the second one from the cache */
+		r = get_as("/metrics", right);
+		cr_assert_eq(status_of(r), 200, "%s", r);
+		cr_assert_str_eq(body_of(r), page);
+		cr_assert_str_eq(header(r, "X-Frame-Options"), "deny");
+		free(r);
+	}
+	r = get_as("/nope", right);
+	cr_assert_eq(status_of(r), 404, "%s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: basic "
+			  "YWxpY2U6czNjcmV0OndpdGggY29sb24=\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "the scheme is case-insensitive: %s", r);
+	free(r);
 }
 
 /*
