@@ -23,6 +23,7 @@ RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
 		libcap-dev libncurses-dev libcurl4-gnutls-dev make libc6-dev \
+		libyaml-dev libgnutls28-dev libcrypt-dev \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
@@ -43,6 +44,7 @@ LABEL org.opencontainers.image.title="wattprobe" \
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libbpf1 libelf1 zlib1g libmicrohttpd12 libcurl3-gnutls libcap2 libncursesw6 libtinfo6 \
+		libyaml-0-2 libgnutls30 libcrypt1 \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --gid "$WATTPROBE_UID" wattprobe \
 	&& useradd --uid "$WATTPROBE_UID" --gid wattprobe --no-create-home \

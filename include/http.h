@@ -3,29 +3,51 @@
 #ifndef __HTTP_H
 #define __HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
 struct http_server;
+struct web_config;
 
 /*
- * Bind listen ("127.0.0.1:9725", "[::1]:9725"; ":9725" for every IPv4
- * address, "[::]:9725" for every IPv4 and IPv6 address; port 0 picks a free
- * one) and serve from a thread of libmicrohttpd's:
- *   GET|HEAD /metrics  200 with the last published page, 503 before the first;
+ * Connection limits (README, "Prometheus" and "Failure behaviour"): at most
+ * HTTP_MAX_CONNECTIONS connections (one more closes the one that has waited
+ * longest for its request); a whole request within HTTP_REQUEST_TIMEOUT_S of
+ * connecting or of the previous answer, a whole answer within
+ * HTTP_ANSWER_TIMEOUT_S.
+ */
+#define HTTP_MAX_CONNECTIONS	64
+#define HTTP_REQUEST_TIMEOUT_S	10
+#define HTTP_ANSWER_TIMEOUT_S	30
+
+/*
+ * Bind listen and serve from threads of our own and libmicrohttpd's:
+ *   GET|HEAD /metrics  200 with the last published page (gzip when the client
+ *                      accepts it), 503 before the first;
  *   GET|HEAD /         200, a short page that links /metrics;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
- * Returns NULL with a one-line reason in err ("invalid --listen value ..." or
+ * The raw request target must be "/metrics" or "/" exactly, a query string
+ * ("?...") allowed and ignored; one with a NUL or a control byte is 400, as is
+ * an HTTP/1.1 request without exactly one Host. With web (TLS, basic_auth_users,
+ * headers; it must outlive the server), every request needs the credentials
+ * (401 with WWW-Authenticate otherwise).
+ * Listen forms: "127.0.0.1:9725", "localhost:9725" (a name binds its first
+ * IPv4 address, else its first IPv6 one), ":9725" (every address, IPv6 and
+ * IPv4; IPv4 only without IPv6), "[::1]:9725", "[::]:9725"; port 0 picks a free
+ * one. Returns NULL with a one-line reason in err ("invalid --listen ..." or
  * "failed to listen on ...: <strerror>") on failure.
  */
-struct http_server *http__start(const char *listen, char *err, size_t errlen);
+struct http_server *http__start(const char *listen, const struct web_config *web, char *err,
+				size_t errlen);
 /*
  * http__start() in two steps, for a caller that drops privileges in between:
- * capabilities are per thread, and the server thread must be made without
- * them. http__listen() parses and binds (no thread); http__serve() starts the
- * thread, 0 or -errno with a message in err. http__stop() frees either.
+ * capabilities are per thread, and the server's threads must be made without
+ * them. http__listen() resolves and binds (no thread); http__serve() starts the
+ * threads, 0 or -errno with a message in err. http__stop() frees either.
  */
-struct http_server *http__listen(const char *listen, char *err, size_t errlen);
+struct http_server *http__listen(const char *listen, const struct web_config *web, char *err,
+				 size_t errlen);
 int http__serve(struct http_server *s, char *err, size_t errlen);
 /* Replace the page served at /metrics with a copy of body. Scrapes never wait
  * for a sample: they serve the latest published page. 0 or -ENOMEM. */
@@ -34,7 +56,32 @@ int http__publish(struct http_server *s, const char *body, size_t len);
 unsigned short http__port(struct http_server *s);
 /* Stop serving, close every connection, free s. NULL is fine. */
 void http__stop(struct http_server *s);
-/* Parse a --listen value (numeric addresses only, no names). 0 or -EINVAL. */
-int http_parse_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len);
+
+/*
+ * Resolve a --listen value into *ss (see http__start() for the forms). 0, or
+ * -EINVAL with the reason in err ("invalid --listen 'X': ..."), for
+ * parse_args() to reject a bad value before anything is loaded.
+ */
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen);
+
+/* --- pure parts, for tests ------------------------------------------------------------------ */
+
+/*
+ * Split HOST:PORT, [HOST]:PORT or :PORT: host without brackets ("" for
+ * :PORT), *bracketed, the port (decimal, 0 to 65535). An unbracketed host must
+ * be a dotted-quad IPv4 address or a host name (letters, digits, '-', '_',
+ * dots); a bracketed one is left to the resolver. 0 or -EINVAL.
+ */
+int http_split_listen(const char *listen, char *host, size_t hostlen, bool *bracketed,
+		      unsigned short *port);
+
+enum http_target { HTTP_TARGET_NONE, HTTP_TARGET_INDEX, HTTP_TARGET_METRICS, HTTP_TARGET_BAD };
+/* What a raw request target of len bytes (NULs count) asks for. */
+enum http_target http_target_kind(const char *target, size_t len);
+/* Does an Accept-Encoding value accept gzip (gzip, x-gzip or *, with q above 0)? */
+bool http_accepts_gzip(const char *accept_encoding);
+/* A gzip member of in (malloc'd into *out). 0 or -ENOMEM / -EIO. */
+int http_gzip(const void *in, size_t len, void **out, size_t *outlen);
 
 #endif /* __HTTP_H */

@@ -27,6 +27,7 @@
 #include "top.h"
 #include "util.h"
 #include "view.h"
+#include "webconfig.h"
 
 #define WATTPROBE_VERSION "0.2.0"
 
@@ -45,6 +46,7 @@ struct config {
 	bool top_set;
 	long long count;
 	const char *listen;
+	const char *web_config;
 	const char *user;
 	bool interval_set;
 	bool carbon_set;
@@ -275,7 +277,19 @@ static int set_docker_root(struct config *c, const char *arg)
 
 static int set_listen(struct config *c, const char *arg)
 {
+	struct sockaddr_storage ss;
+	char err[256];
+	socklen_t len;
+
+	if (http_resolve_listen(arg, &ss, &len, err, sizeof(err)))
+		return usage_error("%s", err);
 	c->listen = arg;
+	return 0;
+}
+
+static int set_web_config(struct config *c, const char *arg)
+{
+	c->web_config = arg;
 	return 0;
 }
 
@@ -435,8 +449,13 @@ static const struct option_def options[] = {
 	{ "max-processes", 0, "N", ALL_CMDS,
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
-	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
-	  "where to listen (default 127.0.0.1:9725)", set_listen },
+	{ "listen", 0, "HOST:PORT", CMD(CMD_PROMETHEUS),
+	  "where to listen (default 127.0.0.1:9725);\n"
+	  ":PORT is every address, [::1]:PORT an IPv6 one,\n"
+	  "a host name its first address", set_listen },
+	{ "web.config.file", 0, "FILE", CMD(CMD_PROMETHEUS),
+	  "TLS and basic authentication from FILE,\n"
+	  "in the Prometheus exporter toolkit's format", set_web_config },
 	{ "user", 0, "NAME", AGENT_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "user", 0, "NAME", CMD(CMD_RUN),
@@ -742,6 +761,7 @@ struct emitter {
 	int (*wait)(struct config *c, struct sampler *s, __u64 *deadline, void *ctx);
 	void *ctx;
 	bool cmdlines;		/* the output shows command lines: resolve them first */
+	bool first_page_soon;	/* the first sample after FIRST_PAGE_NS, not a period */
 };
 
 /* ctx: the terminal (curses), or NULL for plain lines: a reader gone away
@@ -813,6 +833,9 @@ static int emit_prom(struct config *c, const struct sample *s, const struct view
 	return http__publish(p->http, p->page.buf, p->page.len);
 }
 
+/* Prometheus answers 503 until its first page: take that sample after this, not a period. */
+#define FIRST_PAGE_NS (NSEC_PER_SEC / 10)
+
 static int run_loop(struct config *c, struct sampler *s, const struct emitter *e)
 {
 	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
@@ -824,7 +847,10 @@ static int run_loop(struct config *c, struct sampler *s, const struct emitter *e
 	if (err)
 		return err;
 	for (long long i = 0; c->count < 0 || i < c->count; i++) {
-		deadline += period;
+		if (i == 0 && e->first_page_soon && period > FIRST_PAGE_NS)
+			deadline += FIRST_PAGE_NS;
+		else
+			deadline += period;
 		if (e->wait ? e->wait(c, s, &deadline, e->ctx) || stopping : !sleep_until(deadline))
 			break;
 		err = sampler__sample(s);
@@ -880,7 +906,7 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 		return ret;
 	case CMD_PROMETHEUS:
 		pbuf_init(&prom.page);
-		e = (struct emitter){ .emit = emit_prom, .ctx = &prom };
+		e = (struct emitter){ .emit = emit_prom, .ctx = &prom, .first_page_soon = true };
 		ret = run_loop(c, s, &e);
 		pbuf_free(&prom.page);
 		return ret;
@@ -893,6 +919,7 @@ static int agent_main(struct config *c)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct http_server *http = NULL;
+	struct web_config *web = NULL;
 	struct sampler s;
 	char err[512] = "";
 	int ret;
@@ -901,14 +928,23 @@ static int agent_main(struct config *c)
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* before anything is loaded; the key may be root's only: before the drop too */
+	if (c->web_config) {
+		ret = webcfg__load(c->web_config, &web, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "wattprobe: %s\n", err);
+			return ret == -EINVAL ? 2 : 1;
+		}
+	}
 	ret = sampler__open(&s, &c->sopts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);
+		webcfg__free(web);
 		return 1;
 	}
 	/* a port below 1024 needs privileges too */
 	if (c->cmd == CMD_PROMETHEUS) {
-		http = http__listen(c->listen, err, sizeof(err));
+		http = http__listen(c->listen, web, err, sizeof(err));
 		if (!http) {
 			fprintf(stderr, "wattprobe: %s\n", err);
 			ret = 1;
@@ -932,6 +968,7 @@ static int agent_main(struct config *c)
 cleanup:
 	if (http)
 		http__stop(http);
+	webcfg__free(web);
 	sampler__close(&s);
 	return ret;
 }
