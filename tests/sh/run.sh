@@ -19,7 +19,7 @@ jqt() { jq -e "$1" "$2" >/dev/null; }
 # child_of PID COMM: the PID of PID's child named COMM, waiting up to 5 s for it
 child_of() {
 	i=0
-	while [ $i -lt 50 ]; do
+	while [ $i -lt 200 ]; do
 		for c in $(cat /proc/$1/task/$1/children 2>/dev/null); do
 			[ "$(cat /proc/$c/comm 2>/dev/null)" = "$2" ] && echo "$c" && return 0
 		done
@@ -83,11 +83,18 @@ if command -v tmux >/dev/null; then
 	tmux -S "$sock" new-session -d -x 120 -y 30 "$WP run -- $FL --short 0 --long-ms 0 --self-ms 1500 --count-signal 2 --exit 5 --report $TMP/tty.json 2>/dev/null; echo rc=\$? >$TMP/tty; sleep 5"
 	pane=$(tmux -S "$sock" display-message -p '#{pane_pid}')
 	wp=$(child_of "$pane" wattprobe || echo "$pane")
-	child_of "$wp" forkload >/dev/null
-	sleep 0.3
+	fl=$(child_of "$wp" forkload)
+	# Ctrl-C only once the command counts SIGINT (SigCgt bit 2), however slow the start
+	i=0
+	while [ $i -lt 200 ]; do
+		m=$(awk '/^SigCgt:/ {print $2}' "/proc/$fl/status" 2>/dev/null)
+		[ -n "$m" ] && [ $((0x$m & 2)) -ne 0 ] && break
+		sleep 0.05
+		i=$((i + 1))
+	done
 	tmux -S "$sock" send-keys C-c
 	i=0
-	while [ $i -lt 50 ] && ! grep -q rc= "$TMP/tty" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+	while [ $i -lt 100 ] && ! grep -q rc= "$TMP/tty" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
 	tmux -S "$sock" kill-server 2>/dev/null
 	n=$(jq .signals "$TMP/tty.json" 2>/dev/null)
 	check "Ctrl-C on a terminal reaches the command once ($n times), its status 5 is returned" \
