@@ -314,11 +314,12 @@ static const struct option_def options[] = {
 	{ "powercap-root", 0, "DIR", ALL_CMDS,
 	  "where the RAPL zones are (default /sys/class/powercap)", set_powercap_root },
 	{ "tdp", 0, "WATTS", ALL_CMDS,
-	  "model: power of a socket at full load\n(default 10 W per online CPU of the socket)",
+	  "model: power of a socket at full load (default\n3.84 W per online CPU, a cloud average)",
 	  set_tdp },
 	{ "idle-watts", 0, "WATTS", ALL_CMDS,
-	  "idle baseline per socket; rapl default: learnt from the\n"
-	  "low end of power at low utilisation; model default:\n30% of --tdp", set_idle_watts },
+	  "idle baseline of a socket's package; rapl default:\n"
+	  "learnt from how power follows load; model default:\n0.74 W per online CPU (19% of --tdp)",
+	  set_idle_watts },
 	{ "spread-idle", 0, NULL, ALL_CMDS,
 	  "give the idle baseline to processes too, by CPU time", set_spread_idle },
 	{ "max-processes", 0, "N", ALL_CMDS,

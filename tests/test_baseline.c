@@ -1,0 +1,287 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The idle baseline's estimator: power against utilisation, with a prior.
+ * Expected values are worked out by hand in the comments: with every data
+ * point at one or two utilisations, the fitted line goes through the
+ * weighted mean of each cluster (data and the prior's pseudo-points, which
+ * weigh k = 0.01 of the data each), so the fit can be computed on paper.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <math.h>
+#include "baseline.h"
+
+static struct baseline B;
+static struct baseline_est E;
+
+static void setup(void)
+{
+	baseline__init(&B);
+}
+
+TestSuite(baseline, .init = setup);
+
+static void add_n(int n, double u, double w)
+{
+	for (int i = 0; i < n; i++)
+		cr_assert_eq(baseline__add(&B, u, w, 1), 0);
+}
+
+static const struct baseline_prior quarter_of_40 = {
+	.full_w = 40, .idle_fraction = 0.25, .min_slope = 0.3,
+};
+
+Test(baseline, nothing_seen_is_the_prior_or_none)
+{
+	struct baseline_prior none = { .idle_fraction = 0.25, .min_slope = 0.3 };
+
+	baseline__estimate(&B, &quarter_of_40, &E);
+	/* 0.25 x 40 W */
+	cr_assert_eq(E.src, IDLE_PRIOR);
+	cr_assert_float_eq(E.idle_w, 10, 1e-12);
+	cr_assert_float_eq(E.prior_share, 1, 1e-12);
+	cr_assert_eq(E.intervals, 0);
+
+	baseline__estimate(&B, &none, &E);
+	cr_assert_eq(E.src, IDLE_NONE);
+	cr_assert_float_eq(E.idle_w, 0, 1e-12);
+}
+
+/*
+ * Busy from the start: every interval at u = 1, 40 W; the prior (0, 10) and
+ * (1, 40). The u = 1 cluster averages 40 W (data and pseudo-point agree), the
+ * u = 0 cluster is the pseudo-point alone: a = 10, b = 30, from the prior alone.
+ */
+Test(baseline, busy_from_the_start_is_the_prior)
+{
+	add_n(50, 1.0, 40);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 10, 1e-9);
+	cr_assert_float_eq(E.slope_w, 30, 1e-9);
+	cr_assert_eq(E.src, IDLE_PRIOR);
+	cr_assert_float_eq(E.prior_share, 1, 1e-9, "no spread: the data cannot tell");
+	cr_assert_eq(E.intervals, 50);
+	cr_assert_float_eq(E.util_spread, 0, 1e-9);
+}
+
+/*
+ * Busy from the start below the limit: u = 1 at 30 W. The u = 1 cluster:
+ * (30 n + 40 k) / (n + k) with k = 0.01 n = 30.4 / 1.01 = 30.0990099;
+ * a stays the prior's 10, b = 20.0990099. All data points have the same
+ * residual, so the same robust weight: the line does not move.
+ */
+Test(baseline, busy_below_the_limit_keeps_the_prior_idle)
+{
+	add_n(40, 1.0, 30);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 10, 1e-6);
+	cr_assert_float_eq(E.slope_w, 30.4 / 1.01 - 10, 1e-6);
+}
+
+/*
+ * No limit known: the prior is scaled to the data. At u = 0.5 and 25 W,
+ * L = 25 / (0.25 + 0.75 x 0.5) = 40, so the pseudo-points (0, 10) and (1, 40)
+ * are on one line with the data: a = 10, b = 30 exactly.
+ */
+Test(baseline, unknown_limit_scales_the_prior_to_the_data)
+{
+	struct baseline_prior scaled = { .idle_fraction = 0.25, .min_slope = 0.3 };
+
+	add_n(30, 0.5, 25);
+	baseline__estimate(&B, &scaled, &E);
+	cr_assert_float_eq(E.prior_full_w, 40, 1e-9);
+	cr_assert_float_eq(E.prior_idle_w, 10, 1e-9);
+	cr_assert_float_eq(E.idle_w, 10, 1e-6);
+	cr_assert_float_eq(E.slope_w, 30, 1e-6);
+}
+
+/* Exact data on 10 + 30u, at 0, 0.5 and 1, with a prior on the same line: exact. */
+Test(baseline, exact_line_with_a_matching_prior)
+{
+	for (int i = 0; i < 20; i++) {
+		baseline__add(&B, 0, 10, 0);
+		baseline__add(&B, 0.5, 25, 0);
+		baseline__add(&B, 1, 40, 0);
+	}
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 10, 1e-6);
+	cr_assert_float_eq(E.slope_w, 30, 1e-6);
+	cr_assert_eq(E.src, IDLE_FIT);
+	cr_assert_eq(E.outliers, 0);
+	/* u: a third each at 0, 0.5, 1: mean 0.5, variance 1/6 */
+	cr_assert_float_eq(E.util_mean, 0.5, 1e-6);
+	cr_assert_float_eq(E.util_spread, sqrt(1.0 / 6), 1e-6);
+	cr_assert_float_eq(E.residual_w, 0, 1e-6);
+}
+
+/*
+ * Half the intervals at u = 0 (10 W), half at u = 1 (40 W); a prior that
+ * says idle is 20 W (f = 0.5 of 40). The u = 0 cluster: (10 n + 20 k) /
+ * (n + k), k = 0.02 x 2n / 2 = 0.02 n: 10.4 / 1.02 = 10.196; the u = 1
+ * cluster stays 40. The biweight then gives the u = 0 points a weight of
+ * about 0.96 for their 0.196 W residual, which moves a by less than 0.01 W.
+ * The data decide: the prior's share is 0.02 n / (0.02 n + 2n x 0.25 / 0.5) = 0.0196.
+ */
+Test(baseline, spread_data_outweighs_a_wrong_prior)
+{
+	struct baseline_prior wrong = { .full_w = 40, .idle_fraction = 0.5, .min_slope = 0.3 };
+
+	for (int i = 0; i < 50; i++) {
+		baseline__add(&B, 0, 10, 0);
+		baseline__add(&B, 1, 40, 0);
+	}
+	baseline__estimate(&B, &wrong, &E);
+	cr_assert_float_eq(E.idle_w, 10.4 / 1.02, 0.01, "idle %.4f", E.idle_w);
+	cr_assert_eq(E.src, IDLE_FIT);
+	cr_assert_float_eq(E.prior_share, 0.02 / (0.02 + 1), 0.002, "share %.4f", E.prior_share);
+}
+
+/*
+ * 120 intervals on 10 + 30u over u in [0, 1] with +-0.3 W of noise, then
+ * spikes (200 W) and a counter read as stuck (0 W), a tenth of the points:
+ * the biweight leaves them out and the line stays within 0.3 W.
+ */
+Test(baseline, outliers_are_left_out)
+{
+	unsigned int seed = 7;
+
+	for (int i = 0; i < 120; i++) {
+		double u = (i % 11) / 10.0, noise = 0.6 * rand_r(&seed) / RAND_MAX - 0.3;
+
+		baseline__add(&B, u, 10 + 30 * u + noise, 1);
+		if (i % 20 == 5)
+			baseline__add(&B, u, 200, 1);
+		if (i % 20 == 15)
+			baseline__add(&B, u, 0, 1);
+	}
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 10, 0.3, "idle %.3f", E.idle_w);
+	cr_assert_float_eq(E.slope_w, 30, 0.6, "slope %.3f", E.slope_w);
+	cr_assert_geq(E.outliers, 12, "only %d outliers of 12", E.outliers);
+	cr_assert_lt(E.residual_w, 0.5, "residual %.3f", E.residual_w);
+}
+
+/*
+ * One quiet interval (5 W) or a stuck counter read as 0 W among 60 busy
+ * ones does not set the baseline, as "the lowest power seen" did.
+ */
+Test(baseline, one_quiet_interval_does_not_set_the_baseline)
+{
+	add_n(60, 1.0, 40);
+	baseline__add(&B, 1.0, 5, 1);
+	baseline__add(&B, 1.0, 0, 1);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 10, 1e-6, "idle %.3f", E.idle_w);
+	cr_assert_eq(E.outliers, 2);
+}
+
+/* Intervals without energy are never added: estimates without new points do not move. */
+Test(baseline, absent_intervals_change_nothing)
+{
+	struct baseline_est again;
+
+	for (int i = 0; i < 30; i++)
+		baseline__add(&B, (i % 4) / 3.0, 12 + 20 * (i % 4) / 3.0, 1);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	for (int i = 0; i < 5; i++)
+		baseline__estimate(&B, &quarter_of_40, &again);
+	cr_assert_float_eq(again.idle_w, E.idle_w, 1e-9);
+	cr_assert_eq(again.intervals, 30);
+	/* and what cannot be a measurement is refused */
+	cr_assert_eq(baseline__add(&B, 0.5, NAN, 1), -EINVAL);
+	cr_assert_eq(baseline__add(&B, 0.5, -1, 1), -EINVAL);
+	cr_assert_eq(baseline__add(&B, 0.5, 20, INFINITY), -EINVAL);
+	cr_assert_eq(baseline__add(&B, NAN, 20, 1), -EINVAL);
+	cr_assert_eq(B.n, 30);
+}
+
+/*
+ * Constant power whatever the load (the counter does not follow it): the
+ * slope stays at its floor, 0.3 x (40 - 10) = 9 W, so idle takes neither
+ * everything nor nothing.
+ */
+Test(baseline, constant_power_does_not_collapse)
+{
+	for (int i = 0; i < 100; i++)
+		baseline__add(&B, (i % 5) / 4.0, 40, 1);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.slope_w, 9, 1e-9);
+	cr_assert(E.idle_w > 0.05 * 40 && E.idle_w < 0.95 * 40, "idle %.3f of 40 W", E.idle_w);
+	/* at the mean load, 0.5, the processes' share is 9 x 0.5 = 4.5 W */
+	cr_assert_float_eq(40 - E.idle_w, 4.5, 0.5, "dynamic %.3f W", 40 - E.idle_w);
+}
+
+/*
+ * A domain with no floor on its slope (DRAM): constant power is (almost) all
+ * idle; the prior, scaled to the data (0.5 x 6.67 W at idle, 6.67 W at full
+ * load), tilts it by its 3% share only.
+ */
+Test(baseline, constant_dram_is_idle)
+{
+	struct baseline_prior dram = { .idle_fraction = 0.5 };
+
+	for (int i = 0; i < 100; i++)
+		baseline__add(&B, (i % 5) / 4.0, 5, 1);
+	baseline__estimate(&B, &dram, &E);
+	cr_assert_float_eq(E.prior_full_w, 5 / 0.75, 0.01);
+	cr_assert(E.idle_w > 4.85 && E.idle_w <= 5, "idle %.3f", E.idle_w);
+	cr_assert_lt(E.slope_w, 0.3);
+}
+
+/* A line that would cross 0 above u = 0 (P = -5 + 40u) is held at a = 0. */
+Test(baseline, idle_is_never_negative)
+{
+	for (int i = 0; i < 60; i++) {
+		double u = 0.5 + (i % 6) / 10.0;
+
+		baseline__add(&B, u, -5 + 40 * u, 1);
+	}
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_float_eq(E.idle_w, 0, 1e-12);
+	cr_assert_gt(E.slope_w, 30);
+}
+
+/*
+ * Recent intervals count more: 40 on 10 + 30u, then 40 on 20 + 30u (and a
+ * prior on the second line). With no time between them they weigh the same
+ * (idle about 15); 10 minutes apart each (one half-life), the old ones weigh
+ * 2^-40 or less (idle 20).
+ */
+Test(baseline, older_intervals_weigh_less)
+{
+	struct baseline_prior flat = { .full_w = 50, .idle_fraction = 0.4, .min_slope = 0 };
+
+	for (int i = 0; i < 40; i++)
+		baseline__add(&B, (i % 5) / 4.0, 10 + 30 * (i % 5) / 4.0, 0);
+	for (int i = 0; i < 40; i++)
+		baseline__add(&B, (i % 5) / 4.0, 20 + 30 * (i % 5) / 4.0, 0);
+	baseline__estimate(&B, &flat, &E);
+	cr_assert_float_eq(E.idle_w, 15, 0.5, "idle %.3f", E.idle_w);
+
+	baseline__init(&B);
+	for (int i = 0; i < 40; i++)
+		baseline__add(&B, (i % 5) / 4.0, 10 + 30 * (i % 5) / 4.0, 600);
+	for (int i = 0; i < 40; i++)
+		baseline__add(&B, (i % 5) / 4.0, 20 + 30 * (i % 5) / 4.0, 600);
+	baseline__estimate(&B, &flat, &E);
+	cr_assert_float_eq(E.idle_w, 20, 0.2, "idle %.3f", E.idle_w);
+}
+
+Test(baseline, the_window_holds_the_last_256)
+{
+	add_n(300, 1.0, 40);
+	cr_assert_eq(B.n, BASELINE_WINDOW);
+	baseline__estimate(&B, &quarter_of_40, &E);
+	cr_assert_eq(E.intervals, 256);
+}
+
+Test(baseline, source_names)
+{
+	cr_assert_str_eq(idle_source_name(IDLE_NONE), "none");
+	cr_assert_str_eq(idle_source_name(IDLE_FLAG), "flag");
+	cr_assert_str_eq(idle_source_name(IDLE_MODEL), "model");
+	cr_assert_str_eq(idle_source_name(IDLE_PRIOR), "prior");
+	cr_assert_str_eq(idle_source_name(IDLE_BLEND), "blend");
+	cr_assert_str_eq(idle_source_name(IDLE_FIT), "fit");
+	cr_assert_str_eq(idle_source_name((enum idle_source)77), "none");
+}
