@@ -100,6 +100,12 @@ void baseline__init(struct baseline *b);
  * non-finite power or length.
  */
 int baseline__add(struct baseline *b, double util, double watts, double dt_s);
+/*
+ * Put back a point saved earlier, with the weight it had (0..1], as the
+ * newest; nothing else ages. -EINVAL (nothing added) for values a point
+ * cannot have.
+ */
+int baseline__restore(struct baseline *b, double util, double watts, double weight);
 /* The baseline now, from the points held (a pure function of them). */
 void baseline__estimate(const struct baseline *b, const struct baseline_prior *prior,
 			struct baseline_est *out);

@@ -29,6 +29,7 @@ struct sampler_opts {
 	double idle_w;			/* package idle baseline per socket; < 0: learn (rapl)
 					 * or default (model) */
 	bool spread_idle;		/* give the idle baseline to processes too */
+	const char *state_file;		/* keep the baselines' fits here across restarts */
 	__u32 max_procs;
 	enum probe_attach attach;
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
@@ -111,6 +112,8 @@ struct sampler {
 	struct proctable pt;
 	struct sensor sensor;
 	struct baseline pkg_fit[WP_MAX_SOCKETS], dram_fit[WP_MAX_SOCKETS], psys_fit;
+	__u64 state_saved_ns;		/* CLOCK_MONOTONIC of the last write of --state-file */
+	bool state_warned;
 	__u64 last_mono;
 	__u64 *iv_cpu_busy;		/* this interval's process time, per CPU */
 	__u64 last_dropped;

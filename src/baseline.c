@@ -36,6 +36,20 @@ int baseline__add(struct baseline *b, double util, double watts, double dt_s)
 	return 0;
 }
 
+int baseline__restore(struct baseline *b, double util, double watts, double weight)
+{
+	if (!isfinite(util) || util < 0 || util > 1 || !isfinite(watts) || watts < 0 ||
+	    !isfinite(weight) || weight <= 0 || weight > 1)
+		return -EINVAL;
+	b->u[b->head] = (float)util;
+	b->p[b->head] = (float)watts;
+	b->w[b->head] = (float)weight;
+	b->head = (b->head + 1) % BASELINE_WINDOW;
+	if (b->n < BASELINE_WINDOW)
+		b->n++;
+	return 0;
+}
+
 /* The k-th smallest of v[0..n) (v is reordered): Hoare's selection. */
 static float select_kth(float *v, int n, int k)
 {

@@ -242,6 +242,14 @@ static int set_spread_idle(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_state_file(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --state-file '': expected a path");
+	c->sopts.state_file = arg;
+	return 0;
+}
+
 static int set_listen(struct config *c, const char *arg)
 {
 	c->listen = arg;
@@ -322,6 +330,9 @@ static const struct option_def options[] = {
 	  set_idle_watts },
 	{ "spread-idle", 0, NULL, ALL_CMDS,
 	  "give the idle baseline to processes too, by CPU time", set_spread_idle },
+	{ "state-file", 0, "PATH", ALL_CMDS,
+	  "keep what the baselines learnt here across restarts\n(written every minute and at exit)",
+	  set_state_file },
 	{ "max-processes", 0, "N", ALL_CMDS,
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },

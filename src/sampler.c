@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "baseline_state.h"
 #include "sampler.h"
 #include "util.h"
 #include "view.h"
@@ -129,6 +130,40 @@ static void read_sensor(struct sampler *s, const struct sample *out, __u64 elaps
 	sensor__read(&s->sensor, &in, rd);
 }
 
+/* Every fit and the socket and domain it belongs to; returns how many. */
+static int state_slots(struct sampler *s, struct baseline_slot *slots)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->topo.nr_sockets && i < WP_MAX_SOCKETS; i++) {
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_PACKAGE,
+						     &s->pkg_fit[i] };
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_DRAM,
+						     &s->dram_fit[i] };
+	}
+	slots[n++] = (struct baseline_slot){ -1, ENERGY_PSYS, &s->psys_fit };
+	return n;
+}
+
+/* Write --state-file now (force) or when BASELINE_STATE_SAVE_S have gone by. */
+static void save_state(struct sampler *s, bool force)
+{
+	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
+	__u64 now = now_ns(CLOCK_MONOTONIC);
+	char err[4352];
+
+	if (!s->opts.state_file || !s->sensor.ops || s->sensor.ops->estimated)
+		return;
+	if (!force && now - s->state_saved_ns < BASELINE_STATE_SAVE_S * 1000000000ULL)
+		return;
+	s->state_saved_ns = now;
+	if (baseline_state__save(s->opts.state_file, slots, state_slots(s, slots), err,
+				 sizeof(err)) && !s->state_warned) {
+		fprintf(stderr, "wattprobe: warning: %s\n", err);
+		s->state_warned = true;
+	}
+}
+
 /* Energy per socket, and each socket's idle baselines for this interval. */
 static void energy(struct sampler *s, struct sample *out, struct attr_socket *as)
 {
@@ -181,12 +216,16 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 		learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
 		      rd.psys_limit_from, &out->psys_baseline);
 	}
+	save_state(s, false);
 }
 
 /* --- open / sample / close ---------------------------------------------- */
 
 static int open_sensor(struct sampler *s, char *err, size_t errlen)
 {
+	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
+	char why[4352];
+	int ret;
 	struct sensor_config c = {
 		.powercap_root = s->opts.powercap_root, .tdp_w = s->opts.tdp_w,
 		.idle_w = s->opts.idle_w, .verbose = s->opts.verbose,
@@ -197,7 +236,18 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 		baseline__init(&s->dram_fit[i]);
 	}
 	baseline__init(&s->psys_fit);
-	return sensor__open(&s->sensor, s->opts.sensor, &c, err, errlen);
+	ret = sensor__open(&s->sensor, s->opts.sensor, &c, err, errlen);
+	if (ret || !s->opts.state_file || s->sensor.ops->estimated)
+		return ret;
+	/* what earlier runs learnt; a missing file is a first run */
+	ret = baseline_state__load(s->opts.state_file, slots, state_slots(s, slots), why,
+				   sizeof(why));
+	if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr, "wattprobe: warning: %s\n", why);
+	else if (ret > 0 && s->opts.verbose)
+		fprintf(stderr, "wattprobe: %d baselines from %s\n", ret, s->opts.state_file);
+	s->state_saved_ns = now_ns(CLOCK_MONOTONIC);
+	return 0;
 }
 
 /* The first read sets every baseline; what it charged is not an interval. */
@@ -469,6 +519,7 @@ void sampler__close(struct sampler *s)
 {
 	probe__close(&s->probe);
 	acct__free(&s->acct);
+	save_state(s, true);
 	sensor__close(&s->sensor);
 	proctable__free(&s->pt);
 	if (s->cgroups)

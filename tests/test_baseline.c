@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * The idle baseline's estimator: power against utilisation, with a prior.
+ * The idle baseline's estimator: power against utilisation, with a prior;
+ * and the state file that keeps what it learnt across restarts.
  * Expected values are worked out by hand in the comments: with every data
  * point at one or two utilisations, the fitted line goes through the
  * weighted mean of each cluster (data and the prior's pseudo-points, which
@@ -9,7 +10,9 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include "baseline.h"
+#include "baseline_state.h"
 
 static struct baseline B;
 static struct baseline_est E;
@@ -284,4 +287,115 @@ Test(baseline, source_names)
 	cr_assert_str_eq(idle_source_name(IDLE_BLEND), "blend");
 	cr_assert_str_eq(idle_source_name(IDLE_FIT), "fit");
 	cr_assert_str_eq(idle_source_name((enum idle_source)77), "none");
+}
+
+/* --- the state file (--state-file) ------------------------------------------------ */
+
+static struct baseline P0, D0, P1;
+
+static char *write_state(__u64 now, const struct baseline_slot *slots, int n)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	cr_assert_not_null(f);
+	cr_assert_eq(baseline_state__write(f, now, slots, n), 0);
+	fclose(f);
+	return text;
+}
+
+/* Written and read back at once, the fits are the same, point by point and in their estimates. */
+Test(baseline_state, round_trip)
+{
+	struct baseline_slot slots[] = {
+		{ 0, ENERGY_PACKAGE, &P0 }, { 0, ENERGY_DRAM, &D0 }, { 1, ENERGY_PACKAGE, &P1 },
+	};
+	struct baseline_est before, after;
+	struct baseline a, c;
+	char *text;
+	int bad;
+
+	baseline__init(&P0);
+	baseline__init(&D0);
+	baseline__init(&P1);
+	for (int i = 0; i < 300; i++)	/* more than a window: the oldest are gone */
+		baseline__add(&P0, (i % 7) / 6.0, 10 + 30 * (i % 7) / 6.0 + (i % 3) * 0.1, 1);
+	for (int i = 0; i < 5; i++)
+		baseline__add(&D0, i / 4.0, 3 + i / 4.0, 2);
+	baseline__estimate(&P0, &quarter_of_40, &before);
+	a = P0;
+	c = D0;
+	text = write_state(1000, slots, 3);
+	cr_assert_not_null(strstr(text, "wattprobe-baselines 1\nwritten 1000\nfit 0 package 256\n"),
+			   "%.80s", text);
+	cr_assert_not_null(strstr(text, "fit 0 dram 5\n"));
+	cr_assert_null(strstr(text, "fit 1 package"), "an empty fit is not written");
+
+	baseline__init(&P0);
+	baseline__init(&D0);
+	cr_assert_eq(baseline_state__read(text, 1000, slots, 3, &bad), 2, "line %d", bad);
+	cr_assert_eq(P0.n, 256);
+	cr_assert_eq(D0.n, 5);
+	baseline__estimate(&P0, &quarter_of_40, &after);
+	cr_assert_float_eq(after.idle_w, before.idle_w, 1e-4);
+	cr_assert_float_eq(after.slope_w, before.slope_w, 1e-4);
+	/* oldest first, newest last, as they were */
+	cr_assert_float_eq(D0.u[4], c.u[4], 1e-6);
+	cr_assert_float_eq(D0.w[0], c.w[0], 1e-6);
+	cr_assert_float_eq(P0.p[(P0.head + 255) % 256], a.p[(a.head + 255) % 256], 1e-5);
+	free(text);
+}
+
+/* Down for one half-life (10 minutes): every weight is half what it was. */
+Test(baseline_state, points_keep_ageing_while_down)
+{
+	struct baseline_slot slots[] = { { 3, ENERGY_PACKAGE, &P0 } };
+	char *text;
+	int bad;
+
+	baseline__init(&P0);
+	baseline__add(&P0, 0.5, 25, 0);
+	baseline__add(&P0, 1.0, 40, 0);
+	text = write_state(5000, slots, 1);
+	cr_assert_eq(baseline_state__read(text, 5000 + 600, slots, 1, &bad), 1);
+	cr_assert_float_eq(P0.w[0], 0.5, 1e-6);
+	cr_assert_float_eq(P0.w[1], 0.5, 1e-6);
+	/* a clock that went back is no reason to weigh more */
+	cr_assert_eq(baseline_state__read(text, 10, slots, 1, &bad), 1);
+	cr_assert_float_eq(P0.w[1], 1, 1e-6);
+	free(text);
+}
+
+/* Sockets and domains this machine does not have are skipped; garbage is refused. */
+Test(baseline_state, foreign_blocks_skipped_and_garbage_refused)
+{
+	struct baseline_slot slots[] = { { 0, ENERGY_PACKAGE, &P0 }, { -1, ENERGY_PSYS, &P1 } };
+	static const char *const bad_files[] = {
+		"",
+		"wattprobe-baselines 2\nwritten 1\n",
+		"wattprobe-baselines 1\nwritten x\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 2\n0.5 20 1\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 1\n1.5 20 1\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 1\n0.5 -20 1\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 1\n0.5 20 2\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 1\n0.5 nan 1\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 1\n0.5 20 1 7\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 0 package 999\n",
+		"wattprobe-baselines 1\nwritten 1\nfit 9 gpu 1\n0.5 20 -1\n",
+		"wattprobe-baselines 1\nwritten 1\nrm -rf /\n",
+	};
+	int bad;
+
+	cr_assert_eq(baseline_state__read("wattprobe-baselines 1\nwritten 100\n"
+					  "fit 7 package 1\n0.5 20 1\n"
+					  "fit 0 gpu 1\n0.5 20 1\n"
+					  "fit host psys 2\n0.1 50 1\n0.9 90 1\n"
+					  "fit 0 package 1\n0.25 15 1\n", 100, slots, 2, &bad), 2);
+	cr_assert_eq(P0.n, 1);
+	cr_assert_float_eq(P0.p[0], 15, 1e-6);
+	cr_assert_eq(P1.n, 2);
+	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++)
+		cr_assert_eq(baseline_state__read(bad_files[i], 100, slots, 2, &bad), -EINVAL,
+			     "file %zu accepted", i);
 }

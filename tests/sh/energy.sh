@@ -95,7 +95,11 @@ port=$(free_port)
 	>/dev/null 2>&1 &
 PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$port/metrics" 10
-sleep 0.5
+i=0
+while [ $i -lt 50 ] && ! curl -s "http://127.0.0.1:$port/metrics" | grep -q '^wattprobe_socket_baseline_intervals'; do
+	sleep 0.1
+	i=$((i + 1))
+done
 curl -s "http://127.0.0.1:$port/metrics" | grep '^wattprobe_socket_.*baseline' | sed 's/ .*//' >"$TMP/s1"
 sh -c 'while :; do :; done' &
 busy=$!
@@ -111,4 +115,22 @@ check "... one baseline per socket and domain, no source label" \
 check "... and how sure it is" \
 	sh -c "grep -q '^wattprobe_socket_baseline_prior_ratio{socket=\"0\",domain=\"package\"}' '$TMP/s2' &&
 		grep -q '^wattprobe_socket_baseline_info{socket=\"0\",domain=\"package\",method=\"learnt\"}' '$TMP/s2'"
+
+# --state-file: what the baselines learnt survives a restart.
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 10 \
+	>"$TMP/out" 2>"$TMP/err"
+n1=$(tail -1 "$TMP/out" | jq '.sockets[0].baseline.package.intervals')
+check "--state-file is written at exit ($(sed -n 3p "$TMP/state" 2>/dev/null))" \
+	grep -qx "fit 0 package $n1" "$TMP/state"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>"$TMP/out" 2>"$TMP/err"
+n2=$(jq '.sockets[0].baseline.package.intervals' "$TMP/out")
+check "... and read at start: the first interval's fit holds $n2 intervals ($n1 + 1)" \
+	test "$n2" -eq $((n1 + 1))
+printf 'wattprobe-baselines 1\nwritten 0\nfit 0 package 5\n' >"$TMP/state"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>"$TMP/out" 2>"$TMP/err"
+check "... a broken one is named on stderr and the agent starts afresh" \
+	sh -c "grep -q 'state, line 4: not a wattprobe baselines file' '$TMP/err' &&
+		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1"
 finish
