@@ -14,13 +14,16 @@
  *    (c = 4.685) on residuals scaled by 1.4826 x their median absolute
  *    deviation. An interval far off the line (a spike, a counter read at the
  *    wrong moment) gets weight 0. The same window always gives the same fit.
- *  - A prior until the data can tell: two pseudo-points, (0, f*L) and (1, L),
- *    each weighing BASELINE_PRIOR_WEIGHT / 2 of the data's weight. L is the
- *    domain's power at full load (its long-term power limit, about its TDP),
- *    f its idle fraction. Data spread over utilisation outweighs them; data
- *    at one utilisation (a host busy from the start, a constant load) only
- *    fixes the level of the line there, and the prior gives its tilt. When
- *    L is unknown it is scaled to the data: L = mean P / (f + (1 - f) mean u).
+ *  - A prior until the data can tell: a = a0 +- 50% and b = b0 +- 50%,
+ *    a0 = f L and b0 = (1 - f) L, where L is the domain's power at full
+ *    load (its long-term power limit, about its TDP) and f its idle
+ *    fraction; when L is unknown it is scaled to the data,
+ *    L = mean P / (f + (1 - f) mean u). The fit is the posterior mean:
+ *    weighted least squares with the two Gaussian penalties, each point
+ *    worth 1 / sigma^2, sigma the residual scale (at least 0.5% of L). Data
+ *    spread over utilisation outweigh the prior; data at one utilisation
+ *    (a host busy from the start, a constant load) only fix the line's
+ *    level there, and the prior decides its tilt.
  *  - Physically plausible: a >= 0, and b (full-load minus idle power) at
  *    least min_slope of the prior's (L - f*L) and at most BASELINE_MAX_SLOPE
  *    x L, so a counter that does not follow load cannot make idle take
@@ -36,7 +39,7 @@
 
 #define BASELINE_WINDOW		256	/* intervals the fit holds */
 #define BASELINE_HALF_LIFE_S	600.0	/* weight halves every 10 minutes of age */
-#define BASELINE_PRIOR_WEIGHT	0.02	/* the prior's pseudo-points, as a share of the data */
+#define BASELINE_PRIOR_SPREAD	0.5	/* the prior's idle and slope are known to +-50% */
 #define BASELINE_MAX_SLOPE	4.0	/* b <= this x L */
 #define BASELINE_TUKEY_C	4.685	/* 95% efficiency on normal errors */
 #define BASELINE_PASSES		3	/* biweight passes per estimate */

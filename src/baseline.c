@@ -81,17 +81,23 @@ static float select_kth(float *v, int n, int k)
 	return v[k];
 }
 
-/* One weighted fit: the data with weights w * r, the prior's two pseudo-points, the bounds. */
+/*
+ * One fit: weighted least squares of the data (weights w * r, each point's
+ * variance sigma^2 / weight) with the prior's two Gaussian penalties,
+ * (a - a0)^2 / sa^2 and (b - b0)^2 / sb^2, then the bounds.
+ */
 struct fit {
 	double a, b;
-	double L, a0, k;	/* the prior as used: full load, idle, pseudo-point weight */
+	double L, a0, b0;	/* the prior as used: full load, idle, slope */
+	double pa;		/* the prior's precision on a, 1 / sa^2 */
 	double W, umean, uvar;	/* the data's weight, mean and variance of u */
 };
 
 static void fit_once(const struct baseline *bl, const float *r, const struct baseline_prior *pr,
-		     struct fit *f)
+		     double sigma, struct fit *f)
 {
-	double s0 = 0, su = 0, sp = 0, suu = 0, sup = 0, det, bmin, bmax, frac = pr->idle_fraction;
+	double s0 = 0, su = 0, sp = 0, suu = 0, sup = 0, det, bmin, bmax, sa, sb, la, lb;
+	double frac = pr->idle_fraction;
 
 	for (int i = 0; i < bl->n; i++) {
 		double v = (double)bl->w[i] * r[i], u = bl->u[i], p = bl->p[i];
@@ -112,29 +118,28 @@ static void fit_once(const struct baseline *bl, const float *r, const struct bas
 	else
 		f->L = 0;
 	f->a0 = frac * f->L;
-	/* without data the prior is all there is */
-	f->k = s0 > 0 ? BASELINE_PRIOR_WEIGHT * s0 / 2 : 1;
-	s0 += 2 * f->k;
-	su += f->k;
-	sp += f->k * (f->a0 + f->L);
-	suu += f->k;
-	sup += f->k * f->L;
+	f->b0 = f->L - f->a0;
+	sa = fmax(BASELINE_PRIOR_SPREAD * f->a0, MIN_SCALE_W);
+	sb = fmax(BASELINE_PRIOR_SPREAD * f->b0, MIN_SCALE_W);
+	f->pa = 1 / (sa * sa);
+	/* in the data's units: a point of weight 1 has variance sigma^2 */
+	la = sigma * sigma / (sa * sa);
+	lb = sigma * sigma / (sb * sb);
 
-	det = s0 * suu - su * su;	/* > 0: the pseudo-points sit at u = 0 and u = 1 */
-	f->b = (s0 * sup - su * sp) / det;
-	bmin = pr->min_slope * (f->L - f->a0);
+	/* [s0 + la, su; su, suu + lb] [a; b] = [sp + la a0; sup + lb b0] */
+	det = (s0 + la) * (suu + lb) - su * su;
+	f->b = ((s0 + la) * (sup + lb * f->b0) - su * (sp + la * f->a0)) / det;
+	bmin = fmax(pr->min_slope * f->b0, 0);
 	bmax = BASELINE_MAX_SLOPE * f->L;
-	if (bmin < 0)
-		bmin = 0;
 	if (f->b < bmin)
 		f->b = bmin;
 	if (f->b > bmax)
 		f->b = bmax;
-	f->a = (sp - f->b * su) / s0;
+	f->a = (sp + la * f->a0 - f->b * su) / (s0 + la);
 	if (f->a < 0) {
 		/* through the origin, within the same bounds */
 		f->a = 0;
-		f->b = fmin(fmax(sup / suu, bmin), bmax);
+		f->b = fmin(fmax((sup + lb * f->b0) / (suu + lb), bmin), bmax);
 	}
 }
 
@@ -168,53 +173,56 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 			struct baseline_est *out)
 {
 	float r[BASELINE_WINDOW], res[BASELINE_WINDOW];
-	double floor_w, info, scale;
+	double floor_w, info, sigma;
 	struct fit f;
 
 	memset(out, 0, sizeof(*out));
 	out->intervals = bl->n;
 	for (int i = 0; i < BASELINE_WINDOW; i++)
 		r[i] = 1;
-	fit_once(bl, r, pr, &f);
+	fit_once(bl, r, pr, MIN_SCALE_W, &f);
 	if (!bl->n) {
 		out->src = f.L > 0 ? IDLE_PRIOR : IDLE_NONE;
 		out->idle_w = f.a0;
-		out->slope_w = f.L - f.a0;
+		out->slope_w = f.b0;
 		out->prior_idle_w = f.a0;
 		out->prior_full_w = f.L;
 		out->prior_share = f.L > 0 ? 1 : 0;
 		return;
 	}
 	/*
-	 * From least squares, BASELINE_PASSES passes of the biweight; the scale
-	 * is taken from the residuals of least squares and again after the
-	 * first pass, whose line no longer leans towards the outliers. The same
-	 * window always gives the same baseline.
+	 * First the data as if exact (the floor of the scale), then
+	 * BASELINE_PASSES passes of the biweight, each at the scale of the
+	 * residuals of the fit before (measured again after the first two
+	 * passes and for the report). The scale also says how much each point
+	 * tells against the prior. The same window always gives the same fit.
 	 */
 	floor_w = fmax(MIN_SCALE_SHARE * f.L, MIN_SCALE_W);
-	scale = residuals(bl, f.a, f.b, res, true);
+	fit_once(bl, r, pr, floor_w, &f);
+	sigma = fmax(residuals(bl, f.a, f.b, res, true), floor_w);
 	for (int pass = 0; pass < BASELINE_PASSES; pass++) {
-		biweight(res, bl->n, fmax(scale, floor_w), r);
-		fit_once(bl, r, pr, &f);
-		/* the scale again after the first pass and for the report */
+		biweight(res, bl->n, sigma, r);
+		fit_once(bl, r, pr, sigma, &f);
 		if (pass == 0 || pass == BASELINE_PASSES - 1)
-			scale = residuals(bl, f.a, f.b, res, true);
+			out->residual_w = residuals(bl, f.a, f.b, res, true);
 		else
 			residuals(bl, f.a, f.b, res, false);
+		if (pass == 0)
+			sigma = fmax(out->residual_w, floor_w);
 	}
-	out->residual_w = scale;
-	out->outliers = biweight(res, bl->n, fmax(scale, floor_w), r);
+	out->outliers = biweight(res, bl->n, sigma, r);
 
 	/*
-	 * How much of a the prior decides: its pseudo-point at u = 0 weighs k;
-	 * the data tell a with the precision W var / (var + mean^2) of a line's
-	 * intercept (W itself when every point is at u = 0).
+	 * How much of a the prior decides: its precision 1 / sa^2 against the
+	 * data's, W var / (var + mean^2) / sigma^2 for a line's intercept (W /
+	 * sigma^2 when every point is at u = 0).
 	 */
 	if (f.uvar + f.umean * f.umean > 0)
 		info = f.W * f.uvar / (f.uvar + f.umean * f.umean);
 	else
 		info = f.W;
-	out->prior_share = f.k / (f.k + info);
+	info /= sigma * sigma;
+	out->prior_share = f.pa / (f.pa + info);
 	out->idle_w = f.a;
 	out->slope_w = f.b;
 	out->prior_idle_w = f.a0;

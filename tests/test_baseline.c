@@ -2,10 +2,11 @@
 /*
  * The idle baseline's estimator: power against utilisation, with a prior;
  * and the state file that keeps what it learnt across restarts.
- * Expected values are worked out by hand in the comments: with every data
- * point at one or two utilisations, the fitted line goes through the
- * weighted mean of each cluster (data and the prior's pseudo-points, which
- * weigh k = 0.01 of the data each), so the fit can be computed on paper.
+ * Expected values are worked out by hand in the comments. The prior is
+ * idle a0 = f L +- 50% and slope b0 = (1 - f) L +- 50%; exact data (its
+ * residual scale at the floor, 0.005 L) weigh so much more that where they
+ * fix a + b u the line goes through them, and the prior only decides what
+ * they leave open, so the fit can be computed on paper.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -51,40 +52,44 @@ Test(baseline, nothing_seen_is_the_prior_or_none)
 }
 
 /*
- * Busy from the start: every interval at u = 1, 40 W; the prior (0, 10) and
- * (1, 40). The u = 1 cluster averages 40 W (data and pseudo-point agree), the
- * u = 0 cluster is the pseudo-point alone: a = 10, b = 30, from the prior alone.
+ * Busy from the start: every interval at u = 1, 40 W; the prior says 10 +
+ * 30 u, which agrees: a = 10, b = 30, from the prior alone (the data only
+ * say a + b = 40).
  */
 Test(baseline, busy_from_the_start_is_the_prior)
 {
-	add_n(50, 1.0, 40);
+	for (int i = 0; i < 50; i++)
+		baseline__add(&B, 1.0, 40, 0);
 	baseline__estimate(&B, &quarter_of_40, &E);
 	cr_assert_float_eq(E.idle_w, 10, 1e-9);
 	cr_assert_float_eq(E.slope_w, 30, 1e-9);
 	cr_assert_eq(E.src, IDLE_PRIOR);
-	cr_assert_float_eq(E.prior_share, 1, 1e-9, "no spread: the data cannot tell");
+	cr_assert_float_eq(E.prior_share, 1, 1e-9, "no spread: the data cannot tell a");
 	cr_assert_eq(E.intervals, 50);
 	cr_assert_float_eq(E.util_spread, 0, 1e-9);
 }
 
 /*
- * Busy from the start below the limit: u = 1 at 30 W. The u = 1 cluster:
- * (30 n + 40 k) / (n + k) with k = 0.01 n = 30.4 / 1.01 = 30.0990099;
- * a stays the prior's 10, b = 20.0990099. All data points have the same
- * residual, so the same robust weight: the line does not move.
+ * Busy from the start below the limit: u = 1 at 30 W, so a + b = 30; the
+ * prior 10 +- 5 and 30 +- 15 share the 10 W it is off by their variances:
+ * minimising (a - 10)^2 / 25 + (b - 30)^2 / 225 with a + b = 30 gives
+ * b - 30 = 9 (a - 10), so a = 9, b = 21. (With the data's finite weight,
+ * 40 points at 0.2 W: D = 1000, a = (2250 D + 10) / (250 D + 1) = 9.000004.)
  */
-Test(baseline, busy_below_the_limit_keeps_the_prior_idle)
+Test(baseline, busy_below_the_limit_moves_the_slope_more)
 {
-	add_n(40, 1.0, 30);
+	for (int i = 0; i < 40; i++)
+		baseline__add(&B, 1.0, 30, 0);
 	baseline__estimate(&B, &quarter_of_40, &E);
-	cr_assert_float_eq(E.idle_w, 10, 1e-6);
-	cr_assert_float_eq(E.slope_w, 30.4 / 1.01 - 10, 1e-6);
+	cr_assert_float_eq(E.idle_w, 9, 1e-4, "idle %.6f", E.idle_w);
+	cr_assert_float_eq(E.slope_w, 21, 1e-4, "slope %.6f", E.slope_w);
+	cr_assert_eq(E.src, IDLE_PRIOR);
 }
 
 /*
  * No limit known: the prior is scaled to the data. At u = 0.5 and 25 W,
- * L = 25 / (0.25 + 0.75 x 0.5) = 40, so the pseudo-points (0, 10) and (1, 40)
- * are on one line with the data: a = 10, b = 30 exactly.
+ * L = 25 / (0.25 + 0.75 x 0.5) = 40, so the prior 10 + 30 u goes through
+ * the data: a = 10, b = 30 exactly.
  */
 Test(baseline, unknown_limit_scales_the_prior_to_the_data)
 {
@@ -119,11 +124,10 @@ Test(baseline, exact_line_with_a_matching_prior)
 
 /*
  * Half the intervals at u = 0 (10 W), half at u = 1 (40 W); a prior that
- * says idle is 20 W (f = 0.5 of 40). The u = 0 cluster: (10 n + 20 k) /
- * (n + k), k = 0.02 x 2n / 2 = 0.02 n: 10.4 / 1.02 = 10.196; the u = 1
- * cluster stays 40. The biweight then gives the u = 0 points a weight of
- * about 0.96 for their 0.196 W residual, which moves a by less than 0.01 W.
- * The data decide: the prior's share is 0.02 n / (0.02 n + 2n x 0.25 / 0.5) = 0.0196.
+ * says idle is 20 +- 10 W (f = 0.5 of 40). The u = 0 points alone say
+ * 10 W with a precision of 50 / 0.2^2 = 1250 against the prior's 1 / 10^2
+ * = 0.01: a = (1250 x 10 + 0.01 x 20) / 1250.01 = 10.00008, and the
+ * prior's share is 0.01 / (0.01 + 100 x 0.5 / 0.04) = 8e-6.
  */
 Test(baseline, spread_data_outweighs_a_wrong_prior)
 {
@@ -134,9 +138,31 @@ Test(baseline, spread_data_outweighs_a_wrong_prior)
 		baseline__add(&B, 1, 40, 0);
 	}
 	baseline__estimate(&B, &wrong, &E);
-	cr_assert_float_eq(E.idle_w, 10.4 / 1.02, 0.01, "idle %.4f", E.idle_w);
+	cr_assert_float_eq(E.idle_w, 10, 0.001, "idle %.5f", E.idle_w);
 	cr_assert_eq(E.src, IDLE_FIT);
-	cr_assert_float_eq(E.prior_share, 0.02 / (0.02 + 1), 0.002, "share %.4f", E.prior_share);
+	cr_assert_float_eq(E.prior_share, 8e-6, 1e-6, "share %.7f", E.prior_share);
+}
+
+/*
+ * A little spread at high load (u from 0.7 to 1, as on a host other work
+ * keeps busy) and +-0.3 W of noise: the data tell the intercept well enough
+ * (12 W, where a prior of 0.25 x 42 = 10.5 W would say otherwise) and win.
+ */
+Test(baseline, some_spread_at_high_load_is_enough)
+{
+	struct baseline_prior pr = { .full_w = 42, .idle_fraction = 0.25, .min_slope = 0.3 };
+	unsigned int seed = 3;
+
+	for (int i = 0; i < 120; i++) {
+		double u = 0.7 + 0.3 * rand_r(&seed) / RAND_MAX;
+		double noise = 0.6 * rand_r(&seed) / RAND_MAX - 0.3;
+
+		baseline__add(&B, u, 12 + 30 * u + noise, 0.5);
+	}
+	baseline__estimate(&B, &pr, &E);
+	cr_assert_float_eq(E.idle_w, 12, 0.6, "idle %.3f (prior share %.3f)", E.idle_w,
+			   E.prior_share);
+	cr_assert_lt(E.prior_share, 0.2, "prior share %.3f", E.prior_share);
 }
 
 /*
@@ -217,7 +243,7 @@ Test(baseline, constant_power_does_not_collapse)
 /*
  * A domain with no floor on its slope (DRAM): constant power is (almost) all
  * idle; the prior, scaled to the data (0.5 x 6.67 W at idle, 6.67 W at full
- * load), tilts it by its 3% share only.
+ * load), can hardly tilt data this exact.
  */
 Test(baseline, constant_dram_is_idle)
 {

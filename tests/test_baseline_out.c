@@ -50,11 +50,11 @@ static void teardown(void)
 
 TestSuite(baseline_out, .init = setup, .fini = teardown);
 
+/* The page into b (pbuf_init'ed by the caller, pbuf_reset by prom__sample). */
 static char *prom_page(struct pbuf *b)
 {
 	struct output_opts o = { .by = GROUP_PID };
 
-	pbuf_init(b);
 	prom__sample(b, &S, &V, &o);
 	cr_assert_eq(b->err, 0);
 	return b->buf;
@@ -63,7 +63,10 @@ static char *prom_page(struct pbuf *b)
 Test(baseline_out, prometheus_one_series_per_socket_and_domain)
 {
 	struct pbuf b;
-	char *page = prom_page(&b);
+	char *page;
+
+	pbuf_init(&b);
+	page = prom_page(&b);
 
 	cr_assert_not_null(strstr(page,
 		"\nwattprobe_socket_idle_baseline_watts{socket=\"0\",domain=\"package\"} 10.02\n"),
@@ -92,7 +95,10 @@ Test(baseline_out, prometheus_labels_do_not_follow_the_source)
 {
 	char first[65536], *names;
 	struct pbuf b;
-	char *page = prom_page(&b);
+	char *page;
+
+	pbuf_init(&b);
+	page = prom_page(&b);
 
 	snprintf(first, sizeof(first), "%s", page);
 	S.sockets[1].baseline[ENERGY_PACKAGE].src = IDLE_FIT;
@@ -124,6 +130,7 @@ Test(baseline_out, prometheus_flag_and_model)
 		.prior_from = "--idle-watts", .prior_share = 1,
 	};
 	S.sockets[1].baseline[ENERGY_PACKAGE].src = IDLE_MODEL;
+	pbuf_init(&b);
 	page = prom_page(&b);
 	cr_assert_not_null(strstr(page,
 		"\nwattprobe_socket_baseline_info{socket=\"0\",domain=\"package\",method=\"flag\"} 1\n"));
