@@ -361,6 +361,7 @@ static double constraint_w(const char *dir, int n, const char *what)
  */
 static void read_limits(struct rapl_zone *z)
 {
+	static const char *const kinds[] = { "max_power", "power_limit" };
 	double largest = 0, v;
 	char attr[64], name[32];
 	int long_term = -1;
@@ -382,7 +383,6 @@ static void read_limits(struct rapl_zone *z)
 	if (long_term < 0)
 		long_term = 0;
 	z->max_w = largest > 0 ? largest * RAPL_PLAUSIBLE_LIMIT_FACTOR : RAPL_MAX_PLAUSIBLE_WATTS;
-	static const char *const kinds[] = { "max_power", "power_limit" };
 	for (int k = 0; k < 2 && !z->limit_w; k++) {
 		z->limit_w = constraint_w(z->path, long_term, kinds[k]);
 		if (z->limit_w)
