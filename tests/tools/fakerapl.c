@@ -37,7 +37,7 @@ static const char usage_text[] =
 "        fakerapl --root DIR --package SPEC [--package SPEC]...\n"
 "                 [--core SPEC]... [--dram SPEC]... [--psys POWER]\n"
 "                 [--limit SOCKET:WATTS]... [--no-constraints]\n"
-"                 [--noise WATTS] [--seed N]\n"
+"                 [--busy-from stat|cpuacct] [--noise WATTS] [--seed N]\n"
 "                 [--max-range UJ] [--start UJ | --near-wrap SECONDS]\n"
 "                 [--period-ms MS] [--once]\n"
 "\n"
@@ -54,10 +54,13 @@ static const char usage_text[] =
 "        elapsed_us is measured on the monotonic clock from the start of the run,\n"
 "        so constant rates are exact over any interval, whatever the period or\n"
 "        scheduling. With +PER_CPU the zone follows the machine's real load:\n"
-"        busy_us is the busy time (user, nice, system, irq, softirq) the kernel\n"
-"        counts in /proc/stat for the CPUs of CPULIST (default: all) since the\n"
-"        start, read every period; so a package of 10+15 draws 10 W idle and\n"
-"        15 W more per busy CPU. --noise adds a power drawn from a normal\n"
+"        busy_us is the busy time the kernel counts for the CPUs of CPULIST\n"
+"        (default: all) since the start, read every period; so a package of\n"
+"        10+15 draws 10 W idle and 15 W more per busy CPU. The busy time is\n"
+"        /proc/stat's user, nice, system, irq and softirq (what the scheduler\n"
+"        tick saw running: tasks that run between ticks go missing), or with\n"
+"        --busy-from cpuacct the root cgroup's cpuacct.usage_percpu (cgroup\n"
+"        v1; exact nanoseconds). --noise adds a power drawn from a normal\n"
 "        distribution of that standard deviation every 100 ms (never taking the\n"
 "        zone below 0 W).\n"
 "        Each value is written with one pwrite at offset 0 as 20 zero-padded\n"
@@ -84,6 +87,7 @@ static const char usage_text[] =
 "        --psys POWER           a psys (platform) zone\n"
 "        --limit SOCKET:WATTS   the package's long-term power limit\n"
 "        --no-constraints       no constraint files (as on AMD parts)\n"
+"        --busy-from SOURCE     stat (default) or cpuacct, see above\n"
 "        --noise WATTS          standard deviation of the noise (default 0)\n"
 "        --seed N               seed of the noise (default 1)\n"
 "        --max-range UJ         max_energy_range_uj of every zone\n"
@@ -146,8 +150,9 @@ struct fake {
 	int no_constraints;
 	double noise_w;
 	unsigned int seed;
-	bool follow;			/* some zone follows the load: read /proc/stat */
-	unsigned long long *last_busy;	/* per CPU, in clock ticks; ~0 unknown */
+	bool follow;			/* some zone follows the load: read its busy time */
+	const char *cpuacct;		/* --busy-from cpuacct: this file, else /proc/stat */
+	unsigned long long *last_busy;	/* per CPU, in ticks or ns; ~0 unknown */
 	int stat_cpus;
 	__u64 noise_until;		/* end of this noise segment */
 };
@@ -304,7 +309,8 @@ static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
 static int parse_args(struct fake *f, int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_PACKAGE, O_CORE, O_DRAM, O_PSYS, O_MAX_RANGE, O_START,
-	       O_NEAR_WRAP, O_PERIOD, O_ONCE, O_LIMIT, O_NO_CONSTRAINTS, O_NOISE, O_SEED };
+	       O_NEAR_WRAP, O_PERIOD, O_ONCE, O_LIMIT, O_NO_CONSTRAINTS, O_NOISE, O_SEED,
+	       O_BUSY_FROM };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "package", required_argument, NULL, O_PACKAGE },
@@ -320,6 +326,7 @@ static int parse_args(struct fake *f, int argc, char **argv)
 		{ "no-constraints", no_argument, NULL, O_NO_CONSTRAINTS },
 		{ "noise", required_argument, NULL, O_NOISE },
 		{ "seed", required_argument, NULL, O_SEED },
+		{ "busy-from", required_argument, NULL, O_BUSY_FROM },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
@@ -358,6 +365,26 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			if (parse_watts(optarg, &f->noise_w))
 				return usage_error("invalid --noise '%s': expected watts, 0-%g",
 						   optarg, MAX_WATTS);
+			break;
+		case O_BUSY_FROM:
+			if (!strcmp(optarg, "stat")) {
+				f->cpuacct = NULL;
+			} else if (!strcmp(optarg, "cpuacct")) {
+				static const char *const paths[] = {
+					"/sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+					"/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage_percpu",
+				};
+
+				for (int k = 0; k < 2 && !f->cpuacct; k++)
+					if (!access(paths[k], R_OK))
+						f->cpuacct = paths[k];
+				if (!f->cpuacct)
+					return usage_error("--busy-from cpuacct: no cgroup v1 "
+							   "cpuacct.usage_percpu under /sys/fs/cgroup");
+			} else {
+				return usage_error("invalid --busy-from '%s': expected stat or "
+						   "cpuacct", optarg);
+			}
 			break;
 		case O_SEED:
 			errno = 0;
@@ -647,11 +674,25 @@ fail:
 	return ret;
 }
 
+/* Add busy_us of one CPU to the zones that follow it, from a cumulative counter. */
+static void add_busy(struct fake *f, int cpu, unsigned long long busy, double us_per_unit)
+{
+	unsigned long long prev = f->last_busy[cpu];
+
+	f->last_busy[cpu] = busy;
+	if (prev == ~0ULL || busy < prev)
+		return;
+	for (int i = 0; i < f->nr; i++)
+		if (f->zones[i].per_cpu > 0 && f->zones[i].cpus[cpu])
+			f->zones[i].busy_us += (double)(busy - prev) * us_per_unit;
+}
+
 /*
  * Busy time of every CPU from /proc/stat (user + nice + system + irq +
- * softirq; guest time is inside user), added to the zones that follow it.
+ * softirq; guest time is inside user), in clock ticks: what the scheduler
+ * tick saw running, so tasks that run briefly between ticks go missing.
  */
-static int read_busy(struct fake *f, char *err, size_t errlen)
+static int read_stat(struct fake *f, char *err, size_t errlen)
 {
 	static long hz;
 	unsigned long long v[7];
@@ -667,24 +708,53 @@ static int read_busy(struct fake *f, char *err, size_t errlen)
 		return -errno;
 	}
 	while (fgets(line, sizeof(line), fp)) {
-		unsigned long long busy, prev;
-
 		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
 			continue;
 		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
 			   &v[2], &v[3], &v[4], &v[5], &v[6]) != 8 || cpu < 0 || cpu >= WP_MAX_CPUS)
 			continue;
-		busy = v[0] + v[1] + v[2] + v[5] + v[6];
-		prev = f->last_busy[cpu];
-		f->last_busy[cpu] = busy;
-		if (prev == ~0ULL || busy < prev)
-			continue;
-		for (int i = 0; i < f->nr; i++)
-			if (f->zones[i].per_cpu > 0 && f->zones[i].cpus[cpu])
-				f->zones[i].busy_us += (double)(busy - prev) * 1e6 / hz;
+		add_busy(f, cpu, v[0] + v[1] + v[2] + v[5] + v[6], 1e6 / hz);
 	}
 	fclose(fp);
 	return 0;
+}
+
+/*
+ * Busy time of every CPU from the root cgroup's cpuacct.usage_percpu (cgroup
+ * v1): nanoseconds the scheduler charged to tasks on each CPU, exactly.
+ */
+static int read_cpuacct(struct fake *f, char *err, size_t errlen)
+{
+	char buf[65536], *p, *end;
+	ssize_t n;
+	int fd, cpu = 0;
+
+	fd = open(f->cpuacct, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "failed to open %s: %s", f->cpuacct, strerror(errno));
+		return -errno;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(err, errlen, "failed to read %s: %s", f->cpuacct,
+			 n ? strerror(errno) : "empty");
+		return -EIO;
+	}
+	buf[n] = '\0';
+	for (p = buf; cpu < WP_MAX_CPUS; cpu++, p = end) {
+		unsigned long long ns = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		add_busy(f, cpu, ns, 1e-3);
+	}
+	return 0;
+}
+
+static int read_busy(struct fake *f, char *err, size_t errlen)
+{
+	return f->cpuacct ? read_cpuacct(f, err, errlen) : read_stat(f, err, errlen);
 }
 
 /* A standard normal deviate (Box-Muller) from rand_r. */
