@@ -507,8 +507,11 @@ Test(energy_bpf_load, varied_load_learns_each_socket, .init = setup, .fini = sto
 			    spread, least, b->residual_w, got_j[k], truth_j[k],
 			    (got_j[k] / truth_j[k] - 1) * 100);
 		if (spread < 0.15 || least > 0.3) {
-			/* other people's load on a shared machine can keep every CPU busy */
-			cr_log_warn("socket %d: the background load left the CPUs too busy to "
+			/*
+			 * other people's load on a shared machine can keep every CPU
+			 * busy (info, not warn: Criterion exits 1 on any warning)
+			 */
+			cr_log_info("socket %d: the background load left the CPUs too busy to "
 				    "learn from (utilisation %.2f at least, spread %.3f, by "
 				    "/proc/stat); holding the children to the prior's bound (35%%) "
 				    "instead", k, least, spread);
