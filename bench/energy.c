@@ -18,6 +18,7 @@
  */
 #include <getopt.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include "bench.h"
 #include "sampler.h"
 
@@ -62,6 +63,8 @@ static pid_t start_fake(const char *tool, const char *root)
 
 	if (!pid) {
 		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (setpriority(PRIO_PROCESS, 0, -10))
+			_exit(126);
 		execl(tool, "fakerapl", "--root", root, "--package", "0:10+15", "--dram", "0:3+0.5",
 		      "--noise", "0.3", "--period-ms", "5", (char *)NULL);
 		_exit(127);
