@@ -224,6 +224,11 @@ largest=${SIZES##*,}
 say "bench: 4/4 accuracy against /proc/PID/schedstat and getrusage"
 "$B/accuracy" -r "$AC_IV" -i 1 -o "$RES" >"$B/accuracy.md"
 
+# --- 6. the learnt baselines' share of a sample --------------------------------------
+
+say "bench: energy: what the learnt idle baselines add to a sample"
+"$B/energy" -r "$SC_ROUNDS" -i 0.2 -o "$RES" -f "$OUT/tools/fakerapl" >"$B/energy.md"
+
 # --- the report ----------------------------------------------------------------------
 
 t_end=$(date +%s)
@@ -265,6 +270,9 @@ sc_procs=$(res scale.procs "$largest")
 	echo "| 4 | error on short-lived processes (getrusage) | (report) | wattprobe $(pct3 "$(res accuracy.burst_agent_err)"); /proc $(pct "$(res accuracy.burst_proc_err)") (saw $(awk '$1 == "accuracy.burst_proc_seen" { print $2 " of " $3 }' "$RES")) | |"
 	if [ -n "$(res mem.hwm_kb)" ]; then
 		echo "| 5 | agent at $(res mem.procs) processes: peak RSS; BPF maps (bpftool memlock) | (report) | $(awk -v k="$(res mem.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(awk -v b="$(res mem.maps_total)" 'BEGIN { printf "%.1f MiB", b / 1048576 }') | |"
+	fi
+	if [ -n "$(res energy.growth)" ]; then
+		echo "| 6 | one sample with learnt idle baselines (package + DRAM) over one with 0.1's idle learner, CPU time (median of $SC_ROUNDS intervals) | (not measurably more) | $(pct "$(res energy.growth)") ($(res energy.baselines_us) us vs $(res energy.old_us) us of $(res energy.sample_us) us) | |"
 	fi
 	echo
 	echo "### 1. Hot path: run time per call of each sched_switch handler"
@@ -330,6 +338,18 @@ sc_procs=$(res scale.procs "$largest")
 		echo "|---|---|---:|"
 		awk '$1 == "mem.map" { print "| " $2 " | " $3 " | " $4 " |" }' "$RES"
 		echo "| **total** | | $(res mem.maps_total) |"
+	fi
+	if [ -s "$B/energy.md" ]; then
+		echo
+		echo "### 6. The learnt idle baselines' share of a sample"
+		echo
+		echo "In one process (bench/energy.c), on a fake package and DRAM that follow the load, with"
+		echo "their fits' windows full, each interval: one wattprobe sample (baselines included), the"
+		echo "two baseline estimates alone, and version 0.1's idle learner (the 10th percentile of 256"
+		echo "powers by qsort, every interval), rotating which goes first; each timed with"
+		echo "CLOCK_PROCESS_CPUTIME_ID. Growth: (baselines - 0.1's learner) / the sample as it was."
+		echo
+		cat "$B/energy.md"
 	fi
 } >"$REPORT"
 

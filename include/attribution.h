@@ -2,11 +2,11 @@
 /*
  * Splitting a socket's energy over processes. Pure: no I/O.
  *
- * Per socket and interval: the package energy minus the idle baseline is the
- * dynamic part; it goes to processes in proportion to their on-CPU time on
- * that socket, and so does the DRAM energy. The baseline goes to "idle"
- * (or, with spread_idle, to processes as well). With no busy time on the
- * socket everything goes to idle. Shares are integer microjoules rounded
+ * Per socket and interval: the package energy minus its idle baseline, and
+ * the DRAM energy minus its own, are the dynamic part; it goes to processes
+ * in proportion to their on-CPU time on that socket. The baselines go to
+ * "idle" (or, with spread_idle, to processes as well). With no busy time on
+ * the socket everything goes to idle. Shares are integer microjoules rounded
  * cumulatively, so processes plus idle add up to the measured energy exactly.
  */
 #ifndef __ATTRIBUTION_H
@@ -23,6 +23,7 @@ struct attr_socket {
 	bool have_dram;
 	__u64 dram_uj;
 	__u64 idle_base_uj;	/* baseline energy of the interval, capped at pkg_uj */
+	__u64 dram_base_uj;	/* DRAM's baseline energy, capped at dram_uj */
 	/* out */
 	__u64 busy_ns;		/* sum of the processes' time on this socket */
 	__u64 idle_uj;		/* energy reported as idle */
@@ -36,29 +37,5 @@ void attribute(struct attr_socket *socks, int nr_sockets, struct proc **procs, _
 /* Share of total for a part of the whole, cumulative rounding: returns
  * floor(total * (before + part) / whole) - floor(total * before / whole). */
 __u64 share_uj(__u64 total, __u64 before, __u64 part, __u64 whole);
-
-/* Idle baseline learnt from the low end of power at low utilisation. */
-#define IDLE_WINDOW 256
-#define IDLE_MAX_UTIL 0.25
-#define IDLE_MIN_SAMPLES 10
-
-enum idle_source { IDLE_NONE, IDLE_FLAG, IDLE_LEARNED, IDLE_LEARNING, IDLE_MODEL };
-
-struct idle_learner {
-	float w[IDLE_WINDOW];	/* power at low utilisation, ring */
-	int n, head;
-	double min_w;		/* lowest power seen at any utilisation */
-	bool have_min;
-};
-
-void idle_learner__add(struct idle_learner *l, double power_w, double util);
-/* Baseline watts: the 10th percentile of the window once it holds
- * IDLE_MIN_SAMPLES (IDLE_LEARNED), else the lowest power seen (IDLE_LEARNING),
- * else IDLE_NONE. */
-enum idle_source idle_learner__estimate(const struct idle_learner *l, double *watts);
-const char *idle_source_name(enum idle_source s);
-
-/* The power model where there is no RAPL: idle + (tdp - idle) * util. */
-double model_power_w(double tdp_w, double idle_w, double util);
 
 #endif /* __ATTRIBUTION_H */

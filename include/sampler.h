@@ -16,12 +16,11 @@
 #include "ctrnames.h"
 #include "procinfo.h"
 #include "attribution.h"
+#include "baseline.h"
 #include "probe.h"
 #include "proctable.h"
-#include "rapl.h"
+#include "sensor.h"
 #include "topology.h"
-
-enum sensor_kind { SENSOR_AUTO, SENSOR_RAPL, SENSOR_MODEL };
 
 struct sampler_opts {
 	double interval_s;
@@ -29,8 +28,10 @@ struct sampler_opts {
 	const char *cpu_root;		/* default /sys/devices/system/cpu */
 	enum sensor_kind sensor;
 	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
-	double idle_w;			/* idle baseline per socket; < 0: learn (rapl) or default (model) */
+	double idle_w;			/* package idle baseline per socket; < 0: learn (rapl)
+					 * or default (model) */
 	bool spread_idle;		/* give the idle baseline to processes too */
+	const char *state_file;		/* keep the baselines' fits here across restarts */
 	__u32 max_procs;
 	enum probe_attach attach;
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
@@ -39,8 +40,19 @@ struct sampler_opts {
 	bool verbose;
 };
 
-#define MODEL_TDP_PER_CPU_W	10.0	/* default --tdp: per online CPU of the socket */
-#define MODEL_IDLE_FRACTION	0.3	/* default --idle-watts: this share of --tdp */
+/* A domain's idle baseline this interval, and how sure it is. */
+struct sample_baseline {
+	bool have;			/* the domain has a baseline (it is measured) */
+	double idle_w;			/* the baseline */
+	enum idle_source src;
+	double prior_w;			/* the prior's idle watts; 0 if none */
+	const char *prior_from;		/* what the prior comes from (a file, a flag, ...) */
+	double prior_share;		/* 0 (the fit alone) .. 1 (the prior alone) */
+	int intervals;			/* intervals the fit holds */
+	int outliers;			/* of which left out as outliers */
+	double util_spread;		/* standard deviation of utilisation over them */
+	double residual_w;		/* the fit's residual scale */
+};
 
 struct sample_socket {
 	int id;				/* physical_package_id */
@@ -48,14 +60,15 @@ struct sample_socket {
 	__u64 busy_ns;			/* processes' on-CPU time on this socket's CPUs */
 	__u64 idle_ns;			/* the rest of its online CPUs' time */
 	double util;			/* busy / (busy + idle) */
-	/* energy of each domain this interval (RAPL_PSYS is the host's, not here) */
-	bool have[RAPL_NR_DOMAINS];
-	__u64 uj[RAPL_NR_DOMAINS];
-	__u64 total_uj[RAPL_NR_DOMAINS];	/* since start, intervals with energy only */
+	/* energy of each domain this interval (ENERGY_PSYS is the host's, not here) */
+	bool have[ENERGY_NR_DOMAINS];
+	__u64 uj[ENERGY_NR_DOMAINS];
+	__u64 total_uj[ENERGY_NR_DOMAINS];	/* since start, intervals with energy only */
 	__u64 idle_uj;			/* energy reported as idle */
 	__u64 procs_uj;			/* energy attributed to processes */
-	double idle_base_w;
-	enum idle_source idle_src;
+	double idle_base_w;		/* = baseline[ENERGY_PACKAGE].idle_w */
+	enum idle_source idle_src;	/* = baseline[ENERGY_PACKAGE].src */
+	struct sample_baseline baseline[ENERGY_NR_DOMAINS];	/* package and dram */
 	const char *gap;		/* why the package energy is missing, or NULL */
 };
 
@@ -68,7 +81,7 @@ struct sample {
 	__u64 seq;			/* interval number, from 1 */
 	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
 	__u64 interval_ns;
-	const char *sensor;		/* "rapl" or "model" */
+	const char *sensor;		/* the sensor's name: "rapl", "model" */
 	bool estimated;			/* energy from a model, not measured */
 	int nr_sockets;
 	struct sample_socket sockets[WP_MAX_SOCKETS];
@@ -77,6 +90,7 @@ struct sample {
 	__u64 idle_uj;
 	bool have_psys;
 	__u64 psys_uj;
+	struct sample_baseline psys_baseline;	/* reported, not attributed */
 	__u64 busy_ns, idle_ns;
 	double util;
 	/* since start, for counters (intervals with energy only) */
@@ -100,22 +114,22 @@ struct sampler {
 	struct probe probe;
 	struct acct acct;
 	struct proctable pt;
-	struct rapl rapl;
-	bool have_rapl;
-	struct idle_learner learners[WP_MAX_SOCKETS];
+	struct sensor sensor;
+	struct baseline pkg_fit[WP_MAX_SOCKETS], dram_fit[WP_MAX_SOCKETS], psys_fit;
+	__u64 state_saved_ns;		/* CLOCK_MONOTONIC of the last write of --state-file */
+	bool state_warned;
 	__u64 last_mono;
 	__u64 *iv_cpu_busy;		/* this interval's process time, per CPU */
 	__u64 last_dropped;
 	struct proc **order;		/* backing store of sample.procs */
 	struct sample cur;
-	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
 	struct cgroup_cache *cgroups;	/* cgroup id -> path */
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
 	struct cgroup_v1 *cgroups_v1;	/* v1 paths where the v2 tree holds nothing */
 	struct ctrnames *names;		/* container and pod names */
 	bool foreign_pidns;		/* not the host's PID namespace: no /proc/PID reads */
 	bool cgroup_warned;		/* said that no cgroup path can be resolved */
-	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
+	__u64 socket_total_uj[WP_MAX_SOCKETS][ENERGY_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Energy attribution, idle baseline and power model; see include/attribution.h. */
+/* Energy attribution; see include/attribution.h. */
 #include <stdlib.h>
 #include <string.h>
 #include "attribution.h"
@@ -40,6 +40,8 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 		return;
 	}
 	base = s->idle_base_uj < s->pkg_uj ? s->idle_base_uj : s->pkg_uj;
+	if (s->have_dram)
+		base += s->dram_base_uj < s->dram_uj ? s->dram_base_uj : s->dram_uj;
 	if (!spread_idle) {
 		s->idle_uj = base;
 		pool -= base;
@@ -67,68 +69,4 @@ void attribute(struct attr_socket *socks, int nr_sockets, struct proc **procs, _
 	}
 	for (int s = 0; s < nr_sockets && s < WP_MAX_SOCKETS; s++)
 		attribute_socket(&socks[s], s, procs, nr_procs, spread_idle);
-}
-
-void idle_learner__add(struct idle_learner *l, double power_w, double util)
-{
-	if (!l->have_min || power_w < l->min_w) {
-		l->min_w = power_w;
-		l->have_min = true;
-	}
-	if (util > IDLE_MAX_UTIL)
-		return;
-	l->w[l->head] = (float)power_w;
-	l->head = (l->head + 1) % IDLE_WINDOW;
-	if (l->n < IDLE_WINDOW)
-		l->n++;
-}
-
-static int cmp_float(const void *a, const void *b)
-{
-	float x = *(const float *)a, y = *(const float *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-enum idle_source idle_learner__estimate(const struct idle_learner *l, double *watts)
-{
-	float sorted[IDLE_WINDOW];
-
-	if (l->n >= IDLE_MIN_SAMPLES) {
-		memcpy(sorted, l->w, l->n * sizeof(float));
-		qsort(sorted, l->n, sizeof(float), cmp_float);
-		*watts = sorted[l->n / 10];
-		return IDLE_LEARNED;
-	}
-	if (l->have_min) {
-		*watts = l->min_w;
-		return IDLE_LEARNING;
-	}
-	*watts = 0;
-	return IDLE_NONE;
-}
-
-const char *idle_source_name(enum idle_source s)
-{
-	switch (s) {
-	case IDLE_FLAG:
-		return "flag";
-	case IDLE_LEARNED:
-		return "learned";
-	case IDLE_LEARNING:
-		return "learning";
-	case IDLE_MODEL:
-		return "model";
-	default:
-		return "none";
-	}
-}
-
-double model_power_w(double tdp_w, double idle_w, double util)
-{
-	if (util < 0)
-		util = 0;
-	if (util > 1)
-		util = 1;
-	return idle_w + (tdp_w - idle_w) * util;
 }

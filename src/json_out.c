@@ -36,6 +36,50 @@ static void timestamp(struct jw *w, const struct timespec *ts)
 	jw_str(w, buf);
 }
 
+/* A domain's idle baseline and how sure it is; null for a domain without one. */
+static void baseline(struct jw *w, const char *key, const struct sample_baseline *b)
+{
+	bool learnt = b->src == IDLE_PRIOR || b->src == IDLE_BLEND || b->src == IDLE_FIT;
+
+	jw_key(w, key);
+	if (!b->have) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "idle_w");
+	jw_double(w, b->idle_w, 3);
+	jw_key(w, "source");
+	jw_str(w, idle_source_name(b->src));
+	jw_key(w, "prior_w");
+	jw_double(w, b->prior_w, 3);
+	jw_key(w, "prior_from");
+	if (b->prior_from)
+		jw_str(w, b->prior_from);
+	else
+		jw_null(w);
+	jw_key(w, "prior_share");
+	if (learnt)
+		jw_double(w, b->prior_share, 4);
+	else
+		jw_null(w);
+	jw_key(w, "intervals");
+	jw_i64(w, b->intervals);
+	jw_key(w, "outliers");
+	jw_i64(w, b->outliers);
+	jw_key(w, "cpu_spread");
+	if (learnt && b->intervals)
+		jw_double(w, b->util_spread, 4);
+	else
+		jw_null(w);
+	jw_key(w, "residual_w");
+	if (learnt && b->intervals)
+		jw_double(w, b->residual_w, 3);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
 static void sockets(struct jw *w, const struct sample *s)
 {
 	jw_key(w, "sockets");
@@ -46,20 +90,25 @@ static void sockets(struct jw *w, const struct sample *s)
 		jw_obj_begin(w);
 		jw_key(w, "id");
 		jw_i64(w, ss->id);
-		power(w, "power_w", ss->have[RAPL_PACKAGE],
-		      ss->uj[RAPL_PACKAGE] + (ss->have[RAPL_DRAM] ? ss->uj[RAPL_DRAM] : 0),
+		power(w, "power_w", ss->have[ENERGY_PACKAGE],
+		      ss->uj[ENERGY_PACKAGE] + (ss->have[ENERGY_DRAM] ? ss->uj[ENERGY_DRAM] : 0),
 		      s->interval_ns);
-		power(w, "package_power_w", ss->have[RAPL_PACKAGE], ss->uj[RAPL_PACKAGE],
+		power(w, "package_power_w", ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE],
 		      s->interval_ns);
-		power(w, "dram_power_w", ss->have[RAPL_DRAM], ss->uj[RAPL_DRAM], s->interval_ns);
-		power(w, "core_power_w", ss->have[RAPL_CORE], ss->uj[RAPL_CORE], s->interval_ns);
-		power(w, "uncore_power_w", ss->have[RAPL_UNCORE], ss->uj[RAPL_UNCORE],
+		power(w, "dram_power_w", ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM], s->interval_ns);
+		power(w, "core_power_w", ss->have[ENERGY_CORE], ss->uj[ENERGY_CORE], s->interval_ns);
+		power(w, "uncore_power_w", ss->have[ENERGY_UNCORE], ss->uj[ENERGY_UNCORE],
 		      s->interval_ns);
-		power(w, "idle_power_w", ss->have[RAPL_PACKAGE], ss->idle_uj, s->interval_ns);
+		power(w, "idle_power_w", ss->have[ENERGY_PACKAGE], ss->idle_uj, s->interval_ns);
 		jw_key(w, "idle_baseline_w");
 		jw_double(w, ss->idle_base_w, 3);
 		jw_key(w, "idle_source");
 		jw_str(w, idle_source_name(ss->idle_src));
+		jw_key(w, "baseline");
+		jw_obj_begin(w);
+		baseline(w, "package", &ss->baseline[ENERGY_PACKAGE]);
+		baseline(w, "dram", &ss->baseline[ENERGY_DRAM]);
+		jw_obj_end(w);
 		jw_key(w, "cpu_util");
 		jw_double(w, ss->util, 4);
 		jw_key(w, "online_cpus");
@@ -97,7 +146,7 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 		jw_i64(w, s->sockets[i].id);
 		jw_key(w, "cpu_ns");
 		jw_u64(w, r->sock_ns[i]);
-		power(w, "power_w", s->sockets[i].have[RAPL_PACKAGE], r->sock_uj[i], s->interval_ns);
+		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->sock_uj[i], s->interval_ns);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -240,6 +289,7 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 	power(w, "power_w", sm->have_energy, sm->energy_uj, sm->interval_ns);
 	joules(w, "energy_j", sm->have_energy, sm->energy_uj);
 	power(w, "psys_power_w", sm->have_psys, sm->psys_uj, sm->interval_ns);
+	baseline(w, "psys_baseline", &sm->psys_baseline);
 	jw_key(w, "cpu_util");
 	jw_double(w, sm->util, 4);
 	jw_obj_end(w);

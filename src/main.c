@@ -275,6 +275,14 @@ static int set_docker_root(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_state_file(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --state-file '': expected a path");
+	c->sopts.state_file = arg;
+	return 0;
+}
+
 static int set_listen(struct config *c, const char *arg)
 {
 	struct sockaddr_storage ss;
@@ -432,11 +440,12 @@ static const struct option_def options[] = {
 	{ "powercap-root", 0, "DIR", ALL_CMDS,
 	  "where the RAPL zones are (default /sys/class/powercap)", set_powercap_root },
 	{ "tdp", 0, "WATTS", ALL_CMDS,
-	  "model: power of a socket at full load\n(default 10 W per online CPU of the socket)",
+	  "model: power of a socket at full load (default\n3.84 W per online CPU, a cloud average)",
 	  set_tdp },
 	{ "idle-watts", 0, "WATTS", ALL_CMDS,
-	  "idle baseline per socket; rapl default: learnt from the\n"
-	  "low end of power at low utilisation; model default:\n30% of --tdp", set_idle_watts },
+	  "idle baseline of a socket's package; rapl default:\n"
+	  "learnt from how power follows load; model default:\n0.74 W per online CPU (19% of --tdp)",
+	  set_idle_watts },
 	{ "spread-idle", 0, NULL, ALL_CMDS,
 	  "give the idle baseline to processes too, by CPU time", set_spread_idle },
 	{ "log-root", 0, "DIR", ALL_CMDS,
@@ -446,6 +455,9 @@ static const struct option_def options[] = {
 	{ "docker-root", 0, "DIR", ALL_CMDS,
 	  "Docker's data root, whose containers/ name Docker's\n"
 	  "containers (default /var/lib/docker; \"\" for none)", set_docker_root },
+	{ "state-file", 0, "PATH", ALL_CMDS,
+	  "keep what the baselines learnt here across restarts\n(written every minute and at exit)",
+	  set_state_file },
 	{ "max-processes", 0, "N", ALL_CMDS,
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },

@@ -9,9 +9,9 @@
 #include <string.h>
 #include "output.h"
 
-static const char *const domains[RAPL_NR_DOMAINS] = {
-	[RAPL_PACKAGE] = "package", [RAPL_CORE] = "core", [RAPL_UNCORE] = "uncore",
-	[RAPL_DRAM] = "dram", [RAPL_PSYS] = "psys",
+static const char *const domains[ENERGY_NR_DOMAINS] = {
+	[ENERGY_PACKAGE] = "package", [ENERGY_CORE] = "core", [ENERGY_UNCORE] = "uncore",
+	[ENERGY_DRAM] = "dram", [ENERGY_PSYS] = "psys",
 };
 
 static void host(struct pbuf *b, const struct sample *sm)
@@ -38,6 +38,62 @@ static void host(struct pbuf *b, const struct sample *sm)
 		prom_sample(b, "wattprobe_idle_watts", NULL, watts(sm->idle_uj, sm->interval_ns));
 }
 
+/*
+ * Each socket's idle baselines (package, DRAM) and how sure they are: one
+ * series per socket and domain whose labels never change, so a baseline that
+ * goes from the prior to the fit stays one series. The method (learnt, flag,
+ * model) is fixed for the life of the agent.
+ */
+static void baselines(struct pbuf *b, const struct sample *sm)
+{
+	static const char *const fams[][3] = {
+		{ "wattprobe_socket_idle_baseline_watts", "gauge",
+		  "Idle baseline of a socket's domain: the power at no load, reported as idle." },
+		{ "wattprobe_socket_baseline_info", "gauge",
+		  "How the baseline is set (method: learnt, flag or model); always 1." },
+		{ "wattprobe_socket_baseline_prior_ratio", "gauge",
+		  "Share of the learnt baseline decided by the prior: 1 the prior alone, 0 the fit alone." },
+		{ "wattprobe_socket_baseline_intervals", "gauge",
+		  "Intervals the baseline's fit of power against CPU utilisation holds." },
+		{ "wattprobe_socket_baseline_cpu_spread_ratio", "gauge",
+		  "Standard deviation of the CPU utilisation over the fit's intervals." },
+		{ "wattprobe_socket_baseline_residual_watts", "gauge",
+		  "Typical distance of the fit's intervals from its line (1.4826 x median)." },
+	};
+	char id[16];
+
+	for (int f = 0; f < 6; f++) {
+		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
+		for (int i = 0; i < sm->nr_sockets; i++) {
+			for (int d = ENERGY_PACKAGE; d <= ENERGY_DRAM; d++) {
+				const struct sample_baseline *bl = &sm->sockets[i].baseline[d];
+				bool learnt = bl->src != IDLE_FLAG && bl->src != IDLE_MODEL;
+				const char *method = bl->src == IDLE_FLAG ? "flag" :
+						     bl->src == IDLE_MODEL ? "model" : "learnt";
+				const char *l[] = { "socket", id, "domain", domains[d], NULL };
+				const char *li[] = { "socket", id, "domain", domains[d], "method",
+						     method, NULL };
+
+				if (!bl->have || d == ENERGY_CORE || d == ENERGY_UNCORE)
+					continue;
+				snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
+				if (f == 0)
+					prom_sample(b, fams[f][0], l, bl->idle_w);
+				else if (f == 1)
+					prom_sample(b, fams[f][0], li, 1);
+				else if (f == 2 && learnt)
+					prom_sample(b, fams[f][0], l, bl->prior_share);
+				else if (f == 3 && learnt)
+					prom_sample(b, fams[f][0], l, bl->intervals);
+				else if (f == 4 && learnt && bl->intervals)
+					prom_sample(b, fams[f][0], l, bl->util_spread);
+				else if (f == 5 && learnt && bl->intervals)
+					prom_sample(b, fams[f][0], l, bl->residual_w);
+			}
+		}
+	}
+}
+
 static void sockets(struct pbuf *b, const struct sample *sm)
 {
 	char id[16];
@@ -46,10 +102,10 @@ static void sockets(struct pbuf *b, const struct sample *sm)
 		    "Energy of a socket's RAPL domain since the agent started.");
 	for (int i = 0; i < sm->nr_sockets; i++) {
 		snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
-		for (int d = 0; d < RAPL_NR_DOMAINS; d++) {
+		for (int d = 0; d < ENERGY_NR_DOMAINS; d++) {
 			const char *l[] = { "socket", id, "domain", domains[d], NULL };
 
-			if (d == RAPL_PSYS || (d != RAPL_PACKAGE && !sm->sockets[i].total_uj[d]))
+			if (d == ENERGY_PSYS || (d != ENERGY_PACKAGE && !sm->sockets[i].total_uj[d]))
 				continue;
 			prom_sample(b, "wattprobe_socket_joules_total", l,
 				    uj_to_j(sm->sockets[i].total_uj[d]));
@@ -61,7 +117,7 @@ static void sockets(struct pbuf *b, const struct sample *sm)
 		const struct sample_socket *ss = &sm->sockets[i];
 
 		snprintf(id, sizeof(id), "%d", ss->id);
-		for (int d = RAPL_PACKAGE; d <= RAPL_DRAM; d++) {
+		for (int d = ENERGY_PACKAGE; d <= ENERGY_DRAM; d++) {
 			const char *l[] = { "socket", id, "domain", domains[d], NULL };
 
 			if (ss->have[d])
@@ -77,15 +133,7 @@ static void sockets(struct pbuf *b, const struct sample *sm)
 		snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
 		prom_sample(b, "wattprobe_socket_cpu_ratio", l, sm->sockets[i].util);
 	}
-	prom_family(b, "wattprobe_socket_idle_baseline_watts", "gauge",
-		    "Idle baseline of a socket; source: flag, learned, learning or model.");
-	for (int i = 0; i < sm->nr_sockets; i++) {
-		const char *l[] = { "socket", id, "source", idle_source_name(sm->sockets[i].idle_src),
-				    NULL };
-
-		snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
-		prom_sample(b, "wattprobe_socket_idle_baseline_watts", l, sm->sockets[i].idle_base_w);
-	}
+	baselines(b, sm);
 }
 
 static void processes(struct pbuf *b, const struct sample *sm, const struct view *v)

@@ -17,21 +17,26 @@
 
 #define ZONE_PREFIX	"intel-rapl:"
 
-static const char *const domain_names[RAPL_NR_DOMAINS] = {
-	[RAPL_PACKAGE] = "package",
-	[RAPL_CORE] = "core",
-	[RAPL_UNCORE] = "uncore",
-	[RAPL_DRAM] = "dram",
-	[RAPL_PSYS] = "psys",
-};
-
 /* --- pure helpers ---------------------------------------------------------- */
 
-const char *rapl_domain_name(enum rapl_domain d)
+const char *rapl_status_name(int status)
 {
-	if ((unsigned int)d >= RAPL_NR_DOMAINS)
-		return "unknown";
-	return domain_names[d];
+	switch (status) {
+	case RAPL_FIRST:
+		return "first reading";
+	case RAPL_RESET:
+		return "counter reset";
+	case RAPL_UNREADABLE:
+		return "unreadable";
+	case RAPL_GARBAGE:
+		return "garbage";
+	case RAPL_JUMP:
+		return "implausible jump";
+	case RAPL_STUCK:
+		return "counter stuck";
+	default:
+		return NULL;
+	}
 }
 
 int rapl_parse_u64(const char *buf, size_t len, __u64 *out)
@@ -72,10 +77,10 @@ static const char *parse_int(const char *p, int *out)
 	return p;
 }
 
-int rapl_parse_zone_name(const char *name, enum rapl_domain *dom, int *socket)
+int rapl_parse_zone_name(const char *name, enum energy_domain *dom, int *socket, int *die)
 {
 	const char *p;
-	int pkg, die;
+	int pkg, d = 0;
 
 	if (!strncmp(name, "package-", 8)) {
 		p = parse_int(name + 8, &pkg);
@@ -83,17 +88,21 @@ int rapl_parse_zone_name(const char *name, enum rapl_domain *dom, int *socket)
 			return -EINVAL;
 		/* multi-die parts: "package-%d-die-%d" */
 		if (!strncmp(p, "-die-", 5))
-			p = parse_int(p + 5, &die);
+			p = parse_int(p + 5, &d);
 		if (!p || *p)
 			return -EINVAL;
-		*dom = RAPL_PACKAGE;
+		*dom = ENERGY_PACKAGE;
 		*socket = pkg;
+		if (die)
+			*die = d;
 		return 0;
 	}
-	for (int d = RAPL_CORE; d < RAPL_NR_DOMAINS; d++) {
-		if (!strcmp(name, domain_names[d])) {
-			*dom = d;
+	for (int k = ENERGY_CORE; k < ENERGY_NR_DOMAINS; k++) {
+		if (!strcmp(name, energy_domain_name(k))) {
+			*dom = k;
 			*socket = -1;
+			if (die)
+				*die = 0;
 			return 0;
 		}
 	}
@@ -109,6 +118,8 @@ int rapl_energy_delta(__u64 prev, __u64 cur, __u64 max_range, __u64 max_plausibl
 	if (max_range && (cur > max_range || prev > max_range))
 		return RAPL_GARBAGE;
 	if (cur >= prev) {
+		if (cur - prev > max_plausible_uj)
+			return RAPL_JUMP;
 		*delta = cur - prev;
 		return RAPL_OK;
 	}
@@ -122,12 +133,12 @@ int rapl_energy_delta(__u64 prev, __u64 cur, __u64 max_range, __u64 max_plausibl
 	return RAPL_WRAPPED;
 }
 
-/* Largest energy one zone can plausibly use in elapsed_ns, saturating. */
-static __u64 max_plausible_uj(__u64 elapsed_ns)
+/* Largest energy a zone of max_w watts can use in elapsed_ns, saturating. */
+static __u64 max_plausible_uj(__u64 elapsed_ns, double max_w)
 {
-	if (elapsed_ns > UINT64_MAX / RAPL_MAX_PLAUSIBLE_WATTS)
-		return UINT64_MAX;
-	return elapsed_ns * RAPL_MAX_PLAUSIBLE_WATTS / 1000;	/* W * ns = 1e-3 uJ */
+	double uj = (double)elapsed_ns * max_w / 1000;	/* W * ns = 1e-3 uJ */
+
+	return uj >= 1.8e19 ? UINT64_MAX : (__u64)uj;
 }
 
 /* "intel-rapl:N" (sub = -1) or "intel-rapl:N:M"; anything else is not a zone. */
@@ -152,8 +163,9 @@ struct candidate {
 	char entry[NAME_MAX + 1];
 	int top, sub;
 	char name[64];
-	enum rapl_domain domain;
-	int socket;
+	enum energy_domain domain;
+	int socket;			/* -2: not a zone we count */
+	int die;
 };
 
 static int zone_entry_filter(const struct dirent *d)
@@ -195,6 +207,7 @@ static unsigned int socket_key(int socket)
 	return socket < 0 ? UINT_MAX : (unsigned int)socket;
 }
 
+/* By socket, domain, die, then zone number: the first of equal names is the one that counts. */
 static int cmp_candidate(const void *pa, const void *pb)
 {
 	const struct candidate *a = pa, *b = pb;
@@ -203,43 +216,99 @@ static int cmp_candidate(const void *pa, const void *pb)
 		return socket_key(a->socket) < socket_key(b->socket) ? -1 : 1;
 	if (a->domain != b->domain)
 		return a->domain < b->domain ? -1 : 1;
+	if (a->die != b->die)
+		return a->die < b->die ? -1 : 1;
 	if (a->top != b->top)
 		return a->top < b->top ? -1 : 1;
 	return a->sub < b->sub ? -1 : a->sub > b->sub;
 }
 
+static bool same_zone_name(const struct candidate *a, const struct candidate *b)
+{
+	return a->socket == b->socket && a->domain == b->domain && a->die == b->die;
+}
+
 /*
- * Name, domain and socket of every zone entry. Top-level zones must be package
- * or psys, subzones core, uncore or dram of a package zone; zones with another
- * or unreadable name are left out (socket stays -2). Number of zones kept.
+ * Name, domain, socket and die of every zone entry. Top-level zones must be
+ * package or psys, subzones core, uncore or dram of a package zone; zones
+ * with another name are left out (socket -2), and so are zones whose name
+ * cannot be read, with a warning (they would otherwise vanish silently).
  */
-static int classify(const char *root, struct dirent **ents, int n, struct candidate *c)
+static void classify(struct rapl *r, const char *root, struct dirent **ents, int n,
+		     struct candidate *c)
 {
 	char dir[600];
-	int kept = 0;
+	int ret;
 
 	for (int i = 0; i < n; i++) {
 		snprintf(c[i].entry, sizeof(c[i].entry), "%s", ents[i]->d_name);
 		parse_entry(c[i].entry, &c[i].top, &c[i].sub);
 		c[i].socket = -2;
+		c[i].die = 0;
 		snprintf(dir, sizeof(dir), "%s/%s", root, c[i].entry);
-		if (read_attr(dir, "name", c[i].name, sizeof(c[i].name)) <= 0)
+		ret = read_attr(dir, "name", c[i].name, sizeof(c[i].name));
+		if (ret <= 0) {
+			fprintf(stderr, "wattprobe: warning: %s has no readable name (%s); "
+				"skipping it\n", dir, ret ? strerror(-ret) : "empty");
+			r->nr_unnamed++;
 			continue;
-		if (rapl_parse_zone_name(c[i].name, &c[i].domain, &c[i].socket)) {
+		}
+		if (rapl_parse_zone_name(c[i].name, &c[i].domain, &c[i].socket, &c[i].die)) {
 			c[i].socket = -2;
 			continue;
 		}
-		if ((c[i].sub < 0) != (c[i].domain == RAPL_PACKAGE || c[i].domain == RAPL_PSYS))
+		if ((c[i].sub < 0) != (c[i].domain == ENERGY_PACKAGE || c[i].domain == ENERGY_PSYS))
 			c[i].socket = -2;
 	}
-	/* a subzone belongs to the socket its parent's name gives, not to N */
+	/* a subzone belongs to the socket and die its parent's name gives, not to N */
 	for (int i = 0; i < n; i++) {
 		if (c[i].sub < 0 || c[i].socket == -2)
 			continue;
 		c[i].socket = -2;
-		for (int j = 0; j < n; j++)
-			if (c[j].sub < 0 && c[j].top == c[i].top && c[j].domain == RAPL_PACKAGE)
+		for (int j = 0; j < n; j++) {
+			if (c[j].sub < 0 && c[j].top == c[i].top && c[j].domain == ENERGY_PACKAGE &&
+			    c[j].socket != -2) {
 				c[i].socket = c[j].socket;
+				c[i].die = c[j].die;
+			}
+		}
+	}
+}
+
+/*
+ * Two zones that say the same thing (two "package-0", or "package-0" and
+ * "package-0-die-0") would count the same energy twice. The zone with the
+ * lowest number counts, the other is dropped with a warning, and so are its
+ * subzones. Then equal subzones of one package: the lowest number counts.
+ * c is sorted (cmp_candidate); returns the number kept, packed at the front.
+ */
+static int drop_duplicates(struct rapl *r, const char *root, struct candidate *c, int n)
+{
+	int kept = 0;
+
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < n; i++) {
+			bool top = c[i].sub < 0;
+
+			if (c[i].socket == -2 || top != (pass == 0))
+				continue;
+			for (int j = 0; j < i; j++) {
+				if (c[j].socket == -2 || !same_zone_name(&c[i], &c[j]))
+					continue;
+				fprintf(stderr, "wattprobe: warning: %s/%s and %s/%s both say \"%s\" "
+					"(%s %d): counting %s, ignoring %s%s\n", root, c[j].entry, root,
+					c[i].entry, c[i].name, c[i].socket < 0 ? "platform" : "socket",
+					c[i].socket, c[j].entry, c[i].entry,
+					top ? " and its subzones" : "");
+				r->nr_duplicates++;
+				if (top)	/* its subzones go with it */
+					for (int k = 0; k < n; k++)
+						if (c[k].sub >= 0 && c[k].top == c[i].top)
+							c[k].socket = -2;
+				c[i].socket = -2;
+				break;
+			}
+		}
 	}
 	for (int i = 0; i < n; i++)
 		if (c[i].socket != -2)
@@ -268,6 +337,60 @@ static void access_message(char *err, size_t errlen, const char *what, const cha
 		snprintf(err, errlen, "failed to %s %s/energy_uj: %s", what, dir, strerror(-ret));
 }
 
+/* A constraint_N_<what>_uw value in watts; 0 if absent, unreadable or below 1 W. */
+static double constraint_w(const char *dir, int n, const char *what)
+{
+	char attr[64], buf[64];
+	__u64 uw;
+	int ret;
+
+	snprintf(attr, sizeof(attr), "constraint_%d_%s_uw", n, what);
+	ret = read_attr(dir, attr, buf, sizeof(buf));
+	if (ret <= 0 || rapl_parse_u64(buf, ret, &uw) || uw < 1000000)
+		return 0;
+	return uw / 1e6;
+}
+
+/*
+ * The zone's long-term limit (constraint "long_term", or constraint 0 where
+ * constraints have no names): its max_power_uw, which the kernel fills from
+ * the part's thermal spec power (its TDP), else its power_limit_uw (PL1,
+ * which firmware sets to the TDP unless someone lowered it). The plausible
+ * ceiling of a step is RAPL_PLAUSIBLE_LIMIT_FACTOR times the largest value of
+ * any constraint, else RAPL_MAX_PLAUSIBLE_WATTS.
+ */
+static void read_limits(struct rapl_zone *z)
+{
+	static const char *const kinds[] = { "max_power", "power_limit" };
+	double largest = 0, v;
+	char attr[64], name[32];
+	int long_term = -1;
+
+	z->limit_w = 0;
+	z->limit_from[0] = '\0';
+	for (int i = 0; i < RAPL_MAX_CONSTRAINTS; i++) {
+		snprintf(attr, sizeof(attr), "constraint_%d_name", i);
+		if (long_term < 0 && read_attr(z->path, attr, name, sizeof(name)) > 0 &&
+		    !strcmp(name, "long_term"))
+			long_term = i;
+		v = constraint_w(z->path, i, "max_power");
+		if (v > largest)
+			largest = v;
+		v = constraint_w(z->path, i, "power_limit");
+		if (v > largest)
+			largest = v;
+	}
+	if (long_term < 0)
+		long_term = 0;
+	z->max_w = largest > 0 ? largest * RAPL_PLAUSIBLE_LIMIT_FACTOR : RAPL_MAX_PLAUSIBLE_WATTS;
+	for (int k = 0; k < 2 && !z->limit_w; k++) {
+		z->limit_w = constraint_w(z->path, long_term, kinds[k]);
+		if (z->limit_w)
+			snprintf(z->limit_from, sizeof(z->limit_from), "constraint_%d_%s_uw",
+				 long_term, kinds[k]);
+	}
+}
+
 /* Fill and open one zone; a trial read catches files that open but cannot be read. */
 static int open_zone(struct rapl_zone *z, const char *root, const struct candidate *c,
 		     char *err, size_t errlen)
@@ -284,7 +407,11 @@ static int open_zone(struct rapl_zone *z, const char *root, const struct candida
 	snprintf(z->name, sizeof(z->name), "%s", c->name);
 	z->domain = c->domain;
 	z->socket = c->socket;
+	z->die = c->die;
 	z->have_last = 0;
+	z->unchanged_ns = 0;
+	z->reported = 0;
+	read_limits(z);
 	/* without max_energy_range_uj, wraps cannot be told from resets */
 	z->max_range_uj = 0;
 	ret = read_attr(z->path, "max_energy_range_uj", buf, sizeof(buf));
@@ -329,14 +456,22 @@ int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen)
 		snprintf(err, errlen, "failed to list %s: %s", root, strerror(ENOMEM));
 		goto cleanup;
 	}
-	kept = classify(root, ents, n, cands);
+	classify(r, root, ents, n, cands);
+	qsort(cands, n, sizeof(*cands), cmp_candidate);
+	kept = drop_duplicates(r, root, cands, n);
+	if (!kept && r->nr_unnamed) {
+		ret = -ENODATA;
+		snprintf(err, errlen, "%d RAPL zone%s under %s but none with a readable name "
+			 "(a broken powercap tree or driver)", r->nr_unnamed,
+			 r->nr_unnamed > 1 ? "s" : "", root);
+		goto cleanup;
+	}
 	if (!kept) {
 		ret = -ENOENT;
 		snprintf(err, errlen, "no RAPL zone under %s (no intel-rapl:N package or psys "
 			 "zone; virtual machines usually have none)", root);
 		goto cleanup;
 	}
-	qsort(cands, kept, sizeof(*cands), cmp_candidate);
 	if (kept > RAPL_MAX_ZONES)
 		kept = RAPL_MAX_ZONES;	/* sorted: psys and the highest sockets go first */
 	for (int i = 0; i < kept; i++) {
@@ -400,8 +535,6 @@ static int read_zone(struct rapl_zone *z, __u64 *val)
 
 int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 {
-	__u64 plausible = max_plausible_uj(elapsed_ns);
-
 	for (int i = 0; i < r->nr; i++) {
 		struct rapl_zone *z = &r->zones[i];
 		__u64 cur;
@@ -414,13 +547,23 @@ int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 			out[i].status = ret;
 			continue;
 		}
-		if (!z->have_last)
+		if (!z->have_last) {
 			ret = RAPL_FIRST;
-		else
-			ret = rapl_energy_delta(z->last_uj, cur, z->max_range_uj, plausible,
+			z->unchanged_ns = 0;
+		} else {
+			ret = rapl_energy_delta(z->last_uj, cur, z->max_range_uj,
+						max_plausible_uj(elapsed_ns, z->max_w),
 						&out[i].delta_uj);
+		}
+		if (ret == RAPL_OK && cur == z->last_uj) {
+			z->unchanged_ns += elapsed_ns;
+			if (z->unchanged_ns >= RAPL_STUCK_NS)
+				ret = RAPL_STUCK;
+		} else if (ret != RAPL_FIRST) {
+			z->unchanged_ns = 0;
+		}
 		out[i].status = ret;
-		/* after a reset, cur is the new baseline */
+		/* after a reset or a jump, cur is the new baseline */
 		z->last_uj = cur;
 		z->have_last = ret != RAPL_GARBAGE;
 	}

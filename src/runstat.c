@@ -149,7 +149,7 @@ void runstat__add(struct runstat *r, const struct sample *s)
 		const struct sample_socket *ss = &s->sockets[k];
 		__u64 cap = ss->busy_ns + ss->idle_ns;
 
-		if (ss->have[RAPL_PACKAGE])
+		if (ss->have[ENERGY_PACKAGE])
 			sock_idle[k] = share_uj(ss->idle_uj, 0, sock_ns[k] < cap ? sock_ns[k] : cap,
 						cap);
 	}

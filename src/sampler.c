@@ -9,6 +9,7 @@
 #include "container.h"
 #include "dockername.h"
 #include "pidns.h"
+#include "baseline_state.h"
 #include "sampler.h"
 #include "util.h"
 #include "view.h"
@@ -76,79 +77,6 @@ static const struct acct_ops sink = {
 
 /* --- energy --------------------------------------------------------------- */
 
-static const char *gap_reason(int status)
-{
-	switch (status) {
-	case RAPL_FIRST:
-		return "first reading";
-	case RAPL_RESET:
-		return "counter reset";
-	case RAPL_UNREADABLE:
-		return "unreadable";
-	case RAPL_GARBAGE:
-		return "garbage";
-	default:
-		return "missing";
-	}
-}
-
-static int socket_index_of_package(const struct topology *t, int package)
-{
-	for (int i = 0; i < t->nr_sockets; i++)
-		if (t->socket_ids[i] == package)
-			return i;
-	return -1;
-}
-
-/* Add a zone's step to a domain of a socket; one bad zone (multi-die parts
- * have several package zones per socket) makes the whole domain missing. */
-static void add_zone(bool *have, bool *bad, __u64 *uj, const struct rapl_reading *r)
-{
-	if (r->status == RAPL_OK || r->status == RAPL_WRAPPED) {
-		*uj += r->delta_uj;
-		*have = !*bad;
-		return;
-	}
-	*bad = true;
-	*have = false;
-	*uj = 0;
-}
-
-static void read_rapl(struct sampler *s, struct sample *out, __u64 elapsed_ns)
-{
-	struct rapl_reading r[RAPL_MAX_ZONES];
-	bool bad[WP_MAX_SOCKETS][RAPL_NR_DOMAINS] = {}, psys_bad = false;
-	int n = rapl__sample(&s->rapl, elapsed_ns, r);
-
-	for (int i = 0; i < out->nr_sockets; i++)
-		out->sockets[i].gap = "no package zone";
-	for (int i = 0; i < n; i++) {
-		const struct rapl_zone *z = &s->rapl.zones[i];
-		struct sample_socket *ss;
-		int sock;
-
-		if (z->domain == RAPL_PSYS) {
-			add_zone(&out->have_psys, &psys_bad, &out->psys_uj, &r[i]);
-			continue;
-		}
-		sock = socket_index_of_package(&s->topo, z->socket);
-		if (sock < 0 || z->domain >= RAPL_NR_DOMAINS)
-			continue;
-		ss = &out->sockets[sock];
-		add_zone(&ss->have[z->domain], &bad[sock][z->domain], &ss->uj[z->domain], &r[i]);
-		if (z->domain != RAPL_PACKAGE)
-			continue;
-		if (ss->have[RAPL_PACKAGE])
-			ss->gap = NULL;
-		else if (r[i].status != RAPL_OK && r[i].status != RAPL_WRAPPED)
-			ss->gap = gap_reason(r[i].status);
-		if (r[i].status < 0)
-			fprintf(stderr, "wattprobe: warning: %s/energy_uj: %s; socket %d "
-				"energy missing for this interval\n", z->path,
-				gap_reason(r[i].status), ss->id);
-	}
-}
-
 static __u64 uj_of(double w, __u64 ns)
 {
 	double uj = w * (double)ns / 1e3;
@@ -156,74 +84,172 @@ static __u64 uj_of(double w, __u64 ns)
 	return uj > 0 ? (__u64)(uj + 0.5) : 0;
 }
 
-static double model_tdp(const struct sampler *s, const struct sample_socket *ss)
+static void fixed_baseline(struct sample_baseline *sb, enum idle_source src, double w,
+			   const char *from)
 {
-	return s->opts.tdp_w > 0 ? s->opts.tdp_w : MODEL_TDP_PER_CPU_W * ss->online_cpus;
+	*sb = (struct sample_baseline){
+		.have = true, .idle_w = w, .src = src, .prior_w = w, .prior_from = from,
+		.prior_share = 1,
+	};
 }
 
-static double model_idle(const struct sampler *s, const struct sample_socket *ss)
+/*
+ * Add this interval to a domain's fit when its energy is known (gaps and
+ * stuck counters never are), then take the baseline from it.
+ */
+static void learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
+		  const struct baseline_prior *prior, const char *limit_from,
+		  struct sample_baseline *sb)
 {
-	return s->opts.idle_w >= 0 ? s->opts.idle_w : MODEL_IDLE_FRACTION * model_tdp(s, ss);
+	struct baseline_est e;
+
+	if (have && dt)
+		baseline__add(fit, util, watts(uj, dt), dt / 1e9);
+	baseline__estimate(fit, prior, &e);
+	*sb = (struct sample_baseline){
+		.have = e.src != IDLE_NONE, .idle_w = e.idle_w, .src = e.src,
+		.prior_w = e.prior_idle_w,
+		.prior_from = prior->full_w > 0 ? limit_from : "observed power",
+		.prior_share = e.prior_share, .intervals = e.intervals, .outliers = e.outliers,
+		.util_spread = e.util_spread, .residual_w = e.residual_w,
+	};
 }
 
-/* Energy per socket and each socket's idle baseline for this interval. */
+static void read_sensor(struct sampler *s, const struct sample *out, __u64 elapsed_ns,
+			struct sensor_reading *rd)
+{
+	int ids[WP_MAX_SOCKETS], cpus[WP_MAX_SOCKETS];
+	double util[WP_MAX_SOCKETS];
+	struct sensor_input in = {
+		.elapsed_ns = elapsed_ns, .nr_sockets = s->topo.nr_sockets, .socket_ids = ids,
+		.online_cpus = cpus, .util = util,
+	};
+
+	for (int i = 0; i < s->topo.nr_sockets && i < WP_MAX_SOCKETS; i++) {
+		ids[i] = s->topo.socket_ids[i];
+		cpus[i] = s->topo.online_in_socket[i];
+		util[i] = out ? out->sockets[i].util : 0;
+	}
+	sensor__read(&s->sensor, &in, rd);
+}
+
+/* Every fit and the socket and domain it belongs to; returns how many. */
+static int state_slots(struct sampler *s, struct baseline_slot *slots)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->topo.nr_sockets && i < WP_MAX_SOCKETS; i++) {
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_PACKAGE,
+						     &s->pkg_fit[i] };
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_DRAM,
+						     &s->dram_fit[i] };
+	}
+	slots[n++] = (struct baseline_slot){ -1, ENERGY_PSYS, &s->psys_fit };
+	return n;
+}
+
+/* Write --state-file now (force) or when BASELINE_STATE_SAVE_S have gone by. */
+static void save_state(struct sampler *s, bool force)
+{
+	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
+	__u64 now = now_ns(CLOCK_MONOTONIC);
+	char err[4352];
+
+	if (!s->opts.state_file || !s->sensor.ops || s->sensor.ops->estimated)
+		return;
+	if (!force && now - s->state_saved_ns < BASELINE_STATE_SAVE_S * 1000000000ULL)
+		return;
+	s->state_saved_ns = now;
+	if (baseline_state__save(s->opts.state_file, slots, state_slots(s, slots), err,
+				 sizeof(err)) && !s->state_warned) {
+		fprintf(stderr, "wattprobe: warning: %s\n", err);
+		s->state_warned = true;
+	}
+}
+
+/* Energy per socket, and each socket's idle baselines for this interval. */
 static void energy(struct sampler *s, struct sample *out, struct attr_socket *as)
 {
+	struct baseline_prior pkg_prior = {
+		.idle_fraction = BASELINE_IDLE_FRACTION, .min_slope = BASELINE_MIN_SLOPE,
+	};
+	struct baseline_prior dram_prior = { .idle_fraction = BASELINE_DRAM_IDLE_FRACTION };
+	struct sensor_reading rd;
 	__u64 dt = out->interval_ns;
 
-	if (s->have_rapl)
-		read_rapl(s, out, dt);
+	read_sensor(s, out, dt, &rd);
 	for (int i = 0; i < out->nr_sockets; i++) {
+		const struct sensor_socket *rs = &rd.sockets[i];
 		struct sample_socket *ss = &out->sockets[i];
-		double base;
+		struct sample_baseline *pb = &ss->baseline[ENERGY_PACKAGE];
+		struct sample_baseline *db = &ss->baseline[ENERGY_DRAM];
 
-		if (!s->have_rapl) {
-			ss->have[RAPL_PACKAGE] = true;
-			ss->uj[RAPL_PACKAGE] = uj_of(model_power_w(model_tdp(s, ss), model_idle(s, ss),
-							 ss->util), dt);
-			ss->idle_base_w = model_idle(s, ss);
-			ss->idle_src = IDLE_MODEL;
+		memcpy(ss->have, rs->have, sizeof(ss->have));
+		memcpy(ss->uj, rs->uj, sizeof(ss->uj));
+		ss->gap = rs->gap;
+		if (rs->idle_w[ENERGY_PACKAGE] >= 0) {
+			fixed_baseline(pb, IDLE_MODEL, rs->idle_w[ENERGY_PACKAGE],
+				       s->opts.idle_w >= 0 ? "--idle-watts" : "model");
 		} else if (s->opts.idle_w >= 0) {
-			ss->idle_base_w = s->opts.idle_w;
-			ss->idle_src = IDLE_FLAG;
+			fixed_baseline(pb, IDLE_FLAG, s->opts.idle_w, "--idle-watts");
 		} else {
-			if (ss->have[RAPL_PACKAGE])
-				idle_learner__add(&s->learners[i], watts(ss->uj[RAPL_PACKAGE], dt),
-						  ss->util);
-			ss->idle_src = idle_learner__estimate(&s->learners[i], &base);
-			ss->idle_base_w = base;
+			pkg_prior.full_w = rs->limit_w[ENERGY_PACKAGE];
+			learn(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE],
+			      ss->util, dt, &pkg_prior, rs->limit_from[ENERGY_PACKAGE], pb);
 		}
+		/* DRAM where the sensor has it (or had it) */
+		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n) {
+			dram_prior.full_w = rs->limit_w[ENERGY_DRAM];
+			learn(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM], ss->util,
+			      dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
+		}
+		ss->idle_base_w = pb->idle_w;
+		ss->idle_src = pb->src;
 		as[i] = (struct attr_socket){
-			.have_pkg = ss->have[RAPL_PACKAGE], .pkg_uj = ss->uj[RAPL_PACKAGE],
-			.have_dram = ss->have[RAPL_DRAM], .dram_uj = ss->uj[RAPL_DRAM],
-			.idle_base_uj = uj_of(ss->idle_base_w, dt),
+			.have_pkg = ss->have[ENERGY_PACKAGE], .pkg_uj = ss->uj[ENERGY_PACKAGE],
+			.have_dram = ss->have[ENERGY_DRAM], .dram_uj = ss->uj[ENERGY_DRAM],
+			.idle_base_uj = uj_of(pb->idle_w, dt),
+			.dram_base_uj = db->have ? uj_of(db->idle_w, dt) : 0,
 		};
 	}
+	out->have_psys = rd.have_psys;
+	out->psys_uj = rd.psys_uj;
+	if (rd.have_psys || s->psys_fit.n) {
+		pkg_prior.full_w = rd.psys_limit_w;
+		learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
+		      rd.psys_limit_from, &out->psys_baseline);
+	}
+	save_state(s, false);
 }
 
 /* --- open / sample / close ---------------------------------------------- */
 
 static int open_sensor(struct sampler *s, char *err, size_t errlen)
 {
-	const char *root = s->opts.powercap_root ? s->opts.powercap_root : "/sys/class/powercap";
+	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
+	char why[4352];
 	int ret;
+	struct sensor_config c = {
+		.powercap_root = s->opts.powercap_root, .tdp_w = s->opts.tdp_w,
+		.idle_w = s->opts.idle_w, .verbose = s->opts.verbose,
+	};
 
-	if (s->opts.sensor == SENSOR_MODEL)
-		return 0;
-	ret = rapl__open(&s->rapl, root, s->rapl_err, sizeof(s->rapl_err));
-	if (!ret) {
-		s->have_rapl = true;
-		return 0;
+	for (int i = 0; i < WP_MAX_SOCKETS; i++) {
+		baseline__init(&s->pkg_fit[i]);
+		baseline__init(&s->dram_fit[i]);
 	}
-	if (s->opts.sensor == SENSOR_RAPL) {
-		snprintf(err, errlen, "--sensor rapl: %s", s->rapl_err);
+	baseline__init(&s->psys_fit);
+	ret = sensor__open(&s->sensor, s->opts.sensor, &c, err, errlen);
+	if (ret || !s->opts.state_file || s->sensor.ops->estimated)
 		return ret;
-	}
-	if (ret == -EACCES)	/* RAPL is there but we cannot read it: say so */
-		fprintf(stderr, "wattprobe: warning: %s; using the power model (estimates)\n",
-			s->rapl_err);
-	else if (s->opts.verbose)
-		fprintf(stderr, "wattprobe: %s; using the power model (estimates)\n", s->rapl_err);
+	/* what earlier runs learnt; a missing file is a first run */
+	ret = baseline_state__load(s->opts.state_file, slots, state_slots(s, slots), why,
+				   sizeof(why));
+	if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr, "wattprobe: warning: %s\n", why);
+	else if (ret > 0 && s->opts.verbose)
+		fprintf(stderr, "wattprobe: %d baselines from %s\n", ret, s->opts.state_file);
+	s->state_saved_ns = now_ns(CLOCK_MONOTONIC);
 	return 0;
 }
 
@@ -311,10 +337,10 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to read the BPF maps: %s", strerror(-ret));
 		goto cleanup;
 	}
-	if (s->have_rapl) {
-		struct rapl_reading r[RAPL_MAX_ZONES];
+	{
+		struct sensor_reading rd;
 
-		rapl__sample(&s->rapl, 0, r);
+		read_sensor(s, NULL, 0, &rd);	/* the first reading: no interval yet */
 	}
 	sampler__done(s);
 	s->last_dropped = s->acct.dropped + s->pt.full;
@@ -486,8 +512,8 @@ int sampler__sample(struct sampler *s)
 	out->seq = s->pt.seq;
 	out->interval_ns = now - s->last_mono;
 	s->last_mono = now;
-	out->sensor = s->have_rapl ? "rapl" : "model";
-	out->estimated = !s->have_rapl;
+	out->sensor = s->sensor.ops->name;
+	out->estimated = s->sensor.ops->estimated;
 
 	out->nr_procs = s->pt.nr_active;
 	out->procs = s->order;
@@ -522,16 +548,17 @@ int sampler__sample(struct sampler *s)
 
 		ss->idle_uj = as[k].idle_uj;
 		ss->procs_uj = as[k].procs_uj;
-		for (int d = 0; d < RAPL_NR_DOMAINS; d++) {
+		for (int d = 0; d < ENERGY_NR_DOMAINS; d++) {
 			if (ss->have[d])
 				s->socket_total_uj[k][d] += ss->uj[d];
 			ss->total_uj[d] = s->socket_total_uj[k][d];
 		}
-		if (!ss->have[RAPL_PACKAGE]) {
+		if (!ss->have[ENERGY_PACKAGE]) {
 			out->have_energy = false;
 			continue;
 		}
-		out->energy_uj += ss->uj[RAPL_PACKAGE] + (ss->have[RAPL_DRAM] ? ss->uj[RAPL_DRAM] : 0);
+		out->energy_uj += ss->uj[ENERGY_PACKAGE] +
+				  (ss->have[ENERGY_DRAM] ? ss->uj[ENERGY_DRAM] : 0);
 		out->idle_uj += ss->idle_uj;
 	}
 	if (out->have_energy) {
@@ -577,8 +604,8 @@ void sampler__close(struct sampler *s)
 {
 	probe__close(&s->probe);
 	acct__free(&s->acct);
-	if (s->have_rapl)
-		rapl__close(&s->rapl);
+	save_state(s, true);
+	sensor__close(&s->sensor);
 	proctable__free(&s->pt);
 	if (s->cgroups)
 		cgroup_cache__free(s->cgroups);

@@ -220,17 +220,17 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 
 		flow_begin(&fl, f, o->width, TOP_TEXT);
 		field(&fl, false, "socket %d", ss->id);
-		fmt_watts(w, sizeof(w), ss->have[RAPL_PACKAGE], ss->uj[RAPL_PACKAGE], s->interval_ns);
+		fmt_watts(w, sizeof(w), ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE], s->interval_ns);
 		field(&fl, false, "package %s W", w);
 		/* a socket without DRAM energy has no dram field */
-		if (ss->have[RAPL_DRAM] || ss->total_uj[RAPL_DRAM]) {
-			fmt_watts(w, sizeof(w), ss->have[RAPL_DRAM], ss->uj[RAPL_DRAM],
+		if (ss->have[ENERGY_DRAM] || ss->total_uj[ENERGY_DRAM]) {
+			fmt_watts(w, sizeof(w), ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
 				  s->interval_ns);
 			field(&fl, false, "dram %s W", w);
 		}
 		/* the idle baseline, and where it came from; idle differs with
 		 * --spread-idle or when the package draws less than the baseline */
-		fmt_watts(idle, sizeof(idle), ss->have[RAPL_PACKAGE], ss->idle_uj, s->interval_ns);
+		fmt_watts(idle, sizeof(idle), ss->have[ENERGY_PACKAGE], ss->idle_uj, s->interval_ns);
 		snprintf(w, sizeof(w), "%.2f", ss->idle_base_w);
 		if (strcmp(w, idle))
 			field(&fl, false, "idle %s W  baseline %s W (%s)", idle, w,

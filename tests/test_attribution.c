@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Energy attribution, share rounding, the idle baseline learner and the power
- * model. Every expected value is worked out by hand in a comment, or (for the
+ * Energy attribution and share rounding (the idle baseline's estimator is in
+ * test_baseline.c). Every expected value is worked out by hand in a comment, or (for the
  * random cases) checked against the exact rational share with 128-bit
  * integers, never by calling the code under test.
  */
@@ -178,6 +178,36 @@ Test(attribution, dram_added_to_the_pool)
 	cr_assert_eq(s.procs_uj + s.idle_uj, 1000);
 }
 
+Test(attribution, dram_baseline_goes_to_idle)
+{
+	struct attr_socket s = pkg(1000, 100);
+
+	s.have_dram = true;
+	s.dram_uj = 200;
+	s.dram_base_uj = 150;
+	pr[0].iv_sock_ns[0] = 3;
+	pr[1].iv_sock_ns[0] = 1;
+	attribute(&s, 1, pp, 2, false);
+	/* idle 100 + 150 = 250; the pool 1000 + 200 - 250 = 950: 712 (floor 712.5) and 238 */
+	cr_assert_eq(s.idle_uj, 250);
+	cr_assert_eq(pr[0].iv_uj, 712);
+	cr_assert_eq(pr[1].iv_uj, 238);
+	cr_assert_eq(s.procs_uj + s.idle_uj, 1200);
+
+	/* a DRAM baseline above the DRAM energy is capped at it: idle 100 + 200 */
+	s.dram_base_uj = 999;
+	attribute(&s, 1, pp, 2, false);
+	cr_assert_eq(s.idle_uj, 300);
+	cr_assert_eq(pr[0].iv_uj + pr[1].iv_uj, 900);
+
+	/* DRAM not measured this interval: its baseline does not count either */
+	s.have_dram = false;
+	attribute(&s, 1, pp, 2, false);
+	cr_assert_eq(s.idle_uj, 100);
+	cr_assert_eq(pr[0].iv_uj, 675);
+	cr_assert_eq(pr[1].iv_uj, 225);
+}
+
 Test(attribution, baseline_above_package_is_capped)
 {
 	struct attr_socket s = pkg(300, 500);
@@ -252,6 +282,7 @@ Test(attribution, conservation_and_exact_shares_random)
 			s[k].idle_base_uj = rnd() % 4 ? rnd() % (s[k].pkg_uj + 2) : rnd();
 			s[k].have_dram = rnd() & 1;
 			s[k].dram_uj = rnd() % 100000000000ULL;
+			s[k].dram_base_uj = rnd() % 3 ? rnd() % (s[k].dram_uj + 2) : rnd();
 			for (__u32 i = 0; i < n; i++)
 				pr[i].iv_sock_ns[k] = rnd() % 3 ? rnd() % 100000000000000ULL : 0;
 		}
@@ -275,6 +306,8 @@ Test(attribution, conservation_and_exact_shares_random)
 				continue;
 			}
 			base = s[k].idle_base_uj < s[k].pkg_uj ? s[k].idle_base_uj : s[k].pkg_uj;
+			if (s[k].have_dram)
+				base += s[k].dram_base_uj < dram ? s[k].dram_base_uj : dram;
 			cr_assert_eq(s[k].idle_uj, spread ? 0 : base);
 			pool = s[k].pkg_uj + dram - (spread ? 0 : base);
 			/* each share within 1 uJ of pool * ns / busy:
@@ -328,111 +361,4 @@ Test(attribution, share_uj_beyond_64_bit_products)
 	cr_assert_eq(share_uj(7000000000000ULL, 1000000000000000ULL, 2000000000000000ULL,
 			      3000000000000000ULL),
 		     4666666666667ULL);
-}
-
-TestSuite(attribution_idle);
-
-Test(attribution_idle, nothing_seen_is_none)
-{
-	struct idle_learner l = {};
-	double w = 123;
-
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_NONE);
-	cr_assert_eq(w, 0.0);
-}
-
-Test(attribution_idle, learning_uses_lowest_power_at_any_util)
-{
-	struct idle_learner l = {};
-	double w = 0;
-
-	idle_learner__add(&l, 50.0, 0.9);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNING);
-	cr_assert_float_eq(w, 50.0, 1e-9);
-	idle_learner__add(&l, 20.0, 0.1);
-	idle_learner__add(&l, 35.0, 0.05);
-	idle_learner__add(&l, 12.5, 0.8);	/* high util, still the lowest power */
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNING);
-	cr_assert_float_eq(w, 12.5, 1e-9);
-	/* only 2 low-util samples so far */
-	cr_assert_eq(l.n, 2);
-}
-
-Test(attribution_idle, high_util_does_not_fill_the_window)
-{
-	struct idle_learner l = {};
-	double w = 0;
-
-	/* 9 samples at util <= 0.25 (0.25 itself counts), 20 above */
-	for (int i = 0; i < 9; i++)
-		idle_learner__add(&l, 30.0, i == 0 ? 0.25 : 0.1);
-	for (int i = 0; i < 20; i++)
-		idle_learner__add(&l, 90.0, 0.26);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNING, "9 < IDLE_MIN_SAMPLES");
-	cr_assert_float_eq(w, 30.0, 1e-9);
-	/* the tenth low-util sample: learned */
-	idle_learner__add(&l, 30.0, 0.0);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNED);
-	cr_assert_float_eq(w, 30.0, 1e-6);
-}
-
-Test(attribution_idle, learned_is_a_low_percentile_not_min_median_or_mean)
-{
-	struct idle_learner l = {};
-	double w = 0;
-
-	/* 20 low-util samples: one outlier at 1 W, three at 5 W, sixteen at 30 W.
-	 * Sorted: 1, 5, 5, 5, 30, ... The 10th percentile of 20 is the 2nd or 3rd
-	 * value (nearest rank: ceil(0.1 * 20) = 2nd; by index 20 / 10 = 3rd):
-	 * 5 W either way. The min would be 1, the median 30, the mean 25.3. */
-	idle_learner__add(&l, 30.0, 0.1);
-	idle_learner__add(&l, 5.0, 0.1);
-	for (int i = 0; i < 8; i++)
-		idle_learner__add(&l, 30.0, 0.2);
-	idle_learner__add(&l, 1.0, 0.0);
-	idle_learner__add(&l, 5.0, 0.1);
-	for (int i = 0; i < 7; i++)
-		idle_learner__add(&l, 30.0, 0.2);
-	idle_learner__add(&l, 5.0, 0.1);
-	cr_assert_eq(l.n, 20);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNED);
-	cr_assert_float_eq(w, 5.0, 1e-6);
-}
-
-Test(attribution_idle, window_forgets_old_samples)
-{
-	struct idle_learner l = {};
-	double w = 0;
-
-	/* a full window at 10 W, then a full window at 40 W: only 40 W is left */
-	for (int i = 0; i < IDLE_WINDOW; i++)
-		idle_learner__add(&l, 10.0, 0.1);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNED);
-	cr_assert_float_eq(w, 10.0, 1e-6);
-	for (int i = 0; i < IDLE_WINDOW; i++)
-		idle_learner__add(&l, 40.0, 0.1);
-	cr_assert_eq(l.n, IDLE_WINDOW);
-	cr_assert_eq(idle_learner__estimate(&l, &w), IDLE_LEARNED);
-	cr_assert_float_eq(w, 40.0, 1e-6);
-}
-
-Test(attribution_idle, source_names)
-{
-	cr_assert_str_eq(idle_source_name(IDLE_NONE), "none");
-	cr_assert_str_eq(idle_source_name(IDLE_FLAG), "flag");
-	cr_assert_str_eq(idle_source_name(IDLE_LEARNED), "learned");
-	cr_assert_str_eq(idle_source_name(IDLE_LEARNING), "learning");
-	cr_assert_str_eq(idle_source_name(IDLE_MODEL), "model");
-	cr_assert_str_eq(idle_source_name((enum idle_source)77), "none");
-}
-
-Test(attribution_idle, model_power_clamps_util)
-{
-	/* idle 20 + (100 - 20) * u */
-	cr_assert_float_eq(model_power_w(100, 20, 0.5), 60.0, 1e-9);
-	cr_assert_float_eq(model_power_w(100, 20, 0.25), 40.0, 1e-9);
-	cr_assert_float_eq(model_power_w(100, 20, 0.0), 20.0, 1e-9);
-	cr_assert_float_eq(model_power_w(100, 20, 1.0), 100.0, 1e-9);
-	cr_assert_float_eq(model_power_w(100, 20, 1.7), 100.0, 1e-9, "util above 1 is 1");
-	cr_assert_float_eq(model_power_w(100, 20, -0.3), 20.0, 1e-9, "util below 0 is 0");
 }

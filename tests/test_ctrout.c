@@ -64,7 +64,7 @@ static void setup(void)
 	sm.sensor = "model";
 	sm.estimated = true;
 	sm.nr_sockets = 1;
-	sm.sockets[0].have[RAPL_PACKAGE] = true;
+	sm.sockets[0].have[ENERGY_PACKAGE] = true;
 	sm.procs = order;
 	sm.nr_procs = 6;
 }

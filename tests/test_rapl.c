@@ -83,44 +83,47 @@ Test(rapl_parse, u64_bounds)
 
 Test(rapl_names, packages_and_dies)
 {
-	enum rapl_domain d = RAPL_PSYS;
-	int s = -7;
+	enum energy_domain d = ENERGY_PSYS;
+	int s = -7, die = -7;
 
-	cr_assert_eq(rapl_parse_zone_name("package-0", &d, &s), 0);
-	cr_assert_eq(d, RAPL_PACKAGE);
+	cr_assert_eq(rapl_parse_zone_name("package-0", &d, &s, &die), 0);
+	cr_assert_eq(d, ENERGY_PACKAGE);
 	cr_assert_eq(s, 0);
-	cr_assert_eq(rapl_parse_zone_name("package-13", &d, &s), 0);
+	cr_assert_eq(die, 0);
+	cr_assert_eq(rapl_parse_zone_name("package-13", &d, &s, NULL), 0);
 	cr_assert_eq(s, 13);
 	/* multi-die: the socket is the package, not the die */
-	cr_assert_eq(rapl_parse_zone_name("package-1-die-0", &d, &s), 0);
-	cr_assert_eq(d, RAPL_PACKAGE);
+	cr_assert_eq(rapl_parse_zone_name("package-1-die-0", &d, &s, &die), 0);
+	cr_assert_eq(d, ENERGY_PACKAGE);
 	cr_assert_eq(s, 1);
-	cr_assert_eq(rapl_parse_zone_name("package-0-die-3", &d, &s), 0);
+	cr_assert_eq(die, 0);
+	cr_assert_eq(rapl_parse_zone_name("package-0-die-3", &d, &s, &die), 0);
 	cr_assert_eq(s, 0);
+	cr_assert_eq(die, 3);
 }
 
 Test(rapl_names, subzones_and_psys)
 {
 	static const struct {
 		const char *name;
-		enum rapl_domain dom;
+		enum energy_domain dom;
 	} ok[] = {
-		{ "core", RAPL_CORE }, { "uncore", RAPL_UNCORE },
-		{ "dram", RAPL_DRAM }, { "psys", RAPL_PSYS },
+		{ "core", ENERGY_CORE }, { "uncore", ENERGY_UNCORE },
+		{ "dram", ENERGY_DRAM }, { "psys", ENERGY_PSYS },
 	};
-	enum rapl_domain d;
+	enum energy_domain d;
 	int s;
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		d = RAPL_PACKAGE;
+		d = ENERGY_PACKAGE;
 		s = 5;
-		cr_assert_eq(rapl_parse_zone_name(ok[i].name, &d, &s), 0, "%s", ok[i].name);
+		cr_assert_eq(rapl_parse_zone_name(ok[i].name, &d, &s, NULL), 0, "%s", ok[i].name);
 		cr_assert_eq(d, ok[i].dom, "%s", ok[i].name);
 		cr_assert_eq(s, -1, "%s", ok[i].name);
 		cr_assert_str_eq(rapl_domain_name(ok[i].dom), ok[i].name);
 	}
-	cr_assert_str_eq(rapl_domain_name(RAPL_PACKAGE), "package");
-	cr_assert_str_eq(rapl_domain_name(RAPL_NR_DOMAINS), "unknown");
+	cr_assert_str_eq(rapl_domain_name(ENERGY_PACKAGE), "package");
+	cr_assert_str_eq(rapl_domain_name(ENERGY_NR_DOMAINS), "unknown");
 }
 
 Test(rapl_names, rejects_the_rest)
@@ -130,11 +133,11 @@ Test(rapl_names, rejects_the_rest)
 		"package-1-die-x", "package-1-die-2-", "package-1x", "Package-0", "core\n",
 		"dram0", "", "cores", "package-99999999999", "gpu",
 	};
-	enum rapl_domain d;
+	enum energy_domain d;
 	int s;
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_assert_eq(rapl_parse_zone_name(bad[i], &d, &s), -EINVAL, "\"%s\"", bad[i]);
+		cr_assert_eq(rapl_parse_zone_name(bad[i], &d, &s, NULL), -EINVAL, "\"%s\"", bad[i]);
 }
 
 /* --- rapl_energy_delta ----------------------------------------------------------- */
@@ -143,12 +146,31 @@ Test(rapl_delta, forward)
 {
 	__u64 d = 99;
 
-	cr_assert_eq(rapl_energy_delta(100, 350, REAL_MAX_RANGE, 0, &d), RAPL_OK);
+	cr_assert_eq(rapl_energy_delta(100, 350, REAL_MAX_RANGE, 250, &d), RAPL_OK);
 	cr_assert_eq(d, 250);
 	cr_assert_eq(rapl_energy_delta(350, 350, REAL_MAX_RANGE, 0, &d), RAPL_OK);
 	cr_assert_eq(d, 0);
-	cr_assert_eq(rapl_energy_delta(0, REAL_MAX_RANGE, REAL_MAX_RANGE, 0, &d), RAPL_OK);
+	cr_assert_eq(rapl_energy_delta(0, REAL_MAX_RANGE, REAL_MAX_RANGE, UINT64_MAX, &d), RAPL_OK);
 	cr_assert_eq(d, REAL_MAX_RANGE);
+}
+
+/* Forwards by more than the zone can draw: a gap, like a reset (issue 11). */
+Test(rapl_delta, implausible_forward_jump)
+{
+	__u64 d = 99;
+
+	/* the bound is inclusive: 250 uJ allowed, 251 not */
+	cr_assert_eq(rapl_energy_delta(100, 351, REAL_MAX_RANGE, 250, &d), RAPL_JUMP);
+	cr_assert_eq(d, 0);
+	/* 2e11 uJ within max_energy_range_uj in 0.5 s at most 2 kW (1e9 uJ): 400 kW believed no more */
+	cr_assert_eq(rapl_energy_delta(1000000, 200001000000ULL, REAL_MAX_RANGE, 1000000000ULL, &d),
+		     RAPL_JUMP);
+	/* and with a garbage max range */
+	cr_assert_eq(rapl_energy_delta(5, 10000000000000ULL, UINT64_MAX / 2, 1000000000ULL, &d),
+		     RAPL_JUMP);
+	cr_assert_str_eq(rapl_status_name(RAPL_JUMP), "implausible jump");
+	cr_assert_str_eq(rapl_status_name(RAPL_STUCK), "counter stuck");
+	cr_assert_null(rapl_status_name(RAPL_OK));
 }
 
 Test(rapl_delta, exact_wrap)
@@ -193,8 +215,8 @@ Test(rapl_delta, above_max_range_is_garbage)
 	cr_assert_eq(d, 0);
 	cr_assert_eq(rapl_energy_delta(REAL_MAX_RANGE + 1, 10, REAL_MAX_RANGE, UINT64_MAX, &d),
 		     RAPL_GARBAGE);
-	/* no max range known: no ceiling */
-	cr_assert_eq(rapl_energy_delta(10, UINT64_MAX, 0, 0, &d), RAPL_OK);
+	/* no max range known: no ceiling but the plausible step */
+	cr_assert_eq(rapl_energy_delta(10, UINT64_MAX, 0, UINT64_MAX, &d), RAPL_OK);
 	cr_assert_eq(d, UINT64_MAX - 10);
 }
 
@@ -266,7 +288,7 @@ static void path_of(char *buf, size_t size, const char *entry)
 	snprintf(buf, size, "%s/%s", tmp, entry);
 }
 
-static void assert_zone(const struct rapl_zone *z, const char *entry, enum rapl_domain dom,
+static void assert_zone(const struct rapl_zone *z, const char *entry, enum energy_domain dom,
 			int socket, __u64 max_range)
 {
 	char path[1024];
@@ -312,13 +334,13 @@ Test(rapl_sysfs, discovers_and_sorts_a_two_socket_tree)
 	server_tree();
 	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(r.nr, 7);
-	assert_zone(&r.zones[0], "intel-rapl:1", RAPL_PACKAGE, 0, 2001);
-	assert_zone(&r.zones[1], "intel-rapl:1:0", RAPL_CORE, 0, 2002);
-	assert_zone(&r.zones[2], "intel-rapl:1:1", RAPL_DRAM, 0, 2003);
-	assert_zone(&r.zones[3], "intel-rapl:0", RAPL_PACKAGE, 1, 1001);
-	assert_zone(&r.zones[4], "intel-rapl:0:1", RAPL_CORE, 1, 1003);
-	assert_zone(&r.zones[5], "intel-rapl:0:0", RAPL_DRAM, 1, 1002);
-	assert_zone(&r.zones[6], "intel-rapl:2", RAPL_PSYS, -1, 3001);
+	assert_zone(&r.zones[0], "intel-rapl:1", ENERGY_PACKAGE, 0, 2001);
+	assert_zone(&r.zones[1], "intel-rapl:1:0", ENERGY_CORE, 0, 2002);
+	assert_zone(&r.zones[2], "intel-rapl:1:1", ENERGY_DRAM, 0, 2003);
+	assert_zone(&r.zones[3], "intel-rapl:0", ENERGY_PACKAGE, 1, 1001);
+	assert_zone(&r.zones[4], "intel-rapl:0:1", ENERGY_CORE, 1, 1003);
+	assert_zone(&r.zones[5], "intel-rapl:0:0", ENERGY_DRAM, 1, 1002);
+	assert_zone(&r.zones[6], "intel-rapl:2", ENERGY_PSYS, -1, 3001);
 	cr_assert_str_eq(r.zones[0].name, "package-0");
 	cr_assert_str_eq(r.zones[5].name, "dram");
 	for (int i = 0; i < r.nr; i++)
@@ -337,8 +359,8 @@ Test(rapl_sysfs, amd_tree_has_package_and_core_only)
 	zone("intel-rapl:0:0", "core", REAL_MAX_RANGE, 6);
 	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(r.nr, 2);
-	assert_zone(&r.zones[0], "intel-rapl:0", RAPL_PACKAGE, 0, REAL_MAX_RANGE);
-	assert_zone(&r.zones[1], "intel-rapl:0:0", RAPL_CORE, 0, REAL_MAX_RANGE);
+	assert_zone(&r.zones[0], "intel-rapl:0", ENERGY_PACKAGE, 0, REAL_MAX_RANGE);
+	assert_zone(&r.zones[1], "intel-rapl:0:0", ENERGY_CORE, 0, REAL_MAX_RANGE);
 	rapl__close(&r);
 }
 
@@ -448,11 +470,178 @@ Test(rapl_sysfs, sample_deltas_after_rewrites)
 	cr_assert_eq(out[1].status, RAPL_OK);
 	cr_assert_eq(out[1].delta_uj, 5000000);
 
-	/* unchanged counter: zero, not a repeat of the last delta */
-	cr_assert_eq(rapl__sample(&r, SEC, out), 2);
+	/* unchanged for 20 ms: zero, not a repeat of the last delta */
+	cr_assert_eq(rapl__sample(&r, SEC / 50, out), 2);
 	cr_assert_eq(out[0].status, RAPL_OK);
 	cr_assert_eq(out[0].delta_uj, 0);
 	rapl__close(&r);
+}
+
+/*
+ * Real counters move every millisecond: one that does not move for 50 ms,
+ * over one interval or several short ones, is stuck (a gap, never 0 W), and
+ * the next step counts from where it stuck.
+ */
+Test(rapl_sysfs, a_counter_that_does_not_move_is_stuck)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 1000);
+	open_tree(&r);
+	rapl__sample(&r, 0, out);
+	put_uj("intel-rapl:0", 2000);
+	rapl__sample(&r, SEC / 10, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+
+	/* one interval of 100 ms without a move */
+	rapl__sample(&r, SEC / 10, out);
+	cr_assert_eq(out[0].status, RAPL_STUCK);
+	cr_assert_eq(out[0].delta_uj, 0);
+	rapl__sample(&r, SEC / 10, out);
+	cr_assert_eq(out[0].status, RAPL_STUCK, "stays stuck");
+	put_uj("intel-rapl:0", 2500);
+	rapl__sample(&r, SEC / 10, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 500);
+
+	/* 20 ms intervals: 40 ms still is fine, 60 ms is stuck */
+	rapl__sample(&r, SEC / 50, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	rapl__sample(&r, SEC / 50, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	rapl__sample(&r, SEC / 50, out);
+	cr_assert_eq(out[0].status, RAPL_STUCK);
+	rapl__close(&r);
+}
+
+/* A forward jump beyond the zone's limits is a gap, and the next step counts from it. */
+Test(rapl_sysfs, a_jump_beyond_the_limits_is_a_gap)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 1000);
+	put("intel-rapl:0", "constraint_0_name", "long_term\n");
+	put("intel-rapl:0", "constraint_0_power_limit_uw", "35000000\n");
+	put("intel-rapl:0", "constraint_0_max_power_uw", "40000000\n");
+	put("intel-rapl:0", "constraint_1_name", "short_term\n");
+	put("intel-rapl:0", "constraint_1_power_limit_uw", "50000000\n");
+	open_tree(&r);
+	/* the largest limit is 50 W: 4 x 50 = 200 W; the long-term one is the TDP, 40 W */
+	cr_assert_float_eq(r.zones[0].max_w, 200, 1e-9);
+	cr_assert_float_eq(r.zones[0].limit_w, 40, 1e-9);
+	cr_assert_str_eq(r.zones[0].limit_from, "constraint_0_max_power_uw");
+	rapl__sample(&r, 0, out);
+
+	/* 200 W for 1 s is the ceiling: believed */
+	put_uj("intel-rapl:0", 1000 + 200000000);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	/* 201 W is not, nor is 2e11 uJ (the issue's 399,965 W) */
+	put_uj("intel-rapl:0", 1000 + 200000000 + 201000000);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_JUMP);
+	cr_assert_eq(out[0].delta_uj, 0);
+	put_uj("intel-rapl:0", 401001000 + 30000000);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_OK, "the next step counts from the jump");
+	cr_assert_eq(out[0].delta_uj, 30000000);
+	put_uj("intel-rapl:0", 200431001000ULL);
+	rapl__sample(&r, SEC / 2, out);
+	cr_assert_eq(out[0].status, RAPL_JUMP);
+	rapl__close(&r);
+}
+
+/* Without constraint files, the documented ceiling: 2 kW; limit unknown. */
+Test(rapl_sysfs, without_limits_the_ceiling_is_2kw)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 0);
+	/* constraint_0 without names is the long-term one; power_limit when max_power is 0 */
+	put("intel-rapl:0:0", "name", "dram\n");
+	put("intel-rapl:0:0", "energy_uj", "0\n");
+	put("intel-rapl:0:0", "constraint_0_max_power_uw", "0\n");
+	put("intel-rapl:0:0", "constraint_0_power_limit_uw", "12000000\n");
+	open_tree(&r);
+	cr_assert_float_eq(r.zones[0].max_w, RAPL_MAX_PLAUSIBLE_WATTS, 1e-9);
+	cr_assert_float_eq(r.zones[0].limit_w, 0, 1e-9);
+	cr_assert_float_eq(r.zones[1].limit_w, 12, 1e-9);
+	cr_assert_str_eq(r.zones[1].limit_from, "constraint_0_power_limit_uw");
+	rapl__sample(&r, 0, out);
+	put_uj("intel-rapl:0", 2000000000);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	put_uj("intel-rapl:0", 4000000001ULL);
+	rapl__sample(&r, SEC, out);
+	cr_assert_eq(out[0].status, RAPL_JUMP);
+	rapl__close(&r);
+}
+
+/*
+ * Two zones that both say package-0 are one package, not two: the lowest
+ * number counts, with a warning, and its twin's subzones go with it. Two dies
+ * of one package are two zones, and a die named twice is one.
+ */
+Test(rapl_sysfs, duplicate_zones_count_once)
+{
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:3", "package-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:3:0", "dram", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:1", "package-1-die-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:2", "package-1-die-1", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:2:0", "dram", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:2:1", "dram", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:4", "package-1-die-1", REAL_MAX_RANGE, 0);
+	open_tree(&r);
+	cr_assert_eq(r.nr_duplicates, 3, "%d", r.nr_duplicates);
+	cr_assert_eq(r.nr, 4);
+	assert_zone(&r.zones[0], "intel-rapl:0", ENERGY_PACKAGE, 0, REAL_MAX_RANGE);
+	assert_zone(&r.zones[1], "intel-rapl:1", ENERGY_PACKAGE, 1, REAL_MAX_RANGE);
+	assert_zone(&r.zones[2], "intel-rapl:2", ENERGY_PACKAGE, 1, REAL_MAX_RANGE);
+	assert_zone(&r.zones[3], "intel-rapl:2:0", ENERGY_DRAM, 1, REAL_MAX_RANGE);
+	cr_assert_eq(r.zones[1].die, 0);
+	cr_assert_eq(r.zones[2].die, 1);
+	cr_assert_eq(r.zones[3].die, 1);
+	rapl__close(&r);
+
+	/* the order of discovery does not matter: the lowest number counts */
+	th_rmrf(tmp);
+	cr_assert_eq(mkdir(tmp, 0755), 0);
+	zone("intel-rapl:5", "package-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:10", "package-0", REAL_MAX_RANGE, 0);
+	zone("intel-rapl:7", "package-0-die-0", REAL_MAX_RANGE, 0);
+	open_tree(&r);
+	cr_assert_eq(r.nr, 1);
+	assert_zone(&r.zones[0], "intel-rapl:5", ENERGY_PACKAGE, 0, REAL_MAX_RANGE);
+	cr_assert_eq(r.nr_duplicates, 2);
+	rapl__close(&r);
+}
+
+/* A zone without a name is skipped with a warning, not silently; others still count. */
+Test(rapl_sysfs, nameless_zones_are_counted_and_skipped)
+{
+	struct rapl r;
+	char err[256] = "";
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 0);
+	put("intel-rapl:1", "energy_uj", "5\n");
+	put("intel-rapl:2", "name", "");
+	put("intel-rapl:2", "energy_uj", "5\n");
+	open_tree(&r);
+	cr_assert_eq(r.nr, 1);
+	cr_assert_eq(r.nr_unnamed, 2);
+	rapl__close(&r);
+
+	th_rmrf(tmp);
+	cr_assert_eq(mkdir(tmp, 0755), 0);
+	put("intel-rapl:1", "energy_uj", "5\n");
+	cr_assert_eq(rapl__open(&r, tmp, err, sizeof(err)), -ENODATA);
+	cr_assert_not_null(strstr(err, "readable name"), "%s", err);
 }
 
 Test(rapl_sysfs, sample_wrap_and_reset_against_2kw_over_elapsed)
@@ -470,10 +659,11 @@ Test(rapl_sysfs, sample_wrap_and_reset_against_2kw_over_elapsed)
 	cr_assert_eq(out[0].status, RAPL_WRAPPED);
 	cr_assert_eq(out[0].delta_uj, 1000 + 1 + 499);
 
-	/* 1 s at 2 kW is 2e9 uJ: a wrap implying 1.9e9 is plausible ... */
+	/* 1 s at 2 kW is 2e9 uJ: a wrap implying 1.9e9 is plausible (the forward
+	 * step before it is not: 2.6e11 uJ in a second is a jump, a new baseline) ... */
 	put_uj("intel-rapl:0", REAL_MAX_RANGE - 1900000000ULL + 1);
 	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
-	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].status, RAPL_JUMP);
 	put_uj("intel-rapl:0", 0);
 	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
 	cr_assert_eq(out[0].status, RAPL_WRAPPED);

@@ -33,7 +33,7 @@ static void sample_setup(void)
 	}
 	S.interval_ns = 1000000000;
 	S.nr_sockets = 1;
-	S.sockets[0].have[RAPL_PACKAGE] = true;
+	S.sockets[0].have[ENERGY_PACKAGE] = true;
 	S.have_energy = true;
 	S.sensor = "rapl";
 	S.procs = pp;
@@ -198,7 +198,7 @@ Test(runstat, missing_energy_is_said_and_absent_in_prometheus)
 
 	put(0, 100, 0, true);
 	pr[0].iv_uj_missing = true;
-	S.sockets[0].have[RAPL_PACKAGE] = false;
+	S.sockets[0].have[ENERGY_PACKAGE] = false;
 	S.have_energy = false;
 	runstat__add(&R, &S);
 	cr_assert_eq(R.missing_intervals, 1);

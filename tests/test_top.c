@@ -34,8 +34,8 @@ static void setup(void)
 	sm.sockets[0] = (struct sample_socket){ .id = 0, .online_cpus = 2, .util = 0.25,
 						.idle_uj = 4000000, .idle_base_w = 4,
 						.idle_src = IDLE_MODEL };
-	sm.sockets[0].have[RAPL_PACKAGE] = true;
-	sm.sockets[0].uj[RAPL_PACKAGE] = 10000000;
+	sm.sockets[0].have[ENERGY_PACKAGE] = true;
+	sm.sockets[0].uj[ENERGY_PACKAGE] = 10000000;
 	sm.have_energy = true;
 	sm.energy_uj = 10000000;
 	sm.idle_uj = 4000000;
@@ -110,13 +110,13 @@ Test(top, plain_has_a_timestamp_and_no_dram_without_dram)
 			 "2025-11-29T21:00:00.123Z  sensor model (estimated)  interval 1.00 s");
 	cr_expect_eq(find("dram"), -1, "no dram field without DRAM");
 	cr_expect_neq(find("host 10.00 W  idle 4.00 W"), -1);
-	sm.sockets[0].have[RAPL_DRAM] = true;
-	sm.sockets[0].uj[RAPL_DRAM] = 1500000;
+	sm.sockets[0].have[ENERGY_DRAM] = true;
+	sm.sockets[0].uj[ENERGY_DRAM] = 1500000;
 	render(&o);
 	cr_expect_neq(find("dram 1.50 W"), -1);
 	/* DRAM seen before and missing now: shown as missing, not dropped */
-	sm.sockets[0].have[RAPL_DRAM] = false;
-	sm.sockets[0].total_uj[RAPL_DRAM] = 1500000;
+	sm.sockets[0].have[ENERGY_DRAM] = false;
+	sm.sockets[0].total_uj[ENERGY_DRAM] = 1500000;
 	render(&o);
 	cr_expect_neq(find("dram - W"), -1);
 }
@@ -245,7 +245,7 @@ Test(top, narrow_terminal_moves_fields_never_cuts_them)
 {
 	struct top_opts o = { .by = GROUP_PID, .terminal = true, .width = 30, .height = 40 };
 
-	sm.sockets[0].uj[RAPL_PACKAGE] = 123456789;
+	sm.sockets[0].uj[ENERGY_PACKAGE] = 123456789;
 	add_proc(1, "a", "a", 1, 1, 1);
 	render(&o);
 	cr_expect_neq(find("package 123.46 W"), -1);

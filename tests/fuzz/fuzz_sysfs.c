@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
 	unsigned long long a, b;
-	enum rapl_domain dom;
+	enum energy_domain dom;
 	bool mask[WP_MAX_CPUS];
 	__u64 v, delta, u[3];
 	int socket, n;
@@ -25,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!parse_u64_line(s, size, &a)) {
 		assert(!rapl_parse_u64(s, size, &v) && v == a);
 	}
-	if (!rapl_parse_zone_name(s, &dom, &socket))
-		assert(dom < RAPL_NR_DOMAINS && socket >= -1);
+	if (!rapl_parse_zone_name(s, &dom, &socket, NULL))
+		assert(dom < ENERGY_NR_DOMAINS && socket >= -1);
 	n = cpulist_count(s);
 	if (!cpulist_parse(s, mask, WP_MAX_CPUS) && n > 0) {
 		/* every CPU in the mask is below the count */
@@ -39,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		b = u[2] % 4000000000ULL;
 		switch (rapl_energy_delta(u[0], u[1], u[2], b, &delta)) {
 		case RAPL_OK:
-			assert(delta == u[1] - u[0]);
+			assert(delta == u[1] - u[0] && delta <= b);
 			break;
 		case RAPL_WRAPPED:
 			assert(delta <= b);

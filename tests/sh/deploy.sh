@@ -545,6 +545,10 @@ echo 262143328850 >"$hs/$zone/max_energy_range_uj"
 echo 123456789 >"$hs/$zone/energy_uj"
 chmod 0400 "$hs/$zone/energy_uj"
 ln -s ../../devices/virtual/powercap/intel-rapl/intel-rapl:0 "$hs/class/powercap/intel-rapl:0"
+# a counter that does not move is a gap, never 0 W: keep it moving, as real ones do
+"$OUT/tools/fakerapl" --root "$hs/devices/virtual/powercap/intel-rapl" --package 0:30 \
+	--no-constraints >/dev/null &
+PIDS="$PIDS $!"
 ln -s "$TMP/image-bin" "$TMP/bin/wattprobe"
 
 # Docker and Kubernetes: uid 0, the DaemonSet's capabilities as the bounding set (a

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "rapl.h"
+#include "topology.h"
 
 #define DEFAULT_MAX_RANGE	262143328850ULL	/* a real package's max_energy_range_uj */
 #define MAX_MAX_RANGE		(UINT64_MAX / 2)	/* start + step stays below 2^64 */
@@ -25,26 +26,43 @@
 #define MAX_WATTS		1e5
 #define MAX_NEAR_WRAP_S		1e6			/* W * s stays far below 2^63 uJ */
 #define UJ_WIDTH		20			/* digits of every energy_uj write */
+#define NOISE_SEGMENT_NS	100000000ULL		/* the noise holds for 100 ms */
+#define SHORT_TERM_FACTOR	1.25			/* PL2 over PL1, as on servers */
 
 static const char usage_text[] =
 "NAME\n"
 "        fakerapl - a fake powercap tree whose RAPL counters advance in real time\n"
 "\n"
 "SYNOPSIS\n"
-"        fakerapl --root DIR --package SOCKET:WATTS [--package SOCKET:WATTS]...\n"
-"                 [--core SOCKET:WATTS]... [--dram SOCKET:WATTS]... [--psys WATTS]\n"
+"        fakerapl --root DIR --package SPEC [--package SPEC]...\n"
+"                 [--core SPEC]... [--dram SPEC]... [--psys POWER]\n"
+"                 [--limit SOCKET:WATTS]... [--no-constraints]\n"
+"                 [--busy-from stat|cpuacct] [--noise WATTS] [--seed N]\n"
 "                 [--max-range UJ] [--start UJ | --near-wrap SECONDS]\n"
 "                 [--period-ms MS] [--once]\n"
+"\n"
+"        SPEC is SOCKET:POWER, POWER is WATTS[+PER_CPU[@CPULIST]].\n"
 "\n"
 "DESCRIPTION\n"
 "        fakerapl builds under DIR the part of /sys/class/powercap that wattprobe\n"
 "        reads, then rewrites every energy_uj each period so that each counter\n"
-"        grows at its wattage (1 W = 1 uJ per us):\n"
+"        grows at its power (1 W = 1 uJ per us):\n"
 "\n"
-"            energy_uj = (start + round(WATTS * elapsed_us)) mod (max_range + 1)\n"
+"            energy_uj = (start + round(WATTS * elapsed_us + PER_CPU * busy_us\n"
+"                         + noise_uj)) mod (max_range + 1)\n"
 "\n"
 "        elapsed_us is measured on the monotonic clock from the start of the run,\n"
-"        so rates are exact over any interval, whatever the period or scheduling.\n"
+"        so constant rates are exact over any interval, whatever the period or\n"
+"        scheduling. With +PER_CPU the zone follows the machine's real load:\n"
+"        busy_us is the busy time the kernel counts for the CPUs of CPULIST\n"
+"        (default: all) since the start, read every period; so a package of\n"
+"        10+15 draws 10 W idle and 15 W more per busy CPU. The busy time is\n"
+"        /proc/stat's user, nice, system, irq and softirq (what the scheduler\n"
+"        tick saw running: tasks that run between ticks go missing), or with\n"
+"        --busy-from cpuacct the root cgroup's cpuacct.usage_percpu (cgroup\n"
+"        v1; exact nanoseconds). --noise adds a power drawn from a normal\n"
+"        distribution of that standard deviation every 100 ms (never taking the\n"
+"        zone below 0 W).\n"
 "        Each value is written with one pwrite at offset 0 as 20 zero-padded\n"
 "        digits and a newline, so a concurrent reader sees the old or the new\n"
 "        value, never a mix. The counter wraps to 0 after max_range, like the\n"
@@ -55,12 +73,23 @@ static const char usage_text[] =
 "        reader holding it open sees the new wattage after a restart.\n"
 "        fakerapl runs until SIGTERM or SIGINT and then exits 0.\n"
 "\n"
+"        Package zones have the constraint files of real RAPL: constraint_0\n"
+"        (long_term; power_limit_uw and max_power_uw both the package's limit)\n"
+"        and constraint_1 (short_term, 1.25 times the limit). The limit is\n"
+"        --limit, else the zone's power at full load: WATTS + PER_CPU x the\n"
+"        number of CPUs in CPULIST.\n"
+"\n"
 "OPTIONS\n"
 "        --root DIR             where to build the tree (created if missing)\n"
-"        --package SOCKET:WATTS a package zone; repeat for more sockets\n"
-"        --core SOCKET:WATTS    a core subzone of that package\n"
-"        --dram SOCKET:WATTS    a dram subzone of that package\n"
-"        --psys WATTS           a psys (platform) zone\n"
+"        --package SPEC         a package zone; repeat for more sockets\n"
+"        --core SPEC            a core subzone of that package\n"
+"        --dram SPEC            a dram subzone of that package\n"
+"        --psys POWER           a psys (platform) zone\n"
+"        --limit SOCKET:WATTS   the package's long-term power limit\n"
+"        --no-constraints       no constraint files (as on AMD parts)\n"
+"        --busy-from SOURCE     stat (default) or cpuacct, see above\n"
+"        --noise WATTS          standard deviation of the noise (default 0)\n"
+"        --seed N               seed of the noise (default 1)\n"
 "        --max-range UJ         max_energy_range_uj of every zone\n"
 "                               (default 262143328850, up to 2^63 - 1)\n"
 "        --start UJ             start every counter at UJ (default 0)\n"
@@ -74,7 +103,8 @@ static const char usage_text[] =
 "        DIR/intel-rapl:S/            package S (name \"package-S\")\n"
 "        DIR/intel-rapl:S:K/          its subzones: core first, then dram, K from 0\n"
 "        DIR/intel-rapl:P/            psys, P = highest package socket + 1\n"
-"        each with name, energy_uj and max_energy_range_uj.\n"
+"        each with name, energy_uj and max_energy_range_uj; packages with\n"
+"        constraint_{0,1}_{name,power_limit_uw,max_power_uw,time_window_us}.\n"
 "\n"
 "EXIT STATUS\n"
 "        0 on SIGTERM, SIGINT or after --once; 1 when the tree cannot be written;\n"
@@ -84,14 +114,25 @@ static const char usage_text[] =
 "        fakerapl --root /tmp/pc --package 0:40 --dram 0:5 &\n"
 "        wattprobe top --powercap-root /tmp/pc\n"
 "\n"
+"        fakerapl --root /tmp/pc --package 0:10+15 --noise 0.5 &\n"
+"\n"
+"        fakerapl --root /tmp/pc --package 0:6+12@0 --package 1:15+25@1 &\n"
+"\n"
 "        fakerapl --root /tmp/pc --package 0:100 --near-wrap 2 --once\n";
 
 struct fzone {
 	char dir[PATH_MAX];
 	char name[32];
-	enum rapl_domain kind;		/* RAPL_PACKAGE, RAPL_CORE, RAPL_DRAM or RAPL_PSYS */
+	enum energy_domain kind;	/* ENERGY_PACKAGE, _CORE, _DRAM or _PSYS */
 	int socket;			/* -1 for psys */
-	double watts;
+	double watts;			/* idle power */
+	double per_cpu;			/* and this much per busy CPU of cpus */
+	bool cpus[WP_MAX_CPUS];
+	int nr_cpus;
+	double limit_w;			/* --limit; 0: full-load power */
+	double busy_us;			/* busy time of its CPUs since the start */
+	double noise_w;			/* this segment's noise */
+	double noise_uj;		/* noise energy since the start */
 	__u64 start;
 	int fd;
 };
@@ -106,6 +147,14 @@ struct fake {
 	double near_wrap_s;
 	long period_ms;
 	int once;
+	int no_constraints;
+	double noise_w;
+	unsigned int seed;
+	bool follow;			/* some zone follows the load: read its busy time */
+	const char *cpuacct;		/* --busy-from cpuacct: this file, else /proc/stat */
+	unsigned long long *last_busy;	/* per CPU, in ticks or ns; ~0 unknown */
+	int stat_cpus;
+	__u64 noise_until;		/* end of this noise segment */
 };
 
 static volatile sig_atomic_t stop;
@@ -140,7 +189,41 @@ static int parse_watts(const char *s, double *w)
 	return 0;
 }
 
-static int parse_socket_watts(const char *s, int *socket, double *w)
+/* WATTS[+PER_CPU[@CPULIST]] */
+static int parse_power(const char *s, struct fzone *z)
+{
+	char buf[256], *plus, *at;
+
+	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
+		return -EINVAL;
+	at = strchr(buf, '@');
+	if (at) {
+		*at++ = '\0';
+		if (cpulist_parse(at, z->cpus, WP_MAX_CPUS))
+			return -EINVAL;
+	} else {
+		long n = sysconf(_SC_NPROCESSORS_CONF);
+
+		memset(z->cpus, 0, sizeof(z->cpus));
+		for (long i = 0; i < n && i < WP_MAX_CPUS; i++)
+			z->cpus[i] = true;
+	}
+	z->nr_cpus = 0;
+	for (int i = 0; i < WP_MAX_CPUS; i++)
+		z->nr_cpus += z->cpus[i];
+	z->per_cpu = 0;
+	plus = strchr(buf, '+');
+	if (plus) {
+		*plus++ = '\0';
+		if (parse_watts(plus, &z->per_cpu))
+			return -EINVAL;
+	} else if (at) {
+		return -EINVAL;	/* CPUs without a per-CPU power */
+	}
+	return parse_watts(buf, &z->watts);
+}
+
+static int parse_socket(const char *s, int *socket, const char **rest)
 {
 	char *end;
 	long v;
@@ -152,10 +235,11 @@ static int parse_socket_watts(const char *s, int *socket, double *w)
 	if (errno || *end != ':' || v > MAX_SOCKET)
 		return -EINVAL;
 	*socket = (int)v;
-	return parse_watts(end + 1, w);
+	*rest = end + 1;
+	return 0;
 }
 
-static struct fzone *find_zone(struct fake *f, enum rapl_domain kind, int socket)
+static struct fzone *find_zone(struct fake *f, enum energy_domain kind, int socket)
 {
 	for (int i = 0; i < f->nr; i++)
 		if (f->zones[i].kind == kind && f->zones[i].socket == socket)
@@ -163,33 +247,56 @@ static struct fzone *find_zone(struct fake *f, enum rapl_domain kind, int socket
 	return NULL;
 }
 
-static int add_zone(struct fake *f, enum rapl_domain kind, int socket, double w)
+static int add_zone(struct fake *f, enum energy_domain kind, int socket, const char *power,
+		    const char *arg)
 {
 	struct fzone *z;
 
 	if (find_zone(f, kind, socket))
-		return kind == RAPL_PSYS ? usage_error("--psys given twice") :
+		return kind == ENERGY_PSYS ? usage_error("--psys given twice") :
 			usage_error("--%s %d:... given twice", rapl_domain_name(kind), socket);
 	if (f->nr == RAPL_MAX_ZONES)
 		return usage_error("more than %d zones", RAPL_MAX_ZONES);
-	z = &f->zones[f->nr++];
+	z = &f->zones[f->nr];
+	memset(z, 0, sizeof(*z));
+	if (parse_power(power, z))
+		return usage_error("invalid --%s '%s': expected %sWATTS[+PER_CPU[@CPULIST]], "
+				   "watts 0-%g", rapl_domain_name(kind), arg,
+				   kind == ENERGY_PSYS ? "" : "SOCKET:", MAX_WATTS);
+	f->nr++;
 	z->kind = kind;
 	z->socket = socket;
-	z->watts = w;
 	z->fd = -1;
+	if (z->per_cpu > 0)
+		f->follow = true;
 	return 0;
 }
 
-static int add_socket_zone(struct fake *f, enum rapl_domain kind, const char *arg)
+static int add_socket_zone(struct fake *f, enum energy_domain kind, const char *arg)
 {
-	double w;
+	const char *power;
 	int s;
 
-	if (parse_socket_watts(arg, &s, &w))
-		return usage_error("invalid --%s '%s': expected SOCKET:WATTS, socket 0-%d, "
-				   "watts 0-%g", rapl_domain_name(kind), arg, MAX_SOCKET,
-				   MAX_WATTS);
-	return add_zone(f, kind, s, w);
+	if (parse_socket(arg, &s, &power))
+		return usage_error("invalid --%s '%s': expected SOCKET:WATTS[+PER_CPU[@CPULIST]], "
+				   "socket 0-%d", rapl_domain_name(kind), arg, MAX_SOCKET);
+	return add_zone(f, kind, s, power, arg);
+}
+
+static int set_limit(struct fake *f, const char *arg)
+{
+	const char *w;
+	struct fzone *z;
+	double v;
+	int s;
+
+	if (parse_socket(arg, &s, &w) || parse_watts(w, &v) || v <= 0)
+		return usage_error("invalid --limit '%s': expected SOCKET:WATTS", arg);
+	z = find_zone(f, ENERGY_PACKAGE, s);
+	if (!z)
+		return usage_error("--limit %s before (or without) --package %d:...", arg, s);
+	z->limit_w = v;
+	return 0;
 }
 
 static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
@@ -202,7 +309,8 @@ static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
 static int parse_args(struct fake *f, int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_PACKAGE, O_CORE, O_DRAM, O_PSYS, O_MAX_RANGE, O_START,
-	       O_NEAR_WRAP, O_PERIOD, O_ONCE };
+	       O_NEAR_WRAP, O_PERIOD, O_ONCE, O_LIMIT, O_NO_CONSTRAINTS, O_NOISE, O_SEED,
+	       O_BUSY_FROM };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
 		{ "package", required_argument, NULL, O_PACKAGE },
@@ -214,11 +322,16 @@ static int parse_args(struct fake *f, int argc, char **argv)
 		{ "near-wrap", required_argument, NULL, O_NEAR_WRAP },
 		{ "period-ms", required_argument, NULL, O_PERIOD },
 		{ "once", no_argument, NULL, O_ONCE },
+		{ "limit", required_argument, NULL, O_LIMIT },
+		{ "no-constraints", no_argument, NULL, O_NO_CONSTRAINTS },
+		{ "noise", required_argument, NULL, O_NOISE },
+		{ "seed", required_argument, NULL, O_SEED },
+		{ "busy-from", required_argument, NULL, O_BUSY_FROM },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
 	char *end;
-	double w;
+	long v;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -231,19 +344,55 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			f->root = optarg;
 			break;
 		case O_PACKAGE:
-			ret = add_socket_zone(f, RAPL_PACKAGE, optarg);
+			ret = add_socket_zone(f, ENERGY_PACKAGE, optarg);
 			break;
 		case O_CORE:
-			ret = add_socket_zone(f, RAPL_CORE, optarg);
+			ret = add_socket_zone(f, ENERGY_CORE, optarg);
 			break;
 		case O_DRAM:
-			ret = add_socket_zone(f, RAPL_DRAM, optarg);
+			ret = add_socket_zone(f, ENERGY_DRAM, optarg);
 			break;
 		case O_PSYS:
-			if (parse_watts(optarg, &w))
-				return usage_error("invalid --psys '%s': expected WATTS, 0-%g",
+			ret = add_zone(f, ENERGY_PSYS, -1, optarg, optarg);
+			break;
+		case O_LIMIT:
+			ret = set_limit(f, optarg);
+			break;
+		case O_NO_CONSTRAINTS:
+			f->no_constraints = 1;
+			break;
+		case O_NOISE:
+			if (parse_watts(optarg, &f->noise_w))
+				return usage_error("invalid --noise '%s': expected watts, 0-%g",
 						   optarg, MAX_WATTS);
-			ret = add_zone(f, RAPL_PSYS, -1, w);
+			break;
+		case O_BUSY_FROM:
+			if (!strcmp(optarg, "stat")) {
+				f->cpuacct = NULL;
+			} else if (!strcmp(optarg, "cpuacct")) {
+				static const char *const paths[] = {
+					"/sys/fs/cgroup/cpuacct/cpuacct.usage_percpu",
+					"/sys/fs/cgroup/cpu,cpuacct/cpuacct.usage_percpu",
+				};
+
+				for (int k = 0; k < 2 && !f->cpuacct; k++)
+					if (!access(paths[k], R_OK))
+						f->cpuacct = paths[k];
+				if (!f->cpuacct)
+					return usage_error("--busy-from cpuacct: no cgroup v1 "
+							   "cpuacct.usage_percpu under /sys/fs/cgroup");
+			} else {
+				return usage_error("invalid --busy-from '%s': expected stat or "
+						   "cpuacct", optarg);
+			}
+			break;
+		case O_SEED:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > UINT_MAX)
+				return usage_error("invalid --seed '%s': expected 0 to %u", optarg,
+						   UINT_MAX);
+			f->seed = (unsigned int)v;
 			break;
 		case O_MAX_RANGE:
 			ret = parse_u64_arg("--max-range", optarg, &f->max_range);
@@ -303,7 +452,7 @@ static int lay_out(struct fake *f)
 	int max_socket = -1;
 
 	for (int i = 0; i < f->nr; i++)
-		if (f->zones[i].kind == RAPL_PACKAGE && f->zones[i].socket > max_socket)
+		if (f->zones[i].kind == ENERGY_PACKAGE && f->zones[i].socket > max_socket)
 			max_socket = f->zones[i].socket;
 	if (max_socket < 0)
 		return usage_error("at least one --package is required");
@@ -313,19 +462,19 @@ static int lay_out(struct fake *f)
 
 		snprintf(z->name, sizeof(z->name), "%s", rapl_domain_name(z->kind));
 		switch (z->kind) {
-		case RAPL_PACKAGE:
+		case ENERGY_PACKAGE:
 			snprintf(z->name, sizeof(z->name), "package-%d", z->socket);
 			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d", f->root, z->socket);
 			break;
-		case RAPL_PSYS:
+		case ENERGY_PSYS:
 			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d", f->root,
 				 max_socket + 1);
 			break;
-		case RAPL_DRAM:
-			sub = find_zone(f, RAPL_CORE, z->socket) ? 1 : 0;
+		case ENERGY_DRAM:
+			sub = find_zone(f, ENERGY_CORE, z->socket) ? 1 : 0;
 			/* fall through */
 		default:
-			if (!find_zone(f, RAPL_PACKAGE, z->socket))
+			if (!find_zone(f, ENERGY_PACKAGE, z->socket))
 				return usage_error("--%s %d:... without --package %d:...", z->name,
 						   z->socket, z->socket);
 			snprintf(z->dir, sizeof(z->dir), "%s/intel-rapl:%d:%d", f->root,
@@ -411,6 +560,43 @@ static __u64 energy_uj(const struct fzone *z, __u64 elapsed_ns, __u64 max_range)
 	return (__u64)uj % (max_range + 1);
 }
 
+/* A package's long-term limit: --limit, else its power at full load. */
+static double zone_limit(const struct fzone *z)
+{
+	return z->limit_w > 0 ? z->limit_w : z->watts + z->per_cpu * z->nr_cpus;
+}
+
+/* constraint_0 (long_term) and constraint_1 (short_term), as intel_rapl_common makes them. */
+static int write_constraints(const struct fzone *z)
+{
+	static const struct { const char *name; double factor; const char *window; } c[] = {
+		{ "long_term", 1, "999424" },
+		{ "short_term", SHORT_TERM_FACTOR, "2440" },
+	};
+	char file[64], text[64];
+	int ret = 0;
+
+	for (int i = 0; i < 2 && !ret; i++) {
+		__u64 uw = (__u64)llround(zone_limit(z) * c[i].factor * 1e6);
+
+		snprintf(file, sizeof(file), "constraint_%d_name", i);
+		snprintf(text, sizeof(text), "%s\n", c[i].name);
+		ret = write_attr(z->dir, file, text);
+		snprintf(file, sizeof(file), "constraint_%d_power_limit_uw", i);
+		snprintf(text, sizeof(text), "%llu\n", (unsigned long long)uw);
+		if (!ret)
+			ret = write_attr(z->dir, file, text);
+		snprintf(file, sizeof(file), "constraint_%d_max_power_uw", i);
+		if (!ret)
+			ret = write_attr(z->dir, file, text);
+		snprintf(file, sizeof(file), "constraint_%d_time_window_us", i);
+		snprintf(text, sizeof(text), "%s\n", c[i].window);
+		if (!ret)
+			ret = write_attr(z->dir, file, text);
+	}
+	return ret;
+}
+
 static int zone_start(struct fake *f, struct fzone *z, char *err, size_t errlen)
 {
 	__u64 to_wrap;
@@ -460,6 +646,12 @@ static int create_zone(struct fake *f, struct fzone *z, char *err, size_t errlen
 	ret = write_attr(z->dir, "max_energy_range_uj", text);
 	if (ret)
 		goto fail;
+	if (z->kind == ENERGY_PACKAGE && !f->no_constraints) {
+		what = "write constraint files in";
+		ret = write_constraints(z);
+		if (ret)
+			goto fail;
+	}
 	/* an existing energy_uj keeps its inode: readers holding it see the new run */
 	snprintf(path, sizeof(path), "%s/energy_uj", z->dir);
 	if (access(path, F_OK)) {
@@ -482,14 +674,141 @@ fail:
 	return ret;
 }
 
-static int advance(struct fake *f, __u64 elapsed_ns, char *err, size_t errlen)
+/* Add busy_us of one CPU to the zones that follow it, from a cumulative counter. */
+static void add_busy(struct fake *f, int cpu, unsigned long long busy, double us_per_unit)
 {
-	char text[UJ_WIDTH + 2];
+	unsigned long long prev = f->last_busy[cpu];
 
+	f->last_busy[cpu] = busy;
+	if (prev == ~0ULL || busy < prev)
+		return;
+	for (int i = 0; i < f->nr; i++)
+		if (f->zones[i].per_cpu > 0 && f->zones[i].cpus[cpu])
+			f->zones[i].busy_us += (double)(busy - prev) * us_per_unit;
+}
+
+/*
+ * Busy time of every CPU from /proc/stat (user + nice + system + irq +
+ * softirq; guest time is inside user), in clock ticks: what the scheduler
+ * tick saw running, so tasks that run briefly between ticks go missing.
+ */
+static int read_stat(struct fake *f, char *err, size_t errlen)
+{
+	static long hz;
+	unsigned long long v[7];
+	char line[512];
+	FILE *fp;
+	int cpu;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	fp = fopen("/proc/stat", "re");
+	if (!fp) {
+		snprintf(err, errlen, "failed to open /proc/stat: %s", strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
+			continue;
+		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+			   &v[2], &v[3], &v[4], &v[5], &v[6]) != 8 || cpu < 0 || cpu >= WP_MAX_CPUS)
+			continue;
+		add_busy(f, cpu, v[0] + v[1] + v[2] + v[5] + v[6], 1e6 / hz);
+	}
+	fclose(fp);
+	return 0;
+}
+
+/*
+ * Busy time of every CPU from the root cgroup's cpuacct.usage_percpu (cgroup
+ * v1): nanoseconds the scheduler charged to tasks on each CPU, exactly.
+ */
+static int read_cpuacct(struct fake *f, char *err, size_t errlen)
+{
+	char buf[65536], *p, *end;
+	ssize_t n;
+	int fd, cpu = 0;
+
+	fd = open(f->cpuacct, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(err, errlen, "failed to open %s: %s", f->cpuacct, strerror(errno));
+		return -errno;
+	}
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0) {
+		snprintf(err, errlen, "failed to read %s: %s", f->cpuacct,
+			 n ? strerror(errno) : "empty");
+		return -EIO;
+	}
+	buf[n] = '\0';
+	for (p = buf; cpu < WP_MAX_CPUS; cpu++, p = end) {
+		unsigned long long ns = strtoull(p, &end, 10);
+
+		if (end == p)
+			break;
+		add_busy(f, cpu, ns, 1e-3);
+	}
+	return 0;
+}
+
+static int read_busy(struct fake *f, char *err, size_t errlen)
+{
+	return f->cpuacct ? read_cpuacct(f, err, errlen) : read_stat(f, err, errlen);
+}
+
+/* A standard normal deviate (Box-Muller) from rand_r. */
+static double normal(unsigned int *seed)
+{
+	double u1 = (rand_r(seed) + 1.0) / ((double)RAND_MAX + 2.0);
+	double u2 = (rand_r(seed) + 1.0) / ((double)RAND_MAX + 2.0);
+
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+/*
+ * Noise energy of the last step_ns: each zone draws its own deviate every
+ * 100 ms, and never goes below 0 W.
+ */
+static void add_noise(struct fake *f, __u64 elapsed_ns, __u64 step_ns)
+{
+	bool next = elapsed_ns >= f->noise_until;
+
+	if (f->noise_w <= 0)
+		return;
+	if (next)
+		f->noise_until = elapsed_ns + NOISE_SEGMENT_NS;
 	for (int i = 0; i < f->nr; i++) {
 		struct fzone *z = &f->zones[i];
-		__u64 v = (z->start + energy_uj(z, elapsed_ns, f->max_range)) % (f->max_range + 1);
+		double w;
 
+		if (next)
+			z->noise_w = f->noise_w * normal(&f->seed);
+		w = z->noise_w < -z->watts ? -z->watts : z->noise_w;
+		z->noise_uj += w * (double)step_ns / 1e3;
+	}
+}
+
+static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, size_t errlen)
+{
+	char text[UJ_WIDTH + 2];
+	int ret;
+
+	if (f->follow) {
+		ret = read_busy(f, err, errlen);
+		if (ret)
+			return ret;
+	}
+	add_noise(f, elapsed_ns, step_ns);
+	for (int i = 0; i < f->nr; i++) {
+		struct fzone *z = &f->zones[i];
+		__u64 v = energy_uj(z, elapsed_ns, f->max_range);
+
+		if (z->per_cpu > 0 || z->noise_uj)
+			v = (__u64)llround(z->watts * ((double)elapsed_ns / 1e3) +
+					   z->per_cpu * z->busy_us + z->noise_uj) %
+			    (f->max_range + 1);
+		v = (z->start + v) % (f->max_range + 1);
 		format_uj(text, v);
 		if (pwrite(z->fd, text, UJ_WIDTH + 1, 0) != UJ_WIDTH + 1) {
 			snprintf(err, errlen, "failed to write %s/energy_uj: %s", z->dir,
@@ -510,12 +829,26 @@ static __u64 now_ns(void)
 
 static int run(struct fake *f, char *err, size_t errlen)
 {
-	__u64 t0 = now_ns(), period = (__u64)f->period_ms * 1000000, next = t0;
+	__u64 t0 = now_ns(), period = (__u64)f->period_ms * 1000000, next = t0, last = 0, at;
 	struct timespec ts;
 	int ret;
 
+	if (f->follow) {
+		/* the load counts from now on */
+		f->last_busy = malloc(WP_MAX_CPUS * sizeof(*f->last_busy));
+		if (!f->last_busy) {
+			snprintf(err, errlen, "failed to allocate: %s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		memset(f->last_busy, 0xff, WP_MAX_CPUS * sizeof(*f->last_busy));
+		ret = read_busy(f, err, errlen);
+		if (ret)
+			return ret;
+	}
 	for (;;) {
-		ret = advance(f, now_ns() - t0, err, errlen);
+		at = now_ns() - t0;
+		ret = advance(f, at, at - last, err, errlen);
+		last = at;
 		if (ret || f->once || stop)
 			return ret;
 		next += period;
@@ -530,7 +863,7 @@ static int run(struct fake *f, char *err, size_t errlen)
 
 int main(int argc, char **argv)
 {
-	struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10 };
+	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10, .seed = 1 };
 	struct sigaction sa = { .sa_handler = on_signal };
 	char err[PATH_MAX + 256] = "";
 	int ret;
@@ -558,6 +891,7 @@ cleanup:
 	for (int i = 0; i < f.nr; i++)
 		if (f.zones[i].fd >= 0)
 			close(f.zones[i].fd);
+	free(f.last_busy);
 	if (ret) {
 		fprintf(stderr, "fakerapl: %s\n", err);
 		return 1;

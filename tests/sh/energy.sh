@@ -1,0 +1,136 @@
+#!/bin/sh
+# Energy counters that lie, through the real agent (issue 11): a forward jump
+# no package can draw, a counter that stops, two zones that say the same
+# package, zones without a name; and the baseline's Prometheus series, which
+# keep their labels while the baseline learns (issue 13). Needs root.
+. "$(dirname "$0")/lib.sh"
+
+pc="$TMP/pc"
+z="$pc/intel-rapl:0"
+# A 30 W package with the constraint files of real RAPL (limit 30 W: steps
+# above 4 x 30 W are implausible), advanced by hand, 9 J a step: one step per
+# 0.3 s interval is 30 W.
+"$OUT/tools/fakerapl" --root "$pc" --package 0:30 --once >/dev/null
+uj=1000000
+step() {
+	uj=$((uj + 9000000))
+	printf '%s\n' "$uj" >"$z/energy_uj"
+	[ ! -d "$pc/intel-rapl:1" ] || printf '%s\n' "$uj" >"$pc/intel-rapl:1/energy_uj"
+}
+lines() {
+	i=0
+	while [ "$(wc -l <"$TMP/out")" -lt "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
+# 8 intervals, one step in each, except the interval of line 4, which gets $1.
+agent() {
+	: >"$TMP/out"
+	"$WP" json --sensor rapl --powercap-root "$pc" -i 0.3 -c 8 >"$TMP/out" 2>"$TMP/err" &
+	pid=$!
+	sleep 0.1
+	step
+	for k in 1 2 3 4 5 6 7; do
+		lines $k
+		if [ $k = 3 ]; then eval "$1"; else step; fi
+	done
+	wait $pid
+}
+field() { sed -n "${1}p" "$TMP/out" | jq -r "$2"; }
+
+agent 'uj=$((uj + 200000000000)); printf "%s\n" $uj >"$z/energy_uj"'
+check "a jump of 2e11 uJ in 0.3 s is a gap: $(field 4 .sockets[0].missing)" \
+	test "$(field 4 .sockets[0].missing)" = "implausible jump"
+check "... with no number ($(field 4 .host.power_w))" test "$(field 4 .host.power_w)" = null
+check "... and a warning naming the file" grep -q "intel-rapl:0/energy_uj: implausible jump" "$TMP/err"
+check "... never an absurd wattage, and the total holds no jump" \
+	sh -c "jq -e -s 'all(.[]; .host.power_w == null or .host.power_w < 100) and
+		([.[].host.energy_j // 0] | add) < 8 * 0.3 * 45' '$TMP/out' >/dev/null"
+check "... the next steps count again ($(field 6 .host.power_w) W)" \
+	python3 -c "import sys; sys.exit(not 24 < float(sys.argv[1]) < 36)" "$(field 6 .host.power_w)"
+
+agent true
+check "a counter that does not move is a gap: $(field 4 .sockets[0].missing)" \
+	test "$(field 4 .sockets[0].missing)" = "counter stuck"
+check "... not 0 W ($(field 4 .host.power_w))" test "$(field 4 .host.power_w)" = null
+# one warning per spell, not per interval
+spells=$(jq -s '[.[].sockets[0].missing] | [range(length) as $i | select(.[$i] == "counter stuck"
+	and ($i == 0 or .[$i - 1] != "counter stuck"))] | length' "$TMP/out")
+check "... one warning per spell ($spells)" \
+	test "$(grep -c 'energy_uj: counter stuck' "$TMP/err")" -eq "$spells"
+b3=$(field 3 .sockets[0].idle_baseline_w)
+b5=$(field 5 .sockets[0].idle_baseline_w)
+check "... and the baseline does not fall ($b3 W, then $b5 W)" \
+	python3 -c "import sys; sys.exit(not float(sys.argv[2]) >= 0.9 * float(sys.argv[1]) > 0)" "$b3" "$b5"
+check "... it reads again ($(field 6 .host.power_w) W)" \
+	python3 -c "import sys; sys.exit(not 24 < float(sys.argv[1]) < 36)" "$(field 6 .host.power_w)"
+
+# Two zones that both say package-0, each counting the same 30 W.
+cp -r "$z" "$pc/intel-rapl:1"
+agent step
+check "two zones named package-0 count once: $(field 6 .host.power_w) W, not 60" \
+	python3 -c "import sys; sys.exit(not 24 < float(sys.argv[1]) < 36)" "$(field 6 .host.power_w)"
+check "... with a warning naming both and the one that counts" \
+	grep -q 'intel-rapl:0 and .*intel-rapl:1 both say "package-0" (socket 0): counting intel-rapl:0' "$TMP/err"
+rm -rf "$pc/intel-rapl:1"
+
+# Zones without a name: --sensor auto says why it falls back to the model.
+rm "$z/name"
+"$WP" json --powercap-root "$pc" -c 1 -i 0.1 >"$TMP/out" 2>"$TMP/err"
+check "zones without a name: auto uses the model ($(jq -r .sensor "$TMP/out"))" \
+	test "$(jq -r .sensor "$TMP/out")" = model
+check "... and says why on stderr" \
+	sh -c "grep -q 'intel-rapl:0 has no readable name' '$TMP/err' && grep -q 'using the power model' '$TMP/err'"
+"$WP" json --sensor rapl --powercap-root "$pc" -c 1 -i 0.1 >/dev/null 2>"$TMP/err"
+check "... --sensor rapl fails (status $?) naming the problem" grep -q "readable name" "$TMP/err"
+
+# Prometheus: one series per socket and domain for the baseline, whose labels
+# do not change while it goes from the prior to the fit.
+rm -rf "$pc"
+"$OUT/tools/fakerapl" --root "$pc" --package 0:10+15 --period-ms 5 >/dev/null &
+PIDS="$PIDS $!"
+port=$(free_port)
+"$WP" prometheus --sensor rapl --powercap-root "$pc" --listen "127.0.0.1:$port" -i 0.2 \
+	>/dev/null 2>&1 &
+PIDS="$PIDS $!"
+wait_url "http://127.0.0.1:$port/metrics" 10
+i=0
+while [ $i -lt 50 ] && ! curl -s "http://127.0.0.1:$port/metrics" | grep -q '^wattprobe_socket_baseline_intervals'; do
+	sleep 0.1
+	i=$((i + 1))
+done
+curl -s "http://127.0.0.1:$port/metrics" | grep '^wattprobe_socket_.*baseline' | sed 's/ .*//' >"$TMP/s1"
+sh -c 'while :; do :; done' &
+busy=$!
+sleep 2
+kill $busy
+sleep 1
+curl -s "http://127.0.0.1:$port/metrics" | grep '^wattprobe_socket_.*baseline' | sed 's/ .*//' >"$TMP/s2"
+check "the baseline's series are the same while it learns ($(wc -l <"$TMP/s1") series)" \
+	sh -c "test -s '$TMP/s1' && cmp -s '$TMP/s1' '$TMP/s2'"
+check "... one baseline per socket and domain, no source label" \
+	sh -c "grep -qx 'wattprobe_socket_idle_baseline_watts{socket=\"0\",domain=\"package\"}' '$TMP/s2' &&
+		! grep -q 'source=' '$TMP/s2'"
+check "... and how sure it is" \
+	sh -c "grep -q '^wattprobe_socket_baseline_prior_ratio{socket=\"0\",domain=\"package\"}' '$TMP/s2' &&
+		grep -q '^wattprobe_socket_baseline_info{socket=\"0\",domain=\"package\",method=\"learnt\"}' '$TMP/s2'"
+
+# --state-file: what the baselines learnt survives a restart.
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 10 \
+	>"$TMP/out" 2>"$TMP/err"
+n1=$(tail -1 "$TMP/out" | jq '.sockets[0].baseline.package.intervals')
+check "--state-file is written at exit ($(sed -n 3p "$TMP/state" 2>/dev/null))" \
+	grep -qx "fit 0 package $n1" "$TMP/state"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>"$TMP/out" 2>"$TMP/err"
+n2=$(jq '.sockets[0].baseline.package.intervals' "$TMP/out")
+check "... and read at start: the first interval's fit holds $n2 intervals ($n1 + 1)" \
+	test "$n2" -eq $((n1 + 1))
+printf 'wattprobe-baselines 1\nwritten 0\nfit 0 package 5\n' >"$TMP/state"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>"$TMP/out" 2>"$TMP/err"
+check "... a broken one is named on stderr and the agent starts afresh" \
+	sh -c "grep -q 'state, line 4: not a wattprobe baselines file' '$TMP/err' &&
+		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1"
+finish
