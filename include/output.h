@@ -22,7 +22,8 @@ void top__print(FILE *f, const struct sample *s, const struct view *v,
 /* One JSON Lines record of `wattprobe json` into w (reset first), no newline. */
 void json__sample(struct jw *w, const struct sample *s, const struct view *v,
 		  const struct output_opts *o);
-/* The /metrics page of `wattprobe prometheus` into b (reset first). */
+/* The /metrics page of `wattprobe prometheus` into b (reset first), from a
+ * steady view (view_opts.steady). */
 void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 		  const struct output_opts *o);
 

@@ -17,6 +17,7 @@
 #include "probe.h"
 #include "proctable.h"
 #include "rapl.h"
+#include "selfstat.h"
 #include "topology.h"
 
 enum sensor_kind { SENSOR_AUTO, SENSOR_RAPL, SENSOR_MODEL };
@@ -32,6 +33,7 @@ struct sampler_opts {
 	__u32 max_procs;
 	enum probe_attach attach;
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
+	bool need_self;			/* read the agent's own resource use into sample.self */
 	bool verbose;
 };
 
@@ -86,6 +88,7 @@ struct sample {
 	__u64 dropped_delta;		/* of which in this interval */
 	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
+	struct self_stats self;		/* the agent's own use (sampler_opts.need_self) */
 };
 
 struct view;

@@ -23,9 +23,8 @@
 #include "privs.h"
 #include "sampler.h"
 #include "util.h"
+#include "version.h"
 #include "view.h"
-
-#define WATTPROBE_VERSION "0.2.0"
 
 enum command { CMD_TOP, CMD_JSON, CMD_PROMETHEUS, CMD_NR };
 
@@ -248,6 +247,14 @@ static int set_listen(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_scrape_interval(struct config *c, const char *arg)
+{
+	if (parse_double(arg, 1, 86400, &c->vopts.scrape_interval_s))
+		return usage_error("invalid --scrape-interval '%s': expected seconds between 1 and "
+				   "86400", arg);
+	return 0;
+}
+
 static int set_user(struct config *c, const char *arg)
 {
 	if (privs__check_user(arg))
@@ -326,6 +333,11 @@ static const struct option_def options[] = {
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
 	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
 	  "where to listen (default 127.0.0.1:9725)", set_listen },
+	{ "scrape-interval", 0, "SECONDS", CMD(CMD_PROMETHEUS),
+	  "the longest interval at which Prometheus scrapes\n"
+	  "the agent (default 60): a new series counts from 0\n"
+	  "once a scrape saw it, and a series that left the top\n"
+	  "stays, frozen, for twice that", set_scrape_interval },
 	{ "user", 0, "NAME", ALL_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "attach", 0, "KIND", ALL_CMDS,
@@ -442,6 +454,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
+	c->vopts.scrape_interval_s = 60;
 
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
 		long_opts[i] = (struct option){ options[i].name,
@@ -495,6 +508,8 @@ static int parse_args(int argc, char **argv, struct config *c)
 		c->vopts.top = commands[c->cmd].default_top;
 	c->oopts.by = c->vopts.by;
 	c->sopts.need_exe = c->vopts.by == GROUP_EXE;
+	/* prometheus: steady rows whose counters add up, and the agent's own use */
+	c->vopts.steady = c->sopts.need_self = c->cmd == CMD_PROMETHEUS;
 	return 0;
 }
 
