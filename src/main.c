@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "http.h"
+#include "outfile.h"
 #include "output.h"
 #include "privs.h"
 #include "sampler.h"
@@ -41,6 +42,8 @@ struct config {
 	long long count;
 	const char *listen;
 	const char *user;
+	bool flat;		/* json --flat */
+	const char *output;	/* json --output */
 };
 
 /* --- the commands --------------------------------------------------------------------- */
@@ -255,6 +258,28 @@ static int set_scrape_interval(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_flat(struct config *c, const char *arg)
+{
+	c->flat = true;
+	return 0;
+}
+
+static int set_omit(struct config *c, const char *arg)
+{
+	if (json_omit_parse(arg, &c->oopts.omit))
+		return usage_error("invalid --omit '%s': expected a comma-separated list of "
+				   "cmdline, cgroup, cpus and sockets", arg);
+	return 0;
+}
+
+static int set_output(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --output '': expected a file name");
+	c->output = arg;
+	return 0;
+}
+
 static int set_user(struct config *c, const char *arg)
 {
 	if (privs__check_user(arg))
@@ -338,6 +363,15 @@ static const struct option_def options[] = {
 	  "the agent (default 60): a new series counts from 0\n"
 	  "once a scrape saw it, and a series that left the top\n"
 	  "stays, frozen, for twice that", set_scrape_interval },
+	{ "flat", 0, NULL, CMD(CMD_JSON),
+	  "one line for the host and one per process or group,\n"
+	  "each at most 4 KiB (for log shippers)", set_flat },
+	{ "omit", 0, "FIELDS", CMD(CMD_JSON),
+	  "leave out these fields of processes and groups:\n"
+	  "cmdline, cgroup, cpus, sockets (comma-separated)", set_omit },
+	{ "output", 'o', "FILE", CMD(CMD_JSON),
+	  "append to FILE instead of stdout; reopen it on SIGHUP\n"
+	  "(after logrotate moved it)", set_output },
 	{ "user", 0, "NAME", ALL_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "attach", 0, "KIND", ALL_CMDS,
@@ -515,11 +549,14 @@ static int parse_args(int argc, char **argv, struct config *c)
 
 /* --- the agent: sample at fixed deadlines, hand each sample to an output ---------------- */
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reopen;
 
 static void on_signal(int sig)
 {
-	stopping = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stopping = 1;
 }
 
 static int terminal_width(void)
@@ -561,22 +598,37 @@ static int emit_top(struct config *c, const struct sample *s, const struct view 
 	return 0;
 }
 
-/* One line per sample, flushed; a reader gone away (EPIPE) ends us quietly. */
+struct json_ctx {
+	struct jw w;
+	struct outfile *out;
+};
+
+/* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
 static int emit_json(struct config *c, const struct sample *s, const struct view *v, void *ctx)
 {
-	struct jw *w = ctx;
+	struct json_ctx *j = ctx;
+	__u32 n = c->flat ? json__flat_lines(v) : 1;
+	int err = 0;
 
-	json__sample(w, s, v, &c->oopts);
-	if (w->err)
-		return -ENOMEM;
-	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
-	    fflush(stdout)) {
-		if (errno == EPIPE)
-			return 1;
-		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(errno));
-		return -errno;
+	if (reopen) {
+		reopen = 0;
+		outfile__reopen(j->out);
 	}
-	return 0;
+	for (__u32 i = 0; i < n && !err; i++) {
+		if (c->flat)
+			json__flat(&j->w, s, v, &c->oopts, i);
+		else
+			json__sample(&j->w, s, v, &c->oopts);
+		err = j->w.err ? -ENOMEM : outfile__line(j->out, j->w.buf, j->w.len);
+	}
+	if (!err)
+		err = outfile__flush(j->out);
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "wattprobe: failed to write to %s: %s\n",
+			c->output ? c->output : "stdout", strerror(-err));
+	return err;
 }
 
 struct prom_ctx {
@@ -629,11 +681,12 @@ static int run_loop(struct config *c, struct sampler *s, const struct emitter *e
 	return err < 0 ? err : 0;
 }
 
-static int run_output(struct config *c, struct sampler *s, struct http_server *http)
+static int run_output(struct config *c, struct sampler *s, struct http_server *http,
+		      struct outfile *out)
 {
 	struct prom_ctx prom = { .http = http };
+	struct json_ctx json = { .out = out };
 	struct emitter e = {};
-	struct jw w;
 	int ret;
 
 	switch (c->cmd) {
@@ -642,10 +695,11 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 		e.emit = emit_top;
 		return run_loop(c, s, &e);
 	case CMD_JSON:
-		jw_init(&w);
-		e = (struct emitter){ .emit = emit_json, .ctx = &w, .cmdlines = true };
+		jw_init(&json.w);
+		e = (struct emitter){ .emit = emit_json, .ctx = &json,
+				      .cmdlines = !(c->oopts.omit & OMIT_CMDLINE) };
 		ret = run_loop(c, s, &e);
-		jw_free(&w);
+		jw_free(&json.w);
 		return ret;
 	case CMD_PROMETHEUS:
 		pbuf_init(&prom.page);
@@ -662,6 +716,7 @@ static int agent_main(struct config *c)
 {
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct http_server *http = NULL;
+	struct outfile out;
 	struct sampler s;
 	char err[512] = "";
 	int ret;
@@ -669,10 +724,18 @@ static int agent_main(struct config *c)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* --output: opened first (a wrong path fails at once), and again on SIGHUP */
+	if (outfile__open(&out, c->cmd == CMD_JSON ? c->output : NULL, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		return 1;
+	}
+	if (out.path)
+		sigaction(SIGHUP, &sa, NULL);
 
 	ret = sampler__open(&s, &c->sopts, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);
+		outfile__close(&out);
 		return 1;
 	}
 	/* a port below 1024 needs privileges too */
@@ -697,11 +760,12 @@ static int agent_main(struct config *c)
 		ret = 1;
 		goto cleanup;
 	}
-	ret = run_output(c, &s, http) ? 1 : 0;
+	ret = run_output(c, &s, http, &out) ? 1 : 0;
 cleanup:
 	if (http)
 		http__stop(http);
 	sampler__close(&s);
+	outfile__close(&out);
 	return ret;
 }
 
