@@ -12,13 +12,21 @@
  * Counters: each of a member's counters counts only while it is live, and
  * others counts every process's energy and time that no live counter does.
  * So at every interval live counters + others + idle = host, to the
- * microjoule, and no counter ever goes down. With T = --scrape-interval:
+ * microjoule, and no counter ever goes down. With T = --rate-window (at
+ * least the scrape interval):
  *   - a new member is pending for T: its counters are shown at 0 and its
- *     energy still goes to others, so that a scrape sees the 0 before they
+ *     energy still goes to others, so that scrapes see the 0 before they
  *     move (increase() ignores what a series holds at its first sample);
+ *     the members of the agent's first page count at once, as the host's
+ *     counters do;
  *   - a member that leaves the top or exits is held for 2T: its counters
- *     are shown frozen, so that at least two scrapes see their last value,
- *     then the series goes; if it comes back meanwhile, it goes on counting.
+ *     are shown frozen, so that scrapes see their last value, then the
+ *     series goes; if it comes back meanwhile, it goes on counting.
+ * Within any window of T or less, every series that moves was on the page
+ * before the window and stays after it, so Prometheus extrapolates all of
+ * them alike and sum(increase()) of the parts is increase() of the host;
+ * over longer windows, only series that start inside it are off, by their
+ * share of the extrapolation.
  * A row is the same series while its identity stays: pid, start time and
  * comm when grouping by pid (an exec to a new name is a new series), the
  * group key otherwise.

@@ -32,7 +32,7 @@ struct view_opts {
 	 * that left kept for a while. Otherwise rows are this interval's top.
 	 */
 	bool steady;
-	double scrape_interval_s;	/* steady: the longest interval between two scrapes */
+	double rate_window_s;		/* steady: the longest window of rate() on the counters */
 };
 
 /* What a row's counters (total_ns, total_uj) do; always ROW_LIVE unless steady. */

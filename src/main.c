@@ -250,11 +250,11 @@ static int set_listen(struct config *c, const char *arg)
 	return 0;
 }
 
-static int set_scrape_interval(struct config *c, const char *arg)
+static int set_rate_window(struct config *c, const char *arg)
 {
-	if (parse_double(arg, 1, 86400, &c->vopts.scrape_interval_s))
-		return usage_error("invalid --scrape-interval '%s': expected seconds between 1 and "
-				   "86400", arg);
+	if (parse_double(arg, 1, 86400, &c->vopts.rate_window_s))
+		return usage_error("invalid --rate-window '%s': expected seconds between 1 and 86400",
+				   arg);
 	return 0;
 }
 
@@ -358,11 +358,11 @@ static const struct option_def options[] = {
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
 	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
 	  "where to listen (default 127.0.0.1:9725)", set_listen },
-	{ "scrape-interval", 0, "SECONDS", CMD(CMD_PROMETHEUS),
-	  "the longest interval at which Prometheus scrapes\n"
-	  "the agent (default 60): a new series counts from 0\n"
-	  "once a scrape saw it, and a series that left the top\n"
-	  "stays, frozen, for twice that", set_scrape_interval },
+	{ "rate-window", 0, "SECONDS", CMD(CMD_PROMETHEUS),
+	  "the longest window you give rate() or increase() on\n"
+	  "the counters, at least the scrape interval (default\n"
+	  "60): a new series shows 0 this long before it counts,\n"
+	  "one that left the top stays, frozen, twice as long", set_rate_window },
 	{ "flat", 0, NULL, CMD(CMD_JSON),
 	  "one line for the host and one per process or group,\n"
 	  "each at most 4 KiB (for log shippers)", set_flat },
@@ -488,7 +488,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
-	c->vopts.scrape_interval_s = 60;
+	c->vopts.rate_window_s = 60;
 
 	for (size_t i = 0; i < NR_OPTIONS; i++) {
 		long_opts[i] = (struct option){ options[i].name,

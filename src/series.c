@@ -139,13 +139,14 @@ static bool member(const struct entry *e)
 	return e->state == PENDING || e->state == LIVE;
 }
 
-static void enter(struct series_set *s, struct entry *e)
+static void enter(struct series_set *s, struct entry *e, bool first)
 {
 	if (e->state == HELD) {
 		e->state = LIVE;	/* its series is still on the page */
 		return;
 	}
-	e->state = PENDING;
+	/* on the first page every counter starts, the host's too: nothing to wait for */
+	e->state = first ? LIVE : PENDING;
 	e->since_ns = s->clock_ns;
 	e->total_ns = e->total_uj = 0;
 }
@@ -212,7 +213,7 @@ static int by_score_desc(const void *a, const void *b, void *base)
 
 /* Members leave when gone; the best outsiders fill free places and take the
  * place of members they outscore by SERIES_HYSTERESIS. */
-static void choose(struct series_set *s, unsigned top)
+static void choose(struct series_set *s, unsigned top, bool first)
 {
 	__u32 nr_in = 0, nr_out = 0, *in, *out, o = 0, w = 0;
 
@@ -248,12 +249,12 @@ static void choose(struct series_set *s, unsigned top)
 		in[nr_in - 1 - i] = t;
 	}
 	for (; o < nr_out && (!top || nr_in + o < top); o++)
-		enter(s, &s->e[out[o]]);
+		enter(s, &s->e[out[o]], first);
 	for (; o < nr_out && w < nr_in; o++, w++) {
 		if (s->e[out[o]].score <= SERIES_HYSTERESIS * s->e[in[w]].score)
 			break;
 		leave(s, &s->e[in[w]]);
-		enter(s, &s->e[out[o]]);
+		enter(s, &s->e[out[o]], first);
 	}
 }
 
@@ -306,12 +307,14 @@ static void forget(struct series_set *s, __u64 hold_ns)
 int series__select(struct series_set *s, struct view *v, const struct sample *sm,
 		   const struct view_opts *o)
 {
-	__u64 pending_ns = (__u64)(o->scrape_interval_s * 1e9), all_ns, all_uj, live_ns = 0,
+	__u64 pending_ns = (__u64)(o->rate_window_s * 1e9), all_ns, all_uj, live_ns = 0,
 	      live_uj = 0;
 	double decay = exp(-(sm->interval_ns / 1e9) / SERIES_TAU_S);
 	__u32 nr = 0, cap = v->cap;
 	struct view_row *r, *rows;
 	int err;
+
+	bool first = !s->clock_ns;
 
 	s->clock_ns += sm->interval_ns;
 	forget(s, 2 * pending_ns);
@@ -329,7 +332,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 			s->e[i].gone_age++;
 	}
 	match_rows(s, v, o->by);
-	choose(s, o->top);
+	choose(s, o->top, first);
 
 	/* what every process did this interval: the rows and the filtered-out ones */
 	all_ns = v->others.ns;

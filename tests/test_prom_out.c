@@ -64,6 +64,8 @@ static void prom_interval(struct pbuf *b, struct view *v, const struct view_opts
 	fx_begin(&F, SEC, 5000000);
 	fx_proc(&F, 42, 1000, "bash", SEC / 2, 2000000, 0);
 	fx_proc(&F, 43, 2000, "dup\x01", SEC / 4, 1000000, 1);
+	if (F.seq > 1)
+		fx_proc(&F, 44, 3000, "new", SEC / 8, 500000, 1);
 	with_subzones();
 	fx_end(&F);
 	cr_assert_eq(view__build(v, &F.s, vo), 0);
@@ -73,14 +75,14 @@ static void prom_interval(struct pbuf *b, struct view *v, const struct view_opts
 
 Test(prom_out, page_of_hand_built_samples_adds_up)
 {
-	struct view_opts vo = { .by = GROUP_PID, .top = 10, .steady = true, .scrape_interval_s = 1 };
+	struct view_opts vo = { .by = GROUP_PID, .top = 10, .steady = true, .rate_window_s = 1 };
 	struct view v;
 	struct pbuf b;
 
 	memset(&F, 0, sizeof(F));
 	view__init(&v);
 	pbuf_init(&b);
-	/* interval 1: the two processes are new: their counters show 0, others has it all */
+	/* interval 1, the agent's first page: the members count at once, like the host */
 	prom_interval(&b, &v, &vo);
 	expect_line(b.buf, "wattprobe_host_joules_total 9");
 	expect_line(b.buf, "wattprobe_host_watts 9");
@@ -91,24 +93,27 @@ Test(prom_out, page_of_hand_built_samples_adds_up)
 	expect_line(b.buf, "wattprobe_socket_subzone_joules_total{socket=\"0\",subzone=\"core\"} 2");
 	expect_line(b.buf, "wattprobe_socket_subzone_watts{socket=\"0\",subzone=\"uncore\"} 0.3");
 	cr_expect_null(strstr(b.buf, "domain=\"core\""), "subzones are not domains: no double count");
-	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"42\",comm=\"bash\",start=\"1000\"} 0");
+	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"42\",comm=\"bash\",start=\"1000\"} 2");
 	expect_line(b.buf, "wattprobe_process_watts{pid=\"42\",comm=\"bash\",start=\"1000\"} 2");
 	expect_line(b.buf, "wattprobe_process_cpu_seconds_total{pid=\"43\",comm=\"dup\\\\x01\","
-			   "start=\"2000\"} 0");
-	expect_line(b.buf, "wattprobe_others_joules_total 3");
-	expect_line(b.buf, "wattprobe_others_cpu_seconds_total 0.75");
+			   "start=\"2000\"} 0.25");
+	expect_line(b.buf, "wattprobe_others_joules_total 0");
 	expect_line(b.buf, "wattprobe_others_watts 0");
 	expect_line(b.buf, "wattprobe_others_processes 0");
-	/* interval 2: they count; 2 + 1 + 3 + 12 = 18 */
+	/* interval 2: 4 + 2 + 0.5 + 12 = 18.5; a newcomer shows 0 and its energy goes to others */
 	prom_interval(&b, &v, &vo);
-	expect_line(b.buf, "wattprobe_host_joules_total 18");
+	expect_line(b.buf, "wattprobe_host_joules_total 18.5");
 	expect_line(b.buf, "wattprobe_idle_joules_total 12");
-	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"42\",comm=\"bash\",start=\"1000\"} 2");
+	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"42\",comm=\"bash\",start=\"1000\"} 4");
 	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"43\",comm=\"dup\\\\x01\","
-			   "start=\"2000\"} 1");
+			   "start=\"2000\"} 2");
 	expect_line(b.buf, "wattprobe_process_cpu_seconds_total{pid=\"42\",comm=\"bash\","
-			   "start=\"1000\"} 0.5");
-	expect_line(b.buf, "wattprobe_others_joules_total 3");
+			   "start=\"1000\"} 1");
+	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"44\",comm=\"new\",start=\"3000\"} 0");
+	expect_line(b.buf, "wattprobe_process_watts{pid=\"44\",comm=\"new\",start=\"3000\"} 0.5");
+	expect_line(b.buf, "wattprobe_others_joules_total 0.5");
+	expect_line(b.buf, "wattprobe_others_cpu_seconds_total 0.125");
+	expect_line(b.buf, "wattprobe_others_watts 0");
 	if (fx_have("promtool"))
 		cr_assert_eq(fx_run_on("promtool check metrics", b.buf), 0, "promtool: %s", b.buf);
 	pbuf_free(&b);
@@ -139,7 +144,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 					     "dup\xef\xbf\xbd", "dup\"", "dup\n", "dup\\n" };
 	static char lines[512][512];
 	struct output_opts oo = { .by = GROUP_PID };
-	struct view_opts vo = { .by = GROUP_PID, .top = 0, .steady = true, .scrape_interval_s = 1 };
+	struct view_opts vo = { .by = GROUP_PID, .top = 0, .steady = true, .rate_window_s = 1 };
 	struct view v;
 	struct pbuf b;
 	int n;
@@ -184,7 +189,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 
 Test(prom_out, build_info_and_the_agents_own_process_metrics)
 {
-	struct view_opts vo = { .by = GROUP_PID, .steady = true, .scrape_interval_s = 60 };
+	struct view_opts vo = { .by = GROUP_PID, .steady = true, .rate_window_s = 60 };
 	struct output_opts oo = { .by = GROUP_PID };
 	struct view v;
 	struct pbuf b;
@@ -214,7 +219,7 @@ Test(prom_out, build_info_and_the_agents_own_process_metrics)
 
 Test(prom_out, gauges_that_cannot_be_measured_are_left_out)
 {
-	struct view_opts vo = { .by = GROUP_PID, .steady = true, .scrape_interval_s = 1 };
+	struct view_opts vo = { .by = GROUP_PID, .steady = true, .rate_window_s = 1 };
 	struct output_opts oo = { .by = GROUP_PID };
 	struct view v;
 	struct pbuf b;

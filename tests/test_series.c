@@ -94,16 +94,31 @@ static void build(struct view *v, const struct view_opts *o)
 	assert_adds_up(v);
 }
 
+/* A first interval with another process: the members of the agent's first
+ * page count at once (as the host's counters start there too), the tests
+ * are about those that come later. */
+static void prelude(struct view *v, const struct view_opts *o)
+{
+	fx_begin(&F, SEC, 1000);
+	fx_proc(&F, 99999, 1, "prelude", 1000, 1000, 1);
+	build(v, o);
+	if (!v->nr)
+		return;	/* filtered out */
+	cr_assert_eq(v->rows[0].state, ROW_LIVE, "a member of the first page counts at once");
+	cr_assert_eq(v->rows[0].total_uj, 1000);
+}
+
 /* One process, top 1, scrape interval 3 s, 1 s intervals: pending 3, live, held 6, gone. */
 Test(series, pending_live_held_gone)
 {
-	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .scrape_interval_s = 3 };
+	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .rate_window_s = 3 };
 	const struct view_row *r;
 	struct view v;
 
 	memset(&F, 0, sizeof(F));
 	ledger_reset();
 	view__init(&v);
+	prelude(&v, &o);
 	/* intervals 1..3: pending, shown at 0, its energy in others */
 	for (int i = 1; i <= 3; i++) {
 		fx_begin(&F, SEC, 5000000);
@@ -157,13 +172,14 @@ Test(series, pending_live_held_gone)
  * a process that draws more for long enough (2x its score over ~a minute). */
 Test(series, members_change_on_steady_energy_not_one_interval)
 {
-	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .scrape_interval_s = 1 };
+	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .rate_window_s = 1 };
 	int took = 0;
 	struct view v;
 
 	memset(&F, 0, sizeof(F));
 	ledger_reset();
 	view__init(&v);
+	prelude(&v, &o);
 	for (int i = 1; i <= 300; i++) {
 		fx_begin(&F, SEC, 5000000);
 		fx_proc(&F, 1, 10, "steady", SEC / 10, 1000000, 0);		/* 1 W */
@@ -185,13 +201,14 @@ Test(series, members_change_on_steady_energy_not_one_interval)
 /* An exec to a new name is a new series; a reused PID another one. */
 Test(series, exec_and_pid_reuse_make_new_series)
 {
-	struct view_opts o = { .by = GROUP_PID, .top = 10, .steady = true, .scrape_interval_s = 1 };
+	struct view_opts o = { .by = GROUP_PID, .top = 10, .steady = true, .rate_window_s = 1 };
 	const struct view_row *old, *new;
 	struct view v;
 
 	memset(&F, 0, sizeof(F));
 	ledger_reset();
 	view__init(&v);
+	prelude(&v, &o);
 	for (int i = 0; i < 3; i++) {
 		fx_begin(&F, SEC, 1000);
 		fx_proc(&F, 7, 70, "sh", SEC / 4, 500000, 0);
@@ -224,13 +241,14 @@ Test(series, exec_and_pid_reuse_make_new_series)
 /* Groups and filters: the same rules, others holding the filtered-out too. */
 Test(series, groups_and_filters_add_up)
 {
-	struct view_opts o = { .by = GROUP_COMM, .top = 2, .steady = true, .scrape_interval_s = 2,
+	struct view_opts o = { .by = GROUP_COMM, .top = 2, .steady = true, .rate_window_s = 2,
 			       .pids = { 1, 2, 3 }, .nr_pids = 3 };
 	struct view v;
 
 	memset(&F, 0, sizeof(F));
 	ledger_reset();
 	view__init(&v);
+	prelude(&v, &o);
 	for (int i = 0; i < 20; i++) {
 		fx_begin(&F, SEC, 3000000);
 		fx_proc(&F, 1, 1, "a", SEC / 10, 100000, 0);
@@ -252,7 +270,7 @@ Test(series, groups_and_filters_add_up)
  * rows share an identity. */
 Test(series, random_churn_adds_up_and_never_goes_down)
 {
-	struct view_opts o = { .by = GROUP_PID, .top = 8, .steady = true, .scrape_interval_s = 4 };
+	struct view_opts o = { .by = GROUP_PID, .top = 8, .steady = true, .rate_window_s = 4 };
 	struct { __u32 pid; __u64 start; char comm[16]; bool alive; } pop[64] = {};
 	struct seen { __u32 pid; __u64 start; char comm[16]; __u64 uj; __u64 seq; } *seen;
 	__u32 nr_seen = 0;
@@ -263,6 +281,7 @@ Test(series, random_churn_adds_up_and_never_goes_down)
 	ledger_reset();
 	srand(14);
 	view__init(&v);
+	prelude(&v, &o);
 	for (int i = 0; i < 64; i++) {
 		pop[i].pid = 100 + rand() % 20;	/* few PIDs: reuse */
 		pop[i].start = i;
@@ -305,7 +324,7 @@ Test(series, random_churn_adds_up_and_never_goes_down)
 				    !strcmp(seen[k].comm, r->key))
 					break;
 			if (k == nr_seen) {
-				cr_assert_eq(r->total_uj, 0, "a new series starts at 0");
+				cr_assert(r->total_uj == 0 || r->pid == 99999, "a new series starts at 0");
 				cr_assert_lt(nr_seen, 100000);
 				seen[nr_seen].pid = r->pid;
 				seen[nr_seen].start = r->start_ns;
@@ -330,7 +349,7 @@ Test(series, random_churn_adds_up_and_never_goes_down)
  * after its series went, it starts again at 0 (Prometheus sees a new series). */
 Test(series, back_while_held_goes_on_after_starts_at_zero)
 {
-	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .scrape_interval_s = 2 };
+	struct view_opts o = { .by = GROUP_PID, .top = 1, .steady = true, .rate_window_s = 2 };
 	const struct view_row *a;
 	__u64 held_at = 0;
 	struct view v;
@@ -339,6 +358,7 @@ Test(series, back_while_held_goes_on_after_starts_at_zero)
 	memset(&F, 0, sizeof(F));
 	ledger_reset();
 	view__init(&v);
+	prelude(&v, &o);
 	for (i = 1; i <= 10; i++) {	/* a: member, live from interval 3 */
 		fx_begin(&F, SEC, 1000);
 		fx_proc(&F, 1, 1, "a", SEC / 10, 1000000, 0);

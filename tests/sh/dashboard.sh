@@ -29,10 +29,10 @@ PIDS="$PIDS $!"
 sleep 0.3
 p1=$(free_port)
 p2=$(free_port)
-"$WP" prometheus --listen "127.0.0.1:$p1" -i 0.5 --scrape-interval 1 --sensor rapl \
+"$WP" prometheus --listen "127.0.0.1:$p1" -i 0.5 --rate-window 1 --sensor rapl \
 	--powercap-root "$TMP/pc" >/dev/null 2>"$TMP/a1.err" &
 PIDS="$PIDS $!"
-"$WP" prometheus --listen "127.0.0.1:$p2" -i 0.5 --scrape-interval 1 --group-by unit \
+"$WP" prometheus --listen "127.0.0.1:$p2" -i 0.5 --rate-window 1 --group-by unit \
 	>/dev/null 2>"$TMP/a2.err" &
 PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$p1/metrics" 10

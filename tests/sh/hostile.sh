@@ -30,9 +30,9 @@ ln -s "$DUTY" "$TMP/bin/job"
 set -- "$TMP"/bin/*
 check "the ten names are ten files" test $# -eq 11
 
-# --scrape-interval 1: series count after 1 s and stay 2 s after they go
+# --rate-window 1: series count after 1 s and stay 2 s after they go
 port=$(free_port)
-"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 --scrape-interval 1 --comm '^(dup|job)' \
+"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 --rate-window 1 --comm '^(dup|job)' \
 	>/dev/null 2>"$TMP/agent.err" &
 PIDS="$PIDS $!"
 check "the agent serves a first page" wait_page "http://127.0.0.1:$port/metrics" 10
@@ -80,7 +80,7 @@ check "ten hostile names, ten series" \
 
 # Grouped by comm: one group per name.
 port=$(free_port)
-"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 --scrape-interval 1 --comm '^dup' \
+"$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 --rate-window 1 --comm '^dup' \
 	--group-by comm >/dev/null 2>"$TMP/agent.err" &
 PIDS="$PIDS $!"
 wait_page "http://127.0.0.1:$port/metrics" 10
