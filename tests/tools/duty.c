@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* duty SECONDS PERCENT: for SECONDS of wall time, be busy PERCENT of every
- * 100 ms and sleep the rest, then exit. A process of steady moderate load
- * with a name of its own (run it through a symlink), for the tests of
- * Prometheus series under churn. */
+/* duty SECONDS PERCENT [ARG]...: for SECONDS of wall time, be busy PERCENT of
+ * every 100 ms and sleep the rest, then exit. A process of steady moderate
+ * load with a name of its own (run it through a symlink) and, with more
+ * arguments (ignored), a command line as long as wanted, for the tests of
+ * Prometheus series under churn and of JSON lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -20,8 +21,8 @@ int main(int argc, char **argv)
 	double secs, pct;
 	long long end, period = 100000000LL, busy;
 
-	if (argc != 3 || (secs = atof(argv[1])) <= 0 || (pct = atof(argv[2])) <= 0 || pct > 100) {
-		fprintf(stderr, "usage: duty SECONDS PERCENT\n");
+	if (argc < 3 || (secs = atof(argv[1])) <= 0 || (pct = atof(argv[2])) <= 0 || pct > 100) {
+		fprintf(stderr, "usage: duty SECONDS PERCENT [ARG]...\n");
 		return 2;
 	}
 	busy = (long long)(period * pct / 100);
