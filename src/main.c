@@ -359,19 +359,21 @@ static const struct option_def options[] = {
 	{ "listen", 0, "ADDR:PORT", CMD(CMD_PROMETHEUS),
 	  "where to listen (default 127.0.0.1:9725)", set_listen },
 	{ "rate-window", 0, "SECONDS", CMD(CMD_PROMETHEUS),
-	  "the longest window you give rate() or increase() on\n"
-	  "the counters, at least the scrape interval (default\n"
-	  "60): a new series shows 0 this long before it counts,\n"
-	  "one that left the top stays, frozen, twice as long", set_rate_window },
+	  "the longest window given to rate() or\n"
+	  "increase() on the counters, at least the scrape\n"
+	  "interval (default 60): a new series shows 0 this\n"
+	  "long before it counts; one that left the top\n"
+	  "stays, frozen, twice as long", set_rate_window },
 	{ "flat", 0, NULL, CMD(CMD_JSON),
-	  "one line for the host and one per process or group,\n"
-	  "each at most 4 KiB (for log shippers)", set_flat },
+	  "one line for the host and one per process\n"
+	  "or group, each at most 4 KiB (for log shippers)", set_flat },
 	{ "omit", 0, "FIELDS", CMD(CMD_JSON),
-	  "leave out these fields of processes and groups:\n"
-	  "cmdline, cgroup, cpus, sockets (comma-separated)", set_omit },
+	  "leave out these fields of processes and\n"
+	  "groups: cmdline, cgroup, cpus, sockets\n"
+	  "(comma-separated)", set_omit },
 	{ "output", 'o', "FILE", CMD(CMD_JSON),
-	  "append to FILE instead of stdout; reopen it on SIGHUP\n"
-	  "(after logrotate moved it)", set_output },
+	  "append to FILE instead of stdout; reopen it\n"
+	  "on SIGHUP (after logrotate moved it)", set_output },
 	{ "user", 0, "NAME", ALL_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "attach", 0, "KIND", ALL_CMDS,
