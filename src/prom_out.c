@@ -60,7 +60,7 @@ static void host(struct pbuf *b, const struct sample *sm)
 
 /* The domains of a socket's family: package and dram add up to the host's energy;
  * core and uncore are parts of the package, in a family of their own. */
-static const struct {
+static const struct domain_family {
 	const char *counter, *gauge, *label;
 	enum rapl_domain d[2];
 	const char *name[2];
@@ -85,7 +85,7 @@ static void socket_domains(struct pbuf *b, const struct sample *sm)
 	char id[16];
 
 	for (int f = 0; f < 2; f++) {
-		const typeof(domain_families[0]) *fam = &domain_families[f];
+		const struct domain_family *fam = &domain_families[f];
 		bool any = false;
 
 		/* a family whose domains no socket has (no subzones here) is left out */

@@ -35,7 +35,8 @@ struct series_set {
 	__u64 others_ns, others_uj;
 	struct view_row *rows;	/* the rows being built, swapped with the view's */
 	__u32 cap_rows;
-	__u32 *order;		/* scratch: members and outsiders by score */
+	__u32 *order;		/* scratch: members and outsiders by score; rows' owners */
+	__u32 cap_order;
 };
 
 struct series_set *series__new(void)
@@ -321,10 +322,14 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	err = reindex(s, v->nr < SERIES_MAX ? v->nr : SERIES_MAX);
 	if (err)
 		return err;
-	free(s->order);
-	s->order = malloc((s->nr + v->nr + 1) * sizeof(*s->order));
-	if (!s->order)
-		return -ENOMEM;
+	if (s->nr + v->nr + 1 > s->cap_order) {
+		__u32 cap = 2 * (s->nr + v->nr + 1), *order = realloc(s->order, cap * sizeof(*order));
+
+		if (!order)
+			return -ENOMEM;
+		s->order = order;
+		s->cap_order = cap;
+	}
 	for (__u32 i = 0; i < s->nr; i++) {
 		s->e[i].score *= decay;
 		s->e[i].row = NONE;
@@ -375,12 +380,12 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	}
 	/* rows of non-members go to others, for this interval's figures */
 	for (__u32 i = 0; i < v->nr; i++)
-		v->rows[i].state = ROW_HELD;	/* mark: "not copied" below */
+		s->order[i] = 0;
 	for (__u32 i = 0; i < s->nr; i++)
 		if (s->e[i].row != NONE && member(&s->e[i]))
-			v->rows[s->e[i].row].state = ROW_LIVE;
+			s->order[s->e[i].row] = 1;
 	for (__u32 i = 0; i < v->nr; i++)
-		if (v->rows[i].state == ROW_HELD)
+		if (!s->order[i])
 			view__fold(&v->others, &v->rows[i]);
 	s->others_ns += all_ns - live_ns;
 	if (sm->have_energy)
@@ -388,7 +393,8 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	v->others.total_ns = s->others_ns;
 	v->others.total_uj = s->others_uj;
 
-	qsort(s->rows, nr, sizeof(*s->rows), cmp_shown);
+	if (nr)
+		qsort(s->rows, nr, sizeof(*s->rows), cmp_shown);
 	rows = v->rows;
 	v->rows = s->rows;
 	v->nr = nr;

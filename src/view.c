@@ -212,7 +212,8 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			return -ENOMEM;
 		add(r, p);
 	}
-	qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
+	if (v->nr)
+		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
 	if (o->steady) {
 		if (!v->series && !(v->series = series__new()))
 			return -ENOMEM;
