@@ -100,7 +100,7 @@ $(OUT)/wattprobe: src/main.c $(LIB) $(SKELS)
 
 # --- tests, tools, fuzzers, benchmarks ----------------------------------------
 
-$(OUT)/tests/unit: $(UNIT_SRCS) tests/helpers.h $(LIB) | $(OUT)/tests
+$(OUT)/tests/unit: $(UNIT_SRCS) $(wildcard tests/*.h) $(LIB) | $(OUT)/tests
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -Itests $(UNIT_SRCS) $(LIB) $(LDLIBS) -lcriterion -o $@
 

@@ -57,6 +57,9 @@ void jw_raw(struct jw *w, const char *s);
  * escape needs, so json_escape(NULL, 0, src, n) sizes it.
  */
 size_t json_escape(char *dst, size_t cap, const char *src, size_t n);
+/* How many bytes of src escape into at most cap bytes: a prefix that never
+ * ends inside a character or an escape. */
+size_t json_escape_fit(const char *src, size_t n, size_t cap);
 
 /*
  * Shared with promtext.c. utf8_next(): 0 and *len the length of the

@@ -34,11 +34,14 @@ void prom_family(struct pbuf *b, const char *name, const char *type, const char 
  */
 void prom_sample(struct pbuf *b, const char *name, const char *const *labels, double value);
 /*
- * Escape a label value: \ as \\, " as \", newline as \n; every other control
- * byte (below 0x20, and 0x7f) and each ill-formed UTF-8 subsequence becomes
- * U+FFFD, since the format requires UTF-8 and has no other escapes. Writes
- * the longest prefix of whole escapes that fits in cap bytes (no NUL);
- * returns the bytes the whole escape needs.
+ * Escape a label value losslessly, so that two names never make one series.
+ * The value shown is the name with \ doubled and every byte that is not
+ * printable UTF-8 written as \xHH: control bytes (below 0x20, and 0x7f) and
+ * each byte of an ill-formed UTF-8 sequence. That value is then escaped as
+ * the text format wants (\ as \\, " as \"), so the byte 0x01 appears in the
+ * page as \\x01 and a backslash as \\\\. Well-formed UTF-8 passes through.
+ * Writes the longest prefix of whole escapes that fits in cap bytes (no
+ * NUL); returns the bytes the whole escape needs.
  */
 size_t prom_escape_label(char *dst, size_t cap, const char *src);
 

@@ -19,6 +19,7 @@
 #include "baseline.h"
 #include "probe.h"
 #include "proctable.h"
+#include "selfstat.h"
 #include "sensor.h"
 #include "topology.h"
 
@@ -37,6 +38,7 @@ struct sampler_opts {
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
 	const char *log_root;		/* kubelet's pods/ and containers/ (names); NULL: none */
 	const char *docker_root;	/* Docker's containers/<id>/config.v2.json; NULL: none */
+	bool need_self;			/* read the agent's own resource use into sample.self */
 	bool verbose;
 };
 
@@ -104,6 +106,7 @@ struct sample {
 	__u64 dropped_delta;		/* of which in this interval */
 	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
+	struct self_stats self;		/* the agent's own use (sampler_opts.need_self) */
 };
 
 struct view;

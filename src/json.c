@@ -70,42 +70,69 @@ void num_c_radix(char *num)
 	*out = '\0';
 }
 
-size_t json_escape(char *dst, size_t cap, const char *src, size_t n)
+/* The escape of the character (or byte) at src[i]: *put, *len bytes; returns
+ * the source bytes it stands for. esc is room for a \uXXXX escape. */
+static size_t escape_unit(const char *src, size_t n, size_t i, char esc[6], const char **put,
+			  size_t *len)
 {
 	static const char hex[] = "0123456789abcdef";
+	unsigned char c = src[i];
+	size_t k = 1;
+
+	esc[0] = '\\';
+	*put = esc;
+	*len = 2;
+	if (c == '"' || c == '\\') {
+		esc[1] = c;
+	} else if (c == '\n' || c == '\r' || c == '\t') {
+		esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+	} else if (c < 0x20 || c == 0x7f) {
+		memcpy(esc + 1, "u00", 3);
+		esc[4] = hex[c >> 4];
+		esc[5] = hex[c & 0xf];
+		*len = 6;
+	} else if (!utf8_next(src + i, n - i, &k)) {
+		*put = src + i;
+		*len = k;
+	} else {
+		*put = "\\ufffd";
+		*len = 6;
+	}
+	return k;
+}
+
+size_t json_escape(char *dst, size_t cap, const char *src, size_t n)
+{
 	size_t i = 0, out = 0;
 
 	while (i < n) {
-		unsigned char c = src[i];
-		char esc[6] = { '\\' };
-		const char *put = esc;
-		size_t len = 2, k;
+		char esc[6];
+		const char *put;
+		size_t len, k = escape_unit(src, n, i, esc, &put, &len);
 
-		if (c == '"' || c == '\\') {
-			esc[1] = c;
-			k = 1;
-		} else if (c == '\n' || c == '\r' || c == '\t') {
-			esc[1] = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
-			k = 1;
-		} else if (c < 0x20 || c == 0x7f) {
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
-			len = 6;
-			k = 1;
-		} else if (!utf8_next(src + i, n - i, &k)) {
-			put = src + i;
-			len = k;
-		} else {
-			put = "\\ufffd";
-			len = 6;
-		}
 		if (out + len <= cap)
 			memcpy(dst + out, put, len);
 		out += len;
 		i += k;
 	}
 	return out;
+}
+
+size_t json_escape_fit(const char *src, size_t n, size_t cap)
+{
+	size_t i = 0, out = 0;
+
+	while (i < n) {
+		char esc[6];
+		const char *put;
+		size_t len, k = escape_unit(src, n, i, esc, &put, &len);
+
+		if (out + len > cap)
+			break;
+		out += len;
+		i += k;
+	}
+	return i;
 }
 
 /* Room for more bytes and a NUL; 0 or the (sticky) error. */

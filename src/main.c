@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "http.h"
+#include "outfile.h"
 #include "output.h"
 #include "privs.h"
 #include "pushgw.h"
@@ -26,10 +27,9 @@
 #include "sampler.h"
 #include "top.h"
 #include "util.h"
+#include "version.h"
 #include "view.h"
 #include "webconfig.h"
-
-#define WATTPROBE_VERSION "0.2.0"
 
 enum command { CMD_TOP, CMD_JSON, CMD_PROMETHEUS, CMD_RUN, CMD_NR };
 
@@ -52,6 +52,8 @@ struct config {
 	bool carbon_set;
 	double carbon;			/* g CO2e per kWh, < 0: not given */
 	struct run_opts run;		/* wattprobe run */
+	bool flat;		/* json --flat */
+	const char *output;	/* json --output */
 };
 
 /* --- the commands --------------------------------------------------------------------- */
@@ -295,6 +297,36 @@ static int set_listen(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_rate_window(struct config *c, const char *arg)
+{
+	if (parse_double(arg, 1, 86400, &c->vopts.rate_window_s))
+		return usage_error("invalid --rate-window '%s': expected seconds between 1 and 86400",
+				   arg);
+	return 0;
+}
+
+static int set_flat(struct config *c, const char *arg)
+{
+	c->flat = true;
+	return 0;
+}
+
+static int set_omit(struct config *c, const char *arg)
+{
+	if (json_omit_parse(arg, &c->oopts.omit))
+		return usage_error("invalid --omit '%s': expected a comma-separated list of "
+				   "cmdline, cgroup, cpus and sockets", arg);
+	return 0;
+}
+
+static int set_output(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --output '': expected a file name");
+	c->output = arg;
+	return 0;
+}
+
 static int set_web_config(struct config *c, const char *arg)
 {
 	c->web_config = arg;
@@ -323,7 +355,7 @@ static int set_json(struct config *c, const char *arg)
 	return 0;
 }
 
-static int set_output(struct config *c, const char *arg)
+static int set_run_output(struct config *c, const char *arg)
 {
 	if (!*arg)
 		return usage_error("invalid --output '': expected a file name");
@@ -468,6 +500,22 @@ static const struct option_def options[] = {
 	{ "web.config.file", 0, "FILE", CMD(CMD_PROMETHEUS),
 	  "TLS and basic authentication from FILE,\n"
 	  "in the Prometheus exporter toolkit's format", set_web_config },
+	{ "rate-window", 0, "SECONDS", CMD(CMD_PROMETHEUS),
+	  "the longest window given to rate() or\n"
+	  "increase() on the counters, at least the scrape\n"
+	  "interval (default 60): a new series shows 0 this\n"
+	  "long before it counts; one that left the top\n"
+	  "stays, frozen, twice as long", set_rate_window },
+	{ "flat", 0, NULL, CMD(CMD_JSON),
+	  "one line for the host and one per process\n"
+	  "or group, each at most 4 KiB (for log shippers)", set_flat },
+	{ "omit", 0, "FIELDS", CMD(CMD_JSON),
+	  "leave out these fields of processes and\n"
+	  "groups: cmdline, cgroup, cpus, sockets\n"
+	  "(comma-separated)", set_omit },
+	{ "output", 'o', "FILE", CMD(CMD_JSON),
+	  "append to FILE instead of stdout; reopen it\n"
+	  "on SIGHUP (after logrotate moved it)", set_output },
 	{ "user", 0, "NAME", AGENT_CMDS,
 	  "after start-up, drop every capability and run as NAME", set_user },
 	{ "user", 0, "NAME", CMD(CMD_RUN),
@@ -475,7 +523,7 @@ static const struct option_def options[] = {
 	  "wattprobe itself drops every capability", set_run_user },
 	{ "json", 0, NULL, CMD(CMD_RUN), "the summary as one JSON object", set_json },
 	{ "output", 'o', "FILE", CMD(CMD_RUN), "write the summary to FILE, not stderr",
-	  set_output },
+	  set_run_output },
 	{ "push", 0, "URL", CMD(CMD_RUN),
 	  "also put the summary in the Prometheus Pushgateway at URL", set_push },
 	{ "job", 0, "NAME", CMD(CMD_RUN), "--push: the job label (default: COMMAND's name)",
@@ -662,6 +710,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
 	c->carbon = -1;
+	c->vopts.rate_window_s = 60;
 
 	/* "+": options end at the first word that is not one (or at --), so that a
 	 * command's line (wattprobe run make -j2) keeps its own options */
@@ -737,16 +786,21 @@ static int parse_args(int argc, char **argv, struct config *c)
 	c->run.carbon = c->carbon;
 	c->run.top = c->vopts.top;
 	c->run.progress = c->interval_set;
+	/* prometheus: steady rows whose counters add up, and the agent's own use */
+	c->vopts.steady = c->sopts.need_self = c->cmd == CMD_PROMETHEUS;
 	return 0;
 }
 
 /* --- the agent: sample at fixed deadlines, hand each sample to an output ---------------- */
 
-static volatile sig_atomic_t stopping;
+static volatile sig_atomic_t stopping, reopen;
 
 static void on_signal(int sig)
 {
-	stopping = 1;
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stopping = 1;
 }
 
 /* Sleep until the absolute CLOCK_MONOTONIC time deadline; false if a signal asked us to stop. */
@@ -812,22 +866,37 @@ static int wait_top(struct config *c, struct sampler *s, __u64 *deadline, void *
 	}
 }
 
-/* One line per sample, flushed; a reader gone away (EPIPE) ends us quietly. */
+struct json_ctx {
+	struct jw w;
+	struct outfile *out;
+};
+
+/* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
 static int emit_json(struct config *c, const struct sample *s, const struct view *v, void *ctx)
 {
-	struct jw *w = ctx;
+	struct json_ctx *j = ctx;
+	__u32 n = c->flat ? json__flat_lines(v) : 1;
+	int err = 0;
 
-	json__sample(w, s, v, &c->oopts);
-	if (w->err)
-		return -ENOMEM;
-	if (fwrite(w->buf, 1, w->len, stdout) != w->len || fputc('\n', stdout) == EOF ||
-	    fflush(stdout)) {
-		if (errno == EPIPE)
-			return 1;
-		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(errno));
-		return -errno;
+	if (reopen) {
+		reopen = 0;
+		outfile__reopen(j->out);
 	}
-	return 0;
+	for (__u32 i = 0; i < n && !err; i++) {
+		if (c->flat)
+			json__flat(&j->w, s, v, &c->oopts, i);
+		else
+			json__sample(&j->w, s, v, &c->oopts);
+		err = j->w.err ? -ENOMEM : outfile__line(j->out, j->w.buf, j->w.len);
+	}
+	if (!err)
+		err = outfile__flush(j->out);
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "wattprobe: failed to write to %s: %s\n",
+			c->output ? c->output : "stdout", strerror(-err));
+	return err;
 }
 
 struct prom_ctx {
@@ -886,13 +955,14 @@ static int run_loop(struct config *c, struct sampler *s, const struct emitter *e
 	return err < 0 ? err : 0;
 }
 
-static int run_output(struct config *c, struct sampler *s, struct http_server *http)
+static int run_output(struct config *c, struct sampler *s, struct http_server *http,
+		      struct outfile *out)
 {
 	struct prom_ctx prom = { .http = http };
+	struct json_ctx json = { .out = out };
 	struct emitter e = {};
 	struct top_ui *ui = NULL;
 	char err[256];
-	struct jw w;
 	int ret;
 
 	switch (c->cmd) {
@@ -911,10 +981,11 @@ static int run_output(struct config *c, struct sampler *s, struct http_server *h
 		top_ui__close(ui, c->count > 0 && !stopping && !ret);
 		return ret;
 	case CMD_JSON:
-		jw_init(&w);
-		e = (struct emitter){ .emit = emit_json, .ctx = &w, .cmdlines = true };
+		jw_init(&json.w);
+		e = (struct emitter){ .emit = emit_json, .ctx = &json,
+				      .cmdlines = !(c->oopts.omit & OMIT_CMDLINE) };
 		ret = run_loop(c, s, &e);
-		jw_free(&w);
+		jw_free(&json.w);
 		return ret;
 	case CMD_PROMETHEUS:
 		pbuf_init(&prom.page);
@@ -932,6 +1003,7 @@ static int agent_main(struct config *c)
 	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
 	struct http_server *http = NULL;
 	struct web_config *web = NULL;
+	struct outfile out;
 	struct sampler s;
 	char err[512] = "";
 	int ret;
@@ -939,6 +1011,13 @@ static int agent_main(struct config *c)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+	/* --output: opened first (a wrong path fails at once), and again on SIGHUP */
+	if (outfile__open(&out, c->cmd == CMD_JSON ? c->output : NULL, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		return 1;
+	}
+	if (out.path)
+		sigaction(SIGHUP, &sa, NULL);
 
 	/* before anything is loaded; the key may be root's only: before the drop too */
 	if (c->web_config) {
@@ -952,6 +1031,7 @@ static int agent_main(struct config *c)
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);
 		webcfg__free(web);
+		outfile__close(&out);
 		return 1;
 	}
 	/* a port below 1024 needs privileges too */
@@ -976,12 +1056,13 @@ static int agent_main(struct config *c)
 		ret = 1;
 		goto cleanup;
 	}
-	ret = run_output(c, &s, http) ? 1 : 0;
+	ret = run_output(c, &s, http, &out) ? 1 : 0;
 cleanup:
 	if (http)
 		http__stop(http);
 	webcfg__free(web);
 	sampler__close(&s);
+	outfile__close(&out);
 	return ret;
 }
 

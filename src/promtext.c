@@ -10,8 +10,6 @@
 #include "json.h"
 #include "promtext.h"
 
-#define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
-
 void pbuf_init(struct pbuf *b)
 {
 	memset(b, 0, sizeof(*b));
@@ -82,30 +80,29 @@ void pbuf_printf(struct pbuf *b, const char *fmt, ...)
 
 size_t prom_escape_label(char *dst, size_t cap, const char *src)
 {
+	static const char hex[] = "0123456789abcdef";
 	size_t n = strlen(src), i = 0, out = 0;
 
 	while (i < n) {
-		const char *put = src + i;
-		size_t len = 1, k = 1;
 		unsigned char c = src[i];
+		/* a byte as \xHH in the value: "\\xHH" in the exposition */
+		char esc[5] = { '\\', '\\', 'x', hex[c >> 4], hex[c & 0xf] };
+		const char *put = esc;
+		size_t len = 5, k = 1;
 
 		if (c == '\\') {
-			put = "\\\\";
-			len = 2;
+			put = "\\\\\\\\";	/* \\ in the value */
+			len = 4;
 		} else if (c == '"') {
 			put = "\\\"";
 			len = 2;
-		} else if (c == '\n') {
-			put = "\\n";
-			len = 2;
 		} else if (c < 0x20 || c == 0x7f) {
-			put = REPLACEMENT;
-			len = 3;
+			;	/* \xHH */
 		} else if (!utf8_next(src + i, n - i, &k)) {
+			put = src + i;
 			len = k;
 		} else {
-			put = REPLACEMENT;
-			len = 3;
+			k = 1;	/* each byte of an ill-formed sequence as \xHH */
 		}
 		if (out + len <= cap)
 			memcpy(dst + out, put, len);

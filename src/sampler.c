@@ -589,6 +589,8 @@ int sampler__sample(struct sampler *s)
 	out->dropped_delta = out->dropped - s->last_dropped;
 	s->last_dropped = out->dropped;
 	out->sample_seconds = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	if (s->opts.need_self)
+		selfstat__read(&out->self);
 	return 0;
 }
 

@@ -5,15 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "container.h"
+#include "series.h"
 #include "view.h"
-
-#define TOTALS_CAP 4096		/* group keys remembered for counters */
-
-struct group_total {
-	char key[VIEW_KEY_LEN];
-	__u64 ns, uj;
-	__u64 seq;		/* last interval the group had a row */
-};
 
 static const char *const group_names[] = {
 	[GROUP_PID] = "pid", [GROUP_COMM] = "comm", [GROUP_EXE] = "exe",
@@ -40,15 +33,14 @@ int group_by_parse(const char *name, enum group_by *by)
 int view__init(struct view *v)
 {
 	memset(v, 0, sizeof(*v));
-	v->totals = calloc(TOTALS_CAP, sizeof(*v->totals));
-	return v->totals ? 0 : -ENOMEM;
+	return 0;
 }
 
 void view__free(struct view *v)
 {
 	free(v->rows);
 	free(v->index);
-	free(v->totals);
+	series__free(v->series);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -195,76 +187,6 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-/* Cumulative totals per group key: open addressing, and when it fills up,
- * the groups not seen for the longest time are forgotten (their counters
- * start again from zero if they come back, which Prometheus reads as a reset). */
-static struct group_total *total_of(struct view *v, const char *key)
-{
-	__u32 i = hash_str(key) & (TOTALS_CAP - 1);
-
-	for (__u32 n = 0; n < TOTALS_CAP; n++, i = (i + 1) & (TOTALS_CAP - 1)) {
-		struct group_total *t = &v->totals[i];
-
-		if (!t->key[0]) {
-			if (v->nr_totals >= TOTALS_CAP * 3 / 4)
-				return NULL;
-			snprintf(t->key, sizeof(t->key), "%s", key);
-			v->nr_totals++;
-			return t;
-		}
-		if (!strcmp(t->key, key))
-			return t;
-	}
-	return NULL;
-}
-
-static void forget_old_totals(struct view *v, __u64 seq)
-{
-	struct group_total *old = v->totals;
-	__u64 oldest = seq;
-
-	for (__u32 i = 0; i < TOTALS_CAP; i++)
-		if (old[i].key[0] && old[i].seq < oldest)
-			oldest = old[i].seq;
-	v->totals = calloc(TOTALS_CAP, sizeof(*v->totals));
-	if (!v->totals) {
-		v->totals = old;
-		return;
-	}
-	v->nr_totals = 0;
-	/* keep what was seen after the midpoint between the oldest and now */
-	for (__u32 i = 0; i < TOTALS_CAP; i++) {
-		struct group_total *t;
-
-		if (!old[i].key[0] || old[i].seq <= oldest + (seq - oldest) / 2)
-			continue;
-		t = total_of(v, old[i].key);
-		if (t)
-			*t = old[i];
-	}
-	free(old);
-}
-
-static void group_totals(struct view *v, __u64 seq)
-{
-	for (__u32 i = 0; i < v->nr; i++) {
-		struct view_row *r = &v->rows[i];
-		struct group_total *t = total_of(v, r->key);
-
-		if (!t) {
-			forget_old_totals(v, seq);
-			t = total_of(v, r->key);
-		}
-		if (!t)
-			continue;
-		t->ns += r->ns;
-		t->uj += r->uj;
-		t->seq = seq;
-		r->total_ns = t->ns;
-		r->total_uj = t->uj;
-	}
-}
-
 int view__build(struct view *v, const struct sample *sm, const struct view_opts *o)
 {
 	struct view_row *r;
@@ -289,6 +211,8 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 				return -ENOMEM;
 			snprintf(r->key, sizeof(r->key), "%s", p->comm);
 			r->p = p;
+			r->pid = p->tgid;
+			r->start_ns = p->start_ns;
 			r->exited = p->exited;
 			add(r, p);
 			r->total_ns = p->total_ns;
@@ -304,23 +228,29 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			r->names = p->names;
 		add(r, p);
 	}
-	qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
-	if (o->by != GROUP_PID)
-		group_totals(v, sm->seq);
+	if (v->nr)
+		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
+	if (o->steady) {
+		if (!v->series && !(v->series = series__new()))
+			return -ENOMEM;
+		return series__select(v->series, v, sm, o);
+	}
 	if (o->top && v->nr > o->top) {
-		for (__u32 i = o->top; i < v->nr; i++) {
-			struct view_row *x = &v->rows[i];
-
-			v->others.members += x->members;
-			v->others.ns += x->ns;
-			v->others.uj += x->uj;
-			v->others.uj_missing |= x->uj_missing;
-			for (int k = 0; k < WP_MAX_SOCKETS; k++) {
-				v->others.sock_ns[k] += x->sock_ns[k];
-				v->others.sock_uj[k] += x->sock_uj[k];
-			}
-		}
+		for (__u32 i = o->top; i < v->nr; i++)
+			view__fold(&v->others, &v->rows[i]);
 		v->nr = o->top;
 	}
 	return 0;
+}
+
+void view__fold(struct view_row *into, const struct view_row *r)
+{
+	into->members += r->members;
+	into->ns += r->ns;
+	into->uj += r->uj;
+	into->uj_missing |= r->uj_missing;
+	for (int k = 0; k < WP_MAX_SOCKETS; k++) {
+		into->sock_ns[k] += r->sock_ns[k];
+		into->sock_uj[k] += r->sock_uj[k];
+	}
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* libFuzzer: the JSON and Prometheus escapers, and --listen parsing. */
+/* libFuzzer: the JSON and Prometheus escapers (the latter lossless), and --listen parsing. */
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -19,6 +19,40 @@ static void assert_clean(const char *s, size_t n)
 		assert(utf8_next(s + i, n - i, &len) >= 0 && len > 0);
 		i += len;
 	}
+}
+
+/* Undo both layers of a label escape (the text format's, then ours): the name
+ * must come back, so that no two names share a series. */
+static void assert_lossless(const char *esc, size_t n, const char *name)
+{
+	char *value = malloc(n + 1), *back = malloc(n + 1);
+	size_t v = 0, m = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (esc[i] == '\\') {
+			assert(i + 1 < n && (esc[i + 1] == '\\' || esc[i + 1] == '"'));
+			i++;
+		}
+		value[v++] = esc[i];
+	}
+	for (size_t i = 0; i < v; i++) {
+		if (value[i] != '\\') {
+			back[m++] = value[i];
+			continue;
+		}
+		assert(i + 1 < v);
+		if (value[i + 1] == '\\') {
+			back[m++] = '\\';
+			i++;
+			continue;
+		}
+		assert(value[i + 1] == 'x' && i + 3 < v);
+		back[m++] = (char)strtol((char[]){ value[i + 2], value[i + 3], 0 }, NULL, 16);
+		i += 3;
+	}
+	assert(m == strlen(name) && !memcmp(back, name, m));
+	free(value);
+	free(back);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -53,6 +87,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(got == need);
 	assert(!memchr(out, '\n', got));
 	assert_clean(out, got);
+	assert_lossless(out, got, s);
 	free(out);
 	if (!http_split_listen(s, host, sizeof(host), &bracketed, &port))
 		assert(strlen(host) < sizeof(host));

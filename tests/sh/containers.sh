@@ -113,11 +113,11 @@ if [ -n "$v1dirs" ]; then
 		jqs "all(.[]; .groups[] | select(.key == \"$ID1\") |
 			.container == {id: \"$ID1\", name: null, pod: null, namespace: null})" \
 		"$TMP/none.last"
-	check "prometheus: group series labelled container_name, pod_name, pod_namespace" \
-		grep -q "^wattprobe_group_watts{group_by=\"container\",key=\"$ID1\",container_name=\"app\",pod_name=\"web-0\",pod_namespace=\"shop\"} " \
-		"$TMP/metrics"
+	check "prometheus: the container's series, and its names in wattprobe_group_info" \
+		sh -c "grep -q '^wattprobe_group_watts{group_by=\"container\",key=\"$ID1\"} ' '$TMP/metrics' &&
+		grep -q '^wattprobe_group_info{group_by=\"container\",key=\"$ID1\",container_name=\"app\",pod_name=\"web-0\",pod_namespace=\"shop\"} 1$' '$TMP/metrics'"
 	check "... and the Docker container's name (agent as nobody)" \
-		grep -q "^wattprobe_group_joules_total{group_by=\"container\",key=\"$ID2\",container_name=\"batch\"} " \
+		grep -q "^wattprobe_group_info{group_by=\"container\",key=\"$ID2\",container_name=\"batch\"} 1$" \
 		"$TMP/metrics"
 fi
 

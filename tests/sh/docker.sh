@@ -197,8 +197,8 @@ done
 check "/metrics is served on the published 127.0.0.1:9725" \
 	grep -q '^wattprobe_sensor_info{' "$TMP/metrics"
 check "the busy container has series under its id and its name ($busy)" \
-	grep -q "^wattprobe_group_watts{group_by=\"container\",key=\"$busy_id\",container_name=\"$busy\"} " \
-	"$TMP/metrics"
+	sh -c "grep -q '^wattprobe_group_watts{group_by=\"container\",key=\"$busy_id\"} ' '$TMP/metrics' &&
+	grep -q '^wattprobe_group_info{group_by=\"container\",key=\"$busy_id\",container_name=\"$busy\"} 1$' '$TMP/metrics'"
 pid=$($D inspect -f '{{.State.Pid}}' "$agent")
 uid=$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")
 check "the agent runs as the image's user wattprobe (uid $uid)" test "$uid" = 9725

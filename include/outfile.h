@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * Where `wattprobe json` writes: stdout, or a file opened for appending
+ * (--output) and opened again on request (SIGHUP, after logrotate moved it).
+ * The lines of one interval are buffered and written with one write(), so a
+ * reader of the file never sees a record in pieces from two writers.
+ */
+#ifndef __OUTFILE_H
+#define __OUTFILE_H
+
+#include <stddef.h>
+
+struct outfile {
+	int fd;
+	const char *path;	/* NULL: stdout */
+	char *buf;
+	size_t len, cap;
+};
+
+/* path NULL: stdout. 0, or -errno with "failed to open ..." in err. */
+int outfile__open(struct outfile *f, const char *path, char *err, size_t errlen);
+/* Open the path again (a file moved away is created anew); on failure keep
+ * writing to the old one and say so on stderr. 0 or -errno. */
+int outfile__reopen(struct outfile *f);
+/* Add a line (a newline is appended); -ENOMEM. */
+int outfile__line(struct outfile *f, const char *s, size_t len);
+/* Write what was added. 0, or -errno (-EPIPE: the reader went away). */
+int outfile__flush(struct outfile *f);
+void outfile__close(struct outfile *f);
+
+#endif /* __OUTFILE_H */

@@ -1,0 +1,88 @@
+#!/bin/sh
+# The Grafana dashboard and the recording rules against what the agent serves:
+# promtool checks and unit-tests the rules; every metric the dashboard and the
+# rules name is served by a live agent (by pid with RAPL subzones and psys, and
+# by unit); a real Prometheus scraping both agents, with the rules loaded,
+# answers every query of the dashboard and every recorded series with data.
+. "$(dirname "$0")/lib.sh"
+PARSE="python3 $(dirname "$0")/promparse.py"
+DASH=deploy/grafana/wattprobe.json
+RULES=deploy/prometheus/wattprobe.rules.yml
+
+check "promtool check rules $RULES" sh -c "promtool check rules $RULES >'$TMP/out' 2>&1 || { cat '$TMP/out'; false; }"
+check "promtool test rules: the rules' unit tests pass" \
+	sh -c "cd deploy/prometheus && promtool test rules wattprobe.rules.test.yml >'$TMP/out' 2>&1 || { cat '$TMP/out'; false; }"
+check "the dashboard is JSON with panels that all have queries" \
+	sh -c "jq -e '[.panels[] | select(.type != \"row\")] | length > 10 and all(.[]; (.targets | length) > 0)' $DASH >/dev/null"
+
+# What the dashboard asks for: every expression, and the variables' queries.
+jq -r '[.. | objects | (.expr?, .definition?) | strings] | .[]' "$DASH" >"$TMP/exprs"
+# (recorded series, level:metric:operations, are the rules' own)
+cat "$TMP/exprs" "$RULES" | sed -E 's/[a-z_]+:[a-z_0-9]+:[a-z_0-9]+//g' |
+	grep -oE '\b(wattprobe|process)_[a-z_]+' | sort -u >"$TMP/wanted"
+check "the dashboard and the rules name $(wc -l <"$TMP/wanted") metrics" test "$(wc -l <"$TMP/wanted")" -ge 15
+
+# Two agents: by pid on fake RAPL with a core subzone, DRAM and psys; by unit on the model.
+mkdir -p "$TMP/pc"
+"$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:30 --core 0:12 --dram 0:4 --psys 50 &
+PIDS="$PIDS $!"
+sleep 0.3
+p1=$(free_port)
+p2=$(free_port)
+"$WP" prometheus --listen "127.0.0.1:$p1" -i 0.5 --rate-window 1 --sensor rapl \
+	--powercap-root "$TMP/pc" >/dev/null 2>"$TMP/a1.err" &
+PIDS="$PIDS $!"
+"$WP" prometheus --listen "127.0.0.1:$p2" -i 0.5 --rate-window 1 --group-by unit \
+	>/dev/null 2>"$TMP/a2.err" &
+PIDS="$PIDS $!"
+wait_url "http://127.0.0.1:$p1/metrics" 10
+wait_url "http://127.0.0.1:$p2/metrics" 10
+
+pport=$(free_port)
+cat >"$TMP/prometheus.yml" <<CONF
+global:
+  scrape_interval: 1s
+  evaluation_interval: 1s
+rule_files:
+  - $PWD/$RULES
+scrape_configs:
+  - job_name: wattprobe
+    static_configs:
+      - targets: ["127.0.0.1:$p1", "127.0.0.1:$p2"]
+CONF
+prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
+	--web.listen-address="127.0.0.1:$pport" >"$TMP/prom.log" 2>&1 &
+PIDS="$PIDS $!"
+check "Prometheus starts with the rules" wait_url "http://127.0.0.1:$pport/-/ready" 30
+
+sleep 2
+curl -s "http://127.0.0.1:$p1/metrics" >"$TMP/page1"
+curl -s "http://127.0.0.1:$p2/metrics" >"$TMP/page2"
+for f in "$TMP/page1" "$TMP/page2"; do $PARSE families "$f"; done | sort -u >"$TMP/served"
+missing=$(comm -23 "$TMP/wanted" "$TMP/served" | tr '\n' ' ')
+check "every metric they name is on the agents' pages${missing:+ (not served: $missing)}" \
+	test -z "$missing"
+
+# Every query of the dashboard, as Grafana sends it, has data; so has every rule.
+sleep 6
+q() {
+	curl -s "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
+		jq -r 'if .status == "success" then (.data.result | length) else "error: \(.error)" end'
+}
+bad=""
+n=0
+while IFS= read -r e; do
+	e=$(printf '%s' "$e" | sed 's/\$__rate_interval/5s/g; s/\$top/10/g; s/\$job/.+/g; s/\$instance/.+/g')
+	case "$e" in label_values*) e=$(printf '%s' "$e" | sed 's/^label_values(\(.*\), [a-z]*)$/\1/') ;; esac
+	r=$(q "$e")
+	n=$((n + 1))
+	[ "$r" -gt 0 ] 2>/dev/null || bad="$bad
+      $e -> $r"
+done <"$TMP/exprs"
+check "all $n queries of the dashboard return data from a real Prometheus$bad" test -z "$bad"
+bad=""
+for r in $(grep -oE 'record: [a-z_:0-9]+' "$RULES" | cut -d' ' -f2); do
+	[ "$(q "$r")" -gt 0 ] 2>/dev/null || bad="$bad $r"
+done
+check "every recording rule records series${bad:+ (none for:$bad)}" test -z "$bad"
+finish
