@@ -738,8 +738,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 					   command_list(ALL_CMDS, cmds, sizeof(cmds)));
 		c->cmd = i;
 		c->cmd_given = true;
-		argv++;
-		argc--;
+		optind = 2;	/* getopt's messages keep argv[0]'s name */
 	}
 	while ((opt = getopt_long(argc, argv, shorts, long_opts, NULL)) != -1) {
 		const struct option_def *o = option_for(opt, c->cmd);
