@@ -9,9 +9,12 @@ if [ -z "$cg2" ]; then
 	echo "  skip  no cgroup2 mount"
 	exit 0
 fi
-id=$(printf 'a%.0s' $(seq 64))
-svc="$cg2/wptest.slice/wptest-burn.service"
-ctr="$cg2/wptest.slice/docker-$id.scope"
+# names of this run's own (a container id is 64 hex digits)
+id=$(printf 'a%063d' $$)
+slice=wptest$$.slice
+unit=wptest-burn$$.service
+svc="$cg2/$slice/$unit"
+ctr="$cg2/$slice/docker-$id.scope"
 mkdir -p "$svc" "$ctr"
 busy() { # busy CGROUP: a CPU-bound shell loop, moved into that cgroup once it ran
 	sh -c "i=0; while [ \$i -lt 30000 ]; do i=\$((i + 1)); done
@@ -24,7 +27,7 @@ busy() { # busy CGROUP: a CPU-bound shell loop, moved into that cgroup once it r
 a1=$!
 "$WP" json -c 6 -i 0.5 --group-by container >"$TMP/ctr" &
 a2=$!
-"$WP" json -c 6 -i 0.5 --cgroup /wptest.slice/wptest-burn.service >"$TMP/filter" &
+"$WP" json -c 6 -i 0.5 --cgroup "/$slice/$unit" >"$TMP/filter" &
 a3=$!
 sleep 0.5
 busy "$svc"
@@ -35,12 +38,12 @@ for f in unit ctr filter; do jq -c . "$TMP/$f" | tail -2 >"$TMP/$f.last"; mv "$T
 for p in $PIDS; do kill "$p"; done
 wait 2>/dev/null
 PIDS=""
-rmdir "$svc" "$ctr" "$cg2/wptest.slice" 2>/dev/null
+rmdir "$svc" "$ctr" "$cg2/$slice" 2>/dev/null
 
 # A group must be there on every line (not merely pass when absent) and busy:
 # a CPU-bound loop gets well above 5% of a CPU even on a loaded shared machine.
-check "--group-by unit: wptest-burn.service with its 2 busy processes" \
-	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"wptest-burn.service\" and .members == 2 and .cpu_util > 0.05))' '$TMP/unit' >/dev/null"
+check "--group-by unit: $unit with its 2 busy processes" \
+	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"$unit\" and .members == 2 and .cpu_util > 0.05))' '$TMP/unit' >/dev/null"
 check "--group-by container: the Docker container's id with 1 process" \
 	sh -c "jq -e -s 'all(.[]; any(.groups[]; .key == \"$id\" and .members == 1 and .cpu_util > 0.05))' '$TMP/ctr' >/dev/null"
 check "... and everything else under (host)" \
@@ -48,5 +51,5 @@ check "... and everything else under (host)" \
 check "groups + others + idle add up to the host energy" \
 	sh -c "jq -e -s 'all(.[]; ((([.groups[].energy_j] | add) + .others.energy_j + .idle.energy_j) - .host.energy_j) | fabs < 0.00001)' '$TMP/unit' >/dev/null"
 check "--cgroup keeps only the service's 2 processes" \
-	sh -c "jq -e -s 'all(.[]; (.processes | length) == 2 and all(.processes[]; .cgroup == \"/wptest.slice/wptest-burn.service\"))' '$TMP/filter' >/dev/null"
+	sh -c "jq -e -s 'all(.[]; (.processes | length) == 2 and all(.processes[]; .cgroup == \"/$slice/$unit\"))' '$TMP/filter' >/dev/null"
 finish
