@@ -120,7 +120,7 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 
 	c->hdr.unseen++;
 	if (c->hdr.cur_tgid && BPF_CORE_READ(cur, tgid) == c->hdr.cur_tgid &&
-	    BPF_CORE_READ(cur, group_leader, start_time) == c->hdr.cur_start_ns &&
+	    BPF_CORE_READ(cur, group_leader, start_boottime) == c->hdr.cur_start_ns &&
 	    !BPF_CORE_READ(cur, on_cpu) &&
 	    BPF_CORE_READ(cur, se.prev_sum_exec_runtime) == c->hdr.cur_start_sum) {
 		slice = BPF_CORE_READ(cur, se.sum_exec_runtime) - c->hdr.cur_start_sum;
@@ -130,7 +130,7 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 		}
 	}
 	if (delta && !prev_idle)
-		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_time),
+		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_boottime),
 		       prev, delta);
 }
 
@@ -171,7 +171,7 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	tgid = TASK_READ(btf, next, tgid);	/* 0: the idle task */
 	c->hdr.cur_tgid = tgid;
 	if (tgid) {
-		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_time);
+		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_boottime);
 		c->hdr.cur_start_sum = TASK_READ(btf, next, se.sum_exec_runtime);
 	}
 	barrier();
@@ -203,7 +203,7 @@ static __always_inline int emit_process(__u32 type, struct task_struct *task, __
 	if (!c)
 		return 0;
 	s.tgid = BPF_CORE_READ(task, tgid);
-	s.start_ns = BPF_CORE_READ(task, group_leader, start_time);
+	s.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	s.cgroup_id = cgroup_id;
 	if (comm)
 		bpf_get_current_comm(s.comm, sizeof(s.comm));

@@ -5,6 +5,11 @@
  *
  * Accounting design (see README "How it counts"):
  *
+ * A process is keyed by (tgid, start_ns), start_ns being its group leader's
+ * start_boottime: the same clock as the starttime of /proc/PID/stat (in
+ * clock ticks there), so that the agent can tell, when it reads /proc/PID,
+ * that the PID still belongs to the process it means.
+ *
  * Time comes from the scheduler's own clock, not from a clock read: at a
  * switch, the scheduler has just stamped the outgoing task's se.exec_start
  * (update_curr) or, when the idle task goes out, the incoming one's (the
@@ -44,7 +49,7 @@
 struct wp_slot {
 	__u32 gen;		/* bumped at each takeover; 0: never used */
 	__u32 tgid;
-	__u64 start_ns;		/* group leader's start_time: (tgid, start_ns) is the key */
+	__u64 start_ns;		/* group leader's start_boottime: (tgid, start_ns) is the key */
 	__u64 ns;		/* on-CPU ns of this owner on this CPU since takeover */
 	__u64 cgroup_id;	/* cgroup v2 id of the owner when it took the slot */
 	char comm[WP_COMM_LEN];

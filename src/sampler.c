@@ -294,19 +294,15 @@ cleanup:
 }
 
 /* A process first seen running (credited before it ever switched out) has no
- * comm from BPF yet: ask /proc once. */
-static void fill_comm(struct proc *p)
+ * comm from BPF yet: ask /proc once, if the PID is still that process. */
+static void fill_comm(struct sampler *s, struct proc *p)
 {
-	char path[64], buf[WP_COMM_LEN + 1];
-	int n;
+	char buf[WP_COMM_LEN + 1];
 
 	if (p->comm[0] || p->tgid == PT_UNRECORDED_TGID)
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/comm", p->tgid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n <= 0)
+	if (procinfo__comm(s->procinfo, p->tgid, p->start_ns, buf, sizeof(buf)))
 		return;
-	buf[strcspn(buf, "\n")] = '\0';
 	memcpy(p->comm, buf, strnlen(buf, sizeof(p->comm) - 1));
 }
 
@@ -409,7 +405,7 @@ int sampler__sample(struct sampler *s)
 	out->procs = s->order;
 	for (i = 0; i < s->pt.nr_active; i++) {
 		s->order[i] = &s->pt.pool[s->pt.active[i]];
-		fill_comm(s->order[i]);
+		fill_comm(s, s->order[i]);
 	}
 
 	out->nr_sockets = s->topo.nr_sockets;

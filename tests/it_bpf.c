@@ -5,6 +5,7 @@
  * (sum_exec_runtime) and wait4()'s rusage.
  */
 #include <criterion/criterion.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
 #include <signal.h>
@@ -14,6 +15,7 @@
 #include "helpers.h"
 #include "sampler.h"
 #include "util.h"
+#include "view.h"
 
 static struct sampler S;
 
@@ -290,5 +292,66 @@ Test(bpf_load, exited_process_is_charged_and_marked, .timeout = 30)
 	for (__u32 i = 0; i < S.pt.cap; i++)
 		cr_expect(!(S.pt.pool[i].used && S.pt.pool[i].tgid == (__u32)pid),
 			  "exited process %d still in the table", pid);
+	sampler__close(&S);
+}
+
+/*
+ * Issue 12, point 6. A process that exits and whose PID is then taken by another process
+ * (through ns_last_pid) keeps what is its own: its row never shows the command line or
+ * executable of the later process, which /proc/PID now describes.
+ */
+Test(bpf_load, reused_pid_keeps_its_own_metadata, .timeout = 60)
+{
+	struct view_opts vo = { .by = GROUP_PID };
+	const struct proc *a_row = NULL;
+	char last[32], tool[512];
+	struct view v;
+	pid_t a, b;
+	int fd, status;
+
+	open_sampler(PROBE_ATTACH_AUTO);
+	S.opts.need_exe = true;
+	snprintf(tool, sizeof(tool), "%s/tools/burn", th_out_dir());
+	a = fork();
+	if (!a) {
+		execl(tool, "burn", "30", (char *)NULL);
+		_exit(127);
+	}
+	cr_assert_eq(waitpid(a, &status, 0), a);
+	fd = open("/proc/sys/kernel/ns_last_pid", O_WRONLY);
+	if (fd < 0)
+		cr_skip_test("no /proc/sys/kernel/ns_last_pid");
+	snprintf(last, sizeof(last), "%d", a - 1);
+	cr_assert_gt(write(fd, last, strlen(last)), 0);
+	close(fd);
+	b = fork();
+	if (!b) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		execl("/bin/sleep", "sleep", "7.25", (char *)NULL);
+		_exit(127);
+	}
+	if (b != a) {
+		kill_child(b);
+		cr_skip_test("PID %d was taken before it could be reused", a);
+	}
+	nap_ms(100);	/* b has exec'd: /proc/PID is the sleep now */
+	cr_assert_eq(sampler__sample(&S), 0);
+	cr_assert_eq(view__init(&v), 0);
+	cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
+	sampler__resolve_rows(&S, &v);
+	for (__u32 i = 0; i < S.cur.nr_procs; i++)
+		if (S.cur.procs[i]->tgid == (__u32)a && !strcmp(S.cur.procs[i]->comm, "burn"))
+			a_row = S.cur.procs[i];
+	cr_assert_not_null(a_row, "the exited burn %d is not in the sample", a);
+	cr_log_info("exited PID %d: comm %s, cmdline %s, exe %s", a, a_row->comm,
+		    a_row->cmdline ? a_row->cmdline : "(null)", a_row->exe ? a_row->exe : "(null)");
+	cr_expect(!a_row->cmdline || !strstr(a_row->cmdline, "sleep"),
+		  "the exited process shows the command line of PID %d's new owner: %s", a,
+		  a_row->cmdline);
+	cr_expect(!a_row->exe || !strstr(a_row->exe, "sleep"),
+		  "the exited process shows the executable of PID %d's new owner: %s", a,
+		  a_row->exe);
+	view__free(&v);
+	kill_child(b);
 	sampler__close(&S);
 }
