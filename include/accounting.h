@@ -21,6 +21,7 @@
 #define __ACCOUNTING_H
 
 #include <linux/types.h>
+#include <stdbool.h>
 #include "wattprobe.h"
 
 #define ACCT_MAX_DEBTS 4
@@ -33,6 +34,7 @@ struct acct_charge {
 	const char *comm;	/* NULL when unknown */
 	int cpu;
 	__u64 ns;
+	bool exited;		/* the owner exited and acct__forget() was called for it */
 };
 
 struct acct_ops {
@@ -50,12 +52,19 @@ struct acct_debt {
 	__u64 outstanding;	/* not yet paid back by closed time */
 };
 
-struct acct_slot {
-	__u32 gen;
+/* What a slot holds: the generation seen last, its owner and how much of it was seen. */
+struct acct_gen {
+	__u32 gen;		/* 0: none */
+	__u32 tgid;
+	__u64 start_ns;
 	__u64 seen_ns;
-	/* the generation seen before gen, whose evict record is still to come */
-	__u32 prev_gen;
-	__u64 prev_seen_ns;
+	bool gone;		/* the owner exited and left the table: more time of it is late */
+};
+
+struct acct_slot {
+	struct acct_gen cur;
+	/* the generation seen before cur, whose evict record is still to come */
+	struct acct_gen prev;
 };
 
 struct acct_cpu {
@@ -84,5 +93,11 @@ void acct__free(struct acct *a);
 /* One CPU's state from a map snapshot. */
 void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c);
 void acct__event(struct acct *a, const struct wp_event *e);
+/*
+ * The process (tgid, start_ns) exited and is about to leave the sink's table: time of it
+ * that slots still hold (its last slice, a slot evicted later) is charged with .exited
+ * set, so that the sink does not take it for a live process.
+ */
+void acct__forget(struct acct *a, __u32 tgid, __u64 start_ns);
 
 #endif /* __ACCOUNTING_H */

@@ -20,7 +20,7 @@ struct proc {
 	__u64 cgroup_id;
 	char comm[WP_COMM_LEN];
 	bool exited;		/* its last thread exited */
-	__u64 exit_seq;		/* interval in which the exit was seen */
+	__u64 exit_seq;		/* interval in which the exit was seen: its last */
 	__u64 last_seq;		/* last interval with time charged */
 
 	__u64 total_ns;		/* since the agent first saw it */
@@ -62,13 +62,24 @@ struct proctable {
 	__u64 seq;		/* current interval number, starts at 1 */
 	__u32 *active;		/* processes charged (or exited) this interval */
 	__u32 nr_active;
-	__u32 *exiting;		/* exited processes to drop at the end of next interval */
-	__u32 nr_exiting;
 	struct cpu_charge *charges;
 	__u32 nr_charges, cap_charges;
 	__u64 full;		/* charges that found the table full, cumulative */
 	__u32 unrecorded;	/* index of the pseudo process, PT_NONE until needed */
 	__u32 sweep_cursor;	/* where the idle sweep goes on next interval */
+	__u32 check_cursor;	/* where the liveness check goes on next interval */
+};
+
+/* What proctable__end() does besides starting the next interval. */
+struct pt_hooks {
+	/* a process leaves the table: exited and reported, idle too long, or gone */
+	void (*removed)(void *ctx, const struct proc *p);
+	/* true if the process no longer exists (its exit record was lost) */
+	bool (*gone)(void *ctx, const struct proc *p);
+	void *ctx;
+	__u64 idle_intervals;	/* drop processes without time for longer; 0: never */
+	__u64 check_after;	/* ask gone() of processes without time for this long */
+	__u32 checks;		/* at most this many gone() calls per interval */
 };
 
 int proctable__init(struct proctable *t, __u32 max_procs);
@@ -81,9 +92,12 @@ void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket,
 /* Put a process on this interval's active list without charging it. */
 void proctable__touch(struct proctable *t, struct proc *p);
 void proctable__remove(struct proctable *t, struct proc *p);
-/* End the interval: drop exited processes reported for a full interval and
+/* End the interval: drop the processes that exited in it (reported now) and
  * processes idle for more than idle_intervals, then start interval seq + 1. */
 void proctable__next(struct proctable *t, __u64 idle_intervals);
+/* The same, with hooks: every removal is told, and processes idle for
+ * h->check_after intervals are checked, a few each interval, with h->gone(). */
+void proctable__end(struct proctable *t, const struct pt_hooks *h);
 /* Sort this interval's charges by (process, CPU) and merge duplicates. */
 void proctable__merge_charges(struct proctable *t);
 

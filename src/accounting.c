@@ -94,20 +94,19 @@ static void read_slot(struct acct *a, int cpu, int idx, const struct wp_slot *s)
 		a->torn_slots++;	/* its evict record or the next read has it */
 		return;
 	}
-	if (s->gen == t->gen) {
-		if (s->ns <= t->seen_ns)
+	if (s->gen == t->cur.gen) {
+		if (s->ns <= t->cur.seen_ns)
 			return;
-		ch.ns = s->ns - t->seen_ns;
+		ch.ns = s->ns - t->cur.seen_ns;
+		ch.exited = t->cur.gone;
 	} else {
 		ch.ns = s->ns;	/* a new owner, never seen */
-		if (t->gen) {
-			/* the old owner's evict record is drained after this snapshot */
-			t->prev_gen = t->gen;
-			t->prev_seen_ns = t->seen_ns;
-		}
+		/* the old owner's evict record is drained after this snapshot */
+		if (t->cur.gen)
+			t->prev = t->cur;
+		t->cur = (struct acct_gen){ .gen = s->gen, .tgid = s->tgid, .start_ns = s->start_ns };
 	}
-	t->gen = s->gen;
-	t->seen_ns = s->ns;
+	t->cur.seen_ns = s->ns;
 	if (ch.ns)
 		closed(a, cpu, &ch);
 }
@@ -153,16 +152,16 @@ void acct__event(struct acct *a, const struct wp_event *e)
 		if (e->cpu >= (__u32)a->nr_cpus || e->slot >= WP_SLOTS)
 			return;
 		t = &a->cpus[e->cpu].slots[e->slot];
-		if (t->gen == e->gen) {
-			ch.ns = e->ns > t->seen_ns ? e->ns - t->seen_ns : 0;
+		if (t->cur.gen == e->gen) {
+			ch.ns = e->ns > t->cur.seen_ns ? e->ns - t->cur.seen_ns : 0;
+			ch.exited = t->cur.gone;
 			/* this generation is over: nothing more will come of it */
-			t->gen = 0;
-			t->seen_ns = 0;
-		} else if (t->prev_gen && t->prev_gen == e->gen) {
+			t->cur = (struct acct_gen){ 0 };
+		} else if (t->prev.gen && t->prev.gen == e->gen) {
 			/* seen, then replaced by the generation a snapshot already showed */
-			ch.ns = e->ns > t->prev_seen_ns ? e->ns - t->prev_seen_ns : 0;
-			t->prev_gen = 0;
-			t->prev_seen_ns = 0;
+			ch.ns = e->ns > t->prev.seen_ns ? e->ns - t->prev.seen_ns : 0;
+			ch.exited = t->prev.gone;
+			t->prev = (struct acct_gen){ 0 };
 		} else {
 			ch.ns = e->ns;	/* taken and evicted between two reads */
 		}
@@ -181,5 +180,17 @@ void acct__event(struct acct *a, const struct wp_event *e)
 		if (a->ops->cgroup)
 			a->ops->cgroup(a->ctx, e->tgid, e->start_ns, e->cgroup_id);
 		break;
+	}
+}
+
+void acct__forget(struct acct *a, __u32 tgid, __u64 start_ns)
+{
+	for (int cpu = 0; cpu < a->nr_cpus; cpu++) {
+		struct acct_slot *t = &a->cpus[cpu].slots[tgid & WP_SLOT_MASK];
+
+		if (t->cur.gen && t->cur.tgid == tgid && t->cur.start_ns == start_ns)
+			t->cur.gone = true;
+		if (t->prev.gen && t->prev.tgid == tgid && t->prev.start_ns == start_ns)
+			t->prev.gone = true;
 	}
 }

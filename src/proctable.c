@@ -23,8 +23,7 @@ int proctable__init(struct proctable *t, __u32 max_procs)
 	t->pool = calloc(t->cap, sizeof(*t->pool));
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	t->active = malloc(t->cap * sizeof(*t->active));
-	t->exiting = malloc(t->cap * sizeof(*t->exiting));
-	if (!t->pool || !t->buckets || !t->active || !t->exiting) {
+	if (!t->pool || !t->buckets || !t->active) {
 		proctable__free(t);
 		return -ENOMEM;
 	}
@@ -42,7 +41,6 @@ void proctable__free(struct proctable *t)
 	free(t->pool);
 	free(t->buckets);
 	free(t->active);
-	free(t->exiting);
 	free(t->charges);
 	memset(t, 0, sizeof(*t));
 }
@@ -155,39 +153,63 @@ void proctable__remove(struct proctable *t, struct proc *p)
 	t->nr--;
 }
 
-void proctable__next(struct proctable *t, __u64 idle_intervals)
+static bool pseudo(const struct proctable *t, const struct proc *p)
 {
-	__u32 n = 0;
+	return proctable__index(t, p) == t->unrecorded;
+}
 
-	/* exited: reported in the interval of the exit and in the next one
-	 * (its last slice may land there), then gone */
-	for (__u32 k = 0; k < t->nr_exiting; k++) {
-		struct proc *p = &t->pool[t->exiting[k]];
+static void drop(struct proctable *t, struct proc *p, const struct pt_hooks *h)
+{
+	if (h && h->removed)
+		h->removed(h->ctx, p);
+	proctable__remove(t, p);
+}
 
-		/* the sweep may have freed it already and a new process taken its entry */
-		if (p->used && p->exited && p->exit_seq + 1 == t->seq)
-			proctable__remove(t, p);
-	}
+void proctable__end(struct proctable *t, const struct pt_hooks *h)
+{
+	__u64 idle_intervals = h ? h->idle_intervals : 0;
+
+	/* exited: reported in the interval of the exit, then gone (time of it that comes
+	 * later, its last slice, is the sink's to report: see acct__forget) */
 	for (__u32 k = 0; k < t->nr_active; k++) {
 		struct proc *p = &t->pool[t->active[k]];
 
 		if (p->used && p->exited && p->exit_seq == t->seq)
-			t->exiting[n++] = t->active[k];
+			drop(t, p, h);
 	}
-	t->nr_exiting = n;
 	/* a lost exit record must not leak: sweep a slice of the pool each interval */
 	if (idle_intervals) {
 		for (__u32 k = 0; k < 256 && k < t->top; k++) {
 			struct proc *p = &t->pool[t->sweep_cursor++ % t->top];
 
-			if (p->used && t->seq > p->last_seq + idle_intervals &&
-			    proctable__index(t, p) != t->unrecorded)
-				proctable__remove(t, p);
+			if (p->used && t->seq > p->last_seq + idle_intervals && !pseudo(t, p))
+				drop(t, p, h);
+		}
+	}
+	/* nor linger until then: ask whether a process idle for a while still exists */
+	if (h && h->gone && h->checks) {
+		for (__u32 k = 0, asked = 0; k < 4 * h->checks && k < t->top && asked < h->checks;
+		     k++) {
+			struct proc *p = &t->pool[t->check_cursor++ % t->top];
+
+			if (!p->used || p->exited || pseudo(t, p) ||
+			    t->seq < p->last_seq + h->check_after)
+				continue;
+			asked++;
+			if (h->gone(h->ctx, p))
+				drop(t, p, h);
 		}
 	}
 	t->seq++;
 	t->nr_active = 0;
 	t->nr_charges = 0;
+}
+
+void proctable__next(struct proctable *t, __u64 idle_intervals)
+{
+	struct pt_hooks h = { .idle_intervals = idle_intervals };
+
+	proctable__end(t, &h);
 }
 
 static int cmp_charge(const void *a, const void *b)

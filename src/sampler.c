@@ -12,6 +12,16 @@
 
 /* --- accounting sink ------------------------------------------------------ */
 
+/* The process exited in this interval: reported now and in the next interval, then dropped. */
+static void mark_exited(struct sampler *s, struct proc *p)
+{
+	if (p->exited)
+		return;
+	p->exited = true;
+	p->exit_seq = s->pt.seq;
+	proctable__touch(&s->pt, p);
+}
+
 static void on_charge(void *ctx, const struct acct_charge *c)
 {
 	struct sampler *s = ctx;
@@ -26,19 +36,23 @@ static void on_charge(void *ctx, const struct acct_charge *c)
 	/* a slot's cgroup is the one at takeover; moves come as their own records */
 	if (!p->cgroup_id && c->cgroup_id)
 		p->cgroup_id = c->cgroup_id;
+	/* late time of a process that exited and left the table (its last slice, a slot
+	 * evicted later): reported as exited, then dropped again, never taken for alive */
+	if (c->exited && p->tgid == c->tgid)
+		mark_exited(s, p);
 	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
 }
 
+/* The exit may come before any of the process's time (a child that forked, ran and
+ * exited between two reads, its slots read or evicted later): it is in the table
+ * from now on, marked, so that its time, whenever it comes, finds it exited. */
 static void on_exited(void *ctx, __u32 tgid, __u64 start_ns)
 {
 	struct sampler *s = ctx;
-	struct proc *p = proctable__find(&s->pt, tgid, start_ns);
+	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
 
-	if (!p || p->exited)
-		return;
-	p->exited = true;
-	p->exit_seq = s->pt.seq;
-	proctable__touch(&s->pt, p);
+	if (p->tgid == tgid)	/* else the table is full */
+		mark_exited(s, p);
 }
 
 static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm)
@@ -476,12 +490,36 @@ int sampler__sample(struct sampler *s)
 	return 0;
 }
 
+/* A process leaves the table: what its slots still hold is late time of an exited process. */
+static void on_removed(void *ctx, const struct proc *p)
+{
+	struct sampler *s = ctx;
+
+	if (p->tgid != PT_UNRECORDED_TGID)
+		acct__forget(&s->acct, p->tgid, p->start_ns);
+}
+
+/* A process without time for a while whose exit record was lost (a full ring buffer):
+ * gone when /proc no longer has it (under that start time). */
+static bool is_gone(void *ctx, const struct proc *p)
+{
+	struct sampler *s = ctx;
+
+	return s->procinfo && procinfo__alive(s->procinfo, p->tgid, p->start_ns) == 0;
+}
+
 void sampler__done(struct sampler *s)
 {
-	/* processes unseen for an hour are dropped, in case an exit record was lost */
-	__u64 idle = s->opts.interval_s > 0 ? (__u64)(3600 / s->opts.interval_s) + 1 : 3600;
+	double iv = s->opts.interval_s > 0 ? s->opts.interval_s : 1;
+	struct pt_hooks h = {
+		.removed = on_removed, .gone = is_gone, .ctx = s,
+		/* processes unseen for an hour are dropped, alive or not */
+		.idle_intervals = (__u64)(3600 / iv) + 1,
+		/* after 30 s without time, a few a interval are checked in /proc */
+		.check_after = (__u64)(30 / iv) + 1, .checks = 16,
+	};
 
-	proctable__next(&s->pt, idle);
+	proctable__end(&s->pt, &h);
 }
 
 void sampler__close(struct sampler *s)

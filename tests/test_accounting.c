@@ -21,6 +21,7 @@ struct key_sum {
 	__u64 ns;
 	__u64 cgroup_id;	/* last non-zero cgroup seen in a charge */
 	char comm[WP_COMM_LEN];	/* last comm seen in a charge */
+	__u64 exited_ns;	/* of ns, charged as time of an exited process */
 };
 
 static struct {
@@ -56,6 +57,8 @@ static void rec_charge(void *ctx, const struct acct_charge *c)
 		k->cpu = c->cpu;
 	}
 	k->ns += c->ns;
+	if (c->exited)
+		k->exited_ns += c->ns;
 	if (c->cgroup_id)
 		k->cgroup_id = c->cgroup_id;
 	if (c->comm)
@@ -630,4 +633,56 @@ Test(accounting, ops_without_exit_and_exec)
 	cr_assert_eq(rec.exits + rec.execs, 0);
 	acct__free(&b);
 	cr_assert_null(b.cpus);
+}
+
+/*
+ * Issue 12, point 1. Once the sink has dropped an exited process (acct__forget), the time
+ * its slots still hold comes marked exited: its last slice growing a slot, an evict
+ * record of the generation seen last, and of the one seen before it. The next owner of
+ * the slot is alive again, and another process of the same tgid is not touched.
+ */
+Test(accounting, late_time_of_a_forgotten_process_is_marked_exited)
+{
+	struct wp_cpu *other = calloc(1, sizeof(*other));
+	struct wp_event e;
+	const struct key_sum *k;
+
+	cr_assert_not_null(other);
+	/* 100 on cpu 0 (gen 1) and cpu 1 (gen 4); 612 (612 & 255 = 100) had cpu 1's slot before */
+	put_slot(snap, 1, 100, 55, 1000);
+	acct__cpu(&a, 0, snap);
+	put_slot(other, 3, 612, 9, 70);
+	acct__cpu(&a, 1, other);
+	put_slot(other, 4, 100, 55, 200);
+	acct__cpu(&a, 1, other);
+	cr_assert_eq(got(100, 55, 0) + got(100, 55, 1), 1200);
+	cr_assert_eq(key_of(100, 55, 0)->exited_ns, 0);
+
+	/* 100 exited and left the table; 612 of another start is not it */
+	acct__forget(&a, 100, 55);
+	acct__forget(&a, 612, 55);
+	/* its last slice grows cpu 0's slot by 30 */
+	put_slot(snap, 1, 100, 55, 1030);
+	acct__cpu(&a, 0, snap);
+	k = key_of(100, 55, 0);
+	cr_assert_eq(k->ns, 1030);
+	cr_assert_eq(k->exited_ns, 30);
+	/* cpu 1's slot evicted with 250 (50 unseen); 612's old generation with 80 (10) */
+	e = evict(1, 3, 612, 9, 80);
+	acct__event(&a, &e);
+	e = evict(1, 4, 100, 55, 250);
+	acct__event(&a, &e);
+	cr_assert_eq(key_of(100, 55, 1)->exited_ns, 50);
+	cr_assert_eq(key_of(612, 9, 1)->exited_ns, 0, "612 never exited");
+	cr_assert_eq(got(612, 9, 1), 80);
+	/* a new owner of cpu 0's slot is alive */
+	put_slot(snap, 2, 356, 60, 10);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(key_of(356, 60, 0)->exited_ns, 0);
+	/* the evict of 100's generation on cpu 0, seen before the new one: still exited */
+	e = evict(0, 1, 100, 55, 1031);
+	acct__event(&a, &e);
+	cr_assert_eq(key_of(100, 55, 0)->exited_ns, 31);
+	cr_assert_eq(rec.total, 1031 + 250 + 80 + 10);
+	free(other);
 }

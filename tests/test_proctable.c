@@ -199,7 +199,6 @@ Test(proctable, full_table_goes_to_unrecorded)
 	/* a leaves: its entry is free for a real process again */
 	mark_exited(a);
 	proctable__next(&t, 0);
-	proctable__next(&t, 0);
 	cr_assert_null(proctable__find(&t, 100, 1));
 	b = proctable__get(&t, 500, 1);
 	cr_assert_eq(b->tgid, 500);
@@ -207,27 +206,87 @@ Test(proctable, full_table_goes_to_unrecorded)
 	cr_assert_eq(proctable__find(&t, 500, 1), b);
 }
 
-Test(proctable, exited_removed_after_one_more_interval)
+static const struct proc *removed[8];
+static int nr_removed;
+
+static void on_removed(void *ctx, const struct proc *p)
 {
+	cr_assert_eq(ctx, &t);
+	cr_assert_lt(nr_removed, 8);
+	removed[nr_removed++] = p;
+}
+
+Test(proctable, exited_removed_at_the_end_of_its_interval)
+{
+	struct pt_hooks h = { .removed = on_removed, .ctx = &t };
 	struct proc *p, *q;
 	__u32 nr;
 
+	nr_removed = 0;
 	cr_assert_eq(proctable__init(&t, 8), 0);
 	p = proctable__get(&t, 100, 5);
 	q = proctable__get(&t, 200, 5);
 	proctable__charge(&t, p, 0, 0, 10);
+	proctable__charge(&t, q, 0, 0, 10);
 	mark_exited(p);
 	nr = t.nr;
-	/* end of the exit's interval: still there for the next one */
-	proctable__next(&t, 0);
-	cr_assert_eq(proctable__find(&t, 100, 5), p);
-	/* its last slice lands in the next interval */
-	proctable__charge(&t, p, 0, 0, 5);
-	cr_assert_eq(p->total_ns, 15);
-	proctable__next(&t, 0);
+	/* charged after its exit record, in the same interval: still its own */
+	proctable__charge(&t, p, 1, 0, 5);
+	cr_assert_eq(p->iv_ns, 15);
+	/* end of the exit's interval: reported, then gone, and the hook says so */
+	proctable__end(&t, &h);
 	cr_assert_null(proctable__find(&t, 100, 5));
 	cr_assert_eq(t.nr, nr - 1);
+	cr_assert_eq(nr_removed, 1);
+	cr_assert_eq(removed[0], p);
 	cr_assert_eq(proctable__find(&t, 200, 5), q, "the others stay");
+	proctable__end(&t, &h);
+	cr_assert_eq(nr_removed, 1);
+}
+
+static __u32 gone_tgid;
+static int asked;
+
+static bool is_gone(void *ctx, const struct proc *p)
+{
+	asked++;
+	return p->tgid == gone_tgid;
+}
+
+/* A process without time for check_after intervals is asked about; one found gone is
+ * dropped (its exit record was lost), the others stay, and no more than checks are
+ * asked per interval. */
+Test(proctable, idle_processes_checked_for_life)
+{
+	struct pt_hooks h = { .removed = on_removed, .gone = is_gone, .ctx = &t,
+			      .check_after = 3, .checks = 2 };
+	struct proc *p[5];
+
+	nr_removed = asked = 0;
+	gone_tgid = 102;
+	cr_assert_eq(proctable__init(&t, 16), 0);
+	for (int i = 0; i < 5; i++) {
+		p[i] = proctable__get(&t, 100 + i, 1);
+		proctable__charge(&t, p[i], 0, 0, 1);
+	}
+	mark_exited(p[4]);
+	/* intervals 1 and 2: too recent to ask about */
+	proctable__end(&t, &h);
+	proctable__end(&t, &h);
+	cr_assert_eq(asked, 0);
+	/* p[0] keeps running */
+	for (int i = 0; i < 6; i++) {
+		proctable__charge(&t, p[0], 0, 0, 1);
+		proctable__end(&t, &h);
+		cr_assert_leq(asked, 2 * (i + 1));
+	}
+	cr_assert_null(proctable__find(&t, 102, 1), "the gone process stays");
+	cr_assert_eq(proctable__find(&t, 100, 1), p[0]);
+	cr_assert_eq(proctable__find(&t, 101, 1), p[1]);
+	cr_assert_eq(proctable__find(&t, 103, 1), p[3]);
+	/* removed: p[4] (exited), then p[2] (gone) */
+	cr_assert_eq(nr_removed, 2);
+	cr_assert_eq(removed[1]->tgid, 102);
 }
 
 Test(proctable, exit_cleanup_spares_a_reused_entry)
