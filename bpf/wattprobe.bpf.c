@@ -24,6 +24,17 @@ struct {
 	__uint(max_entries, WP_RINGBUF_DEFAULT);	/* resized by the loader */
 } events SEC(".maps");
 
+/* Wake the agent's drain thread only once this much waits in the ring buffer:
+ * it drains on its own every WP_DRAIN_MS otherwise, so a busy host does not
+ * cost a wake-up per record. Set by the loader (a quarter of the buffer). */
+const volatile __u64 wake_bytes = WP_RINGBUF_DEFAULT / 4;
+
+static __always_inline __u64 wake_flag(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wake_bytes ?
+	       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
 #define barrier() asm volatile("" ::: "memory")
 
 /*
@@ -55,7 +66,7 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
 	e->ns = s->ns;
 	e->cgroup_id = s->cgroup_id;
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
-	bpf_ringbuf_submit(e, 0);
+	bpf_ringbuf_submit(e, wake_flag());
 }
 
 /*

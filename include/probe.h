@@ -29,8 +29,15 @@ int probe__check(char *err, size_t errlen);
 int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
 		char *err, size_t errlen);
 /* Run wp_snap on every online CPU (online: NULL for all), take one snapshot
- * of every CPU's state, then drain the ring buffer into acct. Returns the
- * CLOCK_MONOTONIC time of the snapshot, or 0 on error (errno set). */
+ * of every CPU's state into acct. Returns the CLOCK_MONOTONIC time of the
+ * snapshot, or 0 on error (errno set). */
+__u64 probe__snapshot(struct probe *p, const bool *online);
+/* Hand every record waiting in the ring buffer to acct. Records taken so far,
+ * or -errno. One caller at a time. */
+int probe__drain(struct probe *p);
+/* A descriptor that polls readable when the BPF side asks for a drain. */
+int probe__drain_fd(const struct probe *p);
+/* probe__snapshot(), then probe__drain(). */
 __u64 probe__read(struct probe *p, const bool *online);
 void probe__close(struct probe *p);
 

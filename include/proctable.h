@@ -20,6 +20,7 @@ struct proc {
 	__u64 cgroup_id;
 	char comm[WP_COMM_LEN];
 	bool exited;		/* its last thread exited */
+	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
 	__u64 exit_seq;		/* interval in which the exit was seen: its last */
 	__u64 last_seq;		/* last interval with time charged */
 

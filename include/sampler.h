@@ -8,6 +8,7 @@
 #define __SAMPLER_H
 
 #include <linux/types.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 #include "accounting.h"
@@ -82,7 +83,7 @@ struct sample {
 	const struct cpu_charge *charges;	/* per process and CPU, see proc.cpu_first */
 	__u32 nr_charges;
 	__u32 nr_tracked;		/* processes the agent tracks now */
-	__u64 dropped;			/* cumulative: ring buffer full + process table full */
+	__u64 dropped;			/* cumulative since start: ring buffer full + process table full */
 	__u64 dropped_delta;		/* of which in this interval */
 	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
@@ -109,13 +110,31 @@ struct sampler {
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
+	/* the drain thread (sampler__start) and what it shares with sampling: the BPF
+	 * state, acct and the table, under lock; a sample's processes are copies */
+	pthread_mutex_t lock;
+	pthread_t drain;
+	bool draining;
+	int stop_fd;
+	struct proc *snap;		/* backing store of the sample's processes */
+	__u32 snap_cap;
+	struct cpu_charge *snap_charges;	/* and of its charges */
+	__u32 snap_charges_cap;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen);
-/* Take one sample into s->cur (the previous one is gone). 0 or -errno. */
+/*
+ * Start draining the BPF ring buffer continuously in a thread of its own, whatever the
+ * interval. Call after the privilege drop: a thread keeps the capabilities it was created
+ * with. Without it, records are drained at each sample only (tests, benchmarks).
+ */
+int sampler__start(struct sampler *s, char *err, size_t errlen);
+/* Take one sample into s->cur (the previous one is gone) and start the next interval.
+ * The sample holds copies of its processes: nothing the drain thread does changes it.
+ * 0 or -errno. */
 int sampler__sample(struct sampler *s);
-/* Forget this interval's exited processes etc.; call after the outputs ran. */
+/* Kept for callers: the interval ends in sampler__sample(). */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 

@@ -29,8 +29,9 @@
  *
  * User space reads the whole per-CPU array each interval (a fixed cost) and
  * drains the ring buffer (a cost that grows with evictions, i.e. with what
- * ran), and turns both into per-interval deltas, keyed by slot generation so
- * that nothing is counted twice. Just before, it runs wp_snap on every CPU,
+ * ran) continuously, every WP_DRAIN_MS or when a quarter of it is full, in a
+ * thread of its own, whatever the interval; it turns both into per-interval
+ * deltas, keyed by slot generation so that nothing is counted twice. Just before, it runs wp_snap on every CPU,
  * which records how long the running task has run so far, so that a task
  * that is never switched out is still charged in each interval.
  */
@@ -40,7 +41,8 @@
 #define WP_COMM_LEN	16
 #define WP_SLOTS	256		/* per-CPU process cache, power of two */
 #define WP_SLOT_MASK	(WP_SLOTS - 1)
-#define WP_RINGBUF_DEFAULT (4 * 1024 * 1024)
+#define WP_RINGBUF_DEFAULT (1024 * 1024)	/* drained continuously: see probe.h */
+#define WP_DRAIN_MS	50		/* the drain thread's period when not woken */
 
 /* One process's time on one CPU. gen and gen_end bracket the owner fields:
  * the BPF side writes gen first and gen_end last when the slot changes owner,

@@ -677,6 +677,11 @@ static int agent_main(struct config *c)
 		goto cleanup;
 	}
 	/* threads only now: each thread keeps the capabilities it was created with */
+	if (sampler__start(&s, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
 	if (http && http__serve(http, err, sizeof(err))) {
 		fprintf(stderr, "wattprobe: %s\n", err);
 		ret = 1;

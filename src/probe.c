@@ -133,6 +133,12 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	bpf_program__set_autoload(skel->progs.wp_attach_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_raw, !btf);
 	bpf_program__set_autoattach(skel->progs.wp_snap, false);
+	ret = bpf_map__set_max_entries(skel->maps.events, WP_RINGBUF_DEFAULT);
+	if (ret) {
+		snprintf(err, errlen, "failed to size the BPF ring buffer: %s", strerror(-ret));
+		goto cleanup;
+	}
+	skel->rodata->wake_bytes = WP_RINGBUF_DEFAULT / 4;
 
 	ret = wattprobe_bpf__load(skel);
 	if (ret) {
@@ -170,11 +176,10 @@ static void snap_cpu(struct probe *p, int cpu)
 		p->snap_failures++;
 }
 
-__u64 probe__read(struct probe *p, const bool *online)
+__u64 probe__snapshot(struct probe *p, const bool *online)
 {
 	__u32 zero = 0;
 	__u64 now;
-	int ret;
 
 	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
 		if (!online || online[cpu])
@@ -184,7 +189,27 @@ __u64 probe__read(struct probe *p, const bool *online)
 	now = now_ns(CLOCK_MONOTONIC);
 	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
 		acct__cpu(p->acct, cpu, &p->values[cpu]);
-	ret = ring_buffer__consume(p->rb);
+	return now;
+}
+
+int probe__drain(struct probe *p)
+{
+	return ring_buffer__consume(p->rb);
+}
+
+int probe__drain_fd(const struct probe *p)
+{
+	return ring_buffer__epoll_fd(p->rb);
+}
+
+__u64 probe__read(struct probe *p, const bool *online)
+{
+	__u64 now = probe__snapshot(p, online);
+	int ret;
+
+	if (!now)
+		return 0;
+	ret = probe__drain(p);
 	if (ret < 0) {
 		errno = -ret;
 		return 0;

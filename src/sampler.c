@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The sampling core: BPF state + energy sensor + topology -> struct sample. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <bpf/libbpf.h>
 #include "sampler.h"
 #include "util.h"
@@ -63,8 +66,9 @@ static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, cons
 	if (p->tgid != tgid)
 		return;	/* the table is full */
 	memcpy(p->comm, comm, sizeof(p->comm) - 1);
-	/* a new program: its cmdline and exe are read again */
-	procinfo__forget(s->procinfo, tgid, start_ns);
+	/* a new program: its cmdline and exe are read again (by the sampling thread,
+	 * which owns the cache: this may run in the drain thread) */
+	p->reread_info = true;
 	if (cgroup_id)
 		p->cgroup_id = cgroup_id;
 }
@@ -238,11 +242,17 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 	return 0;
 }
 
+static void end_interval(struct sampler *s);
+static int publish(struct sampler *s, struct sample *out);
+
 /* The first read sets every baseline; what it charged is not an interval. */
 static int prime(struct sampler *s)
 {
 	s->last_mono = probe__read(&s->probe, s->topo.online);
-	return s->last_mono ? 0 : -errno;
+	if (!s->last_mono)
+		return -errno;
+	end_interval(s);
+	return 0;
 }
 
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen)
@@ -251,6 +261,8 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
+	s->stop_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
 	ret = topology__load(&s->topo, o->cpu_root);
 	if (ret) {
 		snprintf(err, errlen, "failed to read the CPU topology under %s: %s",
@@ -298,7 +310,6 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 
 		rapl__sample(&s->rapl, 0, r);
 	}
-	sampler__done(s);
 	s->last_dropped = s->acct.dropped + s->pt.full;
 	return 0;
 
@@ -400,14 +411,18 @@ int sampler__sample(struct sampler *s)
 	struct sample *out = &s->cur;
 	__u64 t0 = now_ns(CLOCK_MONOTONIC), now;
 	__u32 i;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
 	if (topology__refresh(&s->topo) < 0 && s->opts.verbose)
 		fprintf(stderr, "wattprobe: warning: could not re-read the online CPUs\n");
+	/* the drain thread waits from here to the end of the interval */
+	pthread_mutex_lock(&s->lock);
 	now = probe__read(&s->probe, s->topo.online);
-	if (!now)
+	if (!now) {
+		pthread_mutex_unlock(&s->lock);
 		return -errno;
+	}
 	clock_gettime(CLOCK_REALTIME, &out->wall);
 	out->seq = s->pt.seq;
 	out->interval_ns = now - s->last_mono;
@@ -479,14 +494,51 @@ int sampler__sample(struct sampler *s)
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);
 	index_charges(s, out);
-	resolve(s, out);
 
 	out->nr_tracked = s->pt.nr;
 	out->unseen = s->acct.unseen;
 	out->dropped = s->acct.dropped + s->pt.full;
 	out->dropped_delta = out->dropped - s->last_dropped;
 	s->last_dropped = out->dropped;
+	ret = publish(s, out);
+	end_interval(s);
+	pthread_mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	resolve(s, out);
 	out->sample_seconds = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
+	return 0;
+}
+
+/*
+ * The sample gets copies of its processes and per-CPU charges: outputs read them while
+ * the drain thread goes on charging the table for the next interval.
+ */
+static int publish(struct sampler *s, struct sample *out)
+{
+	if (out->nr_procs > s->snap_cap) {
+		struct proc *n = realloc(s->snap, out->nr_procs * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->snap = n;
+		s->snap_cap = out->nr_procs;
+	}
+	if (out->nr_charges > s->snap_charges_cap) {
+		struct cpu_charge *n = realloc(s->snap_charges, out->nr_charges * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->snap_charges = n;
+		s->snap_charges_cap = out->nr_charges;
+	}
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		s->snap[i] = *out->procs[i];
+		out->procs[i] = &s->snap[i];
+	}
+	if (out->nr_charges)
+		memcpy(s->snap_charges, out->charges, out->nr_charges * sizeof(*s->snap_charges));
+	out->charges = s->snap_charges;
 	return 0;
 }
 
@@ -508,7 +560,8 @@ static bool is_gone(void *ctx, const struct proc *p)
 	return s->procinfo && procinfo__alive(s->procinfo, p->tgid, p->start_ns) == 0;
 }
 
-void sampler__done(struct sampler *s)
+/* Under the lock: what comes next is the next interval's. */
+static void end_interval(struct sampler *s)
 {
 	double iv = s->opts.interval_s > 0 ? s->opts.interval_s : 1;
 	struct pt_hooks h = {
@@ -519,11 +572,97 @@ void sampler__done(struct sampler *s)
 		.check_after = (__u64)(30 / iv) + 1, .checks = 16,
 	};
 
+	for (__u32 i = 0; i < s->pt.nr_active; i++) {
+		struct proc *p = &s->pt.pool[s->pt.active[i]];
+
+		if (p->reread_info) {
+			procinfo__forget(s->procinfo, p->tgid, p->start_ns);
+			p->reread_info = false;
+		}
+	}
 	proctable__end(&s->pt, &h);
+	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
+}
+
+/* The interval ended in sampler__sample(): nothing is left to do. */
+void sampler__done(struct sampler *s)
+{
+}
+
+/*
+ * The drain thread: takes the ring buffer's records whenever the BPF side asks
+ * (a quarter full) and at least every WP_DRAIN_MS, whatever the interval, so
+ * that the buffer never fills between two samples. It only charges the table,
+ * under the lock, never what a published sample holds.
+ */
+static void *drain_main(void *arg)
+{
+	struct sampler *s = arg;
+	struct pollfd fds[2] = {
+		{ .fd = probe__drain_fd(&s->probe), .events = POLLIN },
+		{ .fd = s->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		int ret = poll(fds, 2, WP_DRAIN_MS);
+
+		if (ret < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		pthread_mutex_lock(&s->lock);
+		ret = probe__drain(&s->probe);
+		pthread_mutex_unlock(&s->lock);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "wattprobe: warning: failed to drain the BPF ring buffer: %s; "
+				"records are drained at each sample only\n", strerror(-ret));
+			break;
+		}
+	}
+	return NULL;
+}
+
+int sampler__start(struct sampler *s, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	int ret;
+
+	if (s->draining)
+		return 0;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to create an eventfd: %s", strerror(errno));
+		return ret;
+	}
+	/* signals are for the main loop, which sleeps in clock_nanosleep */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&s->drain, NULL, drain_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		snprintf(err, errlen, "failed to start the ring buffer thread: %s", strerror(-ret));
+		close(s->stop_fd);
+		s->stop_fd = -1;
+		return ret;
+	}
+	s->draining = true;
+	return 0;
 }
 
 void sampler__close(struct sampler *s)
 {
+	if (s->draining) {
+		__u64 one = 1;
+
+		if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+			fprintf(stderr, "wattprobe: warning: failed to stop the drain thread\n");
+		pthread_join(s->drain, NULL);
+		s->draining = false;
+	}
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	s->stop_fd = -1;
 	probe__close(&s->probe);
 	acct__free(&s->acct);
 	if (s->have_rapl)
@@ -537,8 +676,14 @@ void sampler__close(struct sampler *s)
 	s->procinfo = NULL;
 	free(s->order);
 	free(s->iv_cpu_busy);
+	free(s->snap);
+	free(s->snap_charges);
 	s->order = NULL;
 	s->iv_cpu_busy = NULL;
+	s->snap = NULL;
+	s->snap_charges = NULL;
+	s->snap_cap = s->snap_charges_cap = 0;
+	pthread_mutex_destroy(&s->lock);
 }
 
 /* Read the command line of each process the view shows, from the cache. */
@@ -550,7 +695,9 @@ void sampler__resolve_rows(struct sampler *s, const struct view *v)
 
 		if (!row || row->tgid == PT_UNRECORDED_TGID || !s->procinfo)
 			continue;
-		p = &s->pt.pool[proctable__index(&s->pt, row)];
+		if (row < s->snap || row >= s->snap + s->cur.nr_procs)
+			continue;	/* not a process of the current sample */
+		p = &s->snap[row - s->snap];
 		p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 	}
 }

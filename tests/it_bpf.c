@@ -231,11 +231,9 @@ Test(bpf_load, pinned_process_lands_on_its_cpu_and_socket, .timeout = 30)
 	cr_assert_eq(sampler__sample(&S), 0);
 	p = find(pid);
 	cr_assert_not_null(p);
-	for (__u32 i = 0; i < S.pt.nr_charges; i++) {
-		const struct cpu_charge *c = &S.pt.charges[i];
+	for (__u32 i = p->cpu_first; i < p->cpu_first + p->nr_cpu; i++) {
+		const struct cpu_charge *c = &S.cur.charges[i];
 
-		if (&S.pt.pool[c->proc] != p)
-			continue;
 		if (c->cpu == 1)
 			on_cpu += c->ns;
 		else
@@ -492,5 +490,54 @@ Test(bpf_load, churned_children_never_fill_a_small_table, .timeout = 180)
 		     (unsigned long long)S.pt.full);
 	cr_expect_eq(S.cur.dropped, 0);
 	cr_expect_leq(leaked, 3, "%u entries of processes that no longer exist", leaked);
+	sampler__close(&S);
+}
+
+/*
+ * Issue 12, point 2. With the drain thread running (as the agent runs it), a published
+ * sample is not touched by it: while outputs read the sample, the thread goes on charging
+ * records of new processes into the table, and the sample's processes and charges stay
+ * byte for byte what they were.
+ */
+Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
+{
+	struct proc *procs;
+	struct cpu_charge *charges;
+	__u32 n, nc, tracked;
+	char err[256];
+
+	open_sampler(PROBE_ATTACH_AUTO);
+	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
+	churn(2000);
+	cr_assert_eq(sampler__sample(&S), 0);
+	n = S.cur.nr_procs;
+	nc = S.cur.nr_charges;
+	cr_assert_gt(n, 0);
+	procs = malloc(n * sizeof(*procs));
+	charges = malloc(nc * sizeof(*charges) + 1);
+	cr_assert(procs && charges);
+	for (__u32 i = 0; i < n; i++)
+		procs[i] = *S.cur.procs[i];
+	memcpy(charges, S.cur.charges, nc * sizeof(*charges));
+	tracked = S.pt.nr;
+	/* records of 3,000 processes come and are drained meanwhile */
+	for (int i = 0; i < 3000; i++)
+		cr_assert_gt(waitpid(spawn_exit(), NULL, 0), 0);
+	nap_ms(2 * WP_DRAIN_MS + 50);
+	pthread_mutex_lock(&S.lock);
+	cr_log_info("table: %u processes at the sample, %u now, %u charges in the new interval",
+		    tracked, S.pt.nr, S.pt.nr_charges);
+	cr_expect_gt(S.pt.nr_charges, 0, "the drain thread charged nothing");
+	pthread_mutex_unlock(&S.lock);
+	cr_assert_eq(S.cur.nr_procs, n);
+	cr_assert_eq(S.cur.nr_charges, nc);
+	for (__u32 i = 0; i < n; i++)
+		cr_expect(!memcmp(&procs[i], S.cur.procs[i], sizeof(procs[i])),
+			  "process %u of the sample (pid %u) changed after it was published", i,
+			  procs[i].tgid);
+	cr_expect(!memcmp(charges, S.cur.charges, nc * sizeof(*charges)),
+		  "the sample's charges changed after it was published");
+	free(procs);
+	free(charges);
 	sampler__close(&S);
 }
