@@ -218,6 +218,8 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 
 	jw_key(w, "dropped");
 	jw_u64(w, sm->dropped);
+	jw_key(w, "dropped_interval");
+	jw_u64(w, sm->dropped_delta);
 	jw_key(w, "sample_duration_s");
 	jw_double(w, sm->sample_seconds, 6);
 	jw_obj_end(w);

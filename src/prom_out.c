@@ -166,6 +166,9 @@ static void health(struct pbuf *b, const struct sample *sm, const struct view *v
 	prom_family(b, "wattprobe_dropped_total", "counter",
 		    "Records the agent could not keep (ring buffer or process table full).");
 	prom_sample(b, "wattprobe_dropped_total", NULL, sm->dropped);
+	prom_family(b, "wattprobe_interval_dropped", "gauge",
+		    "Records the agent could not keep in the last interval.");
+	prom_sample(b, "wattprobe_interval_dropped", NULL, sm->dropped_delta);
 	prom_family(b, "wattprobe_unseen_switches_total", "counter",
 		    "Context switches the sched_switch tracepoint did not report.");
 	prom_sample(b, "wattprobe_unseen_switches_total", NULL, sm->unseen);

@@ -45,11 +45,12 @@ while ! rmdir "$cg" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); do
 
 key="/${cg#"$cg2"/}"
 jq -c --arg k "$key" --argjson want "$(( (u1 - u0) * 1000 ))" --argjson execs "$execs" \
-	'{interval_s, execs: $execs, execs_per_s: ($execs / 7 | floor), dropped,
+	'{interval_s, execs: $execs, execs_per_s: ($execs / 7 | floor), dropped, dropped_interval,
 	  cgroup_cpu_ns: ([.groups[] | select(.key == $k) | .cpu_ns] | add), cpu_stat_ns: $want}' \
 	"$TMP/out" | tee "$TMP/summary"
 check "one interval of 10 s" sh -c "jq -e '.interval_s > 9.5' '$TMP/out' >/dev/null"
-check "no record dropped" sh -c "jq -e '.dropped == 0' '$TMP/out' >/dev/null"
+check "no record dropped (dropped, dropped_interval)" \
+	sh -c "jq -e '.dropped == 0 and .dropped_interval == 0' '$TMP/out' >/dev/null"
 check "the churn's CPU time matches the cgroup's cpu.stat within 1%" \
 	sh -c "jq -e '(.cgroup_cpu_ns - .cpu_stat_ns) / .cpu_stat_ns | fabs < 0.01' '$TMP/summary' >/dev/null"
 finish
