@@ -12,12 +12,26 @@
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/*
+ * Each CPU's state, indexed by CPU number: a plain ARRAY rather than a
+ * PERCPU_ARRAY, so that the rare events (exec, rename, cgroup move) can reach
+ * the state of the other CPUs too, and so that a switch costs less (bench/,
+ * "state in ARRAY by CPU"). Sized to the possible CPUs by the loader; each
+ * element is a multiple of 64 bytes, so no two CPUs share a cache line.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);			/* possible CPUs: set by the loader */
 	__type(key, __u32);
 	__type(value, struct wp_cpu);
 } cpus SEC(".maps");
+
+static __always_inline struct wp_cpu *this_cpu(void)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+
+	return bpf_map_lookup_elem(&cpus, &cpu);
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -149,10 +163,10 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 {
 	struct wp_cpu *c;
 	__u64 now, delta;
-	__u32 zero = 0, tgid;
+	__u32 tgid;
 	bool prev_idle, seen;
 
-	c = bpf_map_lookup_elem(&cpus, &zero);
+	c = this_cpu();
 	if (!c)
 		return 0;
 	/*
@@ -208,9 +222,8 @@ static __always_inline int emit_process(__u32 type, struct task_struct *task, __
 {
 	struct wp_slot s = {};
 	struct wp_cpu *c;
-	__u32 zero = 0;
 
-	c = bpf_map_lookup_elem(&cpus, &zero);
+	c = this_cpu();
 	if (!c)
 		return 0;
 	s.tgid = BPF_CORE_READ(task, tgid);
@@ -246,10 +259,9 @@ int wp_snap(void *ctx)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct wp_cpu *c;
-	__u32 zero = 0;
 	__u64 now;
 
-	c = bpf_map_lookup_elem(&cpus, &zero);
+	c = this_cpu();
 	if (!c)
 		return 0;
 	c->hdr.snap_run = 0;

@@ -16,8 +16,10 @@ struct probe {
 	struct wattprobe_bpf *skel;
 	struct ring_buffer *rb;
 	struct acct *acct;	/* where drained records go */
-	int nr_cpus;		/* possible CPUs: values per lookup */
+	int nr_cpus;		/* possible CPUs: elements of the cpus map */
 	struct wp_cpu *values;
+	__u32 *keys;		/* for the batch lookup */
+	bool no_batch;		/* the kernel has no batch lookup for arrays */
 	bool tp_btf;		/* attached through tp_btf (else raw_tp) */
 	int snap_fd;		/* wp_snap, run on each CPU before a read */
 	__u64 snap_failures;	/* CPUs wp_snap could not run on */

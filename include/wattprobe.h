@@ -18,11 +18,11 @@
  * difference is the slice that just ended, in the same nanoseconds as
  * /proc/PID/schedstat.
  *
- * Each CPU owns one struct wp_cpu in a per-CPU array: a small direct-mapped
+ * Each CPU owns one struct wp_cpu in an array indexed by CPU: a small direct-mapped
  * cache of processes (slots, indexed by tgid) with the on-CPU nanoseconds each
  * has run on this CPU since it took the slot, and a header describing the task
  * running now. A switch adds the closing slice to the outgoing process's slot:
- * one per-CPU lookup, one load of a time the scheduler just wrote, a compare
+ * one array lookup, one load of a time the scheduler just wrote, a compare
  * and an add. Only when the slot belongs to another process (a miss)
  * is the old owner's total sent to user space through a ring buffer (an
  * "evict" record) and the slot taken over.
@@ -80,7 +80,7 @@ struct wp_cpu_hdr {
 struct wp_cpu {
 	struct wp_slot slots[WP_SLOTS];
 	struct wp_cpu_hdr hdr;
-};
+} __attribute__((aligned(64)));
 
 enum wp_event_type {
 	WP_EV_EVICT = 1,	/* a slot changed owner: final total of the old owner */

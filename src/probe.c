@@ -110,8 +110,12 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 		return p->nr_cpus ? p->nr_cpus : -EINVAL;
 	}
 	p->values = calloc(p->nr_cpus, sizeof(struct wp_cpu));
-	if (!p->values)
+	p->keys = calloc(p->nr_cpus, sizeof(*p->keys));
+	if (!p->values || !p->keys) {
+		free(p->values);
+		free(p->keys);
 		return -ENOMEM;
+	}
 
 	btf = attach == PROBE_ATTACH_TP_BTF ||
 	      (attach == PROBE_ATTACH_AUTO && kernel_has_tp_btf());
@@ -133,9 +137,11 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	bpf_program__set_autoload(skel->progs.wp_attach_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_raw, !btf);
 	bpf_program__set_autoattach(skel->progs.wp_snap, false);
-	ret = bpf_map__set_max_entries(skel->maps.events, WP_RINGBUF_DEFAULT);
+	ret = bpf_map__set_max_entries(skel->maps.cpus, p->nr_cpus);
+	if (!ret)
+		ret = bpf_map__set_max_entries(skel->maps.events, WP_RINGBUF_DEFAULT);
 	if (ret) {
-		snprintf(err, errlen, "failed to size the BPF ring buffer: %s", strerror(-ret));
+		snprintf(err, errlen, "failed to size the BPF maps: %s", strerror(-ret));
 		goto cleanup;
 	}
 	skel->rodata->wake_bytes = WP_RINGBUF_DEFAULT / 4;
@@ -176,16 +182,41 @@ static void snap_cpu(struct probe *p, int cpu)
 		p->snap_failures++;
 }
 
+/* Every CPU's state in one call where the kernel can (5.6), else one call per CPU. */
+static int read_cpus(struct probe *p)
+{
+	LIBBPF_OPTS(bpf_map_batch_opts, opts);
+	int fd = bpf_map__fd(p->skel->maps.cpus);
+	__u32 count = p->nr_cpus, out;
+	int ret;
+
+	if (!p->no_batch) {
+		ret = bpf_map_lookup_batch(fd, NULL, &out, p->keys, p->values, &count, &opts);
+		if (!ret || (ret == -ENOENT && count == (__u32)p->nr_cpus))
+			return 0;
+		if (ret != -EINVAL && ret != -524 /* ENOTSUPP */ && ret != -EOPNOTSUPP)
+			return ret;
+		p->no_batch = true;
+	}
+	for (__u32 cpu = 0; cpu < (__u32)p->nr_cpus; cpu++)
+		if (bpf_map_lookup_elem(fd, &cpu, &p->values[cpu]))
+			return -errno;
+	return 0;
+}
+
 __u64 probe__snapshot(struct probe *p, const bool *online)
 {
-	__u32 zero = 0;
 	__u64 now;
+	int ret;
 
 	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
 		if (!online || online[cpu])
 			snap_cpu(p, cpu);
-	if (bpf_map_lookup_elem(bpf_map__fd(p->skel->maps.cpus), &zero, p->values))
+	ret = read_cpus(p);
+	if (ret) {
+		errno = -ret;
 		return 0;
+	}
 	now = now_ns(CLOCK_MONOTONIC);
 	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
 		acct__cpu(p->acct, cpu, &p->values[cpu]);
@@ -222,6 +253,8 @@ void probe__close(struct probe *p)
 	ring_buffer__free(p->rb);
 	wattprobe_bpf__destroy(p->skel);
 	free(p->values);
+	free(p->keys);
+	p->keys = NULL;
 	p->rb = NULL;
 	p->skel = NULL;
 	p->values = NULL;
