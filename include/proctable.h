@@ -13,6 +13,9 @@ struct cg_info;
 #define PT_NONE 0xffffffffu
 /* The pseudo process that collects time of processes the table had no room for. */
 #define PT_UNRECORDED_TGID 0xffffffffu
+/* The pseudo process that collects time of switches the tracepoint did not show,
+ * which the scheduler's counters could not give to a process (wattprobe.bpf.c). */
+#define PT_UNTRACED_TGID WP_UNTRACED_TGID
 
 struct proc {
 	__u32 tgid;
@@ -101,6 +104,12 @@ void proctable__next(struct proctable *t, __u64 idle_intervals);
 void proctable__end(struct proctable *t, const struct pt_hooks *h);
 /* Sort this interval's charges by (process, CPU) and merge duplicates. */
 void proctable__merge_charges(struct proctable *t);
+
+/* A row that is no process: [unrecorded] or [untraced]. */
+static inline bool proc__pseudo(const struct proc *p)
+{
+	return p->tgid >= PT_UNTRACED_TGID;
+}
 
 static inline __u32 proctable__index(const struct proctable *t, const struct proc *p)
 {

@@ -39,6 +39,10 @@
 #define __WATTPROBE_H
 
 #define WP_COMM_LEN	16
+#define WP_LOOP_CPUS	1024		/* bound of the loops over CPUs in rare events */
+#define WP_MAX_RT_PRIO	100		/* a task with a lower prio is not in the fair class */
+#define WP_UNTRACED_TGID 0xfffffffeu	/* pseudo process: time of untraced switches */
+#define WP_SPLIT	1ULL		/* cur_task bit: see the rare events in wattprobe.bpf.c */
 #define WP_SLOTS	256		/* per-CPU process cache, power of two */
 #define WP_SLOT_MASK	(WP_SLOTS - 1)
 #define WP_RINGBUF_DEFAULT (1024 * 1024)	/* drained continuously: see probe.h */
@@ -67,6 +71,8 @@ struct wp_cpu_hdr {
 	__u64 cur_task;		/* task_struct of the running task, as a number */
 	__u64 last_clock;	/* scheduler task clock at the last switch */
 	__u64 cur_start_sum;	/* the running task's se.sum_exec_runtime then */
+	__u64 cur_pick_sum;	/* the same, kept for the other CPUs (untraced switches) */
+	__u64 cur_pcount;	/* its sched_info.pcount then (not yet counting this arrival) */
 	__u64 cur_start_ns;	/* its process key: (cur_tgid, cur_start_ns) */
 	__u32 cur_tgid;		/* 0: the idle task */
 	__u32 _pad;
@@ -74,6 +80,7 @@ struct wp_cpu_hdr {
 	__u64 snap_run;		/* how long the running task had run by then */
 	__u64 dropped;		/* records lost because the ring buffer was full */
 	__u64 unseen;		/* switches whose prev was not the task last switched in */
+	__u64 untraced_ns;	/* of their time, what went to the [untraced] pseudo process */
 	__u64 seq_end;
 };
 

@@ -133,7 +133,7 @@ static void str_or_null(struct jw *w, const char *key, const char *v)
 static void process(struct jw *w, const struct sample *s, const struct view_row *r)
 {
 	const struct proc *p = r->p;
-	bool real = p->tgid != PT_UNRECORDED_TGID;
+	bool real = !proc__pseudo(p);
 
 	jw_obj_begin(w);
 	jw_key(w, "pid");

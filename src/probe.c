@@ -145,6 +145,7 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 		goto cleanup;
 	}
 	skel->rodata->wake_bytes = WP_RINGBUF_DEFAULT / 4;
+	skel->rodata->nr_cpus = p->nr_cpus;
 
 	ret = wattprobe_bpf__load(skel);
 	if (ret) {

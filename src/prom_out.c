@@ -106,8 +106,9 @@ static void processes(struct pbuf *b, const struct sample *sm, const struct view
 			const struct view_row *r = &v->rows[i];
 			const char *l[] = { "pid", pid, "comm", r->key, NULL };
 
-			if (r->p->tgid == PT_UNRECORDED_TGID)
-				snprintf(pid, sizeof(pid), "unrecorded");
+			if (proc__pseudo(r->p))
+				snprintf(pid, sizeof(pid), "%s", r->p->tgid == PT_UNRECORDED_TGID ?
+					 "unrecorded" : "untraced");
 			else
 				snprintf(pid, sizeof(pid), "%u", r->p->tgid);
 			if (f == 0 && !r->p->total_uj_partial)

@@ -34,6 +34,8 @@ static void on_charge(void *ctx, const struct acct_charge *c)
 	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
 		s->iv_cpu_busy[c->cpu] += c->ns;
 	p = proctable__get(&s->pt, c->tgid, c->start_ns);
+	if (!p->comm[0] && c->tgid == PT_UNTRACED_TGID)
+		strcpy(p->comm, "[untraced]");
 	if (!p->comm[0] && c->comm)
 		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
 	/* a slot's cgroup is the one at takeover; moves come as their own records */
@@ -324,7 +326,7 @@ static void fill_comm(struct sampler *s, struct proc *p)
 {
 	char buf[WP_COMM_LEN + 1];
 
-	if (p->comm[0] || p->tgid == PT_UNRECORDED_TGID)
+	if (p->comm[0] || proc__pseudo(p))
 		return;
 	if (procinfo__comm(s->procinfo, p->tgid, p->start_ns, buf, sizeof(buf)))
 		return;
@@ -397,7 +399,7 @@ static void resolve(struct sampler *s, struct sample *out)
 
 		p->cgroup = cgroup_cache__peek(s->cgroups, p->cgroup_id);
 		p->cg = cgroup_cache__info(s->cgroups, p->cgroup_id);
-		if (s->opts.need_exe && s->procinfo && p->tgid != PT_UNRECORDED_TGID) {
+		if (s->opts.need_exe && s->procinfo && !proc__pseudo(p)) {
 			/* one entry holds both: cmdline "" tells a kernel thread */
 			p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
 			p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
@@ -547,7 +549,7 @@ static void on_removed(void *ctx, const struct proc *p)
 {
 	struct sampler *s = ctx;
 
-	if (p->tgid != PT_UNRECORDED_TGID)
+	if (!proc__pseudo(p))
 		acct__forget(&s->acct, p->tgid, p->start_ns);
 }
 
@@ -557,7 +559,8 @@ static bool is_gone(void *ctx, const struct proc *p)
 {
 	struct sampler *s = ctx;
 
-	return s->procinfo && procinfo__alive(s->procinfo, p->tgid, p->start_ns) == 0;
+	return s->procinfo && !proc__pseudo(p) &&
+	       procinfo__alive(s->procinfo, p->tgid, p->start_ns) == 0;
 }
 
 /* Under the lock: what comes next is the next interval's. */
@@ -693,7 +696,7 @@ void sampler__resolve_rows(struct sampler *s, const struct view *v)
 		const struct proc *row = v->rows[i].p;
 		struct proc *p;
 
-		if (!row || row->tgid == PT_UNRECORDED_TGID || !s->procinfo)
+		if (!row || proc__pseudo(row) || !s->procinfo)
 			continue;
 		if (row < s->snap || row >= s->snap + s->cur.nr_procs)
 			continue;	/* not a process of the current sample */

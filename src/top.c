@@ -86,7 +86,7 @@ void top__print(FILE *f, const struct sample *sm, const struct view *v,
 
 		if (!by_pid)
 			snprintf(id, sizeof(id), "%u", r->members);
-		else if (r->p->tgid == PT_UNRECORDED_TGID)
+		else if (proc__pseudo(r->p))
 			snprintf(id, sizeof(id), "-");
 		else
 			snprintf(id, sizeof(id), "%u", r->p->tgid);

@@ -5,6 +5,7 @@
  * (sum_exec_runtime) and wait4()'s rusage.
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/prctl.h>
@@ -539,5 +540,166 @@ Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 		  "the sample's charges changed after it was published");
 	free(procs);
 	free(charges);
+	sampler__close(&S);
+}
+
+/* --- untraced switches ------------------------------------------------------------ */
+
+#define PAIRS 6
+
+struct kid {
+	pid_t pid;
+	unsigned long long sum;		/* sum_exec_runtime read from the zombie */
+	unsigned long long charged;
+	bool reaped;
+};
+
+/* A hackbench-like pair: a and b ping-pong one byte over two pipes for ms. */
+static void ping_pong(int rfd, int wfd, bool first, long ms)
+{
+	__u64 end = now_ns(CLOCK_MONOTONIC) + ms * 1000000ULL;
+	char c = 0;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	for (unsigned long i = 0;; i++) {
+		if ((first || i) && write(wfd, &c, 1) != 1)
+			break;
+		if (read(rfd, &c, 1) != 1)
+			break;
+		if (!(i & 255) && now_ns(CLOCK_MONOTONIC) > end)
+			break;
+	}
+	_exit(0);
+}
+
+static void add_charges(struct kid *k, int n)
+{
+	for (__u32 i = 0; i < S.cur.nr_procs; i++)
+		for (int j = 0; j < n; j++)
+			if (S.cur.procs[i]->tgid == (__u32)k[j].pid)
+				k[j].charged += S.cur.procs[i]->iv_ns;
+}
+
+static unsigned long long pid1_ns(void)
+{
+	char path[64], buf[256];
+	unsigned long long sum = 0, ns;
+	struct dirent *d;
+	DIR *dir = opendir("/proc/1/task");
+
+	if (!dir)
+		return 0;
+	while ((d = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/1/task/%.16s/schedstat", d->d_name);
+		if (d->d_name[0] != '.' && read_small_file(path, buf, sizeof(buf)) > 0 &&
+		    sscanf(buf, "%llu", &ns) == 1)
+			sum += ns;
+	}
+	closedir(dir);
+	return sum;
+}
+
+/*
+ * Issue 12, point 5. On this VM the tracepoint never shows PID 1's tasks as prev (a vendor
+ * patch hides them from BPF: README, "Untraced switches"), and the time between such a
+ * task's switch-in and the next switch we see used to land on whoever was prev then:
+ * hackbench children were charged more than they ran. Now a process gets only what the
+ * scheduler's own counters prove: each child of a hackbench-like load, read as a zombie
+ * before it is reaped, is charged no more than its sum_exec_runtime (to the nanosecond:
+ * its slices are all closed; the issue allows 0.1% or a tick), and PID 1 no more than its
+ * threads ran (plus a tick: its running slice may be credited up to its last tick).
+ */
+Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
+{
+	struct kid k[2 * PAIRS] = {};
+	unsigned long long p1_0, p1_1, p1_charged = 0, untraced = 0;
+	__u64 last, unseen0;
+	int left = 2 * PAIRS;
+
+	open_sampler(PROBE_ATTACH_AUTO);
+	settle(1);
+	unseen0 = S.acct.unseen;
+	p1_0 = pid1_ns();
+	for (int i = 0; i < PAIRS; i++) {
+		int ab[2], ba[2];
+
+		cr_assert_eq(pipe(ab), 0);
+		cr_assert_eq(pipe(ba), 0);
+		k[2 * i].pid = fork();
+		if (!k[2 * i].pid) {
+			close(ab[0]);
+			close(ba[1]);
+			ping_pong(ba[0], ab[1], true, 3000);
+		}
+		k[2 * i + 1].pid = fork();
+		if (!k[2 * i + 1].pid) {
+			close(ab[1]);
+			close(ba[0]);
+			ping_pong(ab[0], ba[1], false, 3000);
+		}
+		close(ab[0]);
+		close(ab[1]);
+		close(ba[0]);
+		close(ba[1]);
+	}
+	last = now_ns(CLOCK_MONOTONIC);
+	while (left) {
+		siginfo_t si;
+
+		if (now_ns(CLOCK_MONOTONIC) - last >= 200000000ULL) {
+			cr_assert_eq(sampler__sample(&S), 0);
+			add_charges(k, 2 * PAIRS);
+			for (__u32 i = 0; i < S.cur.nr_procs; i++) {
+				if (S.cur.procs[i]->tgid == 1)
+					p1_charged += S.cur.procs[i]->iv_ns;
+				if (S.cur.procs[i]->tgid == PT_UNTRACED_TGID)
+					untraced += S.cur.procs[i]->iv_ns;
+			}
+			last = now_ns(CLOCK_MONOTONIC);
+		}
+		memset(&si, 0, sizeof(si));
+		if (waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT) || !si.si_pid) {
+			nap_ms(5);
+			continue;
+		}
+		for (int j = 0; j < 2 * PAIRS; j++) {
+			if (k[j].pid != si.si_pid)
+				continue;
+			k[j].sum = schedstat_ns(si.si_pid);	/* the zombie's, before reaping */
+			cr_assert_eq(waitpid(si.si_pid, NULL, 0), si.si_pid);
+			k[j].reaped = true;
+			left--;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		nap_ms(200);
+		cr_assert_eq(sampler__sample(&S), 0);
+		add_charges(k, 2 * PAIRS);
+		for (__u32 j = 0; j < S.cur.nr_procs; j++) {
+			if (S.cur.procs[j]->tgid == 1)
+				p1_charged += S.cur.procs[j]->iv_ns;
+			if (S.cur.procs[j]->tgid == PT_UNTRACED_TGID)
+				untraced += S.cur.procs[j]->iv_ns;
+		}
+	}
+	p1_1 = pid1_ns();
+	cr_log_info("%llu untraced switches; [untraced] %llu ns; PID 1 charged %llu ns of %llu ns",
+		    (unsigned long long)(S.acct.unseen - unseen0), untraced, p1_charged, p1_1 - p1_0);
+	for (int j = 0; j < 2 * PAIRS; j++) {
+		long long over = (long long)k[j].charged - (long long)k[j].sum;
+
+		cr_log_info("child %d: charged %llu ns, schedstat %llu ns, %+lld ns", k[j].pid,
+			    k[j].charged, k[j].sum, over);
+		cr_expect_leq(k[j].charged, k[j].sum,
+			      "child %d charged %llu ns, ran %llu ns (+%lld ns)", k[j].pid,
+			      k[j].charged, k[j].sum, over);
+		cr_expect_geq(k[j].charged, k[j].sum - k[j].sum / 100,
+			      "child %d charged %llu ns, ran %llu ns", k[j].pid, k[j].charged,
+			      k[j].sum);
+	}
+	if (p1_1 > p1_0)
+		cr_expect_leq(p1_charged, (p1_1 - p1_0) + (p1_1 - p1_0) / 1000 + TICK_NS_MAX,
+			      "PID 1 charged %llu ns, its threads ran %llu ns", p1_charged,
+			      p1_1 - p1_0);
 	sampler__close(&S);
 }
