@@ -31,4 +31,16 @@ static __always_inline __u64 wp_pcount(struct task_struct *task)
 	return BPF_CORE_READ(task, sched_info.pcount);
 }
 
+/*
+ * The task is in an exec (bprm_execve sets in_execve, v2.6.30 and later).
+ * Where the field is gone, a rename during an exec counts as a rename: the
+ * name changes alike, only its new self_exec_id is not foreseen.
+ */
+static __always_inline bool wp_in_execve(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->in_execve))
+		return false;
+	return BPF_CORE_READ_BITFIELD_PROBED(task, in_execve);
+}
+
 #endif /* __CORE_FIXES_BPF_H */

@@ -60,6 +60,7 @@ static __always_inline __u64 wake_flag(void)
 #define TASK_READ(btf, task, field, ...) \
 	((btf) ? (task)->field __VA_OPT__(->) __VA_ARGS__ : BPF_CORE_READ(task, field, ##__VA_ARGS__))
 
+/* A record of a slot: its final total (EVICT). */
 static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 idx,
 				 const struct wp_slot *s)
 {
@@ -75,17 +76,21 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
 	e->slot = idx;
 	e->gen = s->gen;
 	e->tgid = s->tgid;
-	e->_pad = 0;
-	e->start_ns = s->start_ns;
+	e->exec_id = s->exec_id;
+	e->start_ns = s->start_ns & ~WP_CLOSED;
 	e->ns = s->ns;
 	e->cgroup_id = s->cgroup_id;
 	__builtin_memcpy(e->comm, s->comm, sizeof(e->comm));
+	e->change = 0;
+	e->seq = 0;
 	bpf_ringbuf_submit(e, wake_flag());
 }
 
 /*
- * Cold path: the slot belongs to another process (or to none). task is the
- * one being charged: its name and cgroup go with the slot (it is not always
+ * Cold path: the slot belongs to another process (or to none), or its owner's
+ * name, program or cgroup changed (closed: WP_CLOSED added to start_ns, so the
+ * key no longer matches). task is the one being charged: its name, program
+ * and cgroup go with the slot (it is not always
  * current: see unseen_switch); NULL for the [untraced] pseudo process, which
  * the agent names.
  */
@@ -111,9 +116,11 @@ static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 		s->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
 		bpf_probe_read_kernel_str(s->comm, sizeof(s->comm),
 					  BPF_CORE_READ(task, group_leader, comm));
+		s->exec_id = BPF_CORE_READ(task, group_leader, self_exec_id);
 	} else {
 		s->cgroup_id = 0;
 		__builtin_memset(s->comm, 0, sizeof(s->comm));
+		s->exec_id = 0;
 	}
 	barrier();
 	s->gen_end = gen;
@@ -220,6 +227,62 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 	}
 }
 
+/*
+ * An identity change (see retire()) asked to split the slice of the task
+ * running here at its sum then, split_sum: the part before goes out as a
+ * SPLIT record, to be charged under the identity before the change, and the
+ * slice goes on from there (last_clock and cur_start_sum move past it). Runs
+ * on this CPU only (a switch, or wp_snap), so nothing races with it here.
+ */
+static __noinline void apply_split(struct wp_cpu *c, __u64 now)
+{
+	__u64 task = c->hdr.cur_task & ~WP_SPLIT, pre = 0;
+	struct wp_event *e;
+
+	if (c->hdr.split_task == task && c->hdr.split_sum > c->hdr.cur_start_sum) {
+		pre = c->hdr.split_sum - c->hdr.cur_start_sum;
+		if (now < c->hdr.last_clock + pre)
+			pre = now > c->hdr.last_clock ? now - c->hdr.last_clock : 0;
+	}
+	if (pre) {
+		e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+		if (e) {
+			__builtin_memset(e, 0, sizeof(*e));
+			e->type = WP_EV_SPLIT;
+			e->cpu = bpf_get_smp_processor_id();
+			e->tgid = c->hdr.cur_tgid;
+			e->start_ns = c->hdr.cur_start_ns;
+			e->ns = pre;
+			e->change = c->hdr.split_change;
+			e->seq = c->hdr.seq;
+			bpf_ringbuf_submit(e, wake_flag());
+			c->hdr.last_clock += pre;
+			c->hdr.cur_start_sum += pre;
+		} else {
+			c->hdr.dropped++;	/* the whole slice goes after the change */
+		}
+	}
+	c->hdr.cur_task = task;
+}
+
+/* Cold path of a switch whose prev is not the task we had as running: a split to
+ * apply first (the task is the same, WP_SPLIT marks it), or an untraced switch. */
+static __noinline void other_switch(struct wp_cpu *c, struct task_struct *prev, bool prev_idle,
+				    __u64 now)
+{
+	if (c->hdr.cur_task & WP_SPLIT) {
+		apply_split(c, now);
+		if (c->hdr.cur_task == (__u64)prev) {
+			if (now > c->hdr.last_clock)
+				charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev,
+				       now - c->hdr.last_clock);
+			return;
+		}
+	}
+	if (now > c->hdr.last_clock)
+		unseen_switch(c, prev, prev_idle, now - c->hdr.last_clock);
+}
+
 static __always_inline int on_switch(bool btf, struct task_struct *prev, struct task_struct *next)
 {
 	struct wp_cpu *c;
@@ -246,7 +309,7 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	if (c->hdr.last_clock && now > c->hdr.last_clock) {
 		delta = now - c->hdr.last_clock;
 		if (!seen)
-			unseen_switch(c, prev, prev_idle, delta);
+			other_switch(c, prev, prev_idle, now);
 		else if (!prev_idle)
 			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, delta);
 	}
@@ -280,35 +343,187 @@ int BPF_PROG(wp_switch_raw, bool preempt, struct task_struct *prev, struct task_
 	return on_switch(false, prev, next);
 }
 
-/* A record about a process (exit, exec, cgroup move): its key and what is given. */
-static __always_inline int emit_process(__u32 type, struct task_struct *task, __u64 cgroup_id,
-					bool comm)
+/* The last thread of a process exited. */
+static __always_inline int on_exit(struct task_struct *task)
 {
-	struct wp_slot s = {};
 	struct wp_cpu *c;
+	struct wp_event *e;
 
+	if (!wp_group_dead(task))
+		return 0;
 	c = this_cpu();
 	if (!c)
 		return 0;
-	s.tgid = BPF_CORE_READ(task, tgid);
-	s.start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
-	s.cgroup_id = cgroup_id;
-	if (comm)
-		bpf_get_current_comm(s.comm, sizeof(s.comm));
-	emit(c, type, bpf_get_smp_processor_id(), 0, &s);
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		c->hdr.dropped++;
+		return 0;
+	}
+	__builtin_memset(e, 0, sizeof(*e));
+	e->type = WP_EV_EXIT;
+	e->cpu = bpf_get_smp_processor_id();
+	e->tgid = BPF_CORE_READ(task, tgid);
+	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	bpf_ringbuf_submit(e, wake_flag());
 	return 0;
 }
 
-static __always_inline int on_exit(struct task_struct *task)
+/* Identity changes, numbered in the order they happen. */
+__u64 changes;
+
+/*
+ * The process (tgid, start_ns) changes its name, program or cgroup: from now
+ * on its time goes under the new identity (ch says both), and what it ran
+ * before under the old one, to within a tick:
+ *  - its slots, on every CPU, are closed: WP_CLOSED is added to their
+ *    start_ns, so the next switch of the process there misses, evicts them
+ *    (with what they hold, all of it from before) and takes a new one;
+ *  - its running slices, on every CPU that runs one of its tasks, are split
+ *    at that task's sum_exec_runtime now (the scheduler brings it up to date
+ *    at every tick, and so does the kernel's cgroup accounting): that CPU
+ *    does it at its next switch or wp_snap (apply_split), since only it may
+ *    change its header's slice.
+ * Another CPU's state is written only with an atomic add (XADD, in every BPF
+ * ISA), after a check: a slot or task that changed meanwhile gets a flag it
+ * does not need, which costs one more eviction, never a wrong key.
+ */
+struct retire_ctx {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 change;
+};
+
+/* retire() on CPU i. */
+static long retire_cpu(__u32 i, struct retire_ctx *x)
 {
-	if (!wp_group_dead(task))
+	__u32 idx = x->tgid & WP_SLOT_MASK;
+	struct wp_cpu *o = bpf_map_lookup_elem(&cpus, &i);
+	struct task_struct *t;
+	__u64 task;
+
+	if (!o)
+		return 1;
+	if (o->slots[idx].gen && o->slots[idx].tgid == x->tgid &&
+	    o->slots[idx].start_ns == x->start_ns)
+		__sync_fetch_and_add(&o->slots[idx].start_ns, WP_CLOSED);
+	task = o->hdr.cur_task;
+	if ((task & WP_SPLIT) || o->hdr.cur_tgid != x->tgid || o->hdr.cur_start_ns != x->start_ns)
 		return 0;
-	return emit_process(WP_EV_EXIT, task, 0, false);
+	t = (struct task_struct *)task;
+	o->hdr.split_sum = BPF_CORE_READ(t, se.sum_exec_runtime);
+	o->hdr.split_change = x->change;
+	o->hdr.split_task = task;
+	barrier();
+	if (o->hdr.cur_task == task)
+		__sync_fetch_and_add(&o->hdr.cur_task, WP_SPLIT);
+	return 0;
 }
 
-static __always_inline int on_exec(struct task_struct *task)
+/* The kernel has bpf_loop (5.17): set by the loader. Without it, the first
+ * WP_LOOP_CPUS_OLD CPUs only are reached (a bounded loop the verifier walks). */
+const volatile bool have_bpf_loop = false;
+
+static __noinline void retire(struct wp_change *ch)
 {
-	return emit_process(WP_EV_EXEC, task, bpf_get_current_cgroup_id(), true);
+	struct retire_ctx x = { .tgid = ch->tgid, .start_ns = ch->start_ns, .change = ch->change };
+
+	if (have_bpf_loop) {
+		bpf_loop(nr_cpus, retire_cpu, &x, 0);
+		return;
+	}
+	for (__u32 i = 0; i < WP_LOOP_CPUS_OLD && i < nr_cpus; i++)
+		if (retire_cpu(i, &x))
+			break;
+}
+
+/* Start a change record of task's process: key, number, old identity as task has it. */
+static __always_inline struct wp_change *begin_change(struct wp_cpu *c, struct task_struct *task,
+						      __u32 what)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct wp_change *ch;
+
+	ch = bpf_ringbuf_reserve(&events, sizeof(*ch), 0);
+	if (!ch) {
+		c->hdr.dropped++;
+		return NULL;
+	}
+	ch->type = WP_EV_CHANGE;
+	ch->what = what;
+	ch->tgid = BPF_CORE_READ(task, tgid);
+	ch->start_ns = BPF_CORE_READ(leader, start_boottime);
+	ch->change = __sync_fetch_and_add(&changes, 1) + 1;
+	bpf_probe_read_kernel_str(ch->old_comm, sizeof(ch->old_comm), BPF_CORE_READ(leader, comm));
+	ch->old_exec_id = BPF_CORE_READ(leader, self_exec_id);
+	ch->old_cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	__builtin_memcpy(ch->comm, ch->old_comm, sizeof(ch->comm));
+	ch->exec_id = ch->old_exec_id;
+	ch->cgroup_id = ch->old_cgroup_id;
+	return ch;
+}
+
+static __always_inline void end_change(struct wp_change *ch)
+{
+	retire(ch);
+	bpf_ringbuf_submit(ch, wake_flag());
+}
+
+/*
+ * A task's name changes (prctl PR_SET_NAME, pthread_setname_np, a write to
+ * /proc/PID/comm, exec). Only the group leader's name is the process's name.
+ * The tracepoint fires before the copy: task->comm is the old name, comm the
+ * new one. During an exec (in_execve) this is the exec's change: the program
+ * changes too (self_exec_id, which the exec increments right after).
+ */
+static __always_inline int on_rename(struct task_struct *task, const char *comm)
+{
+	struct wp_change *ch;
+	struct wp_cpu *c;
+	bool exec;
+
+	if (BPF_CORE_READ(task, group_leader) != task)
+		return 0;
+	c = this_cpu();
+	if (!c)
+		return 0;
+	exec = wp_in_execve(task);
+	ch = begin_change(c, task, exec ? WP_CH_EXEC : WP_CH_RENAME);
+	if (!ch)
+		return 0;
+	bpf_probe_read_kernel_str(ch->comm, sizeof(ch->comm), comm);
+	if (exec)
+		ch->exec_id = ch->old_exec_id + 1;
+	end_change(ch);
+	return 0;
+}
+
+/*
+ * A task moved to another cgroup (systemd and container runtimes move
+ * processes right after fork). Only the v2 hierarchy (hierarchy_id 0) counts.
+ * The tracepoint fires after the move: the old cgroup is the one the slot of
+ * the process on this CPU holds, if it has one (0: unknown; the agent knows).
+ */
+static __always_inline int on_attach(struct cgroup *dst, struct task_struct *task)
+{
+	struct wp_change *ch;
+	struct wp_cpu *c;
+	__u32 idx;
+
+	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)
+		return 0;
+	c = this_cpu();
+	if (!c)
+		return 0;
+	ch = begin_change(c, task, WP_CH_CGROUP);
+	if (!ch)
+		return 0;
+	ch->cgroup_id = BPF_CORE_READ(dst, kn, id);
+	ch->old_cgroup_id = 0;
+	idx = ch->tgid & WP_SLOT_MASK;
+	if (c->slots[idx].tgid == ch->tgid && c->slots[idx].start_ns == ch->start_ns)
+		ch->old_cgroup_id = c->slots[idx].cgroup_id;
+	end_change(ch);
+	return 0;
 }
 
 /*
@@ -328,25 +543,27 @@ int wp_snap(void *ctx)
 	c = this_cpu();
 	if (!c)
 		return 0;
+	now = BPF_CORE_READ(task, se.exec_start);
+	if (c->hdr.cur_task == ((__u64)task | WP_SPLIT)) {
+		/* the slice goes on after the change as a new one, for the credit below */
+		c->hdr.seq++;
+		barrier();
+		apply_split(c, now);
+		barrier();
+		c->hdr.seq_end = c->hdr.seq;
+	}
 	c->hdr.snap_run = 0;
 	if (c->hdr.cur_tgid && c->hdr.cur_task == (__u64)task) {
-		now = BPF_CORE_READ(task, se.exec_start);
 		if (now > c->hdr.last_clock)
 			c->hdr.snap_run = now - c->hdr.last_clock;
+		/* the identity the running slice goes under */
+		bpf_probe_read_kernel_str(c->hdr.snap_comm, sizeof(c->hdr.snap_comm),
+					  BPF_CORE_READ(task, group_leader, comm));
+		c->hdr.snap_cgroup = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+		c->hdr.snap_exec_id = BPF_CORE_READ(task, group_leader, self_exec_id);
 	}
 	c->hdr.snap_seq = c->hdr.seq;
 	return 0;
-}
-
-/*
- * A task moved to another cgroup (systemd and container runtimes move
- * processes right after fork). Only the v2 hierarchy (hierarchy_id 0) counts.
- */
-static __always_inline int on_attach(struct cgroup *dst, struct task_struct *task)
-{
-	if (BPF_CORE_READ(dst, root, hierarchy_id) != 0)
-		return 0;
-	return emit_process(WP_EV_CGROUP, task, BPF_CORE_READ(dst, kn, id), false);
 }
 
 SEC("tp_btf/cgroup_attach_task")
@@ -373,14 +590,14 @@ int BPF_PROG(wp_exit_raw, struct task_struct *task)
 	return on_exit(task);
 }
 
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(wp_exec_btf, struct task_struct *task)
+SEC("tp_btf/task_rename")
+int BPF_PROG(wp_rename_btf, struct task_struct *task, const char *comm)
 {
-	return on_exec(task);
+	return on_rename(task, comm);
 }
 
-SEC("raw_tp/sched_process_exec")
-int BPF_PROG(wp_exec_raw, struct task_struct *task)
+SEC("raw_tp/task_rename")
+int BPF_PROG(wp_rename_raw, struct task_struct *task, const char *comm)
 {
-	return on_exec(task);
+	return on_rename(task, comm);
 }

@@ -30,9 +30,9 @@ struct probe {
 int probe__check(char *err, size_t errlen);
 int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
 		char *err, size_t errlen);
-/* Run wp_snap on every online CPU (online: NULL for all), take one snapshot
- * of every CPU's state into acct. Returns the CLOCK_MONOTONIC time of the
- * snapshot, or 0 on error (errno set). */
+/* Run wp_snap on every online CPU (online: NULL for all), drain the ring
+ * buffer, take one snapshot of every CPU's state into acct. Returns the
+ * CLOCK_MONOTONIC time of the snapshot, or 0 on error (errno set). */
 __u64 probe__snapshot(struct probe *p, const bool *online);
 /* Hand every record waiting in the ring buffer to acct. Records taken so far,
  * or -errno. One caller at a time. */

@@ -17,17 +17,40 @@ struct cg_info;
  * which the scheduler's counters could not give to a process (wattprobe.bpf.c). */
 #define PT_UNTRACED_TGID WP_UNTRACED_TGID
 
+/* What a process is known by: its name, cgroup and program. */
+struct pt_id {
+	char comm[WP_COMM_LEN];
+	__u64 cgroup_id;	/* 0: unknown */
+	__u32 exec_id;		/* its group leader's self_exec_id: which program */
+};
+
+/*
+ * A process: the live entry, found by (tgid, start_ns), under its identity now
+ * (comm, cgroup_id, exec_id). When its identity changes within an interval,
+ * the time it ran before goes to a part: an entry of the same process under
+ * the old identity, reported as a row of its own in that interval (so
+ * grouping by comm, exe or cgroup splits it where the change happened), then
+ * dropped. A part is not in the hash; its live entry links it (parts).
+ */
 struct proc {
 	__u32 tgid;
 	__u64 start_ns;
 	__u64 cgroup_id;
 	char comm[WP_COMM_LEN];
+	__u32 exec_id;
+	bool id_known;		/* comm, cgroup_id and exec_id are set */
+	bool part;		/* a part of the live entry, under an older identity */
+	__u32 parts;		/* live entry: its first part this interval, or PT_NONE */
+	__u32 next_part;	/* part: the next one of the same live entry */
+	__u32 owner;		/* part: its live entry, whose totals its time adds to */
+	struct pt_id before;	/* live entry: its identity before its last change */
+	__u64 change;		/* and that change's number (0: none) */
 	bool exited;		/* its last thread exited */
 	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
 	__u64 exit_seq;		/* interval in which the exit was seen: its last */
 	__u64 last_seq;		/* last interval with time charged */
 
-	__u64 total_ns;		/* since the agent first saw it */
+	__u64 total_ns;		/* since the agent first saw it, under any identity */
 	__u64 total_uj;
 	bool total_uj_partial;	/* some interval's energy was missing */
 
@@ -95,9 +118,26 @@ struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns);
 void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket, __u64 ns);
 /* Put a process on this interval's active list without charging it. */
 void proctable__touch(struct proctable *t, struct proc *p);
+/*
+ * Where time of the live entry p goes under identity id: p itself if that is its
+ * identity (or p has none yet: it takes id), else a part of p with that identity,
+ * made if needed. A full table gives the unrecorded pseudo process.
+ */
+struct proc *proctable__part(struct proctable *t, struct proc *p, const struct pt_id *id);
+/*
+ * The live entry p's identity becomes id (change number n): what p ran in this
+ * interval stays under the old identity, as a part, and the live entry goes on
+ * under the new one (taking over a part with that identity, if there is one).
+ * Returns the live entry, which may not be p. p->before keeps the old identity.
+ */
+struct proc *proctable__change(struct proctable *t, struct proc *p, const struct pt_id *id,
+			       __u64 n);
+bool pt_id_eq(const struct pt_id *a, const struct pt_id *b);
+void proc__id(const struct proc *p, struct pt_id *id);
 void proctable__remove(struct proctable *t, struct proc *p);
-/* End the interval: drop the processes that exited in it (reported now) and
- * processes idle for more than idle_intervals, then start interval seq + 1. */
+/* End the interval: drop the processes that exited in it (reported now), the
+ * parts of processes, and processes idle for more than idle_intervals, then
+ * start interval seq + 1. */
 void proctable__next(struct proctable *t, __u64 idle_intervals);
 /* The same, with hooks: every removal is told, and processes idle for
  * h->check_after intervals are checked, a few each interval, with h->gone(). */

@@ -77,7 +77,7 @@ static bool kernel_has_tp_btf(void)
 		return false;
 	ok = btf__find_by_name_kind(vmlinux, "btf_trace_sched_switch", BTF_KIND_TYPEDEF) > 0 &&
 	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exit", BTF_KIND_TYPEDEF) > 0 &&
-	     btf__find_by_name_kind(vmlinux, "btf_trace_sched_process_exec", BTF_KIND_TYPEDEF) > 0 &&
+	     btf__find_by_name_kind(vmlinux, "btf_trace_task_rename", BTF_KIND_TYPEDEF) > 0 &&
 	     btf__find_by_name_kind(vmlinux, "btf_trace_cgroup_attach_task", BTF_KIND_TYPEDEF) > 0;
 	btf__free(vmlinux);
 	return ok;
@@ -87,9 +87,7 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct probe *p = ctx;
 
-	if (size < sizeof(struct wp_event))
-		return 0;
-	acct__event(p->acct, data);
+	acct__record(p->acct, data, size);
 	return 0;
 }
 
@@ -130,10 +128,10 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	p->skel = skel;
 	bpf_program__set_autoload(skel->progs.wp_switch_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_exit_btf, btf);
-	bpf_program__set_autoload(skel->progs.wp_exec_btf, btf);
+	bpf_program__set_autoload(skel->progs.wp_rename_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_switch_raw, !btf);
 	bpf_program__set_autoload(skel->progs.wp_exit_raw, !btf);
-	bpf_program__set_autoload(skel->progs.wp_exec_raw, !btf);
+	bpf_program__set_autoload(skel->progs.wp_rename_raw, !btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_raw, !btf);
 	bpf_program__set_autoattach(skel->progs.wp_snap, false);
@@ -146,6 +144,8 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	}
 	skel->rodata->wake_bytes = WP_RINGBUF_DEFAULT / 4;
 	skel->rodata->nr_cpus = p->nr_cpus;
+	skel->rodata->have_bpf_loop =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
 
 	ret = wattprobe_bpf__load(skel);
 	if (ret) {
@@ -213,6 +213,13 @@ __u64 probe__snapshot(struct probe *p, const bool *online)
 	for (int cpu = 0; cpu < p->nr_cpus; cpu++)
 		if (!online || online[cpu])
 			snap_cpu(p, cpu);
+	/* the records wp_snap and the switches before it wrote come first: a split
+	 * record pays what was credited of its slice before the slots are read */
+	ret = probe__drain(p);
+	if (ret < 0) {
+		errno = -ret;
+		return 0;
+	}
 	ret = read_cpus(p);
 	if (ret) {
 		errno = -ret;

@@ -72,11 +72,56 @@ static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 	p->tgid = tgid;
 	p->start_ns = start_ns;
 	p->last_seq = t->seq;
+	p->parts = PT_NONE;
+	p->next_part = PT_NONE;
 	b = hash_key(tgid, start_ns) & (t->nbuckets - 1);
 	p->next = t->buckets[b];
 	t->buckets[b] = i;
 	t->nr++;
 	return p;
+}
+
+static void unhash(struct proctable *t, struct proc *p)
+{
+	__u32 i = proctable__index(t, p);
+	__u32 *link = &t->buckets[hash_key(p->tgid, p->start_ns) & (t->nbuckets - 1)];
+
+	while (*link != PT_NONE && *link != i)
+		link = &t->pool[*link].next;
+	if (*link == i)
+		*link = p->next;
+	p->next = PT_NONE;
+}
+
+static void rehash(struct proctable *t, struct proc *p)
+{
+	__u32 b = hash_key(p->tgid, p->start_ns) & (t->nbuckets - 1);
+
+	p->next = t->buckets[b];
+	t->buckets[b] = proctable__index(t, p);
+}
+
+/* An entry for a process, or NULL when only the last one, kept for [unrecorded], is left. */
+static struct proc *alloc_room(struct proctable *t, __u32 tgid, __u64 start_ns)
+{
+	if (t->nr + 1 < t->cap || t->unrecorded != PT_NONE)
+		return alloc(t, tgid, start_ns);
+	return NULL;
+}
+
+/* The pseudo process of the time the table had no room for. */
+static struct proc *unrecorded(struct proctable *t)
+{
+	struct proc *p;
+
+	t->full++;
+	if (t->unrecorded == PT_NONE) {
+		p = alloc(t, PT_UNRECORDED_TGID, 0);
+		strcpy(p->comm, "[unrecorded]");
+		p->id_known = true;
+		t->unrecorded = proctable__index(t, p);
+	}
+	return &t->pool[t->unrecorded];
 }
 
 struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns)
@@ -85,19 +130,8 @@ struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns)
 
 	if (p)
 		return p;
-	/* keep the last free entry for the unrecorded pseudo process */
-	if (t->nr + 1 < t->cap || t->unrecorded != PT_NONE) {
-		p = alloc(t, tgid, start_ns);
-		if (p)
-			return p;
-	}
-	t->full++;
-	if (t->unrecorded == PT_NONE) {
-		p = alloc(t, PT_UNRECORDED_TGID, 0);
-		strcpy(p->comm, "[unrecorded]");
-		t->unrecorded = proctable__index(t, p);
-	}
-	return &t->pool[t->unrecorded];
+	p = alloc_room(t, tgid, start_ns);
+	return p ? p : unrecorded(t);
 }
 
 void proctable__touch(struct proctable *t, struct proc *p)
@@ -120,6 +154,8 @@ void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket,
 	proctable__touch(t, p);
 	p->iv_ns += ns;
 	p->total_ns += ns;
+	if (p->part)
+		t->pool[p->owner].total_ns += ns;
 	p->last_seq = t->seq;
 	if (socket >= 0 && socket < WP_MAX_SOCKETS)
 		p->iv_sock_ns[socket] += ns;
@@ -136,15 +172,148 @@ void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket,
 		.proc = proctable__index(t, p), .cpu = (__u32)cpu, .ns = ns };
 }
 
+bool pt_id_eq(const struct pt_id *a, const struct pt_id *b)
+{
+	return !strncmp(a->comm, b->comm, WP_COMM_LEN) && a->exec_id == b->exec_id &&
+	       (a->cgroup_id == b->cgroup_id || !a->cgroup_id || !b->cgroup_id);
+}
+
+void proc__id(const struct proc *p, struct pt_id *id)
+{
+	memcpy(id->comm, p->comm, WP_COMM_LEN);
+	id->cgroup_id = p->cgroup_id;
+	id->exec_id = p->exec_id;
+}
+
+static void set_id(struct proc *p, const struct pt_id *id)
+{
+	memcpy(p->comm, id->comm, WP_COMM_LEN);
+	p->comm[WP_COMM_LEN - 1] = '\0';
+	if (id->cgroup_id || !p->id_known)
+		p->cgroup_id = id->cgroup_id;
+	p->exec_id = id->exec_id;
+	p->id_known = true;
+}
+
+static bool has_id(const struct proc *p, const struct pt_id *id)
+{
+	struct pt_id mine;
+
+	proc__id(p, &mine);
+	return pt_id_eq(&mine, id);
+}
+
+struct proc *proctable__part(struct proctable *t, struct proc *p, const struct pt_id *id)
+{
+	struct proc *q;
+	__u32 i;
+
+	if (!id || proctable__index(t, p) == t->unrecorded || p->part)
+		return p;
+	if (!p->id_known) {
+		set_id(p, id);
+		return p;
+	}
+	if (has_id(p, id))
+		return p;
+	for (i = p->parts; i != PT_NONE; i = t->pool[i].next_part)
+		if (has_id(&t->pool[i], id))
+			return &t->pool[i];
+	q = alloc_room(t, p->tgid, p->start_ns);
+	if (!q)
+		return unrecorded(t);
+	unhash(t, q);
+	q->part = true;
+	set_id(q, id);
+	q->exited = false;
+	q->total_ns = p->total_ns;
+	q->total_uj = p->total_uj;
+	q->next_part = p->parts;
+	q->owner = proctable__index(t, p);
+	p->parts = proctable__index(t, q);
+	proctable__touch(t, p);		/* so that its parts are let go at the end */
+	return q;
+}
+
+struct proc *proctable__change(struct proctable *t, struct proc *p, const struct pt_id *id,
+			       __u64 n)
+{
+	struct pt_id old;
+	struct proc *live = NULL, *q;
+	__u32 *link;
+
+	if (proctable__index(t, p) == t->unrecorded || p->part)
+		return p;
+	if (!p->id_known) {
+		set_id(p, id);
+		p->before = *id;
+		p->change = n;
+		return p;
+	}
+	proc__id(p, &old);
+	if (pt_id_eq(&old, id)) {
+		set_id(p, id);	/* a cgroup learnt, nothing else */
+		return p;
+	}
+	/* a part with the new identity (time that came before the record) takes over */
+	for (link = &p->parts; *link != PT_NONE; link = &t->pool[*link].next_part) {
+		if (has_id(&t->pool[*link], id)) {
+			live = &t->pool[*link];
+			*link = live->next_part;
+			break;
+		}
+	}
+	if (!live && !(p->seq == t->seq && p->iv_ns)) {
+		/* nothing ran under the old identity this interval: change in place */
+		set_id(p, id);
+		p->before = old;
+		p->change = n;
+		return p;
+	}
+	if (!live) {
+		live = alloc_room(t, p->tgid, p->start_ns);
+		if (!live) {
+			t->full++;
+			return p;	/* full: the old identity goes on */
+		}
+		unhash(t, live);
+	}
+	/* live becomes the process, p a part of it */
+	q = live;
+	q->part = false;
+	q->tgid = p->tgid;
+	q->start_ns = p->start_ns;
+	set_id(q, id);
+	q->exited = p->exited;
+	q->exit_seq = p->exit_seq;
+	q->reread_info = p->reread_info;
+	q->last_seq = p->last_seq > q->last_seq ? p->last_seq : q->last_seq;
+	q->total_ns = p->total_ns;
+	q->total_uj = p->total_uj;
+	q->total_uj_partial = p->total_uj_partial;
+	q->before = old;
+	q->change = n;
+	q->parts = p->parts;
+	q->next_part = PT_NONE;
+	unhash(t, p);
+	rehash(t, q);
+	p->part = true;
+	p->exited = false;
+	p->parts = PT_NONE;
+	p->next_part = q->parts;
+	q->parts = proctable__index(t, p);
+	for (__u32 i = q->parts; i != PT_NONE; i = t->pool[i].next_part)
+		t->pool[i].owner = proctable__index(t, q);
+	proctable__touch(t, q);
+	return q;
+}
+
 void proctable__remove(struct proctable *t, struct proc *p)
 {
 	__u32 i = proctable__index(t, p);
-	__u32 *link = &t->buckets[hash_key(p->tgid, p->start_ns) & (t->nbuckets - 1)];
 
-	while (*link != PT_NONE && *link != i)
-		link = &t->pool[*link].next;
-	if (*link == i)
-		*link = p->next;
+	if (!p->part)
+		unhash(t, p);
 	if (t->unrecorded == i)
 		t->unrecorded = PT_NONE;
 	p->used = false;
@@ -169,12 +338,20 @@ void proctable__end(struct proctable *t, const struct pt_hooks *h)
 {
 	__u64 idle_intervals = h ? h->idle_intervals : 0;
 
-	/* exited: reported in the interval of the exit, then gone (time of it that comes
-	 * later, its last slice, is the sink's to report: see acct__forget) */
+	/* parts: reported in this interval only; exited processes: reported in the
+	 * interval of the exit, then gone (time of them that comes later, their last
+	 * slice, is the sink's to report: see acct__forget) */
 	for (__u32 k = 0; k < t->nr_active; k++) {
 		struct proc *p = &t->pool[t->active[k]];
 
-		if (p->used && p->exited && p->exit_seq == t->seq)
+		if (!p->used)
+			continue;
+		if (p->part) {
+			proctable__remove(t, p);
+			continue;
+		}
+		p->parts = PT_NONE;
+		if (p->exited && p->exit_seq == t->seq)
 			drop(t, p, h);
 	}
 	/* a lost exit record must not leak: sweep a slice of the pool each interval */
@@ -182,7 +359,8 @@ void proctable__end(struct proctable *t, const struct pt_hooks *h)
 		for (__u32 k = 0; k < 256 && k < t->top; k++) {
 			struct proc *p = &t->pool[t->sweep_cursor++ % t->top];
 
-			if (p->used && t->seq > p->last_seq + idle_intervals && !pseudo(t, p))
+			if (p->used && !p->part && t->seq > p->last_seq + idle_intervals &&
+			    !pseudo(t, p))
 				drop(t, p, h);
 		}
 	}
@@ -192,7 +370,7 @@ void proctable__end(struct proctable *t, const struct pt_hooks *h)
 		     k++) {
 			struct proc *p = &t->pool[t->check_cursor++ % t->top];
 
-			if (!p->used || p->exited || pseudo(t, p) ||
+			if (!p->used || p->exited || p->part || pseudo(t, p) ||
 			    t->seq < p->last_seq + h->check_after)
 				continue;
 			asked++;

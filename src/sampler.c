@@ -15,7 +15,7 @@
 
 /* --- accounting sink ------------------------------------------------------ */
 
-/* The process exited in this interval: reported now and in the next interval, then dropped. */
+/* The process exited in this interval: reported in it, then dropped. */
 static void mark_exited(struct sampler *s, struct proc *p)
 {
 	if (p->exited)
@@ -25,26 +25,44 @@ static void mark_exited(struct sampler *s, struct proc *p)
 	proctable__touch(&s->pt, p);
 }
 
+/* The identity time of the live entry p goes under: the charge's, or the one p had
+ * before the change that split the slice. */
+static const struct pt_id *charge_id(const struct proc *p, const struct acct_charge *c,
+				     struct pt_id *buf)
+{
+	if (c->before) {
+		if (!p->id_known || !p->change)
+			return NULL;	/* p knows no older identity: its own */
+		return &p->before;
+	}
+	if (!c->id)
+		return NULL;
+	memcpy(buf->comm, c->id->comm, WP_COMM_LEN);
+	buf->cgroup_id = c->id->cgroup_id;
+	buf->exec_id = c->id->exec_id;
+	return buf;
+}
+
 static void on_charge(void *ctx, const struct acct_charge *c)
 {
 	struct sampler *s = ctx;
 	int sock = topology__socket_of(&s->topo, c->cpu);
+	struct pt_id buf;
 	struct proc *p;
 
 	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
 		s->iv_cpu_busy[c->cpu] += c->ns;
 	p = proctable__get(&s->pt, c->tgid, c->start_ns);
-	if (!p->comm[0] && c->tgid == PT_UNTRACED_TGID)
+	if (!p->id_known && c->tgid == PT_UNTRACED_TGID) {
 		strcpy(p->comm, "[untraced]");
-	if (!p->comm[0] && c->comm)
-		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
-	/* a slot's cgroup is the one at takeover; moves come as their own records */
-	if (!p->cgroup_id && c->cgroup_id)
-		p->cgroup_id = c->cgroup_id;
+		p->id_known = true;
+	}
 	/* late time of a process that exited and left the table (its last slice, a slot
 	 * evicted later): reported as exited, then dropped again, never taken for alive */
 	if (c->exited && p->tgid == c->tgid)
 		mark_exited(s, p);
+	/* time under another identity than the process's now goes to a part of it */
+	p = proctable__part(&s->pt, p, charge_id(p, c, &buf));
 	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
 }
 
@@ -60,35 +78,47 @@ static void on_exited(void *ctx, __u32 tgid, __u64 start_ns)
 		mark_exited(s, p);
 }
 
-static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm)
+/*
+ * A process's name, program or cgroup changed: from now on its time goes under the
+ * new identity, what it ran before under the old one (the BPF side closed its slots
+ * and splits its running slices). The old identity is the one the agent knows; a
+ * process seen first now takes the record's.
+ */
+static void on_change(void *ctx, const struct wp_change *ch)
 {
 	struct sampler *s = ctx;
-	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
+	struct proc *p = proctable__get(&s->pt, ch->tgid, ch->start_ns);
+	struct pt_id id = { .cgroup_id = ch->cgroup_id, .exec_id = ch->exec_id };
 
-	if (p->tgid != tgid)
+	if (p->tgid != ch->tgid)
 		return;	/* the table is full */
-	memcpy(p->comm, comm, sizeof(p->comm) - 1);
+	memcpy(id.comm, ch->comm, WP_COMM_LEN);
+	id.comm[WP_COMM_LEN - 1] = '\0';
+	if (!p->id_known) {
+		struct pt_id old = { .cgroup_id = ch->old_cgroup_id, .exec_id = ch->old_exec_id };
+
+		memcpy(old.comm, ch->old_comm, WP_COMM_LEN);
+		old.comm[WP_COMM_LEN - 1] = '\0';
+		proctable__part(&s->pt, p, &old);	/* it takes the old identity */
+	}
+	if (ch->what == WP_CH_CGROUP) {
+		/* only the cgroup: the rest as the agent knows it */
+		memcpy(id.comm, p->comm, WP_COMM_LEN);
+		id.exec_id = p->exec_id;
+	} else if (!ch->cgroup_id) {
+		id.cgroup_id = p->cgroup_id;
+	}
+	p = proctable__change(&s->pt, p, &id, ch->change);
 	/* a new program: its cmdline and exe are read again (by the sampling thread,
 	 * which owns the cache: this may run in the drain thread) */
-	p->reread_info = true;
-	if (cgroup_id)
-		p->cgroup_id = cgroup_id;
-}
-
-static void on_cgroup(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id)
-{
-	struct sampler *s = ctx;
-	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
-
-	if (p->tgid == tgid)	/* else the table is full */
-		p->cgroup_id = cgroup_id;
+	if (ch->what == WP_CH_EXEC)
+		p->reread_info = true;
 }
 
 static const struct acct_ops sink = {
 	.charge = on_charge,
 	.exited = on_exited,
-	.exec = on_exec,
-	.cgroup = on_cgroup,
+	.change = on_change,
 };
 
 /* --- energy --------------------------------------------------------------- */
@@ -492,6 +522,8 @@ int sampler__sample(struct sampler *s)
 
 		p->total_uj += p->iv_uj;
 		p->total_uj_partial |= p->iv_uj_missing;
+		if (p->part)	/* a part's energy is its process's too */
+			s->pt.pool[p->owner].total_uj += p->iv_uj;
 	}
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);

@@ -7,7 +7,10 @@
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <regex.h>
 #include <sched.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -702,4 +705,317 @@ Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 			      "PID 1 charged %llu ns, its threads ran %llu ns", p1_charged,
 			      p1_1 - p1_0);
 	sampler__close(&S);
+}
+
+/* --- names and cgroups that change ----------------------------------------------- */
+
+/* CPU time the calling process has used, by its own clock. */
+static __u64 own_cpu_ns(void)
+{
+	return now_ns(CLOCK_PROCESS_CPUTIME_ID);
+}
+
+static void burn_cpu_ms(long ms)
+{
+	__u64 end = own_cpu_ns() + ms * 1000000ULL;
+
+	while (own_cpu_ns() < end)
+		;
+}
+
+/* This interval's time of the process pid under the name comm (NULL: any name). */
+static __u64 ns_under(pid_t pid, const char *comm)
+{
+	__u64 ns = 0;
+
+	for (__u32 i = 0; i < S.cur.nr_procs; i++)
+		if (S.cur.procs[i]->tgid == (__u32)pid &&
+		    (!comm || !strcmp(S.cur.procs[i]->comm, comm)))
+			ns += S.cur.procs[i]->iv_ns;
+	return ns;
+}
+
+static __u64 diff_ns(__u64 a, __u64 b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* Wait for a child to exit, read its main thread's CPU time as a zombie, then reap it;
+ * *all: what all its threads used (rusage: their sum_exec_runtime, in microseconds). */
+static __u64 reap_with_sum(pid_t pid, __u64 *all)
+{
+	siginfo_t si = { 0 };
+	struct rusage ru;
+	__u64 sum;
+
+	cr_assert_eq(waitid(P_PID, pid, &si, WEXITED | WNOWAIT), 0);
+	sum = schedstat_ns(pid);
+	cr_assert_eq(wait4(pid, NULL, 0, &ru), pid);
+	if (all)
+		*all = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000000ULL +
+		       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1000ULL;
+	return sum;
+}
+
+/*
+ * Issue 12, point 4. A process runs 1.5 s as "wp-before", execs burn and runs 1.5 s
+ * more, all in one interval (as at -i 5): its time before the exec stays under the old
+ * name, to within a tick of its own CPU clock at the exec, the rest under the new one
+ * (it used to be 0 s and 3.0 s), and all its time (with the moment it ran under its
+ * parent's name, before the prctl) adds up to its sum_exec_runtime.
+ */
+Test(bpf_load, exec_splits_the_interval_where_it_happens, .timeout = 60)
+{
+	volatile __u64 *at_exec;
+	__u64 before, after, all, total;
+	char tool[512];
+	int go[2];
+	pid_t pid;
+
+	at_exec = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(at_exec, MAP_FAILED);
+	snprintf(tool, sizeof(tool), "%s/tools/burn", th_out_dir());
+	cr_assert_eq(pipe(go), 0);
+	open_sampler(PROBE_ATTACH_AUTO);
+	pid = fork();
+	if (!pid) {
+		char c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "wp-before");
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		burn_cpu_ms(1500);
+		*at_exec = own_cpu_ns();
+		execl(tool, "burn", "1500", (char *)NULL);
+		_exit(127);
+	}
+	/* an interval while it waits: its start-up (before its prctl too) is charged there */
+	nap_ms(200);
+	cr_assert_eq(sampler__sample(&S), 0);
+	all = ns_under(pid, NULL);
+	cr_assert_eq(write(go[1], "x", 1), 1);
+	total = reap_with_sum(pid, NULL);
+	cr_assert_eq(sampler__sample(&S), 0);
+	before = ns_under(pid, "wp-before");
+	after = ns_under(pid, "burn");
+	all += ns_under(pid, NULL);
+	cr_log_info("exec after %llu ns of CPU: %llu ns as wp-before, %llu ns as burn, %llu ns "
+		    "in all (schedstat %llu ns)", (unsigned long long)*at_exec,
+		    (unsigned long long)before, (unsigned long long)after,
+		    (unsigned long long)all, (unsigned long long)total);
+	cr_expect_lt(diff_ns(before, *at_exec), TICK_NS_MAX,
+		     "%llu ns before the exec, its clock said %llu ns", (unsigned long long)before,
+		     (unsigned long long)*at_exec);
+	cr_expect_lt(diff_ns(after, total - *at_exec), TICK_NS_MAX);
+	cr_expect_eq(all, total, "%llu ns charged, it ran %llu ns", (unsigned long long)all,
+		     (unsigned long long)total);
+	sampler__close(&S);
+}
+
+static void *rename_main(void *arg)
+{
+	pthread_setname_np(*(pthread_t *)arg, "wp-miner");
+	return NULL;
+}
+
+/*
+ * Issue 12, point 3. A process named "wp-innocent" has another thread rename its main
+ * thread "wp-miner" (pthread_setname_np, a write to /proc/self/task/TID/comm) after 1 s
+ * of CPU, and runs 1 s more. A sample taken 0.3 s after the rename shows it as
+ * "wp-miner" and --comm '^wp-miner$' selects it, within that interval; over the run, the
+ * time before the rename stays under the old name, to within a tick of its own clock,
+ * and all its time is what its threads used (rusage).
+ */
+Test(bpf_load, rename_is_seen_within_an_interval, .timeout = 60)
+{
+	volatile __u64 *at_rename;
+	struct view_opts vo = { .by = GROUP_PID };
+	__u64 before = 0, after = 0, all = 0, total, mid_miner;
+	const struct view_row *row = NULL;
+	struct view v;
+	int go[2];
+	pid_t pid;
+
+	at_rename = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(at_rename, MAP_FAILED);
+	*at_rename = 0;
+	cr_assert_eq(pipe(go), 0);
+	open_sampler(PROBE_ATTACH_AUTO);
+	pid = fork();
+	if (!pid) {
+		pthread_t self = pthread_self(), t;
+		char c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		prctl(PR_SET_NAME, "wp-innocent");
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		burn_cpu_ms(1000);
+		*at_rename = own_cpu_ns();
+		if (pthread_create(&t, NULL, rename_main, &self) || pthread_join(t, NULL))
+			_exit(2);
+		burn_cpu_ms(1000);
+		_exit(0);
+	}
+	nap_ms(200);
+	cr_assert_eq(sampler__sample(&S), 0);
+	all = ns_under(pid, NULL);
+	cr_assert_eq(write(go[1], "x", 1), 1);
+	while (!*at_rename)
+		nap_ms(10);
+	nap_ms(300);
+	cr_assert_eq(sampler__sample(&S), 0);
+	before += ns_under(pid, "wp-innocent");
+	after += ns_under(pid, "wp-miner");
+	mid_miner = ns_under(pid, "wp-miner");
+	all += ns_under(pid, NULL);
+	cr_assert_eq(regcomp(&vo.comm_re, "^wp-miner$", REG_EXTENDED | REG_NOSUB), 0);
+	vo.have_comm_re = true;
+	cr_assert_eq(view__init(&v), 0);
+	cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
+	for (__u32 i = 0; i < v.nr; i++)
+		if (v.rows[i].p->tgid == (__u32)pid)
+			row = &v.rows[i];
+	cr_expect_not_null(row, "--comm '^wp-miner$' does not show the renamed process");
+	cr_expect_gt(mid_miner, 100000000ULL, "only %llu ns as wp-miner 0.3 s after the rename",
+		     (unsigned long long)mid_miner);
+	view__free(&v);
+	regfree(&vo.comm_re);
+	reap_with_sum(pid, &total);
+	cr_assert_eq(sampler__sample(&S), 0);
+	before += ns_under(pid, "wp-innocent");
+	after += ns_under(pid, "wp-miner");
+	all += ns_under(pid, NULL);
+	cr_log_info("renamed after %llu ns of CPU: %llu ns as wp-innocent, %llu ns as wp-miner "
+		    "(%llu ns within the interval of the rename); rusage %llu ns",
+		    (unsigned long long)*at_rename, (unsigned long long)before,
+		    (unsigned long long)after, (unsigned long long)mid_miner,
+		    (unsigned long long)total);
+	cr_expect_lt(diff_ns(before, *at_rename), TICK_NS_MAX);
+	/* rusage misses what a thread runs after its exit added its time to the group's
+	 * (some 10 us here): the issue's 0.1% */
+	cr_expect_lt(diff_ns(all, total), total / 1000, "%llu ns charged, rusage %llu ns",
+		     (unsigned long long)all, (unsigned long long)total);
+	sampler__close(&S);
+}
+
+static __u64 cg_usage_ns(const char *dir)
+{
+	char path[512], buf[1024], *p;
+	unsigned long long us = 0;
+
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	cr_assert_gt(read_small_file(path, buf, sizeof(buf)), 0);
+	p = strstr(buf, "usage_usec ");
+	cr_assert_not_null(p);
+	sscanf(p, "usage_usec %llu", &us);
+	return us * 1000ULL;
+}
+
+static void cg_move(const char *dir, pid_t pid)
+{
+	char path[512], num[32];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	fd = open(path, O_WRONLY);
+	cr_assert_geq(fd, 0, "%s: %s", path, strerror(errno));
+	snprintf(num, sizeof(num), "%d", pid);
+	cr_assert_gt(write(fd, num, strlen(num)), 0, "move %d to %s: %s", pid, dir, strerror(errno));
+	close(fd);
+}
+
+/* The cgroup2 mount point, or NULL. */
+static const char *cgroup2_root(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "r");
+	char line[1024], mnt[512], fstype[64];
+
+	if (!f)
+		return NULL;
+	while (fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+
+		if (!dash || sscanf(dash, " - %63s", fstype) != 1 || strcmp(fstype, "cgroup2"))
+			continue;
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1) {
+			snprintf(buf, len, "%s", mnt);
+			fclose(f);
+			return buf;
+		}
+	}
+	fclose(f);
+	return NULL;
+}
+
+/*
+ * Issue 12, point 4. A CPU-bound process moved from cgroup A to cgroup B after 3 s of 8,
+ * in one interval: the agent's time of it under each cgroup matches that cgroup's own
+ * cpu.stat usage_usec (it used to be -33% and +20%), within 1% and a tick.
+ */
+Test(bpf_load, cgroup_move_splits_where_it_happens, .timeout = 60)
+{
+	char root[512], a[600], b[600];
+	__u64 ua0, ub0, ua, ub, in_a = 0, in_b = 0;
+	struct stat sta, stb;
+	int go[2];
+	pid_t pid;
+
+	if (geteuid())
+		cr_skip_test("needs root to load BPF");
+	if (!cgroup2_root(root, sizeof(root)))
+		cr_skip_test("no cgroup2 mount");
+	snprintf(a, sizeof(a), "%s/wptest-move-a-%d", root, getpid());
+	snprintf(b, sizeof(b), "%s/wptest-move-b-%d", root, getpid());
+	cr_assert_eq(mkdir(a, 0755), 0, "mkdir %s: %s", a, strerror(errno));
+	cr_assert_eq(mkdir(b, 0755), 0, "mkdir %s: %s", b, strerror(errno));
+	cr_assert_eq(stat(a, &sta), 0);
+	cr_assert_eq(stat(b, &stb), 0);
+	cr_assert_eq(pipe(go), 0);
+	pid = fork();
+	if (!pid) {
+		__u64 end;
+		char c;
+
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (read(go[0], &c, 1) != 1)
+			_exit(1);
+		end = now_ns(CLOCK_MONOTONIC) + 8000000000ULL;
+		while (now_ns(CLOCK_MONOTONIC) < end)
+			;
+		_exit(0);
+	}
+	cg_move(a, pid);
+	open_sampler(PROBE_ATTACH_AUTO);
+	settle(1);
+	ua0 = cg_usage_ns(a);
+	ub0 = cg_usage_ns(b);
+	cr_assert_eq(write(go[1], "x", 1), 1);
+	nap_ms(3000);
+	cg_move(b, pid);
+	reap_with_sum(pid, NULL);
+	cr_assert_eq(sampler__sample(&S), 0);
+	ua = cg_usage_ns(a) - ua0;
+	ub = cg_usage_ns(b) - ub0;
+	for (__u32 i = 0; i < S.cur.nr_procs; i++) {
+		const struct proc *p = S.cur.procs[i];
+
+		if (p->tgid != (__u32)pid)
+			continue;
+		if (p->cgroup_id == sta.st_ino)
+			in_a += p->iv_ns;
+		else if (p->cgroup_id == stb.st_ino)
+			in_b += p->iv_ns;
+	}
+	cr_log_info("moved after 3 s of 8: A %llu ns (cpu.stat %llu), B %llu ns (cpu.stat %llu)",
+		    (unsigned long long)in_a, (unsigned long long)ua, (unsigned long long)in_b,
+		    (unsigned long long)ub);
+	cr_expect_lt(diff_ns(in_a, ua), ua / 100 + TICK_NS_MAX, "in A: %llu ns, cpu.stat %llu ns",
+		     (unsigned long long)in_a, (unsigned long long)ua);
+	cr_expect_lt(diff_ns(in_b, ub), ub / 100 + TICK_NS_MAX, "in B: %llu ns, cpu.stat %llu ns",
+		     (unsigned long long)in_b, (unsigned long long)ub);
+	sampler__close(&S);
+	for (int i = 0; i < 50 && (rmdir(a) || rmdir(b)) && errno == EBUSY; i++)
+		nap_ms(100);
 }

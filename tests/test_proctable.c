@@ -402,3 +402,97 @@ Test(proctable, merge_charges)
 	proctable__merge_charges(&t);
 	cr_assert_eq(t.nr_charges, 0);
 }
+
+static struct pt_id id_of(const char *comm, __u64 cgroup_id, __u32 exec_id)
+{
+	struct pt_id id = { .cgroup_id = cgroup_id, .exec_id = exec_id };
+
+	snprintf(id.comm, sizeof(id.comm), "%s", comm);
+	return id;
+}
+
+/*
+ * Issue 12, points 3 and 4. A process that ran as "sh", then exec'd "burn": the time from
+ * before stays under "sh" in a part, the live entry (found by its key) goes on as
+ * "burn"; time of the old identity that comes after the change record (a slot read
+ * later) still goes to the part; at the end of the interval the part is gone and the
+ * live entry keeps the process's totals.
+ */
+Test(proctable, change_keeps_the_time_before_under_the_old_identity)
+{
+	struct pt_id sh = id_of("sh", 7, 1), burn = id_of("burn", 7, 2);
+	struct proc *p, *live, *part;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &sh);
+	cr_assert_str_eq(p->comm, "sh", "the first identity is taken");
+	proctable__charge(&t, p, 0, 0, 1500);
+	live = proctable__change(&t, p, &burn, 1);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_neq(live, p);
+	cr_assert_str_eq(live->comm, "burn");
+	cr_assert_eq(live->exec_id, 2);
+	cr_assert(p->part);
+	cr_assert_str_eq(p->comm, "sh");
+	cr_assert_eq(p->iv_ns, 1500);
+	cr_assert_str_eq(live->before.comm, "sh");
+	cr_assert_eq(live->change, 1);
+	/* time under the new identity, then late time under the old one */
+	proctable__charge(&t, proctable__part(&t, live, &burn), 0, 0, 1400);
+	part = proctable__part(&t, live, &sh);
+	cr_assert_eq(part, p);
+	proctable__charge(&t, part, 1, 0, 100);
+	cr_assert_eq(live->iv_ns, 1400);
+	cr_assert_eq(p->iv_ns, 1600);
+	cr_assert_eq(t.nr_active, 2);
+	proctable__next(&t, 0);
+	cr_assert_eq(t.nr, 1, "the part is let go");
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_eq(live->total_ns, 3000);
+	cr_assert_eq(live->parts, PT_NONE);
+}
+
+/* Time of the new identity that comes before the change record (its slot was read
+ * first) makes a part, which becomes the live entry when the record comes; a change
+ * when nothing ran under the old identity changes the entry in place. */
+Test(proctable, change_takes_over_a_part_of_the_new_identity)
+{
+	struct pt_id a = id_of("innocent", 7, 1), b = id_of("cryptominer", 7, 1);
+	struct proc *p, *early, *live;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
+	proctable__charge(&t, p, 0, 0, 10);
+	early = proctable__part(&t, p, &b);
+	cr_assert_neq(early, p);
+	proctable__charge(&t, early, 0, 0, 20);
+	live = proctable__change(&t, p, &b, 2);
+	cr_assert_eq(live, early);
+	cr_assert(!live->part);
+	cr_assert(p->part);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_eq(live->iv_ns, 20);
+	cr_assert_eq(p->iv_ns, 10);
+	proctable__next(&t, 0);
+	/* next interval: a rename before any time changes it in place */
+	live = proctable__change(&t, proctable__find(&t, 100, 5), &a, 3);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_str_eq(live->comm, "innocent");
+	cr_assert_eq(t.nr, 1);
+}
+
+/* A cgroup move keeps name and program; a cgroup of 0 (unknown) matches any. */
+Test(proctable, cgroup_is_part_of_the_identity)
+{
+	struct pt_id a = id_of("nginx", 10, 1), b = id_of("nginx", 20, 1), u = id_of("nginx", 0, 1);
+	struct proc *p, *live;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
+	proctable__charge(&t, p, 0, 0, 300);
+	live = proctable__change(&t, p, &b, 1);
+	cr_assert_eq(live->cgroup_id, 20);
+	cr_assert_eq(p->cgroup_id, 10);
+	cr_assert_eq(proctable__part(&t, live, &u), live, "unknown cgroup: the live one");
+	cr_assert_eq(proctable__part(&t, live, &a), p);
+}
