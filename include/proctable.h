@@ -144,6 +144,14 @@ void proctable__next(struct proctable *t, __u64 idle_intervals);
 void proctable__end(struct proctable *t, const struct pt_hooks *h);
 /* Sort this interval's charges by (process, CPU) and merge duplicates. */
 void proctable__merge_charges(struct proctable *t);
+/*
+ * Take ns off this interval's (merged) charges on cpu, the largest first, and say for
+ * each process how much through cut(): what a CPU can not have run in an interval
+ * (a running slice credited a tick late in the interval before) waits for the next.
+ */
+void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
+			     void (*cut)(void *ctx, const struct proc *p, int cpu, __u64 ns),
+			     void *ctx);
 
 /* A row that is no process: [unrecorded] or [untraced]. */
 static inline bool proc__pseudo(const struct proc *p)

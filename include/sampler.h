@@ -90,6 +90,7 @@ struct sample {
 };
 
 struct view;
+struct carry;
 
 struct sampler {
 	struct sampler_opts opts;
@@ -120,6 +121,8 @@ struct sampler {
 	__u32 snap_cap;
 	struct cpu_charge *snap_charges;	/* and of its charges */
 	__u32 snap_charges_cap;
+	struct carry *carries;		/* time held back for the next interval */
+	__u32 nr_carries, cap_carries;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */

@@ -414,3 +414,33 @@ void proctable__merge_charges(struct proctable *t)
 	}
 	t->nr_charges = n + 1;
 }
+
+void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
+			     void (*cut)(void *ctx, const struct proc *p, int cpu, __u64 ns),
+			     void *ctx)
+{
+	while (ns) {
+		struct cpu_charge *big = NULL;
+		struct proc *p;
+		__u64 take;
+
+		for (__u32 i = 0; i < t->nr_charges; i++)
+			if (t->charges[i].cpu == (__u32)cpu && t->charges[i].ns &&
+			    (!big || t->charges[i].ns > big->ns))
+				big = &t->charges[i];
+		if (!big)
+			return;
+		p = &t->pool[big->proc];
+		take = big->ns < ns ? big->ns : ns;
+		big->ns -= take;
+		p->iv_ns -= take;
+		p->total_ns -= take;
+		if (p->part)
+			t->pool[p->owner].total_ns -= take;
+		if (socket >= 0 && socket < WP_MAX_SOCKETS)
+			p->iv_sock_ns[socket] -= take;
+		ns -= take;
+		if (cut)
+			cut(ctx, p, cpu, take);
+	}
+}

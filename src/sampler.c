@@ -363,12 +363,79 @@ static void fill_comm(struct sampler *s, struct proc *p)
 	memcpy(p->comm, buf, strnlen(buf, sizeof(p->comm) - 1));
 }
 
+/* Time held back from an interval for the next one (see within_capacity). */
+struct carry {
+	__u32 tgid;
+	__u64 start_ns;
+	int cpu;
+	__u64 ns;
+	bool exited;
+};
+
+static void hold_back(void *ctx, const struct proc *p, int cpu, __u64 ns)
+{
+	struct sampler *s = ctx;
+	struct carry *c;
+
+	if (s->nr_carries == s->cap_carries) {
+		__u32 cap = s->cap_carries ? 2 * s->cap_carries : 16;
+
+		c = realloc(s->carries, cap * sizeof(*c));
+		if (!c)
+			return;	/* lost: less time, never more than the CPU had */
+		s->carries = c;
+		s->cap_carries = cap;
+	}
+	s->carries[s->nr_carries++] = (struct carry){
+		.tgid = p->tgid, .start_ns = p->start_ns, .cpu = cpu, .ns = ns, .exited = p->exited,
+	};
+}
+
+/*
+ * No CPU runs more than the interval: a running slice is credited up to the
+ * scheduler's last tick, so the time a CPU is charged in an interval can exceed
+ * the interval by up to a tick (at -i 0.2, 3%), the tick the interval before
+ * missed. That part waits for the next interval (the largest charges on that CPU
+ * give it), so that processes + idle never exceed what the CPUs had, and no time
+ * is lost: it is charged at the start of the next interval.
+ */
+static void within_capacity(struct sampler *s, __u64 interval_ns)
+{
+	bool merged = false;
+
+	for (int cpu = 0; cpu < s->topo.nr_cpus; cpu++) {
+		if (s->iv_cpu_busy[cpu] <= interval_ns)
+			continue;
+		if (!merged) {
+			proctable__merge_charges(&s->pt);
+			merged = true;
+		}
+		proctable__uncharge_cpu(&s->pt, cpu, topology__socket_of(&s->topo, cpu),
+					s->iv_cpu_busy[cpu] - interval_ns, hold_back, s);
+		s->iv_cpu_busy[cpu] = interval_ns;
+	}
+}
+
+/* At the start of an interval: what the last one held back. */
+static void carry_over(struct sampler *s)
+{
+	for (__u32 i = 0; i < s->nr_carries; i++) {
+		const struct carry *c = &s->carries[i];
+		struct proc *p = proctable__get(&s->pt, c->tgid, c->start_ns);
+
+		if (c->exited && p->tgid == c->tgid)
+			mark_exited(s, p);
+		if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
+			s->iv_cpu_busy[c->cpu] += c->ns;
+		proctable__charge(&s->pt, p, c->cpu, topology__socket_of(&s->topo, c->cpu), c->ns);
+	}
+	s->nr_carries = 0;
+}
+
 /*
  * Idle time is what is left of each online CPU's interval after the
  * processes' time (the idle task itself is not counted in BPF). It includes
- * time the scheduler does not charge to tasks (steal time on a VM). A
- * running slice credited a tick late can make a CPU's busy time exceed the
- * interval by that much; its idle time is then 0.
+ * time the scheduler does not charge to tasks (steal time on a VM).
  */
 static void idle_time(struct sampler *s, struct sample *out)
 {
@@ -462,6 +529,7 @@ int sampler__sample(struct sampler *s)
 	out->sensor = s->have_rapl ? "rapl" : "model";
 	out->estimated = !s->have_rapl;
 
+	within_capacity(s, out->interval_ns);
 	out->nr_procs = s->pt.nr_active;
 	out->procs = s->order;
 	for (i = 0; i < s->pt.nr_active; i++) {
@@ -617,6 +685,7 @@ static void end_interval(struct sampler *s)
 	}
 	proctable__end(&s->pt, &h);
 	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
+	carry_over(s);
 }
 
 /* The interval ended in sampler__sample(): nothing is left to do. */
@@ -713,6 +782,9 @@ void sampler__close(struct sampler *s)
 	free(s->iv_cpu_busy);
 	free(s->snap);
 	free(s->snap_charges);
+	free(s->carries);
+	s->carries = NULL;
+	s->nr_carries = s->cap_carries = 0;
 	s->order = NULL;
 	s->iv_cpu_busy = NULL;
 	s->snap = NULL;
