@@ -232,7 +232,8 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
  * running here at its sum then, split_sum: the part before goes out as a
  * SPLIT record, to be charged under the identity before the change, and the
  * slice goes on from there (last_clock and cur_start_sum move past it). Runs
- * on this CPU only (a switch, or wp_snap), so nothing races with it here.
+ * on this CPU only (a switch, or wp_snap), so nothing races with it here;
+ * both have bumped seq already (the slice's debts in the agent are of seq - 1).
  */
 static __noinline void apply_split(struct wp_cpu *c, __u64 now)
 {
@@ -254,7 +255,7 @@ static __noinline void apply_split(struct wp_cpu *c, __u64 now)
 			e->start_ns = c->hdr.cur_start_ns;
 			e->ns = pre;
 			e->change = c->hdr.split_change;
-			e->seq = c->hdr.seq;
+			e->seq = c->hdr.seq - 1;	/* the slice's: both callers bumped seq */
 			bpf_ringbuf_submit(e, wake_flag());
 			c->hdr.last_clock += pre;
 			c->hdr.cur_start_sum += pre;
@@ -600,4 +601,223 @@ SEC("raw_tp/task_rename")
 int BPF_PROG(wp_rename_raw, struct task_struct *task, const char *comm)
 {
 	return on_rename(task, comm);
+}
+
+/* --- executables (--group-by exe) ------------------------------------------------- */
+
+/* Set by the loader when the agent shows executables: exe records at fork and exec. */
+const volatile bool want_exe = false;
+
+struct wp_path_scratch {
+	char buf[2 * WP_EXE_LEN];	/* twice: a name is read at any offset below WP_EXE_LEN */
+	__u64 names[WP_PATH_DEPTH];
+	struct wp_exe rec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct wp_path_scratch);
+} scratch SEC(".maps");
+
+/* Processes whose executable the agent asks for: tgid -> start_ns (see wp_exe_iter). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, WP_EXE_ASK);
+	__type(key, __u32);
+	__type(value, __u64);
+} exe_want SEC(".maps");
+
+struct walk_ctx {
+	__u64 d, vm, m;		/* dentry, vfsmount, mount: where the walk is */
+	__u32 n;		/* names collected */
+	__u32 off;		/* bytes written */
+	struct wp_path_scratch *ps;
+};
+
+/* One step up: a name, or over a mount point. 1 stops the walk. */
+static long walk_up(__u32 i, struct walk_ctx *w)
+{
+	struct dentry *d = (struct dentry *)w->d, *parent = BPF_CORE_READ(d, d_parent);
+	struct vfsmount *vm = (struct vfsmount *)w->vm;
+	struct mount *m = (struct mount *)w->m, *mp;
+
+	if (w->n >= WP_PATH_DEPTH)
+		return 1;
+	if (d == BPF_CORE_READ(vm, mnt_root) || d == parent) {
+		mp = BPF_CORE_READ(m, mnt_parent);
+		if (mp == m)
+			return 1;	/* the root of everything */
+		w->d = (__u64)BPF_CORE_READ(m, mnt_mountpoint);
+		w->m = (__u64)mp;
+		w->vm = (__u64)mp + bpf_core_field_offset(struct mount, mnt);
+		return 0;
+	}
+	w->ps->names[w->n & (WP_PATH_DEPTH - 1)] = (__u64)BPF_CORE_READ(d, d_name.name);
+	w->n++;
+	w->d = (__u64)parent;
+	return 0;
+}
+
+/* One name down, from the root: "/name". 1 stops. */
+static long write_down(__u32 i, struct walk_ctx *w)
+{
+	__u32 j = w->n - 1 - i, at;
+	long len;
+
+	if (i >= w->n || w->off >= WP_EXE_LEN - 2)
+		return 1;
+	at = w->off;
+	asm volatile("" : "+r"(at));	/* keep the masks: the verifier needs them */
+	w->ps->buf[at & (WP_EXE_LEN - 1)] = '/';
+	at = w->off + 1;
+	asm volatile("" : "+r"(at));
+	len = bpf_probe_read_kernel_str(&w->ps->buf[at & (WP_EXE_LEN - 1)], WP_EXE_LEN,
+					(const void *)w->ps->names[j & (WP_PATH_DEPTH - 1)]);
+	w->off++;
+	if (len > 1)
+		w->off += len - 1;
+	return 0;
+}
+
+/*
+ * The path of a file, from its dentry up to the root of the mount namespace it was
+ * opened in, crossing mount points (as /proc/PID/exe shows it, for a file not
+ * deleted). At most WP_PATH_DEPTH names, WP_EXE_LEN - 1 bytes: longer paths are cut.
+ * Into ps->rec.path; returns its length (0: no file, or no bpf_loop in this kernel:
+ * the agent reads /proc then).
+ */
+static __noinline __u32 file_path(struct wp_path_scratch *ps, struct file *f)
+{
+	struct walk_ctx w = { .ps = ps };
+	__u32 off;
+
+	if (!f || !have_bpf_loop)
+		return 0;
+	w.d = (__u64)BPF_CORE_READ(f, f_path.dentry);
+	w.vm = (__u64)BPF_CORE_READ(f, f_path.mnt);
+	w.m = w.vm - bpf_core_field_offset(struct mount, mnt);
+	bpf_loop(2 * WP_PATH_DEPTH, walk_up, &w, 0);
+	/* a file that is its own root (a memfd, an anonymous file): its name */
+	if (!w.n && BPF_CORE_READ(f, f_path.dentry, d_name.len) > 1) {
+		ps->names[0] = (__u64)BPF_CORE_READ(f, f_path.dentry, d_name.name);
+		w.n = 1;
+	}
+	bpf_loop(WP_PATH_DEPTH, write_down, &w, 0);
+	off = w.off;
+	if (!off) {
+		ps->buf[0] = '/';
+		off = 1;
+	}
+	if (off > WP_EXE_LEN - 1)
+		off = WP_EXE_LEN - 1;
+	__builtin_memcpy(ps->rec.path, ps->buf, WP_EXE_LEN);
+	asm volatile("" : "+r"(off));	/* keep the mask below for the verifier */
+	ps->rec.path[off & (WP_EXE_LEN - 1)] = '\0';
+	return off;
+}
+
+/* Fill ps->rec with the executable of task's process; false if it has none (kernel thread). */
+static __always_inline bool exe_of(struct wp_path_scratch *ps, struct task_struct *task,
+				   struct file *file)
+{
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+
+	if (!file)
+		file = BPF_CORE_READ(task, mm, exe_file);
+	ps->rec.len = file_path(ps, file);
+	if (!ps->rec.len)
+		return false;
+	ps->rec.type = WP_EV_EXE;
+	ps->rec.tgid = BPF_CORE_READ(task, tgid);
+	ps->rec.start_ns = BPF_CORE_READ(leader, start_boottime);
+	ps->rec.exec_id = BPF_CORE_READ(leader, self_exec_id);
+	return true;
+}
+
+static __always_inline void emit_exe(struct task_struct *task, struct file *file)
+{
+	struct wp_path_scratch *ps;
+	struct wp_exe *e;
+	struct wp_cpu *c;
+	__u32 zero = 0;
+
+	ps = bpf_map_lookup_elem(&scratch, &zero);
+	c = this_cpu();
+	if (!ps || !c || !exe_of(ps, task, file))
+		return;
+	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
+	if (!e) {
+		c->hdr.dropped++;
+		return;
+	}
+	__builtin_memcpy(e, &ps->rec, sizeof(*e));
+	bpf_ringbuf_submit(e, wake_flag());
+}
+
+/* exec: the new program's file. */
+static __always_inline int on_exec(struct task_struct *task, struct linux_binprm *bprm)
+{
+	if (want_exe)
+		emit_exe(task, BPF_CORE_READ(bprm, file));
+	return 0;
+}
+
+/* fork: the child runs its parent's program (threads are not processes). */
+static __always_inline int on_fork(struct task_struct *child)
+{
+	if (want_exe && BPF_CORE_READ(child, pid) == BPF_CORE_READ(child, tgid))
+		emit_exe(child, NULL);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(wp_exec_btf, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(task, bprm);
+}
+
+SEC("raw_tp/sched_process_exec")
+int BPF_PROG(wp_exec_raw, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	return on_exec(task, bprm);
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(wp_fork_btf, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+SEC("raw_tp/sched_process_fork")
+int BPF_PROG(wp_fork_raw, struct task_struct *parent, struct task_struct *child)
+{
+	return on_fork(child);
+}
+
+/*
+ * Run by the agent (a task iterator it reads) for processes it first sees without
+ * knowing their executable (they started before it, or their record was lost): one
+ * wp_exe per process asked for in exe_want that is still there.
+ */
+SEC("iter/task")
+int wp_exe_iter(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct wp_path_scratch *ps;
+	__u32 zero = 0, tgid;
+	__u64 *start;
+
+	if (!task || task->pid != task->tgid)
+		return 0;
+	tgid = task->tgid;
+	start = bpf_map_lookup_elem(&exe_want, &tgid);
+	if (!start || *start != BPF_CORE_READ(task, group_leader, start_boottime))
+		return 0;
+	ps = bpf_map_lookup_elem(&scratch, &zero);
+	if (!ps || !exe_of(ps, task, NULL))
+		return 0;
+	bpf_seq_write(ctx->meta->seq, &ps->rec, sizeof(ps->rec));
+	return 0;
 }

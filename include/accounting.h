@@ -53,6 +53,8 @@ struct acct_ops {
 	void (*exited)(void *ctx, __u32 tgid, __u64 start_ns);
 	/* the process's identity changed; time from before comes as SPLIT charges */
 	void (*change)(void *ctx, const struct wp_change *ch);
+	/* the executable of a process (len checked, path NUL-terminated) */
+	void (*exe)(void *ctx, const struct wp_exe *e);
 };
 
 struct acct_debt {

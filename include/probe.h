@@ -20,6 +20,7 @@ struct probe {
 	struct wp_cpu *values;
 	__u32 *keys;		/* for the batch lookup */
 	bool no_batch;		/* the kernel has no batch lookup for arrays */
+	struct bpf_link *exe_iter;	/* wp_exe_iter, with want_exe */
 	bool tp_btf;		/* attached through tp_btf (else raw_tp) */
 	int snap_fd;		/* wp_snap, run on each CPU before a read */
 	__u64 snap_failures;	/* CPUs wp_snap could not run on */
@@ -28,8 +29,12 @@ struct probe {
 /* Check that we can load BPF at all: capabilities and kernel BTF.
  * 0, or -EPERM / -ENOENT with a message naming what is missing and the fix. */
 int probe__check(char *err, size_t errlen);
-int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
-		char *err, size_t errlen);
+/* want_exe: executables from BPF (records at fork and exec, probe__exe_lookup). */
+int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool want_exe,
+		bool verbose, char *err, size_t errlen);
+/* The executables of the n processes (tgid[i], start_ns[i]) still there, read by BPF
+ * (wp_exe_iter): each found goes to acct as an exe record. 0 or -errno. */
+int probe__exe_lookup(struct probe *p, const __u32 *tgid, const __u64 *start_ns, int n);
 /* Run wp_snap on every online CPU (online: NULL for all), drain the ring
  * buffer, take one snapshot of every CPU's state into acct. Returns the
  * CLOCK_MONOTONIC time of the snapshot, or 0 on error (errno set). */

@@ -44,9 +44,12 @@ struct proc {
 	__u32 next_part;	/* part: the next one of the same live entry */
 	__u32 owner;		/* part: its live entry, whose totals its time adds to */
 	struct pt_id before;	/* live entry: its identity before its last change */
+	const char *before_exe;	/* and its executable then */
 	__u64 change;		/* and that change's number (0: none) */
 	bool exited;		/* its last thread exited */
 	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
+	const char *exe_path;	/* its executable, from BPF (interned: see strpool.h) */
+	bool exe_asked;		/* BPF was asked for it (it may have none: a kernel thread) */
 	__u64 exit_seq;		/* interval in which the exit was seen: its last */
 	__u64 last_seq;		/* last interval with time charged */
 

@@ -18,6 +18,7 @@
 #include "probe.h"
 #include "proctable.h"
 #include "rapl.h"
+#include "strpool.h"
 #include "topology.h"
 
 enum sensor_kind { SENSOR_AUTO, SENSOR_RAPL, SENSOR_MODEL };
@@ -37,6 +38,7 @@ struct sampler_opts {
 };
 
 #define MODEL_TDP_PER_CPU_W	10.0	/* default --tdp: per online CPU of the socket */
+#define SAMPLER_MAX_EXES	16384	/* distinct executables kept; beyond, /proc's */
 #define MODEL_IDLE_FRACTION	0.3	/* default --idle-watts: this share of --tdp */
 
 struct sample_socket {
@@ -109,6 +111,7 @@ struct sampler {
 	char rapl_err[256];		/* why auto chose the model, for --verbose and logs */
 	struct cgroup_cache *cgroups;	/* cgroup id -> path */
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
+	struct strpool *exes;		/* executables from BPF, one copy each */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][RAPL_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 	/* the drain thread (sampler__start) and what it shares with sampling: the BPF

@@ -49,6 +49,9 @@
 #define WP_SLOT_MASK	(WP_SLOTS - 1)
 #define WP_RINGBUF_DEFAULT (1024 * 1024)	/* drained continuously: see probe.h */
 #define WP_DRAIN_MS	50		/* the drain thread's period when not woken */
+#define WP_EXE_LEN	256		/* executable paths, NUL included; longer ones are cut */
+#define WP_PATH_DEPTH	32		/* names of a path walked up, at most (power of two) */
+#define WP_EXE_ASK	1024		/* processes asked about at once (exe_want) */
 
 /*
  * One process's time on one CPU. gen and gen_end bracket the owner fields:
@@ -109,6 +112,7 @@ enum wp_event_type {
 	WP_EV_EXIT = 2,		/* the last thread of a process exited (wp_event) */
 	WP_EV_CHANGE = 3,	/* a process's identity changed (wp_change) */
 	WP_EV_SPLIT = 4,	/* the part of a running slice before a change (wp_event) */
+	WP_EV_EXE = 5,		/* a process's executable: at fork and exec, or asked (wp_exe) */
 };
 
 /* What changed: the identity (comm, cgroup_id, exec_id) of a process. */
@@ -147,6 +151,16 @@ struct wp_change {
 	char old_comm[WP_COMM_LEN];
 	__u32 old_exec_id;
 	__u32 _pad;
+};
+
+/* WP_EV_EXE: the executable of (tgid, start_ns) while it runs program exec_id. */
+struct wp_exe {
+	__u32 type;
+	__u32 tgid;
+	__u64 start_ns;
+	__u32 exec_id;
+	__u32 len;		/* of path, without the NUL */
+	char path[WP_EXE_LEN];
 };
 
 #endif /* __WATTPROBE_H */

@@ -224,6 +224,14 @@ void acct__record(struct acct *a, const void *data, size_t size)
 			a->ops->change(a->ctx, ch);
 		return;
 	}
+	if (ch->type == WP_EV_EXE) {
+		const struct wp_exe *e = data;
+
+		if (size >= sizeof(*e) && e->len && e->len < WP_EXE_LEN && !e->path[e->len] &&
+		    a->ops->exe)
+			a->ops->exe(a->ctx, e);
+		return;
+	}
 	if (size >= sizeof(struct wp_event))
 		acct__event(a, data);
 }

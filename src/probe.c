@@ -91,8 +91,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool verbose,
-		char *err, size_t errlen)
+int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool want_exe,
+		bool verbose, char *err, size_t errlen)
 {
 	struct wattprobe_bpf *skel;
 	bool btf;
@@ -134,6 +134,13 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	bpf_program__set_autoload(skel->progs.wp_rename_raw, !btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_btf, btf);
 	bpf_program__set_autoload(skel->progs.wp_attach_raw, !btf);
+	/* executables: only when the agent shows them */
+	bpf_program__set_autoload(skel->progs.wp_exec_btf, btf && want_exe);
+	bpf_program__set_autoload(skel->progs.wp_exec_raw, !btf && want_exe);
+	bpf_program__set_autoload(skel->progs.wp_fork_btf, btf && want_exe);
+	bpf_program__set_autoload(skel->progs.wp_fork_raw, !btf && want_exe);
+	bpf_program__set_autoload(skel->progs.wp_exe_iter, want_exe);
+	bpf_program__set_autoattach(skel->progs.wp_exe_iter, false);
 	bpf_program__set_autoattach(skel->progs.wp_snap, false);
 	ret = bpf_map__set_max_entries(skel->maps.cpus, p->nr_cpus);
 	if (!ret)
@@ -144,6 +151,7 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 	}
 	skel->rodata->wake_bytes = WP_RINGBUF_DEFAULT / 4;
 	skel->rodata->nr_cpus = p->nr_cpus;
+	skel->rodata->want_exe = want_exe;
 	skel->rodata->have_bpf_loop =
 		libbpf_probe_bpf_helper(BPF_PROG_TYPE_RAW_TRACEPOINT, BPF_FUNC_loop, NULL) > 0;
 
@@ -160,6 +168,14 @@ int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bo
 		goto cleanup;
 	}
 	p->snap_fd = bpf_program__fd(skel->progs.wp_snap);
+	if (want_exe) {
+		p->exe_iter = bpf_program__attach_iter(skel->progs.wp_exe_iter, NULL);
+		if (!p->exe_iter) {
+			ret = -errno;
+			snprintf(err, errlen, "failed to attach the task iterator: %s", strerror(errno));
+			goto cleanup;
+		}
+	}
 	p->rb = ring_buffer__new(bpf_map__fd(skel->maps.events), on_event, p, NULL);
 	if (!p->rb) {
 		ret = -errno;
@@ -256,8 +272,47 @@ __u64 probe__read(struct probe *p, const bool *online)
 	return now;
 }
 
+int probe__exe_lookup(struct probe *p, const __u32 *tgid, const __u64 *start_ns, int n)
+{
+	int map = bpf_map__fd(p->skel->maps.exe_want), fd, ret = 0;
+	struct wp_exe rec;
+	size_t got = 0;
+	ssize_t r;
+
+	if (!p->exe_iter)
+		return -ENOTSUP;
+	if (n > WP_EXE_ASK)
+		n = WP_EXE_ASK;
+	for (int i = 0; i < n; i++)
+		bpf_map_update_elem(map, &tgid[i], &start_ns[i], BPF_ANY);
+	fd = bpf_iter_create(bpf_link__fd(p->exe_iter));
+	if (fd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* whole records, however read() cuts them */
+	while ((r = read(fd, (char *)&rec + got, sizeof(rec) - got)) > 0 || (r < 0 && errno == EINTR)) {
+		if (r < 0)
+			continue;
+		got += r;
+		if (got == sizeof(rec)) {
+			acct__record(p->acct, &rec, sizeof(rec));
+			got = 0;
+		}
+	}
+	if (r < 0)
+		ret = -errno;
+	close(fd);
+out:
+	for (int i = 0; i < n; i++)
+		bpf_map_delete_elem(map, &tgid[i]);
+	return ret;
+}
+
 void probe__close(struct probe *p)
 {
+	bpf_link__destroy(p->exe_iter);
+	p->exe_iter = NULL;
 	ring_buffer__free(p->rb);
 	wattprobe_bpf__destroy(p->skel);
 	free(p->values);

@@ -225,6 +225,9 @@ struct proc *proctable__part(struct proctable *t, struct proc *p, const struct p
 	unhash(t, q);
 	q->part = true;
 	set_id(q, id);
+	q->exe_path = id->exec_id == p->exec_id ? p->exe_path :
+		      id->exec_id == p->before.exec_id && p->change ? p->before_exe : NULL;
+	q->exe_asked = true;
 	q->exited = false;
 	q->total_ns = p->total_ns;
 	q->total_uj = p->total_uj;
@@ -265,6 +268,11 @@ struct proc *proctable__change(struct proctable *t, struct proc *p, const struct
 	}
 	if (!live && !(p->seq == t->seq && p->iv_ns)) {
 		/* nothing ran under the old identity this interval: change in place */
+		p->before_exe = p->exe_path;
+		if (id->exec_id != old.exec_id) {
+			p->exe_path = NULL;
+			p->exe_asked = false;
+		}
 		set_id(p, id);
 		p->before = old;
 		p->change = n;
@@ -292,7 +300,11 @@ struct proc *proctable__change(struct proctable *t, struct proc *p, const struct
 	q->total_uj = p->total_uj;
 	q->total_uj_partial = p->total_uj_partial;
 	q->before = old;
+	q->before_exe = p->exe_path;
 	q->change = n;
+	/* the same program goes on, unless this is an exec */
+	q->exe_path = id->exec_id == old.exec_id ? p->exe_path : NULL;
+	q->exe_asked = id->exec_id == old.exec_id && p->exe_asked;
 	q->parts = p->parts;
 	q->next_part = PT_NONE;
 	unhash(t, p);

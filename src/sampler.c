@@ -115,11 +115,47 @@ static void on_change(void *ctx, const struct wp_change *ch)
 		p->reread_info = true;
 }
 
+/* A process's executable, read by BPF: at its fork or exec, or asked for (see ask_exes). */
+static void on_exe(void *ctx, const struct wp_exe *e)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__get(&s->pt, e->tgid, e->start_ns);
+
+	if (p->tgid != e->tgid)
+		return;	/* the table is full */
+	if (p->id_known && p->exec_id != e->exec_id)
+		return;	/* of another program of it */
+	p->exe_path = strpool__intern(s->exes, e->path, e->len);
+	p->exe_asked = true;
+}
+
 static const struct acct_ops sink = {
 	.charge = on_charge,
 	.exited = on_exited,
 	.change = on_change,
+	.exe = on_exe,
 };
+
+/* Under the lock: ask BPF for the executable of the processes of this interval that
+ * have none yet (they started before the agent, or a record was lost), once each. */
+static void ask_exes(struct sampler *s)
+{
+	__u32 tgid[WP_EXE_ASK];
+	__u64 start[WP_EXE_ASK];
+	int n = 0;
+
+	for (__u32 i = 0; i < s->pt.nr_active && n < WP_EXE_ASK; i++) {
+		struct proc *p = &s->pt.pool[s->pt.active[i]];
+
+		if (p->exe_path || p->exe_asked || p->exited || p->part || proc__pseudo(p))
+			continue;
+		p->exe_asked = true;
+		tgid[n] = p->tgid;
+		start[n++] = p->start_ns;
+	}
+	if (n && probe__exe_lookup(&s->probe, tgid, start, n) && s->opts.verbose)
+		fprintf(stderr, "wattprobe: warning: could not read executables through BPF\n");
+}
 
 /* --- energy --------------------------------------------------------------- */
 
@@ -318,6 +354,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	/* both are optional: without them, paths and command lines are unknown */
 	s->cgroups = cgroup_cache__new(NULL, o->max_procs);
 	s->procinfo = procinfo__new("/proc", o->max_procs);
+	s->exes = strpool__new(SAMPLER_MAX_EXES);
 	ret = open_sensor(s, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -329,7 +366,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to allocate accounting state: %s", strerror(-ret));
 		goto cleanup;
 	}
-	ret = probe__open(&s->probe, o->attach, &s->acct, o->verbose, err, errlen);
+	ret = probe__open(&s->probe, o->attach, &s->acct, o->need_exe, o->verbose, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = prime(s);
@@ -367,6 +404,8 @@ static void fill_comm(struct sampler *s, struct proc *p)
 struct carry {
 	__u32 tgid;
 	__u64 start_ns;
+	struct pt_id id;	/* the identity it ran under */
+	bool id_known;
 	int cpu;
 	__u64 ns;
 	bool exited;
@@ -386,9 +425,12 @@ static void hold_back(void *ctx, const struct proc *p, int cpu, __u64 ns)
 		s->carries = c;
 		s->cap_carries = cap;
 	}
-	s->carries[s->nr_carries++] = (struct carry){
-		.tgid = p->tgid, .start_ns = p->start_ns, .cpu = cpu, .ns = ns, .exited = p->exited,
+	c = &s->carries[s->nr_carries++];
+	*c = (struct carry){
+		.tgid = p->tgid, .start_ns = p->start_ns, .id_known = p->id_known, .cpu = cpu,
+		.ns = ns, .exited = p->exited,
 	};
+	proc__id(p, &c->id);
 }
 
 /*
@@ -425,6 +467,8 @@ static void carry_over(struct sampler *s)
 
 		if (c->exited && p->tgid == c->tgid)
 			mark_exited(s, p);
+		if (c->id_known)
+			p = proctable__part(&s->pt, p, &c->id);
 		if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
 			s->iv_cpu_busy[c->cpu] += c->ns;
 		proctable__charge(&s->pt, p, c->cpu, topology__socket_of(&s->topo, c->cpu), c->ns);
@@ -497,8 +541,12 @@ static void resolve(struct sampler *s, struct sample *out)
 		p->cgroup = cgroup_cache__peek(s->cgroups, p->cgroup_id);
 		p->cg = cgroup_cache__info(s->cgroups, p->cgroup_id);
 		if (s->opts.need_exe && s->procinfo && !proc__pseudo(p)) {
-			/* one entry holds both: cmdline "" tells a kernel thread */
-			p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
+			/* from BPF, which needs no privilege to read it; /proc (which does, for
+			 * other users' processes) where BPF had nothing. One procinfo entry
+			 * holds both: cmdline "" tells a kernel thread. */
+			p->exe = p->exe_path;
+			if (!p->exe && !p->part)
+				p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
 			p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 		}
 	}
@@ -530,6 +578,8 @@ int sampler__sample(struct sampler *s)
 	out->estimated = !s->have_rapl;
 
 	within_capacity(s, out->interval_ns);
+	if (s->opts.need_exe)
+		ask_exes(s);
 	out->nr_procs = s->pt.nr_active;
 	out->procs = s->order;
 	for (i = 0; i < s->pt.nr_active; i++) {
@@ -776,6 +826,8 @@ void sampler__close(struct sampler *s)
 		cgroup_cache__free(s->cgroups);
 	if (s->procinfo)
 		procinfo__free(s->procinfo);
+	strpool__free(s->exes);
+	s->exes = NULL;
 	s->cgroups = NULL;
 	s->procinfo = NULL;
 	free(s->order);
