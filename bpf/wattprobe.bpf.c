@@ -255,6 +255,7 @@ static __noinline void apply_split(struct wp_cpu *c, __u64 now)
 			e->start_ns = c->hdr.cur_start_ns;
 			e->ns = pre;
 			e->change = c->hdr.split_change;
+			e->cgroup_id = c->hdr.split_cgroup;	/* 0: the cgroup did not change */
 			e->seq = c->hdr.seq - 1;	/* the slice's: both callers bumped seq */
 			bpf_ringbuf_submit(e, wake_flag());
 			c->hdr.last_clock += pre;
@@ -324,6 +325,7 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 		c->hdr.cur_start_ns = TASK_READ(btf, next, group_leader, start_boottime);
 		c->hdr.cur_start_sum = TASK_READ(btf, next, se.sum_exec_runtime);
 		c->hdr.cur_pick_sum = c->hdr.cur_start_sum;
+		c->hdr.cur_cset = (__u64)TASK_READ(btf, next, cgroups);
 		if (bpf_core_field_exists(next->sched_info))
 			c->hdr.cur_pcount = TASK_READ(btf, next, sched_info.pcount);
 	}
@@ -392,6 +394,7 @@ struct retire_ctx {
 	__u32 tgid;
 	__u64 start_ns;
 	__u64 change;
+	__u64 old_cgroup;	/* found on the way: the cgroup a running task had */
 };
 
 /* retire() on CPU i. */
@@ -413,6 +416,16 @@ static long retire_cpu(__u32 i, struct retire_ctx *x)
 	t = (struct task_struct *)task;
 	o->hdr.split_sum = BPF_CORE_READ(t, se.sum_exec_runtime);
 	o->hdr.split_change = x->change;
+	/* the cgroup it ran in, if it moved: the css_set it had at its switch-in (freed
+	 * after an RCU grace period, not yet: the move was just now) */
+	o->hdr.split_cgroup = 0;
+	if (o->hdr.cur_cset && o->hdr.cur_cset != (__u64)BPF_CORE_READ(t, cgroups)) {
+		struct css_set *old = (struct css_set *)o->hdr.cur_cset;
+
+		o->hdr.split_cgroup = BPF_CORE_READ(old, dfl_cgrp, kn, id);
+		if (!x->old_cgroup)
+			x->old_cgroup = o->hdr.split_cgroup;
+	}
 	o->hdr.split_task = task;
 	barrier();
 	if (o->hdr.cur_task == task)
@@ -430,11 +443,13 @@ static __noinline void retire(struct wp_change *ch)
 
 	if (have_bpf_loop) {
 		bpf_loop(nr_cpus, retire_cpu, &x, 0);
-		return;
+	} else {
+		for (__u32 i = 0; i < WP_LOOP_CPUS_OLD && i < nr_cpus; i++)
+			if (retire_cpu(i, &x))
+				break;
 	}
-	for (__u32 i = 0; i < WP_LOOP_CPUS_OLD && i < nr_cpus; i++)
-		if (retire_cpu(i, &x))
-			break;
+	if (!ch->old_cgroup_id && ch->what == WP_CH_CGROUP)
+		ch->old_cgroup_id = x.old_cgroup;
 }
 
 /* Start a change record of task's process: key, number, old identity as task has it. */

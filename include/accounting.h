@@ -43,6 +43,7 @@ struct acct_charge {
 	__u64 start_ns;
 	const struct acct_id *id;	/* NULL: not known ([untraced]) */
 	__u64 before;		/* not 0: id is the one before this change (a SPLIT) */
+	__u64 before_cgroup;	/* and its cgroup then, if BPF knew it (0: not known) */
 	int cpu;
 	__u64 ns;
 	bool exited;		/* the owner exited and acct__forget() was called for it */

@@ -12,6 +12,18 @@ struct ring_buffer;
 
 enum probe_attach { PROBE_ATTACH_AUTO, PROBE_ATTACH_TP_BTF, PROBE_ATTACH_RAW_TP };
 
+#define PROBE_MAX_FDS	32	/* maps, programs and links a loader child hands over */
+
+struct probe_opts {
+	enum probe_attach attach;
+	bool want_exe;		/* executables from BPF (records at fork and exec, exe lookups) */
+	bool verbose;
+	/* load in a child process that hands the descriptors over, so that the kernel BTF
+	 * libbpf reads for CO-RE never counts in this process's memory (its peak RSS).
+	 * p->skel is then an object that was never loaded: its maps only are usable. */
+	bool load_apart;
+};
+
 struct probe {
 	struct wattprobe_bpf *skel;
 	struct ring_buffer *rb;
@@ -20,7 +32,11 @@ struct probe {
 	struct wp_cpu *values;
 	__u32 *keys;		/* for the batch lookup */
 	bool no_batch;		/* the kernel has no batch lookup for arrays */
-	struct bpf_link *exe_iter;	/* wp_exe_iter, with want_exe */
+	struct bpf_link *exe_iter;	/* wp_exe_iter, with want_exe, loaded here */
+	int exe_iter_fd;		/* its link; -1 without want_exe */
+	bool own_snap_fd;		/* snap_fd came from a loader child */
+	int link_fds[PROBE_MAX_FDS];	/* the links a loader child attached */
+	int nr_link_fds;
 	bool tp_btf;		/* attached through tp_btf (else raw_tp) */
 	int snap_fd;		/* wp_snap, run on each CPU before a read */
 	__u64 snap_failures;	/* CPUs wp_snap could not run on */
@@ -29,9 +45,8 @@ struct probe {
 /* Check that we can load BPF at all: capabilities and kernel BTF.
  * 0, or -EPERM / -ENOENT with a message naming what is missing and the fix. */
 int probe__check(char *err, size_t errlen);
-/* want_exe: executables from BPF (records at fork and exec, probe__exe_lookup). */
-int probe__open(struct probe *p, enum probe_attach attach, struct acct *acct, bool want_exe,
-		bool verbose, char *err, size_t errlen);
+int probe__open(struct probe *p, const struct probe_opts *o, struct acct *acct, char *err,
+		size_t errlen);
 /* The executables of the n processes (tgid[i], start_ns[i]) still there, read by BPF
  * (wp_exe_iter): each found goes to acct as an exe record. 0 or -errno. */
 int probe__exe_lookup(struct probe *p, const __u32 *tgid, const __u64 *start_ns, int n);

@@ -34,6 +34,7 @@ struct sampler_opts {
 	__u32 max_procs;
 	enum probe_attach attach;
 	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
+	bool load_apart;		/* load BPF in a child: see probe_opts (the agent does) */
 	bool verbose;
 };
 
@@ -94,6 +95,11 @@ struct sample {
 struct view;
 struct carry;
 
+struct pid_key {
+	__u32 tgid;
+	__u64 start_ns;
+};
+
 struct sampler {
 	struct sampler_opts opts;
 	struct topology topo;
@@ -126,6 +132,8 @@ struct sampler {
 	__u32 snap_charges_cap;
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;
+	struct pid_key *gone;		/* processes that left the table this interval */
+	__u32 nr_gone, cap_gone;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */

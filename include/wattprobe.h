@@ -47,7 +47,7 @@
 #define WP_CLOSED	(1ULL << 63)	/* start_ns bit of a slot closed by an identity change */
 #define WP_SLOTS	256		/* per-CPU process cache, power of two */
 #define WP_SLOT_MASK	(WP_SLOTS - 1)
-#define WP_RINGBUF_DEFAULT (1024 * 1024)	/* drained continuously: see probe.h */
+#define WP_RINGBUF_DEFAULT (512 * 1024)	/* drained continuously: see probe.h */
 #define WP_DRAIN_MS	50		/* the drain thread's period when not woken */
 #define WP_EXE_LEN	256		/* executable paths, NUL included; longer ones are cut */
 #define WP_PATH_DEPTH	32		/* names of a path walked up, at most (power of two) */
@@ -85,6 +85,7 @@ struct wp_cpu_hdr {
 	__u64 cur_start_sum;	/* the running task's se.sum_exec_runtime then */
 	__u64 cur_pick_sum;	/* its sum at the switch, kept for the other CPUs */
 	__u64 cur_pcount;	/* its sched_info.pcount then (not yet counting this arrival) */
+	__u64 cur_cset;		/* its css_set then, as a number: its cgroup before a move */
 	__u64 cur_start_ns;	/* its process key: (cur_tgid, cur_start_ns) */
 	__u32 cur_tgid;		/* 0: the idle task */
 	__u32 snap_exec_id;	/* the running task's identity when wp_snap ran: */
@@ -94,6 +95,7 @@ struct wp_cpu_hdr {
 	__u64 split_task;
 	__u64 split_sum;
 	__u64 split_change;	/* the change that asked */
+	__u64 split_cgroup;	/* the cgroup before, if it was a move (0: not known) */
 	__u64 snap_seq;		/* seq when wp_snap last ran on this CPU */
 	__u64 snap_run;		/* how long the running task had run by then */
 	__u64 dropped;		/* records lost because the ring buffer was full */
@@ -131,7 +133,7 @@ struct wp_event {
 	__u32 exec_id;		/* EVICT: identity of the slot, with comm and cgroup_id */
 	__u64 start_ns;
 	__u64 ns;		/* EVICT: the slot's final total; SPLIT: the part before */
-	__u64 cgroup_id;
+	__u64 cgroup_id;	/* SPLIT: the cgroup before, if a move (0: unknown) */
 	char comm[WP_COMM_LEN];
 	__u64 change;		/* SPLIT: the change that asked */
 	__u64 seq;		/* SPLIT: the slice it splits (the header's seq then) */

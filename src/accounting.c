@@ -203,6 +203,7 @@ void acct__event(struct acct *a, const struct wp_event *e)
 		ch.ns = e->ns;
 		ch.id = NULL;
 		ch.before = e->change;
+		ch.before_cgroup = e->cgroup_id;
 		if (ch.ns)
 			closed_slice(a, ch.cpu, &ch, e->seq);
 		break;

@@ -438,7 +438,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	c->cmd = CMD_TOP;
 	c->sopts = (struct sampler_opts){
 		.interval_s = 1, .sensor = SENSOR_AUTO, .idle_w = -1, .max_procs = 32768,
-		.attach = PROBE_ATTACH_AUTO,
+		.attach = PROBE_ATTACH_AUTO, .load_apart = true,
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";

@@ -29,8 +29,9 @@ struct procinfo {
 	struct pi_ent *ents;
 	size_t cap, nr;
 	unsigned *buckets;
-	size_t nbuckets;
+	size_t nbuckets;	/* grows with nr: memory follows what is cached */
 	unsigned free_head;
+	size_t top;		/* entries ever handed out: those above are untouched */
 	unsigned lru_head, lru_tail;
 };
 
@@ -227,6 +228,26 @@ static void drop(struct procinfo *p, unsigned i)
 	p->nr--;
 }
 
+/* Twice the buckets, every cached entry hashed again (a failed allocation keeps the old). */
+static void grow_buckets(struct procinfo *p)
+{
+	size_t n = 2 * p->nbuckets;
+	unsigned *b = malloc(n * sizeof(*b));
+
+	if (!b)
+		return;
+	memset(b, 0xff, n * sizeof(*b));
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = n;
+	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next) {
+		size_t k = bucket_of(p, p->ents[i].pid, p->ents[i].start_ns);
+
+		p->ents[i].hnext = p->buckets[k];
+		p->buckets[k] = i;
+	}
+}
+
 /* The entry of (pid, start_ns), most recently used now; read from /proc when new. */
 static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long long start_ns)
 {
@@ -243,11 +264,17 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 		lru_push_head(p, i);
 		return &p->ents[i];
 	}
-	if (p->free_head == PI_NONE)
+	if (p->free_head == PI_NONE && p->top == p->cap)
 		drop(p, p->lru_tail);
-	i = p->free_head;
+	if (p->free_head != PI_NONE) {
+		i = p->free_head;
+		p->free_head = p->ents[i].hnext;
+	} else {
+		i = p->top++;
+	}
+	if (p->nr + 1 > p->nbuckets)
+		grow_buckets(p);
 	e = &p->ents[i];
-	p->free_head = e->hnext;
 
 	e->pid = pid;
 	e->start_ns = start_ns;
@@ -277,8 +304,7 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries)
 	if (!p)
 		return NULL;
 	p->cap = max_entries;
-	for (p->nbuckets = 64; p->nbuckets < max_entries; p->nbuckets <<= 1)
-		;
+	p->nbuckets = 64;
 	p->proc_root = strdup(proc_root ? proc_root : "/proc");
 	p->ents = calloc(max_entries, sizeof(*p->ents));
 	p->buckets = malloc(p->nbuckets * sizeof(*p->buckets));
@@ -288,9 +314,9 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries)
 		return NULL;
 	}
 	memset(p->buckets, 0xff, p->nbuckets * sizeof(*p->buckets));
-	for (size_t i = 0; i < max_entries; i++)
-		p->ents[i].hnext = i + 1 < max_entries ? i + 1 : PI_NONE;
-	p->free_head = 0;
+	/* entries are handed out from the top, then from the free list: the pool's pages
+	 * are touched only as processes are cached */
+	p->free_head = PI_NONE;
 	p->lru_head = p->lru_tail = PI_NONE;
 	return p;
 }
@@ -367,7 +393,7 @@ void procinfo__free(struct procinfo *p)
 	if (!p)
 		return;
 	if (p->ents) {
-		for (size_t i = 0; i < p->cap; i++) {
+		for (size_t i = 0; i < p->top; i++) {
 			free(p->ents[i].cmdline);
 			free(p->ents[i].exe);
 		}

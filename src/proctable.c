@@ -18,8 +18,7 @@ int proctable__init(struct proctable *t, __u32 max_procs)
 	if (max_procs < 2)
 		return -EINVAL;
 	t->cap = max_procs + 1;	/* one more for the unrecorded pseudo process */
-	for (t->nbuckets = 64; t->nbuckets < t->cap; t->nbuckets <<= 1)
-		;
+	t->nbuckets = 64;	/* grows with nr: memory follows the processes tracked */
 	t->pool = calloc(t->cap, sizeof(*t->pool));
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	t->active = malloc(t->cap * sizeof(*t->active));
@@ -55,6 +54,29 @@ struct proc *proctable__find(struct proctable *t, __u32 tgid, __u64 start_ns)
 	return NULL;
 }
 
+/* Twice the buckets, every hashed entry (parts are not) hashed again. */
+static void grow_buckets(struct proctable *t)
+{
+	__u32 n = 2 * t->nbuckets, *b = malloc(n * sizeof(*b));
+
+	if (!b)
+		return;	/* longer chains, nothing worse */
+	memset(b, 0xff, n * sizeof(*b));
+	free(t->buckets);
+	t->buckets = b;
+	t->nbuckets = n;
+	for (__u32 i = 0; i < t->top; i++) {
+		struct proc *p = &t->pool[i];
+		__u32 k;
+
+		if (!p->used || p->part)
+			continue;
+		k = hash_key(p->tgid, p->start_ns) & (n - 1);
+		p->next = t->buckets[k];
+		t->buckets[k] = i;
+	}
+}
+
 static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 {
 	__u32 i = t->free_head, b;
@@ -66,6 +88,8 @@ static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 		i = t->top++;
 	else
 		return NULL;
+	if (t->nr + 1 > t->nbuckets && t->nbuckets < (1u << 31))
+		grow_buckets(t);
 	p = &t->pool[i];
 	memset(p, 0, sizeof(*p));
 	p->used = true;
@@ -254,10 +278,10 @@ struct proc *proctable__change(struct proctable *t, struct proc *p, const struct
 		return p;
 	}
 	proc__id(p, &old);
-	if (pt_id_eq(&old, id)) {
-		set_id(p, id);	/* a cgroup learnt, nothing else */
+	/* exactly the same: nothing changes (an unknown old cgroup is a change) */
+	if (!strncmp(old.comm, id->comm, WP_COMM_LEN) && old.exec_id == id->exec_id &&
+	    old.cgroup_id == id->cgroup_id)
 		return p;
-	}
 	/* a part with the new identity (time that came before the record) takes over */
 	for (link = &p->parts; *link != PT_NONE; link = &t->pool[*link].next_part) {
 		if (has_id(&t->pool[*link], id)) {

@@ -33,7 +33,10 @@ static const struct pt_id *charge_id(const struct proc *p, const struct acct_cha
 	if (c->before) {
 		if (!p->id_known || !p->change)
 			return NULL;	/* p knows no older identity: its own */
-		return &p->before;
+		*buf = p->before;
+		if (c->before_cgroup)
+			buf->cgroup_id = c->before_cgroup;
+		return buf;
 	}
 	if (!c->id)
 		return NULL;
@@ -352,7 +355,8 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		goto cleanup;
 	}
 	/* both are optional: without them, paths and command lines are unknown */
-	s->cgroups = cgroup_cache__new(NULL, o->max_procs);
+	/* far fewer cgroups than processes: its tables are sized by this up front */
+	s->cgroups = cgroup_cache__new(NULL, o->max_procs < 4096 ? o->max_procs : 4096);
 	s->procinfo = procinfo__new("/proc", o->max_procs);
 	s->exes = strpool__new(SAMPLER_MAX_EXES);
 	ret = open_sensor(s, err, errlen);
@@ -366,7 +370,9 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to allocate accounting state: %s", strerror(-ret));
 		goto cleanup;
 	}
-	ret = probe__open(&s->probe, o->attach, &s->acct, o->need_exe, o->verbose, err, errlen);
+	ret = probe__open(&s->probe, &(struct probe_opts){ .attach = o->attach,
+			  .want_exe = o->need_exe, .verbose = o->verbose,
+			  .load_apart = o->load_apart }, &s->acct, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = prime(s);
@@ -694,13 +700,26 @@ static int publish(struct sampler *s, struct sample *out)
 	return 0;
 }
 
-/* A process leaves the table: what its slots still hold is late time of an exited process. */
+/* A process leaves the table: what its slots still hold is late time of an exited process,
+ * and its command line is let go at the end of the next interval (this sample may still
+ * show it). */
 static void on_removed(void *ctx, const struct proc *p)
 {
 	struct sampler *s = ctx;
 
-	if (!proc__pseudo(p))
-		acct__forget(&s->acct, p->tgid, p->start_ns);
+	if (proc__pseudo(p))
+		return;
+	acct__forget(&s->acct, p->tgid, p->start_ns);
+	if (s->nr_gone == s->cap_gone) {
+		__u32 cap = s->cap_gone ? 2 * s->cap_gone : 64;
+		struct pid_key *k = realloc(s->gone, cap * sizeof(*k));
+
+		if (!k)
+			return;	/* the cache's LRU lets it go in time */
+		s->gone = k;
+		s->cap_gone = cap;
+	}
+	s->gone[s->nr_gone++] = (struct pid_key){ p->tgid, p->start_ns };
 }
 
 /* A process without time for a while whose exit record was lost (a full ring buffer):
@@ -725,6 +744,10 @@ static void end_interval(struct sampler *s)
 		.check_after = (__u64)(30 / iv) + 1, .checks = 16,
 	};
 
+	/* processes that left the table an interval ago: their /proc data is of no use */
+	for (__u32 i = 0; i < s->nr_gone; i++)
+		procinfo__forget(s->procinfo, s->gone[i].tgid, s->gone[i].start_ns);
+	s->nr_gone = 0;
 	for (__u32 i = 0; i < s->pt.nr_active; i++) {
 		struct proc *p = &s->pt.pool[s->pt.active[i]];
 
@@ -835,6 +858,9 @@ void sampler__close(struct sampler *s)
 	free(s->snap);
 	free(s->snap_charges);
 	free(s->carries);
+	free(s->gone);
+	s->gone = NULL;
+	s->nr_gone = s->cap_gone = 0;
 	s->carries = NULL;
 	s->nr_carries = s->cap_carries = 0;
 	s->order = NULL;

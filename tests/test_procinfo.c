@@ -205,7 +205,7 @@ Test(procinfo, gone_process_is_cached_unknown)
 Test(procinfo, reused_pid_is_not_read_as_the_old_process)
 {
 	const unsigned long long old_start = 5000000000ULL, new_start = 7000000000ULL;
-	char *tmp = th_tmpdir(), comm[32];
+	char *tmp = th_tmpdir(), comm[32], path[PATH_MAX];
 	struct procinfo *p;
 
 	cr_assert(tmp);
@@ -227,7 +227,8 @@ Test(procinfo, reused_pid_is_not_read_as_the_old_process)
 	cr_expect_eq(procinfo__alive(p, 300, new_start), 1);
 	/* no stat at all: not known to be the process */
 	write_proc(tmp, 301, "cmdline", RAW("x\0"));
-	cr_assert_eq(unlink(strcat(strcpy(comm, tmp), "/301/stat")), 0);
+	snprintf(path, sizeof(path), "%s/301/stat", tmp);
+	cr_assert_eq(unlink(path), 0);
 	cr_expect_null(procinfo__cmdline(p, 301, 1));
 	procinfo__free(p);
 	th_rmrf(tmp);
