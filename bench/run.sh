@@ -274,14 +274,14 @@ sc_procs=$(res scale.procs "$largest")
 		echo "| 3 | one sample at $sc_procs processes: /proc method / wattprobe, CPU time (median of $SC_ROUNDS intervals) | >= 20 | $sc_ratio (${sc_agent} us vs ${sc_proc} us) | $(verdict "$sc_ratio" 20 ge) |"
 	fi
 	echo "| 4 | error of per-process CPU time, busy / half / mostly idle, total over the run | (report) | wattprobe $(pct3 "$(res accuracy.agent_err busy)") / $(pct3 "$(res accuracy.agent_err half)") / $(pct3 "$(res accuracy.agent_err idle)"); /proc $(pct "$(res accuracy.proc_err busy)") / $(pct "$(res accuracy.proc_err half)") / $(pct "$(res accuracy.proc_err idle)") | |"
-	if [ -n "$(res churn.hwm_kb)" ]; then
-		echo "| 6 | agent RSS under fork/exec churn (\`json -i 0.1\`, ${CHURN_S} s): start / end / peak | flat, <= 10 MiB | $(res churn.rss_start_kb) / $(res churn.rss_end_kb) / $(res churn.hwm_kb) KiB | $(verdict "$(res churn.hwm_kb)" 10240 le) |"
-	fi
-	echo "| 7 | switches the tracepoint did not show (5 s), processes never seen switched out | (report) | $(res untraced.switches), $(res untraced.hidden_processes) | |"
 	echo "| 4 | error on short-lived processes (getrusage) | (report) | wattprobe $(pct3 "$(res accuracy.burst_agent_err)"); /proc $(pct "$(res accuracy.burst_proc_err)") (saw $(awk '$1 == "accuracy.burst_proc_seen" { print $2 " of " $3 }' "$RES")) | |"
 	if [ -n "$(res mem.hwm_kb)" ]; then
 		echo "| 5 | agent at $(res mem.procs) processes: peak RSS (VmHWM, from its start); BPF maps (bpftool memlock) | <= 10 MiB | $(awk -v k="$(res mem.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(awk -v b="$(res mem.maps_total)" 'BEGIN { printf "%.1f MiB", b / 1048576 }') | $(verdict "$(res mem.hwm_kb)" 10240 le) |"
 	fi
+	if [ -n "$(res churn.hwm_kb)" ]; then
+		echo "| 6 | agent RSS under fork/exec churn (\`json -i 0.1\`, ${CHURN_S} s): start / end / peak | flat, <= 10 MiB | $(res churn.rss_start_kb) / $(res churn.rss_end_kb) / $(res churn.hwm_kb) KiB | $(verdict "$(res churn.hwm_kb)" 10240 le) |"
+	fi
+	echo "| 7 | switches the tracepoint did not show (5 s), processes never seen switched out | (report) | $(res untraced.switches), $(res untraced.hidden_processes) | |"
 	echo
 	echo "### 1. Hot path: run time per call of each sched_switch handler"
 	echo
