@@ -49,7 +49,7 @@ static const struct {
 } known[] = {
 	{ "hp_empty", "empty (floor)", "`return 0`" },
 	{ "wp_switch_btf", "**wattprobe, as built** (tp_btf)",
-	  "the agent's handler, loaded from build/wattprobe.bpf.o; state in a PERCPU_ARRAY" },
+	  "the agent's handler, loaded from build/wattprobe.bpf.o; state in an ARRAY by CPU" },
 	{ "wp_switch_raw", "wattprobe, as built (raw_tp)", "the same handler, raw_tp variant" },
 	{ "cpukey_hash.wp_switch_btf", "wattprobe, state in HASH by CPU",
 	  "the same source; `cpus` a HASH (no prealloc) keyed by CPU number" },
@@ -215,6 +215,10 @@ static struct bpf_object *open_load(const char *path, const char *const *only, e
 		bpf_program__set_autoload(prog, keep);
 	}
 	bpf_object__for_each_map(m, obj) {
+		/* the agent's own state, an ARRAY by CPU: one element per possible CPU */
+		if (v == V_AS_IS && !strcmp(bpf_map__name(m), "cpus") &&
+		    bpf_map__type(m) == BPF_MAP_TYPE_ARRAY)
+			bpf_map__set_max_entries(m, ncpus);
 		if (!by_cpu_map(m, v))
 			continue;
 		if (bpf_map__type(m) == BPF_MAP_TYPE_ARRAY_OF_MAPS && bpf_map__inner_map(m))

@@ -28,8 +28,10 @@ mkdir -p "$B"
 QUICK=${WP_BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	HP_ROUNDS=3 CS_ROUNDS=3 HB_ROUNDS=2 AG_ROUNDS=2 SIZES=100,1000 SC_ROUNDS=3 AC_IV=3 E2E_S=3
+	CHURN_S=9
 else
 	HP_ROUNDS=21 CS_ROUNDS=41 HB_ROUNDS=15 AG_ROUNDS=7 SIZES=100,1000,10000 SC_ROUNDS=10 AC_IV=5 E2E_S=8
+	CHURN_S=60
 fi
 HP_WORK="taskset -c 0 perf bench sched pipe -l 4000"
 PIPE_LOOPS=10000
@@ -229,6 +231,16 @@ say "bench: 4/4 accuracy against /proc/PID/schedstat and getrusage"
 say "bench: energy: what the learnt idle baselines add to a sample"
 "$B/energy" -r "$SC_ROUNDS" -i 0.2 -o "$RES" -f "$OUT/tools/fakerapl" >"$B/energy.md"
 
+# --- 7. memory under churn; untraced switches ------------------------------------------
+
+say "bench: memory under fork/exec churn (bench/soak.sh, ${CHURN_S}s), untraced switches"
+SOAK_SECONDS=$CHURN_S SOAK_EVERY=$((CHURN_S / 3)) sh bench/soak.sh "$OUT" >"$B/churn.md"
+awk -F'|' '/agent RSS at start/ { split($3, v, "/"); gsub(/[^0-9]/, "", v[1]); gsub(/[^0-9]/, "", v[2]);
+	gsub(/[^0-9]/, "", v[3]); print "churn.rss_start_kb " v[1]; print "churn.rss_end_kb " v[2];
+	print "churn.hwm_kb " v[3] }' "$B/churn.md" >>"$RES"
+clang $BPF_CFLAGS -c bench/bpf/untraced.bpf.c -o "$B/untraced.bpf.o"
+"$B/untraced" -s 5 -o "$RES" "$B/untraced.bpf.o" >"$B/untraced.md"
+
 # --- the report ----------------------------------------------------------------------
 
 t_end=$(date +%s)
@@ -269,11 +281,15 @@ sc_procs=$(res scale.procs "$largest")
 	echo "| 4 | error of per-process CPU time, busy / half / mostly idle, total over the run | (report) | wattprobe $(pct3 "$(res accuracy.agent_err busy)") / $(pct3 "$(res accuracy.agent_err half)") / $(pct3 "$(res accuracy.agent_err idle)"); /proc $(pct "$(res accuracy.proc_err busy)") / $(pct "$(res accuracy.proc_err half)") / $(pct "$(res accuracy.proc_err idle)") | |"
 	echo "| 4 | error on short-lived processes (getrusage) | (report) | wattprobe $(pct3 "$(res accuracy.burst_agent_err)"); /proc $(pct "$(res accuracy.burst_proc_err)") (saw $(awk '$1 == "accuracy.burst_proc_seen" { print $2 " of " $3 }' "$RES")) | |"
 	if [ -n "$(res mem.hwm_kb)" ]; then
-		echo "| 5 | agent at $(res mem.procs) processes: peak RSS; BPF maps (bpftool memlock) | (report) | $(awk -v k="$(res mem.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(awk -v b="$(res mem.maps_total)" 'BEGIN { printf "%.1f MiB", b / 1048576 }') | |"
+		echo "| 5 | agent at $(res mem.procs) processes: peak RSS (VmHWM, from its start); BPF maps (bpftool memlock) | <= 10 MiB | $(awk -v k="$(res mem.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(awk -v b="$(res mem.maps_total)" 'BEGIN { printf "%.1f MiB", b / 1048576 }') | $(verdict "$(res mem.hwm_kb)" 10240 le) |"
 	fi
 	if [ -n "$(res energy.growth)" ]; then
 		echo "| 6 | one sample with learnt idle baselines (package + DRAM) over one with 0.1's idle learner, CPU time (median of $SC_ROUNDS intervals) | (not measurably more) | $(pct "$(res energy.growth)") ($(res energy.baselines_us) us vs $(res energy.old_us) us of $(res energy.sample_us) us) | |"
 	fi
+	if [ -n "$(res churn.hwm_kb)" ]; then
+		echo "| 7 | agent RSS under fork/exec churn (\`json -i 0.1\`, ${CHURN_S} s): start / end / peak | flat, <= 10 MiB | $(res churn.rss_start_kb) / $(res churn.rss_end_kb) / $(res churn.hwm_kb) KiB | $(verdict "$(res churn.hwm_kb)" 10240 le) |"
+	fi
+	echo "| 8 | switches the tracepoint did not show (5 s), processes never seen switched out | (report) | $(res untraced.switches), $(res untraced.hidden_processes) | |"
 	echo
 	echo "### 1. Hot path: run time per call of each sched_switch handler"
 	echo
@@ -331,7 +347,7 @@ sc_procs=$(res scale.procs "$largest")
 		echo "### 5. Memory at $(res mem.procs) live processes"
 		echo
 		echo "Agent (\`wattprobe $AGENT_MODE -i 1\`): VmHWM $(res mem.hwm_kb) KiB, VmRSS $(res mem.rss_kb) KiB;"
-		echo "with \`--max-processes 1024\` (tables sized for 1024 processes instead of 32768): VmHWM $(res mem.hwm_kb_1024) KiB."
+		echo "with \`--max-processes 1024\` (a smaller cap; tables grow as they fill either way): VmHWM $(res mem.hwm_kb_1024) KiB."
 		echo "BPF maps it holds (\`bpftool map show id ID\`, bytes_memlock):"
 		echo
 		echo "| map | type | bytes |"
@@ -351,6 +367,19 @@ sc_procs=$(res scale.procs "$largest")
 		echo
 		cat "$B/energy.md"
 	fi
+	echo
+	echo "### 7. Memory under fork/exec churn"
+	echo
+	echo "\`bench/soak.sh\` for ${CHURN_S} s: four shell loops exec'ing /bin/true, the agent as"
+	echo "\`wattprobe json -i 0.1\` (\`SOAK_SECONDS=600 bench/soak.sh\` by hand for the 10-minute soak)."
+	cat "$B/churn.md"
+	echo
+	echo "### 8. Untraced switches"
+	echo
+	echo "bench/untraced.c: per process, switches in and out as sched_switch shows them, for 5 s"
+	echo "(README, \"Untraced switches\"), and whether BPF finds its task by pid."
+	echo
+	cat "$B/untraced.md"
 } >"$REPORT"
 
 cat "$REPORT"

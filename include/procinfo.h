@@ -13,19 +13,30 @@ struct procinfo;
 struct procinfo *procinfo__new(const char *proc_root, size_t max_entries);
 
 /*
- * For the process (pid, start_ns): start_ns is an opaque key of the process instance, so
- * the same pid with another start_ns is another process. The first call for a process
- * reads /proc/PID/cmdline and the link /proc/PID/exe, once; later calls answer from the
- * cache without touching /proc, until procinfo__forget() or eviction (least recently used
- * first when max_entries are held).
+ * For the process (pid, start_ns): start_ns is the start time of its group leader in
+ * nanoseconds since boot (the task's start_boottime), so the same pid with another
+ * start_ns is another process. The first call for a process checks that /proc/PID is that
+ * process (the starttime of /proc/PID/stat, in clock ticks, is start_ns's) and reads
+ * /proc/PID/cmdline and the link /proc/PID/exe through the same directory descriptor, once:
+ * what is read belongs to that process, never to a later one that reused the PID. Later
+ * calls answer from the cache without touching /proc, until procinfo__forget() or eviction
+ * (least recently used first when max_entries are held).
  *
  * cmdline: arguments separated by spaces, at most PROCINFO_CMDLINE_MAX - 1 bytes; "" for a
  * kernel thread (and a zombie). exe: the link's target. NULL when unknown: the process was
- * gone at the first call, or /proc refused (EACCES, ENOENT for kernel threads' exe).
+ * gone at the first call (or its PID belongs to another process now), or /proc refused
+ * (EACCES, ENOENT for kernel threads' exe).
  * The pointers stay valid until the next call on p.
  */
 const char *procinfo__cmdline(struct procinfo *p, unsigned pid, unsigned long long start_ns);
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns);
+
+/* /proc/PID/comm of the process (pid, start_ns), not cached: 0, or -ESRCH when the PID is
+ * gone or belongs to another process. */
+int procinfo__comm(struct procinfo *p, unsigned pid, unsigned long long start_ns, char *buf,
+		   size_t len);
+/* 1 if the process (pid, start_ns) still exists (a zombie does), 0 if not. */
+int procinfo__alive(struct procinfo *p, unsigned pid, unsigned long long start_ns);
 
 /* The process exited (or exec'd: its cmdline and exe changed): drop its entry. */
 void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start_ns);
@@ -39,5 +50,9 @@ void procinfo__free(struct procinfo *p);
  * -EINVAL (no out buffer).
  */
 int cmdline_from_raw(const char *raw, size_t n, char *out, size_t outlen);
+
+/* Pure: the starttime field (22nd, clock ticks since boot) of a /proc/PID/stat line,
+ * whatever its comm holds. 0 or -EINVAL. */
+int stat_starttime(const char *buf, size_t n, unsigned long long *ticks);
 
 #endif /* __PROCINFO_H */

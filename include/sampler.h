@@ -8,6 +8,7 @@
 #define __SAMPLER_H
 
 #include <linux/types.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <time.h>
 #include "accounting.h"
@@ -21,6 +22,7 @@
 #include "proctable.h"
 #include "selfstat.h"
 #include "sensor.h"
+#include "strpool.h"
 #include "topology.h"
 
 struct sampler_opts {
@@ -39,8 +41,11 @@ struct sampler_opts {
 	const char *log_root;		/* kubelet's pods/ and containers/ (names); NULL: none */
 	const char *docker_root;	/* Docker's containers/<id>/config.v2.json; NULL: none */
 	bool need_self;			/* read the agent's own resource use into sample.self */
+	bool load_apart;		/* load BPF in a child: see probe_opts (the agent does) */
 	bool verbose;
 };
+
+#define SAMPLER_MAX_EXES	16384	/* distinct executables kept; beyond, /proc's */
 
 /* A domain's idle baseline this interval, and how sure it is. */
 struct sample_baseline {
@@ -102,7 +107,7 @@ struct sample {
 	const struct cpu_charge *charges;	/* per process and CPU, see proc.cpu_first */
 	__u32 nr_charges;
 	__u32 nr_tracked;		/* processes the agent tracks now */
-	__u64 dropped;			/* cumulative: ring buffer full + process table full */
+	__u64 dropped;			/* cumulative since start: ring buffer full + process table full */
 	__u64 dropped_delta;		/* of which in this interval */
 	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
@@ -110,6 +115,12 @@ struct sample {
 };
 
 struct view;
+struct carry;
+
+struct pid_key {
+	__u32 tgid;
+	__u64 start_ns;
+};
 
 struct sampler {
 	struct sampler_opts opts;
@@ -132,15 +143,38 @@ struct sampler {
 	struct ctrnames *names;		/* container and pod names */
 	bool foreign_pidns;		/* not the host's PID namespace: no /proc/PID reads */
 	bool cgroup_warned;		/* said that no cgroup path can be resolved */
+	struct strpool *exes;		/* executables from BPF, one copy each */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][ENERGY_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
+	/* the drain thread (sampler__start) and what it shares with sampling: the BPF
+	 * state, acct and the table, under lock; a sample's processes are copies */
+	pthread_mutex_t lock;
+	pthread_t drain;
+	bool draining;
+	int stop_fd;
+	struct proc *snap;		/* backing store of the sample's processes */
+	__u32 snap_cap;
+	struct cpu_charge *snap_charges;	/* and of its charges */
+	__u32 snap_charges_cap;
+	struct carry *carries;		/* time held back for the next interval */
+	__u32 nr_carries, cap_carries;
+	struct pid_key *gone;		/* processes that left the table this interval */
+	__u32 nr_gone, cap_gone;
 };
 
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen);
-/* Take one sample into s->cur (the previous one is gone). 0 or -errno. */
+/*
+ * Start draining the BPF ring buffer continuously in a thread of its own, whatever the
+ * interval. Call after the privilege drop: a thread keeps the capabilities it was created
+ * with. Without it, records are drained at each sample only (tests, benchmarks).
+ */
+int sampler__start(struct sampler *s, char *err, size_t errlen);
+/* Take one sample into s->cur (the previous one is gone) and start the next interval.
+ * The sample holds copies of its processes: nothing the drain thread does changes it.
+ * 0 or -errno. */
 int sampler__sample(struct sampler *s);
-/* Forget this interval's exited processes etc.; call after the outputs ran. */
+/* Kept for callers: the interval ends in sampler__sample(). */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 

@@ -23,8 +23,9 @@ void acct__free(struct acct *a)
 	a->cpus = NULL;
 }
 
-/* Closed time: pay this CPU's debts of the same process first, charge the rest. */
-static void closed(struct acct *a, int cpu, struct acct_charge *ch)
+/* Closed time: pay this CPU's debts of the same process first (of slice only, unless
+ * ~0), charge the rest. */
+static void closed_slice(struct acct *a, int cpu, struct acct_charge *ch, __u64 slice)
 {
 	struct acct_cpu *ac = &a->cpus[cpu];
 
@@ -32,7 +33,8 @@ static void closed(struct acct *a, int cpu, struct acct_charge *ch)
 		struct acct_debt *d = &ac->debts[i];
 		__u64 pay;
 
-		if (d->tgid != ch->tgid || d->start_ns != ch->start_ns)
+		if (d->tgid != ch->tgid || d->start_ns != ch->start_ns ||
+		    (slice != ~0ULL && d->slice != slice))
 			continue;
 		pay = d->outstanding < ch->ns ? d->outstanding : ch->ns;
 		d->outstanding -= pay;
@@ -42,11 +44,26 @@ static void closed(struct acct *a, int cpu, struct acct_charge *ch)
 		a->ops->charge(a->ctx, ch);
 }
 
+static void closed(struct acct *a, int cpu, struct acct_charge *ch)
+{
+	closed_slice(a, cpu, ch, ~0ULL);
+}
+
+static void id_of_slot(struct acct_id *id, const char *comm, __u64 cgroup_id, __u32 exec_id)
+{
+	memcpy(id->comm, comm, WP_COMM_LEN);
+	id->comm[WP_COMM_LEN - 1] = '\0';
+	id->cgroup_id = cgroup_id;
+	id->exec_id = exec_id;
+}
+
 /* Credit the running slice as far as wp_snap saw it, remembering what was credited. */
 static void credit_running(struct acct *a, int cpu, const struct wp_cpu_hdr *h)
 {
 	struct acct_cpu *ac = &a->cpus[cpu];
-	struct acct_charge ch = { .tgid = h->cur_tgid, .start_ns = h->cur_start_ns, .cpu = cpu };
+	struct acct_id id;
+	struct acct_charge ch = { .tgid = h->cur_tgid, .start_ns = h->cur_start_ns, .cpu = cpu,
+				  .id = &id };
 	struct acct_debt *d = NULL;
 	int i, n = 0;
 
@@ -70,6 +87,7 @@ static void credit_running(struct acct *a, int cpu, const struct wp_cpu_hdr *h)
 		*d = (struct acct_debt){ .tgid = h->cur_tgid, .start_ns = h->cur_start_ns,
 					 .slice = h->seq };
 	}
+	id_of_slot(&id, h->snap_comm, h->snap_cgroup, h->snap_exec_id);
 	if (!d) {
 		a->uncredited++;	/* exact again once the slice closes */
 	} else if (h->snap_run > d->credited) {
@@ -83,10 +101,9 @@ static void credit_running(struct acct *a, int cpu, const struct wp_cpu_hdr *h)
 static void read_slot(struct acct *a, int cpu, int idx, const struct wp_slot *s)
 {
 	struct acct_slot *t = &a->cpus[cpu].slots[idx];
-	struct acct_charge ch = {
-		.tgid = s->tgid, .start_ns = s->start_ns, .cgroup_id = s->cgroup_id,
-		.comm = s->comm, .cpu = cpu,
-	};
+	__u64 start_ns = s->start_ns & ~WP_CLOSED;	/* closed: its owner still */
+	struct acct_id id;
+	struct acct_charge ch = { .tgid = s->tgid, .start_ns = start_ns, .cpu = cpu, .id = &id };
 
 	if (!s->gen)
 		return;
@@ -94,20 +111,23 @@ static void read_slot(struct acct *a, int cpu, int idx, const struct wp_slot *s)
 		a->torn_slots++;	/* its evict record or the next read has it */
 		return;
 	}
-	if (s->gen == t->gen) {
-		if (s->ns <= t->seen_ns)
+	if (s->gen == t->cur.gen) {
+		if (s->ns <= t->cur.seen_ns)
 			return;
-		ch.ns = s->ns - t->seen_ns;
+		ch.ns = s->ns - t->cur.seen_ns;
+		ch.exited = t->cur.gone;
 	} else {
 		ch.ns = s->ns;	/* a new owner, never seen */
-		if (t->gen) {
-			/* the old owner's evict record is drained after this snapshot */
-			t->prev_gen = t->gen;
-			t->prev_seen_ns = t->seen_ns;
-		}
+		/* the old owner's evict record is drained after this snapshot */
+		if (t->cur.gen)
+			t->prev = t->cur;
+		t->cur = (struct acct_gen){ .gen = s->gen, .tgid = s->tgid, .start_ns = start_ns };
 	}
-	t->gen = s->gen;
-	t->seen_ns = s->ns;
+	t->cur.seen_ns = s->ns;
+	if (ch.tgid == WP_UNTRACED_TGID)
+		ch.id = NULL;
+	else
+		id_of_slot(&id, s->comm, s->cgroup_id, s->exec_id);
 	if (ch.ns)
 		closed(a, cpu, &ch);
 }
@@ -143,43 +163,88 @@ void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c)
 void acct__event(struct acct *a, const struct wp_event *e)
 {
 	struct acct_slot *t;
+	struct acct_id id;
 	struct acct_charge ch = {
-		.tgid = e->tgid, .start_ns = e->start_ns, .cgroup_id = e->cgroup_id,
-		.comm = e->comm, .cpu = (int)e->cpu,
+		.tgid = e->tgid, .start_ns = e->start_ns, .cpu = (int)e->cpu, .id = &id,
 	};
 
+	if (e->type == WP_EV_EVICT || e->type == WP_EV_SPLIT) {
+		if (e->cpu >= (__u32)a->nr_cpus)
+			return;
+		if (e->tgid == WP_UNTRACED_TGID)
+			ch.id = NULL;
+		else
+			id_of_slot(&id, e->comm, e->cgroup_id, e->exec_id);
+	}
 	switch (e->type) {
 	case WP_EV_EVICT:
-		if (e->cpu >= (__u32)a->nr_cpus || e->slot >= WP_SLOTS)
+		if (e->slot >= WP_SLOTS)
 			return;
 		t = &a->cpus[e->cpu].slots[e->slot];
-		if (t->gen == e->gen) {
-			ch.ns = e->ns > t->seen_ns ? e->ns - t->seen_ns : 0;
+		if (t->cur.gen == e->gen) {
+			ch.ns = e->ns > t->cur.seen_ns ? e->ns - t->cur.seen_ns : 0;
+			ch.exited = t->cur.gone;
 			/* this generation is over: nothing more will come of it */
-			t->gen = 0;
-			t->seen_ns = 0;
-		} else if (t->prev_gen && t->prev_gen == e->gen) {
+			t->cur = (struct acct_gen){ 0 };
+		} else if (t->prev.gen && t->prev.gen == e->gen) {
 			/* seen, then replaced by the generation a snapshot already showed */
-			ch.ns = e->ns > t->prev_seen_ns ? e->ns - t->prev_seen_ns : 0;
-			t->prev_gen = 0;
-			t->prev_seen_ns = 0;
+			ch.ns = e->ns > t->prev.seen_ns ? e->ns - t->prev.seen_ns : 0;
+			ch.exited = t->prev.gone;
+			t->prev = (struct acct_gen){ 0 };
 		} else {
 			ch.ns = e->ns;	/* taken and evicted between two reads */
 		}
 		if (ch.ns)
 			closed(a, ch.cpu, &ch);
 		break;
+	case WP_EV_SPLIT:
+		/* the part of slice e->seq before change e->change: it pays what was
+		 * credited of that slice, the rest goes under the identity before */
+		ch.ns = e->ns;
+		ch.id = NULL;
+		ch.before = e->change;
+		ch.before_cgroup = e->cgroup_id;
+		if (ch.ns)
+			closed_slice(a, ch.cpu, &ch, e->seq);
+		break;
 	case WP_EV_EXIT:
 		if (a->ops->exited)
 			a->ops->exited(a->ctx, e->tgid, e->start_ns);
 		break;
-	case WP_EV_EXEC:
-		if (a->ops->exec)
-			a->ops->exec(a->ctx, e->tgid, e->start_ns, e->cgroup_id, e->comm);
-		break;
-	case WP_EV_CGROUP:
-		if (a->ops->cgroup)
-			a->ops->cgroup(a->ctx, e->tgid, e->start_ns, e->cgroup_id);
-		break;
+	}
+}
+
+void acct__record(struct acct *a, const void *data, size_t size)
+{
+	const struct wp_change *ch = data;
+
+	if (size < sizeof(__u32))
+		return;
+	if (ch->type == WP_EV_CHANGE) {
+		if (size >= sizeof(*ch) && a->ops->change)
+			a->ops->change(a->ctx, ch);
+		return;
+	}
+	if (ch->type == WP_EV_EXE) {
+		const struct wp_exe *e = data;
+
+		if (size >= sizeof(*e) && e->len && e->len < WP_EXE_LEN && !e->path[e->len] &&
+		    a->ops->exe)
+			a->ops->exe(a->ctx, e);
+		return;
+	}
+	if (size >= sizeof(struct wp_event))
+		acct__event(a, data);
+}
+
+void acct__forget(struct acct *a, __u32 tgid, __u64 start_ns)
+{
+	for (int cpu = 0; cpu < a->nr_cpus; cpu++) {
+		struct acct_slot *t = &a->cpus[cpu].slots[tgid & WP_SLOT_MASK];
+
+		if (t->cur.gen && t->cur.tgid == tgid && t->cur.start_ns == start_ns)
+			t->cur.gone = true;
+		if (t->prev.gen && t->prev.tgid == tgid && t->prev.start_ns == start_ns)
+			t->prev.gone = true;
 	}
 }

@@ -304,7 +304,7 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 		    const struct output_opts *o, struct limits *lim)
 {
 	const struct proc *p = r->p;
-	bool real = p->tgid != PT_UNRECORDED_TGID;
+	bool real = !proc__pseudo(p);
 
 	jw_key(w, "pid");
 	if (real)
@@ -399,6 +399,8 @@ static void tail(struct jw *w, const struct sample *sm)
 {
 	jw_key(w, "dropped");
 	jw_u64(w, sm->dropped);
+	jw_key(w, "dropped_interval");
+	jw_u64(w, sm->dropped_delta);
 	jw_key(w, "sample_duration_s");
 	jw_double(w, sm->sample_seconds, 6);
 }

@@ -706,6 +706,7 @@ static int parse_args(int argc, char **argv, struct config *c)
 	c->sopts = (struct sampler_opts){
 		.interval_s = 1, .sensor = SENSOR_AUTO, .idle_w = -1, .max_procs = 32768,
 		.attach = PROBE_ATTACH_AUTO, .log_root = "/var/log", .docker_root = "/var/lib/docker",
+		.load_apart = true,
 	};
 	c->count = -1;
 	c->listen = "127.0.0.1:9725";
@@ -1050,6 +1051,11 @@ static int agent_main(struct config *c)
 		goto cleanup;
 	}
 	/* threads only now: each thread keeps the capabilities it was created with */
+	if (sampler__start(&s, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
 	if (http && http__serve(http, err, sizeof(err))) {
 		fprintf(stderr, "wattprobe: %s\n", err);
 		ret = 1;

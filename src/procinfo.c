@@ -29,8 +29,9 @@ struct procinfo {
 	struct pi_ent *ents;
 	size_t cap, nr;
 	unsigned *buckets;
-	size_t nbuckets;
+	size_t nbuckets;	/* grows with nr: memory follows what is cached */
 	unsigned free_head;
+	size_t top;		/* entries ever handed out: those above are untouched */
 	unsigned lru_head, lru_tail;
 };
 
@@ -52,16 +53,89 @@ int cmdline_from_raw(const char *raw, size_t n, char *out, size_t outlen)
 
 /* --- reading /proc --------------------------------------------------------------- */
 
-/* NULL when the file cannot be read (process gone, EACCES); "" when it is empty. */
-static char *read_cmdline(const char *proc_root, unsigned pid)
+int stat_starttime(const char *buf, size_t n, unsigned long long *ticks)
 {
-	char path[PATH_MAX], raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX];
+	const char *p = NULL, *end = buf + n;
+	int field = 2;		/* the comm, ending at the last ')' */
+	char *e;
+
+	for (size_t i = n; i > 0; i--) {
+		if (buf[i - 1] == ')') {
+			p = buf + i;
+			break;
+		}
+	}
+	if (!p)
+		return -EINVAL;
+	while (p < end) {
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end)
+			break;
+		if (++field == 22) {
+			errno = 0;
+			*ticks = strtoull(p, &e, 10);
+			if (errno || e == p || (e < end && *e != ' ' && *e != '\n'))
+				return -EINVAL;
+			return 0;
+		}
+		while (p < end && *p != ' ')
+			p++;
+	}
+	return -EINVAL;
+}
+
+/* clock ticks (USER_HZ) of /proc/PID/stat's starttime for a start time in ns */
+static unsigned long long ticks_of(unsigned long long start_ns)
+{
+	static long hz;
+
+	if (!hz)
+		hz = sysconf(_SC_CLK_TCK);
+	if (hz <= 0)
+		hz = 100;
+	return start_ns / (1000000000ULL / (unsigned long long)hz);
+}
+
+/*
+ * A descriptor of /proc/PID that is the process started at start_ns, or -1: the PID
+ * is gone or now belongs to another process. Files opened through it refer to that
+ * process only: if it exits and the PID is reused meanwhile, they fail, so what is read
+ * through it belongs to the process we checked.
+ */
+static int open_pid_dir(const char *proc_root, unsigned pid, unsigned long long start_ns)
+{
+	char path[PATH_MAX], buf[1024];
+	unsigned long long ticks;
+	ssize_t n;
+	int dfd, fd;
+
+	snprintf(path, sizeof(path), "%s/%u", proc_root, pid);
+	dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -1;
+	fd = openat(dfd, "stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		goto gone;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0 || stat_starttime(buf, n, &ticks) || ticks != ticks_of(start_ns))
+		goto gone;
+	return dfd;
+gone:
+	close(dfd);
+	return -1;
+}
+
+/* NULL when the file cannot be read (process gone, EACCES); "" when it is empty. */
+static char *read_cmdline(int dfd)
+{
+	char raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX];
 	size_t len = 0;
 	ssize_t n;
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/%u/cmdline", proc_root, pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return NULL;
 	while (len < sizeof(raw)) {
@@ -78,13 +152,12 @@ static char *read_cmdline(const char *proc_root, unsigned pid)
 	return strdup(out);
 }
 
-static char *read_exe(const char *proc_root, unsigned pid)
+static char *read_exe(int dfd)
 {
-	char path[PATH_MAX], target[PATH_MAX];
+	char target[PATH_MAX];
 	ssize_t n;
 
-	snprintf(path, sizeof(path), "%s/%u/exe", proc_root, pid);
-	n = readlink(path, target, sizeof(target));
+	n = readlinkat(dfd, "exe", target, sizeof(target));
 	if (n < 0 || n >= (ssize_t)sizeof(target))
 		return NULL;
 	target[n] = '\0';
@@ -155,12 +228,33 @@ static void drop(struct procinfo *p, unsigned i)
 	p->nr--;
 }
 
+/* Twice the buckets, every cached entry hashed again (a failed allocation keeps the old). */
+static void grow_buckets(struct procinfo *p)
+{
+	size_t n = 2 * p->nbuckets;
+	unsigned *b = malloc(n * sizeof(*b));
+
+	if (!b)
+		return;
+	memset(b, 0xff, n * sizeof(*b));
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = n;
+	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next) {
+		size_t k = bucket_of(p, p->ents[i].pid, p->ents[i].start_ns);
+
+		p->ents[i].hnext = p->buckets[k];
+		p->buckets[k] = i;
+	}
+}
+
 /* The entry of (pid, start_ns), most recently used now; read from /proc when new. */
 static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long long start_ns)
 {
 	struct pi_ent *e;
 	size_t b;
 	unsigned i;
+	int dfd;
 
 	if (!p)
 		return NULL;
@@ -170,16 +264,26 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 		lru_push_head(p, i);
 		return &p->ents[i];
 	}
-	if (p->free_head == PI_NONE)
+	if (p->free_head == PI_NONE && p->top == p->cap)
 		drop(p, p->lru_tail);
-	i = p->free_head;
+	if (p->free_head != PI_NONE) {
+		i = p->free_head;
+		p->free_head = p->ents[i].hnext;
+	} else {
+		i = p->top++;
+	}
+	if (p->nr + 1 > p->nbuckets)
+		grow_buckets(p);
 	e = &p->ents[i];
-	p->free_head = e->hnext;
 
 	e->pid = pid;
 	e->start_ns = start_ns;
-	e->cmdline = read_cmdline(p->proc_root, pid);
-	e->exe = read_exe(p->proc_root, pid);
+	dfd = open_pid_dir(p->proc_root, pid, start_ns);
+	if (dfd >= 0) {
+		e->cmdline = read_cmdline(dfd);
+		e->exe = read_exe(dfd);
+		close(dfd);
+	}
 	b = bucket_of(p, pid, start_ns);
 	e->hnext = p->buckets[b];
 	p->buckets[b] = i;
@@ -200,8 +304,7 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries)
 	if (!p)
 		return NULL;
 	p->cap = max_entries;
-	for (p->nbuckets = 64; p->nbuckets < max_entries; p->nbuckets <<= 1)
-		;
+	p->nbuckets = 64;
 	p->proc_root = strdup(proc_root ? proc_root : "/proc");
 	p->ents = calloc(max_entries, sizeof(*p->ents));
 	p->buckets = malloc(p->nbuckets * sizeof(*p->buckets));
@@ -211,9 +314,9 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries)
 		return NULL;
 	}
 	memset(p->buckets, 0xff, p->nbuckets * sizeof(*p->buckets));
-	for (size_t i = 0; i < max_entries; i++)
-		p->ents[i].hnext = i + 1 < max_entries ? i + 1 : PI_NONE;
-	p->free_head = 0;
+	/* entries are handed out from the top, then from the free list: the pool's pages
+	 * are touched only as processes are cached */
+	p->free_head = PI_NONE;
 	p->lru_head = p->lru_tail = PI_NONE;
 	return p;
 }
@@ -243,6 +346,43 @@ void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start
 		drop(p, i);
 }
 
+int procinfo__comm(struct procinfo *p, unsigned pid, unsigned long long start_ns, char *buf,
+		   size_t len)
+{
+	ssize_t n;
+	int dfd, fd;
+
+	if (!p || !len)
+		return -EINVAL;
+	dfd = open_pid_dir(p->proc_root, pid, start_ns);
+	if (dfd < 0)
+		return -ESRCH;
+	fd = openat(dfd, "comm", O_RDONLY | O_CLOEXEC);
+	close(dfd);
+	if (fd < 0)
+		return -ESRCH;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n <= 0)
+		return -ESRCH;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return 0;
+}
+
+int procinfo__alive(struct procinfo *p, unsigned pid, unsigned long long start_ns)
+{
+	int dfd;
+
+	if (!p)
+		return -EINVAL;
+	dfd = open_pid_dir(p->proc_root, pid, start_ns);
+	if (dfd < 0)
+		return 0;
+	close(dfd);
+	return 1;
+}
+
 size_t procinfo__size(struct procinfo *p)
 {
 	return p ? p->nr : 0;
@@ -253,7 +393,7 @@ void procinfo__free(struct procinfo *p)
 	if (!p)
 		return;
 	if (p->ents) {
-		for (size_t i = 0; i < p->cap; i++) {
+		for (size_t i = 0; i < p->top; i++) {
 			free(p->ents[i].cmdline);
 			free(p->ents[i].exe);
 		}

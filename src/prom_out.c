@@ -243,8 +243,8 @@ static void process_labels(const struct view_row *r, const char **l, char *buf, 
 {
 	char *pid = buf, *start = buf + len / 2;
 
-	if (r->pid == PT_UNRECORDED_TGID) {
-		snprintf(pid, len / 2, "unrecorded");
+	if (r->pid >= PT_UNTRACED_TGID) {	/* proc__pseudo() */
+		snprintf(pid, len / 2, "%s", r->pid == PT_UNRECORDED_TGID ? "unrecorded" : "untraced");
 		start = NULL;	/* one row, no process: no start time */
 	} else {
 		snprintf(pid, len / 2, "%u", r->pid);
@@ -351,6 +351,9 @@ static void health(struct pbuf *b, const struct sample *sm)
 	prom_family(b, "wattprobe_dropped_total", "counter",
 		    "Records the agent could not keep (ring buffer or process table full).");
 	prom_sample(b, "wattprobe_dropped_total", NULL, sm->dropped);
+	prom_family(b, "wattprobe_interval_dropped", "gauge",
+		    "Records the agent could not keep in the last interval.");
+	prom_sample(b, "wattprobe_interval_dropped", NULL, sm->dropped_delta);
 	prom_family(b, "wattprobe_unseen_switches_total", "counter",
 		    "Context switches the sched_switch tracepoint did not report.");
 	prom_sample(b, "wattprobe_unseen_switches_total", NULL, sm->unseen);

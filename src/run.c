@@ -868,6 +868,13 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 		waitpid(r.pid, NULL, 0);
 		goto cleanup;
 	}
+	/* threads only now: each keeps the capabilities it was made with */
+	if (sampler__start(&r.s, err, sizeof(err))) {
+		fail(err);
+		kill(r.pid, SIGKILL);
+		waitpid(r.pid, NULL, 0);
+		goto cleanup;
+	}
 	sample(&r);		/* from here on, intervals are the command's */
 	t0 = now_ns(CLOCK_MONOTONIC);
 	if (write(go[1], "g", 1) != 1 && errno != EPIPE) {

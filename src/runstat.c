@@ -48,7 +48,7 @@ bool runstat__mine(const struct runstat *r, const struct proc *p)
 {
 	size_t n;
 
-	if (p->tgid == PT_UNRECORDED_TGID)
+	if (proc__pseudo(p))
 		return false;
 	if (p->cgroup_id && p->cgroup_id == r->cgroup_id)
 		return true;

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The sampling core: BPF state + energy sensor + topology -> struct sample. */
 #include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/eventfd.h>
 #include <bpf/libbpf.h>
 #include "container.h"
 #include "dockername.h"
@@ -16,64 +19,150 @@
 
 /* --- accounting sink ------------------------------------------------------ */
 
-static void on_charge(void *ctx, const struct acct_charge *c)
+/* The process exited in this interval: reported in it, then dropped. */
+static void mark_exited(struct sampler *s, struct proc *p)
 {
-	struct sampler *s = ctx;
-	int sock = topology__socket_of(&s->topo, c->cpu);
-	struct proc *p;
-
-	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
-		s->iv_cpu_busy[c->cpu] += c->ns;
-	p = proctable__get(&s->pt, c->tgid, c->start_ns);
-	if (!p->comm[0] && c->comm)
-		memcpy(p->comm, c->comm, sizeof(p->comm) - 1);
-	/* a slot's cgroup is the one at takeover; moves come as their own records */
-	if (!p->cgroup_id && c->cgroup_id)
-		p->cgroup_id = c->cgroup_id;
-	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
-}
-
-static void on_exited(void *ctx, __u32 tgid, __u64 start_ns)
-{
-	struct sampler *s = ctx;
-	struct proc *p = proctable__find(&s->pt, tgid, start_ns);
-
-	if (!p || p->exited)
+	if (p->exited)
 		return;
 	p->exited = true;
 	p->exit_seq = s->pt.seq;
 	proctable__touch(&s->pt, p);
 }
 
-static void on_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm)
+/* The identity time of the live entry p goes under: the charge's, or the one p had
+ * before the change that split the slice. */
+static const struct pt_id *charge_id(const struct proc *p, const struct acct_charge *c,
+				     struct pt_id *buf)
 {
-	struct sampler *s = ctx;
-	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
-
-	if (p->tgid != tgid)
-		return;	/* the table is full */
-	memcpy(p->comm, comm, sizeof(p->comm) - 1);
-	/* a new program: its cmdline and exe are read again */
-	procinfo__forget(s->procinfo, tgid, start_ns);
-	if (cgroup_id)
-		p->cgroup_id = cgroup_id;
+	if (c->before) {
+		if (!p->id_known || !p->change)
+			return NULL;	/* p knows no older identity: its own */
+		*buf = p->before;
+		if (c->before_cgroup)
+			buf->cgroup_id = c->before_cgroup;
+		return buf;
+	}
+	if (!c->id)
+		return NULL;
+	memcpy(buf->comm, c->id->comm, WP_COMM_LEN);
+	buf->cgroup_id = c->id->cgroup_id;
+	buf->exec_id = c->id->exec_id;
+	return buf;
 }
 
-static void on_cgroup(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id)
+static void on_charge(void *ctx, const struct acct_charge *c)
+{
+	struct sampler *s = ctx;
+	int sock = topology__socket_of(&s->topo, c->cpu);
+	struct pt_id buf;
+	struct proc *p;
+
+	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
+		s->iv_cpu_busy[c->cpu] += c->ns;
+	p = proctable__get(&s->pt, c->tgid, c->start_ns);
+	if (!p->id_known && c->tgid == PT_UNTRACED_TGID) {
+		strcpy(p->comm, "[untraced]");
+		p->id_known = true;
+	}
+	/* late time of a process that exited and left the table (its last slice, a slot
+	 * evicted later): reported as exited, then dropped again, never taken for alive */
+	if (c->exited && p->tgid == c->tgid)
+		mark_exited(s, p);
+	/* time under another identity than the process's now goes to a part of it */
+	p = proctable__part(&s->pt, p, charge_id(p, c, &buf));
+	proctable__charge(&s->pt, p, c->cpu, sock, c->ns);
+}
+
+/* The exit may come before any of the process's time (a child that forked, ran and
+ * exited between two reads, its slots read or evicted later): it is in the table
+ * from now on, marked, so that its time, whenever it comes, finds it exited. */
+static void on_exited(void *ctx, __u32 tgid, __u64 start_ns)
 {
 	struct sampler *s = ctx;
 	struct proc *p = proctable__get(&s->pt, tgid, start_ns);
 
 	if (p->tgid == tgid)	/* else the table is full */
-		p->cgroup_id = cgroup_id;
+		mark_exited(s, p);
+}
+
+/*
+ * A process's name, program or cgroup changed: from now on its time goes under the
+ * new identity, what it ran before under the old one (the BPF side closed its slots
+ * and splits its running slices). The old identity is the one the agent knows; a
+ * process seen first now takes the record's.
+ */
+static void on_change(void *ctx, const struct wp_change *ch)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__get(&s->pt, ch->tgid, ch->start_ns);
+	struct pt_id id = { .cgroup_id = ch->cgroup_id, .exec_id = ch->exec_id };
+
+	if (p->tgid != ch->tgid)
+		return;	/* the table is full */
+	memcpy(id.comm, ch->comm, WP_COMM_LEN);
+	id.comm[WP_COMM_LEN - 1] = '\0';
+	if (!p->id_known) {
+		struct pt_id old = { .cgroup_id = ch->old_cgroup_id, .exec_id = ch->old_exec_id };
+
+		memcpy(old.comm, ch->old_comm, WP_COMM_LEN);
+		old.comm[WP_COMM_LEN - 1] = '\0';
+		proctable__part(&s->pt, p, &old);	/* it takes the old identity */
+	}
+	if (ch->what == WP_CH_CGROUP) {
+		/* only the cgroup: the rest as the agent knows it */
+		memcpy(id.comm, p->comm, WP_COMM_LEN);
+		id.exec_id = p->exec_id;
+	} else if (!ch->cgroup_id) {
+		id.cgroup_id = p->cgroup_id;
+	}
+	p = proctable__change(&s->pt, p, &id, ch->change);
+	/* a new program: its cmdline and exe are read again (by the sampling thread,
+	 * which owns the cache: this may run in the drain thread) */
+	if (ch->what == WP_CH_EXEC)
+		p->reread_info = true;
+}
+
+/* A process's executable, read by BPF: at its fork or exec, or asked for (see ask_exes). */
+static void on_exe(void *ctx, const struct wp_exe *e)
+{
+	struct sampler *s = ctx;
+	struct proc *p = proctable__get(&s->pt, e->tgid, e->start_ns);
+
+	if (p->tgid != e->tgid)
+		return;	/* the table is full */
+	if (p->id_known && p->exec_id != e->exec_id)
+		return;	/* of another program of it */
+	p->exe_path = strpool__intern(s->exes, e->path, e->len);
+	p->exe_asked = true;
 }
 
 static const struct acct_ops sink = {
 	.charge = on_charge,
 	.exited = on_exited,
-	.exec = on_exec,
-	.cgroup = on_cgroup,
+	.change = on_change,
+	.exe = on_exe,
 };
+
+/* Under the lock: ask BPF for the executable of the processes of this interval that
+ * have none yet (they started before the agent, or a record was lost), once each. */
+static void ask_exes(struct sampler *s)
+{
+	__u32 tgid[WP_EXE_ASK];
+	__u64 start[WP_EXE_ASK];
+	int n = 0;
+
+	for (__u32 i = 0; i < s->pt.nr_active && n < WP_EXE_ASK; i++) {
+		struct proc *p = &s->pt.pool[s->pt.active[i]];
+
+		if (p->exe_path || p->exe_asked || p->exited || p->part || proc__pseudo(p))
+			continue;
+		p->exe_asked = true;
+		tgid[n] = p->tgid;
+		start[n++] = p->start_ns;
+	}
+	if (n && probe__exe_lookup(&s->probe, tgid, start, n) && s->opts.verbose)
+		fprintf(stderr, "wattprobe: warning: could not read executables through BPF\n");
+}
 
 /* --- energy --------------------------------------------------------------- */
 
@@ -253,11 +342,17 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 	return 0;
 }
 
+static void end_interval(struct sampler *s);
+static int publish(struct sampler *s, struct sample *out);
+
 /* The first read sets every baseline; what it charged is not an interval. */
 static int prime(struct sampler *s)
 {
 	s->last_mono = probe__read(&s->probe, s->topo.online);
-	return s->last_mono ? 0 : -errno;
+	if (!s->last_mono)
+		return -errno;
+	end_interval(s);
+	return 0;
 }
 
 /*
@@ -293,6 +388,8 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 
 	memset(s, 0, sizeof(*s));
 	s->opts = *o;
+	s->stop_fd = -1;
+	pthread_mutex_init(&s->lock, NULL);
 	ret = topology__load(&s->topo, o->cpu_root);
 	if (ret) {
 		snprintf(err, errlen, "failed to read the CPU topology under %s: %s",
@@ -314,10 +411,12 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		goto cleanup;
 	}
 	/* both are optional: without them, paths and command lines are unknown */
-	s->cgroups = cgroup_cache__new(NULL, o->max_procs);
+	/* far fewer cgroups than processes: its tables are sized by this up front */
+	s->cgroups = cgroup_cache__new(NULL, o->max_procs < 4096 ? o->max_procs : 4096);
 	open_containers(s);
 	if (!s->foreign_pidns)
 		s->procinfo = procinfo__new("/proc", o->max_procs);
+	s->exes = strpool__new(SAMPLER_MAX_EXES);
 	ret = open_sensor(s, err, errlen);
 	if (ret)
 		goto cleanup;
@@ -329,7 +428,9 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to allocate accounting state: %s", strerror(-ret));
 		goto cleanup;
 	}
-	ret = probe__open(&s->probe, o->attach, &s->acct, o->verbose, err, errlen);
+	ret = probe__open(&s->probe, &(struct probe_opts){ .attach = o->attach,
+			  .want_exe = o->need_exe, .verbose = o->verbose,
+			  .load_apart = o->load_apart }, &s->acct, err, errlen);
 	if (ret)
 		goto cleanup;
 	ret = prime(s);
@@ -342,7 +443,6 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 
 		read_sensor(s, NULL, 0, &rd);	/* the first reading: no interval yet */
 	}
-	sampler__done(s);
 	s->last_dropped = s->acct.dropped + s->pt.full;
 	return 0;
 
@@ -352,28 +452,98 @@ cleanup:
 }
 
 /* A process first seen running (credited before it ever switched out) has no
- * comm from BPF yet: ask /proc once. */
-static void fill_comm(struct proc *p)
+ * comm from BPF yet: ask /proc once, if the PID is still that process. */
+static void fill_comm(struct sampler *s, struct proc *p)
 {
-	char path[64], buf[WP_COMM_LEN + 1];
-	int n;
+	char buf[WP_COMM_LEN + 1];
 
-	if (p->comm[0] || p->tgid == PT_UNRECORDED_TGID)
+	if (p->comm[0] || proc__pseudo(p))
 		return;
-	snprintf(path, sizeof(path), "/proc/%u/comm", p->tgid);
-	n = read_small_file(path, buf, sizeof(buf));
-	if (n <= 0)
+	if (procinfo__comm(s->procinfo, p->tgid, p->start_ns, buf, sizeof(buf)))
 		return;
-	buf[strcspn(buf, "\n")] = '\0';
 	memcpy(p->comm, buf, strnlen(buf, sizeof(p->comm) - 1));
+}
+
+/* Time held back from an interval for the next one (see within_capacity). */
+struct carry {
+	__u32 tgid;
+	__u64 start_ns;
+	struct pt_id id;	/* the identity it ran under */
+	bool id_known;
+	int cpu;
+	__u64 ns;
+	bool exited;
+};
+
+static void hold_back(void *ctx, const struct proc *p, int cpu, __u64 ns)
+{
+	struct sampler *s = ctx;
+	struct carry *c;
+
+	if (s->nr_carries == s->cap_carries) {
+		__u32 cap = s->cap_carries ? 2 * s->cap_carries : 16;
+
+		c = realloc(s->carries, cap * sizeof(*c));
+		if (!c)
+			return;	/* lost: less time, never more than the CPU had */
+		s->carries = c;
+		s->cap_carries = cap;
+	}
+	c = &s->carries[s->nr_carries++];
+	*c = (struct carry){
+		.tgid = p->tgid, .start_ns = p->start_ns, .id_known = p->id_known, .cpu = cpu,
+		.ns = ns, .exited = p->exited,
+	};
+	proc__id(p, &c->id);
+}
+
+/*
+ * No CPU runs more than the interval: a running slice is credited up to the
+ * scheduler's last tick, so the time a CPU is charged in an interval can exceed
+ * the interval by up to a tick (at -i 0.2, 3%), the tick the interval before
+ * missed. That part waits for the next interval (the largest charges on that CPU
+ * give it), so that processes + idle never exceed what the CPUs had, and no time
+ * is lost: it is charged at the start of the next interval.
+ */
+static void within_capacity(struct sampler *s, __u64 interval_ns)
+{
+	bool merged = false;
+
+	for (int cpu = 0; cpu < s->topo.nr_cpus; cpu++) {
+		if (s->iv_cpu_busy[cpu] <= interval_ns)
+			continue;
+		if (!merged) {
+			proctable__merge_charges(&s->pt);
+			merged = true;
+		}
+		proctable__uncharge_cpu(&s->pt, cpu, topology__socket_of(&s->topo, cpu),
+					s->iv_cpu_busy[cpu] - interval_ns, hold_back, s);
+		s->iv_cpu_busy[cpu] = interval_ns;
+	}
+}
+
+/* At the start of an interval: what the last one held back. */
+static void carry_over(struct sampler *s)
+{
+	for (__u32 i = 0; i < s->nr_carries; i++) {
+		const struct carry *c = &s->carries[i];
+		struct proc *p = proctable__get(&s->pt, c->tgid, c->start_ns);
+
+		if (c->exited && p->tgid == c->tgid)
+			mark_exited(s, p);
+		if (c->id_known)
+			p = proctable__part(&s->pt, p, &c->id);
+		if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
+			s->iv_cpu_busy[c->cpu] += c->ns;
+		proctable__charge(&s->pt, p, c->cpu, topology__socket_of(&s->topo, c->cpu), c->ns);
+	}
+	s->nr_carries = 0;
 }
 
 /*
  * Idle time is what is left of each online CPU's interval after the
  * processes' time (the idle task itself is not counted in BPF). It includes
- * time the scheduler does not charge to tasks (steal time on a VM). A
- * running slice credited a tick late can make a CPU's busy time exceed the
- * interval by that much; its idle time is then 0.
+ * time the scheduler does not charge to tasks (steal time on a VM).
  */
 static void idle_time(struct sampler *s, struct sample *out)
 {
@@ -424,7 +594,7 @@ static void resolve_v1(struct sampler *s, struct proc *p)
 	const struct cg_info *info;
 	const char *path;
 
-	if (!s->cgroups_v1 || p->tgid == PT_UNRECORDED_TGID)
+	if (!s->cgroups_v1 || proc__pseudo(p))
 		return;
 	if (!v2_empty && p->cg && (p->cg->container_id[0] || p->cg->pod_uid[0]))
 		return;
@@ -446,7 +616,7 @@ static void warn_no_cgroups(struct sampler *s, const struct sample *out)
 	for (__u32 i = 0; i < out->nr_procs; i++) {
 		if (out->procs[i]->cgroup)
 			return;
-		any |= out->procs[i]->tgid != PT_UNRECORDED_TGID;
+		any |= !proc__pseudo(out->procs[i]);
 	}
 	if (!any)
 		return;
@@ -485,10 +655,16 @@ static void resolve(struct sampler *s, struct sample *out)
 		p->cg = cgroup_cache__info(s->cgroups, p->cgroup_id);
 		resolve_v1(s, p);
 		p->names = ctrnames__get(s->names, p->cg);
-		if (s->opts.need_exe && s->procinfo && p->tgid != PT_UNRECORDED_TGID) {
-			/* one entry holds both: cmdline "" tells a kernel thread */
-			p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
-			p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
+		if (s->opts.need_exe && !proc__pseudo(p)) {
+			/* from BPF, which needs no privilege to read it (nor the host's PID
+			 * namespace); /proc (which does, for other users' processes) where BPF
+			 * had nothing. One procinfo entry holds both: cmdline "" tells a
+			 * kernel thread. Without procinfo (another PID namespace), BPF's only. */
+			p->exe = p->exe_path;
+			if (s->procinfo && !p->exe && !p->part)
+				p->exe = procinfo__exe(s->procinfo, p->tgid, p->start_ns);
+			if (s->procinfo)
+				p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 		}
 	}
 	warn_no_cgroups(s, out);
@@ -500,14 +676,18 @@ int sampler__sample(struct sampler *s)
 	struct sample *out = &s->cur;
 	__u64 t0 = now_ns(CLOCK_MONOTONIC), now;
 	__u32 i;
+	int ret;
 
 	memset(out, 0, sizeof(*out));
-	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
 	if (topology__refresh(&s->topo) < 0 && s->opts.verbose)
 		fprintf(stderr, "wattprobe: warning: could not re-read the online CPUs\n");
+	/* the drain thread waits from here to the end of the interval */
+	pthread_mutex_lock(&s->lock);
 	now = probe__read(&s->probe, s->topo.online);
-	if (!now)
+	if (!now) {
+		pthread_mutex_unlock(&s->lock);
 		return -errno;
+	}
 	clock_gettime(CLOCK_REALTIME, &out->wall);
 	out->seq = s->pt.seq;
 	out->interval_ns = now - s->last_mono;
@@ -515,12 +695,15 @@ int sampler__sample(struct sampler *s)
 	out->sensor = s->sensor.ops->name;
 	out->estimated = s->sensor.ops->estimated;
 
+	within_capacity(s, out->interval_ns);
+	if (s->opts.need_exe)
+		ask_exes(s);
 	out->nr_procs = s->pt.nr_active;
 	out->procs = s->order;
 	for (i = 0; i < s->pt.nr_active; i++) {
 		s->order[i] = &s->pt.pool[s->pt.active[i]];
 		if (!s->foreign_pidns)	/* else /proc/PID is another process, or none */
-			fill_comm(s->order[i]);
+			fill_comm(s, s->order[i]);
 	}
 
 	out->nr_sockets = s->topo.nr_sockets;
@@ -577,33 +760,202 @@ int sampler__sample(struct sampler *s)
 
 		p->total_uj += p->iv_uj;
 		p->total_uj_partial |= p->iv_uj_missing;
+		if (p->part)	/* a part's energy is its process's too */
+			s->pt.pool[p->owner].total_uj += p->iv_uj;
 	}
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);
 	index_charges(s, out);
-	resolve(s, out);
 
 	out->nr_tracked = s->pt.nr;
 	out->unseen = s->acct.unseen;
 	out->dropped = s->acct.dropped + s->pt.full;
 	out->dropped_delta = out->dropped - s->last_dropped;
 	s->last_dropped = out->dropped;
+	ret = publish(s, out);
+	end_interval(s);
+	pthread_mutex_unlock(&s->lock);
+	if (ret)
+		return ret;
+	resolve(s, out);
 	out->sample_seconds = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	if (s->opts.need_self)
 		selfstat__read(&out->self);
 	return 0;
 }
 
+/*
+ * The sample gets copies of its processes and per-CPU charges: outputs read them while
+ * the drain thread goes on charging the table for the next interval.
+ */
+static int publish(struct sampler *s, struct sample *out)
+{
+	if (out->nr_procs > s->snap_cap) {
+		struct proc *n = realloc(s->snap, out->nr_procs * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->snap = n;
+		s->snap_cap = out->nr_procs;
+	}
+	if (out->nr_charges > s->snap_charges_cap) {
+		struct cpu_charge *n = realloc(s->snap_charges, out->nr_charges * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		s->snap_charges = n;
+		s->snap_charges_cap = out->nr_charges;
+	}
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		s->snap[i] = *out->procs[i];
+		out->procs[i] = &s->snap[i];
+	}
+	if (out->nr_charges)
+		memcpy(s->snap_charges, out->charges, out->nr_charges * sizeof(*s->snap_charges));
+	out->charges = s->snap_charges;
+	return 0;
+}
+
+/* A process leaves the table: what its slots still hold is late time of an exited process,
+ * and its command line is let go at the end of the next interval (this sample may still
+ * show it). */
+static void on_removed(void *ctx, const struct proc *p)
+{
+	struct sampler *s = ctx;
+
+	if (proc__pseudo(p))
+		return;
+	acct__forget(&s->acct, p->tgid, p->start_ns);
+	if (s->nr_gone == s->cap_gone) {
+		__u32 cap = s->cap_gone ? 2 * s->cap_gone : 64;
+		struct pid_key *k = realloc(s->gone, cap * sizeof(*k));
+
+		if (!k)
+			return;	/* the cache's LRU lets it go in time */
+		s->gone = k;
+		s->cap_gone = cap;
+	}
+	s->gone[s->nr_gone++] = (struct pid_key){ p->tgid, p->start_ns };
+}
+
+/* A process without time for a while whose exit record was lost (a full ring buffer):
+ * gone when /proc no longer has it (under that start time). */
+static bool is_gone(void *ctx, const struct proc *p)
+{
+	struct sampler *s = ctx;
+
+	return s->procinfo && !proc__pseudo(p) &&
+	       procinfo__alive(s->procinfo, p->tgid, p->start_ns) == 0;
+}
+
+/* Under the lock: what comes next is the next interval's. */
+static void end_interval(struct sampler *s)
+{
+	double iv = s->opts.interval_s > 0 ? s->opts.interval_s : 1;
+	struct pt_hooks h = {
+		.removed = on_removed, .gone = is_gone, .ctx = s,
+		/* processes unseen for an hour are dropped, alive or not */
+		.idle_intervals = (__u64)(3600 / iv) + 1,
+		/* after 30 s without time, a few a interval are checked in /proc */
+		.check_after = (__u64)(30 / iv) + 1, .checks = 16,
+	};
+
+	/* processes that left the table an interval ago: their /proc data is of no use */
+	for (__u32 i = 0; i < s->nr_gone; i++)
+		procinfo__forget(s->procinfo, s->gone[i].tgid, s->gone[i].start_ns);
+	s->nr_gone = 0;
+	for (__u32 i = 0; i < s->pt.nr_active; i++) {
+		struct proc *p = &s->pt.pool[s->pt.active[i]];
+
+		if (p->reread_info) {
+			procinfo__forget(s->procinfo, p->tgid, p->start_ns);
+			p->reread_info = false;
+		}
+	}
+	proctable__end(&s->pt, &h);
+	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
+	carry_over(s);
+}
+
+/* The interval ended in sampler__sample(): nothing is left to do. */
 void sampler__done(struct sampler *s)
 {
-	/* processes unseen for an hour are dropped, in case an exit record was lost */
-	__u64 idle = s->opts.interval_s > 0 ? (__u64)(3600 / s->opts.interval_s) + 1 : 3600;
+}
 
-	proctable__next(&s->pt, idle);
+/*
+ * The drain thread: takes the ring buffer's records whenever the BPF side asks
+ * (a quarter full) and at least every WP_DRAIN_MS, whatever the interval, so
+ * that the buffer never fills between two samples. It only charges the table,
+ * under the lock, never what a published sample holds.
+ */
+static void *drain_main(void *arg)
+{
+	struct sampler *s = arg;
+	struct pollfd fds[2] = {
+		{ .fd = probe__drain_fd(&s->probe), .events = POLLIN },
+		{ .fd = s->stop_fd, .events = POLLIN },
+	};
+
+	for (;;) {
+		int ret = poll(fds, 2, WP_DRAIN_MS);
+
+		if (ret < 0 && errno != EINTR)
+			break;
+		if (fds[1].revents)
+			break;
+		pthread_mutex_lock(&s->lock);
+		ret = probe__drain(&s->probe);
+		pthread_mutex_unlock(&s->lock);
+		if (ret < 0 && ret != -EINTR) {
+			fprintf(stderr, "wattprobe: warning: failed to drain the BPF ring buffer: %s; "
+				"records are drained at each sample only\n", strerror(-ret));
+			break;
+		}
+	}
+	return NULL;
+}
+
+int sampler__start(struct sampler *s, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	int ret;
+
+	if (s->draining)
+		return 0;
+	s->stop_fd = eventfd(0, EFD_CLOEXEC);
+	if (s->stop_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to create an eventfd: %s", strerror(errno));
+		return ret;
+	}
+	/* signals are for the main loop, which sleeps in clock_nanosleep */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&s->drain, NULL, drain_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		snprintf(err, errlen, "failed to start the ring buffer thread: %s", strerror(-ret));
+		close(s->stop_fd);
+		s->stop_fd = -1;
+		return ret;
+	}
+	s->draining = true;
+	return 0;
 }
 
 void sampler__close(struct sampler *s)
 {
+	if (s->draining) {
+		__u64 one = 1;
+
+		if (write(s->stop_fd, &one, sizeof(one)) != sizeof(one))
+			fprintf(stderr, "wattprobe: warning: failed to stop the drain thread\n");
+		pthread_join(s->drain, NULL);
+		s->draining = false;
+	}
+	if (s->stop_fd >= 0)
+		close(s->stop_fd);
+	s->stop_fd = -1;
 	probe__close(&s->probe);
 	acct__free(&s->acct);
 	save_state(s, true);
@@ -615,14 +967,28 @@ void sampler__close(struct sampler *s)
 		procinfo__free(s->procinfo);
 	cgroup_v1__free(s->cgroups_v1);
 	ctrnames__free(s->names);
+	strpool__free(s->exes);
+	s->exes = NULL;
 	s->cgroups = NULL;
 	s->procinfo = NULL;
 	s->cgroups_v1 = NULL;
 	s->names = NULL;
 	free(s->order);
 	free(s->iv_cpu_busy);
+	free(s->snap);
+	free(s->snap_charges);
+	free(s->carries);
+	free(s->gone);
+	s->gone = NULL;
+	s->nr_gone = s->cap_gone = 0;
+	s->carries = NULL;
+	s->nr_carries = s->cap_carries = 0;
 	s->order = NULL;
 	s->iv_cpu_busy = NULL;
+	s->snap = NULL;
+	s->snap_charges = NULL;
+	s->snap_cap = s->snap_charges_cap = 0;
+	pthread_mutex_destroy(&s->lock);
 }
 
 /* Read the command line of each process the view shows, from the cache. */
@@ -632,9 +998,11 @@ void sampler__resolve_rows(struct sampler *s, const struct view *v)
 		const struct proc *row = v->rows[i].p;
 		struct proc *p;
 
-		if (!row || row->tgid == PT_UNRECORDED_TGID || !s->procinfo)
+		if (!row || proc__pseudo(row) || !s->procinfo)
 			continue;
-		p = &s->pt.pool[proctable__index(&s->pt, row)];
+		if (row < s->snap || row >= s->snap + s->cur.nr_procs)
+			continue;	/* not a process of the current sample */
+		p = &s->snap[row - s->snap];
 		p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 	}
 }

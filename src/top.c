@@ -364,7 +364,7 @@ static void process_row(struct top_frame *f, const struct sample *s, const struc
 
 	if (!r->p)
 		snprintf(id, sizeof(id), "%u", r->members);
-	else if (r->p->tgid == PT_UNRECORDED_TGID)
+	else if (proc__pseudo(r->p))
 		snprintf(id, sizeof(id), "-");
 	else
 		snprintf(id, sizeof(id), "%u", r->p->tgid);

@@ -206,17 +206,22 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			continue;
 		}
 		if (o->by == GROUP_PID) {
-			r = new_row(v);
+			/* one row per process and name: a process's parts under an older
+			 * identity with the same name (a cgroup move) join its row */
+			snprintf(key, sizeof(key), "%u/%llu/%.*s", p->tgid,
+				 (unsigned long long)p->start_ns, WP_COMM_LEN, p->comm);
+			r = find_or_add(v, key);
 			if (!r)
 				return -ENOMEM;
-			snprintf(r->key, sizeof(r->key), "%s", p->comm);
-			r->p = p;
-			r->pid = p->tgid;
-			r->start_ns = p->start_ns;
-			r->exited = p->exited;
+			if (!r->p || (r->p->part && !p->part)) {
+				r->p = p;
+				r->pid = p->tgid;
+				r->start_ns = p->start_ns;
+				r->exited = p->exited;
+				r->total_ns = p->total_ns;
+				r->total_uj = p->total_uj;
+			}
 			add(r, p);
-			r->total_ns = p->total_ns;
-			r->total_uj = p->total_uj;
 			continue;
 		}
 		group_key(p, o->by, key);
@@ -228,6 +233,9 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			r->names = p->names;
 		add(r, p);
 	}
+	if (o->by == GROUP_PID)
+		for (__u32 i = 0; i < v->nr; i++)
+			snprintf(v->rows[i].key, sizeof(v->rows[i].key), "%s", v->rows[i].p->comm);
 	if (v->nr)
 		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
 	if (o->steady) {

@@ -87,12 +87,15 @@ static const struct view_row *row(const struct view *v, const char *key)
 	return NULL;
 }
 
-/* 200 processes of 20 ms each, two at a time, all between two samples. */
+/* 200 processes of 20 ms each, two at a time, all between two samples. Each runs a
+ * moment under its parent's name before its exec: that goes under that name (issue 12,
+ * point 4), so the children's time in all is checked by pid, and "burn" holds the rest. */
 Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
 {
 	struct view_opts vo = { .by = GROUP_COMM };
-	__u64 before, want, got = 0;
+	__u64 before, want, got = 0, all = 0;
 	__u32 members = 0;
+	pid_t kids[200];
 	struct view v;
 	int status;
 
@@ -104,6 +107,8 @@ Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
 	for (int i = 0; i < 100; i++) {
 		pid_t a = spawn_burn("20"), b = spawn_burn("20");
 
+		kids[2 * i] = a;
+		kids[2 * i + 1] = b;
 		cr_assert_eq(waitpid(a, &status, 0), a);
 		cr_assert(WIFEXITED(status) && !WEXITSTATUS(status), "burn failed");
 		cr_assert_eq(waitpid(b, &status, 0), b);
@@ -119,16 +124,22 @@ Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
 			got += r->ns;
 			members += r->members;
 		}
+		for (__u32 k = 0; k < S.cur.nr_procs; k++)
+			for (int j = 0; j < 200; j++)
+				if (S.cur.procs[k]->tgid == (__u32)kids[j])
+					all += S.cur.procs[k]->iv_ns;
 		sampler__done(&S);
 		usleep(200000);
 	}
-	cr_log_info("200 short processes: charged %llu ns to '%s' (%u rows), rusage %llu ns, "
-		    "%.3f%%", (unsigned long long)got, burn_name, members, (unsigned long long)want,
-		    got * 100.0 / want);
-	cr_expect_geq(got, want * 99 / 100, "charged %llu ns, rusage says %llu ns",
-		      (unsigned long long)got, (unsigned long long)want);
-	cr_expect_leq(got, want * 101 / 100, "charged %llu ns, rusage says %llu ns",
-		      (unsigned long long)got, (unsigned long long)want);
+	cr_log_info("200 short processes: charged %llu ns (%llu ns to '%s', %u rows), rusage "
+		    "%llu ns, %.3f%%", (unsigned long long)all, (unsigned long long)got, burn_name,
+		    members, (unsigned long long)want, all * 100.0 / want);
+	cr_expect_geq(all, want * 99 / 100, "charged %llu ns, rusage says %llu ns",
+		      (unsigned long long)all, (unsigned long long)want);
+	cr_expect_leq(all, want * 101 / 100, "charged %llu ns, rusage says %llu ns",
+		      (unsigned long long)all, (unsigned long long)want);
+	cr_expect_geq(got, all * 97 / 100, "only %llu of %llu ns under '%s'",
+		      (unsigned long long)got, (unsigned long long)all, burn_name);
 	cr_expect_geq(members, 200, "only %u processes seen", members);
 	view__free(&v);
 	sampler__close(&S);

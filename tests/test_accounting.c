@@ -21,6 +21,8 @@ struct key_sum {
 	__u64 ns;
 	__u64 cgroup_id;	/* last non-zero cgroup seen in a charge */
 	char comm[WP_COMM_LEN];	/* last comm seen in a charge */
+	__u64 exited_ns;	/* of ns, charged as time of an exited process */
+	__u64 before_ns;	/* of ns, charged under the identity before a change */
 };
 
 static struct {
@@ -31,7 +33,7 @@ static struct {
 	int zero_charges;	/* charges of 0 ns: never wanted */
 	int exits, execs;
 	__u32 exit_tgid, exec_tgid;
-	__u64 exit_start, exec_start, exec_cgroup;
+	__u64 exit_start, exec_start, exec_cgroup, exec_change;
 	char exec_comm[WP_COMM_LEN];
 } rec;
 
@@ -56,10 +58,14 @@ static void rec_charge(void *ctx, const struct acct_charge *c)
 		k->cpu = c->cpu;
 	}
 	k->ns += c->ns;
-	if (c->cgroup_id)
-		k->cgroup_id = c->cgroup_id;
-	if (c->comm)
-		memcpy(k->comm, c->comm, WP_COMM_LEN);
+	if (c->exited)
+		k->exited_ns += c->ns;
+	if (c->id && c->id->cgroup_id)
+		k->cgroup_id = c->id->cgroup_id;
+	if (c->id)
+		memcpy(k->comm, c->id->comm, WP_COMM_LEN);
+	if (c->before)
+		k->before_ns += c->ns;
 }
 
 static void rec_exited(void *ctx, __u32 tgid, __u64 start_ns)
@@ -69,19 +75,20 @@ static void rec_exited(void *ctx, __u32 tgid, __u64 start_ns)
 	rec.exit_start = start_ns;
 }
 
-static void rec_exec(void *ctx, __u32 tgid, __u64 start_ns, __u64 cgroup_id, const char *comm)
+static void rec_change(void *ctx, const struct wp_change *ch)
 {
 	rec.execs++;
-	rec.exec_tgid = tgid;
-	rec.exec_start = start_ns;
-	rec.exec_cgroup = cgroup_id;
-	memcpy(rec.exec_comm, comm, WP_COMM_LEN);
+	rec.exec_tgid = ch->tgid;
+	rec.exec_start = ch->start_ns;
+	rec.exec_cgroup = ch->cgroup_id;
+	rec.exec_change = ch->change;
+	memcpy(rec.exec_comm, ch->comm, WP_COMM_LEN);
 }
 
 static const struct acct_ops rec_ops = {
 	.charge = rec_charge,
 	.exited = rec_exited,
-	.exec = rec_exec,
+	.change = rec_change,
 };
 
 static struct acct a;
@@ -591,43 +598,153 @@ Test(accounting, cpu_out_of_range_ignored)
 	cr_assert_eq(a.torn_slots + a.torn_headers, 0);
 }
 
-Test(accounting, exit_and_exec_reach_the_ops)
+Test(accounting, exit_and_change_reach_the_ops)
 {
 	struct wp_event e = { .type = WP_EV_EXIT, .cpu = 1, .tgid = 4242, .start_ns = 99 };
+	struct wp_change ch = { .type = WP_EV_CHANGE, .what = WP_CH_EXEC, .tgid = 4343,
+				.start_ns = 123, .cgroup_id = 777, .change = 5 };
 
-	acct__event(&a, &e);
+	acct__record(&a, &e, sizeof(e));
 	cr_assert_eq(rec.exits, 1);
 	cr_assert_eq(rec.exit_tgid, 4242);
 	cr_assert_eq(rec.exit_start, 99);
 
-	e = (struct wp_event){ .type = WP_EV_EXEC, .cpu = 0, .tgid = 4343, .start_ns = 123,
-			       .cgroup_id = 777 };
-	strcpy(e.comm, "bash");
-	acct__event(&a, &e);
+	strcpy(ch.comm, "bash");
+	acct__record(&a, &ch, sizeof(ch));
 	cr_assert_eq(rec.execs, 1);
 	cr_assert_eq(rec.exec_tgid, 4343);
 	cr_assert_eq(rec.exec_start, 123);
 	cr_assert_eq(rec.exec_cgroup, 777);
+	cr_assert_eq(rec.exec_change, 5);
 	cr_assert_str_eq(rec.exec_comm, "bash");
 	cr_assert_eq(rec.calls, 0, "neither is a charge");
 
-	/* an unknown type does nothing */
+	/* a truncated record, an unknown type: nothing */
+	acct__record(&a, &ch, sizeof(ch) - 1);
+	acct__record(&a, &e, sizeof(e) - 1);
 	e.type = 99;
-	acct__event(&a, &e);
+	acct__record(&a, &e, sizeof(e));
 	cr_assert_eq(rec.execs + rec.exits + rec.calls, 2);
 }
 
-Test(accounting, ops_without_exit_and_exec)
+Test(accounting, ops_without_exit_and_change)
 {
 	static const struct acct_ops only_charge = { .charge = rec_charge };
 	struct acct b;
 	struct wp_event e = { .type = WP_EV_EXIT, .tgid = 1 };
+	struct wp_change ch = { .type = WP_EV_CHANGE, .tgid = 1 };
 
 	cr_assert_eq(acct__init(&b, 1, &only_charge, &rec), 0);
-	acct__event(&b, &e);
-	e.type = WP_EV_EXEC;
-	acct__event(&b, &e);
+	acct__record(&b, &e, sizeof(e));
+	acct__record(&b, &ch, sizeof(ch));
 	cr_assert_eq(rec.exits + rec.execs, 0);
 	acct__free(&b);
 	cr_assert_null(b.cpus);
+}
+
+/*
+ * Issue 12, point 4. A running slice credited 300 ns at one read, then split at 700 ns by
+ * a change (SPLIT record of that slice): 400 more go under the identity before the
+ * change, the credited 300 are not charged again. A closed slot (WP_CLOSED in its
+ * start_ns) is still its owner's: its growth is charged to the same key. A split of
+ * another slice pays nothing of this one's debt.
+ */
+Test(accounting, split_pays_its_slice_then_goes_under_the_old_identity)
+{
+	struct wp_event e = { .type = WP_EV_SPLIT, .cpu = 0, .tgid = 100, .start_ns = 55,
+			      .ns = 700, .change = 3, .seq = 7 };
+	const struct key_sum *k;
+
+	put_slot(snap, 1, 100, 55, 1000);
+	put_run(snap, 7, 100, 55, 300);		/* slice 7 running, 300 ns so far */
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(100, 55, 0), 1300);
+	acct__event(&a, &e);
+	k = key_of(100, 55, 0);
+	cr_assert_eq(k->ns, 1700);
+	cr_assert_eq(k->before_ns, 400);
+	/* the slot was closed by the change and grew by 50 before it */
+	put_slot(snap, 1, 100, 55 | WP_CLOSED, 1050);
+	put_run(snap, 8, 100, 55, 0);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(100, 55, 0), 1750);
+	cr_assert_eq(rec.nr_keys, 1, "the closed slot is the same process");
+	/* a split of slice 8 (nothing credited of it) charges all of it */
+	e.seq = 8;
+	e.ns = 20;
+	acct__event(&a, &e);
+	cr_assert_eq(got(100, 55, 0), 1770);
+	cr_assert_eq(key_of(100, 55, 0)->before_ns, 420);
+}
+
+/* Each charge carries the identity it ran under: the slot's, the running slice's as
+ * wp_snap saw it, none for the [untraced] pseudo process. */
+Test(accounting, charges_carry_their_identity)
+{
+	put_slot(snap, 1, 100, 55, 1000);
+	snap->slots[100].exec_id = 9;
+	put_run(snap, 3, 100, 55, 200);
+	strcpy(snap->hdr.snap_comm, "after");
+	snap->hdr.snap_cgroup = 4242;
+	snap->hdr.snap_exec_id = 10;
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(100, 55, 0), 1200);
+	cr_assert_str_eq(key_of(100, 55, 0)->comm, "after", "the credit came last");
+	cr_assert_eq(key_of(100, 55, 0)->cgroup_id, 4242);
+	put_slot(snap, 1, WP_UNTRACED_TGID, 0, 70);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(WP_UNTRACED_TGID, 0, 0), 70);
+	cr_assert_str_eq(key_of(WP_UNTRACED_TGID, 0, 0)->comm, "", "no identity");
+}
+
+/*
+ * Issue 12, point 1. Once the sink has dropped an exited process (acct__forget), the time
+ * its slots still hold comes marked exited: its last slice growing a slot, an evict
+ * record of the generation seen last, and of the one seen before it. The next owner of
+ * the slot is alive again, and another process of the same tgid is not touched.
+ */
+Test(accounting, late_time_of_a_forgotten_process_is_marked_exited)
+{
+	struct wp_cpu *other = calloc(1, sizeof(*other));
+	struct wp_event e;
+	const struct key_sum *k;
+
+	cr_assert_not_null(other);
+	/* 100 on cpu 0 (gen 1) and cpu 1 (gen 4); 612 (612 & 255 = 100) had cpu 1's slot before */
+	put_slot(snap, 1, 100, 55, 1000);
+	acct__cpu(&a, 0, snap);
+	put_slot(other, 3, 612, 9, 70);
+	acct__cpu(&a, 1, other);
+	put_slot(other, 4, 100, 55, 200);
+	acct__cpu(&a, 1, other);
+	cr_assert_eq(got(100, 55, 0) + got(100, 55, 1), 1200);
+	cr_assert_eq(key_of(100, 55, 0)->exited_ns, 0);
+
+	/* 100 exited and left the table; 612 of another start is not it */
+	acct__forget(&a, 100, 55);
+	acct__forget(&a, 612, 55);
+	/* its last slice grows cpu 0's slot by 30 */
+	put_slot(snap, 1, 100, 55, 1030);
+	acct__cpu(&a, 0, snap);
+	k = key_of(100, 55, 0);
+	cr_assert_eq(k->ns, 1030);
+	cr_assert_eq(k->exited_ns, 30);
+	/* cpu 1's slot evicted with 250 (50 unseen); 612's old generation with 80 (10) */
+	e = evict(1, 3, 612, 9, 80);
+	acct__event(&a, &e);
+	e = evict(1, 4, 100, 55, 250);
+	acct__event(&a, &e);
+	cr_assert_eq(key_of(100, 55, 1)->exited_ns, 50);
+	cr_assert_eq(key_of(612, 9, 1)->exited_ns, 0, "612 never exited");
+	cr_assert_eq(got(612, 9, 1), 80);
+	/* a new owner of cpu 0's slot is alive */
+	put_slot(snap, 2, 356, 60, 10);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(key_of(356, 60, 0)->exited_ns, 0);
+	/* the evict of 100's generation on cpu 0, seen before the new one: still exited */
+	e = evict(0, 1, 100, 55, 1031);
+	acct__event(&a, &e);
+	cr_assert_eq(key_of(100, 55, 0)->exited_ns, 31);
+	cr_assert_eq(rec.total, 1031 + 250 + 80 + 10);
+	free(other);
 }

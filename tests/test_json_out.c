@@ -58,7 +58,7 @@ Test(json_out, record_of_a_hand_built_sample)
 		"\"sockets\":[{\"id\":0,\"cpu_ns\":500000000,\"power_w\":2.000}],"
 		"\"cpus\":[{\"cpu\":0,\"cpu_ns\":500000000}]}],"
 		"\"others\":{\"members\":0,\"cpu_ns\":0,\"cpu_util\":0.0000,\"power_w\":0.000,"
-		"\"energy_j\":0.000000},\"dropped\":0,\"sample_duration_s\":0.000000}");
+		"\"energy_j\":0.000000},\"dropped\":0,\"dropped_interval\":0,\"sample_duration_s\":0.000000}");
 	jw_free(&w);
 	view__free(&v);
 }

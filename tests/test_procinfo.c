@@ -79,8 +79,38 @@ Test(cmdline_from_raw, other_bytes_kept_and_truncation)
 	cr_expect_eq(cmdline_from_raw("abc", 3, (char[4]){ 0 }, 0), -EINVAL);
 }
 
+/* --- stat_starttime ---------------------------------------------------------------- */
+
+Test(stat_starttime, field_22_whatever_the_comm_holds)
+{
+	static const char line[] =
+		"4242 (a) b (c) 1 2) S 1 4242 4242 0 -1 4194560 96 0 0 0 0 0 0 0 20 0 1 0 "
+		"123456 2301952 165 18446744073709551615 1 1 0 0 0 0 0 4096 0 0 0 0 17 1 0 0\n";
+	unsigned long long t = 0;
+
+	cr_expect_eq(stat_starttime(line, sizeof(line) - 1, &t), 0);
+	cr_expect_eq(t, 123456);
+	cr_expect_eq(stat_starttime("1 (x) S 1 2 3", 13, &t), -EINVAL);
+	cr_expect_eq(stat_starttime("no paren at all", 15, &t), -EINVAL);
+	cr_expect_eq(stat_starttime("1 (x) S 1 1 1 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 12x", 49, &t),
+		     -EINVAL);
+}
+
 /* --- a fake /proc ---------------------------------------------------------------- */
 
+/* /proc/PID/stat of a process that started start_ticks after boot. */
+static void write_stat(const char *root, unsigned pid, unsigned long long start_ticks)
+{
+	char path[PATH_MAX], line[256];
+
+	snprintf(path, sizeof(path), "%s/%u/stat", root, pid);
+	snprintf(line, sizeof(line), "%u (fake) S 1 %u %u 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 %llu "
+		 "0 0\n", pid, pid, pid, start_ticks);
+	cr_assert_eq(th_write_file(path, line), 0, "%s", path);
+}
+
+/* A file of /proc/PID; with the cmdline comes a stat saying the process started at boot
+ * (every start_ns below 10 ms is that, at 100 ticks a second). */
 static void write_proc(const char *root, unsigned pid, const char *file, const char *raw,
 		       size_t n)
 {
@@ -93,6 +123,8 @@ static void write_proc(const char *root, unsigned pid, const char *file, const c
 	cr_assert(f);
 	cr_assert_eq(fwrite(raw, 1, n, f), n);
 	cr_assert_eq(fclose(f), 0);
+	if (!strcmp(file, "cmdline"))
+		write_stat(root, pid, 0);
 }
 
 static void link_exe(const char *root, unsigned pid, const char *target)
@@ -163,6 +195,41 @@ Test(procinfo, gone_process_is_cached_unknown)
 	/* no exe link (kernel thread, EACCES): exe unknown, cmdline known */
 	cr_expect_null(procinfo__exe(p, 77, 6));
 
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
+/* The PID now belongs to a process that started at another time: nothing of it is
+ * reported as the process asked for, neither cmdline nor exe nor comm. */
+Test(procinfo, reused_pid_is_not_read_as_the_old_process)
+{
+	const unsigned long long old_start = 5000000000ULL, new_start = 7000000000ULL;
+	char *tmp = th_tmpdir(), comm[32], path[PATH_MAX];
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	write_proc(tmp, 300, "cmdline", RAW("/usr/bin/later --secret\0"));
+	write_proc(tmp, 300, "comm", RAW("later\n"));
+	link_exe(tmp, 300, "/usr/bin/later");
+	write_stat(tmp, 300, new_start / 10000000ULL);
+	p = procinfo__new(tmp, 8);
+	cr_assert(p);
+	cr_expect_null(procinfo__cmdline(p, 300, old_start));
+	cr_expect_null(procinfo__exe(p, 300, old_start));
+	cr_expect_eq(procinfo__comm(p, 300, old_start, comm, sizeof(comm)), -ESRCH);
+	cr_expect_eq(procinfo__alive(p, 300, old_start), 0);
+	/* the later process itself is read */
+	cr_expect_str_eq(procinfo__cmdline(p, 300, new_start), "/usr/bin/later --secret");
+	cr_expect_str_eq(procinfo__exe(p, 300, new_start), "/usr/bin/later");
+	cr_expect_eq(procinfo__comm(p, 300, new_start + 5000000, comm, sizeof(comm)), 0);
+	cr_expect_str_eq(comm, "later");
+	cr_expect_eq(procinfo__alive(p, 300, new_start), 1);
+	/* no stat at all: not known to be the process */
+	write_proc(tmp, 301, "cmdline", RAW("x\0"));
+	snprintf(path, sizeof(path), "%s/301/stat", tmp);
+	cr_assert_eq(unlink(path), 0);
+	cr_expect_null(procinfo__cmdline(p, 301, 1));
 	procinfo__free(p);
 	th_rmrf(tmp);
 	free(tmp);
@@ -289,30 +356,50 @@ Test(procinfo, real_proc_self)
 	const char *got;
 	ssize_t n;
 
+	char stat[1024];
+	unsigned long long ticks, self_ns, kthreadd_ns = 0;
+	FILE *sf;
+	size_t len;
+
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	cr_assert_gt(n, 0);
 	exe[n] = '\0';
+	sf = fopen("/proc/self/stat", "r");
+	cr_assert(sf);
+	len = fread(stat, 1, sizeof(stat), sf);
+	fclose(sf);
+	cr_assert_eq(stat_starttime(stat, len, &ticks), 0);
+	self_ns = ticks * (1000000000ULL / sysconf(_SC_CLK_TCK));
 	p = procinfo__new(NULL, 8);
 	cr_assert(p);
 
-	got = procinfo__cmdline(p, getpid(), 1);
+	/* a start time one tick off is another process */
+	cr_expect_null(procinfo__cmdline(p, getpid(), self_ns + 1000000000ULL / sysconf(_SC_CLK_TCK)));
+	got = procinfo__cmdline(p, getpid(), self_ns);
 	cr_assert(got);
 	/* argv[0] comes first, then a space if there are more arguments */
 	snprintf(want, sizeof(want), "%s", program_invocation_name);
 	cr_expect(!strncmp(got, want, strlen(want)) &&
 			  (got[strlen(want)] == '\0' || got[strlen(want)] == ' '),
 		  "cmdline %s does not start with argv[0] %s", got, want);
-	cr_expect_str_eq(procinfo__exe(p, getpid(), 1), exe);
+	cr_expect_str_eq(procinfo__exe(p, getpid(), self_ns), exe);
 
 	/* pid 2 is kthreadd outside a pid namespace: empty cmdline, exe unknown */
-	got = procinfo__cmdline(p, 2, 1);
+	sf = fopen("/proc/2/stat", "r");
+	if (sf) {
+		len = fread(stat, 1, sizeof(stat), sf);
+		fclose(sf);
+		if (!stat_starttime(stat, len, &ticks))
+			kthreadd_ns = ticks * (1000000000ULL / sysconf(_SC_CLK_TCK));
+	}
+	got = procinfo__cmdline(p, 2, kthreadd_ns);
 	if (got && !access("/proc/2/comm", R_OK)) {
 		char comm[32] = "";
 		FILE *f = fopen("/proc/2/comm", "r");
 
 		if (f && fgets(comm, sizeof(comm), f) && !strcmp(comm, "kthreadd\n")) {
 			cr_expect_str_eq(got, "");
-			cr_expect_null(procinfo__exe(p, 2, 1));
+			cr_expect_null(procinfo__exe(p, 2, kthreadd_ns));
 		}
 		if (f)
 			fclose(f);

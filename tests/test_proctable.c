@@ -199,7 +199,6 @@ Test(proctable, full_table_goes_to_unrecorded)
 	/* a leaves: its entry is free for a real process again */
 	mark_exited(a);
 	proctable__next(&t, 0);
-	proctable__next(&t, 0);
 	cr_assert_null(proctable__find(&t, 100, 1));
 	b = proctable__get(&t, 500, 1);
 	cr_assert_eq(b->tgid, 500);
@@ -207,27 +206,87 @@ Test(proctable, full_table_goes_to_unrecorded)
 	cr_assert_eq(proctable__find(&t, 500, 1), b);
 }
 
-Test(proctable, exited_removed_after_one_more_interval)
+static const struct proc *removed[8];
+static int nr_removed;
+
+static void on_removed(void *ctx, const struct proc *p)
 {
+	cr_assert_eq(ctx, &t);
+	cr_assert_lt(nr_removed, 8);
+	removed[nr_removed++] = p;
+}
+
+Test(proctable, exited_removed_at_the_end_of_its_interval)
+{
+	struct pt_hooks h = { .removed = on_removed, .ctx = &t };
 	struct proc *p, *q;
 	__u32 nr;
 
+	nr_removed = 0;
 	cr_assert_eq(proctable__init(&t, 8), 0);
 	p = proctable__get(&t, 100, 5);
 	q = proctable__get(&t, 200, 5);
 	proctable__charge(&t, p, 0, 0, 10);
+	proctable__charge(&t, q, 0, 0, 10);
 	mark_exited(p);
 	nr = t.nr;
-	/* end of the exit's interval: still there for the next one */
-	proctable__next(&t, 0);
-	cr_assert_eq(proctable__find(&t, 100, 5), p);
-	/* its last slice lands in the next interval */
-	proctable__charge(&t, p, 0, 0, 5);
-	cr_assert_eq(p->total_ns, 15);
-	proctable__next(&t, 0);
+	/* charged after its exit record, in the same interval: still its own */
+	proctable__charge(&t, p, 1, 0, 5);
+	cr_assert_eq(p->iv_ns, 15);
+	/* end of the exit's interval: reported, then gone, and the hook says so */
+	proctable__end(&t, &h);
 	cr_assert_null(proctable__find(&t, 100, 5));
 	cr_assert_eq(t.nr, nr - 1);
+	cr_assert_eq(nr_removed, 1);
+	cr_assert_eq(removed[0], p);
 	cr_assert_eq(proctable__find(&t, 200, 5), q, "the others stay");
+	proctable__end(&t, &h);
+	cr_assert_eq(nr_removed, 1);
+}
+
+static __u32 gone_tgid;
+static int asked;
+
+static bool is_gone(void *ctx, const struct proc *p)
+{
+	asked++;
+	return p->tgid == gone_tgid;
+}
+
+/* A process without time for check_after intervals is asked about; one found gone is
+ * dropped (its exit record was lost), the others stay, and no more than checks are
+ * asked per interval. */
+Test(proctable, idle_processes_checked_for_life)
+{
+	struct pt_hooks h = { .removed = on_removed, .gone = is_gone, .ctx = &t,
+			      .check_after = 3, .checks = 2 };
+	struct proc *p[5];
+
+	nr_removed = asked = 0;
+	gone_tgid = 102;
+	cr_assert_eq(proctable__init(&t, 16), 0);
+	for (int i = 0; i < 5; i++) {
+		p[i] = proctable__get(&t, 100 + i, 1);
+		proctable__charge(&t, p[i], 0, 0, 1);
+	}
+	mark_exited(p[4]);
+	/* intervals 1 and 2: too recent to ask about */
+	proctable__end(&t, &h);
+	proctable__end(&t, &h);
+	cr_assert_eq(asked, 0);
+	/* p[0] keeps running */
+	for (int i = 0; i < 6; i++) {
+		proctable__charge(&t, p[0], 0, 0, 1);
+		proctable__end(&t, &h);
+		cr_assert_leq(asked, 2 * (i + 1));
+	}
+	cr_assert_null(proctable__find(&t, 102, 1), "the gone process stays");
+	cr_assert_eq(proctable__find(&t, 100, 1), p[0]);
+	cr_assert_eq(proctable__find(&t, 101, 1), p[1]);
+	cr_assert_eq(proctable__find(&t, 103, 1), p[3]);
+	/* removed: p[4] (exited), then p[2] (gone) */
+	cr_assert_eq(nr_removed, 2);
+	cr_assert_eq(removed[1]->tgid, 102);
 }
 
 Test(proctable, exit_cleanup_spares_a_reused_entry)
@@ -342,4 +401,98 @@ Test(proctable, merge_charges)
 	proctable__next(&t, 0);
 	proctable__merge_charges(&t);
 	cr_assert_eq(t.nr_charges, 0);
+}
+
+static struct pt_id id_of(const char *comm, __u64 cgroup_id, __u32 exec_id)
+{
+	struct pt_id id = { .cgroup_id = cgroup_id, .exec_id = exec_id };
+
+	snprintf(id.comm, sizeof(id.comm), "%s", comm);
+	return id;
+}
+
+/*
+ * Issue 12, points 3 and 4. A process that ran as "sh", then exec'd "burn": the time from
+ * before stays under "sh" in a part, the live entry (found by its key) goes on as
+ * "burn"; time of the old identity that comes after the change record (a slot read
+ * later) still goes to the part; at the end of the interval the part is gone and the
+ * live entry keeps the process's totals.
+ */
+Test(proctable, change_keeps_the_time_before_under_the_old_identity)
+{
+	struct pt_id sh = id_of("sh", 7, 1), burn = id_of("burn", 7, 2);
+	struct proc *p, *live, *part;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &sh);
+	cr_assert_str_eq(p->comm, "sh", "the first identity is taken");
+	proctable__charge(&t, p, 0, 0, 1500);
+	live = proctable__change(&t, p, &burn, 1);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_neq(live, p);
+	cr_assert_str_eq(live->comm, "burn");
+	cr_assert_eq(live->exec_id, 2);
+	cr_assert(p->part);
+	cr_assert_str_eq(p->comm, "sh");
+	cr_assert_eq(p->iv_ns, 1500);
+	cr_assert_str_eq(live->before.comm, "sh");
+	cr_assert_eq(live->change, 1);
+	/* time under the new identity, then late time under the old one */
+	proctable__charge(&t, proctable__part(&t, live, &burn), 0, 0, 1400);
+	part = proctable__part(&t, live, &sh);
+	cr_assert_eq(part, p);
+	proctable__charge(&t, part, 1, 0, 100);
+	cr_assert_eq(live->iv_ns, 1400);
+	cr_assert_eq(p->iv_ns, 1600);
+	cr_assert_eq(t.nr_active, 2);
+	proctable__next(&t, 0);
+	cr_assert_eq(t.nr, 1, "the part is let go");
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_eq(live->total_ns, 3000);
+	cr_assert_eq(live->parts, PT_NONE);
+}
+
+/* Time of the new identity that comes before the change record (its slot was read
+ * first) makes a part, which becomes the live entry when the record comes; a change
+ * when nothing ran under the old identity changes the entry in place. */
+Test(proctable, change_takes_over_a_part_of_the_new_identity)
+{
+	struct pt_id a = id_of("innocent", 7, 1), b = id_of("cryptominer", 7, 1);
+	struct proc *p, *early, *live;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
+	proctable__charge(&t, p, 0, 0, 10);
+	early = proctable__part(&t, p, &b);
+	cr_assert_neq(early, p);
+	proctable__charge(&t, early, 0, 0, 20);
+	live = proctable__change(&t, p, &b, 2);
+	cr_assert_eq(live, early);
+	cr_assert(!live->part);
+	cr_assert(p->part);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_eq(live->iv_ns, 20);
+	cr_assert_eq(p->iv_ns, 10);
+	proctable__next(&t, 0);
+	/* next interval: a rename before any time changes it in place */
+	live = proctable__change(&t, proctable__find(&t, 100, 5), &a, 3);
+	cr_assert_eq(proctable__find(&t, 100, 5), live);
+	cr_assert_str_eq(live->comm, "innocent");
+	cr_assert_eq(t.nr, 1);
+}
+
+/* A cgroup move keeps name and program; a cgroup of 0 (unknown) matches any. */
+Test(proctable, cgroup_is_part_of_the_identity)
+{
+	struct pt_id a = id_of("nginx", 10, 1), b = id_of("nginx", 20, 1), u = id_of("nginx", 0, 1);
+	struct proc *p, *live;
+
+	cr_assert_eq(proctable__init(&t, 8), 0);
+	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
+	proctable__charge(&t, p, 0, 0, 300);
+	live = proctable__change(&t, p, &b, 1);
+	cr_assert_eq(live->cgroup_id, 20);
+	cr_assert_eq(p->cgroup_id, 10);
+	cr_assert_eq(proctable__part(&t, live, &u), live, "unknown cgroup: the live one");
+	cr_assert_eq(proctable__part(&t, live, &a), p);
 }

@@ -1,0 +1,56 @@
+#!/bin/sh
+# Issue 12, point 2: at a long interval (-i 10) the BPF ring buffer is drained
+# continuously, so that exec churn loses no record and no CPU time. Four shell
+# loops exec /bin/true for 7 s inside a cgroup of their own, all within one
+# interval of the agent; the agent's figure for that cgroup is checked against
+# the cgroup's own cpu.stat. Needs root and a cgroup v2 mount.
+. "$(dirname "$0")/lib.sh"
+
+cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+if [ -z "$cg2" ] || [ ! -e "$cg2/cgroup.procs" ]; then
+	echo "  skip  no cgroup2 mount"
+	exit 0
+fi
+cg="$cg2/wptest-drain-$$"
+mkdir "$cg"
+usage() { awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat"; }
+
+"$WP" json -i 10 -c 1 --group-by cgroup --max-processes 400000 >"$TMP/out" 2>"$TMP/err" &
+agent=$!
+PIDS="$agent"
+i=0
+until grep -qs '^link_id:' /proc/$agent/fdinfo/* 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || { cat "$TMP/err"; fail "the agent attached"; finish; }
+	sleep 0.05
+done
+sleep 0.5	# its first interval has begun
+u0=$(usage)
+loops=""
+for n in 1 2 3 4; do
+	sh -c "echo \$\$ >'$cg/cgroup.procs'; n=0
+		while [ ! -e '$TMP/stop' ]; do /bin/true; n=\$((n + 1)); done; echo \$n >'$TMP/n$n'" &
+	loops="$loops $!"
+done
+PIDS="$PIDS $loops"
+sleep 7
+: >"$TMP/stop"
+wait $loops
+u1=$(usage)
+wait $agent || true
+PIDS=""
+execs=$(cat "$TMP"/n1 "$TMP"/n2 "$TMP"/n3 "$TMP"/n4 | awk '{ s += $1 } END { print s }')
+i=0
+while ! rmdir "$cg" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+
+key="/${cg#"$cg2"/}"
+jq -c --arg k "$key" --argjson want "$(( (u1 - u0) * 1000 ))" --argjson execs "$execs" \
+	'{interval_s, execs: $execs, execs_per_s: ($execs / 7 | floor), dropped, dropped_interval,
+	  cgroup_cpu_ns: ([.groups[] | select(.key == $k) | .cpu_ns] | add), cpu_stat_ns: $want}' \
+	"$TMP/out" | tee "$TMP/summary"
+check "one interval of 10 s" sh -c "jq -e '.interval_s > 9.5' '$TMP/out' >/dev/null"
+check "no record dropped (dropped, dropped_interval)" \
+	sh -c "jq -e '.dropped == 0 and .dropped_interval == 0' '$TMP/out' >/dev/null"
+check "the churn's CPU time matches the cgroup's cpu.stat within 1%" \
+	sh -c "jq -e '(.cgroup_cpu_ns - .cpu_stat_ns) / .cpu_stat_ns | fabs < 0.01' '$TMP/summary' >/dev/null"
+finish
