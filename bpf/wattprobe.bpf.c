@@ -267,6 +267,23 @@ static __noinline void apply_split(struct wp_cpu *c, __u64 now)
 	c->hdr.cur_task = task;
 }
 
+/*
+ * What a task that ran a slice here since last_clock, with the sum start_sum then,
+ * is charged for it at the scheduler's stamp now: the span on the scheduler's
+ * clock, but never more than its own sum_exec_runtime grew. The two differ where
+ * the clock moved while no task ran: sched_balance_newidle() drops the runqueue
+ * lock, and a task woken or pulled meanwhile is enqueued with the clock brought up
+ * to date, so its pick stamps it later than the stamp of the task that went out
+ * (up to tens of microseconds here, README "How it counts"). That time is no
+ * task's; charged by span, it went to the task that came in. It is idle time now.
+ */
+static __always_inline __u64 own_slice(__u64 span, __u64 sum, __u64 start_sum)
+{
+	__u64 ran = sum - start_sum;
+
+	return ran < span ? ran : span;
+}
+
 /* Cold path of a switch whose prev is not the task we had as running: a split to
  * apply first (the task is the same, WP_SPLIT marks it), or an untraced switch. */
 static __noinline void other_switch(struct wp_cpu *c, struct task_struct *prev, bool prev_idle,
@@ -275,9 +292,14 @@ static __noinline void other_switch(struct wp_cpu *c, struct task_struct *prev, 
 	if (c->hdr.cur_task & WP_SPLIT) {
 		apply_split(c, now);
 		if (c->hdr.cur_task == (__u64)prev) {
+			__u64 ns = 0;
+
 			if (now > c->hdr.last_clock)
-				charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev,
-				       now - c->hdr.last_clock);
+				ns = own_slice(now - c->hdr.last_clock,
+					       BPF_CORE_READ(prev, se.sum_exec_runtime),
+					       c->hdr.cur_start_sum);
+			if (ns)
+				charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, ns);
 			return;
 		}
 	}
@@ -309,11 +331,15 @@ static __always_inline int on_switch(bool btf, struct task_struct *prev, struct 
 	/* Close prev's slice, whatever its state; the first switch seen on a
 	 * CPU only opens one. The idle task is not charged. */
 	if (c->hdr.last_clock && now > c->hdr.last_clock) {
-		delta = now - c->hdr.last_clock;
-		if (!seen)
+		if (!seen) {
 			other_switch(c, prev, prev_idle, now);
-		else if (!prev_idle)
-			charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, delta);
+		} else if (!prev_idle) {
+			delta = own_slice(now - c->hdr.last_clock,
+					  TASK_READ(btf, prev, se.sum_exec_runtime),
+					  c->hdr.cur_start_sum);
+			if (delta)
+				charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, prev, delta);
+		}
 	}
 
 	/* Open next's slice. */
@@ -570,8 +596,11 @@ int wp_snap(void *ctx)
 	}
 	c->hdr.snap_run = 0;
 	if (c->hdr.cur_tgid && c->hdr.cur_task == (__u64)task) {
+		/* as its switch-out will charge it, never more (own_slice) */
 		if (now > c->hdr.last_clock)
-			c->hdr.snap_run = now - c->hdr.last_clock;
+			c->hdr.snap_run = own_slice(now - c->hdr.last_clock,
+						    BPF_CORE_READ(task, se.sum_exec_runtime),
+						    c->hdr.cur_start_sum);
 		/* the identity the running slice goes under */
 		bpf_probe_read_kernel_str(c->hdr.snap_comm, sizeof(c->hdr.snap_comm),
 					  BPF_CORE_READ(task, group_leader, comm));
