@@ -52,6 +52,9 @@ int http__serve(struct http_server *s, char *err, size_t errlen);
 /* Replace the page served at /metrics with a copy of body. Scrapes never wait
  * for a sample: they serve the latest published page. 0 or -ENOMEM. */
 int http__publish(struct http_server *s, const char *body, size_t len);
+/* Other deadlines than HTTP_REQUEST_TIMEOUT_S and HTTP_ANSWER_TIMEOUT_S (the
+ * tests' short ones), between http__listen() and http__serve(). */
+void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned answer_s);
 /* The port bound (the one picked when listen asked for port 0). */
 unsigned short http__port(struct http_server *s);
 /* Stop serving, close every connection, free s. NULL is fine. */

@@ -6,7 +6,11 @@ set -eu
 OUT=${1:-build}
 cd "$(dirname "$0")/.."
 
-step() { printf '\n== %s\n' "$*"; }
+# each step's wall time is printed after it, so that a slow one shows in CI's log
+T0=$(date +%s)
+T=
+took() { [ -z "$T" ] || printf '   (%d s)\n' $(($(date +%s) - T)); }
+step() { took; printf '\n== %s\n' "$*"; T=$(date +%s); }
 
 step "unit tests"
 "$OUT/tests/unit" --jobs 2
@@ -29,7 +33,8 @@ for t in tests/sh/*.sh; do
 	OUT="$OUT" sh "$t"
 done
 
-step "fuzzers (${FUZZ_SECONDS:-10} s each)"
-make --no-print-directory fuzz OUT="$OUT" FUZZ_SECONDS="${FUZZ_SECONDS:-10}"
+step "fuzzers (${FUZZ_SECONDS:-5} s each)"
+make --no-print-directory fuzz OUT="$OUT" FUZZ_SECONDS="${FUZZ_SECONDS:-5}"
 
-printf '\nall tests passed\n'
+took
+printf '\nall tests passed in %d s\n' $(($(date +%s) - T0))

@@ -56,9 +56,8 @@
 #include "util.h"
 #include "webconfig.h"
 
-/* libmicrohttpd's own limits: room for those being closed; a time without any progress */
+/* libmicrohttpd's own limit: room for those being closed */
 #define HARD_LIMIT	(HTTP_MAX_CONNECTIONS + 16)
-#define IDLE_TIMEOUT_S	HTTP_REQUEST_TIMEOUT_S
 #define LISTEN_BACKLOG	128
 #define GZIP_LEVEL	6	/* zlib's default */
 #define REALM		"wattprobe"
@@ -109,6 +108,7 @@ struct http_server {
 	int family, any6;
 	unsigned short port;
 	char listen[128];		/* as given, for messages */
+	unsigned request_s, answer_s;	/* the deadlines (http__set_deadlines()) */
 };
 
 static const char index_page[] =
@@ -437,9 +437,9 @@ int http__publish(struct http_server *s, const char *body, size_t len)
 
 /* --- connections: deadlines and the cap ---------------------------------------------------- */
 
-static __u64 phase_timeout(enum conn_phase p)
+static __u64 phase_timeout(const struct http_server *s, enum conn_phase p)
 {
-	return (p == CONN_WAITING ? HTTP_REQUEST_TIMEOUT_S : HTTP_ANSWER_TIMEOUT_S) * NSEC_PER_SEC;
+	return (__u64)(p == CONN_WAITING ? s->request_s : s->answer_s) * NSEC_PER_SEC;
 }
 
 /* Under conns_lock: a new deadline; wake the reaper if it is asleep past it. */
@@ -480,7 +480,7 @@ static void conn_phase(struct http_server *s, struct conn *c, enum conn_phase ph
 	pthread_mutex_lock(&s->conns_lock);
 	c->phase = phase;
 	c->since = now_ns(CLOCK_MONOTONIC);
-	reaper_kick(s, c->since + phase_timeout(phase));
+	reaper_kick(s, c->since + phase_timeout(s, phase));
 	pthread_mutex_unlock(&s->conns_lock);
 }
 
@@ -523,7 +523,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 	s->tail = c;
 	if (++s->nr_conns > HTTP_MAX_CONNECTIONS)
 		conn_evict(s, conn_victim(s, c));
-	reaper_kick(s, c->since + phase_timeout(c->phase));
+	reaper_kick(s, c->since + phase_timeout(s, c->phase));
 	pthread_mutex_unlock(&s->conns_lock);
 	*socket_context = c;
 }
@@ -538,7 +538,7 @@ static void *reaper_main(void *arg)
 		__u64 now = now_ns(CLOCK_MONOTONIC), next = 0;
 
 		for (struct conn *c = s->head; c; c = c->next) {
-			__u64 deadline = c->since + phase_timeout(c->phase);
+			__u64 deadline = c->since + phase_timeout(s, c->phase);
 
 			if (c->evicted)
 				continue;
@@ -874,7 +874,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_
 		flags |= s->any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
 	OPT(MHD_OPTION_LISTEN_SOCKET, s->fd, NULL);
 	OPT(MHD_OPTION_CONNECTION_LIMIT, HARD_LIMIT, NULL);
-	OPT(MHD_OPTION_CONNECTION_TIMEOUT, IDLE_TIMEOUT_S, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->request_s, NULL);	/* without progress */
 	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);	/* e.g. no spaces in the target */
 	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
 	OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
@@ -915,6 +915,8 @@ struct http_server *http__listen(const char *listen, const struct web_config *we
 	}
 	s->fd = fd;
 	s->web = web;
+	s->request_s = HTTP_REQUEST_TIMEOUT_S;
+	s->answer_s = HTTP_ANSWER_TIMEOUT_S;
 	s->family = ss.ss_family;
 	s->any6 = is_any6(&ss);
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
@@ -989,6 +991,12 @@ struct http_server *http__start(const char *listen, const struct web_config *web
 		return NULL;
 	}
 	return s;
+}
+
+void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned answer_s)
+{
+	s->request_s = request_s;
+	s->answer_s = answer_s;
 }
 
 unsigned short http__port(struct http_server *s)

@@ -177,6 +177,37 @@ static void start_published(void)
 	cr_assert_eq(http__publish(srv, page, sizeof(page) - 1), 0);
 }
 
+/*
+ * Deadlines of a few seconds, as the agent's 10 and 30 would make the tests
+ * slow. The request deadline is libmicrohttpd's idle timeout too: the slow
+ * reader keeps the agent's 10 s, so that the answer deadline is what cuts it.
+ */
+#define REQUEST_S	3
+#define ANSWER_S	6
+
+static void start_deadlines(unsigned request_s, unsigned answer_s)
+{
+	char err[256] = "";
+
+	srv = http__listen("127.0.0.1:0", NULL, err, sizeof(err));
+	cr_assert_not_null(srv, "%s", err);
+	http__set_deadlines(srv, request_s, answer_s);
+	cr_assert_eq(http__serve(srv, err, sizeof(err)), 0, "%s", err);
+	port = http__port(srv);
+	cr_assert_neq(port, 0);
+	cr_assert_eq(http__publish(srv, page, sizeof(page) - 1), 0);
+}
+
+static void start_short_request(void)
+{
+	start_deadlines(REQUEST_S, HTTP_ANSWER_TIMEOUT_S);
+}
+
+static void start_short_answer(void)
+{
+	start_deadlines(HTTP_REQUEST_TIMEOUT_S, ANSWER_S);
+}
+
 static void stop(void)
 {
 	http__stop(srv);
@@ -972,10 +1003,10 @@ static double elapsed_s(const struct timespec *t0)
 
 /*
  * A header line every second keeps an idle timer going for ever; the request
- * as a whole must still come within HTTP_REQUEST_TIMEOUT_S. A client that
+ * as a whole must still come within REQUEST_S. A client that
  * says nothing after its request line goes at the same time.
  */
-Test(http, trickling_client_closed_at_deadline, .init = start_published, .fini = stop)
+Test(http, trickling_client_closed_at_deadline, .init = start_short_request, .fini = stop)
 {
 	struct timespec t0;
 	int fd, silent, lines = 0;
@@ -995,16 +1026,16 @@ Test(http, trickling_client_closed_at_deadline, .init = start_published, .fini =
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
 			break;
 		cr_assert_lt(n, 1, "the server answered an unfinished request");
-		cr_assert_lt(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S + 10,
+		cr_assert_lt(elapsed_s(&t0), REQUEST_S + 10,
 			     "still open after %d header lines", lines);
 		if (send(fd, "X-Slow: 1\r\n", 11, MSG_NOSIGNAL) != 11)
 			break;
 		lines++;
 	}
-	cr_assert_geq(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S - 1);
-	cr_assert_leq(elapsed_s(&t0), HTTP_REQUEST_TIMEOUT_S + 2, "closed after %.1f s",
+	cr_assert_geq(elapsed_s(&t0), REQUEST_S - 1);
+	cr_assert_leq(elapsed_s(&t0), REQUEST_S + 2, "closed after %.1f s",
 		      elapsed_s(&t0));
-	cr_assert_geq(lines, HTTP_REQUEST_TIMEOUT_S - 2);
+	cr_assert_geq(lines, REQUEST_S - 2);
 	close(fd);
 	cr_assert_eq(recv(silent, &c, 1, 0), 0, "the silent client was not closed: %s",
 		     strerror(errno));
@@ -1145,11 +1176,11 @@ Test(http, basic_auth, .init = start_auth, .fini = stop_auth)
 /*
  * A reader that takes 400 KB a second keeps an idle timer going (it frees a
  * third of a 4 MB send buffer, when the kernel lets the server write again,
- * in about 3 s, well within 10 s even on a busy machine); the answer as a
- * whole must still be taken within HTTP_ANSWER_TIMEOUT_S: the server stops
+ * in about 3 s, well within its 10 s even on a busy machine); the answer as
+ * a whole must still be taken within ANSWER_S: the server stops
  * sending it and closes (what its socket buffer held still comes).
  */
-Test(http, slow_reader_cut_at_deadline, .init = start_published, .fini = stop)
+Test(http, slow_reader_cut_at_deadline, .init = start_short_answer, .fini = stop)
 {
 	size_t len = 32 << 20, got = 0;
 	struct timespec t0;
@@ -1176,7 +1207,7 @@ Test(http, slow_reader_cut_at_deadline, .init = start_published, .fini = stop)
 	}
 	send_all(fd, GET_METRICS, strlen(GET_METRICS));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	while (elapsed_s(&t0) < HTTP_ANSWER_TIMEOUT_S + 5) {
+	while (elapsed_s(&t0) < ANSWER_S + 5) {
 		for (size_t chunk = 0; chunk < 80000; chunk += n) {
 			n = recv(fd, buf, sizeof(buf), 0);
 			cr_assert_gt(n, 0, "closed after %.1f s, before the answer deadline",
@@ -1185,7 +1216,7 @@ Test(http, slow_reader_cut_at_deadline, .init = start_published, .fini = stop)
 		}
 		usleep(200 * 1000);
 	}
-	cr_assert_lt(elapsed_s(&t0), HTTP_ANSWER_TIMEOUT_S + 10);
+	cr_assert_lt(elapsed_s(&t0), ANSWER_S + 10);
 	/* now as fast as it comes: the rest is cut */
 	while ((n = recv(fd, buf, sizeof(buf), 0)) > 0)
 		got += n;
