@@ -492,6 +492,9 @@ FAILS=$((FAILS + $?))
 UNIT=deploy/wattprobe.service
 check "the unit runs /usr/local/sbin/wattprobe prometheus (make install rewrites that path)" \
 	grep -q '^ExecStart=/usr/local/sbin/wattprobe prometheus' "$UNIT"
+sdir=$(sed -n 's/^StateDirectory=//p' "$UNIT")
+check "its --state-file is in its StateDirectory ($sdir), the one place it may write" \
+	grep -q "^ExecStart=.* --state-file /var/lib/${sdir:-none}/[^ /]" "$UNIT"
 amb=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
 bnd=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 check "AmbientCapabilities and CapabilityBoundingSet are the same set ($amb)" \
@@ -581,7 +584,8 @@ command -v strace >/dev/null && tracer="strace -f -qq -o $TMP/sd/trace"
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$sdcaps" \
 	--ambient-caps=-all,"$sdcaps" --bounding-set=-all,"$sdcaps" \
 	$tracer "$TMP/image-bin" prometheus --listen "127.0.0.1:$port" -c 8 -i 0.25 --sensor rapl \
-	--powercap-root "$hs/class/powercap" --docker-root "$TMP/sd-docker" >/dev/null 2>"$TMP/sd.err" &
+	--powercap-root "$hs/class/powercap" --docker-root "$TMP/sd-docker" \
+	--state-file "$TMP/sd/baselines" >/dev/null 2>"$TMP/sd.err" &
 sdpid=$!
 # the first page with a sample (503 before it), while it runs its 8 intervals
 i=0
@@ -599,6 +603,10 @@ else
 	fail "as the unit runs it (uid 65534, ambient $amb): serves RAPL energy from the root-only file"
 	sed 's/^/        /' "$TMP/sd.err"
 fi
+# the unit's --state-file, written at exit by the agent without privileges, in a directory
+# of its own as StateDirectory= makes it
+check "... and keeps its idle baselines in --state-file (the unit's StateDirectory)" \
+	sh -c "grep -q '^wattprobe-baselines' '$TMP/sd/baselines' && [ \"\$(stat -c %u '$TMP/sd/baselines')\" = 65534 ]"
 nodac=$(echo "$sdcaps" | sed 's/,*+dac_read_search//')
 setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all,"$nodac" \
 	--ambient-caps=-all,"$nodac" --bounding-set=-all,"$nodac" \
