@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "ctrnames.h"
 #include "output.h"
 #include "procinfo.h"
 #include "termsafe.h"
@@ -308,6 +309,36 @@ static bool cmdline_shows_comm(const char *cmdline, const char *comm)
 }
 
 /*
+ * The text of a container or pod group whose names are known: what operators
+ * call it ("name", "namespace/pod/name", "namespace/pod"), then its id cut as
+ * `docker ps` and `crictl ps` cut it. False: the key alone, as for other groups.
+ */
+static bool group_text(char *out, size_t cap, const struct view_row *r,
+		       const struct top_opts *o)
+{
+	const struct ctr_names *n = r->names;
+	char text[TEXT_MAX];
+	int len;
+
+	if (!n || (o->by != GROUP_CONTAINER && o->by != GROUP_POD))
+		return false;
+	if (o->by == GROUP_CONTAINER && n->name && n->pod)
+		len = snprintf(text, sizeof(text), "%s/%s/%s (%.12s)", n->ns ? n->ns : "?",
+			       n->pod, n->name, r->key);
+	else if (o->by == GROUP_CONTAINER && n->name)
+		len = snprintf(text, sizeof(text), "%s (%.12s)", n->name, r->key);
+	else if (n->pod)
+		len = snprintf(text, sizeof(text), "%s/%s (%.12s)", n->ns ? n->ns : "?", n->pod,
+			       r->key);
+	else
+		return false;
+	if (len < 0)
+		return false;
+	termsafe_escape(out, cap, text, strnlen(text, sizeof(text)), o->charset);
+	return true;
+}
+
+/*
  * The COMMAND of a process: its command line; "[name]" for a kernel thread
  * (an empty command line); "name: command line" when the name is not the
  * program's (a process renamed itself); the name when the command line is
@@ -319,6 +350,8 @@ static void command_text(char *out, size_t cap, const struct view_row *r,
 	const struct proc *p = r->p;
 	size_t n = 0;
 
+	if (!p && group_text(out, cap, r, o))
+		return;
 	if (!p || o->names || !p->cmdline) {
 		termsafe_escape(out, cap, r->key, strlen(r->key), o->charset);
 		return;

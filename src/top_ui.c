@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
+#include "heldlog.h"
 #include "termsafe.h"
 #include "top.h"
 #include "util.h"
@@ -35,6 +36,7 @@ struct top_ui {
 	struct sigaction old_winch;
 	int saved_stderr;	/* the terminal, while messages go to errlog */
 	int errlog;		/* memfd: stderr while curses draws, replayed after */
+	struct heldlog held;	/* what of it was left out */
 	/* the sample on screen: a copy, its rows, their processes and command lines */
 	struct sample s;
 	struct view v;
@@ -295,20 +297,12 @@ static void hold_stderr(struct top_ui *u)
 
 static void release_stderr(struct top_ui *u)
 {
-	char buf[4096];
-	ssize_t n;
-	off_t off = 0;
-
 	if (u->saved_stderr < 0)
 		return;
 	fflush(stderr);
 	dup2(u->saved_stderr, STDERR_FILENO);
 	close(u->saved_stderr);
-	while ((n = pread(u->errlog, buf, sizeof(buf), off)) > 0) {
-		if (write(STDERR_FILENO, buf, n) != n)
-			break;
-		off += n;
-	}
+	heldlog__replay(u->errlog, &u->held, STDERR_FILENO);
 	close(u->errlog);
 }
 
@@ -355,6 +349,10 @@ int top_ui__show(struct top_ui *u, const struct sample *s, const struct view *v)
 {
 	int err;
 
+	if (u->errlog >= 0) {	/* once a sample: bounded however long it runs */
+		fflush(stderr);
+		heldlog__trim(u->errlog, &u->held, HELDLOG_KEEP);
+	}
 	if (u->o.paused && u->have && !u->take_next)
 		return 0;
 	err = keep(u, s, v);

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ctrnames.h"
 #include "output.h"
 #include "termsafe.h"
 #include "top.h"
@@ -186,6 +187,50 @@ Test(top, hostile_names_are_escaped)
 	render(&o);
 	cr_expect_neq(find("CGROUP"), -1);
 	cr_expect_neq(find("   \\e]0;x\\a"), -1);
+}
+
+Test(top, container_and_pod_groups_by_their_names)
+{
+	static const char id[] = "3f2a9c81b0d4e5f60718293a4b5c6d7e8f9031a2b3c4d5e6f708192a3b4c5d6e";
+	struct ctr_names docker = { .id = id, .name = "web" };
+	struct ctr_names k8s = { .id = id, .name = "app", .pod = "api-7d9f", .ns = "shop",
+				 .pod_uid = "0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7" };
+	struct ctr_names hostile = { .id = id, .name = "\033[2Jx" };
+	struct top_opts o = { .by = GROUP_CONTAINER };
+	struct view_row *r;
+
+	r = add_proc(0, id, NULL, 3, 3, 3);
+	r->p = NULL;
+	r->names = &docker;
+	r = add_proc(0, "4e5f60718293a4b5c6d7e8f9031a2b3c4d5e6f708192a3b4c5d6e3f2a9c81b0d", NULL, 2, 2,
+		     2);
+	r->p = NULL;
+	r->names = &k8s;
+	r = add_proc(0, "5f60718293a4b5c6d7e8f9031a2b3c4d5e6f708192a3b4c5d6e3f2a9c81b0d4e", NULL, 1, 1,
+		     1);
+	r->p = NULL;	/* no file names it */
+	r = add_proc(0, "60718293a4b5c6d7e8f9031a2b3c4d5e6f708192a3b4c5d6e3f2a9c81b0d4e5f", NULL, 1, 1,
+		     1);
+	r->p = NULL;
+	r->names = &hostile;
+	render(&o);
+	cr_expect_neq(find("   web (3f2a9c81b0d4)"), -1);
+	cr_expect_neq(find("   shop/api-7d9f/app (4e5f60718293)"), -1);
+	cr_expect_neq(find("   5f60718293a4b5c6d7e8f9031a2b3c4d5e6f708192a3b4c5d6e3f2a9c81b0d4e"), -1,
+		      "a container no file names keeps its whole id");
+	cr_expect_neq(find("   \\e[2Jx (60718293a4b5)"), -1);
+	/* by pod: namespace/pod, and its key cut */
+	vw.nr = 0;
+	r = add_proc(0, k8s.pod_uid, NULL, 2, 2, 2);
+	r->p = NULL;
+	r->names = &k8s;
+	o.by = GROUP_POD;
+	render(&o);
+	cr_expect_neq(find("   shop/api-7d9f (0e1f2a3b-4c5)"), -1);
+	/* other groups never take names */
+	o.by = GROUP_CGROUP;
+	render(&o);
+	cr_expect_neq(find("   0e1f2a3b-4c5d-6e7f-8091-a2b3c4d5e6f7"), -1);
 }
 
 Test(top, utf8_names_kept_and_cut_by_columns)

@@ -116,6 +116,19 @@ check "-c 2 ends by itself, status 0" wait_exit 4
 last_screen() { screen | grep -q '^ *PID  ' && screen | grep -q '\[idle\]'; }
 check "... leaving its last screen" last_screen
 
+# A message while the table is up (here a counter that stops moving: energy missing,
+# one warning) is held, not drawn into the table, and written out when top ends.
+pcs=$TMP/stuck
+mkdir -p "$pcs"
+"$OUT/tools/fakerapl" --root "$pcs" --package 0:30 --once >/dev/null
+start_top 100 30 -i 0.3 -c 6 --sensor rapl --powercap-root "$pcs"
+wait_for 'energy missing' 4 >/dev/null
+no_warning() { ! screen | grep -q 'wattprobe: warning'; }
+check "a warning while the table is up is not drawn into it" no_warning
+wait_exit 6
+held_out() { screen -S - | grep -q "wattprobe: warning: $pcs/intel-rapl:0/energy_uj: .*stuck"; }
+check "... and is written out when top ends" held_out
+
 # A terminal curses does not know: plain lines, and why.
 TOP_ENV="TERM=no-such-term" start_top 100 30 -i 0.3 -c 1 -n 3
 wait_exit 4
