@@ -442,7 +442,7 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  * (1) + (4) + (5): two sockets (a fake topology: even CPUs package 0, odd
  * ones package 1) whose packages follow the load of their own CPUs, 4 W +
  * 16 W per busy CPU and 12 W + 30 W per busy CPU, with 0.3 W of noise; one
- * child per CPU whose load changes every 2.5 s for 40 s. Each socket
+ * child per CPU whose load changes every 2.5 s for a minute. Each socket
  * learns its own baseline (within 10% of 4 W and 12 W), the children get
  * their socket's W per CPU x the CPU seconds the kernel charged them (within
  * 5%), and processes + idle = the measured energy on every line. Only if
@@ -458,7 +458,7 @@ Test(energy_bpf_load, varied_load_learns_each_socket, .init = setup, .fini = sto
 	char cpus0[256], cpus1[256], pkg0[300], pkg1[300];
 	const char *args[] = { "--package", pkg0, "--package", pkg1, "--noise", "0.3",
 			       "--period-ms", "5", "--busy-from", busy_source(), NULL };
-	enum { N = 80 };	/* 16 phases: every level on both sockets */
+	enum { N = 120 };
 	double util[2][N], got_j[2] = {}, truth_j[2] = {};
 	unsigned long long busy0[2], total0[2], busy1, total1;
 	__u64 ns0[64];
