@@ -100,7 +100,8 @@ int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen);
  * Read every zone once (pread at offset 0 on the open fd); out[i] for zones[i].
  * elapsed_ns is the time since the previous call: a step, forwards or
  * backwards through a wrap, must imply at most the zone's max_w over
- * elapsed_ns, else it is RAPL_JUMP or RAPL_RESET and the new value is the
+ * elapsed_ns + RAPL_STUCK_NS (a counter read may lag its last update by that
+ * much), else it is RAPL_JUMP or RAPL_RESET and the new value is the
  * next baseline. A counter that has not moved for RAPL_STUCK_NS is
  * RAPL_STUCK (a shorter still spell is RAPL_OK with a zero step).
  * A zone whose read fails (or whose file was removed) is RAPL_UNREADABLE and

@@ -551,8 +551,11 @@ int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 			ret = RAPL_FIRST;
 			z->unchanged_ns = 0;
 		} else {
+			/* the values read are as of the counter's last update, which may
+			 * lag each read by up to RAPL_STUCK_NS: a step may hold that much
+			 * more than elapsed_ns (a short interval's step, above all) */
 			ret = rapl_energy_delta(z->last_uj, cur, z->max_range_uj,
-						max_plausible_uj(elapsed_ns, z->max_w),
+						max_plausible_uj(elapsed_ns + RAPL_STUCK_NS, z->max_w),
 						&out[i].delta_uj);
 		}
 		if (ret == RAPL_OK && cur == z->last_uj) {

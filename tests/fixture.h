@@ -112,6 +112,20 @@ static inline void fx_end(struct fixture *f)
 	s->nr_tracked = s->nr_procs;
 }
 
+/* The usual interval: 1 s, 5 J idle, bash (42) 0.5 s and 2 J on CPU 0. */
+static inline struct proc *fx_usual(struct fixture *f)
+{
+	struct proc *p;
+
+	memset(f, 0, sizeof(*f));
+	fx_begin(f, 1000000000ULL, 5000000);
+	p = fx_proc(f, 42, 1000, "bash", 1000000000ULL / 2, 2000000, 0);
+	p->cmdline = "bash -l";
+	p->cgroup = "/user.slice";
+	fx_end(f);
+	return p;
+}
+
 /* Run cmd with text on its standard input; its exit status. */
 static inline int fx_run_on(const char *cmd, const char *text)
 {

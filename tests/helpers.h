@@ -30,6 +30,19 @@ static inline int th_write_file(const char *path, const char *text)
 	return fclose(f) ? -errno : 0;
 }
 
+/*
+ * Make pid the next PID the kernel hands out in this PID namespace (root:
+ * ns_last_pid), so that a test can reuse the PID of a process that exited.
+ * 0, or -errno (-ENOENT: no ns_last_pid on this kernel).
+ */
+static inline int th_next_pid(pid_t pid)
+{
+	char last[32];
+
+	snprintf(last, sizeof(last), "%d", pid - 1);
+	return th_write_file("/proc/sys/kernel/ns_last_pid", last);
+}
+
 /* A fresh temporary directory; the caller owns the returned string. */
 static inline char *th_tmpdir(void)
 {

@@ -16,18 +16,9 @@
 
 static struct fixture F;
 
-/* The usual interval: 1 s, 5 J idle, bash (42) 0.5 s and 2 J on CPU 0. */
 static struct proc *usual(void)
 {
-	struct proc *p;
-
-	memset(&F, 0, sizeof(F));
-	fx_begin(&F, SEC, 5000000);
-	p = fx_proc(&F, 42, 1000, "bash", SEC / 2, 2000000, 0);
-	p->cmdline = "bash -l";
-	p->cgroup = "/user.slice";
-	fx_end(&F);
-	return p;
+	return fx_usual(&F);
 }
 
 static bool has_line(const char *page, const char *line)

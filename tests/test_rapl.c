@@ -534,16 +534,17 @@ Test(rapl_sysfs, a_jump_beyond_the_limits_is_a_gap)
 	cr_assert_str_eq(r.zones[0].limit_from, "constraint_0_max_power_uw");
 	rapl__sample(&r, 0, out);
 
-	/* 200 W for 1 s is the ceiling: believed */
-	put_uj("intel-rapl:0", 1000 + 200000000);
+	/* 200 W over 1 s and the 50 ms a read may lag the counter's update
+	 * (RAPL_STUCK_NS) is the ceiling: 210 J, believed */
+	put_uj("intel-rapl:0", 1000 + 210000000);
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_OK);
-	/* 201 W is not, nor is 2e11 uJ (the 399,965 W) */
-	put_uj("intel-rapl:0", 1000 + 200000000 + 201000000);
+	/* 1 uJ more is not, nor is 2e11 uJ (the 399,965 W) */
+	put_uj("intel-rapl:0", 1000 + 210000000 + 210000001);
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_JUMP);
 	cr_assert_eq(out[0].delta_uj, 0);
-	put_uj("intel-rapl:0", 401001000 + 30000000);
+	put_uj("intel-rapl:0", 420001001 + 30000000);
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_OK, "the next step counts from the jump");
 	cr_assert_eq(out[0].delta_uj, 30000000);
@@ -571,10 +572,10 @@ Test(rapl_sysfs, without_limits_the_ceiling_is_2kw)
 	cr_assert_float_eq(r.zones[1].limit_w, 12, 1e-9);
 	cr_assert_str_eq(r.zones[1].limit_from, "constraint_0_power_limit_uw");
 	rapl__sample(&r, 0, out);
-	put_uj("intel-rapl:0", 2000000000);
+	put_uj("intel-rapl:0", 2100000000);	/* 2 kW over 1.05 s */
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_OK);
-	put_uj("intel-rapl:0", 4000000001ULL);
+	put_uj("intel-rapl:0", 4200000001ULL);
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_JUMP);
 	rapl__close(&r);
@@ -669,8 +670,9 @@ Test(rapl_sysfs, sample_wrap_and_reset_against_2kw_over_elapsed)
 	cr_assert_eq(out[0].status, RAPL_WRAPPED);
 	cr_assert_eq(out[0].delta_uj, 1900000000ULL);
 
-	/* ... one implying 2.1e9 is not: a reset, and the new value is the baseline */
-	put_uj("intel-rapl:0", REAL_MAX_RANGE - 2100000000ULL + 1);
+	/* ... one implying 2.2e9 is not (2 kW over 1 s and the 50 ms a read may
+	 * lag, RAPL_STUCK_NS, is 2.1e9): a reset, and the new value is the baseline */
+	put_uj("intel-rapl:0", REAL_MAX_RANGE - 2200000000ULL + 1);
 	rapl__sample(&r, SEC, out);
 	put_uj("intel-rapl:0", 0);
 	cr_assert_eq(rapl__sample(&r, SEC, out), 1);
@@ -781,5 +783,32 @@ Test(rapl_sysfs, first_sample_after_open_is_first_even_if_counters_moved)
 	rapl__sample(&r, SEC, out);
 	cr_assert_eq(out[0].status, RAPL_FIRST);
 	cr_assert_eq(r.zones[0].last_uj, 900);
+	rapl__close(&r);
+}
+
+/*
+ * A short interval's step holds the counter's update lag as well: 40 W read
+ * 5 ms apart, the first read 10 ms after an update and the second just after
+ * one, is 15 ms of energy in 5 ms (120 W) and believed under a 50 W part
+ * (200 W ceiling); a step of more than the ceiling over 55 ms is not.
+ */
+Test(rapl_sysfs, a_short_interval_allows_for_the_update_lag)
+{
+	struct rapl_reading out[RAPL_MAX_ZONES];
+	struct rapl r;
+
+	zone("intel-rapl:0", "package-0", REAL_MAX_RANGE, 1000);
+	put("intel-rapl:0", "constraint_0_max_power_uw", "50000000\n");
+	open_tree(&r);
+	cr_assert_float_eq(r.zones[0].max_w, 200, 1e-9);
+	rapl__sample(&r, 0, out);
+	put_uj("intel-rapl:0", 1000 + 600000);	/* 40 W x 15 ms */
+	rapl__sample(&r, 5000000, out);
+	cr_assert_eq(out[0].status, RAPL_OK);
+	cr_assert_eq(out[0].delta_uj, 600000);
+	put_uj("intel-rapl:0", 601000 + 11000001);	/* 200 W x 55 ms + 1 uJ */
+	rapl__sample(&r, 5000000, out);
+	cr_assert_eq(out[0].status, RAPL_JUMP, "status %d, step %llu uJ", out[0].status,
+		     (unsigned long long)out[0].delta_uj);
 	rapl__close(&r);
 }

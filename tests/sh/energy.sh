@@ -17,13 +17,6 @@ step() {
 	printf '%s\n' "$uj" >"$z/energy_uj"
 	[ ! -d "$pc/intel-rapl:1" ] || printf '%s\n' "$uj" >"$pc/intel-rapl:1/energy_uj"
 }
-lines() {
-	i=0
-	while [ "$(wc -l <"$TMP/out")" -lt "$1" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 # 8 intervals, one step in each, except the interval of line 4, which gets $1.
 agent() {
 	: >"$TMP/out"
@@ -32,7 +25,7 @@ agent() {
 	sleep 0.1
 	step
 	for k in 1 2 3 4 5 6 7; do
-		lines $k
+		wait_lines $k
 		if [ $k = 3 ]; then eval "$1"; else step; fi
 	done
 	wait $pid

@@ -10,14 +10,6 @@ z="$pc/intel-rapl:0"
 # Advance the counter by hand, 9 J a step: one step per 0.3 s interval is 30 W.
 uj=1000000
 step() { uj=$((uj + 9000000)); printf '%s\n' "$uj" >"$z/energy_uj"; }
-# wait until the agent's output has N lines
-lines() {
-	i=0
-	while [ "$(wc -l <"$TMP/out")" -lt "$1" ] && [ $i -lt 100 ]; do
-		sleep 0.05
-		i=$((i + 1))
-	done
-}
 # Run the agent for 6 intervals, one step in each, except that the interval
 # of line 3 gets $1 instead, and $2 puts things right before line 4's.
 agent() {
@@ -27,7 +19,7 @@ agent() {
 	sleep 0.1
 	step
 	for k in 1 2 3 4 5; do
-		lines $k
+		wait_lines $k
 		case $k in
 		2) eval "$1" ;;
 		3) eval "$2"; step ;;

@@ -38,3 +38,11 @@ wait_url() {
 	done
 	return 1
 }
+# Wait until the agent's output, $TMP/out, has N lines (5 s at the most).
+wait_lines() {
+	i=0
+	while [ "$(wc -l <"$TMP/out")" -lt "$1" ] && [ $i -lt 100 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
