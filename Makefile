@@ -31,7 +31,7 @@ endif
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
 	    -D_GNU_SOURCE -Iinclude -I$(OUT)
-LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt -lcurl -lcap -lpthread -lm \
+LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt -ldl -lcap -lpthread -lm \
 	    -lncursesw -ltinfo
 BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 

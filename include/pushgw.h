@@ -31,8 +31,15 @@ size_t pushgw__url(char *out, size_t len, const char *base, const char *job,
 void pushgw__redact(char *out, size_t len, const char *url);
 
 /*
+ * Load libcurl (dlopen) and initialise it, once, before any thread starts.
+ * 0, or -ENOENT with err naming what is missing. pushgw__exit() undoes it.
+ */
+int pushgw__init(char *err, size_t errlen);
+void pushgw__exit(void);
+
+/*
  * PUT body to url (Content-Type: text/plain; version=0.0.4), replacing the
- * group's metrics. Needs curl_global_init() done. 0, or -EIO with err saying
+ * group's metrics. Needs pushgw__init() done. 0, or -EIO with err saying
  * what failed (connection, HTTP status and the first line of the answer).
  */
 int pushgw__put(const char *url, const char *body, size_t len, long timeout_s, char *err,

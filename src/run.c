@@ -43,7 +43,6 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
-#include <curl/curl.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include "privs.h"
@@ -141,7 +140,7 @@ struct run {
 	sigset_t orig_mask;
 	int sfd;
 	pid_t pid;
-	bool curl;
+	bool curl;		/* pushgw__init() done */
 };
 
 /* --- what wattprobe was started with ------------------------------------------------------- */
@@ -806,8 +805,8 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 		}
 	}
 	if (o->push_url) {
-		if (curl_global_init(CURL_GLOBAL_DEFAULT)) {
-			fail("failed to initialise libcurl for --push");
+		if (pushgw__init(err, sizeof(err))) {
+			fail(err);
 			goto cleanup;
 		}
 		r.curl = true;
@@ -958,7 +957,7 @@ cleanup:
 		sampler__close(&r.s);
 	runstat__free(&r.rs);
 	if (r.curl)
-		curl_global_cleanup();
+		pushgw__exit();
 	free(r.groups);
 	free(r.user_name);
 	free(r.user_home);
