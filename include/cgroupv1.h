@@ -34,8 +34,11 @@ const char *cgroup_v1__controller(const struct cgroup_v1 *c);
  */
 const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long long start_ns,
 			    const char *comm, const struct cg_info **info);
-/* Start a round of lookups (one sample): drops the cache when it is full. */
-void cgroup_v1__begin(struct cgroup_v1 *c);
+/*
+ * Start a round of lookups (one sample) of about round processes: drops the cache
+ * when it is full, or when it holds many more processes than a round (most gone).
+ */
+void cgroup_v1__begin(struct cgroup_v1 *c, size_t round);
 void cgroup_v1__free(struct cgroup_v1 *c);
 
 /*

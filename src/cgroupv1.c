@@ -4,7 +4,10 @@
  * tables: processes (pid, start) -> path, and the paths themselves with their
  * classification, shared by the processes of a cgroup. Both are dropped together when
  * the process table fills, at the start of a round, so pointers handed out during a
- * round stay valid.
+ * round stay valid. Both grow as they fill, from V1_MIN_SLOTS: hashed entries land on
+ * any page of a table, so a table sized for max_entries from the start would soon be
+ * resident whole under process churn; and both are dropped, back to their first size,
+ * once they hold far more processes than a round asks for (most of them gone).
  */
 #include <errno.h>
 #include <limits.h>
@@ -18,6 +21,10 @@
 
 #define V1_TTL_NS (5 * NSEC_PER_SEC)	/* a process may be moved without exec */
 #define V1_COMM_LEN 16
+#define V1_MIN_SLOTS 64
+/* Dropped at a round's start when holding more than this many times its processes, + slack */
+#define V1_STALE_FACTOR 4
+#define V1_STALE_SLACK 1024
 
 struct v1_path {
 	char *path;
@@ -107,6 +114,25 @@ static size_t hash_str(const struct cgroup_v1 *c, const char *s)
 	return h & (c->nslots - 1);
 }
 
+/* Empty tables of n slots in place of the old ones (freed). 0 or -ENOMEM (nothing changed). */
+static int new_tables(struct cgroup_v1 *c, size_t n)
+{
+	struct v1_proc *procs = calloc(n, sizeof(*procs));
+	struct v1_path **paths = calloc(n, sizeof(*paths));
+
+	if (!procs || !paths) {
+		free(procs);
+		free(paths);
+		return -ENOMEM;
+	}
+	free(c->procs);
+	free(c->paths);
+	c->procs = procs;
+	c->paths = paths;
+	c->nslots = n;
+	return 0;
+}
+
 static void drop_all(struct cgroup_v1 *c)
 {
 	for (size_t i = 0; i < c->nslots; i++) {
@@ -119,8 +145,44 @@ static void drop_all(struct cgroup_v1 *c)
 		}
 		c->paths[i] = NULL;
 	}
-	memset(c->procs, 0, c->nslots * sizeof(*c->procs));
 	c->nr = c->nr_paths = 0;
+	if (c->nslots == V1_MIN_SLOTS || new_tables(c, V1_MIN_SLOTS))
+		memset(c->procs, 0, c->nslots * sizeof(*c->procs));
+}
+
+/* Twice the slots, every process and path hashed again. Paths keep their addresses. */
+static void grow(struct cgroup_v1 *c)
+{
+	struct v1_proc *procs = c->procs;
+	struct v1_path **paths = c->paths;
+	size_t old = c->nslots;
+
+	c->procs = NULL;
+	c->paths = NULL;
+	if (new_tables(c, 2 * old)) {
+		c->procs = procs;	/* longer probes, nothing worse */
+		c->paths = paths;
+		return;
+	}
+	for (size_t i = 0; i < old; i++) {
+		struct v1_path *p = paths[i], *next;
+		size_t k;
+
+		if (procs[i].read_ns) {
+			for (k = hash_proc(c, procs[i].pid, procs[i].start_ns); c->procs[k].read_ns;
+			     k = (k + 1) & (c->nslots - 1))
+				;
+			c->procs[k] = procs[i];
+		}
+		for (; p; p = next) {
+			next = p->next;
+			k = hash_str(c, p->path);
+			p->next = c->paths[k];
+			c->paths[k] = p;
+		}
+	}
+	free(procs);
+	free(paths);
 }
 
 static struct v1_path *intern(struct cgroup_v1 *c, const char *path)
@@ -179,12 +241,8 @@ struct cgroup_v1 *cgroup_v1__new(const char *proc_root, size_t max_entries)
 		return NULL;
 	snprintf(c->controller, sizeof(c->controller), "%s", prefs[i]);
 	c->max = max_entries;
-	for (c->nslots = 64; c->nslots < 2 * max_entries; c->nslots <<= 1)
-		;
 	c->proc_root = strdup(proc_root);
-	c->procs = calloc(c->nslots, sizeof(*c->procs));
-	c->paths = calloc(c->nslots, sizeof(*c->paths));
-	if (!c->proc_root || !c->procs || !c->paths) {
+	if (!c->proc_root || new_tables(c, V1_MIN_SLOTS)) {
 		cgroup_v1__free(c);
 		errno = ENOMEM;
 		return NULL;
@@ -197,9 +255,10 @@ const char *cgroup_v1__controller(const struct cgroup_v1 *c)
 	return c ? c->controller : NULL;
 }
 
-void cgroup_v1__begin(struct cgroup_v1 *c)
+void cgroup_v1__begin(struct cgroup_v1 *c, size_t round)
 {
-	if (c && (c->nr >= c->max || c->nr_paths >= c->max))
+	if (c && (c->nr >= c->max || c->nr_paths >= c->max ||
+		  c->nr > V1_STALE_FACTOR * round + V1_STALE_SLACK))
 		drop_all(c);
 }
 
@@ -236,6 +295,10 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
 	if (!e->read_ns) {
 		if (c->nr >= c->max)
 			return NULL;	/* full until the next round */
+		if (2 * (c->nr + 1) > c->nslots && c->nslots < 2 * c->max) {
+			grow(c);
+			return cgroup_v1__path(c, pid, start_ns, comm, info);
+		}
 		c->nr++;
 		e->pid = pid;
 		e->start_ns = start_ns;

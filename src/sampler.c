@@ -638,7 +638,7 @@ static void warn_no_cgroups(struct sampler *s, const struct sample *out)
  */
 static void resolve(struct sampler *s, struct sample *out)
 {
-	cgroup_v1__begin(s->cgroups_v1);
+	cgroup_v1__begin(s->cgroups_v1, out->nr_procs);
 	ctrnames__begin(s->names);
 	for (__u32 i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];

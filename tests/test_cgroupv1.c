@@ -91,7 +91,7 @@ Test(cgroupv1, paths_and_containers, .init = mk_proc, .fini = rm_proc)
 	c = cgroup_v1__new(proc, 100);
 	cr_assert_not_null(c);
 	cr_assert_str_eq(cgroup_v1__controller(c), "cpu");
-	cgroup_v1__begin(c);
+	cgroup_v1__begin(c, 3);
 	p = cgroup_v1__path(c, 42, 1000, "sh", &info);
 	cr_assert_str_eq(p, "/docker/" ID1);
 	cr_assert_eq(info->runtime, CG_DOCKER);
@@ -135,9 +135,49 @@ Test(cgroupv1, bounded, .init = mk_proc, .fini = rm_proc)
 		cr_assert_not_null(cgroup_v1__path(c, i, 1, "a", &info));
 	/* full: unknown until the next round, which starts afresh */
 	cr_assert_null(cgroup_v1__path(c, 4, 1, "a", &info));
-	cgroup_v1__begin(c);
+	cgroup_v1__begin(c, 3);
 	cr_assert_not_null(cgroup_v1__path(c, 4, 1, "a", &info));
 	cr_assert_not_null(cgroup_v1__path(c, 5, 1, "a", &info));
+	cgroup_v1__free(c);
+}
+
+/*
+ * The tables grow as processes come (2,000 here, from 64 slots): every process is
+ * still found, answered from the cache (a move without exec is seen after the TTL
+ * only); a round of 10 processes after them drops the 2,000, gone for the most part.
+ */
+Test(cgroupv1, grows_and_drops_what_rounds_no_longer_ask_for, .init = mk_proc, .fini = rm_proc)
+{
+	const struct cg_info *info;
+	const char *first[2000];
+	struct cgroup_v1 *c;
+	char pid[16];
+
+	write_proc("self", "1:name=systemd:/\n0::/\n");
+	for (int i = 1; i <= 2000; i++) {
+		snprintf(pid, sizeof(pid), "%d", i);
+		write_proc(pid, i % 2 ? "1:name=systemd:/docker/" ID1 "\n" :
+					"1:name=systemd:/system.slice/a.service\n");
+	}
+	c = cgroup_v1__new(proc, 32768);
+	cgroup_v1__begin(c, 2000);
+	for (int i = 1; i <= 2000; i++) {
+		first[i - 1] = cgroup_v1__path(c, i, 7, "a", &info);
+		cr_assert_not_null(first[i - 1], "pid %d", i);
+	}
+	for (int i = 1; i <= 2000; i++) {
+		snprintf(pid, sizeof(pid), "%d", i);
+		write_proc(pid, "1:name=systemd:/moved\n");
+	}
+	cgroup_v1__begin(c, 2000);
+	for (int i = 1; i <= 2000; i++)
+		cr_assert_eq(cgroup_v1__path(c, i, 7, "a", &info), first[i - 1],
+			     "pid %d: not the cached path after the tables grew", i);
+	cr_assert_str_eq(first[0], "/docker/" ID1);
+	cr_assert_str_eq(first[1], "/system.slice/a.service");
+	/* 2,000 cached, 10 asked for: more than 4 x 10 + 1024, dropped, read anew */
+	cgroup_v1__begin(c, 10);
+	cr_assert_str_eq(cgroup_v1__path(c, 1, 7, "a", &info), "/moved");
 	cgroup_v1__free(c);
 }
 
