@@ -22,8 +22,9 @@
  * cache of processes (slots, indexed by tgid) with the on-CPU nanoseconds each
  * has run on this CPU since it took the slot, and a header describing the task
  * running now. A switch adds the closing slice to the outgoing process's slot:
- * one array lookup, one load of a time the scheduler just wrote, a compare
- * and an add. Only when the slot belongs to another process (a miss)
+ * one array lookup, loads of what the scheduler just wrote (the stamp, and the
+ * task's sum_exec_runtime: a slice is never charged more than the sum grew), a
+ * compare and an add. Only when the slot belongs to another process (a miss)
  * is the old owner's total sent to user space through a ring buffer (an
  * "evict" record) and the slot taken over.
  *
@@ -31,9 +32,10 @@
  * drains the ring buffer (a cost that grows with evictions, i.e. with what
  * ran) continuously, every WP_DRAIN_MS or when a quarter of it is full, in a
  * thread of its own, whatever the interval; it turns both into per-interval
- * deltas, keyed by slot generation so that nothing is counted twice. Just before, it runs wp_snap on every CPU,
- * which records how long the running task has run so far, so that a task
- * that is never switched out is still charged in each interval.
+ * deltas, keyed by slot generation so that nothing is counted twice. Just
+ * before, it runs wp_snap on every CPU, which records how long the running
+ * task has run so far, so that a task that is never switched out is still
+ * charged in each interval.
  */
 #ifndef __WATTPROBE_H
 #define __WATTPROBE_H

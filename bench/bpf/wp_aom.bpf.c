@@ -11,6 +11,14 @@
 #include <bpf/bpf_helpers.h>
 #include "wattprobe.h"
 
+/*
+ * clang describes an inner map's value type only as far as the program uses it: the
+ * agent's code reaches struct wp_cpu through pointers alone, which leaves a forward
+ * declaration, and libbpf cannot size the inner map. One global of the type, never
+ * read, gives BTF its whole layout.
+ */
+struct wp_cpu wp_aom_btf_anchor;
+
 struct wp_cpu_array {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
