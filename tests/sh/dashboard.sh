@@ -1,8 +1,8 @@
 #!/bin/sh
 # The Grafana dashboard and the recording rules against what the agent serves:
 # promtool checks and unit-tests the rules; every metric the dashboard and the
-# rules name is served by a live agent (by pid with RAPL subzones and psys, and
-# by unit); a real Prometheus scraping both agents, with the rules loaded,
+# rules name is served by a live agent (by pid with RAPL subzones and psys, by
+# unit, and by container); a real Prometheus scraping the agents, with the rules loaded,
 # answers every query of the dashboard and every recorded series with data.
 . "$(dirname "$0")/lib.sh"
 PARSE="python3 $(dirname "$0")/promparse.py"
@@ -22,7 +22,17 @@ cat "$TMP/exprs" "$RULES" | sed -E 's/[a-z_]+:[a-z_0-9]+:[a-z_0-9]+//g' |
 	grep -oE '\b(wattprobe|process)_[a-z_]+' | sort -u >"$TMP/wanted"
 check "the dashboard and the rules name $(wc -l <"$TMP/wanted") metrics" test "$(wc -l <"$TMP/wanted")" -ge 15
 
-# Two agents: by pid on fake RAPL with a core subzone, DRAM and psys; by unit on the model.
+# Three agents: by pid on fake RAPL with a core subzone, DRAM and psys; by unit on the
+# model; by container, a busy process in a cgroup shaped like Docker's (v2) and named
+# by a fake Docker root, for wattprobe_group_info and the rule that joins it.
+cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
+[ -n "$cg2" ] || { fail "no cgroup2 mount for the container agent"; finish; exit 1; }
+id=$(printf 'd%063d' $$)
+ctr=$cg2/wpdash$$.slice/docker-$id.scope
+mkdir -p "$TMP/docker/containers/$id" "$ctr"
+printf '{"ID":"%s","Name":"/web"}\n' "$id" >"$TMP/docker/containers/$id/config.v2.json"
+sh -c "echo \$\$ > '$ctr/cgroup.procs' && exec '$OUT/tools/duty' 60 20" &
+PIDS="$PIDS $!"
 mkdir -p "$TMP/pc"
 "$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:30 --core 0:12 --dram 0:4 --psys 50 &
 PIDS="$PIDS $!"
@@ -35,8 +45,13 @@ PIDS="$PIDS $!"
 "$WP" prometheus --listen "127.0.0.1:$p2" -i 0.5 --rate-window 1 --group-by unit \
 	>/dev/null 2>"$TMP/a2.err" &
 PIDS="$PIDS $!"
+p3=$(free_port)
+"$WP" prometheus --listen "127.0.0.1:$p3" -i 0.5 --rate-window 1 --group-by container \
+	--docker-root "$TMP/docker" >/dev/null 2>"$TMP/a3.err" &
+PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$p1/metrics" 10
 wait_url "http://127.0.0.1:$p2/metrics" 10
+wait_url "http://127.0.0.1:$p3/metrics" 10
 
 pport=$(free_port)
 cat >"$TMP/prometheus.yml" <<CONF
@@ -48,7 +63,7 @@ rule_files:
 scrape_configs:
   - job_name: wattprobe
     static_configs:
-      - targets: ["127.0.0.1:$p1", "127.0.0.1:$p2"]
+      - targets: ["127.0.0.1:$p1", "127.0.0.1:$p2", "127.0.0.1:$p3"]
 CONF
 prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
 	--web.listen-address="127.0.0.1:$pport" >"$TMP/prom.log" 2>&1 &
@@ -58,7 +73,8 @@ check "Prometheus starts with the rules" wait_url "http://127.0.0.1:$pport/-/rea
 sleep 2
 curl -s "http://127.0.0.1:$p1/metrics" >"$TMP/page1"
 curl -s "http://127.0.0.1:$p2/metrics" >"$TMP/page2"
-for f in "$TMP/page1" "$TMP/page2"; do $PARSE families "$f"; done | sort -u >"$TMP/served"
+curl -s "http://127.0.0.1:$p3/metrics" >"$TMP/page3"
+for f in "$TMP/page1" "$TMP/page2" "$TMP/page3"; do $PARSE families "$f"; done | sort -u >"$TMP/served"
 missing=$(comm -23 "$TMP/wanted" "$TMP/served" | tr '\n' ' ')
 check "every metric they name is on the agents' pages${missing:+ (not served: $missing)}" \
 	test -z "$missing"
@@ -85,4 +101,10 @@ for r in $(grep -oE 'record: [a-z_:0-9]+' "$RULES" | cut -d' ' -f2); do
 	[ "$(q "$r")" -gt 0 ] 2>/dev/null || bad="$bad $r"
 done
 check "every recording rule records series${bad:+ (none for:$bad)}" test -z "$bad"
+named=$(q 'instance_key_name:wattprobe_group_watts:rate1m{container_name="web"}')
+check "... the container's watts under its name (container_name=\"web\")" test "$named" = 1
+for p in $PIDS; do kill "$p" 2>/dev/null; done
+wait 2>/dev/null
+PIDS=""
+rmdir "$ctr" "$cg2/wpdash$$.slice" 2>/dev/null
 finish
