@@ -15,6 +15,7 @@ ARCH      ?= x86
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
+NPROC     ?= $(shell nproc 2>/dev/null || echo 1)
 
 ifeq ($(V),1)
 Q =
@@ -63,8 +64,10 @@ run: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(OUT)/wattprobe top $(RUN_ARGS)
 
+# everything the tests run is built first, on every CPU
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(OUT)/tests/unit $(OUT)/tests/integration
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) all $(OUT)/tests/unit $(OUT)/tests/integration \
+		$(OUT)/asan/unit $(FUZZERS)
 	$(Q)scripts/test.sh $(OUT)
 
 bench: deps
@@ -73,7 +76,7 @@ bench: deps
 
 # --- BPF object and skeleton -------------------------------------------------
 
-$(OUT) $(OUT)/obj $(OUT)/tests $(OUT)/tools $(OUT)/fuzz $(OUT)/bench $(OUT)/asan:
+$(OUT) $(OUT)/obj $(OUT)/tests $(OUT)/tools $(OUT)/fuzz $(OUT)/fuzzobj $(OUT)/bench $(OUT)/asan:
 	$(Q)mkdir -p $@
 
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
@@ -126,11 +129,19 @@ $(OUT)/asan/unit: $(UNIT_SRCS) $(LIB_SRCS) $(SKELS) $(wildcard include/*.h) | $(
 check-asan: $(OUT)/asan/unit
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(OUT)/asan/unit --jobs 2
 
-# libFuzzer targets: each links the library's sources built with clang.
-$(OUT)/fuzz/%: tests/fuzz/%.c $(LIB_SRCS) $(SKELS) $(wildcard include/*.h) | $(OUT)/fuzz
+# libFuzzer targets: the library's sources built once with clang, instrumented for
+# coverage and the sanitizers (fuzzer-no-link), then linked into each fuzzer.
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -g -O1
+FUZZ_OBJS   := $(patsubst src/%.c,$(OUT)/fuzzobj/%.o,$(LIB_SRCS))
+
+$(OUT)/fuzzobj/%.o: src/%.c $(wildcard include/*.h) $(SKELS) | $(OUT)/fuzzobj
+	$(call msg,CC-FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(OUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -g -O1 \
-		-fsanitize=fuzzer,address,undefined $< $(LIB_SRCS) $(LDLIBS) -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) \
+		$(LDLIBS) -o $@
 
 fuzz: $(FUZZERS)
 	$(Q)scripts/fuzz.sh $(OUT) $(FUZZ_SECONDS)
