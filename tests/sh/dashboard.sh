@@ -65,10 +65,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$p1", "127.0.0.1:$p2", "127.0.0.1:$p3"]
 CONF
-prometheus --config.file="$TMP/prometheus.yml" --storage.tsdb.path="$TMP/tsdb" \
-	--web.listen-address="127.0.0.1:$pport" >"$TMP/prom.log" 2>&1 &
-PIDS="$PIDS $!"
-check "Prometheus starts with the rules" wait_url "http://127.0.0.1:$pport/-/ready" 30
+check "Prometheus starts with the rules" start_prometheus "$TMP/prometheus.yml" "$pport"
 
 sleep 2
 curl -s "http://127.0.0.1:$p1/metrics" >"$TMP/page1"

@@ -46,3 +46,11 @@ wait_lines() {
 		i=$((i + 1))
 	done
 }
+# start_prometheus CONFIG PORT: a Prometheus of the test's own on 127.0.0.1:PORT (its data
+# and log in $TMP, stopped with the test); true once it is ready, 30 s at the most.
+start_prometheus() {
+	prometheus --config.file="$1" --storage.tsdb.path="$TMP/tsdb" \
+		--web.listen-address="127.0.0.1:$2" >"$TMP/prom.log" 2>&1 &
+	PIDS="$PIDS $!"
+	wait_url "http://127.0.0.1:$2/-/ready" 30
+}

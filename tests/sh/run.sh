@@ -296,10 +296,7 @@ scrape_configs:
     static_configs:
       - targets: ["127.0.0.1:$gport"]
 CONF
-	prometheus --config.file="$TMP/prom.yml" --storage.tsdb.path="$TMP/tsdb" \
-		--web.listen-address="127.0.0.1:$pport" >"$TMP/prom.log" 2>&1 &
-	PIDS="$PIDS $!"
-	check "Prometheus starts" wait_url "http://127.0.0.1:$pport/-/ready" 30
+	check "Prometheus starts" start_prometheus "$TMP/prom.yml" "$pport"
 	value=""
 	i=0
 	while [ $i -lt 20 ] && [ -z "$value" ]; do
