@@ -33,6 +33,9 @@ void prom_family(struct pbuf *b, const char *name, const char *type, const char 
  * reads back exactly; '.' whatever the locale.
  */
 void prom_sample(struct pbuf *b, const char *name, const char *const *labels, double value);
+/* A family of one sample: prom_family() then prom_sample(). */
+void prom_metric(struct pbuf *b, const char *name, const char *type, const char *help,
+		 const char *const *labels, double value);
 /*
  * Escape a label value losslessly, so that two names never make one series.
  * The value shown is the name with \ doubled and every byte that is not

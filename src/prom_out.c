@@ -26,32 +26,31 @@
 
 static void host(struct pbuf *b, const struct sample *sm)
 {
-	prom_family(b, "wattprobe_host_joules_total", "counter",
-		    "Energy drawn by the host (packages and DRAM) since the agent started.");
-	prom_sample(b, "wattprobe_host_joules_total", NULL, uj_to_j(sm->energy_total_uj));
+	prom_metric(b, "wattprobe_host_joules_total", "counter",
+		    "Energy drawn by the host (packages and DRAM) since the agent started.",
+		    NULL, uj_to_j(sm->energy_total_uj));
 	prom_family(b, "wattprobe_host_watts", "gauge",
 		    "Power drawn by the host over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_host_watts", NULL, watts(sm->energy_uj, sm->interval_ns));
-	prom_family(b, "wattprobe_host_cpu_seconds_total", "counter",
-		    "On-CPU time of all processes since the agent started.");
-	prom_sample(b, "wattprobe_host_cpu_seconds_total", NULL, sm->busy_total_ns / 1e9);
-	prom_family(b, "wattprobe_host_cpu_ratio", "gauge",
-		    "Share of the online CPUs' time processes ran over the last interval.");
-	prom_sample(b, "wattprobe_host_cpu_ratio", NULL, sm->util);
-	prom_family(b, "wattprobe_idle_joules_total", "counter",
-		    "Energy reported as idle (baseline and unattributed) since the agent started.");
-	prom_sample(b, "wattprobe_idle_joules_total", NULL, uj_to_j(sm->idle_total_uj));
+	prom_metric(b, "wattprobe_host_cpu_seconds_total", "counter",
+		    "On-CPU time of all processes since the agent started.",
+		    NULL, sm->busy_total_ns / 1e9);
+	prom_metric(b, "wattprobe_host_cpu_ratio", "gauge",
+		    "Share of the online CPUs' time processes ran over the last interval.",
+		    NULL, sm->util);
+	prom_metric(b, "wattprobe_idle_joules_total", "counter",
+		    "Energy reported as idle (baseline and unattributed) since the agent started.",
+		    NULL, uj_to_j(sm->idle_total_uj));
 	prom_family(b, "wattprobe_idle_watts", "gauge",
 		    "Power reported as idle over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_idle_watts", NULL, watts(sm->idle_uj, sm->interval_ns));
 	if (!sm->psys_total_uj && !sm->have_psys)
 		return;
-	prom_family(b, "wattprobe_psys_joules_total", "counter",
+	prom_metric(b, "wattprobe_psys_joules_total", "counter",
 		    "Energy of the platform (RAPL psys, more than packages and DRAM) since the "
-		    "agent started.");
-	prom_sample(b, "wattprobe_psys_joules_total", NULL, uj_to_j(sm->psys_total_uj));
+		    "agent started.", NULL, uj_to_j(sm->psys_total_uj));
 	prom_family(b, "wattprobe_psys_watts", "gauge",
 		    "Power of the platform (RAPL psys) over the last interval.");
 	if (sm->have_psys)
@@ -324,20 +323,19 @@ static void others(struct pbuf *b, const struct sample *sm, const struct view *v
 {
 	const struct view_row *o = &v->others;
 
-	prom_family(b, "wattprobe_others_joules_total", "counter",
+	prom_metric(b, "wattprobe_others_joules_total", "counter",
 		    "Energy of processes while they had no series of their own: process (or "
-		    "group) counters + others + idle = host.");
-	prom_sample(b, "wattprobe_others_joules_total", NULL, uj_to_j(o->total_uj));
-	prom_family(b, "wattprobe_others_cpu_seconds_total", "counter",
-		    "On-CPU time of processes while they had no series of their own.");
-	prom_sample(b, "wattprobe_others_cpu_seconds_total", NULL, o->total_ns / 1e9);
+		    "group) counters + others + idle = host.", NULL, uj_to_j(o->total_uj));
+	prom_metric(b, "wattprobe_others_cpu_seconds_total", "counter",
+		    "On-CPU time of processes while they had no series of their own.",
+		    NULL, o->total_ns / 1e9);
 	prom_family(b, "wattprobe_others_watts", "gauge",
 		    "Power of the processes without a watts series of their own, last interval.");
 	if (!o->uj_missing)
 		prom_sample(b, "wattprobe_others_watts", NULL, watts(o->uj, sm->interval_ns));
-	prom_family(b, "wattprobe_others_processes", "gauge",
-		    "Processes that ran in the last interval without a watts series of their own.");
-	prom_sample(b, "wattprobe_others_processes", NULL, o->members);
+	prom_metric(b, "wattprobe_others_processes", "gauge",
+		    "Processes that ran in the last interval without a watts series of their own.",
+		    NULL, o->members);
 }
 
 static void health(struct pbuf *b, const struct sample *sm)
@@ -345,26 +343,24 @@ static void health(struct pbuf *b, const struct sample *sm)
 	const char *sensor[] = { "sensor", sm->sensor, "estimated",
 				 sm->estimated ? "true" : "false", NULL };
 
-	prom_family(b, "wattprobe_sensor_info", "gauge",
-		    "Where energy comes from: rapl (measured) or model (estimated).");
-	prom_sample(b, "wattprobe_sensor_info", sensor, 1);
-	prom_family(b, "wattprobe_dropped_total", "counter",
-		    "Records the agent could not keep (ring buffer or process table full).");
-	prom_sample(b, "wattprobe_dropped_total", NULL, sm->dropped);
-	prom_family(b, "wattprobe_interval_dropped", "gauge",
-		    "Records the agent could not keep in the last interval.");
-	prom_sample(b, "wattprobe_interval_dropped", NULL, sm->dropped_delta);
-	prom_family(b, "wattprobe_unseen_switches_total", "counter",
-		    "Context switches the sched_switch tracepoint did not report.");
-	prom_sample(b, "wattprobe_unseen_switches_total", NULL, sm->unseen);
-	prom_family(b, "wattprobe_sample_duration_seconds", "gauge",
-		    "Time the agent took to take the last sample.");
-	prom_sample(b, "wattprobe_sample_duration_seconds", NULL, sm->sample_seconds);
-	prom_family(b, "wattprobe_interval_seconds", "gauge", "Length of the last interval.");
-	prom_sample(b, "wattprobe_interval_seconds", NULL, sm->interval_ns / 1e9);
-	prom_family(b, "wattprobe_processes", "gauge",
-		    "Processes the agent tracks (ran at least once and did not exit).");
-	prom_sample(b, "wattprobe_processes", NULL, sm->nr_tracked);
+	prom_metric(b, "wattprobe_sensor_info", "gauge",
+		    "Where energy comes from: rapl (measured) or model (estimated).", sensor, 1);
+	prom_metric(b, "wattprobe_dropped_total", "counter",
+		    "Records the agent could not keep (ring buffer or process table full).",
+		    NULL, sm->dropped);
+	prom_metric(b, "wattprobe_interval_dropped", "gauge",
+		    "Records the agent could not keep in the last interval.",
+		    NULL, sm->dropped_delta);
+	prom_metric(b, "wattprobe_unseen_switches_total", "counter",
+		    "Context switches the sched_switch tracepoint did not report.",
+		    NULL, sm->unseen);
+	prom_metric(b, "wattprobe_sample_duration_seconds", "gauge",
+		    "Time the agent took to take the last sample.", NULL, sm->sample_seconds);
+	prom_metric(b, "wattprobe_interval_seconds", "gauge", "Length of the last interval.",
+		    NULL, sm->interval_ns / 1e9);
+	prom_metric(b, "wattprobe_processes", "gauge",
+		    "Processes the agent tracks (ran at least once and did not exit).",
+		    NULL, sm->nr_tracked);
 }
 
 /* The agent itself, as node_exporter and the client libraries name it. */
@@ -374,43 +370,38 @@ static void self(struct pbuf *b, const struct sample *sm)
 	const char *build[] = { "version", WATTPROBE_VERSION, "libbpf", libbpf_version_string(),
 				"compiler", COMPILER, NULL };
 
-	prom_family(b, "wattprobe_build_info", "gauge",
+	prom_metric(b, "wattprobe_build_info", "gauge",
 		    "The version of wattprobe, of the libbpf it runs with and of the compiler "
-		    "that built it; always 1.");
-	prom_sample(b, "wattprobe_build_info", build, 1);
+		    "that built it; always 1.", build, 1);
 	if (st->have) {
-		prom_family(b, "process_cpu_seconds_total", "counter",
-			    "Total user and system CPU time spent in seconds.");
-		prom_sample(b, "process_cpu_seconds_total", NULL, st->cpu_seconds);
-		prom_family(b, "process_resident_memory_bytes", "gauge",
-			    "Resident memory size in bytes.");
-		prom_sample(b, "process_resident_memory_bytes", NULL, st->resident_bytes);
-		prom_family(b, "process_virtual_memory_bytes", "gauge",
-			    "Virtual memory size in bytes.");
-		prom_sample(b, "process_virtual_memory_bytes", NULL, st->virtual_bytes);
-		prom_family(b, "process_start_time_seconds", "gauge",
-			    "Start time of the process since unix epoch in seconds.");
-		prom_sample(b, "process_start_time_seconds", NULL, st->start_time_s);
+		prom_metric(b, "process_cpu_seconds_total", "counter",
+			    "Total user and system CPU time spent in seconds.",
+			    NULL, st->cpu_seconds);
+		prom_metric(b, "process_resident_memory_bytes", "gauge",
+			    "Resident memory size in bytes.", NULL, st->resident_bytes);
+		prom_metric(b, "process_virtual_memory_bytes", "gauge",
+			    "Virtual memory size in bytes.", NULL, st->virtual_bytes);
+		prom_metric(b, "process_start_time_seconds", "gauge",
+			    "Start time of the process since unix epoch in seconds.",
+			    NULL, st->start_time_s);
 	}
 	if (st->have_fds) {
-		prom_family(b, "process_open_fds", "gauge", "Number of open file descriptors.");
-		prom_sample(b, "process_open_fds", NULL, st->open_fds);
-		prom_family(b, "process_max_fds", "gauge",
-			    "Maximum number of open file descriptors.");
-		prom_sample(b, "process_max_fds", NULL, st->max_fds);
+		prom_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.",
+			    NULL, st->open_fds);
+		prom_metric(b, "process_max_fds", "gauge",
+			    "Maximum number of open file descriptors.", NULL, st->max_fds);
 	}
 }
 
 /* --carbon-intensity: the host's energy as grams of CO2e, and the intensity used. */
 static void carbon(struct pbuf *b, const struct sample *sm, double g_per_kwh)
 {
-	prom_family(b, "wattprobe_carbon_intensity_grams_per_kwh", "gauge",
-		    "Carbon intensity given with --carbon-intensity (grams of CO2e per kWh).");
-	prom_sample(b, "wattprobe_carbon_intensity_grams_per_kwh", NULL, g_per_kwh);
-	prom_family(b, "wattprobe_host_co2e_grams_total", "counter",
-		    "CO2e of the host's energy since the agent started, at that intensity.");
-	prom_sample(b, "wattprobe_host_co2e_grams_total", NULL,
-		    sm->energy_total_uj / 3.6e12 * g_per_kwh);
+	prom_metric(b, "wattprobe_carbon_intensity_grams_per_kwh", "gauge",
+		    "Carbon intensity given with --carbon-intensity (grams of CO2e per kWh).",
+		    NULL, g_per_kwh);
+	prom_metric(b, "wattprobe_host_co2e_grams_total", "counter",
+		    "CO2e of the host's energy since the agent started, at that intensity.",
+		    NULL, sm->energy_total_uj / 3.6e12 * g_per_kwh);
 }
 
 void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,

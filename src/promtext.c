@@ -180,3 +180,10 @@ void prom_sample(struct pbuf *b, const char *name, const char *const *labels, do
 	value(b, v);
 	put(b, "\n", 1);
 }
+
+void prom_metric(struct pbuf *b, const char *name, const char *type, const char *help,
+		 const char *const *labels, double value)
+{
+	prom_family(b, name, type, help);
+	prom_sample(b, name, labels, value);
+}

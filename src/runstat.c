@@ -685,59 +685,52 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 	int ng;
 
 	pbuf_reset(b);
-	prom_family(b, "wattprobe_run_wall_seconds", "gauge", "Wall time of the command.");
-	prom_sample(b, "wattprobe_run_wall_seconds", NULL, wall);
-	prom_family(b, "wattprobe_run_cpu_seconds", "gauge",
-		    "CPU time of the command and every process it started.");
-	prom_sample(b, "wattprobe_run_cpu_seconds", NULL, secs(runstat__cpu_ns(r, ri)));
-	prom_family(b, "wattprobe_run_processes", "gauge",
-		    "Processes of the command, itself included.");
-	prom_sample(b, "wattprobe_run_processes", NULL, process_count(r));
+	prom_metric(b, "wattprobe_run_wall_seconds", "gauge", "Wall time of the command.",
+		    NULL, wall);
+	prom_metric(b, "wattprobe_run_cpu_seconds", "gauge",
+		    "CPU time of the command and every process it started.",
+		    NULL, secs(runstat__cpu_ns(r, ri)));
+	prom_metric(b, "wattprobe_run_processes", "gauge",
+		    "Processes of the command, itself included.", NULL, process_count(r));
 	/* energy that could not be measured is absent, not 0 */
 	if (!r->missing_intervals) {
-		prom_family(b, "wattprobe_run_joules", "gauge",
+		prom_metric(b, "wattprobe_run_joules", "gauge",
 			    "Energy attributed to the command by its CPU time (without the idle "
-			    "share).");
-		prom_sample(b, "wattprobe_run_joules", NULL, uj_to_j(r->uj));
-		prom_family(b, "wattprobe_run_idle_joules", "gauge",
-			    "The idle baseline times the share of the CPUs' time the command used.");
-		prom_sample(b, "wattprobe_run_idle_joules", NULL, uj_to_j(r->idle_uj));
-		prom_family(b, "wattprobe_run_watts", "gauge",
-			    "Average power attributed to the command over its wall time.");
-		prom_sample(b, "wattprobe_run_watts", NULL, wall > 0 ? uj_to_j(r->uj) / wall : 0);
+			    "share).", NULL, uj_to_j(r->uj));
+		prom_metric(b, "wattprobe_run_idle_joules", "gauge",
+			    "The idle baseline times the share of the CPUs' time the command used.",
+			    NULL, uj_to_j(r->idle_uj));
+		prom_metric(b, "wattprobe_run_watts", "gauge",
+			    "Average power attributed to the command over its wall time.",
+			    NULL, wall > 0 ? uj_to_j(r->uj) / wall : 0);
 		if (ri->carbon >= 0) {
-			prom_family(b, "wattprobe_run_co2e_grams", "gauge",
+			prom_metric(b, "wattprobe_run_co2e_grams", "gauge",
 				    "CO2e of the energy attributed to the command, at the carbon "
-				    "intensity given.");
-			prom_sample(b, "wattprobe_run_co2e_grams", NULL,
-				    runstat__co2e_g(r->uj, ri->carbon));
-			prom_family(b, "wattprobe_run_idle_co2e_grams", "gauge",
+				    "intensity given.", NULL, runstat__co2e_g(r->uj, ri->carbon));
+			prom_metric(b, "wattprobe_run_idle_co2e_grams", "gauge",
 				    "CO2e of the command's idle share, at the carbon intensity "
-				    "given.");
-			prom_sample(b, "wattprobe_run_idle_co2e_grams", NULL,
-				    runstat__co2e_g(r->idle_uj, ri->carbon));
+				    "given.", NULL, runstat__co2e_g(r->idle_uj, ri->carbon));
 		}
 	}
 	if (peak(r, &pk_w, &pk_ns)) {
-		prom_family(b, "wattprobe_run_peak_watts", "gauge",
-			    "Highest power attributed to the command over one sampling interval.");
-		prom_sample(b, "wattprobe_run_peak_watts", NULL, pk_w);
+		prom_metric(b, "wattprobe_run_peak_watts", "gauge",
+			    "Highest power attributed to the command over one sampling interval.",
+			    NULL, pk_w);
 	}
 	if (ri->carbon >= 0) {
-		prom_family(b, "wattprobe_run_carbon_intensity_grams_per_kwh", "gauge",
-			    "The carbon intensity the CO2e figures were computed with.");
-		prom_sample(b, "wattprobe_run_carbon_intensity_grams_per_kwh", NULL, ri->carbon);
+		prom_metric(b, "wattprobe_run_carbon_intensity_grams_per_kwh", "gauge",
+			    "The carbon intensity the CO2e figures were computed with.",
+			    NULL, ri->carbon);
 	}
-	prom_family(b, "wattprobe_run_exit_code", "gauge",
-		    "Exit status of the command, 128 + N if signal N ended it.");
-	prom_sample(b, "wattprobe_run_exit_code", NULL, ri->exit_code);
-	prom_family(b, "wattprobe_run_sensor_info", "gauge",
-		    "Where the energy comes from; estimated=\"true\" for the power model.");
-	prom_sample(b, "wattprobe_run_sensor_info", sensor, 1);
-	prom_family(b, "wattprobe_run_last_completion_timestamp_seconds", "gauge",
-		    "When the command ended, in seconds since the epoch.");
-	prom_sample(b, "wattprobe_run_last_completion_timestamp_seconds", NULL,
-		    ri->end.tv_sec + ri->end.tv_nsec / 1e9);
+	prom_metric(b, "wattprobe_run_exit_code", "gauge",
+		    "Exit status of the command, 128 + N if signal N ended it.",
+		    NULL, ri->exit_code);
+	prom_metric(b, "wattprobe_run_sensor_info", "gauge",
+		    "Where the energy comes from; estimated=\"true\" for the power model.",
+		    sensor, 1);
+	prom_metric(b, "wattprobe_run_last_completion_timestamp_seconds", "gauge",
+		    "When the command ended, in seconds since the epoch.",
+		    NULL, ri->end.tv_sec + ri->end.tv_nsec / 1e9);
 
 	/* the biggest consumers by name, as many as the summary lists */
 	ng = runstat__consumers(r, ri->top, &g, &others);
