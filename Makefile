@@ -5,17 +5,25 @@
 #   make test       install what is missing, build, run every test
 #   make bench      run the benchmarks (bench/), print the table
 #   make install    install into $(DESTDIR)$(PREFIX)
-#   make vmlinux    regenerate vmlinux/x86/vmlinux.h from the running kernel
+#   make vmlinux    regenerate vmlinux/$(ARCH)/vmlinux.h from the running kernel
 #   V=1             show the commands
+#
+# The agent's sources are in src/<layer>/, each header beside its source and
+# included by its path ("energy/sensor.h"); docs/ARCHITECTURE.md draws the layers.
 
 OUT       ?= build
 PREFIX    ?= /usr/local
 DESTDIR   ?=
-ARCH      ?= x86
 CC        ?= gcc
 CLANG     ?= clang
 BPFTOOL   ?= bpftool
 NPROC     ?= $(shell nproc 2>/dev/null || echo 1)
+
+# The BPF target's name for this machine (libbpf's __TARGET_ARCH_*), and its vmlinux.h.
+ARCH      ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/i.86/x86/' -e 's/aarch64.*/arm64/' \
+		-e 's/arm.*/arm/' -e 's/ppc64.*/powerpc/' -e 's/riscv64/riscv/' \
+		-e 's/s390x/s390/' -e 's/loongarch64/loongarch/')
+VMLINUX   := vmlinux/$(ARCH)/vmlinux.h
 
 ifeq ($(V),1)
 Q =
@@ -31,18 +39,29 @@ endif
 
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
-	    -D_GNU_SOURCE -Iinclude -I$(OUT)
-LDLIBS   += -lbpf -lelf -lz -lmicrohttpd -lgnutls -lyaml -lcrypt -ldl -lcap -lpthread -lm \
-	    -lncursesw -ltinfo
+	    -D_GNU_SOURCE -Isrc -Iinclude -I$(OUT)
+DEPFLAGS  = -MMD -MP
 BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
+
+# Libraries by what needs them; each binary links what it uses.
+LIBS_BPF  := -lbpf -lelf -lz
+LIBS_HTTP := -lmicrohttpd -lgnutls -lyaml -lcrypt
+LIBS_TERM := -lncursesw -ltinfo
+LIBS_SYS  := -ldl -lcap -lpthread -lm
+# the agent and the tests that reach every layer
+LIBS_ALL  := $(LIBS_BPF) $(LIBS_HTTP) $(LIBS_TERM) $(LIBS_SYS)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
 SKELS     := $(patsubst bpf/%.bpf.c,$(OUT)/%.skel.h,$(BPF_SRCS))
 
-LIB_SRCS  := $(filter-out src/main.c,$(wildcard src/*.c))
+CLI_SRCS  := $(wildcard src/cli/*.c)
+LIB_SRCS  := $(filter-out $(CLI_SRCS),$(wildcard src/*/*.c))
 LIB_OBJS  := $(patsubst src/%.c,$(OUT)/obj/%.o,$(LIB_SRCS))
+CLI_OBJS  := $(patsubst src/%.c,$(OUT)/obj/%.o,$(CLI_SRCS))
 LIB       := $(OUT)/libwattprobe.a
+# the loader of the skeleton: the only object that waits for it
+SKEL_USERS := $(OUT)/obj/kernel/probe.o
 
 UNIT_SRCS := $(wildcard tests/test_*.c)
 IT_SRCS   := $(wildcard tests/it_*.c)
@@ -53,7 +72,8 @@ FUZZERS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
 BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 
-.PHONY: all run test unit integration check-asan fuzz bench install clean vmlinux deps
+.PHONY: all run test unit integration check-asan check-layers fuzz bench install clean vmlinux \
+	deps print-%
 
 all: $(OUT)/wattprobe $(TOOLS)
 
@@ -74,13 +94,19 @@ bench: deps
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh $(OUT)
 
+# a lower layer never includes an upper one (scripts/layers.sh holds the order)
+check-layers:
+	$(Q)scripts/layers.sh
+
 # --- BPF object and skeleton -------------------------------------------------
 
-$(OUT) $(OUT)/obj $(OUT)/tests $(OUT)/tools $(OUT)/fuzz $(OUT)/fuzzobj $(OUT)/bench $(OUT)/asan:
-	$(Q)mkdir -p $@
+$(VMLINUX):
+	$(error no $(VMLINUX): wattprobe has no vmlinux.h for the '$(ARCH)' architecture; \
+		on a machine of it with kernel BTF, run 'make vmlinux', or set ARCH=)
 
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h vmlinux/$(ARCH)/vmlinux.h | $(OUT)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h $(VMLINUX)
 	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
@@ -89,59 +115,73 @@ $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 
 # --- agent -------------------------------------------------------------------
 
-$(OUT)/obj/%.o: src/%.c $(wildcard include/*.h) $(SKELS) | $(OUT)/obj
+$(OUT)/obj/%.o: src/%.c
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -c $< -o $@
+
+$(SKEL_USERS): $(SKELS)
 
 $(LIB): $(LIB_OBJS)
 	$(call msg,AR,$@)
+	$(Q)rm -f $@
 	$(Q)$(AR) rcs $@ $^
 
-$(OUT)/wattprobe: src/main.c $(LIB) $(SKELS)
+$(OUT)/wattprobe: $(CLI_OBJS) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(CLI_OBJS) $(LIB) $(LIBS_ALL) -o $@
 
 # --- tests, tools, fuzzers, benchmarks ----------------------------------------
 
-$(OUT)/tests/unit: $(UNIT_SRCS) $(wildcard tests/*.h) $(LIB) | $(OUT)/tests
+$(OUT)/tests/unit: $(UNIT_SRCS) $(wildcard tests/*.h) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(UNIT_SRCS) $(LIB) $(LDLIBS) -lcriterion -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $(UNIT_SRCS) $(LIB) $(LIBS_ALL) -lcriterion -o $@
 
-$(OUT)/tests/integration: $(IT_SRCS) tests/helpers.h $(LIB) | $(OUT)/tests
+$(OUT)/tests/integration: $(IT_SRCS) $(wildcard tests/*.h) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) -Itests $(IT_SRCS) $(LIB) $(LDLIBS) -lcriterion -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itests $(IT_SRCS) $(LIB) $(LIBS_ALL) -lcriterion -o $@
 
-$(OUT)/tools/%: tests/tools/%.c $(LIB) | $(OUT)/tools
+# the test tools are small programs; the ones that use the library say so
+$(OUT)/tools/%: tests/tools/%.c $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(LIB) $(LIBS_SYS) -o $@
 
-$(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB) | $(OUT)/bench
+$(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LDLIBS) -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LIBS_BPF) $(LIBS_SYS) -o $@
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-$(OUT)/asan/unit: $(UNIT_SRCS) $(LIB_SRCS) $(SKELS) $(wildcard include/*.h) | $(OUT)/asan
+$(OUT)/asan/unit: $(UNIT_SRCS) $(LIB_SRCS) $(SKELS) $(wildcard tests/*.h) $(LIB)
 	$(call msg,ASAN,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -O2,$(CFLAGS)) $(ASAN_FLAGS) -Itests $(UNIT_SRCS) $(LIB_SRCS) \
-		$(LDLIBS) -lcriterion -o $@
+		$(LIBS_ALL) -lcriterion -o $@
 
 check-asan: $(OUT)/asan/unit
 	$(Q)ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 $(OUT)/asan/unit --jobs 2
 
 # libFuzzer targets: the library's sources built once with clang, instrumented for
 # coverage and the sanitizers (fuzzer-no-link), then linked into each fuzzer.
-FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Iinclude -I$(OUT) -g -O1
+FUZZ_CFLAGS := -std=gnu11 -D_GNU_SOURCE -Isrc -Iinclude -I$(OUT) -g -O1
 FUZZ_OBJS   := $(patsubst src/%.c,$(OUT)/fuzzobj/%.o,$(LIB_SRCS))
 
-$(OUT)/fuzzobj/%.o: src/%.c $(wildcard include/*.h) $(SKELS) | $(OUT)/fuzzobj
+$(OUT)/fuzzobj/%.o: src/%.c
 	$(call msg,CC-FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $(DEPFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 
-$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS) | $(OUT)/fuzz
+$(OUT)/fuzzobj/kernel/probe.o: $(SKELS)
+
+$(OUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(call msg,FUZZ,$@)
+	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(FUZZ_OBJS) \
-		$(LDLIBS) -o $@
+		$(LIBS_ALL) -o $@
 
 fuzz: $(FUZZERS)
 	$(Q)scripts/fuzz.sh $(OUT) $(FUZZ_SECONDS)
@@ -157,5 +197,11 @@ install: $(OUT)/wattprobe
 clean:
 	rm -rf $(OUT)
 
+print-%:
+	@echo $($*)
+
 vmlinux:
-	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > vmlinux/$(ARCH)/vmlinux.h
+	mkdir -p vmlinux/$(ARCH)
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
+
+-include $(shell find $(OUT) -name '*.d' 2>/dev/null)

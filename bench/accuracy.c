@@ -21,7 +21,7 @@
 #include "bench.h"
 #include "population.h"
 #include "procscan.h"
-#include "sampler.h"
+#include "sample/sampler.h"
 
 #define MAX_IV		64
 #define MAX_BURSTS	4096

@@ -15,8 +15,8 @@
 #include <getopt.h>
 #include <pthread.h>
 #include "bench.h"
-#include "sampler.h"
-#include "util.h"
+#include "sample/sampler.h"
+#include "lib/util.h"
 #include "wattprobe.skel.h"
 
 #define MAX_ROUNDS	256

@@ -20,7 +20,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include "bench.h"
-#include "sampler.h"
+#include "sample/sampler.h"
 
 #define MAX_ROUNDS	256
 #define OLD_WINDOW	256

@@ -159,7 +159,8 @@ fi
 # --- 1. hot path --------------------------------------------------------------------
 
 say "bench: 1/4 hot path: each sched_switch candidate alone, $HP_ROUNDS rounds"
-BPF_CFLAGS="-g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Iinclude -Ivmlinux/x86 -Ibpf"
+ARCH=$(make -s --no-print-directory -f Makefile print-ARCH 2>/dev/null || echo x86)
+BPF_CFLAGS="-g -O2 -target bpf -D__TARGET_ARCH_$ARCH -Wall -Iinclude -Ivmlinux/$ARCH -Ibpf"
 clang $BPF_CFLAGS -c bench/bpf/hotpath.bpf.c -o "$B/hotpath.bpf.o"
 clang $BPF_CFLAGS -c bench/bpf/taskiter.bpf.c -o "$B/taskiter.bpf.o"
 # variants of the agent's handler, compiled from bpf/wattprobe.bpf.c itself: left out

@@ -21,7 +21,7 @@
 #include "bench.h"
 #include "population.h"
 #include "procscan.h"
-#include "sampler.h"
+#include "sample/sampler.h"
 #include "taskiter.h"
 
 #define MAX_SIZES	8

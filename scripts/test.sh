@@ -12,6 +12,9 @@ T=
 took() { [ -z "$T" ] || printf '   (%d s)\n' $(($(date +%s) - T)); }
 step() { took; printf '\n== %s\n' "$*"; T=$(date +%s); }
 
+step "layers: a lower layer never includes an upper one"
+scripts/layers.sh
+
 step "unit tests"
 "$OUT/tests/unit" --jobs 2
 

@@ -14,7 +14,7 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "sampler.h"
+#include "sample/sampler.h"
 
 #define FX_MAX_PROCS 256
 #define FX_MAX_CHARGES 1024

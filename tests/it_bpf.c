@@ -17,9 +17,9 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include "helpers.h"
-#include "sampler.h"
-#include "util.h"
-#include "view.h"
+#include "sample/sampler.h"
+#include "lib/util.h"
+#include "sample/view.h"
 
 static struct sampler S;
 

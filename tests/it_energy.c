@@ -13,8 +13,8 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include "helpers.h"
-#include "sampler.h"
-#include "util.h"
+#include "sample/sampler.h"
+#include "lib/util.h"
 
 static struct sampler S;
 static char *root;

@@ -8,7 +8,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "accounting.h"
+#include "kernel/accounting.h"
 #include "helpers.h"
 
 #define NR_CPUS 2

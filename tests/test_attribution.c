@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "attribution.h"
+#include "energy/attribution.h"
 #include "helpers.h"
 
 #define NP 8

@@ -12,8 +12,8 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
-#include "baseline.h"
-#include "baseline_state.h"
+#include "energy/baseline.h"
+#include "energy/baseline_state.h"
 
 static struct baseline B;
 static struct baseline_est E;

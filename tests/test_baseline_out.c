@@ -6,7 +6,7 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "output.h"
+#include "output/output.h"
 
 static struct sample S;
 static struct view V;

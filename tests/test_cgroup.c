@@ -7,7 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "cgroup.h"
+#include "meta/cgroup.h"
 #include "helpers.h"
 
 /* --- mountinfo_find_cgroup2 ------------------------------------------------------ */

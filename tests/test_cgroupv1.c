@@ -3,10 +3,10 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
-#include "cgroupv1.h"
-#include "container.h"
+#include "meta/cgroupv1.h"
+#include "meta/container.h"
 #include "helpers.h"
-#include "pidns.h"
+#include "kernel/pidns.h"
 
 #define ID1 "4e1b2cbd6ae3a3b7c8f0d1e2f3a4b5c6d7e8f90112233445566778899aabbccd"
 

@@ -8,10 +8,10 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
-#include "container.h"
-#include "ctrname.h"
-#include "ctrnames.h"
-#include "dockername.h"
+#include "meta/container.h"
+#include "meta/ctrname.h"
+#include "meta/ctrnames.h"
+#include "meta/dockername.h"
 #include "helpers.h"
 
 #define ID1 "4e1b2cbd6ae3a3b7c8f0d1e2f3a4b5c6d7e8f90112233445566778899aabbccd"

@@ -6,10 +6,10 @@
  */
 #include <criterion/criterion.h>
 #include <string.h>
-#include "container.h"
-#include "ctrnames.h"
-#include "output.h"
-#include "view.h"
+#include "meta/container.h"
+#include "meta/ctrnames.h"
+#include "output/output.h"
+#include "sample/view.h"
 
 #define ID1 "4e1b2cbd6ae3a3b7c8f0d1e2f3a4b5c6d7e8f90112233445566778899aabbccd"
 #define ID2 "0ba8ac17e4e7a31fb82279503552fe94e64bab4745bf6fd2ff231e7c8ca8bed0"

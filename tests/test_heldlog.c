@@ -7,7 +7,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "heldlog.h"
+#include "lib/heldlog.h"
 
 #define KEEP	8192
 

@@ -17,8 +17,8 @@
 #include <unistd.h>
 #include <crypt.h>
 #include <zlib.h>
-#include "http.h"
-#include "webconfig.h"
+#include "http/http.h"
+#include "http/webconfig.h"
 
 /* --- a small client ----------------------------------------------------------------------- */
 

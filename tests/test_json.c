@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
-#include "json.h"
+#include "lib/json.h"
 
 /* jw_strn of n bytes at top level, returned as a string the caller frees. */
 static char *enc(const char *s, size_t n)

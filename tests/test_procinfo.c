@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "helpers.h"
-#include "procinfo.h"
+#include "procs/procinfo.h"
 
 /* --- cmdline_from_raw ------------------------------------------------------------ */
 

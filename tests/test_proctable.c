@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
-#include "proctable.h"
+#include "procs/proctable.h"
 #include "helpers.h"
 
 static struct proctable t;

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "fixture.h"
-#include "output.h"
+#include "output/output.h"
 
 #define SEC 1000000000ULL
 

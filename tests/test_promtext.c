@@ -9,7 +9,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "promtext.h"
+#include "lib/promtext.h"
 
 Test(promtext, family_help_escaped)
 {

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/wait.h>
 #include "helpers.h"
-#include "rapl.h"
+#include "energy/rapl.h"
 
 #define REAL_MAX_RANGE	262143328850ULL
 #define SEC		1000000000ULL

@@ -7,8 +7,8 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "pushgw.h"
-#include "runstat.h"
+#include "run/pushgw.h"
+#include "run/runstat.h"
 
 #define CG_ID 4242
 #define NP 8

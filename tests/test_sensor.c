@@ -8,7 +8,7 @@
 #include <criterion/redirect.h>
 #include <errno.h>
 #include "helpers.h"
-#include "sensor.h"
+#include "energy/sensor.h"
 
 #define SEC 1000000000ULL
 

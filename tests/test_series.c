@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include "fixture.h"
-#include "view.h"
+#include "sample/view.h"
 
 #define SEC 1000000000ULL
 

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <stdio.h>
 #include <string.h>
-#include "strpool.h"
+#include "lib/strpool.h"
 
 Test(strpool, one_copy_per_string_stable_across_growth)
 {

@@ -4,7 +4,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
-#include "termsafe.h"
+#include "lib/termsafe.h"
 
 static void utf8_locale(void)
 {

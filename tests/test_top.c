@@ -6,10 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "ctrnames.h"
-#include "output.h"
-#include "termsafe.h"
-#include "top.h"
+#include "meta/ctrnames.h"
+#include "output/output.h"
+#include "lib/termsafe.h"
+#include "output/top.h"
 
 #define MAX_ROWS 64
 

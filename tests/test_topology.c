@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include "topology.h"
+#include "kernel/topology.h"
 #include "helpers.h"
 
 TestSuite(topology_cpulist);

@@ -8,9 +8,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "basicauth.h"
+#include "http/basicauth.h"
 #include "helpers.h"
-#include "webconfig.h"
+#include "http/webconfig.h"
 
 /* A bcrypt hash of password at cost, made by libcrypt as htpasswd -B would. */
 static const char *bcrypt_of(const char *password, const char *prefix, unsigned cost)

@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroup.h"
-#include "container.h"
-#include "procinfo.h"
+#include "meta/cgroup.h"
+#include "meta/container.h"
+#include "procs/procinfo.h"
 
 static bool is_hex(const char *s, size_t n)
 {

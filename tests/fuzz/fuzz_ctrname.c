@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "cgroupv1.h"
-#include "ctrname.h"
-#include "pidns.h"
+#include "meta/cgroupv1.h"
+#include "meta/ctrname.h"
+#include "kernel/pidns.h"
 
 /* A name that passed is made of the bytes its owner allows, and is in the input. */
 static const uint8_t *in;

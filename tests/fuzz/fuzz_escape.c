@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "http.h"
-#include "json.h"
-#include "promtext.h"
+#include "http/http.h"
+#include "lib/json.h"
+#include "lib/promtext.h"
 
 /* Well-formed UTF-8 and no raw byte below 0x20 or 0x7f. */
 static void assert_clean(const char *s, size_t n)

@@ -5,9 +5,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "rapl.h"
-#include "topology.h"
-#include "util.h"
+#include "energy/rapl.h"
+#include "kernel/topology.h"
+#include "lib/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

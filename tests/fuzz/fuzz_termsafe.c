@@ -10,8 +10,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json.h"
-#include "termsafe.h"
+#include "lib/json.h"
+#include "lib/termsafe.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

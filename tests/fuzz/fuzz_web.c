@@ -10,9 +10,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "basicauth.h"
-#include "http.h"
-#include "webconfig.h"
+#include "http/basicauth.h"
+#include "http/http.h"
+#include "http/webconfig.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include "rapl.h"
-#include "topology.h"
+#include "energy/rapl.h"
+#include "kernel/topology.h"
 
 #define DEFAULT_MAX_RANGE	262143328850ULL	/* a real package's max_energy_range_uj */
 #define MAX_MAX_RANGE		(UINT64_MAX / 2)	/* start + step stays below 2^64 */

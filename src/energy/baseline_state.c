@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* The baselines' state file; see include/baseline_state.h. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "energy/baseline_state.h"
+
+#define STATE_MAGIC	"wattprobe-baselines 1"
+#define STATE_MAX_BYTES	(1 << 20)
+
+int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n)
+{
+	fprintf(f, "%s\nwritten %llu\n", STATE_MAGIC, (unsigned long long)now_s);
+	for (int i = 0; i < n; i++) {
+		const struct baseline *b = slots[i].fit;
+		/* oldest first: head is the oldest once the window is full */
+		int first = b->n < BASELINE_WINDOW ? 0 : b->head;
+
+		if (!b->n)
+			continue;
+		if (slots[i].socket < 0)
+			fprintf(f, "fit host %s %d\n", energy_domain_name(slots[i].domain), b->n);
+		else
+			fprintf(f, "fit %d %s %d\n", slots[i].socket,
+				energy_domain_name(slots[i].domain), b->n);
+		for (int k = 0; k < b->n; k++) {
+			int j = (first + k) % BASELINE_WINDOW;
+
+			fprintf(f, "%.6f %.6f %.9g\n", b->u[j], b->p[j], b->w[j]);
+		}
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
+static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
+					     const char *sock, const char *dom)
+{
+	char *end;
+	long id = -1;
+
+	if (strcmp(sock, "host")) {
+		errno = 0;
+		id = strtol(sock, &end, 10);
+		if (errno || end == sock || *end || id < 0 || id > 1 << 20)
+			return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (slots[i].socket == id && !strcmp(energy_domain_name(slots[i].domain), dom))
+			return &slots[i];
+	return NULL;
+}
+
+/* The next line of *p (NUL-terminated copy in buf); NULL at the end. */
+static const char *next_line(const char **p, char *buf, size_t size)
+{
+	const char *s = *p, *nl;
+	size_t len;
+
+	if (!*s)
+		return NULL;
+	nl = strchr(s, '\n');
+	len = nl ? (size_t)(nl - s) : strlen(s);
+	*p = nl ? nl + 1 : s + len;
+	if (len >= size)
+		len = size - 1;	/* too long for any valid line: it will not parse */
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
+}
+
+int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
+			 int n, int *bad_line)
+{
+	char line[256], sock[32], dom[32], extra[2];
+	unsigned long long written;
+	const char *p = text;
+	double age, decay;
+	int lineno = 0, restored = 0, count;
+
+	*bad_line = 1;
+	if (!next_line(&p, line, sizeof(line)) || strcmp(line, STATE_MAGIC))
+		return -EINVAL;
+	lineno++;
+	*bad_line = 2;
+	if (!next_line(&p, line, sizeof(line)) ||
+	    sscanf(line, "written %llu%1s", &written, extra) != 1)
+		return -EINVAL;
+	lineno++;
+	age = written < now_s ? (double)(now_s - written) : 0;
+	decay = exp2(-age / BASELINE_HALF_LIFE_S);
+	while (next_line(&p, line, sizeof(line))) {
+		const struct baseline_slot *slot;
+
+		*bad_line = ++lineno;
+		if (!*line)
+			continue;
+		if (sscanf(line, "fit %31s %31s %d%1s", sock, dom, &count, extra) != 3 ||
+		    count < 1 || count > BASELINE_WINDOW)
+			return -EINVAL;
+		slot = find_slot(slots, n, sock, dom);
+		if (slot)
+			baseline__init(slot->fit);
+		for (int k = 0; k < count; k++) {
+			double u, w, weight;
+
+			*bad_line = ++lineno;
+			if (!next_line(&p, line, sizeof(line)) ||
+			    sscanf(line, "%lf %lf %lf%1s", &u, &w, &weight, extra) != 3)
+				return -EINVAL;
+			if (!(u >= 0 && u <= 1) || !(w >= 0 && isfinite(w)) ||
+			    !(weight > 0 && weight <= 1))
+				return -EINVAL;
+			/* a point aged to nothing is read and left out */
+			if (slot && weight * decay > 0)
+				baseline__restore(slot->fit, u, w, weight * decay);
+		}
+		restored += slot != NULL;
+	}
+	return restored;
+}
+
+static __u64 now_s(void)
+{
+	return (__u64)time(NULL);
+}
+
+int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
+			 char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int ret, bad;
+	FILE *f;
+
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		if (ret != -ENOENT)
+			snprintf(err, errlen, "failed to open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	text = malloc(STATE_MAX_BYTES + 1);
+	if (!text) {
+		fclose(f);
+		snprintf(err, errlen, "failed to read %s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	len = fread(text, 1, STATE_MAX_BYTES + 1, f);
+	ret = ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (!ret && len > STATE_MAX_BYTES)
+		ret = -EFBIG;
+	if (ret) {
+		snprintf(err, errlen, "failed to read %s: %s", path, strerror(-ret));
+		free(text);
+		return ret;
+	}
+	text[len] = '\0';
+	if (memchr(text, '\0', len)) {
+		ret = -EINVAL;
+		bad = 1;
+	} else {
+		ret = baseline_state__read(text, now_s(), slots, n, &bad);
+	}
+	free(text);
+	if (ret < 0) {
+		for (int i = 0; i < n; i++)
+			baseline__init(slots[i].fit);
+		snprintf(err, errlen, "%s, line %d: not a wattprobe baselines file; starting afresh "
+			 "(remove it, or give --state-file another path)", path, bad);
+	}
+	return ret;
+}
+
+int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
+			 char *err, size_t errlen)
+{
+	char tmp[4096];
+	int ret;
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "failed to write %s: %s", path, strerror(ENAMETOOLONG));
+		return -ENAMETOOLONG;
+	}
+	f = fopen(tmp, "we");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to write %s: %s (the agent writes it after dropping "
+			 "its privileges: its directory must be writable by --user)", tmp,
+			 strerror(-ret));
+		return ret;
+	}
+	ret = baseline_state__write(f, now_s(), slots, n);
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path))
+		ret = -errno;
+	if (ret) {
+		snprintf(err, errlen, "failed to write %s: %s", path, strerror(-ret));
+		unlink(tmp);
+	}
+	return ret;
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/*
+ * What the idle baselines have learnt, kept across restarts (--state-file):
+ * the points of every fit, in a small text file written now and then and at
+ * exit, read at start-up. A point's weight keeps ageing while the agent is
+ * down (it halves every BASELINE_HALF_LIFE_S of the time since the file was
+ * written), so a state from last month weighs nothing and one from a
+ * minute ago almost all it did.
+ *
+ *     wattprobe-baselines 1
+ *     written 1764453600
+ *     fit 0 package 2
+ *     0.250000 17.500000 0.998845
+ *     0.750000 32.500000 1.000000
+ *
+ * "fit SOCKET DOMAIN N" (SOCKET a physical package id, or "host" for psys),
+ * then N lines "utilisation watts weight", oldest first.
+ */
+#ifndef __BASELINE_STATE_H
+#define __BASELINE_STATE_H
+
+#include <linux/types.h>
+#include <stdio.h>
+#include "energy/baseline.h"
+#include "energy/sensor.h"
+
+#define BASELINE_STATE_SAVE_S	60	/* at most this long between writes */
+
+/* One fit and what it belongs to. */
+struct baseline_slot {
+	int socket;			/* physical package id; -1 for the host (psys) */
+	enum energy_domain domain;
+	struct baseline *fit;
+};
+
+/* Write every slot with points to f. 0 or -errno. */
+int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n);
+/*
+ * Fill the slots' fits from text (each fit is emptied first when its block is
+ * there); blocks of sockets or domains not in slots are skipped. Returns the
+ * number of fits restored, or -EINVAL for a text that is not such a file
+ * (*bad_line gets its line number; the fits may then hold part of it: reset
+ * them).
+ */
+int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
+			 int n, int *bad_line);
+
+/* The file itself: -ENOENT when there is none yet; err gets a reason otherwise. */
+int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
+			 char *err, size_t errlen);
+/* Written to PATH.tmp, then renamed over PATH. */
+int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
+			 char *err, size_t errlen);
+
+#endif /* __BASELINE_STATE_H */

@@ -1,0 +1,1029 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * /metrics over HTTP (or HTTPS) with libmicrohttpd, in its own thread (epoll,
+ * else poll: the agent holds many descriptors, select would not do). The
+ * sampling loop publishes each page as a reference-counted copy; a scrape takes
+ * a reference under a mutex held for a pointer swap, so it neither waits for
+ * nor triggers a sample, and nothing is copied per scrape. A page is gzipped
+ * once, by the first scrape that accepts gzip, and kept with the page. Nothing
+ * a request says can make the agent read a file or run anything: there are
+ * two fixed pages.
+ *
+ * Slow clients. libmicrohttpd's timeout is an idle one: a client that sends a
+ * header line every few seconds keeps its connection for ever, and a few dozen
+ * of them took every connection there was. So we follow each connection from
+ * libmicrohttpd's notifications (started, request line read, headers read,
+ * request completed, closed) and bound what it may take:
+ *   - a whole request within HTTP_REQUEST_TIMEOUT_S of connecting or of the
+ *     previous answer, a whole answer within HTTP_ANSWER_TIMEOUT_S;
+ *   - at most HTTP_MAX_CONNECTIONS, for every address together: one more
+ *     closes the connection that has waited longest for its request (then the
+ *     oldest answering one), so a new scraper is served at once whatever holds
+ *     the others.
+ * We close a connection with shutdown(): libmicrohttpd sees the end of the
+ * stream and closes and frees it in its own thread. The deadlines are kept by
+ * a small thread of ours (the reaper) that sleeps until the next one; the cap
+ * by the notification of a new connection. Both only touch connections on our
+ * list, under its lock, and libmicrohttpd notifies their end (which takes
+ * them off the list) before it closes their socket: a descriptor we shut down
+ * is always still the connection's.
+ *
+ * We bind the listening socket ourselves (so that a failure reports the
+ * errno of bind or listen) and hand it to libmicrohttpd, which closes it in
+ * MHD_stop_daemon(). Binding and serving are two steps: capabilities are per
+ * thread, and the threads, libmicrohttpd's above all, which parses everything
+ * the network sends, must be created after the agent dropped its own
+ * (http__listen(), privs__drop(), http__serve()).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/types.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <microhttpd.h>
+#include <zlib.h>
+#include "http/basicauth.h"
+#include "http/http.h"
+#include "lib/util.h"
+#include "http/webconfig.h"
+
+/* libmicrohttpd's own limit: room for those being closed */
+#define HARD_LIMIT	(HTTP_MAX_CONNECTIONS + 16)
+#define LISTEN_BACKLOG	128
+#define GZIP_LEVEL	6	/* zlib's default */
+#define REALM		"wattprobe"
+
+struct page {
+	atomic_uint refs;
+	void *gz;		/* gzip of body, made by the first scrape that accepts it */
+	size_t gz_len;
+	bool gz_failed;
+	size_t len;
+	char body[];
+};
+
+enum conn_phase { CONN_WAITING, CONN_ANSWERING };
+
+/* A connection, from libmicrohttpd's STARTED notification to its CLOSED one. */
+struct conn {
+	struct conn *prev, *next;
+	int fd;
+	/* under conns_lock: the reaper reads them */
+	enum conn_phase phase;
+	__u64 since;		/* start of the phase, CLOCK_MONOTONIC */
+	bool evicted;		/* shut down by us; libmicrohttpd closes it soon */
+	/* the request in progress; only libmicrohttpd's thread touches these */
+	const char *target_at;	/* the raw target, where libmicrohttpd parsed it */
+	size_t target_len;
+	enum http_target kind;
+	bool called;		/* the handler has seen this request's headers */
+	bool gzip;
+};
+
+struct http_server {
+	struct MHD_Daemon *daemon;
+	const struct web_config *web;
+	pthread_mutex_t lock;		/* the page pointer */
+	struct page *page;		/* NULL until the first publish */
+	pthread_mutex_t gz_lock;
+	/* connections and the reaper */
+	pthread_mutex_t conns_lock;
+	pthread_cond_t conns_cond;	/* on CLOCK_MONOTONIC */
+	struct conn *head, *tail;
+	unsigned nr_conns;		/* on the list and not evicted */
+	__u64 reaper_wake;		/* the reaper's next deadline; 0: none */
+	bool reaper_stop, reaper_running;
+	pthread_t reaper;
+	/* the listening socket until http__serve() hands it over */
+	int fd;
+	int family, any6;
+	unsigned short port;
+	char listen[128];		/* as given, for messages */
+	unsigned request_s, answer_s;	/* the deadlines (http__set_deadlines()) */
+};
+
+static const char index_page[] =
+	"<html><head><title>wattprobe</title></head><body><h1>wattprobe</h1>"
+	"<p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
+static const char metrics_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char text_type[] = "text/plain; charset=utf-8";
+
+/* --- --listen (parsing is pure; resolving asks the resolver for names) ------------------------ */
+
+/* 0 to 65535, decimal digits only (no sign, no spaces); -1 otherwise. */
+static long parse_port(const char *s)
+{
+	long port = 0;
+	int digits = 0;
+
+	for (; *s; s++, digits++) {
+		if (*s < '0' || *s > '9' || digits == 5)
+			return -1;
+		port = port * 10 + (*s - '0');
+	}
+	return digits && port <= 65535 ? port : -1;
+}
+
+/* A dotted-quad IPv4 address, or a host name: labels of [A-Za-z0-9_-], no '-' at their ends. */
+static bool valid_host(const char *h)
+{
+	size_t len = strlen(h), label = 0;
+	bool numeric = true;
+	struct in_addr a;
+
+	if (!len || len > 253)
+		return false;
+	for (const char *p = h; *p; p++) {
+		if (*p == '.') {
+			if (!label || p[-1] == '-')
+				return false;
+			label = 0;
+			continue;
+		}
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_'))
+			return false;
+		if ((*p == '-' && !label) || ++label > 63)
+			return false;
+		if (*p < '0' || *p > '9')
+			numeric = false;
+	}
+	if (h[len - 1] == '-')
+		return false;
+	/* all digits and dots: an address, and a whole one ("127.1" is not) */
+	return !numeric || inet_pton(AF_INET, h, &a) == 1;
+}
+
+int http_split_listen(const char *listen, char *host, size_t hostlen, bool *bracketed,
+		      unsigned short *port)
+{
+	const char *end, *port_s;
+	size_t hlen;
+	long p;
+
+	if (!listen)
+		return -EINVAL;
+	*bracketed = listen[0] == '[';
+	if (*bracketed) {
+		end = strchr(listen, ']');
+		if (!end || end[1] != ':')
+			return -EINVAL;
+		listen++;
+		port_s = end + 2;
+	} else {
+		end = strchr(listen, ':');
+		if (!end || strchr(end + 1, ':'))	/* an IPv6 address needs brackets */
+			return -EINVAL;
+		port_s = end + 1;
+	}
+	hlen = end - listen;
+	if (hlen >= hostlen || (*bracketed && !hlen))
+		return -EINVAL;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (!*bracketed && hlen && !valid_host(host))
+		return -EINVAL;
+	p = parse_port(port_s);
+	if (p < 0)
+		return -EINVAL;
+	*port = p;
+	return 0;
+}
+
+static const char listen_forms[] = "expected HOST:PORT, such as 127.0.0.1:9725, "
+				   "localhost:9725, :9725 (every address) or [::1]:9725";
+
+int http_resolve_listen(const char *listen, struct sockaddr_storage *ss, socklen_t *len,
+			char *err, size_t errlen)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *res = NULL, *pick = NULL;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+	unsigned short port;
+	char host[256];
+	bool bracketed;
+	int ret;
+
+	memset(ss, 0, sizeof(*ss));
+	if (http_split_listen(listen, host, sizeof(host), &bracketed, &port)) {
+		snprintf(err, errlen, "invalid --listen '%s': %s", listen ? listen : "",
+			 listen_forms);
+		return -EINVAL;
+	}
+	if (!*host) {	/* every address: IPv6 and IPv4 on one socket */
+		a6->sin6_family = AF_INET6;
+		a6->sin6_addr = in6addr_any;
+		a6->sin6_port = htons(port);
+		*len = sizeof(*a6);
+		return 0;
+	}
+	if (!bracketed && inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(port);
+		*len = sizeof(*a4);
+		return 0;
+	}
+	hints.ai_family = bracketed ? AF_INET6 : AF_UNSPEC;
+	hints.ai_flags = bracketed ? AI_NUMERICHOST : 0;
+	ret = getaddrinfo(host, NULL, &hints, &res);
+	if (ret) {
+		if (bracketed)
+			snprintf(err, errlen, "invalid --listen '%s': '%s' is not an IPv6 address; "
+				 "%s", listen, host, listen_forms);
+		else
+			snprintf(err, errlen, "invalid --listen '%s': cannot resolve '%s' (%s)",
+				 listen, host,
+				 ret == EAI_SYSTEM ? strerror(errno) : gai_strerror(ret));
+		return -EINVAL;
+	}
+	/* like Go's net.Listen, which the exporters use: the first IPv4 address, else IPv6 */
+	for (struct addrinfo *ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			pick = ai;
+	for (struct addrinfo *ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET6)
+			pick = ai;
+	if (!pick) {
+		freeaddrinfo(res);
+		snprintf(err, errlen, "invalid --listen '%s': '%s' has no IPv4 or IPv6 address",
+			 listen, host);
+		return -EINVAL;
+	}
+	memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+	*len = pick->ai_addrlen;
+	if (ss->ss_family == AF_INET)
+		a4->sin_port = htons(port);
+	else
+		a6->sin6_port = htons(port);
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* --- requests: pure parts ------------------------------------------------------------------ */
+
+enum http_target http_target_kind(const char *t, size_t len)
+{
+	size_t path = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)t[i] <= 0x20 || (unsigned char)t[i] >= 0x7f)
+			return HTTP_TARGET_BAD;
+	while (path < len && t[path] != '?')
+		path++;
+	if (path == 8 && !memcmp(t, "/metrics", 8))
+		return HTTP_TARGET_METRICS;
+	if (path == 1 && t[0] == '/')
+		return HTTP_TARGET_INDEX;
+	return HTTP_TARGET_NONE;
+}
+
+static bool ows(char c)
+{
+	return c == ' ' || c == '\t';
+}
+
+/* The q of one element's parameters ("; q=0.5; x=y"): 1000ths, 1000 when absent or bad. */
+static int qvalue(const char *p, const char *end)
+{
+	while (p < end) {
+		const char *semi = memchr(p, ';', end - p);
+
+		if (!semi)
+			break;
+		p = semi + 1;
+		while (p < end && ows(*p))
+			p++;
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			int q = 0, scale = 1000;
+
+			p += 2;
+			if (p < end && (*p == '0' || *p == '1'))
+				q = (*p++ - '0') * 1000;
+			else
+				return 1000;
+			if (p < end && *p == '.')
+				for (p++; p < end && *p >= '0' && *p <= '9' && scale > 1; p++) {
+					scale /= 10;
+					q += (*p - '0') * scale;
+				}
+			return q > 1000 ? 1000 : q;
+		}
+	}
+	return 1000;
+}
+
+bool http_accepts_gzip(const char *v)
+{
+	int gzip = -1, star = -1;
+
+	if (!v)
+		return false;
+	while (*v) {
+		const char *end = strchr(v, ','), *tok, *tend;
+
+		if (!end)
+			end = v + strlen(v);
+		for (tok = v; tok < end && ows(*tok); tok++)
+			;
+		for (tend = tok; tend < end && !ows(*tend) && *tend != ';'; tend++)
+			;
+		if ((tend - tok == 4 && !strncasecmp(tok, "gzip", 4)) ||
+		    (tend - tok == 6 && !strncasecmp(tok, "x-gzip", 6)))
+			gzip = qvalue(tend, end);
+		else if (tend - tok == 1 && *tok == '*')
+			star = qvalue(tend, end);
+		v = *end ? end + 1 : end;
+	}
+	if (gzip >= 0)
+		return gzip > 0;
+	return star > 0;
+}
+
+int http_gzip(const void *in, size_t len, void **out, size_t *outlen)
+{
+	z_stream z = {};
+	void *buf;
+	int ret;
+
+	if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return -ENOMEM;
+	*outlen = deflateBound(&z, len);
+	buf = malloc(*outlen);
+	if (!buf) {
+		deflateEnd(&z);
+		return -ENOMEM;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = len;
+	z.next_out = buf;
+	z.avail_out = *outlen;
+	ret = deflate(&z, Z_FINISH);
+	*outlen = z.total_out;
+	deflateEnd(&z);
+	if (ret != Z_STREAM_END) {
+		free(buf);
+		return -EIO;
+	}
+	*out = buf;
+	return 0;
+}
+
+/* --- published pages ---------------------------------------------------------------------- */
+
+static void page_put(void *p)
+{
+	struct page *pg = p;
+
+	if (pg && atomic_fetch_sub(&pg->refs, 1) == 1) {
+		free(pg->gz);
+		free(pg);
+	}
+}
+
+/* The current page with a reference taken, or NULL before the first publish. */
+static struct page *page_get(struct http_server *s)
+{
+	struct page *pg;
+
+	pthread_mutex_lock(&s->lock);
+	pg = s->page;
+	if (pg)
+		atomic_fetch_add(&pg->refs, 1);
+	pthread_mutex_unlock(&s->lock);
+	return pg;
+}
+
+/* Gzip pg once; false if that failed (the page goes out uncompressed). */
+static bool page_gzip(struct http_server *s, struct page *pg)
+{
+	bool ok;
+
+	pthread_mutex_lock(&s->gz_lock);
+	if (!pg->gz && !pg->gz_failed)
+		pg->gz_failed = http_gzip(pg->body, pg->len, &pg->gz, &pg->gz_len) != 0;
+	ok = pg->gz;
+	pthread_mutex_unlock(&s->gz_lock);
+	return ok;
+}
+
+int http__publish(struct http_server *s, const char *body, size_t len)
+{
+	struct page *pg, *old;
+
+	pg = calloc(1, sizeof(*pg) + len);
+	if (!pg)
+		return -ENOMEM;
+	atomic_init(&pg->refs, 1);
+	pg->len = len;
+	if (len)
+		memcpy(pg->body, body, len);
+
+	pthread_mutex_lock(&s->lock);
+	old = s->page;
+	s->page = pg;
+	pthread_mutex_unlock(&s->lock);
+	page_put(old);
+	return 0;
+}
+
+/* --- connections: deadlines and the cap ---------------------------------------------------- */
+
+static __u64 phase_timeout(const struct http_server *s, enum conn_phase p)
+{
+	return (__u64)(p == CONN_WAITING ? s->request_s : s->answer_s) * NSEC_PER_SEC;
+}
+
+/* Under conns_lock: a new deadline; wake the reaper if it is asleep past it. */
+static void reaper_kick(struct http_server *s, __u64 deadline)
+{
+	if (!s->reaper_wake || deadline < s->reaper_wake)
+		pthread_cond_signal(&s->conns_cond);
+}
+
+/* Under conns_lock. */
+static void conn_evict(struct http_server *s, struct conn *c)
+{
+	if (!c || c->evicted)
+		return;
+	shutdown(c->fd, SHUT_RDWR);
+	c->evicted = true;
+	s->nr_conns--;
+}
+
+/* Under conns_lock: the connection to close to make room (not keep). */
+static struct conn *conn_victim(struct http_server *s, const struct conn *keep)
+{
+	struct conn *best = NULL;
+
+	for (struct conn *c = s->head; c; c = c->next) {
+		if (c == keep || c->evicted)
+			continue;
+		/* waiting beats answering; then the older phase */
+		if (!best || (c->phase == CONN_WAITING && best->phase != CONN_WAITING) ||
+		    (c->phase == best->phase && c->since < best->since))
+			best = c;
+	}
+	return best;
+}
+
+static void conn_phase(struct http_server *s, struct conn *c, enum conn_phase phase)
+{
+	pthread_mutex_lock(&s->conns_lock);
+	c->phase = phase;
+	c->since = now_ns(CLOCK_MONOTONIC);
+	reaper_kick(s, c->since + phase_timeout(s, phase));
+	pthread_mutex_unlock(&s->conns_lock);
+}
+
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode code)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct http_server *s = cls;
+	struct conn *c = *socket_context;
+
+	if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+		if (!c)
+			return;
+		pthread_mutex_lock(&s->conns_lock);
+		*(c->prev ? &c->prev->next : &s->head) = c->next;
+		*(c->next ? &c->next->prev : &s->tail) = c->prev;
+		if (!c->evicted)
+			s->nr_conns--;
+		pthread_mutex_unlock(&s->conns_lock);
+		free(c);
+		*socket_context = NULL;
+		return;
+	}
+	if (code != MHD_CONNECTION_NOTIFY_STARTED)
+		return;
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	if (!ci)
+		return;
+	c = calloc(1, sizeof(*c));
+	if (!c) {	/* we could not bound it: refuse it */
+		shutdown(ci->connect_fd, SHUT_RDWR);
+		return;
+	}
+	c->fd = ci->connect_fd;
+	c->phase = CONN_WAITING;
+	pthread_mutex_lock(&s->conns_lock);
+	c->since = now_ns(CLOCK_MONOTONIC);
+	c->prev = s->tail;
+	*(s->tail ? &s->tail->next : &s->head) = c;
+	s->tail = c;
+	if (++s->nr_conns > HTTP_MAX_CONNECTIONS)
+		conn_evict(s, conn_victim(s, c));
+	reaper_kick(s, c->since + phase_timeout(s, c->phase));
+	pthread_mutex_unlock(&s->conns_lock);
+	*socket_context = c;
+}
+
+/* Close every connection past its deadline, then sleep until the next deadline. */
+static void *reaper_main(void *arg)
+{
+	struct http_server *s = arg;
+
+	pthread_mutex_lock(&s->conns_lock);
+	while (!s->reaper_stop) {
+		__u64 now = now_ns(CLOCK_MONOTONIC), next = 0;
+
+		for (struct conn *c = s->head; c; c = c->next) {
+			__u64 deadline = c->since + phase_timeout(s, c->phase);
+
+			if (c->evicted)
+				continue;
+			if (deadline <= now)
+				conn_evict(s, c);
+			else if (!next || deadline < next)
+				next = deadline;
+		}
+		s->reaper_wake = next;
+		if (!next) {
+			pthread_cond_wait(&s->conns_cond, &s->conns_lock);
+		} else {
+			struct timespec ts = { .tv_sec = next / NSEC_PER_SEC,
+					       .tv_nsec = next % NSEC_PER_SEC };
+
+			pthread_cond_timedwait(&s->conns_cond, &s->conns_lock, &ts);
+		}
+	}
+	pthread_mutex_unlock(&s->conns_lock);
+	return NULL;
+}
+
+/* --- requests ------------------------------------------------------------------------------ */
+
+/* The request line is read: remember where its target is and what it asks for. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
+{
+	const union MHD_ConnectionInfo *ci;
+	struct conn *c;
+
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	c = ci ? ci->socket_context : NULL;
+	if (!c)
+		return NULL;
+	c->target_at = uri;
+	c->target_len = strlen(uri);
+	c->kind = http_target_kind(uri, c->target_len);
+	c->called = false;
+	c->gzip = false;
+	return c;	/* the request's context (*req_cls) */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *mc, void **req_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn *c = *req_cls;
+
+	if (!c)
+		return;
+	c->target_at = NULL;
+	c->called = false;
+	conn_phase(cls, c, CONN_WAITING);
+	*req_cls = NULL;
+}
+
+/*
+ * libmicrohttpd hands us the target as a C string, cut at the first NUL:
+ * "GET /metrics\0/../etc/passwd HTTP/1.1" reads "/metrics". It parses the
+ * request line in place, the version right after the target and a space, so
+ * the target was whole when the version starts where the string ends.
+ */
+static bool target_whole(const struct conn *c, const char *version)
+{
+	return c->target_at && (uintptr_t)version == (uintptr_t)c->target_at + c->target_len + 1;
+}
+
+static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
+				  const char *value)
+{
+	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST))
+		(*(int *)cls)++;
+	return MHD_YES;
+}
+
+/* HTTP/1.1 needs exactly one Host (RFC 9112, 3.2); HTTP/1.0 none or one. */
+static bool host_ok(struct MHD_Connection *mc, const char *version)
+{
+	int n = 0;
+
+	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_host, &n);
+	return strcmp(version, MHD_HTTP_VERSION_1_0) ? n == 1 : n <= 1;
+}
+
+/* Does the request announce a body? */
+static bool has_body(struct MHD_Connection *mc)
+{
+	const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+						     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+	return (cl && strcmp(cl, "0")) ||
+	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+}
+
+/* The web config's headers, on every answer. */
+static bool add_headers(struct http_server *s, struct MHD_Response *r)
+{
+	for (unsigned i = 0; s->web && i < s->web->nr_headers; i++)
+		if (MHD_add_response_header(r, s->web->headers[i].name,
+					    s->web->headers[i].value) != MHD_YES)
+			return false;
+	return true;
+}
+
+static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, unsigned int status,
+			     const char *type, const char *body, size_t len)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	bool ok;
+
+	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+	if (!r)
+		return MHD_NO;
+	ok = add_headers(s, r) &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
+	if (ok && status == MHD_HTTP_METHOD_NOT_ALLOWED)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
+	if (ok && status == MHD_HTTP_SERVICE_UNAVAILABLE)
+		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") == MHD_YES;
+	if (!ok) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	if (status == MHD_HTTP_UNAUTHORIZED)	/* adds WWW-Authenticate: Basic realm="..." */
+		ret = MHD_queue_basic_auth_fail_response(mc, REALM, r);
+	else
+		ret = MHD_queue_response(mc, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+#define REPLY_TEXT(s, mc, status, text) reply(s, mc, status, text_type, text, sizeof(text) - 1)
+
+static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
+				     struct MHD_Connection *mc)
+{
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	struct page *pg;
+	bool gz, ok;
+
+	pg = page_get(s);
+	if (!pg)
+		return REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
+	gz = c->gzip && page_gzip(s, pg);
+	/* the response holds our reference and drops it when libmicrohttpd is done with it */
+	r = MHD_create_response_from_buffer_with_free_callback_cls(gz ? pg->gz_len : pg->len,
+								   gz ? pg->gz : pg->body,
+								   page_put, pg);
+	if (!r) {
+		page_put(pg);
+		return MHD_NO;
+	}
+	ok = add_headers(s, r) &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) == MHD_YES &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
+	     (!gz ||
+	      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
+	if (!ok) {
+		MHD_destroy_response(r);
+		return MHD_NO;
+	}
+	ret = MHD_queue_response(mc, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/*
+ * The headers are in: decide. 0 to go on, else the answer was queued (or
+ * failed) and its result is in *ret.
+ */
+static int check_request(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
+			 const char *method, const char *version, enum MHD_Result *ret)
+{
+	if (c->kind == HTTP_TARGET_BAD || !target_whole(c, version)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST, "bad request target\n");
+		return 1;
+	}
+	if (!host_ok(mc, version)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST,
+				  "an HTTP/1.1 request needs one Host header\n");
+		return 1;
+	}
+	if (s->web && s->web->auth) {
+		const char *authz = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION);
+
+		switch (basic_auth__check(s->web->auth, authz)) {
+		case AUTH_OK:
+			break;
+		case AUTH_BUSY:
+			*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+					  "too many password checks, try again\n");
+			return 1;
+		default:
+			*ret = REPLY_TEXT(s, mc, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
+			return 1;
+		}
+	}
+	if (c->kind == HTTP_TARGET_NONE) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_NOT_FOUND, "not found\n");
+		return 1;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
+		return 1;
+	}
+	c->gzip = c->kind == HTTP_TARGET_METRICS &&
+		  http_accepts_gzip(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	return 0;
+}
+
+/*
+ * Called once the headers are in (c->called false), then again for any body
+ * and at its end. An answer queued on the first call makes libmicrohttpd
+ * skip the body and close the connection afterwards: we do that for errors
+ * and for requests that carry a body, and otherwise answer at the end so
+ * that the scraper can keep its connection.
+ */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *url,
+			      const char *method, const char *version, const char *upload_data,
+			      size_t *upload_size, void **req_cls)
+{
+	struct http_server *s = cls;
+	struct conn *c = *req_cls;
+	enum MHD_Result ret;
+
+	if (!c)		/* not followed (out of memory when it connected) */
+		return MHD_NO;
+	if (!c->called) {
+		c->called = true;
+		conn_phase(s, c, CONN_ANSWERING);
+		if (check_request(s, c, mc, method, version, &ret))
+			return ret;
+		if (!has_body(mc))
+			return MHD_YES;
+	} else if (*upload_size) {
+		*upload_size = 0;	/* not announced, yet there: drop it */
+		return MHD_YES;
+	}
+	if (c->kind == HTTP_TARGET_INDEX)
+		return reply(s, mc, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
+			     sizeof(index_page) - 1);
+	return reply_metrics(s, c, mc);
+}
+
+/* --- start and stop ------------------------------------------------------------------------ */
+
+static bool is_any6(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 &&
+	       IN6_IS_ADDR_UNSPECIFIED(&((const struct sockaddr_in6 *)ss)->sin6_addr);
+}
+
+/*
+ * A bound, listening, non-blocking socket, or -errno. [::] (every address)
+ * becomes 0.0.0.0 where the kernel has no IPv6.
+ */
+static int open_listener(struct sockaddr_storage *ss, socklen_t *len)
+{
+	int fd, one = 1, v6only, err;
+
+	fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 && errno == EAFNOSUPPORT && is_any6(ss)) {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+		in_port_t port = ((struct sockaddr_in6 *)ss)->sin6_port;
+
+		memset(ss, 0, sizeof(*ss));
+		a4->sin_family = AF_INET;
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		a4->sin_port = port;
+		*len = sizeof(*a4);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	}
+	if (fd < 0)
+		return -errno;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)))
+		goto fail;
+	if (ss->ss_family == AF_INET6) {
+		/* [::] takes IPv4 too; a specific IPv6 address only itself */
+		v6only = !is_any6(ss);
+		if (setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)))
+			goto fail;
+	}
+	if (bind(fd, (const struct sockaddr *)ss, *len) || listen(fd, LISTEN_BACKLOG))
+		goto fail;
+	return fd;
+fail:
+	err = -errno;
+	close(fd);
+	return err;
+}
+
+static unsigned short port_of(const struct sockaddr_storage *ss)
+{
+	return ss->ss_family == AF_INET6 ? ntohs(((const struct sockaddr_in6 *)ss)->sin6_port) :
+					   ntohs(((const struct sockaddr_in *)ss)->sin_port);
+}
+
+static bool is_loopback(const struct sockaddr_storage *ss)
+{
+	const struct in6_addr *a6 = &((const struct sockaddr_in6 *)ss)->sin6_addr;
+
+	if (ss->ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)ss)->sin_addr.s_addr) >> 24) == 127;
+	return IN6_IS_ADDR_LOOPBACK(a6) ||
+	       (IN6_IS_ADDR_V4MAPPED(a6) && a6->s6_addr[12] == 127);
+}
+
+static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
+{
+	unsigned short port = port_of(ss);
+
+	if (err == -EADDRINUSE)
+		return " (another process uses this port: choose another with --listen)";
+	if (err == -EACCES && port && port < 1024)
+		return " (ports below 1024 need root or CAP_NET_BIND_SERVICE)";
+	if (err == -EADDRNOTAVAIL)
+		return " (no interface of this host has that address)";
+	return "";
+}
+
+static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_flag)
+{
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag;
+	const struct web_config *web = s->web;
+	struct MHD_OptionItem o[16];
+	int n = 0;
+
+#define OPT(opt, val, ptr) (o[n++] = (struct MHD_OptionItem){ opt, (intptr_t)(val), ptr })
+	if (s->family == AF_INET6)
+		flags |= s->any6 ? MHD_USE_DUAL_STACK : MHD_USE_IPv6;
+	OPT(MHD_OPTION_LISTEN_SOCKET, s->fd, NULL);
+	OPT(MHD_OPTION_CONNECTION_LIMIT, HARD_LIMIT, NULL);
+	OPT(MHD_OPTION_CONNECTION_TIMEOUT, s->request_s, NULL);	/* without progress */
+	OPT(MHD_OPTION_STRICT_FOR_CLIENT, 1, NULL);	/* e.g. no spaces in the target */
+	OPT(MHD_OPTION_NOTIFY_CONNECTION, on_connection, s);
+	OPT(MHD_OPTION_URI_LOG_CALLBACK, on_uri, s);
+	OPT(MHD_OPTION_NOTIFY_COMPLETED, on_completed, s);
+	if (web && web->tls) {
+		flags |= MHD_USE_TLS;
+		OPT(MHD_OPTION_HTTPS_MEM_CERT, 0, web->cert_pem);
+		OPT(MHD_OPTION_HTTPS_MEM_KEY, 0, web->key_pem);
+		OPT(MHD_OPTION_HTTPS_PRIORITIES, 0, (void *)web->priorities);
+	}
+	OPT(MHD_OPTION_END, 0, NULL);
+#undef OPT
+	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o,
+				MHD_OPTION_END);
+}
+
+struct http_server *http__listen(const char *listen, const struct web_config *web, char *err,
+				 size_t errlen)
+{
+	struct sockaddr_storage ss, bound;
+	socklen_t len, blen = sizeof(bound);
+	pthread_condattr_t ca;
+	struct http_server *s;
+	int fd, ret;
+
+	if (http_resolve_listen(listen, &ss, &len, err, errlen))
+		return NULL;
+	fd = open_listener(&ss, &len);
+	if (fd < 0) {
+		snprintf(err, errlen, "failed to listen on %s: %s%s", listen, strerror(-fd),
+			 listen_remedy(fd, &ss));
+		return NULL;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		ret = -ENOMEM;
+		goto fail_fd;
+	}
+	s->fd = fd;
+	s->web = web;
+	s->request_s = HTTP_REQUEST_TIMEOUT_S;
+	s->answer_s = HTTP_ANSWER_TIMEOUT_S;
+	s->family = ss.ss_family;
+	s->any6 = is_any6(&ss);
+	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
+		ret = -errno;
+		goto fail_s;
+	}
+	s->port = port_of(&bound);
+	ret = -pthread_condattr_init(&ca);
+	if (ret)
+		goto fail_s;
+	ret = -pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	if (!ret)
+		ret = -pthread_cond_init(&s->conns_cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (ret)
+		goto fail_s;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->gz_lock, NULL);
+	pthread_mutex_init(&s->conns_lock, NULL);
+	snprintf(s->listen, sizeof(s->listen), "%s", listen);
+	if (web && web->auth && !web->tls && !is_loopback(&ss))
+		fprintf(stderr, "wattprobe: warning: basic authentication without TLS on %s: "
+			"passwords cross the network in clear text (add tls_server_config)\n",
+			listen);
+	return s;
+
+fail_s:
+	free(s);
+fail_fd:
+	close(fd);
+	snprintf(err, errlen, "failed to start the HTTP server on %s: %s", listen, strerror(-ret));
+	return NULL;
+}
+
+int http__serve(struct http_server *s, char *err, size_t errlen)
+{
+	sigset_t all, old;
+	int ret;
+
+	/* our threads take no signal: SIGTERM and SIGINT go to the sampling loop */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&s->reaper, NULL, reaper_main, s);
+	if (!ret) {
+		s->reaper_running = true;
+		/* libmicrohttpd leaves a socket it was given open when it fails to start */
+		errno = 0;
+		if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+			s->daemon = start_daemon(s, MHD_USE_EPOLL);
+		if (!s->daemon)
+			s->daemon = start_daemon(s, MHD_USE_POLL);
+		if (!s->daemon)
+			ret = errno ? -errno : -EIO;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret) {
+		snprintf(err, errlen, "failed to start the HTTP server on %s: %s", s->listen,
+			 strerror(-ret));
+		return ret;
+	}
+	s->fd = -1;	/* libmicrohttpd's now: MHD_stop_daemon() closes it */
+	return 0;
+}
+
+struct http_server *http__start(const char *listen, const struct web_config *web, char *err,
+				size_t errlen)
+{
+	struct http_server *s = http__listen(listen, web, err, errlen);
+
+	if (s && http__serve(s, err, errlen)) {
+		http__stop(s);
+		return NULL;
+	}
+	return s;
+}
+
+void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned answer_s)
+{
+	s->request_s = request_s;
+	s->answer_s = answer_s;
+}
+
+unsigned short http__port(struct http_server *s)
+{
+	return s->port;
+}
+
+void http__stop(struct http_server *s)
+{
+	if (!s)
+		return;
+	if (s->reaper_running) {
+		pthread_mutex_lock(&s->conns_lock);
+		s->reaper_stop = true;
+		pthread_cond_signal(&s->conns_cond);
+		pthread_mutex_unlock(&s->conns_lock);
+		pthread_join(s->reaper, NULL);
+	}
+	/* joins the thread and ends every connection: no response holds a page after this */
+	if (s->daemon)
+		MHD_stop_daemon(s->daemon);
+	if (s->fd >= 0)
+		close(s->fd);
+	pthread_cond_destroy(&s->conns_cond);
+	pthread_mutex_destroy(&s->conns_lock);
+	pthread_mutex_destroy(&s->gz_lock);
+	pthread_mutex_destroy(&s->lock);
+	page_put(s->page);
+	free(s);
+}

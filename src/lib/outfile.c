@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/* Output of `wattprobe json`; see include/outfile.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/outfile.h"
+
+#define OUTFILE_MODE 0640	/* command lines may hold secrets */
+
+static int open_append(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, OUTFILE_MODE);
+
+	return fd < 0 ? -errno : fd;
+}
+
+int outfile__open(struct outfile *f, const char *path, char *err, size_t errlen)
+{
+	memset(f, 0, sizeof(*f));
+	f->fd = STDOUT_FILENO;
+	f->path = path;
+	if (!path)
+		return 0;
+	f->fd = open_append(path);
+	if (f->fd < 0) {
+		snprintf(err, errlen, "failed to open --output %s: %s%s", path, strerror(-f->fd),
+			 f->fd == -EACCES ? " (choose a file the agent may write, or run it as "
+					    "its owner)" : "");
+		return f->fd;
+	}
+	return 0;
+}
+
+int outfile__reopen(struct outfile *f)
+{
+	int fd;
+
+	if (!f->path)
+		return 0;
+	fd = open_append(f->path);
+	if (fd < 0) {
+		fprintf(stderr, "wattprobe: warning: failed to reopen --output %s: %s; still "
+			"writing to the file opened before\n", f->path, strerror(-fd));
+		return fd;
+	}
+	close(f->fd);
+	f->fd = fd;
+	return 0;
+}
+
+int outfile__line(struct outfile *f, const char *s, size_t len)
+{
+	if (f->len + len + 1 > f->cap) {
+		size_t cap = f->cap ? f->cap : 65536;
+		char *buf;
+
+		while (cap < f->len + len + 1)
+			cap *= 2;
+		buf = realloc(f->buf, cap);
+		if (!buf)
+			return -ENOMEM;
+		f->buf = buf;
+		f->cap = cap;
+	}
+	memcpy(f->buf + f->len, s, len);
+	f->len += len;
+	f->buf[f->len++] = '\n';
+	return 0;
+}
+
+int outfile__flush(struct outfile *f)
+{
+	size_t off = 0;
+
+	while (off < f->len) {
+		ssize_t n = write(f->fd, f->buf + off, f->len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			f->len = 0;
+			return -errno;
+		}
+		off += n;
+	}
+	f->len = 0;
+	return 0;
+}
+
+void outfile__close(struct outfile *f)
+{
+	if (f->path && f->fd >= 0)
+		close(f->fd);
+	free(f->buf);
+	memset(f, 0, sizeof(*f));
+	f->fd = -1;
+}

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <unistd.h>
+#include "lib/util.h"
+
+int parse_u64_line(const char *buf, size_t len, unsigned long long *out)
+{
+	unsigned long long v = 0;
+	size_t i;
+
+	for (i = 0; i < len && buf[i] != '\n'; i++) {
+		unsigned d = (unsigned char)buf[i] - '0';
+
+		if (d > 9)
+			return -EINVAL;
+		if (v > (ULLONG_MAX - d) / 10)
+			return -ERANGE;
+		v = v * 10 + d;
+	}
+	if (!i)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int read_small_file(const char *path, char *buf, size_t size)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		n = -errno;
+	else
+		buf[n] = '\0';
+	close(fd);
+	return (int)n;
+}

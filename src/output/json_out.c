@@ -1,0 +1,536 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * `wattprobe json`: one JSON object per interval (JSON Lines), or with --flat
+ * one line for the host and one per process or group, each bounded for log
+ * shippers. Field names are stable and documented in README.md ("JSON Lines").
+ */
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+#include <time.h>
+#include "output/output.h"
+
+/*
+ * What a line may hold, to keep --flat lines within JSON_FLAT_MAX: entries of
+ * the arrays, bytes of the escaped strings. cut collects the OMIT_* bits of
+ * what was shortened.
+ */
+struct limits {
+	size_t cmdline, cgroup;		/* escaped bytes */
+	size_t cpus, sockets;		/* entries */
+	unsigned cut;
+};
+
+static const struct limits unlimited = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0 };
+
+static const char *const omit_names[] = { "cmdline", "cgroup", "cpus", "sockets" };
+
+int json_omit_parse(const char *list, unsigned *omit)
+{
+	const char *p = list;
+
+	*omit = 0;
+	while (*p) {
+		size_t n = strcspn(p, ","), i;
+
+		for (i = 0; i < sizeof(omit_names) / sizeof(omit_names[0]); i++)
+			if (n == strlen(omit_names[i]) && !strncmp(p, omit_names[i], n))
+				break;
+		if (i == sizeof(omit_names) / sizeof(omit_names[0]))
+			return -EINVAL;
+		*omit |= 1u << i;
+		p += n + (p[n] == ',');
+	}
+	return *omit ? 0 : -EINVAL;
+}
+
+/* Watts or null: data that could not be measured is missing, not 0. */
+static void power(struct jw *w, const char *key, bool have, __u64 uj, __u64 interval_ns)
+{
+	jw_key(w, key);
+	if (have)
+		jw_double(w, watts(uj, interval_ns), 3);
+	else
+		jw_null(w);
+}
+
+static void joules(struct jw *w, const char *key, bool have, __u64 uj)
+{
+	jw_key(w, key);
+	if (have)
+		jw_double(w, uj_to_j(uj), 6);
+	else
+		jw_null(w);
+}
+
+static void timestamp(struct jw *w, const struct timespec *ts)
+{
+	char buf[64];
+	struct tm tm;
+
+	gmtime_r(&ts->tv_sec, &tm);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000000);
+	jw_key(w, "timestamp");
+	jw_str(w, buf);
+}
+
+/* What every record starts with. */
+static void head(struct jw *w, const struct sample *s)
+{
+	timestamp(w, &s->wall);
+	jw_key(w, "interval_s");
+	jw_double(w, s->interval_ns / 1e9, 6);
+	jw_key(w, "sensor");
+	jw_str(w, s->sensor);
+	jw_key(w, "estimated");
+	jw_bool(w, s->estimated);
+}
+
+/* A string of at most max escaped bytes; a shortened one is marked in *cut. */
+static void str_cut(struct jw *w, const char *key, const char *v, size_t max, unsigned bit,
+		    unsigned *cut)
+{
+	size_t n, fit;
+
+	jw_key(w, key);
+	if (!v) {
+		jw_null(w);
+		return;
+	}
+	n = strlen(v);
+	fit = max == SIZE_MAX ? n : json_escape_fit(v, n, max);
+	if (fit < n)
+		*cut |= bit;
+	jw_strn(w, v, fit);
+}
+
+/* A domain's idle baseline and how sure it is; null for a domain without one. */
+static void baseline(struct jw *w, const char *key, const struct sample_baseline *b)
+{
+	bool learnt = b->src == IDLE_PRIOR || b->src == IDLE_BLEND || b->src == IDLE_FIT;
+
+	jw_key(w, key);
+	if (!b->have) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "idle_w");
+	jw_double(w, b->idle_w, 3);
+	jw_key(w, "source");
+	jw_str(w, idle_source_name(b->src));
+	jw_key(w, "prior_w");
+	jw_double(w, b->prior_w, 3);
+	jw_key(w, "prior_from");
+	if (b->prior_from)
+		jw_str(w, b->prior_from);
+	else
+		jw_null(w);
+	jw_key(w, "prior_share");
+	if (learnt)
+		jw_double(w, b->prior_share, 4);
+	else
+		jw_null(w);
+	jw_key(w, "intervals");
+	jw_i64(w, b->intervals);
+	jw_key(w, "outliers");
+	jw_i64(w, b->outliers);
+	jw_key(w, "cpu_spread");
+	if (learnt && b->intervals)
+		jw_double(w, b->util_spread, 4);
+	else
+		jw_null(w);
+	jw_key(w, "residual_w");
+	if (learnt && b->intervals)
+		jw_double(w, b->residual_w, 3);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+static void sockets(struct jw *w, const struct sample *s, struct limits *lim)
+{
+	jw_key(w, "sockets");
+	jw_arr_begin(w);
+	for (int i = 0; i < s->nr_sockets; i++) {
+		const struct sample_socket *ss = &s->sockets[i];
+
+		if ((size_t)i >= lim->sockets) {
+			lim->cut |= OMIT_SOCKETS;
+			break;
+		}
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_i64(w, ss->id);
+		power(w, "power_w", ss->have[ENERGY_PACKAGE],
+		      ss->uj[ENERGY_PACKAGE] + (ss->have[ENERGY_DRAM] ? ss->uj[ENERGY_DRAM] : 0),
+		      s->interval_ns);
+		power(w, "package_power_w", ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE],
+		      s->interval_ns);
+		power(w, "dram_power_w", ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM], s->interval_ns);
+		power(w, "core_power_w", ss->have[ENERGY_CORE], ss->uj[ENERGY_CORE], s->interval_ns);
+		power(w, "uncore_power_w", ss->have[ENERGY_UNCORE], ss->uj[ENERGY_UNCORE],
+		      s->interval_ns);
+		power(w, "idle_power_w", ss->have[ENERGY_PACKAGE], ss->idle_uj, s->interval_ns);
+		jw_key(w, "idle_baseline_w");
+		jw_double(w, ss->idle_base_w, 3);
+		jw_key(w, "idle_source");
+		jw_str(w, idle_source_name(ss->idle_src));
+		jw_key(w, "baseline");
+		jw_obj_begin(w);
+		baseline(w, "package", &ss->baseline[ENERGY_PACKAGE]);
+		baseline(w, "dram", &ss->baseline[ENERGY_DRAM]);
+		jw_obj_end(w);
+		jw_key(w, "cpu_util");
+		jw_double(w, ss->util, 4);
+		jw_key(w, "online_cpus");
+		jw_i64(w, ss->online_cpus);
+		jw_key(w, "missing");
+		if (ss->gap)
+			jw_str(w, ss->gap);
+		else
+			jw_null(w);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Fields shared by processes, groups and others. */
+static void usage(struct jw *w, const struct sample *s, const struct view_row *r)
+{
+	jw_key(w, "cpu_ns");
+	jw_u64(w, r->ns);
+	jw_key(w, "cpu_util");
+	jw_double(w, s->interval_ns ? (double)r->ns / s->interval_ns : 0, 4);
+	power(w, "power_w", !r->uj_missing, r->uj, s->interval_ns);
+	joules(w, "energy_j", !r->uj_missing, r->uj);
+}
+
+static void row_sockets(struct jw *w, const struct sample *s, const struct view_row *r,
+			const struct output_opts *o, struct limits *lim)
+{
+	size_t n = 0;
+
+	if (o->omit & OMIT_SOCKETS)
+		return;
+	jw_key(w, "sockets");
+	jw_arr_begin(w);
+	for (int i = 0; i < s->nr_sockets; i++) {
+		if (!r->sock_ns[i])
+			continue;
+		if (n++ >= lim->sockets) {
+			lim->cut |= OMIT_SOCKETS;
+			break;
+		}
+		jw_obj_begin(w);
+		jw_key(w, "id");
+		jw_i64(w, s->sockets[i].id);
+		jw_key(w, "cpu_ns");
+		jw_u64(w, r->sock_ns[i]);
+		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->sock_uj[i], s->interval_ns);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+/* Per-CPU time of a process, from the interval's merged charges. */
+static void row_cpus(struct jw *w, const struct sample *s, const struct proc *p,
+		     const struct output_opts *o, struct limits *lim)
+{
+	if (o->omit & OMIT_CPUS)
+		return;
+	jw_key(w, "cpus");
+	jw_arr_begin(w);
+	for (__u32 i = p->cpu_first; i < p->cpu_first + p->nr_cpu && i < s->nr_charges; i++) {
+		const struct cpu_charge *c = &s->charges[i];
+
+		if (i - p->cpu_first >= lim->cpus) {
+			lim->cut |= OMIT_CPUS;
+			break;
+		}
+		jw_obj_begin(w);
+		jw_key(w, "cpu");
+		jw_u64(w, c->cpu);
+		jw_key(w, "cpu_ns");
+		jw_u64(w, c->ns);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+}
+
+static void str_or_null(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	if (v)
+		jw_str(w, v);
+	else
+		jw_null(w);
+}
+
+/* "container": {"id", "name", "pod", "namespace"}, null members unknown; null: none. */
+static void container(struct jw *w, const struct ctr_names *n)
+{
+	jw_key(w, "container");
+	if (!n || !n->id) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	str_or_null(w, "id", n->id);
+	str_or_null(w, "name", n->name);
+	str_or_null(w, "pod", n->pod);
+	str_or_null(w, "namespace", n->ns);
+	jw_obj_end(w);
+}
+
+/* "pod": {"uid", "name", "namespace"}; null: in no pod. */
+static void pod(struct jw *w, const struct ctr_names *n)
+{
+	jw_key(w, "pod");
+	if (!n || !n->pod_uid) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	str_or_null(w, "uid", n->pod_uid);
+	str_or_null(w, "name", n->pod);
+	str_or_null(w, "namespace", n->ns);
+	jw_obj_end(w);
+}
+
+/* The fields of a process, inside its object. */
+static void process(struct jw *w, const struct sample *s, const struct view_row *r,
+		    const struct output_opts *o, struct limits *lim)
+{
+	const struct proc *p = r->p;
+	bool real = !proc__pseudo(p);
+
+	jw_key(w, "pid");
+	if (real)
+		jw_u64(w, p->tgid);
+	else
+		jw_null(w);
+	jw_key(w, "comm");
+	jw_strn(w, p->comm, strnlen(p->comm, sizeof(p->comm)));
+	if (!(o->omit & OMIT_CMDLINE))
+		str_cut(w, "cmdline", p->cmdline, lim->cmdline, OMIT_CMDLINE, &lim->cut);
+	if (!(o->omit & OMIT_CGROUP))
+		str_cut(w, "cgroup", p->cgroup, lim->cgroup, OMIT_CGROUP, &lim->cut);
+	container(w, p->names);
+	usage(w, s, r);
+	jw_key(w, "exited");
+	jw_bool(w, p->exited);
+	row_sockets(w, s, r, o, lim);
+	row_cpus(w, s, p, o, lim);
+}
+
+/* The fields of a group, inside its object. */
+static void group(struct jw *w, const struct sample *s, const struct view_row *r,
+		  const struct output_opts *o, struct limits *lim)
+{
+	jw_key(w, "key");
+	jw_str(w, r->key);
+	if (o->by == GROUP_CONTAINER)
+		container(w, r->names);
+	else if (o->by == GROUP_POD)
+		pod(w, r->names);
+	jw_key(w, "members");
+	jw_u64(w, r->members);
+	usage(w, s, r);
+	row_sockets(w, s, r, o, lim);
+}
+
+static void host(struct jw *w, const struct sample *sm)
+{
+	jw_key(w, "host");
+	jw_obj_begin(w);
+	power(w, "power_w", sm->have_energy, sm->energy_uj, sm->interval_ns);
+	joules(w, "energy_j", sm->have_energy, sm->energy_uj);
+	power(w, "psys_power_w", sm->have_psys, sm->psys_uj, sm->interval_ns);
+	baseline(w, "psys_baseline", &sm->psys_baseline);
+	jw_key(w, "cpu_util");
+	jw_double(w, sm->util, 4);
+	jw_obj_end(w);
+}
+
+static void idle(struct jw *w, const struct sample *sm)
+{
+	jw_key(w, "idle");
+	jw_obj_begin(w);
+	power(w, "power_w", sm->have_energy, sm->idle_uj, sm->interval_ns);
+	joules(w, "energy_j", sm->have_energy, sm->idle_uj);
+	jw_key(w, "cpu_ns");
+	jw_u64(w, sm->idle_ns);
+	jw_obj_end(w);
+}
+
+static void others(struct jw *w, const struct sample *sm, const struct view *v)
+{
+	jw_key(w, "others");
+	jw_obj_begin(w);
+	jw_key(w, "members");
+	jw_u64(w, v->others.members);
+	usage(w, sm, &v->others);
+	jw_obj_end(w);
+}
+
+/* --carbon-intensity: grams of CO2e of the host's and idle energy this interval. */
+static void co2e(struct jw *w, const struct sample *sm, double g_per_kwh)
+{
+	jw_key(w, "co2e");
+	jw_obj_begin(w);
+	jw_key(w, "intensity_g_per_kwh");
+	jw_double(w, g_per_kwh, 3);
+	jw_key(w, "host_g");
+	if (sm->have_energy)
+		jw_double(w, sm->energy_uj / 3.6e12 * g_per_kwh, 9);
+	else
+		jw_null(w);
+	jw_key(w, "idle_g");
+	if (sm->have_energy)
+		jw_double(w, sm->idle_uj / 3.6e12 * g_per_kwh, 9);
+	else
+		jw_null(w);
+	jw_obj_end(w);
+}
+
+static void tail(struct jw *w, const struct sample *sm)
+{
+	jw_key(w, "dropped");
+	jw_u64(w, sm->dropped);
+	jw_key(w, "dropped_interval");
+	jw_u64(w, sm->dropped_delta);
+	jw_key(w, "sample_duration_s");
+	jw_double(w, sm->sample_seconds, 6);
+}
+
+void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
+		  const struct output_opts *o)
+{
+	struct limits lim = unlimited;
+
+	jw_reset(w);
+	jw_obj_begin(w);
+	head(w, sm);
+	host(w, sm);
+	sockets(w, sm, &lim);
+	idle(w, sm);
+	jw_key(w, "group_by");
+	jw_str(w, group_by_name(o->by));
+	jw_key(w, o->by == GROUP_PID ? "processes" : "groups");
+	jw_arr_begin(w);
+	for (__u32 i = 0; i < v->nr; i++) {
+		jw_obj_begin(w);
+		if (o->by == GROUP_PID)
+			process(w, sm, &v->rows[i], o, &lim);
+		else
+			group(w, sm, &v->rows[i], o, &lim);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	others(w, sm, v);
+	tail(w, sm);
+	if (o->have_carbon)
+		co2e(w, sm, o->carbon_g_per_kwh);
+	jw_obj_end(w);
+}
+
+/* --- json --flat ----------------------------------------------------------------------- */
+
+__u32 json__flat_lines(const struct view *v)
+{
+	return 1 + v->nr;
+}
+
+/* One line of --flat within lim: the host's (line 0) or a row's. */
+static void flat_line(struct jw *w, const struct sample *sm, const struct view *v,
+		      const struct output_opts *o, __u32 line, struct limits *lim)
+{
+	lim->cut = 0;
+	jw_reset(w);
+	jw_obj_begin(w);
+	head(w, sm);
+	jw_key(w, "record");
+	if (!line) {
+		jw_str(w, "host");
+		jw_key(w, "group_by");
+		jw_str(w, group_by_name(o->by));
+		host(w, sm);
+		sockets(w, sm, lim);
+		idle(w, sm);
+		others(w, sm, v);
+		jw_key(w, "rows");
+		jw_u64(w, v->nr);
+		tail(w, sm);
+		if (o->have_carbon)
+			co2e(w, sm, o->carbon_g_per_kwh);
+	} else if (o->by == GROUP_PID) {
+		jw_str(w, "process");
+		process(w, sm, &v->rows[line - 1], o, lim);
+	} else {
+		jw_str(w, "group");
+		jw_key(w, "group_by");
+		jw_str(w, group_by_name(o->by));
+		group(w, sm, &v->rows[line - 1], o, lim);
+	}
+	if (lim->cut) {
+		jw_key(w, "cut");
+		jw_arr_begin(w);
+		for (unsigned i = 0; i < sizeof(omit_names) / sizeof(omit_names[0]); i++)
+			if (lim->cut & (1u << i))
+				jw_str(w, omit_names[i]);
+		jw_arr_end(w);
+	}
+	jw_obj_end(w);
+}
+
+static bool fits(const struct jw *w)
+{
+	return w->err || w->len + 1 <= JSON_FLAT_MAX;
+}
+
+/* The largest *field in [0, hi] with which the line fits, and the line built with it. */
+static bool shrink(struct jw *w, const struct sample *sm, const struct view *v,
+		   const struct output_opts *o, __u32 line, struct limits *lim, size_t *field,
+		   size_t hi)
+{
+	size_t lo = 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo + 1) / 2;
+
+		*field = mid;
+		flat_line(w, sm, v, o, line, lim);
+		if (fits(w))
+			lo = mid;
+		else
+			hi = mid - 1;
+	}
+	*field = lo;
+	flat_line(w, sm, v, o, line, lim);
+	return fits(w);
+}
+
+void json__flat(struct jw *w, const struct sample *sm, const struct view *v,
+		const struct output_opts *o, __u32 line)
+{
+	const struct proc *p = line && o->by == GROUP_PID ? v->rows[line - 1].p : NULL;
+	struct limits lim = unlimited;
+
+	flat_line(w, sm, v, o, line, &lim);
+	if (fits(w))
+		return;
+	/* too long: long strings to 1 KiB, then as few entries and bytes as it takes */
+	lim.cmdline = lim.cgroup = 1024;
+	flat_line(w, sm, v, o, line, &lim);
+	if (fits(w))
+		return;
+	if (p && shrink(w, sm, v, o, line, &lim, &lim.cpus, p->nr_cpu))
+		return;
+	if (shrink(w, sm, v, o, line, &lim, &lim.sockets, WP_MAX_SOCKETS))
+		return;
+	if (shrink(w, sm, v, o, line, &lim, &lim.cmdline, 1024))
+		return;
+	shrink(w, sm, v, o, line, &lim, &lim.cgroup, 1024);
+}

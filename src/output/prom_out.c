@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * `wattprobe prometheus`: the /metrics page. Base units, counters for energy
+ * and CPU time (rate() of a *_joules_total is watts), gauges for the last
+ * interval's watts. A gauge whose value could not be measured this interval
+ * is left out rather than reported as 0.
+ *
+ * Every sum over a label means something: the socket_* families partition
+ * the host's energy (package and dram), the subzones (core, uncore, parts of
+ * the package) have families of their own; the process or group counters
+ * (a steady view, see series.h) and others add up, with idle, to the host.
+ * Label values are escaped losslessly (promtext.h) and process series carry
+ * their start time: no two series of a page share their labels.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "output/output.h"
+#include "lib/version.h"
+
+#ifdef __clang__
+#define COMPILER "clang " __clang_version__
+#else
+#define COMPILER "gcc " __VERSION__
+#endif
+
+static void host(struct pbuf *b, const struct sample *sm)
+{
+	prom_metric(b, "wattprobe_host_joules_total", "counter",
+		    "Energy drawn by the host (packages and DRAM) since the agent started.",
+		    NULL, uj_to_j(sm->energy_total_uj));
+	prom_family(b, "wattprobe_host_watts", "gauge",
+		    "Power drawn by the host over the last interval.");
+	if (sm->have_energy)
+		prom_sample(b, "wattprobe_host_watts", NULL, watts(sm->energy_uj, sm->interval_ns));
+	prom_metric(b, "wattprobe_host_cpu_seconds_total", "counter",
+		    "On-CPU time of all processes since the agent started.",
+		    NULL, sm->busy_total_ns / 1e9);
+	prom_metric(b, "wattprobe_host_cpu_ratio", "gauge",
+		    "Share of the online CPUs' time processes ran over the last interval.",
+		    NULL, sm->util);
+	prom_metric(b, "wattprobe_idle_joules_total", "counter",
+		    "Energy reported as idle (baseline and unattributed) since the agent started.",
+		    NULL, uj_to_j(sm->idle_total_uj));
+	prom_family(b, "wattprobe_idle_watts", "gauge",
+		    "Power reported as idle over the last interval.");
+	if (sm->have_energy)
+		prom_sample(b, "wattprobe_idle_watts", NULL, watts(sm->idle_uj, sm->interval_ns));
+	if (!sm->psys_total_uj && !sm->have_psys)
+		return;
+	prom_metric(b, "wattprobe_psys_joules_total", "counter",
+		    "Energy of the platform (RAPL psys, more than packages and DRAM) since the "
+		    "agent started.", NULL, uj_to_j(sm->psys_total_uj));
+	prom_family(b, "wattprobe_psys_watts", "gauge",
+		    "Power of the platform (RAPL psys) over the last interval.");
+	if (sm->have_psys)
+		prom_sample(b, "wattprobe_psys_watts", NULL, watts(sm->psys_uj, sm->interval_ns));
+}
+
+/* The domains of a socket's family: package and dram add up to the host's energy;
+ * core and uncore are parts of the package, in a family of their own. */
+static const struct domain_family {
+	const char *counter, *gauge, *label;
+	enum energy_domain d[2];
+	const char *name[2];
+} domain_families[] = {
+	{ "wattprobe_socket_joules_total", "wattprobe_socket_watts", "domain",
+	  { ENERGY_PACKAGE, ENERGY_DRAM }, { "package", "dram" } },
+	{ "wattprobe_socket_subzone_joules_total", "wattprobe_socket_subzone_watts", "subzone",
+	  { ENERGY_CORE, ENERGY_UNCORE }, { "core", "uncore" } },
+};
+
+static const char *const domain_help[][2] = {
+	{ "Energy of a socket's domain since the agent started: package and dram, which "
+	  "add up to the host's.",
+	  "Power of a socket's domain over the last interval: package and dram." },
+	{ "Energy of a subzone of a socket's package (core, uncore) since the agent started; "
+	  "already in the package's.",
+	  "Power of a subzone of a socket's package (core, uncore) over the last interval." },
+};
+
+static void socket_domains(struct pbuf *b, const struct sample *sm)
+{
+	char id[16];
+
+	for (int f = 0; f < 2; f++) {
+		const struct domain_family *fam = &domain_families[f];
+		bool any = false;
+
+		/* a family whose domains no socket has (no subzones here) is left out */
+		for (int i = 0; i < sm->nr_sockets; i++)
+			for (int k = 0; k < 2; k++)
+				any |= fam->d[k] == ENERGY_PACKAGE || sm->sockets[i].have[fam->d[k]] ||
+				       sm->sockets[i].total_uj[fam->d[k]];
+		if (!any)
+			continue;
+		prom_family(b, fam->counter, "counter", domain_help[f][0]);
+		for (int i = 0; i < sm->nr_sockets; i++) {
+			const struct sample_socket *ss = &sm->sockets[i];
+
+			snprintf(id, sizeof(id), "%d", ss->id);
+			for (int k = 0; k < 2; k++) {
+				const char *l[] = { "socket", id, fam->label, fam->name[k], NULL };
+				enum energy_domain d = fam->d[k];
+
+				if (d == ENERGY_PACKAGE || ss->have[d] || ss->total_uj[d])
+					prom_sample(b, fam->counter, l, uj_to_j(ss->total_uj[d]));
+			}
+		}
+		prom_family(b, fam->gauge, "gauge", domain_help[f][1]);
+		for (int i = 0; i < sm->nr_sockets; i++) {
+			const struct sample_socket *ss = &sm->sockets[i];
+
+			snprintf(id, sizeof(id), "%d", ss->id);
+			for (int k = 0; k < 2; k++) {
+				const char *l[] = { "socket", id, fam->label, fam->name[k], NULL };
+
+				if (ss->have[fam->d[k]])
+					prom_sample(b, fam->gauge, l,
+						    watts(ss->uj[fam->d[k]], sm->interval_ns));
+			}
+		}
+	}
+}
+
+/*
+ * Each socket's idle baselines (package, DRAM) and how sure they are: one
+ * series per socket and domain whose labels never change, so a baseline that
+ * goes from the prior to the fit stays one series. The method (learnt, flag,
+ * model) is fixed for the life of the agent.
+ */
+static const char *const domain_names[ENERGY_NR_DOMAINS] = {
+	[ENERGY_PACKAGE] = "package", [ENERGY_DRAM] = "dram",
+};
+
+static void baselines(struct pbuf *b, const struct sample *sm)
+{
+	static const char *const fams[][3] = {
+		{ "wattprobe_socket_idle_baseline_watts", "gauge",
+		  "Idle baseline of a socket's domain: the power at no load, reported as idle." },
+		{ "wattprobe_socket_baseline_info", "gauge",
+		  "How the baseline is set (method: learnt, flag or model); always 1." },
+		{ "wattprobe_socket_baseline_prior_ratio", "gauge",
+		  "Share of the learnt baseline decided by the prior: 1 the prior alone, 0 the fit alone." },
+		{ "wattprobe_socket_baseline_intervals", "gauge",
+		  "Intervals the baseline's fit of power against CPU utilisation holds." },
+		{ "wattprobe_socket_baseline_cpu_spread_ratio", "gauge",
+		  "Standard deviation of the CPU utilisation over the fit's intervals." },
+		{ "wattprobe_socket_baseline_residual_watts", "gauge",
+		  "Typical distance of the fit's intervals from its line (1.4826 x median)." },
+	};
+	char id[16];
+
+	for (int f = 0; f < 6; f++) {
+		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
+		for (int i = 0; i < sm->nr_sockets; i++) {
+			for (int d = ENERGY_PACKAGE; d <= ENERGY_DRAM; d++) {
+				const struct sample_baseline *bl = &sm->sockets[i].baseline[d];
+				bool learnt = bl->src != IDLE_FLAG && bl->src != IDLE_MODEL;
+				const char *method = bl->src == IDLE_FLAG ? "flag" :
+						     bl->src == IDLE_MODEL ? "model" : "learnt";
+				const char *l[] = { "socket", id, "domain", domain_names[d], NULL };
+				const char *li[] = { "socket", id, "domain", domain_names[d], "method",
+						     method, NULL };
+
+				if (!bl->have || d == ENERGY_CORE || d == ENERGY_UNCORE)
+					continue;
+				snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
+				if (f == 0)
+					prom_sample(b, fams[f][0], l, bl->idle_w);
+				else if (f == 1)
+					prom_sample(b, fams[f][0], li, 1);
+				else if (f == 2 && learnt)
+					prom_sample(b, fams[f][0], l, bl->prior_share);
+				else if (f == 3 && learnt)
+					prom_sample(b, fams[f][0], l, bl->intervals);
+				else if (f == 4 && learnt && bl->intervals)
+					prom_sample(b, fams[f][0], l, bl->util_spread);
+				else if (f == 5 && learnt && bl->intervals)
+					prom_sample(b, fams[f][0], l, bl->residual_w);
+			}
+		}
+	}
+}
+
+static void sockets(struct pbuf *b, const struct sample *sm)
+{
+	char id[16];
+
+	socket_domains(b, sm);
+	prom_family(b, "wattprobe_socket_cpu_ratio", "gauge",
+		    "Share of the socket's online CPUs' time processes ran over the last interval.");
+	for (int i = 0; i < sm->nr_sockets; i++) {
+		const char *l[] = { "socket", id, NULL };
+
+		snprintf(id, sizeof(id), "%d", sm->sockets[i].id);
+		prom_sample(b, "wattprobe_socket_cpu_ratio", l, sm->sockets[i].util);
+	}
+	baselines(b, sm);
+}
+
+/*
+ * The rows' families: a counter family for energy and one for CPU time
+ * (every row: pending at 0, live, held frozen), a gauge of this interval's
+ * power (rows that are members, not held rows), and for groups their size.
+ * labels(): the row's labels into l.
+ */
+enum { F_JOULES, F_CPU, F_WATTS, F_MEMBERS };
+
+static void rows(struct pbuf *b, const struct sample *sm, const struct view *v,
+		 const char *const fams[][3], int nr_fams,
+		 void (*labels)(const struct view_row *r, const char **l, char *buf, size_t len,
+				const char *by),
+		 const char *by)
+{
+	const char *l[7];
+	char buf[64];
+
+	for (int f = 0; f < nr_fams; f++) {
+		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
+		for (__u32 i = 0; i < v->nr; i++) {
+			const struct view_row *r = &v->rows[i];
+
+			labels(r, l, buf, sizeof(buf), by);
+			if (f == F_JOULES)
+				prom_sample(b, fams[f][0], l, uj_to_j(r->total_uj));
+			else if (f == F_CPU)
+				prom_sample(b, fams[f][0], l, r->total_ns / 1e9);
+			else if (r->state == ROW_HELD)
+				continue;
+			else if (f == F_WATTS && !r->uj_missing)
+				prom_sample(b, fams[f][0], l, watts(r->uj, sm->interval_ns));
+			else if (f == F_MEMBERS)
+				prom_sample(b, fams[f][0], l, r->members);
+		}
+	}
+}
+
+/* pid, comm, start: a reused PID is another start time, an exec another comm. */
+static void process_labels(const struct view_row *r, const char **l, char *buf, size_t len,
+			   const char *by)
+{
+	char *pid = buf, *start = buf + len / 2;
+
+	if (r->pid >= PT_UNTRACED_TGID) {	/* proc__pseudo() */
+		snprintf(pid, len / 2, "%s", r->pid == PT_UNRECORDED_TGID ? "unrecorded" : "untraced");
+		start = NULL;	/* one row, no process: no start time */
+	} else {
+		snprintf(pid, len / 2, "%u", r->pid);
+		snprintf(start, len / 2, "%llu", (unsigned long long)r->start_ns);
+	}
+	l[0] = "pid";
+	l[1] = pid;
+	l[2] = "comm";
+	l[3] = r->key;
+	l[4] = "start";
+	l[5] = start;
+	l[6] = NULL;
+}
+
+static void group_labels(const struct view_row *r, const char **l, char *buf, size_t len,
+			 const char *by)
+{
+	l[0] = "group_by";
+	l[1] = by;
+	l[2] = "key";
+	l[3] = r->key;
+	l[4] = NULL;
+}
+
+/*
+ * The names of container and pod groups, as an info family of their own:
+ * names may become known after a group's first scrape (a log file appears)
+ * and are not known for a held row, so as labels of the counters they would
+ * start new series. Join them in PromQL:
+ *   wattprobe_group_watts * on(group_by, key) group_left(container_name)
+ *     wattprobe_group_info
+ */
+static void group_info(struct pbuf *b, const struct view *v, const char *by)
+{
+	bool ctr = !strcmp(by, "container");
+
+	if (!ctr && strcmp(by, "pod"))
+		return;
+	prom_family(b, "wattprobe_group_info", "gauge",
+		    "Names of a container or pod group (container_name, pod_name, pod_namespace), "
+		    "where files on the node name them; always 1.");
+	for (__u32 i = 0; i < v->nr; i++) {
+		const struct view_row *r = &v->rows[i];
+		const struct ctr_names *n = r->names;
+		const char *l[] = { "group_by", by, "key", r->key,
+				    "container_name", n && ctr ? n->name : NULL,
+				    "pod_name", n ? n->pod : NULL,
+				    "pod_namespace", n ? n->ns : NULL, NULL };
+
+		if (n && (l[5] || l[7] || l[9]))
+			prom_sample(b, "wattprobe_group_info", l, 1);
+	}
+}
+
+static const char *const process_fams[][3] = {
+	{ "wattprobe_process_joules_total", "counter",
+	  "Energy attributed to a process while it had a series of its own (see README)." },
+	{ "wattprobe_process_cpu_seconds_total", "counter",
+	  "On-CPU time of a process while it had a series of its own (see README)." },
+	{ "wattprobe_process_watts", "gauge",
+	  "Power attributed to a process over the last interval." },
+};
+
+static const char *const group_fams[][3] = {
+	{ "wattprobe_group_joules_total", "counter",
+	  "Energy attributed to a group of processes (--group-by) while it had a series of "
+	  "its own (see README)." },
+	{ "wattprobe_group_cpu_seconds_total", "counter",
+	  "On-CPU time of a group of processes while it had a series of its own (see README)." },
+	{ "wattprobe_group_watts", "gauge",
+	  "Power attributed to a group of processes over the last interval." },
+	{ "wattprobe_group_processes", "gauge",
+	  "Processes of the group that ran in the last interval." },
+};
+
+static void others(struct pbuf *b, const struct sample *sm, const struct view *v)
+{
+	const struct view_row *o = &v->others;
+
+	prom_metric(b, "wattprobe_others_joules_total", "counter",
+		    "Energy of processes while they had no series of their own: process (or "
+		    "group) counters + others + idle = host.", NULL, uj_to_j(o->total_uj));
+	prom_metric(b, "wattprobe_others_cpu_seconds_total", "counter",
+		    "On-CPU time of processes while they had no series of their own.",
+		    NULL, o->total_ns / 1e9);
+	prom_family(b, "wattprobe_others_watts", "gauge",
+		    "Power of the processes without a watts series of their own, last interval.");
+	if (!o->uj_missing)
+		prom_sample(b, "wattprobe_others_watts", NULL, watts(o->uj, sm->interval_ns));
+	prom_metric(b, "wattprobe_others_processes", "gauge",
+		    "Processes that ran in the last interval without a watts series of their own.",
+		    NULL, o->members);
+}
+
+static void health(struct pbuf *b, const struct sample *sm)
+{
+	const char *sensor[] = { "sensor", sm->sensor, "estimated",
+				 sm->estimated ? "true" : "false", NULL };
+
+	prom_metric(b, "wattprobe_sensor_info", "gauge",
+		    "Where energy comes from: rapl (measured) or model (estimated).", sensor, 1);
+	prom_metric(b, "wattprobe_dropped_total", "counter",
+		    "Records the agent could not keep (ring buffer or process table full).",
+		    NULL, sm->dropped);
+	prom_metric(b, "wattprobe_interval_dropped", "gauge",
+		    "Records the agent could not keep in the last interval.",
+		    NULL, sm->dropped_delta);
+	prom_metric(b, "wattprobe_unseen_switches_total", "counter",
+		    "Context switches the sched_switch tracepoint did not report.",
+		    NULL, sm->unseen);
+	prom_metric(b, "wattprobe_sample_duration_seconds", "gauge",
+		    "Time the agent took to take the last sample.", NULL, sm->sample_seconds);
+	prom_metric(b, "wattprobe_interval_seconds", "gauge", "Length of the last interval.",
+		    NULL, sm->interval_ns / 1e9);
+	prom_metric(b, "wattprobe_processes", "gauge",
+		    "Processes the agent tracks (ran at least once and did not exit).",
+		    NULL, sm->nr_tracked);
+}
+
+/* The agent itself, as node_exporter and the client libraries name it. */
+static void self(struct pbuf *b, const struct sample *sm)
+{
+	const struct self_stats *st = &sm->self;
+	const char *build[] = { "version", WATTPROBE_VERSION, "libbpf", libbpf_version_string(),
+				"compiler", COMPILER, NULL };
+
+	prom_metric(b, "wattprobe_build_info", "gauge",
+		    "The version of wattprobe, of the libbpf it runs with and of the compiler "
+		    "that built it; always 1.", build, 1);
+	if (st->have) {
+		prom_metric(b, "process_cpu_seconds_total", "counter",
+			    "Total user and system CPU time spent in seconds.",
+			    NULL, st->cpu_seconds);
+		prom_metric(b, "process_resident_memory_bytes", "gauge",
+			    "Resident memory size in bytes.", NULL, st->resident_bytes);
+		prom_metric(b, "process_virtual_memory_bytes", "gauge",
+			    "Virtual memory size in bytes.", NULL, st->virtual_bytes);
+		prom_metric(b, "process_start_time_seconds", "gauge",
+			    "Start time of the process since unix epoch in seconds.",
+			    NULL, st->start_time_s);
+	}
+	if (st->have_fds) {
+		prom_metric(b, "process_open_fds", "gauge", "Number of open file descriptors.",
+			    NULL, st->open_fds);
+		prom_metric(b, "process_max_fds", "gauge",
+			    "Maximum number of open file descriptors.", NULL, st->max_fds);
+	}
+}
+
+/* --carbon-intensity: the host's energy as grams of CO2e, and the intensity used. */
+static void carbon(struct pbuf *b, const struct sample *sm, double g_per_kwh)
+{
+	prom_metric(b, "wattprobe_carbon_intensity_grams_per_kwh", "gauge",
+		    "Carbon intensity given with --carbon-intensity (grams of CO2e per kWh).",
+		    NULL, g_per_kwh);
+	prom_metric(b, "wattprobe_host_co2e_grams_total", "counter",
+		    "CO2e of the host's energy since the agent started, at that intensity.",
+		    NULL, sm->energy_total_uj / 3.6e12 * g_per_kwh);
+}
+
+void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
+		  const struct output_opts *o)
+{
+	pbuf_reset(b);
+	host(b, s);
+	sockets(b, s);
+	if (o->by == GROUP_PID)
+		rows(b, s, v, process_fams, 3, process_labels, NULL);
+	else
+		rows(b, s, v, group_fams, 4, group_labels, group_by_name(o->by));
+	if (o->by != GROUP_PID)
+		group_info(b, v, group_by_name(o->by));
+	others(b, s, v);
+	health(b, s);
+	self(b, s);
+	if (o->have_carbon)
+		carbon(b, s, o->carbon_g_per_kwh);
+}

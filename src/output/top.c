@@ -1,0 +1,550 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * `wattprobe top`: the title, host and socket lines, then processes or groups,
+ * laid out to fit a terminal (top__render) or printed as plain lines
+ * (top__print). Pure but for top__print's writes.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "meta/ctrnames.h"
+#include "output/output.h"
+#include "procs/procinfo.h"
+#include "lib/termsafe.h"
+#include "output/top.h"
+
+/* The longest text of a row: a command line and a name, each escaped (4 bytes a byte at most). */
+#define TEXT_MAX (4 * (PROCINFO_CMDLINE_MAX + WP_COMM_LEN) + 16)
+#define HEAD_MAX 512
+
+static const char *const sort_names[TOP_SORT_NR] = {
+	[TOP_SORT_WATTS] = "watts", [TOP_SORT_CPU] = "cpu", [TOP_SORT_ENERGY] = "energy",
+	[TOP_SORT_PID] = "pid", [TOP_SORT_NAME] = "name",
+};
+
+const char *top_sort_name(enum top_sort sort)
+{
+	return sort < TOP_SORT_NR ? sort_names[sort] : "?";
+}
+
+void top_frame__free(struct top_frame *f)
+{
+	free(f->buf);
+	free(f->lines);
+	free(f->order);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Append a line of len bytes (plus a NUL) to the frame. */
+static void add_line(struct top_frame *f, enum top_attr attr, const char *text, size_t len)
+{
+	if (f->err)
+		return;
+	if (f->nr == f->cap_lines) {
+		int cap = f->cap_lines ? f->cap_lines * 2 : 64;
+		struct top_line *l = realloc(f->lines, cap * sizeof(*l));
+
+		if (!l) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->lines = l;
+		f->cap_lines = cap;
+	}
+	if (f->len + len + 1 > f->cap) {
+		size_t cap = f->cap ? f->cap : 8192;
+		char *b;
+
+		while (cap < f->len + len + 1)
+			cap *= 2;
+		b = realloc(f->buf, cap);
+		if (!b) {
+			f->err = -ENOMEM;
+			return;
+		}
+		f->buf = b;
+		f->cap = cap;
+	}
+	memcpy(f->buf + f->len, text, len);
+	f->buf[f->len + len] = '\0';
+	f->lines[f->nr++] = (struct top_line){ .off = f->len, .attr = attr };
+	f->len += len + 1;
+}
+
+/*
+ * Header lines are made of fields, ASCII only, two spaces apart. With a width,
+ * a field that does not fit goes to the next line (indented), or is left out
+ * if it is optional; a field wider than the whole width is cut.
+ */
+struct flow {
+	struct top_frame *f;
+	int width;
+	enum top_attr attr;
+	char buf[HEAD_MAX];
+	int len;
+};
+
+static void flow_begin(struct flow *w, struct top_frame *f, int width, enum top_attr attr)
+{
+	w->f = f;
+	w->width = width;
+	w->attr = attr;
+	w->len = 0;
+}
+
+static void flow_end(struct flow *w)
+{
+	if (w->len)
+		add_line(w->f, w->attr, w->buf, w->len);
+	w->len = 0;
+}
+
+static void field(struct flow *w, bool optional, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void field(struct flow *w, bool optional, const char *fmt, ...)
+{
+	char text[HEAD_MAX];
+	va_list ap;
+	int n, sep;
+
+	va_start(ap, fmt);
+	n = vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n >= (int)sizeof(text))
+		n = sizeof(text) - 1;
+	sep = w->len ? 2 : 0;
+	if (w->width > 0 && w->len + sep + n > w->width) {
+		if (optional)
+			return;
+		if (w->len) {
+			flow_end(w);
+			memcpy(w->buf, "  ", 2);	/* a continued line */
+			w->len = 2;
+			sep = 0;
+		}
+		if (w->len + n > w->width)
+			n = w->width > w->len ? w->width - w->len : 0;
+	}
+	if (w->len + sep + n >= (int)sizeof(w->buf))
+		return;
+	memcpy(w->buf + w->len, "  ", sep);
+	memcpy(w->buf + w->len + sep, text, n);
+	w->len += sep + n;
+}
+
+static void fmt_watts(char *buf, size_t n, bool have, __u64 uj, __u64 interval_ns)
+{
+	if (have)
+		snprintf(buf, n, "%.2f", watts(uj, interval_ns));
+	else
+		snprintf(buf, n, "-");
+}
+
+/* Joules in at most 9 characters. */
+static void fmt_joules(char *buf, size_t n, __u64 uj)
+{
+	double j = uj_to_j(uj);
+
+	if (j < 1e6)
+		snprintf(buf, n, "%.2f", j);
+	else if (j < 1e9)
+		snprintf(buf, n, "%.0f", j);
+	else
+		snprintf(buf, n, "%.2e", j);
+}
+
+static int online_cpus(const struct sample *s)
+{
+	int n = 0;
+
+	for (int i = 0; i < s->nr_sockets; i++)
+		n += s->sockets[i].online_cpus;
+	return n;
+}
+
+/*
+ * CPU figures are in the unit of the CPU% column: one CPU is 100% (the sum
+ * over N CPUs is N x 100%), or with o->host_cpu all of them are 100%.
+ */
+static void header(struct top_frame *f, const struct sample *s, const struct top_opts *o,
+		   double cpu_div)
+{
+	char when[64], w[32], idle[32];
+	struct flow fl;
+	struct tm tm;
+	time_t t = s->wall.tv_sec;
+	int ncpu = online_cpus(s);
+
+	flow_begin(&fl, f, o->width, TOP_TITLE);
+	if (o->terminal) {
+		localtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+		field(&fl, false, "wattprobe %s", when);
+	} else {
+		gmtime_r(&t, &tm);
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
+		field(&fl, false, "%s.%03ldZ", when, s->wall.tv_nsec / 1000000);
+	}
+	field(&fl, false, "sensor %s%s", s->sensor ? s->sensor : "-",
+	      s->estimated ? " (estimated)" : "");
+	field(&fl, false, "interval %.2f s", s->interval_ns / 1e9);
+	if (o->paused)
+		field(&fl, false, "[paused]");
+	if (s->dropped)
+		field(&fl, false, "dropped %llu", (unsigned long long)s->dropped);
+	if (o->terminal) {
+		field(&fl, true, "sort %s%s", top_sort_name(o->sort), o->reverse ? " (reversed)" : "");
+		field(&fl, true, "h: help");
+	}
+	flow_end(&fl);
+
+	flow_begin(&fl, f, o->width, TOP_TEXT);
+	fmt_watts(w, sizeof(w), s->have_energy, s->energy_uj, s->interval_ns);
+	fmt_watts(idle, sizeof(idle), s->have_energy, s->idle_uj, s->interval_ns);
+	field(&fl, false, "host %s W", w);
+	field(&fl, false, "idle %s W", idle);
+	if (s->have_psys) {
+		fmt_watts(w, sizeof(w), true, s->psys_uj, s->interval_ns);
+		field(&fl, false, "psys %s W", w);
+	}
+	field(&fl, false, "cpu %.1f%% of %.0f%% (%d CPU%s)", s->util * ncpu * 100 / cpu_div,
+	      ncpu * 100 / cpu_div, ncpu, ncpu == 1 ? "" : "s");
+	flow_end(&fl);
+
+	for (int i = 0; i < s->nr_sockets; i++) {
+		const struct sample_socket *ss = &s->sockets[i];
+
+		flow_begin(&fl, f, o->width, TOP_TEXT);
+		field(&fl, false, "socket %d", ss->id);
+		fmt_watts(w, sizeof(w), ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE], s->interval_ns);
+		field(&fl, false, "package %s W", w);
+		/* a socket without DRAM energy has no dram field */
+		if (ss->have[ENERGY_DRAM] || ss->total_uj[ENERGY_DRAM]) {
+			fmt_watts(w, sizeof(w), ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
+				  s->interval_ns);
+			field(&fl, false, "dram %s W", w);
+		}
+		/* the idle baseline, and where it came from; idle differs with
+		 * --spread-idle or when the package draws less than the baseline */
+		fmt_watts(idle, sizeof(idle), ss->have[ENERGY_PACKAGE], ss->idle_uj, s->interval_ns);
+		snprintf(w, sizeof(w), "%.2f", ss->idle_base_w);
+		if (strcmp(w, idle))
+			field(&fl, false, "idle %s W  baseline %s W (%s)", idle, w,
+			      idle_source_name(ss->idle_src));
+		else
+			field(&fl, false, "idle %s W (%s baseline)", idle,
+			      idle_source_name(ss->idle_src));
+		field(&fl, false, "cpu %.1f%% of %.0f%%", ss->util * ss->online_cpus * 100 / cpu_div,
+		      ss->online_cpus * 100 / cpu_div);
+		if (ss->gap)
+			field(&fl, false, "energy missing: %s", ss->gap);
+		flow_end(&fl);
+	}
+}
+
+/* --- rows ------------------------------------------------------------------------------- */
+
+static int cmp_u64_desc(__u64 a, __u64 b)
+{
+	return a == b ? 0 : a > b ? -1 : 1;
+}
+
+static int cmp_rows(const void *a, const void *b, void *arg)
+{
+	const struct view_row *x = *(const struct view_row *const *)a;
+	const struct view_row *y = *(const struct view_row *const *)b;
+	const struct top_opts *o = arg;
+	int r = 0;
+
+	switch (o->sort) {
+	case TOP_SORT_WATTS:
+		r = cmp_u64_desc(x->uj, y->uj);
+		break;
+	case TOP_SORT_CPU:
+		r = cmp_u64_desc(x->ns, y->ns);
+		break;
+	case TOP_SORT_ENERGY:
+		r = cmp_u64_desc(x->total_uj, y->total_uj);
+		break;
+	case TOP_SORT_PID:
+		if (x->p && y->p)	/* ascending; groups: most members first */
+			r = x->p->tgid == y->p->tgid ? 0 : x->p->tgid < y->p->tgid ? -1 : 1;
+		else
+			r = cmp_u64_desc(x->members, y->members);
+		break;
+	case TOP_SORT_NAME:
+		r = strcmp(x->key, y->key);
+		break;
+	default:
+		break;
+	}
+	if (o->reverse)
+		r = -r;
+	if (!r)
+		r = cmp_u64_desc(x->uj, y->uj);
+	if (!r)
+		r = cmp_u64_desc(x->ns, y->ns);
+	if (!r)
+		r = strcmp(x->key, y->key);
+	if (!r && x->p && y->p)
+		r = x->p->tgid < y->p->tgid ? -1 : x->p->tgid > y->p->tgid;
+	return r;
+}
+
+/* Does the command line start with the name, as its program's base name? */
+static bool cmdline_shows_comm(const char *cmdline, const char *comm)
+{
+	size_t argv0 = strcspn(cmdline, " "), n = strlen(comm);
+	const char *base = cmdline;
+
+	for (size_t i = 0; i < argv0; i++)
+		if (cmdline[i] == '/')
+			base = cmdline + i + 1;
+	return !strncmp(base, comm, n) || !strncmp(cmdline, comm, n);
+}
+
+/*
+ * The text of a container or pod group whose names are known: what operators
+ * call it ("name", "namespace/pod/name", "namespace/pod"), then its id cut as
+ * `docker ps` and `crictl ps` cut it. False: the key alone, as for other groups.
+ */
+static bool group_text(char *out, size_t cap, const struct view_row *r,
+		       const struct top_opts *o)
+{
+	const struct ctr_names *n = r->names;
+	char text[TEXT_MAX];
+	int len;
+
+	if (!n || (o->by != GROUP_CONTAINER && o->by != GROUP_POD))
+		return false;
+	if (o->by == GROUP_CONTAINER && n->name && n->pod)
+		len = snprintf(text, sizeof(text), "%s/%s/%s (%.12s)", n->ns ? n->ns : "?",
+			       n->pod, n->name, r->key);
+	else if (o->by == GROUP_CONTAINER && n->name)
+		len = snprintf(text, sizeof(text), "%s (%.12s)", n->name, r->key);
+	else if (n->pod)
+		len = snprintf(text, sizeof(text), "%s/%s (%.12s)", n->ns ? n->ns : "?", n->pod,
+			       r->key);
+	else
+		return false;
+	if (len < 0)
+		return false;
+	termsafe_escape(out, cap, text, strnlen(text, sizeof(text)), o->charset);
+	return true;
+}
+
+/*
+ * The COMMAND of a process: its command line; "[name]" for a kernel thread
+ * (an empty command line); "name: command line" when the name is not the
+ * program's (a process renamed itself); the name when the command line is
+ * unknown or names were asked for. Escaped into out.
+ */
+static void command_text(char *out, size_t cap, const struct view_row *r,
+			 const struct top_opts *o)
+{
+	const struct proc *p = r->p;
+	size_t n = 0;
+
+	if (!p && group_text(out, cap, r, o))
+		return;
+	if (!p || o->names || !p->cmdline) {
+		termsafe_escape(out, cap, r->key, strlen(r->key), o->charset);
+		return;
+	}
+	if (!*p->cmdline) {
+		out[0] = '[';
+		termsafe_escape(out + 1, cap - 2, r->key, strlen(r->key), o->charset);
+		n = strlen(out);
+		snprintf(out + n, cap - n, "]");
+		return;
+	}
+	if (!cmdline_shows_comm(p->cmdline, r->key)) {
+		termsafe_escape(out, cap, r->key, strlen(r->key), o->charset);
+		n = strlen(out);
+		n += snprintf(out + n, cap - n, ": ");
+	}
+	termsafe_escape(out + n, cap - n, p->cmdline, strlen(p->cmdline), o->charset);
+}
+
+/* A row: the numbers, then text cut to the width. */
+static void row_line(struct top_frame *f, const struct top_opts *o, const char *id,
+		     const char *w, const char *j, double cpu, char flag, const char *text)
+{
+	char line[TEXT_MAX + 64];
+	int n = snprintf(line, sizeof(line), "%7s %8s %9s %6.1f %c ", id, w, j, cpu, flag);
+	size_t len = strlen(text);
+
+	if (o->width > 0) {
+		if (n > o->width)
+			n = o->width;
+		len = termsafe_fit(text, len, o->width - n, o->charset, NULL);
+	}
+	if (len > sizeof(line) - n - 1)
+		len = sizeof(line) - n - 1;
+	memcpy(line + n, text, len);
+	add_line(f, TOP_TEXT, line, n + len);
+}
+
+static void process_row(struct top_frame *f, const struct sample *s, const struct view_row *r,
+			const struct top_opts *o, double cpu_div)
+{
+	char id[32], w[32], j[32], text[TEXT_MAX];
+
+	if (!r->p)
+		snprintf(id, sizeof(id), "%u", r->members);
+	else if (proc__pseudo(r->p))
+		snprintf(id, sizeof(id), "-");
+	else
+		snprintf(id, sizeof(id), "%u", r->p->tgid);
+	fmt_watts(w, sizeof(w), !r->uj_missing, r->uj, s->interval_ns);
+	fmt_joules(j, sizeof(j), r->total_uj);
+	command_text(text, sizeof(text), r, o);
+	row_line(f, o, id, w, j, s->interval_ns ? r->ns * 100.0 / s->interval_ns / cpu_div : 0,
+		 r->exited ? 'x' : ' ', text);
+}
+
+static void add_into(struct view_row *sum, const struct view_row *r)
+{
+	sum->members += r->members;
+	sum->ns += r->ns;
+	sum->uj += r->uj;
+	sum->uj_missing |= r->uj_missing;
+}
+
+static int sort_rows(struct top_frame *f, const struct view *v, const struct top_opts *o)
+{
+	if (v->nr > f->cap_order) {
+		const struct view_row **order = realloc(f->order, v->nr * sizeof(*order));
+
+		if (!order)
+			return -ENOMEM;
+		f->order = order;
+		f->cap_order = v->nr;
+	}
+	for (__u32 i = 0; i < v->nr; i++)
+		f->order[i] = &v->rows[i];
+	qsort_r(f->order, v->nr, sizeof(*f->order), cmp_rows, (void *)o);
+	return 0;
+}
+
+/* Remove lines [from, from + n) of the frame. */
+static void drop_lines(struct top_frame *f, int from, int n)
+{
+	memmove(f->lines + from, f->lines + from + n, (f->nr - from - n) * sizeof(*f->lines));
+	f->nr -= n;
+}
+
+int top__render(struct top_frame *f, const struct sample *s, const struct view *v,
+		const struct top_opts *o)
+{
+	bool by_pid = o->by == GROUP_PID;
+	struct view_row others = v->others;
+	double cpu_div = 1;
+	char names[64], w[32], j[32], label[64];
+	int title_end, head_end, rows, blank = 1, n;
+	bool columns = true;
+	__u32 shown = v->nr;
+
+	f->len = 0;
+	f->nr = 0;
+	f->err = 0;
+	if (o->host_cpu && online_cpus(s) > 0)
+		cpu_div = online_cpus(s);
+	if (sort_rows(f, v, o))
+		return -ENOMEM;
+
+	header(f, s, o, cpu_div);
+	title_end = 1;
+	while (title_end < f->nr && f->lines[title_end].attr == TOP_TITLE)
+		title_end++;
+	head_end = f->nr;
+
+	/* the height: header, column names and idle stay, rows take the rest */
+	if (o->height > 0) {
+		int fixed = head_end + 2;	/* + column names + idle */
+		int over = fixed - o->height, k;
+
+		blank = o->height - fixed >= 4;
+		rows = o->height - fixed - blank;
+		if (rows < 0)
+			rows = 0;
+		/* a tiny terminal: lose the title, the column names, then sockets */
+		if (over > 0) {
+			k = over < title_end ? over : title_end;
+			drop_lines(f, 0, k);
+			head_end -= k;
+			over -= k;
+		}
+		if (over > 0) {
+			columns = false;
+			over--;
+		}
+		if (over > 0 && head_end > 1) {
+			k = over < head_end - 1 ? over : head_end - 1;
+			drop_lines(f, head_end - k, k);
+			head_end -= k;
+		}
+		if (shown + (others.members ? 1 : 0) > (__u32)rows) {
+			shown = rows > 0 ? rows - 1 : 0;	/* one line for others */
+			for (__u32 i = shown; i < v->nr; i++)
+				add_into(&others, f->order[i]);
+			if (!rows)
+				others.members = 0;	/* no room for it: idle only */
+		}
+	}
+	if (blank)
+		add_line(f, TOP_TEXT, "", 0);
+
+	snprintf(names, sizeof(names), "%s", by_pid ? "COMMAND" : group_by_name(o->by));
+	for (char *c = names; *c; c++)
+		*c = *c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c;
+	n = snprintf(label, sizeof(label), "%7s %8s %9s %6s   %s", by_pid ? "PID" : "MEMBERS",
+		     "WATTS", "JOULES", "CPU%", names);
+	if (o->width > 0 && n > o->width)
+		n = o->width;
+	if (columns)
+		add_line(f, TOP_COLUMNS, label, n);
+
+	for (__u32 i = 0; i < shown; i++)
+		process_row(f, s, f->order[i], o, cpu_div);
+	if (others.members) {
+		fmt_watts(w, sizeof(w), !others.uj_missing, others.uj, s->interval_ns);
+		snprintf(label, sizeof(label), "[others: %u process%s]", others.members,
+			 others.members == 1 ? "" : "es");
+		row_line(f, o, "-", w, "-", s->interval_ns ? others.ns * 100.0 / s->interval_ns /
+			 cpu_div : 0, ' ', label);
+	}
+	fmt_watts(w, sizeof(w), s->have_energy, s->idle_uj, s->interval_ns);
+	fmt_joules(j, sizeof(j), s->idle_total_uj);
+	row_line(f, o, "-", w, j, s->interval_ns ? s->idle_ns * 100.0 / s->interval_ns / cpu_div : 0,
+		 ' ', "[idle]");
+	if (o->height > 0 && f->nr > o->height)	/* 1 or 2 lines: the idle line last */
+		drop_lines(f, 0, f->nr - o->height);
+	return f->err;
+}
+
+/* --- plain output ------------------------------------------------------------------------ */
+
+int top__print(FILE *out, const struct sample *s, const struct view *v,
+	       const struct output_opts *oo)
+{
+	struct top_opts o = { .by = oo->by, .charset = termsafe_locale_flags() };
+	struct top_frame f = {};
+	int err = top__render(&f, s, v, &o);
+
+	errno = 0;
+	for (int i = 0; !err && i < f.nr; i++) {
+		fputs(top_frame__line(&f, i), out);
+		fputc('\n', out);
+	}
+	fputc('\n', out);
+	if (!err && (fflush(out) == EOF || ferror(out)))
+		err = errno ? -errno : -EIO;
+	top_frame__free(&f);
+	return err;
+}

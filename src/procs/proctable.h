@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
+/* The agent's table of processes, keyed by (tgid, start time). Pure: no I/O. */
+#ifndef __PROCTABLE_H
+#define __PROCTABLE_H
+
+#include <linux/types.h>
+#include <stdbool.h>
+#include "kernel/topology.h"
+#include "wattprobe.h"
+
+struct cg_info;
+struct ctr_names;
+
+#define PT_NONE 0xffffffffu
+/* The pseudo process that collects time of processes the table had no room for. */
+#define PT_UNRECORDED_TGID 0xffffffffu
+/* The pseudo process that collects time of switches the tracepoint did not show,
+ * which the scheduler's counters could not give to a process (wattprobe.bpf.c). */
+#define PT_UNTRACED_TGID WP_UNTRACED_TGID
+
+/* What a process is known by: its name, cgroup and program. */
+struct pt_id {
+	char comm[WP_COMM_LEN];
+	__u64 cgroup_id;	/* 0: unknown */
+	__u32 exec_id;		/* its group leader's self_exec_id: which program */
+};
+
+/*
+ * A process: the live entry, found by (tgid, start_ns), under its identity now
+ * (comm, cgroup_id, exec_id). When its identity changes within an interval,
+ * the time it ran before goes to a part: an entry of the same process under
+ * the old identity, reported as a row of its own in that interval (so
+ * grouping by comm, exe or cgroup splits it where the change happened), then
+ * dropped. A part is not in the hash; its live entry links it (parts).
+ */
+struct proc {
+	__u32 tgid;
+	__u64 start_ns;
+	__u64 cgroup_id;
+	char comm[WP_COMM_LEN];
+	__u32 exec_id;
+	bool id_known;		/* comm, cgroup_id and exec_id are set */
+	bool part;		/* a part of the live entry, under an older identity */
+	__u32 parts;		/* live entry: its first part this interval, or PT_NONE */
+	__u32 next_part;	/* part: the next one of the same live entry */
+	__u32 owner;		/* part: its live entry, whose totals its time adds to */
+	struct pt_id before;	/* live entry: its identity before its last change */
+	const char *before_exe;	/* and its executable then */
+	__u64 change;		/* and that change's number (0: none) */
+	bool exited;		/* its last thread exited */
+	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
+	const char *exe_path;	/* its executable, from BPF (interned: see strpool.h) */
+	bool exe_asked;		/* BPF was asked for it (it may have none: a kernel thread) */
+	__u64 exit_seq;		/* interval in which the exit was seen: its last */
+	__u64 last_seq;		/* last interval with time charged */
+
+	__u64 total_ns;		/* since the agent first saw it, under any identity */
+	__u64 total_uj;
+	bool total_uj_partial;	/* some interval's energy was missing */
+
+	__u64 seq;		/* interval the iv_ fields belong to */
+	__u64 iv_ns;
+	__u64 iv_uj;
+	bool iv_uj_missing;	/* ran on a socket whose energy could not be measured */
+	__u64 iv_sock_ns[WP_MAX_SOCKETS];
+	__u64 iv_sock_uj[WP_MAX_SOCKETS];
+
+	/* What outputs show of it, resolved by the sampler before they run and
+	 * valid until the next sample. NULL: unknown (or not asked for). */
+	const char *cgroup;		/* cgroup v2 path below the mount */
+	const struct cg_info *cg;	/* container, pod and unit of that path */
+	const struct ctr_names *names;	/* names of its container and pod (ctrnames.h) */
+	const char *exe;		/* executable (sampler_opts.need_exe) */
+	const char *cmdline;		/* command line (sampler__resolve_rows) */
+	__u32 cpu_first, nr_cpu;	/* its per-CPU charges: sample.charges[cpu_first..] */
+
+	__u32 next;		/* hash chain, or free list */
+	bool used;
+};
+
+/* (process, CPU, ns) of one interval, for per-CPU reporting. */
+struct cpu_charge {
+	__u32 proc;
+	__u32 cpu;
+	__u64 ns;
+};
+
+struct proctable {
+	struct proc *pool;
+	__u32 cap, nr, free_head;
+	__u32 top;		/* entries ever handed out: the pool above is untouched */
+	__u32 *buckets;
+	__u32 nbuckets;
+	__u64 seq;		/* current interval number, starts at 1 */
+	__u32 *active;		/* processes charged (or exited) this interval */
+	__u32 nr_active;
+	struct cpu_charge *charges;
+	__u32 nr_charges, cap_charges;
+	__u64 full;		/* charges that found the table full, cumulative */
+	__u32 unrecorded;	/* index of the pseudo process, PT_NONE until needed */
+	__u32 sweep_cursor;	/* where the idle sweep goes on next interval */
+	__u32 check_cursor;	/* where the liveness check goes on next interval */
+};
+
+/* What proctable__end() does besides starting the next interval. */
+struct pt_hooks {
+	/* a process leaves the table: exited and reported, idle too long, or gone */
+	void (*removed)(void *ctx, const struct proc *p);
+	/* true if the process no longer exists (its exit record was lost) */
+	bool (*gone)(void *ctx, const struct proc *p);
+	void *ctx;
+	__u64 idle_intervals;	/* drop processes without time for longer; 0: never */
+	__u64 check_after;	/* ask gone() of processes without time for this long */
+	__u32 checks;		/* at most this many gone() calls per interval */
+};
+
+int proctable__init(struct proctable *t, __u32 max_procs);
+void proctable__free(struct proctable *t);
+struct proc *proctable__find(struct proctable *t, __u32 tgid, __u64 start_ns);
+/* Find or create; a full table returns the "unrecorded" pseudo process. */
+struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns);
+/* Charge ns on a CPU of a socket (socket -1: unknown) in the current interval. */
+void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket, __u64 ns);
+/* Put a process on this interval's active list without charging it. */
+void proctable__touch(struct proctable *t, struct proc *p);
+/*
+ * Where time of the live entry p goes under identity id: p itself if that is its
+ * identity (or p has none yet: it takes id), else a part of p with that identity,
+ * made if needed. A full table gives the unrecorded pseudo process.
+ */
+struct proc *proctable__part(struct proctable *t, struct proc *p, const struct pt_id *id);
+/*
+ * The live entry p's identity becomes id (change number n): what p ran in this
+ * interval stays under the old identity, as a part, and the live entry goes on
+ * under the new one (taking over a part with that identity, if there is one).
+ * Returns the live entry, which may not be p. p->before keeps the old identity.
+ */
+struct proc *proctable__change(struct proctable *t, struct proc *p, const struct pt_id *id,
+			       __u64 n);
+bool pt_id_eq(const struct pt_id *a, const struct pt_id *b);
+void proc__id(const struct proc *p, struct pt_id *id);
+void proctable__remove(struct proctable *t, struct proc *p);
+/* End the interval: drop the processes that exited in it (reported now), the
+ * parts of processes, and processes idle for more than idle_intervals, then
+ * start interval seq + 1. */
+void proctable__next(struct proctable *t, __u64 idle_intervals);
+/* The same, with hooks: every removal is told, and processes idle for
+ * h->check_after intervals are checked, a few each interval, with h->gone(). */
+void proctable__end(struct proctable *t, const struct pt_hooks *h);
+/* Sort this interval's charges by (process, CPU) and merge duplicates. */
+void proctable__merge_charges(struct proctable *t);
+/*
+ * Take ns off this interval's (merged) charges on cpu, the largest first, and say for
+ * each process how much through cut(): what a CPU can not have run in an interval
+ * (a running slice credited a tick late in the interval before) waits for the next.
+ */
+void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
+			     void (*cut)(void *ctx, const struct proc *p, int cpu, __u64 ns),
+			     void *ctx);
+
+/* A row that is no process: [unrecorded] or [untraced]. */
+static inline bool proc__pseudo(const struct proc *p)
+{
+	return p->tgid >= PT_UNTRACED_TGID;
+}
+
+static inline __u32 proctable__index(const struct proctable *t, const struct proc *p)
+{
+	return (__u32)(p - t->pool);
+}
+
+#endif /* __PROCTABLE_H */
