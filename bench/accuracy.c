@@ -53,7 +53,7 @@ static double agent_ns_of(const struct sampler *s, pid_t pid)
 {
 	for (__u32 i = 0; i < s->cur.nr_procs; i++)
 		if (s->cur.procs[i]->tgid == (__u32)pid)
-			return (double)s->cur.procs[i]->iv_ns;
+			return (double)s->cur.procs[i]->iv.ns;
 	return 0;
 }
 
@@ -170,7 +170,7 @@ static void usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	struct sampler_opts o = { .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768 };
+	struct sampler_opts o = { .sensors = "model", .idle_w = -1, .max_procs = 32768 };
 	double interval = 1.0, a_err[NR_CLASSES][MAX_IV], p_err[NR_CLASSES][MAX_IV];
 	double a_sum[NR_CLASSES] = {}, p_sum[NR_CLASSES] = {};
 	double ta_first[NR_CLASSES], tp_first[NR_CLASSES], ta_prev[NR_CLASSES], tp_prev[NR_CLASSES];
@@ -309,9 +309,9 @@ int main(int argc, char **argv)
 		bench_sleep(interval);
 		err = sampler__sample(&s);
 		for (__u32 i = 0; !err && i < s.cur.nr_procs; i++)
-			if (s.cur.procs[i]->iv_ns)
+			if (s.cur.procs[i]->iv.ns)
 				keep(&agent_charges, &nagent, &capagent, s.cur.procs[i]->tgid,
-				     (double)s.cur.procs[i]->iv_ns);
+				     (double)s.cur.procs[i]->iv.ns);
 		sampler__done(&s);
 		procscan__scan(&ps);
 		for (__u32 i = 0; i < ps.cap; i++) {

@@ -75,7 +75,7 @@ static void usage(const char *argv0)
 
 int main(int argc, char **argv)
 {
-	struct sampler_opts o = { .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768 };
+	struct sampler_opts o = { .sensors = "model", .idle_w = -1, .max_procs = 32768 };
 	double off[MAX_ROUNDS], on[MAX_ROUNDS], slow[MAX_ROUNDS];
 	const char *marker = NULL, *name = "workload";
 	int rounds = 15, opt, err = 0;

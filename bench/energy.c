@@ -119,7 +119,7 @@ int main(int argc, char **argv)
 	}
 	{
 		struct sampler_opts o = {
-			.interval_s = interval, .sensor = SENSOR_RAPL, .powercap_root = root,
+			.interval_s = interval, .sensors = "rapl", .powercap_root = root,
 			.idle_w = -1, .max_procs = 32768,
 		};
 

@@ -125,7 +125,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (int k = 0; k < nsizes && !err; k++) {
 		struct sampler_opts o = {
-			.interval_s = interval, .sensor = SENSOR_MODEL, .idle_w = -1,
+			.interval_s = interval, .sensors = "model", .idle_w = -1,
 			.max_procs = 32768,
 		};
 		double a[MAX_ROUNDS], p[MAX_ROUNDS], ratio[MAX_ROUNDS], active[MAX_ROUNDS], it[MAX_ROUNDS];

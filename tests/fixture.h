@@ -69,10 +69,10 @@ static inline struct proc *fx_proc(struct fixture *f, __u32 pid, __u64 start_ns,
 	p->tgid = pid;
 	p->start_ns = start_ns;
 	strncpy(p->comm, comm, sizeof(p->comm) - 1);
-	p->iv_ns = ns;
-	p->iv_uj = uj;
-	p->iv_sock_ns[0] = ns;
-	p->iv_sock_uj[0] = uj;
+	p->iv.ns = ns;
+	p->iv.uj = uj;
+	p->iv.sock_ns[0] = ns;
+	p->iv.sock_uj[0] = uj;
 	p->cpu_first = f->nr_charges;
 	p->nr_cpu = 1;
 	f->charges[f->nr_charges++] = (struct cpu_charge){ .proc = s->nr_procs, .cpu = cpu, .ns = ns };

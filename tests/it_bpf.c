@@ -26,7 +26,7 @@ static struct sampler S;
 static void open_sampler(enum probe_attach attach)
 {
 	struct sampler_opts o = {
-		.interval_s = 0.2, .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768,
+		.interval_s = 0.2, .sensors = "model", .idle_w = -1, .max_procs = 32768,
 		.attach = attach,
 	};
 	char err[512];
@@ -120,12 +120,12 @@ static void check_accuracy(enum probe_attach attach)
 		cur = schedstat_ns(pid);
 		p = find(pid);
 		cr_assert_not_null(p, "busy child %d not charged in interval %d", pid, i);
-		err = ((double)p->iv_ns - (double)(cur - prev)) / (double)(cur - prev);
+		err = ((double)p->iv.ns - (double)(cur - prev)) / (double)(cur - prev);
 		cr_log_info("interval %d: charged %llu ns, schedstat %llu ns, error %+.4f%%", i,
-			    (unsigned long long)p->iv_ns, cur - prev, err * 100);
+			    (unsigned long long)p->iv.ns, cur - prev, err * 100);
 		cr_expect_lt(err < 0 ? -err : err, 0.01,
 			     "interval %d: charged %llu ns, schedstat says %llu ns", i,
-			     (unsigned long long)p->iv_ns, cur - prev);
+			     (unsigned long long)p->iv.ns, cur - prev);
 		cr_expect(cur - prev > 20000000ULL, "the child hardly ran: %llu ns", cur - prev);
 		prev = cur;
 		sampler__done(&S);
@@ -188,14 +188,14 @@ Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
 		cur = *clock_ns;
 		p = find(pid);
 		cr_assert_not_null(p, "running child not charged in interval %d", i);
-		diff = p->iv_ns > cur - prev ? p->iv_ns - (cur - prev) : cur - prev - p->iv_ns;
+		diff = p->iv.ns > cur - prev ? p->iv.ns - (cur - prev) : cur - prev - p->iv.ns;
 		cr_log_info("interval %d: charged %llu ns, own cpu clock %llu ns, off by %llu ns", i,
-			    (unsigned long long)p->iv_ns, cur - prev, diff);
+			    (unsigned long long)p->iv.ns, cur - prev, diff);
 		cr_expect_lt(diff, (cur - prev) / 100 + TICK_NS_MAX,
 			     "interval %d: charged %llu, clock %llu", i,
-			     (unsigned long long)p->iv_ns, cur - prev);
+			     (unsigned long long)p->iv.ns, cur - prev);
 		cr_expect_gt(cur - prev, 50000000ULL, "the child hardly ran");
-		sum_charged += p->iv_ns;
+		sum_charged += p->iv.ns;
 		sum_true += cur - prev;
 		prev = cur;
 		sampler__done(&S);
@@ -248,7 +248,7 @@ Test(bpf_load, pinned_process_lands_on_its_cpu_and_socket, .timeout = 30)
 	cr_expect_lt(elsewhere, on_cpu / 100, "%llu ns elsewhere", (unsigned long long)elsewhere);
 	sock = topology__socket_of(&S.topo, 1);
 	cr_assert_geq(sock, 0);
-	cr_expect_eq(p->iv_sock_ns[sock], p->iv_ns);
+	cr_expect_eq(p->iv.sock_ns[sock], p->iv.ns);
 	kill_child(pid);
 	sampler__close(&S);
 }
@@ -281,7 +281,7 @@ Test(bpf_load, exited_process_is_charged_and_marked, .timeout = 30)
 		cr_assert_eq(sampler__sample(&S), 0);
 		p = find(pid);
 		if (p) {
-			got += p->iv_ns;
+			got += p->iv.ns;
 			exited |= p->exited;
 		}
 		sampler__done(&S);
@@ -338,7 +338,8 @@ Test(bpf_load, reused_pid_keeps_its_own_metadata, .timeout = 60)
 	cr_assert_eq(sampler__sample(&S), 0);
 	cr_assert_eq(view__init(&v), 0);
 	cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
-	sampler__resolve_rows(&S, &v);
+	for (__u32 i = 0; i < v.nr; i++)
+		sampler__resolve_cmdline(&S, v.rows[i].p);
 	for (__u32 i = 0; i < S.cur.nr_procs; i++)
 		if (S.cur.procs[i]->tgid == (__u32)a && !strcmp(S.cur.procs[i]->comm, "burn"))
 			a_row = S.cur.procs[i];
@@ -468,7 +469,7 @@ static __u32 churn(int n)
 Test(bpf_load, churned_children_never_fill_a_small_table, .timeout = 180)
 {
 	struct sampler_opts o = {
-		.interval_s = 0.1, .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 3072,
+		.interval_s = 0.1, .sensors = "model", .idle_w = -1, .max_procs = 3072,
 	};
 	__u32 before, peak;
 	unsigned leaked;
@@ -578,7 +579,7 @@ static void add_charges(struct kid *k, int n)
 	for (__u32 i = 0; i < S.cur.nr_procs; i++)
 		for (int j = 0; j < n; j++)
 			if (S.cur.procs[i]->tgid == (__u32)k[j].pid)
-				k[j].charged += S.cur.procs[i]->iv_ns;
+				k[j].charged += S.cur.procs[i]->iv.ns;
 }
 
 static unsigned long long pid1_ns(void)
@@ -652,9 +653,9 @@ Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 			add_charges(k, 2 * PAIRS);
 			for (__u32 i = 0; i < S.cur.nr_procs; i++) {
 				if (S.cur.procs[i]->tgid == 1)
-					p1_charged += S.cur.procs[i]->iv_ns;
+					p1_charged += S.cur.procs[i]->iv.ns;
 				if (S.cur.procs[i]->tgid == PT_UNTRACED_TGID)
-					untraced += S.cur.procs[i]->iv_ns;
+					untraced += S.cur.procs[i]->iv.ns;
 			}
 			last = now_ns(CLOCK_MONOTONIC);
 		}
@@ -678,9 +679,9 @@ Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 		add_charges(k, 2 * PAIRS);
 		for (__u32 j = 0; j < S.cur.nr_procs; j++) {
 			if (S.cur.procs[j]->tgid == 1)
-				p1_charged += S.cur.procs[j]->iv_ns;
+				p1_charged += S.cur.procs[j]->iv.ns;
 			if (S.cur.procs[j]->tgid == PT_UNTRACED_TGID)
-				untraced += S.cur.procs[j]->iv_ns;
+				untraced += S.cur.procs[j]->iv.ns;
 		}
 	}
 	p1_1 = pid1_ns();
@@ -729,7 +730,7 @@ static __u64 ns_under(pid_t pid, const char *comm)
 	for (__u32 i = 0; i < S.cur.nr_procs; i++)
 		if (S.cur.procs[i]->tgid == (__u32)pid &&
 		    (!comm || !strcmp(S.cur.procs[i]->comm, comm)))
-			ns += S.cur.procs[i]->iv_ns;
+			ns += S.cur.procs[i]->iv.ns;
 	return ns;
 }
 
@@ -1021,9 +1022,9 @@ Test(bpf_load, cgroup_move_splits_where_it_happens, .timeout = 60)
 			if (p->tgid != (__u32)pid)
 				continue;
 			if (p->cgroup_id == sta.st_ino)
-				in_a += p->iv_ns;
+				in_a += p->iv.ns;
 			else if (p->cgroup_id == stb.st_ino)
-				in_b += p->iv_ns;
+				in_b += p->iv.ns;
 		}
 	}
 	cr_log_info("moved after 3 s of 8: A %llu ns (cpu.stat %llu), B %llu ns (cpu.stat %llu)",
@@ -1075,10 +1076,10 @@ Test(bpf_load, short_intervals_stay_within_capacity, .timeout = 60)
 			}
 		}
 		for (__u32 k = 0; k < S.cur.nr_procs; k++) {
-			sum += S.cur.procs[k]->iv_ns;
+			sum += S.cur.procs[k]->iv.ns;
 			for (int c = 0; c < ncpu; c++)
 				if (S.cur.procs[k]->tgid == (__u32)pid[c])
-					got[c] += S.cur.procs[k]->iv_ns;
+					got[c] += S.cur.procs[k]->iv.ns;
 		}
 		cr_expect_leq(sum + S.cur.idle_ns, online * S.cur.interval_ns,
 			      "interval %d: processes %llu + idle %llu ns > %llu CPUs x %llu ns", i,
@@ -1095,7 +1096,7 @@ Test(bpf_load, short_intervals_stay_within_capacity, .timeout = 60)
 		for (__u32 k = 0; k < S.cur.nr_procs; k++)
 			for (int c = 0; c < ncpu; c++)
 				if (S.cur.procs[k]->tgid == (__u32)pid[c])
-					got[c] += S.cur.procs[k]->iv_ns;
+					got[c] += S.cur.procs[k]->iv.ns;
 	}
 	cr_log_info("15 intervals of 0.2 s: %d CPU-intervals over capacity (worst +%llu ns)", over,
 		    (unsigned long long)worst);

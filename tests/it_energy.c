@@ -69,7 +69,7 @@ static void stop_fake(void)
 static void open_sampler_on(double idle_w, const char *cpu_root)
 {
 	struct sampler_opts o = {
-		.interval_s = 0.5, .sensor = SENSOR_RAPL, .powercap_root = root,
+		.interval_s = 0.5, .sensors = "rapl", .powercap_root = root,
 		.cpu_root = cpu_root, .idle_w = idle_w, .max_procs = 32768,
 	};
 	char err[512];
@@ -129,7 +129,7 @@ static void check_conservation(void)
 	__u64 sum = S.cur.idle_uj;
 
 	for (__u32 i = 0; i < S.cur.nr_procs; i++)
-		sum += S.cur.procs[i]->iv_uj;
+		sum += S.cur.procs[i]->iv.uj;
 	cr_assert(S.cur.have_energy, "energy missing: %s", S.cur.sockets[0].gap);
 	cr_assert_eq(sum, S.cur.energy_uj, "processes + idle = %llu uJ, measured %llu uJ",
 		     (unsigned long long)sum, (unsigned long long)S.cur.energy_uj);
@@ -138,7 +138,7 @@ static void check_conservation(void)
 		__u64 procs = 0;
 
 		for (__u32 i = 0; i < S.cur.nr_procs; i++)
-			procs += S.cur.procs[i]->iv_sock_uj[k];
+			procs += S.cur.procs[i]->iv.sock_uj[k];
 		cr_assert_eq(procs + ss->idle_uj, ss->uj[ENERGY_PACKAGE] +
 			     (ss->have[ENERGY_DRAM] ? ss->uj[ENERGY_DRAM] : 0),
 			     "socket %d: processes %llu + idle %llu uJ, measured %llu + %llu uJ",
@@ -179,10 +179,10 @@ Test(energy_bpf_load, three_to_one_on_a_40_watt_package, .init = setup, .fini = 
 		pa = find(a);
 		pb = find(b);
 		cr_assert(pa && pb, "busy children not charged");
-		a_ns += pa->iv_ns;
-		b_ns += pb->iv_ns;
-		a_uj += pa->iv_uj;
-		b_uj += pb->iv_uj;
+		a_ns += pa->iv.ns;
+		b_ns += pb->iv.ns;
+		a_uj += pa->iv.uj;
+		b_uj += pb->iv.uj;
 		total_uj += S.cur.energy_uj;
 		total_ns += S.cur.interval_ns;
 		sampler__done(&S);
@@ -497,7 +497,7 @@ Test(energy_bpf_load, varied_load_learns_each_socket, .init = setup, .fini = sto
 			if (i == skip - 1)
 				ns0[c] = schedstat_ns(kids[c]);
 			if (i >= skip && p)
-				got_j[k] += p->iv_sock_uj[k] / 1e6;
+				got_j[k] += p->iv.sock_uj[k] / 1e6;
 			if (i == N - 1)
 				truth_j[k] += per_cpu[k] * (schedstat_ns(kids[c]) - ns0[c]) / 1e9;
 		}
@@ -564,7 +564,7 @@ Test(energy_bpf_load, busy_from_the_start_uses_the_prior, .init = setup, .fini =
 		for (int c = 0; c < nr_kids; c++) {
 			const struct proc *p = find_on(kids[c]);
 
-			got += p ? p->iv_uj / 1e6 : 0;
+			got += p ? p->iv.uj / 1e6 : 0;
 		}
 		sampler__done(&S);
 	}

@@ -18,7 +18,7 @@ static struct sampler S;
 static void open_sampler(void)
 {
 	struct sampler_opts o = {
-		.interval_s = 0.5, .sensor = SENSOR_MODEL, .idle_w = -1, .max_procs = 32768,
+		.interval_s = 0.5, .sensors = "model", .idle_w = -1, .max_procs = 32768,
 	};
 	char err[512];
 
@@ -121,13 +121,13 @@ Test(short_lived_bpf_load, burst_is_charged_by_comm, .timeout = 60)
 		cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
 		r = row(&v, burn_name);
 		if (r) {
-			got += r->ns;
+			got += r->iv.ns;
 			members += r->members;
 		}
 		for (__u32 k = 0; k < S.cur.nr_procs; k++)
 			for (int j = 0; j < 200; j++)
 				if (S.cur.procs[k]->tgid == (__u32)kids[j])
-					all += S.cur.procs[k]->iv_ns;
+					all += S.cur.procs[k]->iv.ns;
 		sampler__done(&S);
 		usleep(200000);
 	}
@@ -172,10 +172,10 @@ Test(short_lived_bpf_load, reused_pid_is_two_processes, .timeout = 60)
 	cr_assert_eq(n, 2, "PID %d reused: %d process(es) reported", a, n);
 	cr_expect_neq(seen[0]->start_ns, seen[1]->start_ns);
 	for (int i = 0; i < 2; i++) {
-		const struct rusage *ru = seen[i]->iv_ns > 40000000 ? &ru2 : &ru1;
+		const struct rusage *ru = seen[i]->iv.ns > 40000000 ? &ru2 : &ru1;
 		__u64 want = (ru->ru_utime.tv_sec + ru->ru_stime.tv_sec) * 1000000000ULL +
 			     (ru->ru_utime.tv_usec + ru->ru_stime.tv_usec) * 1000ULL;
-		__u64 got = seen[i]->iv_ns;
+		__u64 got = seen[i]->iv.ns;
 
 		cr_log_info("PID %d instance %d: charged %llu ns, rusage %llu ns", a, i,
 			    (unsigned long long)got, (unsigned long long)want);

@@ -37,31 +37,31 @@ Test(attribution, one_socket_3_to_1_no_baseline)
 {
 	struct attr_socket s = pkg(1000, 0);
 
-	pr[0].iv_sock_ns[0] = 300;
-	pr[1].iv_sock_ns[0] = 100;
+	pr[0].iv.sock_ns[0] = 300;
+	pr[1].iv.sock_ns[0] = 100;
 	attribute(&s, 1, pp, 2, false);
 	/* busy 400 ns; 1000 uJ * 300/400 = 750, * 100/400 = 250 */
 	cr_assert_eq(s.busy_ns, 400);
-	cr_assert_eq(pr[0].iv_uj, 750);
-	cr_assert_eq(pr[1].iv_uj, 250);
-	cr_assert_eq(pr[0].iv_sock_uj[0], 750);
-	cr_assert_eq(pr[1].iv_sock_uj[0], 250);
+	cr_assert_eq(pr[0].iv.uj, 750);
+	cr_assert_eq(pr[1].iv.uj, 250);
+	cr_assert_eq(pr[0].iv.sock_uj[0], 750);
+	cr_assert_eq(pr[1].iv.sock_uj[0], 250);
 	cr_assert_eq(s.idle_uj, 0);
 	cr_assert_eq(s.procs_uj, 1000);
-	cr_assert(!pr[0].iv_uj_missing && !pr[1].iv_uj_missing);
+	cr_assert(!pr[0].iv.uj_missing && !pr[1].iv.uj_missing);
 }
 
 Test(attribution, one_socket_3_to_1_with_baseline)
 {
 	struct attr_socket s = pkg(1000, 200);
 
-	pr[0].iv_sock_ns[0] = 300;
-	pr[1].iv_sock_ns[0] = 100;
+	pr[0].iv.sock_ns[0] = 300;
+	pr[1].iv.sock_ns[0] = 100;
 	attribute(&s, 1, pp, 2, false);
 	/* idle keeps the 200 baseline; 800 dynamic: 600 and 200 */
 	cr_assert_eq(s.idle_uj, 200);
-	cr_assert_eq(pr[0].iv_uj, 600);
-	cr_assert_eq(pr[1].iv_uj, 200);
+	cr_assert_eq(pr[0].iv.uj, 600);
+	cr_assert_eq(pr[1].iv.uj, 200);
 	cr_assert_eq(s.procs_uj, 800);
 }
 
@@ -69,13 +69,13 @@ Test(attribution, spread_idle_gives_the_baseline_to_processes)
 {
 	struct attr_socket s = pkg(1000, 200);
 
-	pr[0].iv_sock_ns[0] = 300;
-	pr[1].iv_sock_ns[0] = 100;
+	pr[0].iv.sock_ns[0] = 300;
+	pr[1].iv.sock_ns[0] = 100;
 	attribute(&s, 1, pp, 2, true);
 	/* all 1000 split 3:1 */
 	cr_assert_eq(s.idle_uj, 0);
-	cr_assert_eq(pr[0].iv_uj, 750);
-	cr_assert_eq(pr[1].iv_uj, 250);
+	cr_assert_eq(pr[0].iv.uj, 750);
+	cr_assert_eq(pr[1].iv.uj, 250);
 	cr_assert_eq(s.procs_uj, 1000);
 }
 
@@ -83,35 +83,35 @@ Test(attribution, cumulative_rounding_thirds)
 {
 	struct attr_socket s = pkg(1000, 0);
 
-	pr[0].iv_sock_ns[0] = 10;
-	pr[1].iv_sock_ns[0] = 10;
-	pr[2].iv_sock_ns[0] = 10;
+	pr[0].iv.sock_ns[0] = 10;
+	pr[1].iv.sock_ns[0] = 10;
+	pr[2].iv.sock_ns[0] = 10;
 	attribute(&s, 1, pp, 3, false);
 	/* floor(1000*10/30) = 333; floor(1000*20/30) = 666 -> 333; 1000 - 666 = 334 */
-	cr_assert_eq(pr[0].iv_uj, 333);
-	cr_assert_eq(pr[1].iv_uj, 333);
-	cr_assert_eq(pr[2].iv_uj, 334);
+	cr_assert_eq(pr[0].iv.uj, 333);
+	cr_assert_eq(pr[1].iv.uj, 333);
+	cr_assert_eq(pr[2].iv.uj, 334);
 }
 
 Test(attribution, two_sockets_and_a_process_on_both)
 {
 	struct attr_socket s[2] = { pkg(1000, 0), pkg(600, 0) };
 
-	pr[0].iv_sock_ns[0] = 100;	/* A: socket 0 only */
-	pr[1].iv_sock_ns[0] = 300;	/* B: both sockets */
-	pr[1].iv_sock_ns[1] = 200;
-	pr[2].iv_sock_ns[1] = 400;	/* C: socket 1 only */
+	pr[0].iv.sock_ns[0] = 100;	/* A: socket 0 only */
+	pr[1].iv.sock_ns[0] = 300;	/* B: both sockets */
+	pr[1].iv.sock_ns[1] = 200;
+	pr[2].iv.sock_ns[1] = 400;	/* C: socket 1 only */
 	attribute(s, 2, pp, 3, false);
 	/* socket 0: busy 400; A 1000*100/400 = 250, B 1000*300/400 = 750
 	 * socket 1: busy 600; B 600*200/600 = 200, C 600*400/600 = 400 */
 	cr_assert_eq(s[0].busy_ns, 400);
 	cr_assert_eq(s[1].busy_ns, 600);
-	cr_assert_eq(pr[0].iv_uj, 250);
-	cr_assert_eq(pr[1].iv_sock_uj[0], 750);
-	cr_assert_eq(pr[1].iv_sock_uj[1], 200);
-	cr_assert_eq(pr[1].iv_uj, 950);		/* 750 + 200 */
-	cr_assert_eq(pr[2].iv_uj, 400);
-	cr_assert_eq(pr[0].iv_sock_uj[1], 0);
+	cr_assert_eq(pr[0].iv.uj, 250);
+	cr_assert_eq(pr[1].iv.sock_uj[0], 750);
+	cr_assert_eq(pr[1].iv.sock_uj[1], 200);
+	cr_assert_eq(pr[1].iv.uj, 950);		/* 750 + 200 */
+	cr_assert_eq(pr[2].iv.uj, 400);
+	cr_assert_eq(pr[0].iv.sock_uj[1], 0);
 	cr_assert_eq(s[0].procs_uj, 1000);
 	cr_assert_eq(s[1].procs_uj, 600);
 }
@@ -122,7 +122,7 @@ Test(attribution, socket_without_busy_time_goes_to_idle)
 
 	s[1].have_dram = true;
 	s[1].dram_uj = 70;
-	pr[0].iv_sock_ns[0] = 50;	/* nothing ran on socket 1 */
+	pr[0].iv.sock_ns[0] = 50;	/* nothing ran on socket 1 */
 	attribute(s, 2, pp, 1, false);
 	/* socket 1: package 500 + DRAM 70 = 570, all idle */
 	cr_assert_eq(s[1].busy_ns, 0);
@@ -130,30 +130,30 @@ Test(attribution, socket_without_busy_time_goes_to_idle)
 	cr_assert_eq(s[1].procs_uj, 0);
 	/* socket 0 as usual: baseline 100, 900 to the only process */
 	cr_assert_eq(s[0].idle_uj, 100);
-	cr_assert_eq(pr[0].iv_uj, 900);
+	cr_assert_eq(pr[0].iv.uj, 900);
 }
 
 Test(attribution, socket_without_energy_marks_its_processes)
 {
 	struct attr_socket s[2] = { pkg(1000, 0), { .have_pkg = false, .pkg_uj = 12345 } };
 
-	pr[0].iv_sock_ns[0] = 100;	/* socket 0 only */
-	pr[1].iv_sock_ns[0] = 100;	/* both */
-	pr[1].iv_sock_ns[1] = 100;
-	pr[2].iv_sock_ns[1] = 100;	/* socket 1 only */
+	pr[0].iv.sock_ns[0] = 100;	/* socket 0 only */
+	pr[1].iv.sock_ns[0] = 100;	/* both */
+	pr[1].iv.sock_ns[1] = 100;
+	pr[2].iv.sock_ns[1] = 100;	/* socket 1 only */
 	attribute(s, 2, pp, 3, false);
 	/* socket 0: 1000 split 1:1 -> 500 each */
-	cr_assert_eq(pr[0].iv_uj, 500);
-	cr_assert(!pr[0].iv_uj_missing);
-	cr_assert_eq(pr[1].iv_uj, 500);
-	cr_assert(pr[1].iv_uj_missing, "ran on the unmeasured socket too");
-	cr_assert_eq(pr[2].iv_uj, 0);
-	cr_assert(pr[2].iv_uj_missing);
+	cr_assert_eq(pr[0].iv.uj, 500);
+	cr_assert(!pr[0].iv.uj_missing);
+	cr_assert_eq(pr[1].iv.uj, 500);
+	cr_assert(pr[1].iv.uj_missing, "ran on the unmeasured socket too");
+	cr_assert_eq(pr[2].iv.uj, 0);
+	cr_assert(pr[2].iv.uj_missing);
 	/* nothing invented for socket 1 */
 	cr_assert_eq(s[1].idle_uj, 0);
 	cr_assert_eq(s[1].procs_uj, 0);
 	cr_assert_eq(s[1].busy_ns, 200);
-	cr_assert_eq(pr[1].iv_sock_uj[1], 0);
+	cr_assert_eq(pr[1].iv.sock_uj[1], 0);
 }
 
 Test(attribution, dram_added_to_the_pool)
@@ -162,19 +162,19 @@ Test(attribution, dram_added_to_the_pool)
 
 	s.have_dram = true;
 	s.dram_uj = 200;
-	pr[0].iv_sock_ns[0] = 1;
-	pr[1].iv_sock_ns[0] = 1;
+	pr[0].iv.sock_ns[0] = 1;
+	pr[1].iv.sock_ns[0] = 1;
 	attribute(&s, 1, pp, 2, false);
 	/* pool 1000 + 200 - 100 baseline = 1100; 550 each */
 	cr_assert_eq(s.idle_uj, 100);
-	cr_assert_eq(pr[0].iv_uj, 550);
-	cr_assert_eq(pr[1].iv_uj, 550);
+	cr_assert_eq(pr[0].iv.uj, 550);
+	cr_assert_eq(pr[1].iv.uj, 550);
 
 	/* DRAM not measured: its stale value is ignored; 900 -> 450 each */
 	s.have_dram = false;
 	attribute(&s, 1, pp, 2, false);
-	cr_assert_eq(pr[0].iv_uj, 450);
-	cr_assert_eq(pr[1].iv_uj, 450);
+	cr_assert_eq(pr[0].iv.uj, 450);
+	cr_assert_eq(pr[1].iv.uj, 450);
 	cr_assert_eq(s.procs_uj + s.idle_uj, 1000);
 }
 
@@ -185,27 +185,27 @@ Test(attribution, dram_baseline_goes_to_idle)
 	s.have_dram = true;
 	s.dram_uj = 200;
 	s.dram_base_uj = 150;
-	pr[0].iv_sock_ns[0] = 3;
-	pr[1].iv_sock_ns[0] = 1;
+	pr[0].iv.sock_ns[0] = 3;
+	pr[1].iv.sock_ns[0] = 1;
 	attribute(&s, 1, pp, 2, false);
 	/* idle 100 + 150 = 250; the pool 1000 + 200 - 250 = 950: 712 (floor 712.5) and 238 */
 	cr_assert_eq(s.idle_uj, 250);
-	cr_assert_eq(pr[0].iv_uj, 712);
-	cr_assert_eq(pr[1].iv_uj, 238);
+	cr_assert_eq(pr[0].iv.uj, 712);
+	cr_assert_eq(pr[1].iv.uj, 238);
 	cr_assert_eq(s.procs_uj + s.idle_uj, 1200);
 
 	/* a DRAM baseline above the DRAM energy is capped at it: idle 100 + 200 */
 	s.dram_base_uj = 999;
 	attribute(&s, 1, pp, 2, false);
 	cr_assert_eq(s.idle_uj, 300);
-	cr_assert_eq(pr[0].iv_uj + pr[1].iv_uj, 900);
+	cr_assert_eq(pr[0].iv.uj + pr[1].iv.uj, 900);
 
 	/* DRAM not measured this interval: its baseline does not count either */
 	s.have_dram = false;
 	attribute(&s, 1, pp, 2, false);
 	cr_assert_eq(s.idle_uj, 100);
-	cr_assert_eq(pr[0].iv_uj, 675);
-	cr_assert_eq(pr[1].iv_uj, 225);
+	cr_assert_eq(pr[0].iv.uj, 675);
+	cr_assert_eq(pr[1].iv.uj, 225);
 }
 
 Test(attribution, baseline_above_package_is_capped)
@@ -214,13 +214,13 @@ Test(attribution, baseline_above_package_is_capped)
 
 	s.have_dram = true;
 	s.dram_uj = 100;
-	pr[0].iv_sock_ns[0] = 3;
-	pr[1].iv_sock_ns[0] = 1;
+	pr[0].iv.sock_ns[0] = 3;
+	pr[1].iv.sock_ns[0] = 1;
 	attribute(&s, 1, pp, 2, false);
 	/* baseline capped at the package's 300; the pool left is DRAM's 100: 75 + 25 */
 	cr_assert_eq(s.idle_uj, 300);
-	cr_assert_eq(pr[0].iv_uj, 75);
-	cr_assert_eq(pr[1].iv_uj, 25);
+	cr_assert_eq(pr[0].iv.uj, 75);
+	cr_assert_eq(pr[1].iv.uj, 25);
 	cr_assert_eq(s.procs_uj + s.idle_uj, 400);
 }
 
@@ -228,18 +228,18 @@ Test(attribution, a_second_interval_starts_from_zero)
 {
 	struct attr_socket s = pkg(1000, 0);
 
-	pr[0].iv_sock_ns[0] = 300;
-	pr[1].iv_sock_ns[0] = 100;
+	pr[0].iv.sock_ns[0] = 300;
+	pr[1].iv.sock_ns[0] = 100;
 	attribute(&s, 1, pp, 2, false);
 	/* next interval: only pr[1] ran, 400 uJ; nothing of the last one left over */
-	pr[0].iv_sock_ns[0] = 0;
+	pr[0].iv.sock_ns[0] = 0;
 	s = pkg(400, 0);
-	pr[0].iv_uj_missing = true;
+	pr[0].iv.uj_missing = true;
 	attribute(&s, 1, pp, 2, false);
-	cr_assert_eq(pr[0].iv_uj, 0);
-	cr_assert_eq(pr[0].iv_sock_uj[0], 0);
-	cr_assert(!pr[0].iv_uj_missing);
-	cr_assert_eq(pr[1].iv_uj, 400);
+	cr_assert_eq(pr[0].iv.uj, 0);
+	cr_assert_eq(pr[0].iv.sock_uj[0], 0);
+	cr_assert(!pr[0].iv.uj_missing);
+	cr_assert_eq(pr[1].iv.uj, 400);
 }
 
 Test(attribution, more_sockets_than_supported_are_ignored)
@@ -248,11 +248,11 @@ Test(attribution, more_sockets_than_supported_are_ignored)
 
 	for (int i = 0; i <= WP_MAX_SOCKETS; i++)
 		s[i] = pkg(100, 0);
-	pr[0].iv_sock_ns[WP_MAX_SOCKETS - 1] = 5;
+	pr[0].iv.sock_ns[WP_MAX_SOCKETS - 1] = 5;
 	/* s[WP_MAX_SOCKETS] is never touched: its out fields keep a marker */
 	s[WP_MAX_SOCKETS].idle_uj = 4242;
 	attribute(s, WP_MAX_SOCKETS + 1, pp, 1, false);
-	cr_assert_eq(pr[0].iv_uj, 100);
+	cr_assert_eq(pr[0].iv.uj, 100);
 	cr_assert_eq(s[WP_MAX_SOCKETS].idle_uj, 4242);
 }
 
@@ -284,7 +284,7 @@ Test(attribution, conservation_and_exact_shares_random)
 			s[k].dram_uj = rnd() % 100000000000ULL;
 			s[k].dram_base_uj = rnd() % 3 ? rnd() % (s[k].dram_uj + 2) : rnd();
 			for (__u32 i = 0; i < n; i++)
-				pr[i].iv_sock_ns[k] = rnd() % 3 ? rnd() % 100000000000000ULL : 0;
+				pr[i].iv.sock_ns[k] = rnd() % 3 ? rnd() % 100000000000000ULL : 0;
 		}
 		attribute(s, nsock, pp, n, spread);
 
@@ -293,8 +293,8 @@ Test(attribution, conservation_and_exact_shares_random)
 			__u64 pool;
 
 			for (__u32 i = 0; i < n; i++) {
-				busy += pr[i].iv_sock_ns[k];
-				sum += pr[i].iv_sock_uj[k];
+				busy += pr[i].iv.sock_ns[k];
+				sum += pr[i].iv.sock_uj[k];
 			}
 			/* everything measured goes somewhere, to the microjoule */
 			cr_assert_eq(sum + s[k].idle_uj, s[k].pkg_uj + dram, "round %d sock %d", round,
@@ -313,8 +313,8 @@ Test(attribution, conservation_and_exact_shares_random)
 			/* each share within 1 uJ of pool * ns / busy:
 			 * |got * busy - pool * ns| < busy */
 			for (__u32 i = 0; i < n; i++) {
-				__int128 exact = (__int128)pool * pr[i].iv_sock_ns[k];
-				__int128 mine = (__int128)pr[i].iv_sock_uj[k] * busy;
+				__int128 exact = (__int128)pool * pr[i].iv.sock_ns[k];
+				__int128 mine = (__int128)pr[i].iv.sock_uj[k] * busy;
 				__int128 diff = mine > exact ? mine - exact : exact - mine;
 
 				cr_assert(diff < (__int128)busy, "round %d sock %d proc %u", round, k, i);
@@ -324,8 +324,8 @@ Test(attribution, conservation_and_exact_shares_random)
 			__u64 total = 0;
 
 			for (int k = 0; k < nsock; k++)
-				total += pr[i].iv_sock_uj[k];
-			cr_assert_eq(pr[i].iv_uj, total);
+				total += pr[i].iv.sock_uj[k];
+			cr_assert_eq(pr[i].iv.uj, total);
 		}
 	}
 }

@@ -50,10 +50,10 @@ static void setup(void)
 
 		p->tgid = 100 + i;
 		snprintf(p->comm, sizeof(p->comm), "p%d", i);
-		p->iv_ns = 1000000 * (6 - i);
-		p->iv_uj = 1000 * (6 - i);
-		p->iv_sock_ns[0] = p->iv_ns;
-		p->iv_sock_uj[0] = p->iv_uj;
+		p->iv.ns = 1000000 * (6 - i);
+		p->iv.uj = 1000 * (6 - i);
+		p->iv.sock_ns[0] = p->iv.ns;
+		p->iv.sock_uj[0] = p->iv.uj;
 		p->cgroup = paths[cg_of[i]];
 		p->cg = &cgs[cg_of[i]];
 		p->names = names_of[i] >= 0 ? &names[names_of[i]] : NULL;
@@ -94,7 +94,7 @@ Test(ctrout, group_by_pod_and_namespace, .init = setup)
 	r = row(&v, UID1);
 	cr_assert_not_null(r);
 	cr_assert_eq(r->members, 3);
-	cr_assert_eq(r->ns, 15000000);
+	cr_assert_eq(r->iv.ns, 15000000);
 	cr_assert_str_eq(r->names->pod, "web-0");
 	cr_assert_eq(row(&v, UID2)->members, 1);
 	/* the Docker container and the host are in no pod */

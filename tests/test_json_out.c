@@ -63,7 +63,7 @@ Test(json_out, missing_energy_is_null)
 
 	memset(&F, 0, sizeof(F));
 	fx_begin(&F, SEC, 0);
-	fx_proc(&F, 42, 1000, "bash", SEC / 2, 0, 0)->iv_uj_missing = true;
+	fx_proc(&F, 42, 1000, "bash", SEC / 2, 0, 0)->iv.uj_missing = true;
 	F.s.have_energy = false;
 	F.s.sockets[0].have[ENERGY_PACKAGE] = false;
 	F.s.sockets[0].gap = "counter reset";
@@ -193,7 +193,7 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 			F.s.sockets[i] = F.s.sockets[0];
 			F.s.sockets[i].id = i;
 			F.s.sockets[i].gap = i ? "first reading" : NULL;	/* long enough */
-			p->iv_sock_ns[i] = 1;
+			p->iv.sock_ns[i] = 1;
 		}
 		view__build(&v, &F.s, &vo);
 		for (__u32 line = 0; line < json__flat_lines(&v); line++) {

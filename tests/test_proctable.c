@@ -63,8 +63,8 @@ Test(proctable, same_tgid_other_start_is_another_process)
 	cr_assert_eq(proctable__find(&t, 100, 6), b);
 	proctable__charge(&t, a, 0, 0, 30);
 	proctable__charge(&t, b, 0, 0, 70);
-	cr_assert_eq(a->iv_ns, 30);
-	cr_assert_eq(b->iv_ns, 70);
+	cr_assert_eq(a->iv.ns, 30);
+	cr_assert_eq(b->iv.ns, 70);
 }
 
 Test(proctable, many_entries_all_found)
@@ -100,10 +100,10 @@ Test(proctable, charge_totals_and_sockets)
 	proctable__charge(&t, p, 5, -1, 10);			/* unknown socket */
 	proctable__charge(&t, p, 6, WP_MAX_SOCKETS, 5);		/* out of range */
 	/* 100 + 50 + 25 + 10 + 5 = 190; socket 0: 100 + 25 = 125; socket 1: 50 */
-	cr_assert_eq(p->iv_ns, 190);
+	cr_assert_eq(p->iv.ns, 190);
 	cr_assert_eq(p->total_ns, 190);
-	cr_assert_eq(p->iv_sock_ns[0], 125);
-	cr_assert_eq(p->iv_sock_ns[1], 50);
+	cr_assert_eq(p->iv.sock_ns[0], 125);
+	cr_assert_eq(p->iv.sock_ns[1], 50);
 	cr_assert_eq(p->last_seq, 1);
 	cr_assert_eq(t.nr_charges, 5);
 	cr_assert_eq(t.charges[1].cpu, 3);
@@ -114,10 +114,10 @@ Test(proctable, charge_totals_and_sockets)
 	proctable__next(&t, 0);
 	cr_assert_eq(t.nr_charges, 0);
 	proctable__charge(&t, p, 2, 1, 40);
-	cr_assert_eq(p->iv_ns, 40);
+	cr_assert_eq(p->iv.ns, 40);
 	cr_assert_eq(p->total_ns, 230);
-	cr_assert_eq(p->iv_sock_ns[0], 0);
-	cr_assert_eq(p->iv_sock_ns[1], 40);
+	cr_assert_eq(p->iv.sock_ns[0], 0);
+	cr_assert_eq(p->iv.sock_ns[1], 40);
 	cr_assert_eq(p->last_seq, 2);
 	cr_assert_eq(p->seq, 2);
 }
@@ -136,7 +136,7 @@ Test(proctable, many_charges_grow_the_list)
 	for (__u32 i = 0; i < t.nr_charges; i++)
 		sum += t.charges[i].ns;
 	cr_assert_eq(sum, 4498500);
-	cr_assert_eq(p->iv_ns, 4498500);
+	cr_assert_eq(p->iv.ns, 4498500);
 }
 
 Test(proctable, touch_adds_to_the_active_list_once)
@@ -156,14 +156,14 @@ Test(proctable, touch_adds_to_the_active_list_once)
 	cr_assert_eq(t.active[0], proctable__index(&t, a));
 	cr_assert_eq(t.active[1], proctable__index(&t, b));
 	/* a touch without charge keeps iv_ values of the interval */
-	cr_assert_eq(a->iv_ns, 10);
+	cr_assert_eq(a->iv.ns, 10);
 
 	proctable__next(&t, 0);
 	cr_assert_eq(t.nr_active, 0);
 	proctable__touch(&t, b);
 	cr_assert_eq(t.nr_active, 1);
 	cr_assert_eq(t.active[0], proctable__index(&t, b));
-	cr_assert_eq(b->iv_ns, 0, "touch in a new interval resets the interval's values");
+	cr_assert_eq(b->iv.ns, 0, "touch in a new interval resets the interval's values");
 	cr_assert_eq(b->total_ns, 20);
 }
 
@@ -194,7 +194,7 @@ Test(proctable, full_table_goes_to_unrecorded)
 	/* the time of both lost processes lands on the pseudo process: 7 + 8 */
 	proctable__charge(&t, u, 0, 0, 7);
 	proctable__charge(&t, u2, 1, 0, 8);
-	cr_assert_eq(u->iv_ns, 15);
+	cr_assert_eq(u->iv.ns, 15);
 
 	/* a leaves: its entry is free for a real process again */
 	mark_exited(a);
@@ -232,7 +232,7 @@ Test(proctable, exited_removed_at_the_end_of_its_interval)
 	nr = t.nr;
 	/* charged after its exit record, in the same interval: still its own */
 	proctable__charge(&t, p, 1, 0, 5);
-	cr_assert_eq(p->iv_ns, 15);
+	cr_assert_eq(p->iv.ns, 15);
 	/* end of the exit's interval: reported, then gone, and the hook says so */
 	proctable__end(&t, &h);
 	cr_assert_null(proctable__find(&t, 100, 5));
@@ -434,7 +434,7 @@ Test(proctable, change_keeps_the_time_before_under_the_old_identity)
 	cr_assert_eq(live->exec_id, 2);
 	cr_assert(p->part);
 	cr_assert_str_eq(p->comm, "sh");
-	cr_assert_eq(p->iv_ns, 1500);
+	cr_assert_eq(p->iv.ns, 1500);
 	cr_assert_str_eq(live->before.comm, "sh");
 	cr_assert_eq(live->change, 1);
 	/* time under the new identity, then late time under the old one */
@@ -442,8 +442,8 @@ Test(proctable, change_keeps_the_time_before_under_the_old_identity)
 	part = proctable__part(&t, live, &sh);
 	cr_assert_eq(part, p);
 	proctable__charge(&t, part, 1, 0, 100);
-	cr_assert_eq(live->iv_ns, 1400);
-	cr_assert_eq(p->iv_ns, 1600);
+	cr_assert_eq(live->iv.ns, 1400);
+	cr_assert_eq(p->iv.ns, 1600);
 	cr_assert_eq(t.nr_active, 2);
 	proctable__next(&t, 0);
 	cr_assert_eq(t.nr, 1, "the part is let go");
@@ -471,8 +471,8 @@ Test(proctable, change_takes_over_a_part_of_the_new_identity)
 	cr_assert(!live->part);
 	cr_assert(p->part);
 	cr_assert_eq(proctable__find(&t, 100, 5), live);
-	cr_assert_eq(live->iv_ns, 20);
-	cr_assert_eq(p->iv_ns, 10);
+	cr_assert_eq(live->iv.ns, 20);
+	cr_assert_eq(p->iv.ns, 10);
 	proctable__next(&t, 0);
 	/* next interval: a rename before any time changes it in place */
 	live = proctable__change(&t, proctable__find(&t, 100, 5), &a, 3);

@@ -217,7 +217,7 @@ Test(prom_out, gauges_that_cannot_be_measured_are_left_out)
 
 	memset(&F, 0, sizeof(F));
 	fx_begin(&F, SEC, 0);
-	fx_proc(&F, 42, 1000, "bash", SEC / 2, 0, 0)->iv_uj_missing = true;
+	fx_proc(&F, 42, 1000, "bash", SEC / 2, 0, 0)->iv.uj_missing = true;
 	F.s.have_energy = false;
 	F.s.sockets[0].have[ENERGY_PACKAGE] = false;
 	fx_end(&F);

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include "helpers.h"
 #include "energy/rapl.h"
+#include "lib/util.h"
 
 #define REAL_MAX_RANGE	262143328850ULL
 #define SEC		1000000000ULL
@@ -15,7 +16,7 @@
 
 static int parse(const char *s, __u64 *v)
 {
-	return rapl_parse_u64(s, strlen(s), v);
+	return parse_u64_line(s, strlen(s), v);
 }
 
 Test(rapl_parse, leading_zeros_of_the_fixed_width_format)
@@ -49,7 +50,7 @@ Test(rapl_parse, only_the_first_line_counts)
 	cr_assert_eq(parse("15\ngarbage\n", &v), 0);
 	cr_assert_eq(v, 15);
 	/* len bounds the buffer: no NUL needed */
-	cr_assert_eq(rapl_parse_u64("123456", 3, &v), 0);
+	cr_assert_eq(parse_u64_line("123456", 3, &v), 0);
 	cr_assert_eq(v, 123);
 }
 
@@ -63,7 +64,7 @@ Test(rapl_parse, garbage_is_einval_and_leaves_out_alone)
 		cr_assert_eq(parse(bad[i], &v), -EINVAL, "\"%s\"", bad[i]);
 		cr_assert_eq(v, 0xdeadbeef, "\"%s\" wrote the output", bad[i]);
 	}
-	cr_assert_eq(rapl_parse_u64("5\0", 2, &v), -EINVAL, "NUL byte");
+	cr_assert_eq(parse_u64_line("5\0", 2, &v), -EINVAL, "NUL byte");
 }
 
 Test(rapl_parse, u64_bounds)
@@ -120,10 +121,10 @@ Test(rapl_names, subzones_and_psys)
 		cr_assert_eq(rapl_parse_zone_name(ok[i].name, &d, &s, NULL), 0, "%s", ok[i].name);
 		cr_assert_eq(d, ok[i].dom, "%s", ok[i].name);
 		cr_assert_eq(s, -1, "%s", ok[i].name);
-		cr_assert_str_eq(rapl_domain_name(ok[i].dom), ok[i].name);
+		cr_assert_str_eq(energy_domain_name(ok[i].dom), ok[i].name);
 	}
-	cr_assert_str_eq(rapl_domain_name(ENERGY_PACKAGE), "package");
-	cr_assert_str_eq(rapl_domain_name(ENERGY_NR_DOMAINS), "unknown");
+	cr_assert_str_eq(energy_domain_name(ENERGY_PACKAGE), "package");
+	cr_assert_str_eq(energy_domain_name(ENERGY_NR_DOMAINS), "unknown");
 }
 
 Test(rapl_names, rejects_the_rest)

@@ -50,10 +50,10 @@ TestSuite(runstat, .init = sample_setup, .fini = sample_teardown);
 /* proc i: ns on socket 0, energy attributed; mine: in the command's cgroup */
 static void put(int i, __u64 ns, __u64 uj, bool mine)
 {
-	pr[i].iv_ns = ns;
-	pr[i].iv_sock_ns[0] = ns;
-	pr[i].iv_uj = uj;
-	pr[i].iv_sock_uj[0] = uj;
+	pr[i].iv.ns = ns;
+	pr[i].iv.sock_ns[0] = ns;
+	pr[i].iv.uj = uj;
+	pr[i].iv.sock_uj[0] = uj;
 	pr[i].cgroup_id = mine ? CG_ID : 1;
 	S.sockets[0].busy_ns += ns;
 	if ((__u32)i + 1 > S.nr_procs)
@@ -70,7 +70,7 @@ static void finish(__u64 idle_uj)
 	S.idle_uj = idle_uj;
 	S.energy_uj = idle_uj;
 	for (__u32 i = 0; i < S.nr_procs; i++)
-		S.energy_uj += pr[i].iv_uj;
+		S.energy_uj += pr[i].iv.uj;
 }
 
 Test(runstat, mine_by_id_and_below_but_not_a_sibling)
@@ -180,10 +180,10 @@ Test(runstat, peak_over_full_intervals_only)
 	put(0, 500000000, 4000000, true);
 	finish(0);
 	runstat__add(&R, &S);			/* 4 J in 1 s: 4 W */
-	pr[0].iv_uj = pr[0].iv_sock_uj[0] = 3000000;
+	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 3000000;
 	runstat__add(&R, &S);			/* 3 W */
 	S.interval_ns = 100000000;		/* a last interval of 0.1 s at 10 W */
-	pr[0].iv_uj = pr[0].iv_sock_uj[0] = 1000000;
+	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 1000000;
 	runstat__add(&R, &S);
 	cr_assert(R.have_peak);
 	cr_assert_float_eq(R.peak_w, 4.0, 1e-9);
@@ -197,7 +197,7 @@ Test(runstat, missing_energy_is_said_and_absent_in_prometheus)
 	struct jw w;
 
 	put(0, 100, 0, true);
-	pr[0].iv_uj_missing = true;
+	pr[0].iv.uj_missing = true;
 	S.sockets[0].have[ENERGY_PACKAGE] = false;
 	S.have_energy = false;
 	runstat__add(&R, &S);
@@ -384,8 +384,8 @@ Test(runstat, many_processes_grow_the_table)
 
 	for (int i = 0; i < 5000; i++) {
 		many[i] = (struct proc){ .tgid = 10 + i, .start_ns = i, .cgroup_id = CG_ID,
-					 .iv_ns = 1, .seq = 1 };
-		many[i].iv_sock_ns[0] = 1;
+					 .iv.ns = 1, .seq = 1 };
+		many[i].iv.sock_ns[0] = 1;
 		mp[i] = &many[i];
 	}
 	S.procs = mp;

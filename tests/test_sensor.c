@@ -70,7 +70,7 @@ Test(sensor, model_uses_the_cloud_averages_per_cpu)
 	struct sensor s;
 	char err[256];
 
-	cr_assert_eq(sensor__open(&s, SENSOR_MODEL, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sensor__open(&s, sensor__find("model"), &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(s.ops->name, "model");
 	cr_assert(s.ops->estimated);
 	cr_assert_eq(sensor__read(&s, &in, &rd), 0);
@@ -100,7 +100,7 @@ Test(sensor, model_flags_override_the_coefficients)
 	struct sensor s;
 	char err[256];
 
-	cr_assert_eq(sensor__open(&s, SENSOR_MODEL, &c, err, sizeof(err)), 0);
+	cr_assert_eq(sensor__open(&s, sensor__find("model"), &c, err, sizeof(err)), 0);
 	sensor__read(&s, &in, &rd);
 	/* 20 + 80 x 0.25 = 40 W for 0.5 s */
 	cr_assert_eq(rd.sockets[0].uj[ENERGY_PACKAGE], 20000000);
@@ -109,7 +109,7 @@ Test(sensor, model_flags_override_the_coefficients)
 	/* --tdp alone: idle keeps the cloud averages' share, 0.74333 / 3.84 of it */
 	sensor__close(&s);
 	c.idle_w = -1;
-	sensor__open(&s, SENSOR_MODEL, &c, err, sizeof(err));
+	sensor__open(&s, sensor__find("model"), &c, err, sizeof(err));
 	sensor__read(&s, &in, &rd);
 	cr_assert_float_eq(rd.sockets[0].idle_w[ENERGY_PACKAGE], 100 * 2.23 / 11.52, 1e-9);
 	sensor__close(&s);
@@ -150,7 +150,7 @@ Test(sensor, rapl_sums_dies_and_hands_on_limits)
 	put_uj("intel-rapl:1", 1000);
 	put("intel-rapl:0:0", "name", "dram\n");
 	put_uj("intel-rapl:0:0", 10);
-	cr_assert_eq(sensor__open(&s, SENSOR_RAPL, &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sensor__open(&s, sensor__find("rapl"), &c, err, sizeof(err)), 0, "%s", err);
 	cr_assert_str_eq(s.ops->name, "rapl");
 	cr_assert(!s.ops->estimated);
 	sensor__read(&s, &in, &rd);
@@ -176,11 +176,11 @@ Test(sensor, auto_without_rapl_is_the_model_quietly)
 {
 	struct sensor_config c = { .powercap_root = tmp, .idle_w = -1 };
 	char err[256], text[4096];
-	struct sensor s;
+	struct sensor_set set;
 
-	cr_assert_eq(sensor__open(&s, SENSOR_AUTO, &c, err, sizeof(err)), 0);
-	cr_assert_str_eq(s.ops->name, "model");
-	sensor__close(&s);
+	cr_assert_eq(sensor_set__open(&set, NULL, &c, err, sizeof(err)), 0);
+	cr_assert_str_eq(sensor_set__ops(&set, SENSOR_ROLE_CPU)->name, "model");
+	sensor_set__close(&set);
 	stderr_text(text, sizeof(text));
 	cr_assert_str_eq(text, "", "said: %s", text);
 }
@@ -190,19 +190,73 @@ Test(sensor, auto_with_nameless_zones_warns)
 {
 	struct sensor_config c = { .powercap_root = tmp, .idle_w = -1 };
 	char err[256], text[4096];
+	struct sensor_set set;
 	struct sensor s;
 
 	put_uj("intel-rapl:0", 5);
 	put_uj("intel-rapl:1", 5);
-	cr_assert_eq(sensor__open(&s, SENSOR_AUTO, &c, err, sizeof(err)), 0);
-	cr_assert_str_eq(s.ops->name, "model");
-	sensor__close(&s);
+	cr_assert_eq(sensor_set__open(&set, "auto", &c, err, sizeof(err)), 0);
+	cr_assert_str_eq(sensor_set__ops(&set, SENSOR_ROLE_CPU)->name, "model");
+	sensor_set__close(&set);
 	stderr_text(text, sizeof(text));
 	cr_assert_not_null(strstr(text, "intel-rapl:0 has no readable name"), "said: %s", text);
 	cr_assert_not_null(strstr(text, "none with a readable name"), "said: %s", text);
 	cr_assert_not_null(strstr(text, "using the power model"), "said: %s", text);
 
 	/* --sensor rapl fails with the reason */
-	cr_assert_eq(sensor__open(&s, SENSOR_RAPL, &c, err, sizeof(err)), -ENODATA);
+	cr_assert_eq(sensor__open(&s, sensor__find("rapl"), &c, err, sizeof(err)), -ENODATA);
 	cr_assert_not_null(strstr(err, "readable name"), "%s", err);
+	cr_assert_eq(sensor_set__open(&set, "rapl", &c, err, sizeof(err)), -ENODATA);
+	cr_assert_not_null(strstr(err, "--sensor rapl: "), "%s", err);
+	cr_assert_null(sensor_set__ops(&set, SENSOR_ROLE_CPU), "nothing left open");
+}
+
+/* The table makes --sensor: every name is found, checked, and in the help. */
+Test(sensor, the_table_makes_the_option)
+{
+	char err[256], help[2048];
+	int nr = 0;
+
+	sensor__help(help, sizeof(help));
+	for (; sensor_table[nr]; nr++) {
+		const struct sensor_ops *ops = sensor_table[nr];
+		char line[64];
+
+		cr_assert_eq(sensor__find(ops->name), ops);
+		cr_assert_eq(sensor__check_list(ops->name, err, sizeof(err)), 0, "%s", err);
+		snprintf(line, sizeof(line), "\n%s (%s): ", ops->name, sensor_role_name(ops->role));
+		cr_assert_not_null(strstr(help, line), "%s not in: %s", line, help);
+		cr_assert(ops->title && ops->help && ops->open && ops->read && ops->close);
+	}
+	cr_assert_geq(nr, 2);
+	cr_assert_eq(sensor__check_list("auto", err, sizeof(err)), 0);
+	cr_assert_eq(sensor__check_list("rapl,model", err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "both measure the cpu"), "%s", err);
+	cr_assert_eq(sensor__check_list("rapl,", err, sizeof(err)), -EINVAL);
+	cr_assert_eq(sensor__check_list("nosuch", err, sizeof(err)), -EINVAL);
+	cr_assert_not_null(strstr(err, "unknown sensor 'nosuch'"), "%s", err);
+	cr_assert_not_null(strstr(err, "rapl"), "the known ones are named: %s", err);
+}
+
+/* A set reads every role it holds into one reading: the model fills the sockets. */
+Test(sensor, a_set_reads_its_sensors)
+{
+	struct sensor_config c = { .powercap_root = tmp, .idle_w = -1, .tdp_w = 10 };
+	int ids[1] = { 0 }, cpus[1] = { 2 };
+	double util[1] = { 0.5 };
+	struct sensor_input in = { .elapsed_ns = 1000000000, .nr_sockets = 1, .socket_ids = ids,
+				   .online_cpus = cpus, .util = util };
+	struct sensor_reading rd;
+	struct sensor_set set;
+	char err[256];
+
+	cr_assert_eq(sensor_set__open(&set, "model", &c, err, sizeof(err)), 0, "%s", err);
+	cr_assert_null(sensor_set__ops(&set, SENSOR_ROLE_GPU));
+	cr_assert_eq(sensor_set__read(&set, &in, &rd), 0);
+	cr_assert(rd.sockets[0].have[ENERGY_PACKAGE]);
+	/* 10 W full, idle 2.23 / 11.52 of it (0.743 of 3.84 W per CPU) = 1.9357638 W, half
+	 * load: 1.9357638 + (10 - 1.9357638) / 2 = 5.9678819 W over 1 s */
+	cr_assert_eq(rd.sockets[0].uj[ENERGY_PACKAGE], 5967882);
+	cr_assert_float_eq(rd.sockets[1].idle_w[ENERGY_PACKAGE], -1, 1e-9, "unread: unknown");
+	sensor_set__close(&set);
 }

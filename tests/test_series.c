@@ -128,9 +128,9 @@ Test(series, pending_live_held_gone)
 		cr_assert_not_null(r, "interval %d", i);
 		cr_assert_eq(r->state, ROW_PENDING, "interval %d", i);
 		cr_assert_eq(r->total_uj, 0);
-		cr_assert_eq(r->uj, 2000000, "its watts are shown at once");
+		cr_assert_eq(r->iv.uj, 2000000, "its watts are shown at once");
 		cr_assert_eq(v.others.total_uj, 2000000ULL * i);
-		cr_assert_eq(v.others.uj, 0, "others' gauge leaves out a member");
+		cr_assert_eq(v.others.iv.uj, 0, "others' gauge leaves out a member");
 	}
 	/* interval 4: 3 s after it appeared, it counts */
 	for (int i = 4; i <= 6; i++) {
@@ -261,7 +261,7 @@ Test(series, groups_and_filters_add_up)
 	cr_assert_str_eq(v.rows[1].key, "a");
 	cr_assert_eq(v.rows[1].members, 2);
 	cr_assert_eq(v.rows[1].total_uj, 300000ULL * 18, "live from the third interval");
-	cr_assert_eq(v.others.uj, 900000);
+	cr_assert_eq(v.others.iv.uj, 900000);
 	view__free(&v);
 }
 

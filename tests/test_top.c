@@ -67,8 +67,8 @@ static struct view_row *add_proc(unsigned pid, const char *comm, const char *cmd
 	snprintf(r->key, sizeof(r->key), "%s", comm);
 	r->p = p;
 	r->members = 1;
-	r->ns = ns;
-	r->uj = uj;
+	r->iv.ns = ns;
+	r->iv.uj = uj;
 	r->total_uj = total_uj;
 	return r;
 }
@@ -259,7 +259,7 @@ Test(top, rows_fill_the_height_and_the_rest_goes_to_others)
 	for (unsigned k = 0; k < 50; k++)
 		add_proc(1000 + k, "p", "p", 1000 + k, 100 + k, 0);
 	vw.others.members = 3;	/* left out by a filter */
-	vw.others.ns = 7;
+	vw.others.iv.ns = 7;
 	render(&o);
 	cr_assert_eq(fr.nr, 24);
 	cr_expect(!strncmp(line(0), "wattprobe ", 10));

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Energy attribution; see include/attribution.h. */
+/* Energy attribution; see energy/attribution.h. */
 #include <stdlib.h>
 #include <string.h>
 #include "energy/attribution.h"
@@ -25,13 +25,13 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 	s->idle_uj = 0;
 	s->procs_uj = 0;
 	for (i = 0; i < n; i++)
-		s->busy_ns += procs[i]->iv_sock_ns[sock];
+		s->busy_ns += procs[i]->iv.sock_ns[sock];
 
 	if (!s->have_pkg) {
 		/* nothing to split: whoever ran here has an unknown share */
 		for (i = 0; i < n; i++)
-			if (procs[i]->iv_sock_ns[sock])
-				procs[i]->iv_uj_missing = true;
+			if (procs[i]->iv.sock_ns[sock])
+				procs[i]->iv.uj_missing = true;
 		return;
 	}
 	pool = s->pkg_uj + (s->have_dram ? s->dram_uj : 0);
@@ -47,14 +47,14 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 		pool -= base;
 	}
 	for (i = 0; i < n; i++) {
-		__u64 ns = procs[i]->iv_sock_ns[sock];
+		__u64 ns = procs[i]->iv.sock_ns[sock];
 
 		if (!ns)
 			continue;
 		got = share_uj(pool, before, ns, s->busy_ns);
 		before += ns;
-		procs[i]->iv_sock_uj[sock] = got;
-		procs[i]->iv_uj += got;
+		procs[i]->iv.sock_uj[sock] = got;
+		procs[i]->iv.uj += got;
 		s->procs_uj += got;
 	}
 }
@@ -63,9 +63,9 @@ void attribute(struct attr_socket *socks, int nr_sockets, struct proc **procs, _
 	       bool spread_idle)
 {
 	for (__u32 i = 0; i < nr_procs; i++) {
-		procs[i]->iv_uj = 0;
-		procs[i]->iv_uj_missing = false;
-		memset(procs[i]->iv_sock_uj, 0, sizeof(procs[i]->iv_sock_uj));
+		procs[i]->iv.uj = 0;
+		procs[i]->iv.uj_missing = false;
+		memset(procs[i]->iv.sock_uj, 0, sizeof(procs[i]->iv.sock_uj));
 	}
 	for (int s = 0; s < nr_sockets && s < WP_MAX_SOCKETS; s++)
 		attribute_socket(&socks[s], s, procs, nr_procs, spread_idle);

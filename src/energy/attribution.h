@@ -30,7 +30,7 @@ struct attr_socket {
 	__u64 procs_uj;		/* energy attributed to processes */
 };
 
-/* Fill iv_sock_uj / iv_uj / iv_uj_missing of procs from their iv_sock_ns. */
+/* Fill iv.sock_uj / iv.uj / iv.uj_missing of procs from their iv.sock_ns. */
 void attribute(struct attr_socket *socks, int nr_sockets, struct proc **procs, __u32 nr_procs,
 	       bool spread_idle);
 

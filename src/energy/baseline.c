@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The idle baseline from power against utilisation; see include/baseline.h. */
+/* The idle baseline from power against utilisation; see energy/baseline.h. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -235,22 +235,4 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 		out->src = IDLE_FIT;
 	else
 		out->src = IDLE_BLEND;
-}
-
-const char *idle_source_name(enum idle_source s)
-{
-	switch (s) {
-	case IDLE_FLAG:
-		return "flag";
-	case IDLE_MODEL:
-		return "model";
-	case IDLE_PRIOR:
-		return "prior";
-	case IDLE_BLEND:
-		return "blend";
-	case IDLE_FIT:
-		return "fit";
-	default:
-		return "none";
-	}
 }

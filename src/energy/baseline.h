@@ -36,6 +36,7 @@
 #define __BASELINE_H
 
 #include <stdbool.h>
+#include "energy/domain.h"
 
 #define BASELINE_WINDOW		256	/* intervals the fit holds */
 #define BASELINE_HALF_LIFE_S	600.0	/* weight halves every 10 minutes of age */
@@ -61,15 +62,6 @@
 /* A CPU package adds at least 30% of the prior's dynamic range at full load. */
 #define BASELINE_MIN_SLOPE	0.3
 
-/* Where a baseline comes from; idle_source_name() gives the name outputs show. */
-enum idle_source {
-	IDLE_NONE,		/* nothing known yet */
-	IDLE_FLAG,		/* --idle-watts */
-	IDLE_MODEL,		/* the power model's own idle */
-	IDLE_PRIOR,		/* the prior alone (prior share >= BASELINE_PRIOR_SHARE) */
-	IDLE_BLEND,		/* prior and fit */
-	IDLE_FIT,		/* the fit alone (prior share <= BASELINE_FIT_SHARE) */
-};
 
 struct baseline_prior {
 	double full_w;		/* power at full load (long-term limit); <= 0: unknown */
@@ -112,7 +104,5 @@ int baseline__restore(struct baseline *b, double util, double watts, double weig
 /* The baseline now, from the points held (a pure function of them). */
 void baseline__estimate(const struct baseline *b, const struct baseline_prior *prior,
 			struct baseline_est *out);
-/* "none", "flag", "model", "prior", "blend", "fit" */
-const char *idle_source_name(enum idle_source s);
 
 #endif /* __BASELINE_H */

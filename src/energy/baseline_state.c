@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The baselines' state file; see include/baseline_state.h. */
+/* The baselines' state file; see energy/baseline_state.h. */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>

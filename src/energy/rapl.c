@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "energy/rapl.h"
+#include "lib/util.h"
 
 #define ZONE_PREFIX	"intel-rapl:"
 
@@ -37,26 +38,6 @@ const char *rapl_status_name(int status)
 	default:
 		return NULL;
 	}
-}
-
-int rapl_parse_u64(const char *buf, size_t len, __u64 *out)
-{
-	__u64 v = 0;
-	size_t i;
-
-	for (i = 0; i < len && buf[i] != '\n'; i++) {
-		unsigned int d = (unsigned char)buf[i] - '0';
-
-		if (d > 9)
-			return -EINVAL;
-		if (v > (UINT64_MAX - d) / 10)
-			return -ERANGE;
-		v = v * 10 + d;
-	}
-	if (!i)
-		return -EINVAL;
-	*out = v;
-	return 0;
 }
 
 /* Parse a non-negative int of digits only; NULL if none or above INT_MAX. */
@@ -179,22 +160,14 @@ static int zone_entry_filter(const struct dirent *d)
 static int read_attr(const char *dir, const char *attr, char *buf, size_t size)
 {
 	char path[640];
-	ssize_t n;
 	char *nl;
-	int fd;
+	int n;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
+	n = read_small_file(path, buf, size);
 	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
+		return n;
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
@@ -346,7 +319,7 @@ static double constraint_w(const char *dir, int n, const char *what)
 
 	snprintf(attr, sizeof(attr), "constraint_%d_%s_uw", n, what);
 	ret = read_attr(dir, attr, buf, sizeof(buf));
-	if (ret <= 0 || rapl_parse_u64(buf, ret, &uw) || uw < 1000000)
+	if (ret <= 0 || parse_u64_line(buf, ret, &uw) || uw < 1000000)
 		return 0;
 	return uw / 1e6;
 }
@@ -415,7 +388,7 @@ static int open_zone(struct rapl_zone *z, const char *root, const struct candida
 	/* without max_energy_range_uj, wraps cannot be told from resets */
 	z->max_range_uj = 0;
 	ret = read_attr(z->path, "max_energy_range_uj", buf, sizeof(buf));
-	if (ret > 0 && rapl_parse_u64(buf, ret, &z->max_range_uj))
+	if (ret > 0 && parse_u64_line(buf, ret, &z->max_range_uj))
 		z->max_range_uj = 0;
 
 	z->fd = open_energy(z->path);
@@ -526,7 +499,7 @@ static int read_zone(struct rapl_zone *z, __u64 *val)
 	/* a full buffer without a newline may be a cut number */
 	if (n == sizeof(buf) && !memchr(buf, '\n', n))
 		return RAPL_GARBAGE;
-	if (rapl_parse_u64(buf, n, val))
+	if (parse_u64_line(buf, n, val))
 		return RAPL_GARBAGE;
 	if (z->max_range_uj && *val > z->max_range_uj)
 		return RAPL_GARBAGE;

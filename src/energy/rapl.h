@@ -116,14 +116,6 @@ void rapl__close(struct rapl *r);
 /* --- pure helpers, no I/O ------------------------------------------------ */
 
 /*
- * Parse the first line of buf[0..len) as an unsigned decimal: digits only
- * (leading zeros fine), optionally ended by '\n'; what follows the newline is
- * ignored. 0, -EINVAL (empty, sign, space, other byte) or -ERANGE (above
- * 2^64 - 1). *out is written only on success.
- */
-int rapl_parse_u64(const char *buf, size_t len, __u64 *out);
-
-/*
  * Map a zone's name (without newline) to its domain: "package-N" and
  * "package-N-die-D" give ENERGY_PACKAGE and socket N; "core", "uncore", "dram",
  * "psys" give socket -1 (a subzone takes its parent's socket). -EINVAL
@@ -145,12 +137,6 @@ int rapl_parse_zone_name(const char *name, enum energy_domain *dom, int *socket,
  */
 int rapl_energy_delta(__u64 prev, __u64 cur, __u64 max_range, __u64 max_plausible_uj,
 		      __u64 *delta);
-
-/* "package", "core", "uncore", "dram", "psys"; "unknown" out of range. */
-static inline const char *rapl_domain_name(enum energy_domain d)
-{
-	return energy_domain_name(d);
-}
 
 /* Why a status is a gap: "counter reset", "implausible jump", ...; NULL for good ones. */
 const char *rapl_status_name(int status);

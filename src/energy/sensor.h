@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
  * Energy sensors behind one small set of operations. A sensor turns one
- * interval into energy per socket and domain (an array indexed by
- * enum energy_domain), plus what it knows of the hardware for the idle
- * baseline: each domain's long-term power limit, or its own idle power when
- * the sensor is a model. The sampler reads nothing else of a sensor.
+ * interval into energy for its part of the machine (its role): the CPU
+ * packages and DRAM per socket and domain (an array indexed by enum
+ * energy_domain), the GPUs, the platform. It also says what it knows of the
+ * hardware for the idle baselines: each domain's long-term power limit, or its
+ * own idle power when the sensor is a model. The sampler reads nothing else of
+ * a sensor.
  *
  * A new sensor is one file that defines a const struct sensor_ops and one
- * line in the table of src/sensor.c.
+ * line in the table of src/energy/sensors.c, which makes --sensor, its help
+ * and the order in which auto tries them (docs/HACKING.md shows the diff).
  */
 #ifndef __SENSOR_H
 #define __SENSOR_H
@@ -15,19 +18,19 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include "energy/domain.h"
 #include "kernel/topology.h"	/* WP_MAX_SOCKETS */
 
-enum energy_domain {
-	ENERGY_PACKAGE,
-	ENERGY_CORE,
-	ENERGY_UNCORE,
-	ENERGY_DRAM,
-	ENERGY_PSYS,		/* the platform; the host's, never a socket's */
-	ENERGY_NR_DOMAINS,
+
+/* What part of the machine a sensor measures; at most one sensor per role is open. */
+enum sensor_role {
+	SENSOR_ROLE_CPU,	/* CPU packages and DRAM, per socket (struct sensor_socket) */
+	SENSOR_ROLE_GPU,	/* accelerators */
+	SENSOR_ROLE_PLATFORM,	/* the whole platform (a power meter) */
+	SENSOR_NR_ROLES,
 };
 
-enum sensor_kind { SENSOR_AUTO, SENSOR_RAPL, SENSOR_MODEL };
-
+/* Every sensor's settings (from the command line); each reads its own. */
 struct sensor_config {
 	const char *powercap_root;	/* rapl: default /sys/class/powercap */
 	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
@@ -66,8 +69,13 @@ struct sensor_reading {
 struct sensor;
 
 struct sensor_ops {
-	const char *name;		/* "rapl", "model": what outputs show */
+	const char *name;		/* "rapl", "model": what --sensor and outputs say */
+	const char *title;		/* for messages: "RAPL", "the power model" */
+	const char *help;		/* what it reads, for --help (lines joined by '\n') */
+	enum sensor_role role;
 	bool estimated;			/* energy from a model, not measured */
+	bool fallback;			/* auto opens it only when no other sensor of its
+					 * role opened (the model) */
 	/* 0, or -errno with a one-line reason in err; -ENOENT: no such hardware */
 	int (*open)(struct sensor *s, const struct sensor_config *c, char *err, size_t errlen);
 	/* One interval into out (zeroed by the caller). 0 or -errno. */
@@ -80,10 +88,19 @@ struct sensor {
 	void *priv;			/* the sensor's own state */
 };
 
-extern const struct sensor_ops rapl_sensor, model_sensor;
+/*
+ * The table (src/energy/sensors.c): every sensor, in the order auto tries them
+ * within a role, NULL-terminated.
+ */
+extern const struct sensor_ops *const sensor_table[];
+
+/* The sensors in use: one per role at most. */
+struct sensor_set {
+	struct sensor role[SENSOR_NR_ROLES];	/* .ops NULL: none for that role */
+};
 
 /*
- * The model sensor (src/sensor_model.c), for machines without RAPL: per
+ * The model sensor (src/energy/sensor_model.c), for machines without RAPL: per
  * online CPU of a socket, the minimum and maximum watts per vCPU that the
  * Cloud Carbon Footprint methodology gives for a cloud provider's unknown
  * hardware (from SPECpower results), averaged over its three providers:
@@ -95,18 +112,40 @@ extern const struct sensor_ops rapl_sensor, model_sensor;
 /* The model's power: idle + (full - idle) * util, util clamped to 0..1. */
 double model_power_w(double full_w, double idle_w, double util);
 
-/*
- * Open the sensor of that kind. SENSOR_AUTO tries RAPL, then the model; it
- * says why on stderr when RAPL is there but unusable (always) or absent
- * (with verbose). err gets a one-line reason on failure.
- */
-int sensor__open(struct sensor *s, enum sensor_kind kind, const struct sensor_config *c,
+/* The sensor of the table with that name, or NULL. */
+const struct sensor_ops *sensor__find(const char *name);
+/* Open one sensor (ops->open); err gets its reason. Read it with sensor__read. */
+int sensor__open(struct sensor *s, const struct sensor_ops *ops, const struct sensor_config *c,
 		 char *err, size_t errlen);
-/* Read one interval; out is zeroed first. */
+/* Read one interval; out is zeroed first (idle_w -1: unknown). */
 int sensor__read(struct sensor *s, const struct sensor_input *in, struct sensor_reading *out);
 void sensor__close(struct sensor *s);
+/*
+ * Check a --sensor list: "auto" or a comma list of the table's names, at most one
+ * per role. 0, or -EINVAL with err saying what is wrong and what is known.
+ */
+int sensor__check_list(const char *list, char *err, size_t errlen);
+/* --sensor's help, made from the table, into buf (lines joined by '\n'). */
+void sensor__help(char *buf, size_t len);
 
-/* "package", "core", "uncore", "dram", "psys"; "unknown" out of range. */
-const char *energy_domain_name(enum energy_domain d);
+/*
+ * Open the sensors: each one list names (NULL or "auto": none) must open, or err
+ * gets the reason and it fails; each role it does not name gets the first sensor
+ * of the table of that role that opens, trying a fallback sensor last. A sensor
+ * that is absent (-ENOENT) is passed over quietly (with verbose, in a word on
+ * stderr); one that is there but unusable is worth a warning when auto goes on
+ * to the next. A role without any sensor is left empty, except the CPU's, which
+ * the fallback always fills.
+ */
+int sensor_set__open(struct sensor_set *set, const char *list, const struct sensor_config *c,
+		     char *err, size_t errlen);
+/* Read one interval of every open sensor into out, zeroed first. 0 or the first -errno. */
+int sensor_set__read(struct sensor_set *set, const struct sensor_input *in,
+		     struct sensor_reading *out);
+void sensor_set__close(struct sensor_set *set);
+/* The sensor of a role, NULL if none. */
+const struct sensor_ops *sensor_set__ops(const struct sensor_set *set, enum sensor_role role);
+/* A role's name: "cpu", "gpu", "platform". */
+const char *sensor_role_name(enum sensor_role role);
 
 #endif /* __SENSOR_H */

@@ -77,6 +77,10 @@ static void model_close(struct sensor *s)
 
 const struct sensor_ops model_sensor = {
 	.name = "model",
+	.title = "the power model",
+	.help = "an estimate from CPU time, where nothing\nmeasures (--tdp, --idle-watts)",
+	.role = SENSOR_ROLE_CPU,
+	.fallback = true,
 	.estimated = true,
 	.open = model_open,
 	.read = model_read,

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * RAPL as an energy sensor: the zones of src/rapl.c summed per socket and
+ * RAPL as an energy sensor: the zones of src/energy/rapl.c summed per socket and
  * domain, each zone's gaps warned about once, and each domain's long-term
  * limit handed on for the idle baseline's prior.
  */
@@ -100,7 +100,7 @@ static int rapl_read(struct sensor *s, const struct sensor_input *in, struct sen
 		ss->limit_w[z->domain] += z->limit_w;
 		if (z->limit_w)
 			ss->limit_from[z->domain] = z->limit_from;
-		snprintf(what, sizeof(what), "socket %d %s", z->socket, rapl_domain_name(z->domain));
+		snprintf(what, sizeof(what), "socket %d %s", z->socket, energy_domain_name(z->domain));
 		report(z, rd[i].status, what);
 		if (z->domain != ENERGY_PACKAGE)
 			continue;
@@ -135,6 +135,9 @@ static void rapl_close(struct sensor *s)
 
 const struct sensor_ops rapl_sensor = {
 	.name = "rapl",
+	.title = "RAPL",
+	.help = "RAPL energy counters of the CPU packages\nand DRAM (--powercap-root)",
+	.role = SENSOR_ROLE_CPU,
 	.estimated = false,
 	.open = rapl_open,
 	.read = rapl_read,

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Per-interval deltas from the BPF per-CPU slots; see include/accounting.h. */
+/* Per-interval deltas from the BPF per-CPU slots; see kernel/accounting.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Which PID namespace the agent is in; see include/pidns.h. */
+/* Which PID namespace the agent is in; see kernel/pidns.h. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Streaming JSON writer and a complete string escaper; see include/json.h. */
+/* Streaming JSON writer and a complete string escaper; see lib/json.h. */
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Output of `wattprobe json`; see include/outfile.h. */
+/* Output of `wattprobe json`; see lib/outfile.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

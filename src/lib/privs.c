@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Privilege drop after start-up; see include/privs.h. */
+/* Privilege drop after start-up; see lib/privs.h. */
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Prometheus text exposition; see include/promtext.h. */
+/* Prometheus text exposition; see lib/promtext.h. */
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>

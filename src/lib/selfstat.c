@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The agent's own resource use; see include/selfstat.h. */
+/* The agent's own resource use; see lib/selfstat.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>

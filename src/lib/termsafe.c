@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Strings from processes made safe for a terminal; the rule is in include/termsafe.h. */
+/* Strings from processes made safe for a terminal; the rule is in lib/termsafe.h. */
 #include <langinfo.h>
 #include <stdio.h>
 #include <string.h>

@@ -9,7 +9,12 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC 1000000000ULL
 
-/* Parse one unsigned decimal line: digits, optional trailing newline; -EINVAL or -ERANGE. */
+/*
+ * Parse the first line of buf[0..len) as an unsigned decimal: digits only (leading
+ * zeros fine), optionally ended by '\n'; what follows the newline is ignored. 0,
+ * -EINVAL (empty, sign, space, other byte) or -ERANGE (above 2^64 - 1). *out is
+ * written only on success.
+ */
 int parse_u64_line(const char *buf, size_t len, unsigned long long *out);
 /* Read a small file into buf (NUL-terminated). Bytes read or -errno. */
 int read_small_file(const char *path, char *buf, size_t size);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * cgroup v1 paths per process from /proc/PID/cgroup; see include/cgroupv1.h. Two
+ * cgroup v1 paths per process from /proc/PID/cgroup; see meta/cgroupv1.h. Two
  * tables: processes (pid, start) -> path, and the paths themselves with their
  * classification, shared by the processes of a cgroup. Both are dropped together when
  * the process table fills, at the start of a round, so pointers handed out during a

@@ -23,6 +23,15 @@ struct cg_info {
 	char unit[CG_UNIT_MAX];				/* innermost *.service or *.scope, "" if none */
 };
 
+/* What outputs show of a process's container and pod. NULL: unknown or none. */
+struct ctr_names {
+	const char *id;		/* container id (64 hex) */
+	const char *name;	/* container name: Kubernetes' or Docker's */
+	const char *pod;
+	const char *ns;		/* the pod's namespace */
+	const char *pod_uid;
+};
+
 /*
  * Classify a path relative to the cgroup2 root, e.g. "/system.slice/docker-<64hex>.scope".
  * Fills every field of out (empty when nothing matched) and returns 0; -EINVAL if path or

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Container and pod names from kubelet's log paths and Docker's config; see include/ctrname.h. */
+/* Container and pod names from kubelet's log paths and Docker's config; see meta/ctrname.h. */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Container and pod names of this node, cached; see include/ctrnames.h. */
+/* Container and pod names of this node, cached; see meta/ctrnames.h. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>

@@ -11,18 +11,9 @@
 #define __CTRNAMES_H
 
 #include <stddef.h>
+#include "meta/container.h"
 
-struct cg_info;
 struct ctrnames;
-
-/* What outputs show of a process's container and pod. NULL: unknown or none. */
-struct ctr_names {
-	const char *id;		/* container id (64 hex) */
-	const char *name;	/* container name: Kubernetes' or Docker's */
-	const char *pod;
-	const char *ns;		/* the pod's namespace */
-	const char *pod_uid;
-};
 
 /*
  * log_root: the folder holding pods/ and containers/ (/var/log), NULL for none.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Docker container names through a small helper process; see include/dockername.h. */
+/* Docker container names through a small helper process; see meta/dockername.h. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -6,8 +6,11 @@
  */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "lib/outfile.h"
 #include "output/output.h"
 
 /*
@@ -200,11 +203,11 @@ static void sockets(struct jw *w, const struct sample *s, struct limits *lim)
 static void usage(struct jw *w, const struct sample *s, const struct view_row *r)
 {
 	jw_key(w, "cpu_ns");
-	jw_u64(w, r->ns);
+	jw_u64(w, r->iv.ns);
 	jw_key(w, "cpu_util");
-	jw_double(w, s->interval_ns ? (double)r->ns / s->interval_ns : 0, 4);
-	power(w, "power_w", !r->uj_missing, r->uj, s->interval_ns);
-	joules(w, "energy_j", !r->uj_missing, r->uj);
+	jw_double(w, s->interval_ns ? (double)r->iv.ns / s->interval_ns : 0, 4);
+	power(w, "power_w", !r->iv.uj_missing, r->iv.uj, s->interval_ns);
+	joules(w, "energy_j", !r->iv.uj_missing, r->iv.uj);
 }
 
 static void row_sockets(struct jw *w, const struct sample *s, const struct view_row *r,
@@ -217,7 +220,7 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 	jw_key(w, "sockets");
 	jw_arr_begin(w);
 	for (int i = 0; i < s->nr_sockets; i++) {
-		if (!r->sock_ns[i])
+		if (!r->iv.sock_ns[i])
 			continue;
 		if (n++ >= lim->sockets) {
 			lim->cut |= OMIT_SOCKETS;
@@ -227,8 +230,8 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 		jw_key(w, "id");
 		jw_i64(w, s->sockets[i].id);
 		jw_key(w, "cpu_ns");
-		jw_u64(w, r->sock_ns[i]);
-		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->sock_uj[i], s->interval_ns);
+		jw_u64(w, r->iv.sock_ns[i]);
+		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->iv.sock_uj[i], s->interval_ns);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -534,3 +537,62 @@ void json__flat(struct jw *w, const struct sample *sm, const struct view *v,
 		return;
 	shrink(w, sm, v, o, line, &lim, &lim.cgroup, 1024);
 }
+
+/* --- the output: `wattprobe json`, lines to stdout or --output ------------------------ */
+
+static int json_open(struct output *o, char *err, size_t errlen)
+{
+	struct jw *w = calloc(1, sizeof(*w));
+
+	if (!w) {
+		snprintf(err, errlen, "failed to allocate the JSON writer: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	jw_init(w);
+	o->priv = w;
+	o->cmdlines = !(o->env->opts->omit & OMIT_CMDLINE);
+	return 0;
+}
+
+/* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
+static int json_emit(struct output *o, const struct sample *s, const struct view *v)
+{
+	const struct output_opts *opts = o->env->opts;
+	__u32 n = opts->flat ? json__flat_lines(v) : 1;
+	struct jw *w = o->priv;
+	int err = 0;
+
+	for (__u32 i = 0; i < n && !err; i++) {
+		if (opts->flat)
+			json__flat(w, s, v, opts, i);
+		else
+			json__sample(w, s, v, opts);
+		err = w->err ? -ENOMEM : outfile__line(o->env->out, w->buf, w->len);
+	}
+	if (!err)
+		err = outfile__flush(o->env->out);
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "wattprobe: failed to write to %s: %s\n", o->env->out_name,
+			strerror(-err));
+	return err;
+}
+
+static void json_close(struct output *o, bool finished)
+{
+	struct jw *w = o->priv;
+
+	if (w)
+		jw_free(w);
+	free(w);
+	o->priv = NULL;
+}
+
+const struct output_ops json_output = {
+	.name = "json",
+	.summary = "one JSON object per interval on stdout (JSON Lines)",
+	.open = json_open,
+	.emit = json_emit,
+	.close = json_close,
+};

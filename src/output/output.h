@@ -1,13 +1,24 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* The outputs: each formats a sample and its view, taken const; none measures. */
+/*
+ * The outputs: each formats a sample and its view, taken const; none measures.
+ *
+ * An output is a command of the agent (wattprobe NAME): one file that formats
+ * (pure functions, unit-tested from hand-built samples) and ends with its
+ * const struct output_ops, and one line in the table of src/output/outputs.c.
+ * The agent (src/cli/agent.c) opens what the table says it needs (lines to
+ * stdout or --output, an HTTP server), hands it each sample and its view, and
+ * makes the command, its help and its --top default from the table
+ * (docs/HACKING.md shows the diff of a new one).
+ */
 #ifndef __OUTPUT_H
 #define __OUTPUT_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include "lib/json.h"
 #include "lib/promtext.h"
-#include "sample/sampler.h"
+#include "sample/sample.h"
 #include "sample/view.h"
 
 /* Fields of processes and groups that json leaves out (--omit). */
@@ -23,7 +34,60 @@ struct output_opts {
 	bool have_carbon;	/* json, prometheus: --carbon-intensity given */
 	double carbon_g_per_kwh;
 	unsigned omit;		/* json: OMIT_* */
+	bool flat;		/* json --flat */
 };
+
+struct outfile;
+struct http_server;
+struct view_opts;
+
+/* What the agent opened for an output, and what an output may change. */
+struct output_env {
+	struct output_opts *opts;
+	struct view_opts *view;		/* of the view built from each sample: an output may
+					 * change its grouping (top's key g) or --top */
+	bool top_set;			/* --top was given */
+	struct outfile *out;		/* where lines go: stdout or --output */
+	const char *out_name;		/* for messages: "stdout" or the file */
+	struct http_server *http;	/* outputs with .http: the server, serving */
+	const volatile sig_atomic_t *stopping;	/* set by SIGINT and SIGTERM */
+};
+
+struct output;
+
+struct output_ops {
+	const char *name;		/* the command: wattprobe NAME */
+	const char *summary;		/* what it does, for --help (lines joined by '\n') */
+	unsigned default_top;		/* --top when not given; 0: all */
+	bool http;			/* serves pages over HTTP: --listen is bound before
+					 * privileges are dropped */
+	bool steady;			/* rows whose counters add up across samples (series.h) */
+	bool self;			/* the agent's own use in each sample (sample.self) */
+	bool first_page_soon;		/* the first sample after 0.1 s, not after a period */
+	/* Optional. Sets o->priv, o->cmdlines and o->waits. 0, or -errno with a reason in err. */
+	int (*open)(struct output *o, char *err, size_t errlen);
+	/* One sample: 0 to go on, 1 to stop quietly (the reader is gone), -errno on a
+	 * failure (said on stderr). */
+	int (*emit)(struct output *o, const struct sample *s, const struct view *v);
+	/* Where open set o->waits: instead of sleeping until *deadline (CLOCK_MONOTONIC
+	 * ns), 0 to sample at *deadline, which it may move, 1 to stop. */
+	int (*wait)(struct output *o, unsigned long long *deadline);
+	/* Optional. finished: the agent ran its --count to the end. */
+	void (*close)(struct output *o, bool finished);
+};
+
+struct output {
+	const struct output_ops *ops;
+	struct output_env *env;
+	void *priv;
+	bool cmdlines;			/* it shows command lines: the agent reads them first */
+	bool waits;			/* it waits for the deadlines (ops->wait), keys in hand */
+};
+
+/* Every output, NULL-terminated (src/output/outputs.c). */
+extern const struct output_ops *const output_table[];
+/* The output of that command, or NULL. */
+const struct output_ops *output__find(const char *name);
 
 /* json --flat: the most bytes of a line, its newline included */
 #define JSON_FLAT_MAX 4096
@@ -48,6 +112,11 @@ void json__flat(struct jw *w, const struct sample *s, const struct view *v,
 		const struct output_opts *o, __u32 line);
 /* The names of the OMIT_* bits, for --omit; 0 or -EINVAL on an unknown name. */
 int json_omit_parse(const char *list, unsigned *omit);
+/* The family NAME (a gauge of 1) that says where energy comes from: the sensor's
+ * name and whether it is estimated; "none" without one. For the agent's page
+ * and run's push alike. */
+void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
+		       bool estimated);
 /* The /metrics page of `wattprobe prometheus` into b (reset first), from a
  * steady view (view_opts.steady). */
 void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,

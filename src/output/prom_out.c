@@ -12,11 +12,14 @@
  * Label values are escaped losslessly (promtext.h) and process series carry
  * their start time: no two series of a page share their labels.
  */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
-#include "output/output.h"
+#include "http/http.h"
 #include "lib/version.h"
+#include "output/output.h"
 
 #ifdef __clang__
 #define COMPILER "clang " __clang_version__
@@ -228,8 +231,8 @@ static void rows(struct pbuf *b, const struct sample *sm, const struct view *v,
 				prom_sample(b, fams[f][0], l, r->total_ns / 1e9);
 			else if (r->state == ROW_HELD)
 				continue;
-			else if (f == F_WATTS && !r->uj_missing)
-				prom_sample(b, fams[f][0], l, watts(r->uj, sm->interval_ns));
+			else if (f == F_WATTS && !r->iv.uj_missing)
+				prom_sample(b, fams[f][0], l, watts(r->iv.uj, sm->interval_ns));
 			else if (f == F_MEMBERS)
 				prom_sample(b, fams[f][0], l, r->members);
 		}
@@ -331,20 +334,27 @@ static void others(struct pbuf *b, const struct sample *sm, const struct view *v
 		    NULL, o->total_ns / 1e9);
 	prom_family(b, "wattprobe_others_watts", "gauge",
 		    "Power of the processes without a watts series of their own, last interval.");
-	if (!o->uj_missing)
-		prom_sample(b, "wattprobe_others_watts", NULL, watts(o->uj, sm->interval_ns));
+	if (!o->iv.uj_missing)
+		prom_sample(b, "wattprobe_others_watts", NULL, watts(o->iv.uj, sm->interval_ns));
 	prom_metric(b, "wattprobe_others_processes", "gauge",
 		    "Processes that ran in the last interval without a watts series of their own.",
 		    NULL, o->members);
 }
 
+void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
+		       bool estimated)
+{
+	const char *l[] = { "sensor", sensor ? sensor : "none", "estimated",
+			    estimated ? "true" : "false", NULL };
+
+	prom_metric(b, name, "gauge", help, l, 1);
+}
+
 static void health(struct pbuf *b, const struct sample *sm)
 {
-	const char *sensor[] = { "sensor", sm->sensor, "estimated",
-				 sm->estimated ? "true" : "false", NULL };
-
-	prom_metric(b, "wattprobe_sensor_info", "gauge",
-		    "Where energy comes from: rapl (measured) or model (estimated).", sensor, 1);
+	prom__sensor_info(b, "wattprobe_sensor_info",
+			  "Where energy comes from: rapl (measured) or model (estimated).",
+			  sm->sensor, sm->estimated);
 	prom_metric(b, "wattprobe_dropped_total", "counter",
 		    "Records the agent could not keep (ring buffer or process table full).",
 		    NULL, sm->dropped);
@@ -422,3 +432,52 @@ void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
 	if (o->have_carbon)
 		carbon(b, s, o->carbon_g_per_kwh);
 }
+
+/* --- the output: `wattprobe prometheus`, a page served over HTTP ---------------------- */
+
+static int prom_open(struct output *o, char *err, size_t errlen)
+{
+	struct pbuf *b = calloc(1, sizeof(*b));
+
+	if (!b) {
+		snprintf(err, errlen, "failed to allocate the page: %s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	pbuf_init(b);
+	o->priv = b;
+	return 0;
+}
+
+static int prom_emit(struct output *o, const struct sample *s, const struct view *v)
+{
+	struct pbuf *b = o->priv;
+
+	prom__sample(b, s, v, o->env->opts);
+	if (b->err)
+		return -ENOMEM;
+	return http__publish(o->env->http, b->buf, b->len);
+}
+
+static void prom_close(struct output *o, bool finished)
+{
+	struct pbuf *b = o->priv;
+
+	if (b)
+		pbuf_free(b);
+	free(b);
+	o->priv = NULL;
+}
+
+const struct output_ops prometheus_output = {
+	.name = "prometheus",
+	.summary = "serve /metrics over HTTP for Prometheus",
+	.default_top = 50,
+	.http = true,
+	.steady = true,
+	.self = true,
+	/* Prometheus is answered 503 until the first page: take it soon, not a period on */
+	.first_page_soon = true,
+	.open = prom_open,
+	.emit = prom_emit,
+	.close = prom_close,
+};

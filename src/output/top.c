@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include "meta/ctrnames.h"
 #include "output/output.h"
-#include "procs/procinfo.h"
 #include "lib/termsafe.h"
 #include "output/top.h"
 
@@ -263,10 +261,10 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 
 	switch (o->sort) {
 	case TOP_SORT_WATTS:
-		r = cmp_u64_desc(x->uj, y->uj);
+		r = cmp_u64_desc(x->iv.uj, y->iv.uj);
 		break;
 	case TOP_SORT_CPU:
-		r = cmp_u64_desc(x->ns, y->ns);
+		r = cmp_u64_desc(x->iv.ns, y->iv.ns);
 		break;
 	case TOP_SORT_ENERGY:
 		r = cmp_u64_desc(x->total_uj, y->total_uj);
@@ -286,9 +284,9 @@ static int cmp_rows(const void *a, const void *b, void *arg)
 	if (o->reverse)
 		r = -r;
 	if (!r)
-		r = cmp_u64_desc(x->uj, y->uj);
+		r = cmp_u64_desc(x->iv.uj, y->iv.uj);
 	if (!r)
-		r = cmp_u64_desc(x->ns, y->ns);
+		r = cmp_u64_desc(x->iv.ns, y->iv.ns);
 	if (!r)
 		r = strcmp(x->key, y->key);
 	if (!r && x->p && y->p)
@@ -401,19 +399,19 @@ static void process_row(struct top_frame *f, const struct sample *s, const struc
 		snprintf(id, sizeof(id), "-");
 	else
 		snprintf(id, sizeof(id), "%u", r->p->tgid);
-	fmt_watts(w, sizeof(w), !r->uj_missing, r->uj, s->interval_ns);
+	fmt_watts(w, sizeof(w), !r->iv.uj_missing, r->iv.uj, s->interval_ns);
 	fmt_joules(j, sizeof(j), r->total_uj);
 	command_text(text, sizeof(text), r, o);
-	row_line(f, o, id, w, j, s->interval_ns ? r->ns * 100.0 / s->interval_ns / cpu_div : 0,
+	row_line(f, o, id, w, j, s->interval_ns ? r->iv.ns * 100.0 / s->interval_ns / cpu_div : 0,
 		 r->exited ? 'x' : ' ', text);
 }
 
 static void add_into(struct view_row *sum, const struct view_row *r)
 {
 	sum->members += r->members;
-	sum->ns += r->ns;
-	sum->uj += r->uj;
-	sum->uj_missing |= r->uj_missing;
+	sum->iv.ns += r->iv.ns;
+	sum->iv.uj += r->iv.uj;
+	sum->iv.uj_missing |= r->iv.uj_missing;
 }
 
 static int sort_rows(struct top_frame *f, const struct view *v, const struct top_opts *o)
@@ -513,10 +511,10 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 	for (__u32 i = 0; i < shown; i++)
 		process_row(f, s, f->order[i], o, cpu_div);
 	if (others.members) {
-		fmt_watts(w, sizeof(w), !others.uj_missing, others.uj, s->interval_ns);
+		fmt_watts(w, sizeof(w), !others.iv.uj_missing, others.iv.uj, s->interval_ns);
 		snprintf(label, sizeof(label), "[others: %u process%s]", others.members,
 			 others.members == 1 ? "" : "es");
-		row_line(f, o, "-", w, "-", s->interval_ns ? others.ns * 100.0 / s->interval_ns /
+		row_line(f, o, "-", w, "-", s->interval_ns ? others.iv.ns * 100.0 / s->interval_ns /
 			 cpu_div : 0, ' ', label);
 	}
 	fmt_watts(w, sizeof(w), s->have_energy, s->idle_uj, s->interval_ns);

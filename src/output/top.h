@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include "sample/sampler.h"
+#include "sample/sample.h"
 #include "sample/view.h"
 
 enum top_sort { TOP_SORT_WATTS, TOP_SORT_CPU, TOP_SORT_ENERGY, TOP_SORT_PID, TOP_SORT_NAME,
@@ -67,7 +67,7 @@ void top_frame__free(struct top_frame *f);
 
 const char *top_sort_name(enum top_sort sort);
 
-/* --- the terminal: curses, keys, resizes (src/top_ui.c) --- */
+/* --- the terminal: curses, keys, resizes (src/output/top_ui.c) --- */
 
 struct top_ui;
 

@@ -9,16 +9,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <locale.h>
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include "lib/heldlog.h"
 #include "lib/termsafe.h"
-#include "output/top.h"
 #include "lib/util.h"
+#include "output/output.h"
+#include "output/top.h"
 
 #define NR_GROUPS (GROUP_UNIT + 1)
 #define EV_NONE (-1)
@@ -423,3 +426,78 @@ void top_ui__close(struct top_ui *u, bool leave)
 	free(u->strings);
 	free(u);
 }
+
+/* --- the output: `wattprobe top`, the screen on a terminal, else plain lines ---------- */
+
+/* On a terminal, the screen and its keys; elsewhere plain lines (o->priv NULL). */
+static int top_open(struct output *o, char *err, size_t errlen)
+{
+	struct output_env *env = o->env;
+	char why[256];
+
+	setlocale(LC_CTYPE, "");	/* names in UTF-8 only where the terminal takes it */
+	o->cmdlines = true;
+	if (!isatty(STDOUT_FILENO))
+		return 0;
+	o->priv = top_ui__open(env->view->by, why, sizeof(why));
+	if (!o->priv) {
+		fprintf(stderr, "wattprobe: %s; printing plain lines\n", why);
+		return 0;
+	}
+	o->waits = true;
+	if (!env->top_set)
+		env->view->top = 0;	/* the rows fill the screen */
+	return 0;
+}
+
+/* A reader of plain lines gone away (EPIPE) ends us quietly; another error is said. */
+static int top_emit(struct output *o, const struct sample *s, const struct view *v)
+{
+	int err;
+
+	if (o->priv) {
+		err = top_ui__show(o->priv, s, v);
+		if (err)
+			fprintf(stderr, "wattprobe: failed to draw the table: %s\n", strerror(-err));
+		return err;
+	}
+	err = top__print(stdout, s, v, o->env->opts);
+	if (err == -EPIPE)
+		return 1;
+	if (err)
+		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(-err));
+	return err;
+}
+
+/* Keys and resizes until the deadline; a new grouping is sampled at once. */
+static int top_wait(struct output *o, unsigned long long *deadline)
+{
+	switch (top_ui__wait(o->priv, *deadline, o->env->stopping)) {
+	case TOP_UI_TIMEOUT:
+		return 0;
+	case TOP_UI_REGROUP:
+		o->env->view->by = o->env->opts->by = top_ui__group_by(o->priv);
+		*deadline = now_ns(CLOCK_MONOTONIC);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+static void top_close(struct output *o, bool finished)
+{
+	top_ui__close(o->priv, finished);
+	o->priv = NULL;
+}
+
+const struct output_ops top_output = {
+	.name = "top",
+	.summary = "a table refreshed every interval, biggest consumer first\n"
+		   "(the default command); on a terminal it fills the screen\n"
+		   "and takes keys (h lists them), else plain lines",
+	.default_top = 20,
+	.open = top_open,
+	.emit = top_emit,
+	.wait = top_wait,
+	.close = top_close,
+};

@@ -4,8 +4,8 @@
 #define __PROCINFO_H
 
 #include <stddef.h>
+#include "procs/proc.h"	/* PROCINFO_CMDLINE_MAX */
 
-#define PROCINFO_CMDLINE_MAX 4096	/* bytes read from /proc/PID/cmdline, and of the result */
 
 struct procinfo;
 

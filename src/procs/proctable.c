@@ -163,11 +163,11 @@ void proctable__touch(struct proctable *t, struct proc *p)
 	if (p->seq == t->seq)
 		return;
 	p->seq = t->seq;
-	p->iv_ns = 0;
-	p->iv_uj = 0;
-	p->iv_uj_missing = false;
-	memset(p->iv_sock_ns, 0, sizeof(p->iv_sock_ns));
-	memset(p->iv_sock_uj, 0, sizeof(p->iv_sock_uj));
+	p->iv.ns = 0;
+	p->iv.uj = 0;
+	p->iv.uj_missing = false;
+	memset(p->iv.sock_ns, 0, sizeof(p->iv.sock_ns));
+	memset(p->iv.sock_uj, 0, sizeof(p->iv.sock_uj));
 	t->active[t->nr_active++] = proctable__index(t, p);
 }
 
@@ -176,13 +176,13 @@ void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket,
 	struct cpu_charge *c;
 
 	proctable__touch(t, p);
-	p->iv_ns += ns;
+	p->iv.ns += ns;
 	p->total_ns += ns;
 	if (p->part)
 		t->pool[p->owner].total_ns += ns;
 	p->last_seq = t->seq;
 	if (socket >= 0 && socket < WP_MAX_SOCKETS)
-		p->iv_sock_ns[socket] += ns;
+		p->iv.sock_ns[socket] += ns;
 	if (t->nr_charges == t->cap_charges) {
 		__u32 cap = t->cap_charges ? t->cap_charges * 2 : 1024;
 
@@ -290,7 +290,7 @@ struct proc *proctable__change(struct proctable *t, struct proc *p, const struct
 			break;
 		}
 	}
-	if (!live && !(p->seq == t->seq && p->iv_ns)) {
+	if (!live && !(p->seq == t->seq && p->iv.ns)) {
 		/* nothing ran under the old identity this interval: change in place */
 		p->before_exe = p->exe_path;
 		if (id->exec_id != old.exec_id) {
@@ -469,12 +469,12 @@ void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
 		p = &t->pool[big->proc];
 		take = big->ns < ns ? big->ns : ns;
 		big->ns -= take;
-		p->iv_ns -= take;
+		p->iv.ns -= take;
 		p->total_ns -= take;
 		if (p->part)
 			t->pool[p->owner].total_ns -= take;
 		if (socket >= 0 && socket < WP_MAX_SOCKETS)
-			p->iv_sock_ns[socket] -= take;
+			p->iv.sock_ns[socket] -= take;
 		ns -= take;
 		if (cut)
 			cut(ctx, p, cpu, take);

@@ -46,6 +46,7 @@
 #include <sys/capability.h>
 #include <sys/prctl.h>
 #include "http/client.h"
+#include "lib/deadline.h"
 #include "lib/privs.h"
 #include "run/pushgw.h"
 #include "run/run.h"
@@ -698,9 +699,7 @@ static void wait_for(struct run *r, __u64 t0, int *status, struct rusage *ru)
 		sample(r);
 		if (r->o->progress)
 			progress(r, now_ns(CLOCK_MONOTONIC) - t0);
-		deadline += period;
-		if (now_ns(CLOCK_MONOTONIC) > deadline + period)
-			deadline = now_ns(CLOCK_MONOTONIC) + period;
+		deadline = deadline_next(deadline, period, now_ns(CLOCK_MONOTONIC));
 	}
 }
 
@@ -773,36 +772,27 @@ static int fail(const char *err)
 	return 1;
 }
 
-int run__main(const struct run_opts *o, const struct sampler_opts *so)
+/* What wattprobe needs before the command starts: its identity, the summary's file, libcurl
+ * for --push, the sampler. 0, or 1 with the reason said. */
+static int prepare(struct run *r, const struct sampler_opts *so)
 {
-	struct run r = { .o = o, .parent_fd = -1, .procs_fd = -1, .events_fd = -1,
-			 .home_procs_fd = -1, .out_fd = STDERR_FILENO, .sfd = -1, .pid = -1,
-			 .keeper_fd = -1, .cpustat_fd = -1 };
-	int go[2] = { -1, -1 }, st[2] = { -1, -1 }, status = 0, ret = 1;
-	struct run_info ri = { .argv = o->argv, .carbon = o->carbon, .top = o->top };
-	struct child_err ce;
-	struct rusage ru = {};
-	sigset_t mask;
+	const struct run_opts *o = r->o;
 	char err[1024] = "";
-	__u64 t0, t1;
-	ssize_t n;
 
 	/* what the command is to get, before wattprobe changes anything */
-	snapshot_limits(&r);
-	if (snapshot_fds(&r)) {
+	snapshot_limits(r);
+	if (snapshot_fds(r)) {
 		fprintf(stderr, "wattprobe: failed to list /proc/self/fd: %s\n", strerror(errno));
-		goto cleanup;
+		return 1;
 	}
-	if (resolve_user(&r, err, sizeof(err))) {
-		fail(err);
-		goto cleanup;
-	}
+	if (resolve_user(r, err, sizeof(err)))
+		return fail(err);
 	if (o->output) {
-		r.out_fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
-		if (r.out_fd < 0) {
+		r->out_fd = open(o->output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
+		if (r->out_fd < 0) {
 			fprintf(stderr, "wattprobe: failed to open %s for the summary: %s\n",
 				o->output, strerror(errno));
-			goto cleanup;
+			return 1;
 		}
 	}
 	if (o->push_url) {
@@ -810,19 +800,25 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 
 		if (httpc__init(why, sizeof(why))) {
 			snprintf(err, sizeof(err), "--push needs %s", why);
-			fail(err);
-			goto cleanup;
+			return fail(err);
 		}
-		r.curl = true;
+		r->curl = true;
 	}
+	if (sampler__open(&r->s, so, err, sizeof(err)))
+		return fail(err);
+	r->sampler_open = true;
+	return 0;
+}
 
-	if (sampler__open(&r.s, so, err, sizeof(err))) {
-		fail(err);
-		goto cleanup;
-	}
-	r.sampler_open = true;
+/*
+ * The command's cgroup, its keeper and its signals (they wait in a signalfd; the child
+ * puts the mask back before exec), and the pipes to start it. 0, or 1 with the reason said.
+ */
+static int setup(struct run *r, const struct sampler_opts *so, int go[2], int st[2])
+{
+	char err[1024] = "";
+	sigset_t mask;
 
-	/* signals wait in a signalfd; the child puts the mask back before exec */
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGTERM);
@@ -830,141 +826,178 @@ int run__main(const struct run_opts *o, const struct sampler_opts *so)
 	sigaddset(&mask, SIGQUIT);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGPIPE);	/* a closed stderr must not kill us before the status */
-	sigprocmask(SIG_BLOCK, &mask, &r.orig_mask);
+	sigprocmask(SIG_BLOCK, &mask, &r->orig_mask);
 	sigdelset(&mask, SIGPIPE);
-	if (make_cgroup(&r, err, sizeof(err)) || start_keeper(&r, err, sizeof(err))) {
-		fail(err);
-		goto cleanup;
-	}
-	if (runstat__init(&r.rs, r.cgroup_id, r.rel,
-			  (__u64)(so->interval_s * NSEC_PER_SEC) / 2)) {
-		fail("failed to allocate the run's totals: Cannot allocate memory");
-		goto cleanup;
-	}
-	r.sfd = signalfd(-1, &mask, SFD_CLOEXEC);
-	if (r.sfd < 0 || pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
+	if (make_cgroup(r, err, sizeof(err)) || start_keeper(r, err, sizeof(err)))
+		return fail(err);
+	if (runstat__init(&r->rs, r->cgroup_id, r->rel,
+			  (__u64)(so->interval_s * NSEC_PER_SEC) / 2))
+		return fail("failed to allocate the run's totals: Cannot allocate memory");
+	r->sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (r->sfd < 0 || pipe2(go, O_CLOEXEC) || pipe2(st, O_CLOEXEC)) {
 		fprintf(stderr, "wattprobe: failed to set up the signals and pipes: %s\n",
 			strerror(errno));
-		goto cleanup;
+		return 1;
 	}
-	cloexec_own_fds(&r);
+	cloexec_own_fds(r);
 	fflush(NULL);
+	return 0;
+}
 
-	r.pid = fork();
-	if (r.pid < 0) {
-		fprintf(stderr, "wattprobe: failed to start the command: %s\n", strerror(errno));
-		goto cleanup;
+/* The child could not start the command: say why; the exit status. */
+static int not_started(struct run *r, const struct child_err *ce)
+{
+	waitpid(r->pid, NULL, 0);
+	if (ce->stage == STAGE_EXEC) {
+		fprintf(stderr, "wattprobe: failed to run '%s': %s\n", r->o->argv[0],
+			strerror(ce->err));
+		return ce->err == ENOENT ? 127 : 126;
 	}
-	if (!r.pid) {
+	if (ce->stage == STAGE_CGROUP)
+		fprintf(stderr, "wattprobe: failed to move the command into the cgroup %s: %s%s\n",
+			r->rel, strerror(ce->err), cgroup_remedy(ce->err));
+	else
+		fprintf(stderr, "wattprobe: failed to switch to user '%s': %s\n",
+			r->o->user ? r->o->user : "(real IDs)", strerror(ce->err));
+	return 1;
+}
+
+/*
+ * Fork the command (it waits on go), give up the measuring side's privileges, start
+ * the sampler's thread, take the first sample and let the command go. 0 once it runs
+ * (*t0: when), else its exit status with the reason said.
+ */
+static int start(struct run *r, int go[2], int st[2], __u64 *t0)
+{
+	char err[1024] = "";
+	struct child_err ce;
+	ssize_t n;
+
+	r->pid = fork();
+	if (r->pid < 0) {
+		fprintf(stderr, "wattprobe: failed to start the command: %s\n", strerror(errno));
+		return 1;
+	}
+	if (!r->pid) {
 		close(go[1]);
 		close(st[0]);
-		child(&r, go[0], st[1]);
+		child(r, go[0], st[1]);
 	}
 	close(go[0]);
 	close(st[1]);
 	go[0] = st[1] = -1;
 
-	/* the command has its credentials; the measuring side gives up its own */
-	if (privs__drop(NULL, privs__kernel_needs_bpf_cap(), err, sizeof(err))) {
+	/* the command has its credentials; the measuring side gives up its own, and starts
+	 * threads only then: each keeps the capabilities it was made with */
+	if (privs__drop(NULL, privs__kernel_needs_bpf_cap(), err, sizeof(err)) ||
+	    sampler__start(&r->s, err, sizeof(err))) {
 		fail(err);
-		kill(r.pid, SIGKILL);
-		waitpid(r.pid, NULL, 0);
-		goto cleanup;
+		kill(r->pid, SIGKILL);
+		waitpid(r->pid, NULL, 0);
+		return 1;
 	}
-	/* threads only now: each keeps the capabilities it was made with */
-	if (sampler__start(&r.s, err, sizeof(err))) {
-		fail(err);
-		kill(r.pid, SIGKILL);
-		waitpid(r.pid, NULL, 0);
-		goto cleanup;
-	}
-	sample(&r);		/* from here on, intervals are the command's */
-	t0 = now_ns(CLOCK_MONOTONIC);
+	sample(r);		/* from here on, intervals are the command's */
+	*t0 = now_ns(CLOCK_MONOTONIC);
 	if (write(go[1], "g", 1) != 1 && errno != EPIPE) {
 		fprintf(stderr, "wattprobe: failed to start the command: %s\n", strerror(errno));
-		kill(r.pid, SIGKILL);
+		kill(r->pid, SIGKILL);
 	}
 	close(go[1]);
 	go[1] = -1;
 	do
 		n = read(st[0], &ce, sizeof(ce));
 	while (n < 0 && errno == EINTR);
-	if (n == sizeof(ce)) {
-		waitpid(r.pid, NULL, 0);
-		if (ce.stage == STAGE_EXEC) {
-			fprintf(stderr, "wattprobe: failed to run '%s': %s\n", o->argv[0],
-				strerror(ce.err));
-			ret = ce.err == ENOENT ? 127 : 126;
-		} else if (ce.stage == STAGE_CGROUP) {
-			fprintf(stderr, "wattprobe: failed to move the command into the cgroup %s: "
-				"%s%s\n", r.rel, strerror(ce.err), cgroup_remedy(ce.err));
-		} else {
-			fprintf(stderr, "wattprobe: failed to switch to user '%s': %s\n",
-				o->user ? o->user : "(real IDs)", strerror(ce.err));
-		}
-		goto cleanup;
-	}
+	return n == sizeof(ce) ? not_started(r, &ce) : 0;
+}
 
-	wait_for(&r, t0, &status, &ru);
+/* Measure until the command ends, then the summary (and the push). Its exit status. */
+static int finish(struct run *r, __u64 t0)
+{
+	struct run_info ri = { .argv = r->o->argv, .carbon = r->o->carbon, .top = r->o->top };
+	struct rusage ru = {};
+	int status = 0;
+	__u64 t1;
+
+	wait_for(r, t0, &status, &ru);
 	t1 = now_ns(CLOCK_MONOTONIC);
 	clock_gettime(CLOCK_REALTIME, &ri.end);
 	/* the last processes leave the cgroup, then switch out for the last time */
-	for (int i = 0; i < 20 && populated(&r) == 1; i++)
+	for (int i = 0; i < 20 && populated(r) == 1; i++)
 		usleep(5000);
 	usleep(10000);
-	sample(&r);
-	ri.have_cgroup_cpu = cgroup_cpu(&r, &ri);
-	ri.left_running = count_procs(&r);
-	end_cgroup(&r);
+	sample(r);
+	ri.have_cgroup_cpu = cgroup_cpu(r, &ri);
+	ri.left_running = count_procs(r);
+	end_cgroup(r);
 
 	ri.wall_ns = t1 - t0;
 	ri.have_rusage = true;
 	ri.utime = ru.ru_utime;
 	ri.stime = ru.ru_stime;
 	ri.maxrss_kb = ru.ru_maxrss;
-	ri.cgroup = r.rel;
+	ri.cgroup = r->rel;
 	if (WIFSIGNALED(status)) {
 		ri.signal = WTERMSIG(status);
 		ri.exit_code = 128 + ri.signal;
 	} else {
 		ri.exit_code = WEXITSTATUS(status);
 	}
-	summary(&r, &ri);
-	if (o->push_url)
-		push(&r, &ri);
-	ret = ri.exit_code;
+	summary(r, &ri);
+	if (r->o->push_url)
+		push(r, &ri);
+	return ri.exit_code;
+}
 
-	/* the signal mask stays: a pending SIGPIPE must not end us before our status */
-cleanup:
+static void release(struct run *r, int go[2], int st[2])
+{
 	for (int i = 0; i < 2; i++) {
 		if (go[i] >= 0)
 			close(go[i]);
 		if (st[i] >= 0)
 			close(st[i]);
 	}
-	if (r.sfd >= 0)
-		close(r.sfd);
-	end_cgroup(&r);
-	if (r.procs_fd >= 0)
-		close(r.procs_fd);
-	if (r.events_fd >= 0)
-		close(r.events_fd);
-	if (r.home_procs_fd >= 0)
-		close(r.home_procs_fd);
-	if (r.cpustat_fd >= 0)
-		close(r.cpustat_fd);
-	if (r.parent_fd >= 0)
-		close(r.parent_fd);
-	if (r.out_fd != STDERR_FILENO && r.out_fd >= 0)
-		close(r.out_fd);
-	if (r.sampler_open)
-		sampler__close(&r.s);
-	runstat__free(&r.rs);
-	if (r.curl)
+	if (r->sfd >= 0)
+		close(r->sfd);
+	end_cgroup(r);
+	if (r->procs_fd >= 0)
+		close(r->procs_fd);
+	if (r->events_fd >= 0)
+		close(r->events_fd);
+	if (r->home_procs_fd >= 0)
+		close(r->home_procs_fd);
+	if (r->cpustat_fd >= 0)
+		close(r->cpustat_fd);
+	if (r->parent_fd >= 0)
+		close(r->parent_fd);
+	if (r->out_fd != STDERR_FILENO && r->out_fd >= 0)
+		close(r->out_fd);
+	if (r->sampler_open)
+		sampler__close(&r->s);
+	runstat__free(&r->rs);
+	if (r->curl)
 		httpc__exit();
-	free(r.groups);
-	free(r.user_name);
-	free(r.user_home);
-	free(r.inherited);
+	free(r->groups);
+	free(r->user_name);
+	free(r->user_home);
+	free(r->inherited);
+}
+
+int run__main(const struct run_opts *o, const struct sampler_opts *so)
+{
+	struct run r = { .o = o, .parent_fd = -1, .procs_fd = -1, .events_fd = -1,
+			 .home_procs_fd = -1, .out_fd = STDERR_FILENO, .sfd = -1, .pid = -1,
+			 .keeper_fd = -1, .cpustat_fd = -1 };
+	int go[2] = { -1, -1 }, st[2] = { -1, -1 }, ret;
+	__u64 t0;
+
+	ret = prepare(&r, so);
+	if (!ret)
+		ret = setup(&r, so, go, st);
+	if (!ret)
+		ret = start(&r, go, st, &t0);
+	if (!ret)
+		ret = finish(&r, t0);
+	/* the signal mask stays: a pending SIGPIPE must not end us before our status */
+	release(&r, go, st);
 	return ret;
 }

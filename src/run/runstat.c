@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The totals of `wattprobe run` and its summary; see include/runstat.h. */
+/* The totals of `wattprobe run` and its summary; see run/runstat.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include "energy/attribution.h"
+#include "output/output.h"
 #include "run/runstat.h"
 
 /* --- the command's processes ------------------------------------------------------------- */
@@ -141,7 +142,7 @@ void runstat__add(struct runstat *r, const struct sample *s)
 		if (!runstat__mine(r, p))
 			continue;
 		for (int k = 0; k < nsock; k++)
-			sock_ns[k] += p->iv_sock_ns[k];
+			sock_ns[k] += p->iv.sock_ns[k];
 	}
 	/* the command's idle share per socket: the baseline times the share of the
 	 * socket's CPU time (busy and idle) that the command used */
@@ -162,22 +163,22 @@ void runstat__add(struct runstat *r, const struct sample *s)
 		if (!runstat__mine(r, p))
 			continue;
 		for (int k = 0; k < nsock; k++) {
-			if (!p->iv_sock_ns[k])
+			if (!p->iv.sock_ns[k])
 				continue;
-			idle += share_uj(sock_idle[k], before[k], p->iv_sock_ns[k], sock_ns[k]);
-			before[k] += p->iv_sock_ns[k];
+			idle += share_uj(sock_idle[k], before[k], p->iv.sock_ns[k], sock_ns[k]);
+			before[k] += p->iv.sock_ns[k];
 		}
 		e = lookup(r, p);
 		if (e != &r->beyond && p->comm[0])
 			memcpy(e->comm, p->comm, sizeof(e->comm));
-		e->ns += p->iv_ns;
-		e->uj += p->iv_uj;
+		e->ns += p->iv.ns;
+		e->uj += p->iv.uj;
 		e->idle_uj += idle;
-		e->uj_missing |= p->iv_uj_missing;
-		r->iv_ns += p->iv_ns;
-		r->iv_uj += p->iv_uj;
+		e->uj_missing |= p->iv.uj_missing;
+		r->iv_ns += p->iv.ns;
+		r->iv_uj += p->iv.uj;
 		r->iv_idle_uj += idle;
-		r->iv_missing |= p->iv_uj_missing;
+		r->iv_missing |= p->iv.uj_missing;
 		r->iv_procs++;
 	}
 
@@ -680,8 +681,6 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 	struct runstat_proc *g = NULL, others;
 	__u64 pk_ns = 0;
 	double pk_w = 0, wall = secs(ri->wall_ns);
-	const char *sensor[] = { "sensor", r->sensor ? r->sensor : "none", "estimated",
-				 r->estimated ? "true" : "false", NULL };
 	int ng;
 
 	pbuf_reset(b);
@@ -725,9 +724,9 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 	prom_metric(b, "wattprobe_run_exit_code", "gauge",
 		    "Exit status of the command, 128 + N if signal N ended it.",
 		    NULL, ri->exit_code);
-	prom_metric(b, "wattprobe_run_sensor_info", "gauge",
-		    "Where the energy comes from; estimated=\"true\" for the power model.",
-		    sensor, 1);
+	prom__sensor_info(b, "wattprobe_run_sensor_info",
+			  "Where the energy comes from; estimated=\"true\" for the power model.",
+			  r->sensor, r->estimated);
 	prom_metric(b, "wattprobe_run_last_completion_timestamp_seconds", "gauge",
 		    "When the command ended, in seconds since the epoch.",
 		    NULL, ri->end.tv_sec + ri->end.tv_nsec / 1e9);

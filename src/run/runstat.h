@@ -23,7 +23,7 @@
 #include <sys/time.h>
 #include "lib/json.h"
 #include "lib/promtext.h"
-#include "sample/sampler.h"
+#include "sample/sample.h"
 
 #define RUNSTAT_MAX_PROCS	65536	/* processes kept apart; the rest are summed */
 #define RUNSTAT_MAX_LISTED	1000	/* processes listed in the JSON summary */

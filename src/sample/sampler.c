@@ -15,7 +15,6 @@
 #include "energy/baseline_state.h"
 #include "sample/sampler.h"
 #include "lib/util.h"
-#include "sample/view.h"
 
 /* --- accounting sink ------------------------------------------------------ */
 
@@ -219,7 +218,7 @@ static void read_sensor(struct sampler *s, const struct sample *out, __u64 elaps
 		cpus[i] = s->topo.online_in_socket[i];
 		util[i] = out ? out->sockets[i].util : 0;
 	}
-	sensor__read(&s->sensor, &in, rd);
+	sensor_set__read(&s->sensors, &in, rd);
 }
 
 /* Every fit and the socket and domain it belongs to; returns how many. */
@@ -237,6 +236,14 @@ static int state_slots(struct sampler *s, struct baseline_slot *slots)
 	return n;
 }
 
+/* The CPUs' energy is measured, not a model's: what the baselines learn is worth keeping. */
+static bool cpu_measured(const struct sampler *s)
+{
+	const struct sensor_ops *cpu = sensor_set__ops(&s->sensors, SENSOR_ROLE_CPU);
+
+	return cpu && !cpu->estimated;
+}
+
 /* Write --state-file now (force) or when BASELINE_STATE_SAVE_S have gone by. */
 static void save_state(struct sampler *s, bool force)
 {
@@ -244,7 +251,7 @@ static void save_state(struct sampler *s, bool force)
 	__u64 now = now_ns(CLOCK_MONOTONIC);
 	char err[4352];
 
-	if (!s->opts.state_file || !s->sensor.ops || s->sensor.ops->estimated)
+	if (!s->opts.state_file || !cpu_measured(s))
 		return;
 	if (!force && now - s->state_saved_ns < BASELINE_STATE_SAVE_S * 1000000000ULL)
 		return;
@@ -328,8 +335,8 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 		baseline__init(&s->dram_fit[i]);
 	}
 	baseline__init(&s->psys_fit);
-	ret = sensor__open(&s->sensor, s->opts.sensor, &c, err, errlen);
-	if (ret || !s->opts.state_file || s->sensor.ops->estimated)
+	ret = sensor_set__open(&s->sensors, s->opts.sensors, &c, err, errlen);
+	if (ret || !s->opts.state_file || !cpu_measured(s))
 		return ret;
 	/* what earlier runs learnt; a missing file is a first run */
 	ret = baseline_state__load(s->opts.state_file, slots, state_slots(s, slots), why,
@@ -560,10 +567,10 @@ static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc *x = *(struct proc *const *)a, *y = *(struct proc *const *)b;
 
-	if (x->iv_uj != y->iv_uj)
-		return x->iv_uj > y->iv_uj ? -1 : 1;
-	if (x->iv_ns != y->iv_ns)
-		return x->iv_ns > y->iv_ns ? -1 : 1;
+	if (x->iv.uj != y->iv.uj)
+		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (x->iv.ns != y->iv.ns)
+		return x->iv.ns > y->iv.ns ? -1 : 1;
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
 }
 
@@ -692,8 +699,8 @@ int sampler__sample(struct sampler *s)
 	out->seq = s->pt.seq;
 	out->interval_ns = now - s->last_mono;
 	s->last_mono = now;
-	out->sensor = s->sensor.ops->name;
-	out->estimated = s->sensor.ops->estimated;
+	out->sensor = sensor_set__ops(&s->sensors, SENSOR_ROLE_CPU)->name;
+	out->estimated = !cpu_measured(s);
 
 	within_capacity(s, out->interval_ns);
 	if (s->opts.need_exe)
@@ -714,7 +721,7 @@ int sampler__sample(struct sampler *s)
 		ss->id = s->topo.socket_ids[k];
 		ss->online_cpus = s->topo.online_in_socket[k];
 		for (i = 0; i < out->nr_procs; i++)
-			ss->busy_ns += out->procs[i]->iv_sock_ns[k];
+			ss->busy_ns += out->procs[i]->iv.sock_ns[k];
 		ss->util = ss->busy_ns + ss->idle_ns ?
 			   (double)ss->busy_ns / (ss->busy_ns + ss->idle_ns) : 0;
 		out->busy_ns += ss->busy_ns;
@@ -758,10 +765,10 @@ int sampler__sample(struct sampler *s)
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
-		p->total_uj += p->iv_uj;
-		p->total_uj_partial |= p->iv_uj_missing;
+		p->total_uj += p->iv.uj;
+		p->total_uj_partial |= p->iv.uj_missing;
 		if (p->part)	/* a part's energy is its process's too */
-			s->pt.pool[p->owner].total_uj += p->iv_uj;
+			s->pt.pool[p->owner].total_uj += p->iv.uj;
 	}
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);
@@ -959,7 +966,7 @@ void sampler__close(struct sampler *s)
 	probe__close(&s->probe);
 	acct__free(&s->acct);
 	save_state(s, true);
-	sensor__close(&s->sensor);
+	sensor_set__close(&s->sensors);
 	proctable__free(&s->pt);
 	if (s->cgroups)
 		cgroup_cache__free(s->cgroups);
@@ -991,18 +998,15 @@ void sampler__close(struct sampler *s)
 	pthread_mutex_destroy(&s->lock);
 }
 
-/* Read the command line of each process the view shows, from the cache. */
-void sampler__resolve_rows(struct sampler *s, const struct view *v)
+/* The command line of a process of the current sample, from the cache. */
+void sampler__resolve_cmdline(struct sampler *s, const struct proc *row)
 {
-	for (__u32 i = 0; i < v->nr; i++) {
-		const struct proc *row = v->rows[i].p;
-		struct proc *p;
+	struct proc *p;
 
-		if (!row || proc__pseudo(row) || !s->procinfo)
-			continue;
-		if (row < s->snap || row >= s->snap + s->cur.nr_procs)
-			continue;	/* not a process of the current sample */
-		p = &s->snap[row - s->snap];
-		p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
-	}
+	if (!row || proc__pseudo(row) || !s->procinfo)
+		return;
+	if (row < s->snap || row >= s->snap + s->cur.nr_procs)
+		return;	/* not a process of the current sample */
+	p = &s->snap[row - s->snap];
+	p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 }

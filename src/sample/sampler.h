@@ -20,7 +20,7 @@
 #include "energy/baseline.h"
 #include "kernel/probe.h"
 #include "procs/proctable.h"
-#include "lib/selfstat.h"
+#include "sample/sample.h"
 #include "energy/sensor.h"
 #include "lib/strpool.h"
 #include "kernel/topology.h"
@@ -29,7 +29,7 @@ struct sampler_opts {
 	double interval_s;
 	const char *powercap_root;	/* default /sys/class/powercap */
 	const char *cpu_root;		/* default /sys/devices/system/cpu */
-	enum sensor_kind sensor;
+	const char *sensors;		/* --sensor: NULL or "auto", or a list of names */
 	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
 	double idle_w;			/* package idle baseline per socket; < 0: learn (rapl)
 					 * or default (model) */
@@ -47,74 +47,6 @@ struct sampler_opts {
 
 #define SAMPLER_MAX_EXES	16384	/* distinct executables kept; beyond, /proc's */
 
-/* A domain's idle baseline this interval, and how sure it is. */
-struct sample_baseline {
-	bool have;			/* the domain has a baseline (it is measured) */
-	double idle_w;			/* the baseline */
-	enum idle_source src;
-	double prior_w;			/* the prior's idle watts; 0 if none */
-	const char *prior_from;		/* what the prior comes from (a file, a flag, ...) */
-	double prior_share;		/* 0 (the fit alone) .. 1 (the prior alone) */
-	int intervals;			/* intervals the fit holds */
-	int outliers;			/* of which left out as outliers */
-	double util_spread;		/* standard deviation of utilisation over them */
-	double residual_w;		/* the fit's residual scale */
-};
-
-struct sample_socket {
-	int id;				/* physical_package_id */
-	int online_cpus;
-	__u64 busy_ns;			/* processes' on-CPU time on this socket's CPUs */
-	__u64 idle_ns;			/* the rest of its online CPUs' time */
-	double util;			/* busy / (busy + idle) */
-	/* energy of each domain this interval (ENERGY_PSYS is the host's, not here) */
-	bool have[ENERGY_NR_DOMAINS];
-	__u64 uj[ENERGY_NR_DOMAINS];
-	__u64 total_uj[ENERGY_NR_DOMAINS];	/* since start, intervals with energy only */
-	__u64 idle_uj;			/* energy reported as idle */
-	__u64 procs_uj;			/* energy attributed to processes */
-	double idle_base_w;		/* = baseline[ENERGY_PACKAGE].idle_w */
-	enum idle_source idle_src;	/* = baseline[ENERGY_PACKAGE].src */
-	struct sample_baseline baseline[ENERGY_NR_DOMAINS];	/* package and dram */
-	const char *gap;		/* why the package energy is missing, or NULL */
-};
-
-/*
- * One interval, everything an output may show: outputs take it const (with
- * the view built from it) and read nothing else. Strings and pointers stay
- * valid until the next sampler__sample().
- */
-struct sample {
-	__u64 seq;			/* interval number, from 1 */
-	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
-	__u64 interval_ns;
-	const char *sensor;		/* the sensor's name: "rapl", "model" */
-	bool estimated;			/* energy from a model, not measured */
-	int nr_sockets;
-	struct sample_socket sockets[WP_MAX_SOCKETS];
-	bool have_energy;		/* every socket's package energy is known */
-	__u64 energy_uj;		/* host: packages + dram */
-	__u64 idle_uj;
-	bool have_psys;
-	__u64 psys_uj;
-	struct sample_baseline psys_baseline;	/* reported, not attributed */
-	__u64 busy_ns, idle_ns;
-	double util;
-	/* since start, for counters (intervals with energy only) */
-	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
-	struct proc **procs;		/* processes of this interval, biggest first */
-	__u32 nr_procs;
-	const struct cpu_charge *charges;	/* per process and CPU, see proc.cpu_first */
-	__u32 nr_charges;
-	__u32 nr_tracked;		/* processes the agent tracks now */
-	__u64 dropped;			/* cumulative since start: ring buffer full + process table full */
-	__u64 dropped_delta;		/* of which in this interval */
-	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
-	double sample_seconds;		/* time spent taking this sample */
-	struct self_stats self;		/* the agent's own use (sampler_opts.need_self) */
-};
-
-struct view;
 struct carry;
 
 struct pid_key {
@@ -128,7 +60,7 @@ struct sampler {
 	struct probe probe;
 	struct acct acct;
 	struct proctable pt;
-	struct sensor sensor;
+	struct sensor_set sensors;
 	struct baseline pkg_fit[WP_MAX_SOCKETS], dram_fit[WP_MAX_SOCKETS], psys_fit;
 	__u64 state_saved_ns;		/* CLOCK_MONOTONIC of the last write of --state-file */
 	bool state_warned;
@@ -178,18 +110,9 @@ int sampler__sample(struct sampler *s);
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 
-/* Read the command line of the processes the view shows (grouping by pid), once
- * per process: proc.cmdline. Call after view__build(), before the outputs. */
-void sampler__resolve_rows(struct sampler *s, const struct view *v);
-
-static inline double uj_to_j(__u64 uj)
-{
-	return uj / 1e6;
-}
-
-static inline double watts(__u64 uj, __u64 interval_ns)
-{
-	return interval_ns ? uj * 1e3 / interval_ns : 0;
-}
+/* Read the command line of p, a process of the current sample (the view shows
+ * it: call after view__build(), before the outputs), once per process, from the
+ * cache: p->cmdline. Anything else is left alone. */
+void sampler__resolve_cmdline(struct sampler *s, const struct proc *p);
 
 #endif /* __SAMPLER_H */

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Steady rows and counters that add up, for Prometheus; see include/series.h. */
+/* Steady rows and counters that add up, for Prometheus; see sample/series.h. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -195,7 +195,7 @@ static void match_rows(struct series_set *s, const struct view *v, enum group_by
 		}
 		e = &s->e[*slot];
 		e->row = i;
-		e->score += r->uj_missing ? r->ns / 1e3 : (double)r->uj;
+		e->score += r->iv.uj_missing ? r->iv.ns / 1e3 : (double)r->iv.uj;
 		if (r->exited && !e->gone) {
 			e->gone = true;
 			e->gone_age = 0;
@@ -279,10 +279,10 @@ static int cmp_shown(const void *a, const void *b)
 
 	if ((x->state == ROW_HELD) != (y->state == ROW_HELD))
 		return x->state == ROW_HELD ? 1 : -1;
-	if (x->uj != y->uj)
-		return x->uj > y->uj ? -1 : 1;
-	if (x->ns != y->ns)
-		return x->ns > y->ns ? -1 : 1;
+	if (x->iv.uj != y->iv.uj)
+		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (x->iv.ns != y->iv.ns)
+		return x->iv.ns > y->iv.ns ? -1 : 1;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
 	return strcmp(x->key, y->key);
@@ -306,9 +306,9 @@ static void forget(struct series_set *s, __u64 hold_ns)
 }
 
 int series__select(struct series_set *s, struct view *v, const struct sample *sm,
-		   const struct view_opts *o)
+		   enum group_by by, unsigned top, double rate_window_s)
 {
-	__u64 pending_ns = (__u64)(o->rate_window_s * 1e9), all_ns, all_uj, live_ns = 0,
+	__u64 pending_ns = (__u64)(rate_window_s * 1e9), all_ns, all_uj, live_ns = 0,
 	      live_uj = 0;
 	double decay = exp(-(sm->interval_ns / 1e9) / SERIES_TAU_S);
 	__u32 nr = 0, cap = v->cap;
@@ -336,15 +336,15 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		if (s->e[i].gone)
 			s->e[i].gone_age++;
 	}
-	match_rows(s, v, o->by);
-	choose(s, o->top, first);
+	match_rows(s, v, by);
+	choose(s, top, first);
 
 	/* what every process did this interval: the rows and the filtered-out ones */
-	all_ns = v->others.ns;
-	all_uj = v->others.uj;
+	all_ns = v->others.iv.ns;
+	all_uj = v->others.iv.uj;
 	for (__u32 i = 0; i < v->nr; i++) {
-		all_ns += v->rows[i].ns;
-		all_uj += v->rows[i].uj;
+		all_ns += v->rows[i].iv.ns;
+		all_uj += v->rows[i].iv.uj;
 	}
 	for (__u32 i = 0; i < s->nr; i++) {
 		struct entry *e = &s->e[i];
@@ -355,11 +355,11 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		if (e->state == PENDING && s->clock_ns - e->since_ns >= pending_ns)
 			e->state = LIVE;
 		if (e->state == LIVE && src) {
-			e->total_ns += src->ns;
-			live_ns += src->ns;
+			e->total_ns += src->iv.ns;
+			live_ns += src->iv.ns;
 			if (sm->have_energy) {
-				e->total_uj += src->uj;
-				live_uj += src->uj;
+				e->total_uj += src->iv.uj;
+				live_uj += src->iv.uj;
 			}
 		}
 		r = add_row(s, &nr);
@@ -386,7 +386,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 			s->order[s->e[i].row] = 1;
 	for (__u32 i = 0; i < v->nr; i++)
 		if (!s->order[i])
-			view__fold(&v->others, &v->rows[i]);
+			view_row__fold(&v->others, &v->rows[i]);
 	s->others_ns += all_ns - live_ns;
 	if (sm->have_energy)
 		s->others_uj += all_uj - live_uj;

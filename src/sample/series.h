@@ -34,8 +34,8 @@
 #ifndef __SERIES_H
 #define __SERIES_H
 
-#include "sample/sampler.h"
-#include "sample/view.h"
+#include "sample/rows.h"
+#include "sample/sample.h"
 
 #define SERIES_TAU_S		60.0	/* time constant of the scores */
 #define SERIES_HYSTERESIS	2.0	/* an outsider takes a member's place above this ratio */
@@ -50,9 +50,10 @@ void series__free(struct series_set *s);
  * in v->rows and the filtered-out processes in v->others: replaces v->rows
  * with the members (ROW_LIVE or ROW_PENDING, by this interval's energy) and
  * then the held rows (ROW_HELD), folds the rest into v->others, and sets the
- * counters (total_ns, total_uj) of every row and of others. 0 or -ENOMEM.
+ * counters (total_ns, total_uj) of every row and of others: by is the
+ * grouping, top the number of members, rate_window_s T above. 0 or -ENOMEM.
  */
 int series__select(struct series_set *s, struct view *v, const struct sample *sm,
-		   const struct view_opts *o);
+		   enum group_by by, unsigned top, double rate_window_s);
 
 #endif /* __SERIES_H */

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* Grouping, filtering and --top for every output; see include/view.h. */
+/* Grouping, filtering and --top for every output; see sample/view.h. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "meta/container.h"
+#include "meta/ctrnames.h"
 #include "sample/series.h"
 #include "sample/view.h"
 
@@ -119,13 +120,7 @@ static __u32 hash_str(const char *s)
 static void add(struct view_row *r, const struct proc *p)
 {
 	r->members++;
-	r->ns += p->iv_ns;
-	r->uj += p->iv_uj;
-	r->uj_missing |= p->iv_uj_missing;
-	for (int i = 0; i < WP_MAX_SOCKETS; i++) {
-		r->sock_ns[i] += p->iv_sock_ns[i];
-		r->sock_uj[i] += p->iv_sock_uj[i];
-	}
+	figures__fold(&r->iv, &p->iv);
 }
 
 static struct view_row *new_row(struct view *v)
@@ -180,10 +175,10 @@ static int cmp_row(const void *a, const void *b)
 {
 	const struct view_row *x = a, *y = b;
 
-	if (x->uj != y->uj)
-		return x->uj > y->uj ? -1 : 1;
-	if (x->ns != y->ns)
-		return x->ns > y->ns ? -1 : 1;
+	if (x->iv.uj != y->iv.uj)
+		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (x->iv.ns != y->iv.ns)
+		return x->iv.ns > y->iv.ns ? -1 : 1;
 	return strcmp(x->key, y->key);
 }
 
@@ -241,24 +236,12 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 	if (o->steady) {
 		if (!v->series && !(v->series = series__new()))
 			return -ENOMEM;
-		return series__select(v->series, v, sm, o);
+		return series__select(v->series, v, sm, o->by, o->top, o->rate_window_s);
 	}
 	if (o->top && v->nr > o->top) {
 		for (__u32 i = o->top; i < v->nr; i++)
-			view__fold(&v->others, &v->rows[i]);
+			view_row__fold(&v->others, &v->rows[i]);
 		v->nr = o->top;
 	}
 	return 0;
-}
-
-void view__fold(struct view_row *into, const struct view_row *r)
-{
-	into->members += r->members;
-	into->ns += r->ns;
-	into->uj += r->uj;
-	into->uj_missing |= r->uj_missing;
-	for (int k = 0; k < WP_MAX_SOCKETS; k++) {
-		into->sock_ns[k] += r->sock_ns[k];
-		into->sock_uj[k] += r->sock_uj[k];
-	}
 }

@@ -23,7 +23,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* the two u64 line parsers agree, and a parsed value prints back */
 	if (!parse_u64_line(s, size, &a)) {
-		assert(!rapl_parse_u64(s, size, &v) && v == a);
+		assert(!parse_u64_line(s, size, &v) && v == a);
 	}
 	if (!rapl_parse_zone_name(s, &dom, &socket, NULL))
 		assert(dom < ENERGY_NR_DOMAINS && socket >= -1);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "energy/rapl.h"
+#include "lib/util.h"
 #include "kernel/topology.h"
 
 #define DEFAULT_MAX_RANGE	262143328850ULL	/* a real package's max_energy_range_uj */
@@ -257,14 +258,14 @@ static int add_zone(struct fake *f, enum energy_domain kind, int socket, const c
 
 	if (find_zone(f, kind, socket))
 		return kind == ENERGY_PSYS ? usage_error("--psys given twice") :
-			usage_error("--%s %d:... given twice", rapl_domain_name(kind), socket);
+			usage_error("--%s %d:... given twice", energy_domain_name(kind), socket);
 	if (f->nr == RAPL_MAX_ZONES)
 		return usage_error("more than %d zones", RAPL_MAX_ZONES);
 	z = &f->zones[f->nr];
 	memset(z, 0, sizeof(*z));
 	if (parse_power(power, z))
 		return usage_error("invalid --%s '%s': expected %sWATTS[+PER_CPU[@CPULIST]], "
-				   "watts 0-%g", rapl_domain_name(kind), arg,
+				   "watts 0-%g", energy_domain_name(kind), arg,
 				   kind == ENERGY_PSYS ? "" : "SOCKET:", MAX_WATTS);
 	f->nr++;
 	z->kind = kind;
@@ -282,7 +283,7 @@ static int add_socket_zone(struct fake *f, enum energy_domain kind, const char *
 
 	if (parse_socket(arg, &s, &power))
 		return usage_error("invalid --%s '%s': expected SOCKET:WATTS[+PER_CPU[@CPULIST]], "
-				   "socket 0-%d", rapl_domain_name(kind), arg, MAX_SOCKET);
+				   "socket 0-%d", energy_domain_name(kind), arg, MAX_SOCKET);
 	return add_zone(f, kind, s, power, arg);
 }
 
@@ -304,7 +305,7 @@ static int set_limit(struct fake *f, const char *arg)
 
 static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
 {
-	if (rapl_parse_u64(arg, strlen(arg), v) || strchr(arg, '\n'))
+	if (parse_u64_line(arg, strlen(arg), v) || strchr(arg, '\n'))
 		return usage_error("invalid %s '%s': expected microjoules", opt, arg);
 	return 0;
 }
@@ -463,7 +464,7 @@ static int lay_out(struct fake *f)
 		struct fzone *z = &f->zones[i];
 		int sub = 0;
 
-		snprintf(z->name, sizeof(z->name), "%s", rapl_domain_name(z->kind));
+		snprintf(z->name, sizeof(z->name), "%s", energy_domain_name(z->kind));
 		switch (z->kind) {
 		case ENERGY_PACKAGE:
 			snprintf(z->name, sizeof(z->name), "package-%d", z->socket);
@@ -550,7 +551,7 @@ static int existing_uj(const struct fzone *z, __u64 max_range, __u64 *uj)
 	close(fd);
 	if (n < 0)
 		return -errno;
-	if (rapl_parse_u64(buf, n, uj) || *uj > max_range)
+	if (parse_u64_line(buf, n, uj) || *uj > max_range)
 		return -EINVAL;
 	return 1;
 }
@@ -822,17 +823,9 @@ static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, s
 	return 0;
 }
 
-static __u64 now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static int run(struct fake *f, char *err, size_t errlen)
 {
-	__u64 t0 = now_ns(), period = (__u64)f->period_ms * 1000000, next = t0, last = 0, at;
+	__u64 t0 = now_ns(CLOCK_MONOTONIC), period = (__u64)f->period_ms * 1000000, next = t0, last = 0, at;
 	struct timespec ts;
 	int ret;
 
@@ -857,14 +850,14 @@ static int run(struct fake *f, char *err, size_t errlen)
 			return ret;
 	}
 	for (;;) {
-		at = now_ns() - t0;
+		at = now_ns(CLOCK_MONOTONIC) - t0;
 		ret = advance(f, at, at - last, err, errlen);
 		last = at;
 		if (ret || f->once || stop)
 			return ret;
 		next += period;
-		if (next < now_ns())	/* fell behind: no burst of catch-up writes */
-			next = now_ns() + period;
+		if (next < now_ns(CLOCK_MONOTONIC))	/* fell behind: no burst of catch-up writes */
+			next = now_ns(CLOCK_MONOTONIC) + period;
 		ts.tv_sec = next / 1000000000ULL;
 		ts.tv_nsec = next % 1000000000ULL;
 		/* a signal ends the sleep early: the loop writes the last value and stops */

@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The agent: open what the output needs (lines to stdout or --output, an HTTP
+ * server), the sampler, drop privileges, then sample at fixed deadlines and
+ * hand each sample and its view to the output (output/output.h).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "cli/options.h"
+#include "http/http.h"
+#include "http/webconfig.h"
+#include "lib/deadline.h"
+#include "lib/outfile.h"
+#include "lib/privs.h"
+#include "lib/util.h"
+
+static volatile sig_atomic_t stopping, reopen;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		reopen = 1;
+	else
+		stopping = 1;
+}
+
+/* Sleep until the absolute CLOCK_MONOTONIC time deadline; false if a signal asked us to stop. */
+static bool sleep_until(__u64 deadline)
+{
+	struct timespec ts = { .tv_sec = deadline / NSEC_PER_SEC, .tv_nsec = deadline % NSEC_PER_SEC };
+
+	while (!stopping) {
+		int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+
+		if (!r)
+			return !stopping;
+		if (r != EINTR)
+			return false;
+	}
+	return false;
+}
+
+/* The first sample of an output that wants its first page soon comes after this. */
+#define FIRST_PAGE_NS (NSEC_PER_SEC / 10)
+
+/* Sample until --count, a signal, the output's end or a failure. 0 or -errno. */
+static int loop(struct config *c, struct sampler *s, struct output *o)
+{
+	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
+	__u64 deadline = now_ns(CLOCK_MONOTONIC);
+	struct view v;
+	int err;
+
+	err = view__init(&v);
+	if (err)
+		return err;
+	deadline += o->ops->first_page_soon && period > FIRST_PAGE_NS ? FIRST_PAGE_NS : period;
+	for (long long i = 0; c->count < 0 || i < c->count; i++) {
+		enum group_by by = c->vopts.by;
+
+		if (o->waits ? o->ops->wait(o, &deadline) || stopping : !sleep_until(deadline))
+			break;
+		if (c->vopts.by != by)	/* the output changed the grouping */
+			s->opts.need_exe = c->vopts.by == GROUP_EXE;
+		err = sampler__sample(s);
+		if (err) {
+			fprintf(stderr, "wattprobe: failed to sample: %s\n", strerror(-err));
+			break;
+		}
+		if (reopen && o->env->out) {
+			reopen = 0;
+			outfile__reopen(o->env->out);
+		}
+		err = view__build(&v, &s->cur, &c->vopts);
+		for (__u32 r = 0; !err && o->cmdlines && r < v.nr; r++)
+			sampler__resolve_cmdline(s, v.rows[r].p);
+		if (!err)
+			err = o->ops->emit(o, &s->cur, &v);
+		sampler__done(s);
+		if (err)
+			break;
+		deadline = deadline_next(deadline, period, now_ns(CLOCK_MONOTONIC));
+	}
+	view__free(&v);
+	return err < 0 ? err : 0;
+}
+
+/* The output's run, from its open to its close. */
+static int run_output(struct config *c, struct sampler *s, struct output_env *env)
+{
+	struct output o = { .ops = c->cmd->out, .env = env };
+	char err[256];
+	int ret;
+
+	if (o.ops->open && o.ops->open(&o, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		return -EINVAL;
+	}
+	ret = loop(c, s, &o);
+	if (o.ops->close)
+		o.ops->close(&o, c->count > 0 && !stopping && !ret);
+	return ret;
+}
+
+int agent__main(struct config *c)
+{
+	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	const struct output_ops *ops = c->cmd->out;
+	struct http_server *http = NULL;
+	struct web_config *web = NULL;
+	struct output_env env = {
+		.opts = &c->oopts, .view = &c->vopts, .top_set = c->top_set, .stopping = &stopping,
+	};
+	struct outfile out;
+	struct sampler s;
+	char err[512] = "";
+	int ret;
+
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	/* --output: opened first (a wrong path fails at once), and again on SIGHUP */
+	if (outfile__open(&out, c->output, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		return 1;
+	}
+	env.out = &out;
+	env.out_name = c->output ? c->output : "stdout";
+	if (out.path)
+		sigaction(SIGHUP, &sa, NULL);
+
+	/* before anything is loaded; the key may be root's only: before the drop too */
+	if (ops->http && c->web_config) {
+		ret = webcfg__load(c->web_config, &web, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "wattprobe: %s\n", err);
+			outfile__close(&out);
+			return ret == -EINVAL ? 2 : 1;
+		}
+	}
+	ret = sampler__open(&s, &c->sopts, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		webcfg__free(web);
+		outfile__close(&out);
+		return 1;
+	}
+	/* a port below 1024 needs privileges too */
+	if (ops->http) {
+		http = http__listen(c->listen, web, err, sizeof(err));
+		if (!http) {
+			fprintf(stderr, "wattprobe: %s\n", err);
+			ret = 1;
+			goto cleanup;
+		}
+		env.http = http;
+	}
+	/* everything privileged is done: BPF attached, energy files open, port bound */
+	ret = privs__drop(c->user, privs__kernel_needs_bpf_cap(), err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	/* threads only now: each thread keeps the capabilities it was created with */
+	if (sampler__start(&s, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	if (http && http__serve(http, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
+	ret = run_output(c, &s, &env) ? 1 : 0;
+cleanup:
+	if (http)
+		http__stop(http);
+	webcfg__free(web);
+	sampler__close(&s);
+	outfile__close(&out);
+	return ret;
+}
