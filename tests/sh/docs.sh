@@ -22,7 +22,8 @@ sed 's/^/        /' "$TMP/man.err"
 # ... and the check sees a broken page: an unknown macro and a line too long to break
 { cat "$MAN"; printf '.XX unknown\n%s\n' "$(printf 'x%.0s' $(seq 120))"; } >"$TMP/bad.8"
 MANWIDTH=80 LC_ALL=C.UTF-8 man --warnings -E UTF-8 -l "$TMP/bad.8" >/dev/null 2>"$TMP/bad.err"
-check "... and the same check warns about a broken page" test -s "$TMP/bad.err"
+check "... and the same check warns about a broken page" \
+	sh -c "grep -q \"macro 'XX' not defined\" '$TMP/bad.err' && grep -q \"can't break line\" '$TMP/bad.err'"
 for s in NAME SYNOPSIS DESCRIPTION COMMANDS OPTIONS "EXIT STATUS" SIGNALS ENVIRONMENT FILES \
 	EXAMPLES "SEE ALSO"; do
 	grep -qx "$s" "$TMP/man.txt" || missing_sec="$missing_sec '$s'"
@@ -66,7 +67,7 @@ grep -v -- 'rate\\-window' "$MAN" >"$TMP/less.8"
 MANWIDTH=80 LC_ALL=C man -l "$TMP/less.8" 2>/dev/null |
 	awk '/^OPTIONS$/ { on = 1; next } on && /^[A-Z]/ { exit } on' | longs >"$TMP/less.longs"
 check "... and a page without --rate-window would fail it" \
-	sh -c "comm -23 '$TMP/help.longs' '$TMP/less.longs' | grep -qx -- --rate-window"
+	sh -c "[ \$(comm -23 '$TMP/help.longs' '$TMP/less.longs') = --rate-window ]"
 
 # --- links and the pages ------------------------------------------------------------------
 check "README.md is short (at most 300 lines: $(wc -l <README.md))" test "$(wc -l <README.md)" -le 300
