@@ -42,7 +42,7 @@ longs() { grep -oE -- '--[a-z][a-z0-9.-]*[a-z0-9]' | sort -u; }
 "$WP" --help >"$TMP/help"
 cmds=$(awk '/^COMMANDS$/ { on = 1; next } on && /^[A-Z]/ { exit } on && /^    [a-z]/ { print $1 }' \
 	"$TMP/help")
-check "--help lists the four commands" test "$(echo $cmds)" = "top json prometheus run"
+check "--help lists the four commands" test "$(printf '%s ' $cmds)" = "top json prometheus run "
 for c in $cmds; do
 	"$WP" "$c" --help >>"$TMP/help"
 	grep -qE "^       $c( |$)" "$TMP/man.ascii" || missing_cmd="$missing_cmd $c"
@@ -115,6 +115,7 @@ check "every relative link and #anchor of README.md, BENCHMARKS.md and docs/ res
 	test $? -eq 0
 grep -v 'links checked' "$TMP/links" | sed 's/^/        /'
 # the checker sees a broken anchor and a missing file, and takes a good anchor
+# shellcheck disable=SC2016 # backquotes of Markdown, not of the shell
 printf '# A page: `x`\n[a](#a-page-x) [b](#no-such-heading) [c](no-such-file.md)\n' >"$TMP/broken.md"
 python3 "$TMP/links.py" "$TMP/broken.md" >"$TMP/broken.out" 2>&1
 check "... and finds the two broken links of a page made to have them" \
