@@ -9,7 +9,7 @@
 #
 #   docker build --build-arg DEBIAN_IMAGE=registry.example/debian:bookworm-slim -t wattprobe:0.2.0 .
 #
-# How to run it, with which capabilities and mounts and why: README.md, "Deployment".
+# How to run it, with which capabilities and mounts and why: docs/deployment.md, "Container".
 # Starts as root with the few capabilities given at run time; wattprobe drops every
 # one of them after start-up and goes on as the user `wattprobe` (uid 9725 unless
 # built with --build-arg WATTPROBE_UID=...).

@@ -190,6 +190,7 @@ fuzz: $(FUZZERS)
 
 install: $(OUT)/wattprobe
 	install -D -m 0755 $(OUT)/wattprobe $(DESTDIR)$(PREFIX)/sbin/wattprobe
+	install -D -m 0644 docs/wattprobe.8 $(DESTDIR)$(PREFIX)/share/man/man8/wattprobe.8
 	install -D -m 0644 deploy/wattprobe.service $(DESTDIR)/lib/systemd/system/wattprobe.service
 	sed -i 's|/usr/local/sbin/wattprobe|$(PREFIX)/sbin/wattprobe|' \
 		$(DESTDIR)/lib/systemd/system/wattprobe.service

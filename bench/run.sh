@@ -378,7 +378,7 @@ sc_procs=$(res scale.procs "$largest")
 	echo "### 8. Untraced switches"
 	echo
 	echo "bench/untraced.c: per process, switches in and out as sched_switch shows them, for 5 s"
-	echo "(README, \"Untraced switches\"), and whether BPF finds its task by pid."
+	echo "([docs/counting.md, \"Untraced switches\"](docs/counting.md#untraced-switches)), and whether BPF finds its task by pid."
 	echo
 	cat "$B/untraced.md"
 } >"$REPORT"

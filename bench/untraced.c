@@ -4,7 +4,7 @@
  * its tasks coming in (next) and going out (prev), and how often the next
  * switch on that CPU had another prev (the switch-out went by untraced). Then
  * ask BPF (bpf_task_from_pid, where the kernel has it) whether it can find a
- * task of each process that was never seen going out. Evidence for README,
+ * task of each process that was never seen going out. Evidence for docs/counting.md,
  * "Untraced switches"; prints a Markdown table, with -o "key value" lines.
  *
  *   untraced [-s SECONDS] [-o RESULTS] build/bench/untraced.bpf.o

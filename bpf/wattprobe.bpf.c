@@ -171,7 +171,7 @@ static __always_inline __u64 sum_at_next_pick(struct wp_cpu *c, __u64 cur, __u64
  * prev is not the task this CPU's last switch brought in (cur): switches went
  * by without the tracepoint. On the kernel these tests run on, a vendor patch
  * hides PID 1's tasks from BPF: the tracepoint fires with one of them as next
- * but never as prev (README, "Untraced switches"). The time since the last
+ * but never as prev (docs/counting.md, "Untraced switches"). The time since the last
  * switch we saw, delta, belongs to cur, then to tasks we did not see, then to
  * prev. Only what the scheduler's own per-task counters prove is charged to a
  * process, so that no process is ever charged more than it ran:
@@ -274,7 +274,7 @@ static __noinline void apply_split(struct wp_cpu *c, __u64 now)
  * the clock moved while no task ran: sched_balance_newidle() drops the runqueue
  * lock, and a task woken or pulled meanwhile is enqueued with the clock brought up
  * to date, so its pick stamps it later than the stamp of the task that went out
- * (up to tens of microseconds here, README "How it counts"). That time is no
+ * (up to tens of microseconds here, docs/counting.md, "CPU time"). That time is no
  * task's; charged by span, it went to the task that came in. It is idle time now.
  */
 static __always_inline __u64 own_slice(__u64 span, __u64 sum, __u64 start_sum)

@@ -11,7 +11,7 @@
 # --listen 0.0.0.0:9725: all interfaces of the container's network namespace, so that
 # Prometheus can scrape the pod IP (or a port published with docker run -p).
 #
-# The container starts as root with a few capabilities (see README.md, "Deployment"); the
+# The container starts as root with a few capabilities (see docs/deployment.md, "Container"); the
 # agent loads its BPF program, opens the energy files and binds the port, then drops every
 # capability and becomes the image's user `wattprobe`.
 #

@@ -3,7 +3,7 @@
  * The one header shared by bpf/wattprobe.bpf.c and the agent: fixed-width
  * types and sizes only.
  *
- * Accounting design (see README "How it counts"):
+ * Accounting design (see docs/counting.md):
  *
  * A process is keyed by (tgid, start_ns), start_ns being its group leader's
  * start_boottime: the same clock as the starttime of /proc/PID/stat (in

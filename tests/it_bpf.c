@@ -603,7 +603,7 @@ static unsigned long long pid1_ns(void)
 
 /*
  * Issue 12, point 5. On this VM the tracepoint never shows PID 1's tasks as prev (a vendor
- * patch hides them from BPF: README, "Untraced switches"), and the time between such a
+ * patch hides them from BPF: docs/counting.md, "Untraced switches"), and the time between such a
  * task's switch-in and the next switch we see used to land on whoever was prev then:
  * hackbench children were charged more than they ran. Now a process gets only what the
  * scheduler's own counters prove: each child of a hackbench-like load, read as a zombie

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * untraced: which tasks the sched_switch tracepoint shows coming in but never
- * going out (see bench/untraced.c and README, "Untraced switches").
+ * going out (see bench/untraced.c and docs/counting.md, "Untraced switches").
  */
 #include <vmlinux.h>
 #include <bpf/bpf_helpers.h>

@@ -16,12 +16,15 @@ check "a bad --comm regex exits 2" test "$(status $WP json --comm '(')" -eq 2
 check "an unknown --user exits 2" test "$(status $WP json --user no-such-user-here)" -eq 2
 check "the usage error names the flag" sh -c "$WP json --interval abc 2>&1 | grep -q -- '--interval'"
 check "an option of another command exits 2" test "$(status $WP json --listen :9725)" -eq 2
-# the usage is made from the option table: every option it lists is in the README too
+# the usage is made from the option table: every option it lists is in docs/options.md too
+# (tests/sh/docs.sh holds the manual page to the same)
+OPTIONS_DOC="$(dirname "$0")/../../docs/options.md"
 missing=""
 for o in $("$WP" --help | grep -oE -- '--[a-z][a-z0-9.-]+' | sort -u); do
-	grep -q -- "$o" README.md || missing="$missing $o"
+	re=$(printf '%s' "$o" | sed 's/\./\\./g')
+	grep '^|' "$OPTIONS_DOC" | grep -qE -- "$re([ \`=]|\$)" || missing="$missing $o"
 done
-check "every option of --help is documented in README.md${missing:+ (missing:$missing)}" \
+check "every option of --help is documented in docs/options.md${missing:+ (missing:$missing)}" \
 	test -z "$missing"
 
 # Runtime failures: exit 1 and say what is missing.

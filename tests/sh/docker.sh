@@ -1,5 +1,5 @@
 #!/bin/sh
-# The image under a real Docker engine, built and run as README.md says.
+# The image under a real Docker engine, built and run as docs/deployment.md says.
 #
 # Debian's docker.io (installed here if missing, with debootstrap and slirp4netns) runs
 # as a private engine that disturbs nothing else: its own data root (under the build
@@ -8,7 +8,7 @@
 # rules and sysctls stay there; slirp4netns gives that namespace a way out to the Debian
 # mirror for the image build). The base image is made with debootstrap from the mirror
 # apt uses when the engine has none. The test builds the image with the legacy builder,
-# runs it with the flags of README.md ("Container"; the variant for Docker before 23.0
+# runs it with the flags of docs/deployment.md ("Container"; the variant for Docker before 23.0
 # on such an engine) next to a busy container, and checks: /metrics is served, the agent
 # runs as its own user with no capability left, the busy container has a series under
 # its id and its name, `json` prints valid lines. Everything it started is stopped by
@@ -139,9 +139,10 @@ if ! $D image inspect "$BASE" >/dev/null 2>&1; then
 	ok "base image $BASE made with debootstrap from $mirror ($(($(date +%s) - t0)) s; kept in $DATA)"
 fi
 
-# --- build, as README.md says, with the legacy builder ------------------------------------
-build_cmd=$(sed -n 's/^    \(docker build .*\)$/\1/p' README.md | head -1)
-check "README.md gives the build command ($build_cmd)" test -n "$build_cmd"
+# --- build, as docs/deployment.md says, with the legacy builder ---------------------------
+DOC=docs/deployment.md
+build_cmd=$(sed -n 's/^    \(docker build .*\)$/\1/p' "$DOC" | head -1)
+check "$DOC gives the build command ($build_cmd)" test -n "$build_cmd"
 tag=$(echo "$build_cmd" | sed -n 's/.* -t \([^ ]*\) .*/\1/p')
 t0=$(date +%s)
 # shellcheck disable=SC2086
@@ -153,20 +154,20 @@ else
 	finish
 fi
 
-# --- run, as README.md says ---------------------------------------------------------------
-# the flags of README's first `docker run -d --name wattprobe` block, up to the image
+# --- run, as docs/deployment.md says ------------------------------------------------------
+# the flags of the first `docker run -d --name wattprobe` block, up to the image
 flags=$(awk '/^    docker run -d --name wattprobe \\$/ { on = 1 }
-	on { line = $0; sub(/\\$/, "", line); printf "%s ", line; if ($0 !~ /\\$/) exit }' README.md |
+	on { line = $0; sub(/\\$/, "", line); printf "%s ", line; if ($0 !~ /\\$/) exit }' "$DOC" |
 	sed "s|^ *docker run ||; s| $tag *\$||" | tr -s ' ')
-check "README.md gives the run command" sh -c "echo '$flags' | grep -q -- '--pid host'"
+check "$DOC gives the run command" sh -c "echo '$flags' | grep -q -- '--pid host'"
 major=${engine%%.*}
 if [ "$major" -lt 23 ] 2>/dev/null; then
-	# README: Docker before 23.0 knows no CAP_BPF, CAP_PERFMON; SYS_ADMIN takes their place
+	# docs/deployment.md: Docker before 23.0 knows no CAP_BPF, CAP_PERFMON; SYS_ADMIN takes their place
 	$D run --rm --cap-add BPF --entrypoint true "$tag" >/dev/null 2>"$TMP/capbpf.err"
-	check "Docker $engine rejects --cap-add BPF, as README.md says" \
+	check "Docker $engine rejects --cap-add BPF, as $DOC says" \
 		grep -q 'unknown capability: "CAP_BPF"' "$TMP/capbpf.err"
 	flags=$(echo "$flags" | sed 's/--cap-add BPF --cap-add PERFMON/--cap-add SYS_ADMIN/')
-	check "README.md's variant for Docker before 23.0: --cap-add SYS_ADMIN in place of the two" \
+	check "$DOC's variant for Docker before 23.0: --cap-add SYS_ADMIN in place of the two" \
 		sh -c "echo '$flags' | grep -q -- '--cap-add SYS_ADMIN'"
 fi
 # the Docker root of this engine in place of /var/lib/docker
@@ -181,7 +182,7 @@ busy_id=$($D inspect -f '{{.Id}}' "$busy")
 # shellcheck disable=SC2086
 agent=$($D run $flags -e WATTPROBE_INTERVAL=0.5 -e WATTPROBE_GROUP_BY=container "$tag" 2>"$TMP/run.err")
 if [ -z "$agent" ]; then
-	fail "docker run with README's flags"
+	fail "docker run with the flags of $DOC"
 	sed 's/^/        /' "$TMP/run.err"
 	finish
 fi

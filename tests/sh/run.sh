@@ -130,7 +130,7 @@ near=$(jq -n --slurpfile s "$TMP/cpu.json" --slurpfile r "$TMP/rusage.json" '
 	($s[0].processes | map({key: (.pid | tostring), value: .cpu_ns}) | from_entries) as $m |
 	[$r[0].children[] | select(($m[.pid | tostring] - .ns) | fabs < 50000)] | length')
 # wattprobe's own count per process, by which energy is split: exact but where the
-# tracepoint misses switches (README, "Unseen switches": a few ms, in about one run in 25)
+# tracepoint misses switches (docs/counting.md, "Untraced switches": a few ms, in about one run in 25)
 check "at least 191 of the 201 children within 50 us of their own wait4() rusage ($near)" \
 	test "$near" -ge 191
 procs=$(jq .processes_cpu_ns "$TMP/cpu.json")

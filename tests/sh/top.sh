@@ -72,7 +72,7 @@ sleep 0.2	# renamed before the agent first sees them
 start_top 80 24 -i 0.5
 wait_for '\[idle\]'
 screen >"$TMP/s80"
-# TOP_SCREEN=FILE keeps this screen (README.md shows one)
+# TOP_SCREEN=FILE keeps this screen (docs/top.md shows one)
 [ -z "${TOP_SCREEN:-}" ] || cp "$TMP/s80" "$TOP_SCREEN"
 check "80x24: the title on the first line" grep -qE '^wattprobe [0-9:]{8}  sensor model' "$TMP/s80"
 check "... host power on the second" sh -c "sed -n 2p '$TMP/s80' | grep -qE '^host [0-9]+\.[0-9]{2} W  idle [0-9.]+ W  cpu'"
