@@ -2,15 +2,19 @@
 /*
  * The table of energy sensors: --sensor's names and help, and the order in which
  * auto tries them within a role, are made from it. A new sensor is a file of its
- * own and one line here.
+ * own that defines `const struct sensor_ops NAME_sensor`, and one line here.
  */
 #include <stddef.h>
 #include "energy/sensor.h"
 
-extern const struct sensor_ops rapl_sensor, model_sensor;
+/* In the order auto tries them within a role (fallbacks are tried last). */
+#define SENSORS(X)	\
+	X(rapl)		\
+	X(model)	\
+	/* a new one goes above this line */
 
-const struct sensor_ops *const sensor_table[] = {
-	&rapl_sensor,		/* cpu: RAPL through the powercap sysfs */
-	&model_sensor,		/* cpu: the power model, where nothing measures */
-	NULL,
-};
+#define DECLARE(name) extern const struct sensor_ops name##_sensor;
+#define ENTRY(name) &name##_sensor,
+SENSORS(DECLARE)
+
+const struct sensor_ops *const sensor_table[] = { SENSORS(ENTRY) NULL };

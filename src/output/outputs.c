@@ -2,19 +2,23 @@
 /*
  * The table of outputs: each is a command of the agent, and the commands, their
  * help and their --top defaults are made from it. A new output is a file of its
- * own and one line here.
+ * own that defines `const struct output_ops NAME_output`, and one line here.
  */
 #include <string.h>
 #include "output/output.h"
 
-extern const struct output_ops top_output, json_output, prometheus_output;
+/* In the order of --help; the first is the default command. */
+#define OUTPUTS(X)	\
+	X(top)		\
+	X(json)		\
+	X(prometheus)	\
+	/* a new one goes above this line */
 
-const struct output_ops *const output_table[] = {
-	&top_output,		/* the default command */
-	&json_output,
-	&prometheus_output,
-	NULL,
-};
+#define DECLARE(name) extern const struct output_ops name##_output;
+#define ENTRY(name) &name##_output,
+OUTPUTS(DECLARE)
+
+const struct output_ops *const output_table[] = { OUTPUTS(ENTRY) NULL };
 
 const struct output_ops *output__find(const char *name)
 {

@@ -61,7 +61,7 @@ sleep 1
 kill -TERM $pid
 wait $pid
 check "SIGTERM exits 0" test $? -eq 0
-check "... and the last line is complete JSON" sh -c "tail -1 '$TMP/sig' | jq -e . >/dev/null"
+check "... and the last line is complete JSON" last_jqe "$TMP/sig" .
 "$WP" -c 1 -i 0.2 >"$TMP/top" 2>&1
 check "top without a terminal prints plain lines" sh -c "! grep -q \"$(printf '\033')\" '$TMP/top' && grep -q '^ *PID' '$TMP/top'"
 
@@ -82,7 +82,7 @@ check "the running agent has an empty effective capability set (CapEff $capeff)"
 	test "$capeff" = "0000000000000000"
 check "... and runs as nobody (uid $uid)" test "$uid" = "65534"
 check "... and still reports measured energy (about 30 W)" \
-	sh -c "tail -1 '$TMP/priv' | jq -e '.sensor == \"rapl\" and (.host.power_w > 27 and .host.power_w < 33)' >/dev/null"
+	last_jqe "$TMP/priv" '.sensor == "rapl" and (.host.power_w > 27 and .host.power_w < 33)'
 
 # Every thread, not only the main one: capabilities are per thread, and the HTTP
 # thread parses all network input. As root, as --user nobody, and as the systemd

@@ -563,7 +563,7 @@ if [ -n "$caps" ]; then
 		env -i PATH="$TMP/bin:/usr/bin:/bin" WATTPROBE_HOST_SYS="$hs" WATTPROBE_USER=nobody \
 		"$SH" "$EP" json -c 2 -i 0.2 --sensor rapl >"$TMP/k8s.out" 2>"$TMP/k8s.err"
 	st=$?
-	if [ $st -eq 0 ] && tail -1 "$TMP/k8s.out" | jq -e '.sensor == "rapl" and .host.energy_j != null' >/dev/null; then
+	if [ $st -eq 0 ] && tail -1 "$TMP/k8s.out" | jqe '.sensor == "rapl" and .host.energy_j != null'; then
 		ok "as the DaemonSet runs it (root, capabilities $caps): loads, reads the root-only RAPL file through /host/sys, drops to a user"
 	else
 		fail "as the DaemonSet runs it (root, capabilities $caps): loads, reads the root-only RAPL file through /host/sys, drops to a user"

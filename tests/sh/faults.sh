@@ -146,7 +146,7 @@ for sig in TERM INT TERM INT TERM INT; do
 	sleep "0.$(od -An -N1 -tu1 /dev/urandom | tr -d ' ')"
 	kill -s $sig $pid
 	wait $pid || bad=$((bad + 1))
-	[ ! -s "$TMP/sig" ] || tail -1 "$TMP/sig" | jq -e . >/dev/null || bad=$((bad + 1))
+	[ ! -s "$TMP/sig" ] || tail -1 "$TMP/sig" | jqe . || bad=$((bad + 1))
 	[ -n "$ids" ] || left=$((left + 100))
 	# the kernel frees programs asynchronously (an RCU grace period and a
 	# work item after the last descriptor closes): wait for them, with a bound

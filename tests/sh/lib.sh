@@ -24,6 +24,14 @@ finish() {
 		exit 1
 	fi
 }
+# jq -e EXPR FILE that also fails when there is nothing to read: jq 1.6's -e exits 0
+# when it reads no input at all, so an empty output would pass every check.
+jqe() {
+	_last=$(jq -c "$1" "${2:--}" 2>/dev/null | tail -1)
+	[ -n "$_last" ] && [ "$_last" != false ] && [ "$_last" != null ]
+}
+# jqe on the last line of FILE: last_jqe FILE EXPR
+last_jqe() { tail -1 "$1" | jqe "$2"; }
 # A free TCP port on loopback.
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -15,7 +15,7 @@ if [ -z "$cg2" ]; then
 	exit 0
 fi
 leftover_cgroups() { find "$cg2" -maxdepth 8 -type d -name 'wattprobe-run-*' 2>/dev/null | wc -l; }
-jqt() { jq -e "$1" "$2" >/dev/null; }
+jqt() { jqe "$1" "$2"; }
 # child_of PID COMM: the PID of PID's child named COMM, waiting up to 5 s for it
 child_of() {
 	i=0
