@@ -11,7 +11,7 @@ struct http_server;
 struct web_config;
 
 /*
- * Connection limits (README, "Prometheus" and "Failure behaviour"): at most
+ * Connection limits (docs/prometheus.md and docs/failures.md): at most
  * HTTP_MAX_CONNECTIONS connections (one more closes the one that has waited
  * longest for its request); a whole request within HTTP_REQUEST_TIMEOUT_S of
  * connecting or of the previous answer, a whole answer within

@@ -2,7 +2,7 @@
 /*
  * `wattprobe json`: one JSON object per interval (JSON Lines), or with --flat
  * one line for the host and one per process or group, each bounded for log
- * shippers. Field names are stable and documented in README.md ("JSON Lines").
+ * shippers. Field names are stable and documented in docs/json.md.
  */
 #include <errno.h>
 #include <stdint.h>

@@ -303,9 +303,11 @@ static void group_info(struct pbuf *b, const struct view *v, const char *by)
 
 static const char *const process_fams[][3] = {
 	{ "wattprobe_process_joules_total", "counter",
-	  "Energy attributed to a process while it had a series of its own (see README)." },
+	  "Energy attributed to a process while it had a series of its own "
+	  "(see docs/prometheus.md)." },
 	{ "wattprobe_process_cpu_seconds_total", "counter",
-	  "On-CPU time of a process while it had a series of its own (see README)." },
+	  "On-CPU time of a process while it had a series of its own "
+	  "(see docs/prometheus.md)." },
 	{ "wattprobe_process_watts", "gauge",
 	  "Power attributed to a process over the last interval." },
 };
@@ -313,9 +315,10 @@ static const char *const process_fams[][3] = {
 static const char *const group_fams[][3] = {
 	{ "wattprobe_group_joules_total", "counter",
 	  "Energy attributed to a group of processes (--group-by) while it had a series of "
-	  "its own (see README)." },
+	  "its own (see docs/prometheus.md)." },
 	{ "wattprobe_group_cpu_seconds_total", "counter",
-	  "On-CPU time of a group of processes while it had a series of its own (see README)." },
+	  "On-CPU time of a group of processes while it had a series of its own "
+	  "(see docs/prometheus.md)." },
 	{ "wattprobe_group_watts", "gauge",
 	  "Power attributed to a group of processes over the last interval." },
 	{ "wattprobe_group_processes", "gauge",

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The Pushgateway's group URLs; see run/pushgw.h. Pure: no I/O (the HTTP is in
- * pushgw_curl.c). */
+/* The Pushgateway's group URLs; see run/pushgw.h. Pure: no I/O (the HTTP is http/client.c's). */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>

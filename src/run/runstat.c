@@ -624,7 +624,7 @@ void runstat__json(struct jw *w, const struct runstat *r, const struct run_info 
 	jw_u64(w, r->intervals);
 	jw_key(w, "dropped");
 	jw_u64(w, r->dropped_last - r->dropped_first);
-	jw_key(w, "unseen_switches");	/* host-wide: see README "Unseen switches" */
+	jw_key(w, "unseen_switches");	/* host-wide: docs/counting.md, "Untraced switches" */
 	jw_u64(w, r->unseen_last - r->unseen_first);
 	jw_key(w, "cgroup");
 	if (ri->cgroup)
