@@ -6,7 +6,7 @@ set -eu
 
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libcriterion-dev libmicrohttpd-dev libcap-dev libncurses-dev prometheus rt-tests linux-perf
-jq curl strace python3 python3-yaml util-linux procps tmux rsyslog
+jq curl strace python3 python3-yaml util-linux procps tmux rsyslog logrotate
 libcurl4-gnutls-dev prometheus-pushgateway libyaml-dev libgnutls28-dev libcrypt-dev openssl
 man-db groff-base"
 

@@ -3,6 +3,10 @@
  * The agent: open what the output needs (lines to stdout or --output, an HTTP
  * server), the sampler, drop privileges, then sample at fixed deadlines and
  * hand each sample and its view to the output (output/output.h).
+ *
+ * Signals: SIGINT and SIGTERM end it after the current interval; SIGHUP never
+ * does (logrotate's postrotate may send it to every agent of the host): it opens
+ * --output again, and is otherwise ignored.
  */
 #include <errno.h>
 #include <signal.h>
@@ -14,6 +18,7 @@
 #include "http/webconfig.h"
 #include "lib/deadline.h"
 #include "lib/outfile.h"
+#include "lib/pidfile.h"
 #include "lib/privs.h"
 #include "lib/util.h"
 
@@ -114,6 +119,7 @@ int agent__main(struct config *c)
 	struct output_env env = {
 		.opts = &c->oopts, .view = &c->vopts, .top_set = c->top_set, .stopping = &stopping,
 	};
+	struct pidfile pid = {};
 	struct outfile out;
 	struct sampler s;
 	char err[512] = "";
@@ -121,6 +127,8 @@ int agent__main(struct config *c)
 
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGHUP: reopen --output, else nothing (never the default, which ends the agent) */
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* --output: opened first (a wrong path fails at once), and again on SIGHUP */
 	if (outfile__open(&out, c->output, err, sizeof(err))) {
@@ -129,14 +137,19 @@ int agent__main(struct config *c)
 	}
 	env.out = &out;
 	env.out_name = c->output ? c->output : "stdout";
-	if (out.path)
-		sigaction(SIGHUP, &sa, NULL);
+	/* before anything is loaded, while the folder may still be written */
+	if (pidfile__write(&pid, c->pid_file, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		outfile__close(&out);
+		return 1;
+	}
 
 	/* before anything is loaded; the key may be root's only: before the drop too */
 	if (ops->http && c->web_config) {
 		ret = webcfg__load(c->web_config, &web, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "wattprobe: %s\n", err);
+			pidfile__remove(&pid);
 			outfile__close(&out);
 			return ret == -EINVAL ? 2 : 1;
 		}
@@ -145,6 +158,7 @@ int agent__main(struct config *c)
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);
 		webcfg__free(web);
+		pidfile__remove(&pid);
 		outfile__close(&out);
 		return 1;
 	}
@@ -182,6 +196,7 @@ cleanup:
 		http__stop(http);
 	webcfg__free(web);
 	sampler__close(&s);
+	pidfile__remove(&pid);
 	outfile__close(&out);
 	return ret;
 }

@@ -324,6 +324,14 @@ static int set_output(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_pid_file(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --pid-file '': expected a file name");
+	c->pid_file = arg;
+	return 0;
+}
+
 static int set_web_config(struct config *c, const char *arg)
 {
 	c->web_config = arg;
@@ -515,6 +523,9 @@ static const struct option_def options[] = {
 	  "on SIGHUP (after logrotate moved it)", set_output },
 	{ "user", 0, "NAME", "agent",
 	  "after start-up, drop every capability and run as NAME", set_user },
+	{ "pid-file", 0, "FILE", "agent",
+	  "write the agent's PID to FILE at start, remove it at\n"
+	  "exit (kill -HUP $(cat FILE): reopen --output)", set_pid_file },
 	{ "user", 0, "NAME", "run",
 	  "run COMMAND as NAME, with its groups (like runuser -u);\n"
 	  "wattprobe itself drops every capability", set_run_user },

@@ -45,6 +45,7 @@ struct config {
 	double carbon;			/* g CO2e per kWh, < 0: not given */
 	struct run_opts run;		/* wattprobe run */
 	const char *output;		/* json --output */
+	const char *pid_file;		/* agents: --pid-file */
 };
 
 /* The commands' mains: the agent (cli/agent.c) and run. */

@@ -75,7 +75,7 @@ enum top_ui_event {
 	TOP_UI_TIMEOUT,		/* the deadline came: take the next sample */
 	TOP_UI_QUIT,		/* q */
 	TOP_UI_REGROUP,		/* the grouping changed: sample now, with top_ui__group_by() */
-	TOP_UI_STOP,		/* *stop was set (a signal) */
+	TOP_UI_STOP,		/* *stop was set (a signal), or the terminal hung up */
 };
 
 /* Take over the terminal on stdout (keys from stdin when it is a terminal).

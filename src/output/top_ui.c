@@ -397,9 +397,10 @@ enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 		if (now >= deadline)
 			return TOP_UI_TIMEOUT;
 		ms = (deadline - now + 999999) / 1000000;
+		/* the terminal hung up (its window closed): the end, as SIGHUP no longer is */
 		if (poll(&pfd, u->keys ? 1 : 0, ms > INT_MAX ? INT_MAX : (int)ms) > 0 &&
 		    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
-			u->keys = false;	/* the terminal went away: no more keys */
+			return TOP_UI_STOP;
 	}
 }
 

@@ -495,6 +495,8 @@ check "the unit runs /usr/local/sbin/wattprobe prometheus (make install rewrites
 sdir=$(sed -n 's/^StateDirectory=//p' "$UNIT")
 check "its --state-file is in its StateDirectory ($sdir), the one place it may write" \
 	grep -q "^ExecStart=.* --state-file /var/lib/${sdir:-none}/[^ /]" "$UNIT"
+check "systemctl reload sends SIGHUP, which never ends the agent (ExecReload)" \
+	grep -q '^ExecReload=/bin/kill -HUP \$MAINPID$' "$UNIT"
 amb=$(sed -n 's/^AmbientCapabilities=//p' "$UNIT")
 bnd=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT")
 check "AmbientCapabilities and CapabilityBoundingSet are the same set ($amb)" \

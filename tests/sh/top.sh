@@ -110,6 +110,25 @@ check "... with status 0" test "$(cat "$TMP/status" 2>/dev/null)" = 0
 no_table() { ! screen | grep -q 'PID  '; }
 check "... and gives the terminal back (no table left on it)" no_table
 
+# SIGHUP never ends top (a logrotate recipe's kill -HUP may reach it); a terminal that
+# hangs up (its window closed) does.
+start_top 80 24 -i 0.3
+wait_for '\[idle\]' >/dev/null
+pane=$($T display -p -t top '#{pane_pid}')
+tp=""
+for c in $(cat "/proc/$pane/task/$pane/children" 2>/dev/null); do
+	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = wattprobe ] && tp=$c
+done
+kill -HUP "${tp:-0}" 2>/dev/null
+sleep 1
+before=$(screen | head -1)
+sleep 1
+check "SIGHUP sent to top ($tp): it goes on, redrawing" \
+	sh -c "test -n '$tp' && kill -0 '$tp' && test \"\$($T capture-pane -p -t top | head -1)\" != '$before'"
+$T kill-server
+gone() { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; ! kill -0 "$1" 2>/dev/null; }
+check "... and ends when its terminal hangs up" gone "${tp:-0}"
+
 # A run of --count intervals leaves its last screen on the terminal, as top -n does.
 start_top 80 24 -i 0.3 -c 2
 check "-c 2 ends by itself, status 0" wait_exit 4
