@@ -175,6 +175,77 @@ Test(runstat, consumers_by_name_cut_to_top)
 	free(g);
 }
 
+/* proc i made a part of proc live: the same process under an older identity */
+static void part_of(int i, int live, const char *old_comm)
+{
+	pr[i].tgid = pr[live].tgid;
+	pr[i].start_ns = pr[live].start_ns;
+	pr[i].part = true;
+	snprintf(pr[i].comm, sizeof(pr[i].comm), "%s", old_comm);
+}
+
+/*
+ * Issue 24, point 2: a child forked by bash runs as "bash" until its exec of true; the
+ * sample then holds its part "bash" (the time before the exec) and its live entry
+ * "true", in the order of their energy. Either order, it is named true.
+ */
+Test(runstat, named_by_the_program_it_ran_last_whatever_the_order)
+{
+	struct runstat_proc *g = NULL, others;
+
+	/* the part (more energy) first, the live entry after */
+	snprintf(pr[1].comm, sizeof(pr[1].comm), "true");
+	put(0, 3000, 30, true);
+	put(1, 1000, 10, true);
+	part_of(0, 1, "bash");
+	/* the other order: the live entry first, then its part */
+	snprintf(pr[2].comm, sizeof(pr[2].comm), "true");
+	put(2, 3000, 30, true);
+	put(3, 1000, 10, true);
+	part_of(3, 2, "bash");
+	finish(0);
+	runstat__add(&R, &S);
+	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1, "one name: %s", g[0].comm);
+	cr_assert_str_eq(g[0].comm, "true");
+	cr_assert_eq(g[0].members, 2);
+	cr_assert_eq(g[0].ns, 8000, "a part's time is its process's");
+	free(g);
+}
+
+/* The command itself: forked by wattprobe, it is "wattprobe" in the first interval (before
+ * its exec), then a part "wattprobe" and its live entry "bash" in the next. */
+Test(runstat, a_later_interval_names_it_over_an_earlier_one)
+{
+	struct runstat_proc *g = NULL, others;
+
+	snprintf(pr[1].comm, sizeof(pr[1].comm), "wattprobe");
+	put(1, 1000, 10, true);
+	finish(0);
+	S.procs = &pp[1];			/* pr[1] alone */
+	S.nr_procs = 1;
+	runstat__add(&R, &S);
+	S.procs = pp;
+	snprintf(pr[1].comm, sizeof(pr[1].comm), "bash");
+	put(1, 5000, 50, true);
+	put(2, 2000, 20, true);
+	part_of(2, 1, "wattprobe");		/* after its live entry */
+	S.procs = &pp[1];
+	S.nr_procs = 2;
+	runstat__add(&R, &S);
+	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1);
+	cr_assert_str_eq(g[0].comm, "bash");
+	free(g);
+	/* a third interval with only its part (the live entry not the command's any more):
+	 * the part is newer than what named it before */
+	S.procs = &pp[2];
+	S.nr_procs = 1;
+	snprintf(pr[2].comm, sizeof(pr[2].comm), "make");
+	runstat__add(&R, &S);
+	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1);
+	cr_assert_str_eq(g[0].comm, "make");
+	free(g);
+}
+
 Test(runstat, peak_over_full_intervals_only)
 {
 	put(0, 500000000, 4000000, true);

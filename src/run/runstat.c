@@ -125,6 +125,27 @@ static void take_peak(struct runstat *r, double w, __u64 interval_ns)
 	}
 }
 
+/*
+ * A process is named by the last program it ran. A sample may hold it twice: its live
+ * entry, under its identity now, and a part under an older one (proc.h), such as a
+ * child's time before its exec, under its parent's name. Whatever their order in the
+ * sample, a later interval names it over an earlier one, and within an interval the
+ * live entry over its parts.
+ */
+static void name(struct runstat *r, struct runstat_proc *e, const struct proc *p)
+{
+	__u32 iv = r->intervals + 1;
+	bool live = !p->part;
+
+	if (e == &r->beyond || !p->comm[0])
+		return;
+	if (iv > e->name_iv || live || !e->name_live) {
+		memcpy(e->comm, p->comm, sizeof(e->comm));
+		e->name_iv = iv;
+		e->name_live = live;
+	}
+}
+
 void runstat__add(struct runstat *r, const struct sample *s)
 {
 	__u64 sock_ns[WP_MAX_SOCKETS] = {}, sock_idle[WP_MAX_SOCKETS] = {};
@@ -169,8 +190,7 @@ void runstat__add(struct runstat *r, const struct sample *s)
 			before[k] += p->iv.sock_ns[k];
 		}
 		e = lookup(r, p);
-		if (e != &r->beyond && p->comm[0])
-			memcpy(e->comm, p->comm, sizeof(e->comm));
+		name(r, e, p);
 		e->ns += p->iv.ns;
 		e->uj += p->iv.uj;
 		e->idle_uj += idle;

@@ -32,7 +32,9 @@
 struct runstat_proc {
 	__u32 tgid;
 	__u64 start_ns;
-	char comm[WP_COMM_LEN];		/* its last name */
+	char comm[WP_COMM_LEN];		/* its last name: of the last program it ran */
+	__u32 name_iv;			/* the interval that named it (runstat.intervals + 1) */
+	bool name_live;			/* named by the process's live entry then, not a part */
 	__u32 members;			/* processes (groups) */
 	__u64 ns;			/* on-CPU time */
 	__u64 uj;			/* energy attributed (dynamic) */

@@ -136,6 +136,16 @@ check "at least 191 of the 201 children within 50 us of their own wait4() rusage
 procs=$(jq .processes_cpu_ns "$TMP/cpu.json")
 check "the processes' sum $procs ns within 1% of the kernel's account" close "$procs" "$bpf" 0.01
 
+# --- names: each process by the last program it ran ---------------------------------------------
+# (the command is forked as "wattprobe" and each child of bash as "bash", before their exec)
+$WP run --json -o "$TMP/names.json" -- bash -c 'for i in $(seq 400); do /bin/true; done' 2>/dev/null
+names=$(jq -c '[.processes[].comm] | group_by(.) | map({(.[0]): length}) | add' "$TMP/names.json")
+check "run -- bash -c '400 x /bin/true': 400 true, 1 bash, 1 seq, nothing else ($names)" \
+	jqt '([.processes[].comm] | group_by(.) | map({(.[0]): length}) | add) ==
+		{"true": 400, "bash": 1, "seq": 1}' "$TMP/names.json"
+check "... and the consumers by those names" \
+	jqt '[.consumers[].comm] | sort == ["bash", "seq", "true"]' "$TMP/names.json"
+
 # --- energy on a fake RAPL package of 40 W, idle baseline 5 W -----------------------------------
 mkdir -p "$TMP/pc"
 "$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:40 &
@@ -278,6 +288,10 @@ if command -v prometheus-pushgateway >/dev/null; then
 	check "... its energy ($got J)" close "${got:-0}" "$(jq .energy_j "$TMP/push.json")" 0.000001
 	check "... its exit code and CO2e" sh -c "grep -q '^wattprobe_run_exit_code{.*job=\"build\".*} 7$' '$TMP/pg.metrics' &&
 		grep -q '^wattprobe_run_co2e_grams{.*job=\"build\"' '$TMP/pg.metrics'"
+	consumers=$(grep '^wattprobe_run_consumer_cpu_seconds{' "$TMP/pg.metrics" | grep 'job="build"' |
+		sed 's/.*comm="\([^"]*\)".*/\1/' | sort | tr '\n' ' ')
+	check "... its consumers by the name of their program: forkload, not wattprobe ($consumers)" \
+		test "$consumers" = "forkload "
 	$WP run --push "http://127.0.0.1:$gport" -- sh -c 'exit 3' 2>/dev/null
 	check "the job defaults to the command's name" sh -c "curl -s http://127.0.0.1:$gport/metrics | grep -q '^wattprobe_run_exit_code{.*job=\"sh\".*} 3$'"
 	dead=$(free_port)
