@@ -98,7 +98,7 @@ Test(runstat, totals_and_idle_share_by_capacity)
 	put(1, 100000000, 1000, true);
 	put(2, 600000000, 6000, false);
 	finish(10000);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	/* the command: 400 ms of the 2000 ms of CPU capacity; idle 10000 uJ * 400/2000 = 2000,
 	 * split 300:100 = 1500 and 500 */
 	cr_assert_eq(R.ns, 400000000);
@@ -110,7 +110,7 @@ Test(runstat, totals_and_idle_share_by_capacity)
 	cr_assert_eq(R.host_busy_ns, 1000000000);
 	cr_assert_eq(R.missing_intervals, 0);
 	/* a second interval of the same adds up per process */
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(R.ns, 800000000);
 	cr_assert_eq(R.uj, 8000);
 	cr_assert_eq(R.idle_uj, 4000);
@@ -132,7 +132,7 @@ Test(runstat, process_shares_add_up_to_the_total_exactly)
 	put(2, 1, 0, true);
 	S.sockets[0].idle_ns = 0;
 	S.sockets[0].idle_uj = 10;
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(R.idle_uj, 10);
 	for (__u32 i = 0; i < R.cap; i++)
 		if (R.procs[i].used)
@@ -160,7 +160,7 @@ Test(runstat, consumers_by_name_cut_to_top)
 	put(3, 10, 5, true);
 	put(4, 10, 5, true);
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	n = runstat__consumers(&R, 2, &g, &others);
 	/* cc1 110 uJ (2 processes), ld 70; make and sh (5 + 5) in others */
 	cr_assert_eq(n, 2);
@@ -204,7 +204,7 @@ Test(runstat, named_by_the_program_it_ran_last_whatever_the_order)
 	put(3, 1000, 10, true);
 	part_of(3, 2, "bash");
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1, "one name: %s", g[0].comm);
 	cr_assert_str_eq(g[0].comm, "true");
 	cr_assert_eq(g[0].members, 2);
@@ -223,7 +223,7 @@ Test(runstat, a_later_interval_names_it_over_an_earlier_one)
 	finish(0);
 	S.procs = &pp[1];			/* pr[1] alone */
 	S.nr_procs = 1;
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	S.procs = pp;
 	snprintf(pr[1].comm, sizeof(pr[1].comm), "bash");
 	put(1, 5000, 50, true);
@@ -231,7 +231,7 @@ Test(runstat, a_later_interval_names_it_over_an_earlier_one)
 	part_of(2, 1, "wattprobe");		/* after its live entry */
 	S.procs = &pp[1];
 	S.nr_procs = 2;
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1);
 	cr_assert_str_eq(g[0].comm, "bash");
 	free(g);
@@ -240,25 +240,75 @@ Test(runstat, a_later_interval_names_it_over_an_earlier_one)
 	S.procs = &pp[2];
 	S.nr_procs = 1;
 	snprintf(pr[2].comm, sizeof(pr[2].comm), "make");
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(runstat__consumers(&R, 0, &g, &others), 1);
 	cr_assert_str_eq(g[0].comm, "make");
 	free(g);
 }
 
-Test(runstat, peak_over_full_intervals_only)
+Test(runstat, peak_over_windows_a_short_last_interval_merged)
 {
+	double w;
+	__u64 ns;
+
 	put(0, 500000000, 4000000, true);
 	finish(0);
-	runstat__add(&R, &S);			/* 4 J in 1 s: 4 W */
+	runstat__add(&R, &S, S.interval_ns);	/* 4 J in 1 s: 4 W */
 	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 3000000;
-	runstat__add(&R, &S);			/* 3 W */
+	runstat__add(&R, &S, S.interval_ns);	/* 3 W */
 	S.interval_ns = 100000000;		/* a last interval of 0.1 s at 10 W */
 	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 1000000;
-	runstat__add(&R, &S);
-	cr_assert(R.have_peak);
-	cr_assert_float_eq(R.peak_w, 4.0, 1e-9);
-	cr_assert_eq(R.peak_interval_ns, 1000000000);
+	runstat__add(&R, &S, S.interval_ns);
+	/* windows: 4 J in 1 s, then (3 + 1) J in 1.1 s = 3.636 W */
+	cr_assert(runstat__peak(&R, &w, &ns));
+	cr_assert_float_eq(w, 4.0, 1e-9);
+	cr_assert_eq(ns, 1000000000);
+}
+
+/*
+ * Issue 24, point 3: a short last interval that draws more than the rest no longer
+ * leaves the peak below the average. 1 J in 1 s, then 2 J in 0.1 s: the average over
+ * the 1.1 s is 3 J / 1.1 s = 2.727 W; the old peak (full intervals only) was 1 W. The
+ * short one merges into the window before: 2.727 W over 1.1 s.
+ */
+Test(runstat, peak_never_below_the_average)
+{
+	double w;
+	__u64 ns;
+
+	put(0, 500000000, 1000000, true);
+	finish(0);
+	runstat__add(&R, &S, S.interval_ns);
+	S.interval_ns = 100000000;
+	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 2000000;
+	runstat__add(&R, &S, S.interval_ns);
+	cr_assert(runstat__peak(&R, &w, &ns));
+	cr_assert_float_eq(w, 3.0 / 1.1, 1e-9);
+	cr_assert_eq(ns, 1100000000);
+	cr_assert_geq(w, uj_to_j(R.uj) / 1.1);
+}
+
+/*
+ * `run -- true`: the energy of a 50 ms command lands in one sample whose interval is
+ * longer (the first sample comes before the command starts, the last after its end and
+ * the wait for its last switches): 0.05 J over an interval of 1.2 s gave a peak of
+ * 0.042 W against an average of 1 W over its 50 ms. The interval is cut to the 50 ms it
+ * ran; the sample before it started (ran 0) holds some of its energy too.
+ */
+Test(runstat, peak_over_the_time_the_command_ran)
+{
+	double w;
+	__u64 ns;
+
+	put(0, 1000000, 10000, true);		/* before it was let go: 10 mJ */
+	finish(0);
+	runstat__add(&R, &S, 0);
+	S.interval_ns = 1200000000;
+	pr[0].iv.uj = pr[0].iv.sock_uj[0] = 40000;
+	runstat__add(&R, &S, 50000000);
+	cr_assert(runstat__peak(&R, &w, &ns));
+	cr_assert_float_eq(w, 0.05 / 0.05, 1e-9, "%f W", w);
+	cr_assert_eq(ns, 50000000);
 }
 
 Test(runstat, missing_energy_is_said_and_absent_in_prometheus)
@@ -271,10 +321,15 @@ Test(runstat, missing_energy_is_said_and_absent_in_prometheus)
 	pr[0].iv.uj_missing = true;
 	S.sockets[0].have[ENERGY_PACKAGE] = false;
 	S.have_energy = false;
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(R.missing_intervals, 1);
 	cr_assert_eq(R.host_missing_intervals, 1);
-	cr_assert(!R.have_peak && !R.have_short_peak, "no peak from an interval without energy");
+	{
+		double w;
+		__u64 ns;
+
+		cr_assert(!runstat__peak(&R, &w, &ns), "no peak from an interval without energy");
+	}
 	pbuf_init(&b);
 	runstat__prom(&b, &R, &ri);
 	cr_assert_null(strstr(b.buf, "wattprobe_run_joules"), "%s", b.buf);
@@ -300,7 +355,7 @@ Test(runstat, text_says_status_and_signal_and_neutralises_names)
 	strcpy(pr[0].comm, "ev\x1b]0;PWNED\x07");
 	put(0, 1000000000, 5000000, true);
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	pbuf_init(&b);
 	runstat__text(&b, &R, &ri);
 	cr_assert_not_null(strstr(b.buf, "make -j2 exited with status 7"), "%s", b.buf);
@@ -329,7 +384,7 @@ Test(runstat, cpu_time_from_the_cgroup_and_the_processes_apart)
 	/* the processes: 1.002 s, 0.2% over the cgroup's 1 s */
 	put(0, 1002000000, 0, true);
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(runstat__cpu_ns(&R, &ri), 1000000000);
 	pbuf_init(&b);
 	runstat__text(&b, &R, &ri);
@@ -360,7 +415,7 @@ Test(runstat, command_line_quoted_as_a_shell_takes_it)
 	struct run_info ri = { .argv = argv, .carbon = -1 };
 	struct pbuf b;
 
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	pbuf_init(&b);
 	runstat__text(&b, &R, &ri);
 	cr_assert_not_null(strstr(b.buf, "run: sh -c 'echo '\\''hi'\\'' $x' '' exited"), "%s",
@@ -377,7 +432,7 @@ Test(runstat, carbon_in_every_format_when_given)
 	/* 3600 J = 1 Wh = 0.001 kWh: 0.5 g at 500 g/kWh; idle 7200 J: 1 g */
 	put(0, 1000000000, 3600000000ULL, true);
 	finish(14400000000ULL);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(R.idle_uj, 7200000000ULL);	/* 1 s of 2 CPUs: half of 14400 J */
 	jw_init(&w);
 	runstat__json(&w, &R, &ri);
@@ -412,7 +467,7 @@ Test(runstat, prometheus_page_for_a_signal)
 	strcpy(pr[0].comm, "a\"b\\c");
 	put(0, 250000000, 1000000, true);
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	pbuf_init(&b);
 	runstat__prom(&b, &R, &ri);
 	cr_assert_not_null(strstr(b.buf, "\nwattprobe_run_exit_code 130\n"), "%s", b.buf);
@@ -438,7 +493,7 @@ Test(runstat, progress_line)
 
 	put(0, 500000000, 2000000, true);
 	finish(0);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
 	pbuf_init(&b);
 	runstat__progress_text(&b, &R, 3000000000ULL);
 	/* 0.5 s of CPU in a 1 s interval: 50%; 2 J in 1 s: 2 W */
@@ -462,8 +517,8 @@ Test(runstat, many_processes_grow_the_table)
 	S.procs = mp;
 	S.nr_procs = 5000;
 	S.sockets[0].busy_ns = 5000;
-	runstat__add(&R, &S);
-	runstat__add(&R, &S);
+	runstat__add(&R, &S, S.interval_ns);
+	runstat__add(&R, &S, S.interval_ns);
 	cr_assert_eq(R.nr, 5000);
 	cr_assert_eq(R.ns, 10000);
 	cr_assert_eq(R.beyond.members, 0);

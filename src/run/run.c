@@ -143,6 +143,7 @@ struct run {
 	int sfd;
 	pid_t pid;
 	bool curl;		/* httpc__init() done */
+	__u64 t0, t1;		/* CLOCK_MONOTONIC: the command let go, and its end (0: not yet) */
 };
 
 /* --- what wattprobe was started with ------------------------------------------------------- */
@@ -638,10 +639,15 @@ static void progress(struct run *r, __u64 elapsed_ns)
 	pbuf_free(&b);
 }
 
-/* One sample into the totals; a failure is said once and the run goes on. */
+/*
+ * One sample into the totals; a failure is said once and the run goes on. The part
+ * of its interval the command ran is the interval cut to [t0, t1]: the intervals so
+ * cover the wall time the average is taken over, and the peak is taken over them.
+ */
 static void sample(struct run *r)
 {
 	static bool said;
+	__u64 from = r->s.last_mono, to;
 	int err = sampler__sample(&r->s);
 
 	if (err) {
@@ -651,7 +657,12 @@ static void sample(struct run *r)
 		said = true;
 		return;
 	}
-	runstat__add(&r->rs, &r->s.cur);
+	to = r->s.last_mono;
+	if (r->t1 && r->t1 < to)
+		to = r->t1;
+	if (from < r->t0)
+		from = r->t0;
+	runstat__add(&r->rs, &r->s.cur, r->t0 && to > from ? to - from : 0);
 	sampler__done(&r->s);
 }
 
@@ -897,7 +908,7 @@ static int start(struct run *r, int go[2], int st[2], __u64 *t0)
 		return 1;
 	}
 	sample(r);		/* from here on, intervals are the command's */
-	*t0 = now_ns(CLOCK_MONOTONIC);
+	*t0 = r->t0 = now_ns(CLOCK_MONOTONIC);
 	if (write(go[1], "g", 1) != 1 && errno != EPIPE) {
 		fprintf(stderr, "wattprobe: failed to start the command: %s\n", strerror(errno));
 		kill(r->pid, SIGKILL);
@@ -919,7 +930,7 @@ static int finish(struct run *r, __u64 t0)
 	__u64 t1;
 
 	wait_for(r, t0, &status, &ru);
-	t1 = now_ns(CLOCK_MONOTONIC);
+	t1 = r->t1 = now_ns(CLOCK_MONOTONIC);
 	clock_gettime(CLOCK_REALTIME, &ri.end);
 	/* the last processes leave the cgroup, then switch out for the last time */
 	for (int i = 0; i < 20 && populated(r) == 1; i++)

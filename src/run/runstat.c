@@ -110,19 +110,51 @@ beyond:
 	return &r->beyond;
 }
 
-static void take_peak(struct runstat *r, double w, __u64 interval_ns)
+/* Does window w beat the peak so far (a window with missing energy never does)? */
+static bool beats(const struct runstat_window *w, bool have, double peak_w)
 {
-	if (interval_ns >= r->min_peak_ns) {
-		if (!r->have_peak || w > r->peak_w) {
-			r->peak_w = w;
-			r->peak_interval_ns = interval_ns;
-			r->have_peak = true;
-		}
-	} else if (!r->have_short_peak || w > r->short_peak_w) {
-		r->short_peak_w = w;
-		r->short_peak_interval_ns = interval_ns;
-		r->have_short_peak = true;
+	return w->ns && !w->missing && (!have || watts(w->uj, w->ns) > peak_w);
+}
+
+/* This interval's part of the run into the filling window; a window long enough closes,
+ * and the one it follows is a candidate for the peak (the last one may yet take a short
+ * remainder at the end). */
+static void add_window(struct runstat *r, __u64 ran_ns)
+{
+	r->win.uj += r->iv_uj;
+	r->win.ns += ran_ns;
+	r->win.missing |= r->iv_missing;
+	if (!r->win.ns || r->win.ns < r->min_peak_ns)
+		return;
+	if (r->have_last && beats(&r->last, r->have_peak, r->peak_w)) {
+		r->peak_w = watts(r->last.uj, r->last.ns);
+		r->peak_interval_ns = r->last.ns;
+		r->have_peak = true;
 	}
+	r->last = r->win;
+	r->have_last = true;
+	memset(&r->win, 0, sizeof(r->win));
+}
+
+bool runstat__peak(const struct runstat *r, double *w, __u64 *window_ns)
+{
+	struct runstat_window tail = r->win;
+	bool have = r->have_peak;
+
+	*w = r->peak_w;
+	*window_ns = r->peak_interval_ns;
+	/* what is left of the run goes with the last window */
+	if (r->have_last) {
+		tail.uj += r->last.uj;
+		tail.ns += r->last.ns;
+		tail.missing |= r->last.missing;
+	}
+	if (beats(&tail, have, *w)) {
+		*w = watts(tail.uj, tail.ns);
+		*window_ns = tail.ns;
+		have = true;
+	}
+	return have;
 }
 
 /*
@@ -146,7 +178,7 @@ static void name(struct runstat *r, struct runstat_proc *e, const struct proc *p
 	}
 }
 
-void runstat__add(struct runstat *r, const struct sample *s)
+void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 {
 	__u64 sock_ns[WP_MAX_SOCKETS] = {}, sock_idle[WP_MAX_SOCKETS] = {};
 	__u64 before[WP_MAX_SOCKETS] = {};
@@ -208,8 +240,7 @@ void runstat__add(struct runstat *r, const struct sample *s)
 	r->missing_intervals += r->iv_missing;
 	r->intervals++;
 	r->measured_ns += s->interval_ns;
-	if (!r->iv_missing && s->interval_ns)
-		take_peak(r, watts(r->iv_uj, s->interval_ns), s->interval_ns);
+	add_window(r, ran_ns);
 
 	if (s->have_energy) {
 		r->host_uj += s->energy_uj;
@@ -370,22 +401,6 @@ static double tv_secs(const struct timeval *tv)
 	return tv->tv_sec + tv->tv_usec / 1e6;
 }
 
-/* The peak over full intervals, else over the short ones (a run shorter than one). */
-static bool peak(const struct runstat *r, double *w, __u64 *interval_ns)
-{
-	if (r->have_peak) {
-		*w = r->peak_w;
-		*interval_ns = r->peak_interval_ns;
-		return true;
-	}
-	if (r->have_short_peak) {
-		*w = r->short_peak_w;
-		*interval_ns = r->short_peak_interval_ns;
-		return true;
-	}
-	return false;
-}
-
 static __u32 process_count(const struct runstat *r)
 {
 	return r->nr + r->beyond.members;
@@ -445,7 +460,7 @@ void runstat__text(struct pbuf *b, const struct runstat *r, const struct run_inf
 	if (r->missing_intervals)
 		pbuf_printf(b, "  (energy missing in %u of %u intervals: a lower bound)\n",
 			    r->missing_intervals, r->intervals);
-	if (peak(r, &pk_w, &pk_ns))
+	if (runstat__peak(r, &pk_w, &pk_ns))
 		pbuf_printf(b, "  peak power  %12.3f W   over %.3f s\n", pk_w, secs(pk_ns));
 	if (ri->carbon >= 0)
 		pbuf_printf(b, "  CO2e        %12.6f g   + %.6f g idle, at %g g/kWh (only as good "
@@ -619,7 +634,7 @@ void runstat__json(struct jw *w, const struct runstat *r, const struct run_info 
 	jw_key(w, "energy_missing_intervals");
 	jw_u64(w, r->missing_intervals);
 	jw_key(w, "peak_power_w");
-	if (peak(r, &pk_w, &pk_ns))
+	if (runstat__peak(r, &pk_w, &pk_ns))
 		jw_double(w, pk_w, 6);
 	else
 		jw_null(w);
@@ -731,9 +746,10 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 				    "given.", NULL, runstat__co2e_g(r->idle_uj, ri->carbon));
 		}
 	}
-	if (peak(r, &pk_w, &pk_ns)) {
+	if (runstat__peak(r, &pk_w, &pk_ns)) {
 		prom_metric(b, "wattprobe_run_peak_watts", "gauge",
-			    "Highest power attributed to the command over one sampling interval.",
+			    "Highest power attributed to the command over one sampling interval "
+			    "of its run (never below its average).",
 			    NULL, pk_w);
 	}
 	if (ri->carbon >= 0) {

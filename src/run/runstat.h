@@ -59,12 +59,21 @@ struct runstat {
 	__u32 missing_intervals;	/* with some of the command's energy missing */
 	__u64 measured_ns;		/* sum of the intervals' lengths */
 
-	bool have_peak;
-	double peak_w;			/* highest attributed power over one interval */
+	/*
+	 * The peak: the highest power over one window. Windows are the intervals cut to
+	 * the command's run (what runstat__add() is given), a short one merged into the
+	 * next, and at the end a short remainder into the last: they cover the run's
+	 * wall time exactly and hold all its energy, so the highest window is never
+	 * below the average over the wall time (when no energy is missing).
+	 */
+	struct runstat_window {
+		__u64 uj, ns;
+		bool missing;
+	} win, last;			/* the one filling up; the last closed one */
+	bool have_last;
+	bool have_peak;			/* over the closed windows before last */
+	double peak_w;
 	__u64 peak_interval_ns;
-	bool have_short_peak;		/* the same over intervals shorter than min_peak_ns */
-	double short_peak_w;
-	__u64 short_peak_interval_ns;
 
 	/* the last interval, for progress lines */
 	__u64 iv_ns, iv_interval_ns, iv_uj, iv_idle_uj;
@@ -99,13 +108,21 @@ struct run_info {
 	const char *cgroup;		/* where it ran, for the record */
 };
 
-/* cgroup_path may be NULL. -ENOMEM or 0. */
+/* cgroup_path may be NULL; windows of the peak are at least min_peak_ns (but the only
+ * one of a shorter run). -ENOMEM or 0. */
 int runstat__init(struct runstat *r, __u64 cgroup_id, const char *cgroup_path, __u64 min_peak_ns);
 void runstat__free(struct runstat *r);
 /* Whether a process of a sample is the command's. */
 bool runstat__mine(const struct runstat *r, const struct proc *p);
-/* Add one sample: the command's processes and the host's totals. */
-void runstat__add(struct runstat *r, const struct sample *s);
+/*
+ * Add one sample: the command's processes and the host's totals. ran_ns: how much of
+ * the sample's interval the command ran (the interval cut to the command's start and
+ * end; 0 for one before it started), the same wall time the average is taken over.
+ */
+void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns);
+/* The highest power over one window of the run, and the window's length; false if
+ * none (no window with its energy complete). */
+bool runstat__peak(const struct runstat *r, double *w, __u64 *window_ns);
 
 /*
  * The command's processes grouped by name, biggest energy first (CPU time

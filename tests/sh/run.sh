@@ -146,6 +146,16 @@ check "run -- bash -c '400 x /bin/true': 400 true, 1 bash, 1 seq, nothing else (
 check "... and the consumers by those names" \
 	jqt '[.consumers[].comm] | sort == ["bash", "seq", "true"]' "$TMP/names.json"
 
+# --- the peak is never below the average: one duration, the command's, for both -------------
+below=""
+for f in names.json t1.json t2.json t3.json; do
+	[ -e "$TMP/$f" ] || $WP run --json -o "$TMP/$f" -- true 2>/dev/null
+	jqt '.peak_power_w >= .power_w - 0.000001 and .peak_interval_s <= .wall_s + 0.000001' \
+		"$TMP/$f" || below="$below $(jq -c '[.power_w, .peak_power_w]' "$TMP/$f")"
+done
+check "run -- true (3 times) and the 400 x true: the peak is never below the average$below" \
+	test -z "$below"
+
 # --- energy on a fake RAPL package of 40 W, idle baseline 5 W -----------------------------------
 mkdir -p "$TMP/pc"
 "$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:40 &
