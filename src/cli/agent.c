@@ -93,6 +93,32 @@ static int loop(struct config *c, struct sampler *s, struct output *o)
 	return err < 0 ? err : 0;
 }
 
+/*
+ * --pid of no process: said once, at start, and the agent goes on (a process may yet
+ * start with that PID). Not outside the host's PID namespace, whose /proc is not the
+ * one the PIDs are of.
+ */
+static void check_pids(const struct config *c, const struct sampler *s)
+{
+	for (int i = 0; !s->foreign_pidns && i < c->vopts.nr_pids; i++) {
+		unsigned pid = c->vopts.pids[i], tgid = pid;
+		char path[64], buf[4096], *t;
+		int n;
+
+		snprintf(path, sizeof(path), "/proc/%u/status", pid);
+		n = read_small_file(path, buf, sizeof(buf));
+		if (n == -ENOENT) {
+			fprintf(stderr, "wattprobe: warning: --pid %u: no such process (its row "
+				"appears if one starts with that PID)\n", pid);
+			continue;
+		}
+		t = n > 0 ? strstr(buf, "\nTgid:") : NULL;
+		if (t && sscanf(t, "\nTgid: %u", &tgid) == 1 && tgid != pid)
+			fprintf(stderr, "wattprobe: warning: --pid %u is a thread of process %u: "
+				"--pid takes process IDs (--pid %u)\n", pid, tgid, tgid);
+	}
+}
+
 /* The output's run, from its open to its close. */
 static int run_output(struct config *c, struct sampler *s, struct output_env *env)
 {
@@ -162,6 +188,7 @@ int agent__main(struct config *c)
 		outfile__close(&out);
 		return 1;
 	}
+	check_pids(c, &s);
 	/* a port below 1024 needs privileges too */
 	if (ops->http) {
 		http = http__listen(c->listen, web, err, sizeof(err));

@@ -35,6 +35,18 @@ setpriv --reuid=65534 --regid=65534 --clear-groups "$WP" json -c 1 >/dev/null 2>
 check "not root exits 1" test $? -eq 1
 check "... naming CAP_BPF and CAP_PERFMON" sh -c "grep -q CAP_BPF '$TMP/err' && grep -q CAP_PERFMON '$TMP/err'"
 
+# A --pid of no process: said once on stderr, and the agent goes on.
+nopid=999999
+while [ -e "/proc/$nopid" ]; do nopid=$((nopid + 1)); done
+"$WP" json -c 3 -i 0.2 -p "$nopid" >"$TMP/nopid" 2>"$TMP/nopid.err"
+check "-p $nopid (no such process): exit 0, all 3 lines" \
+	sh -c "test $? -eq 0 && test \$(wc -l <'$TMP/nopid') -eq 3"
+check "... saying once on stderr that no such process exists" \
+	sh -c "test \$(grep -c -- '--pid $nopid: no such process' '$TMP/nopid.err') -eq 1 &&
+		test \$(wc -l <'$TMP/nopid.err') -eq 1"
+"$WP" json -c 1 -i 0.2 -p $$ >/dev/null 2>"$TMP/pid.err"
+check "... and nothing of a process that exists" test ! -s "$TMP/pid.err"
+
 # JSON Lines: every line parses, host power is a number, the model is labelled.
 "$WP" json -c 3 -i 0.2 >"$TMP/lines"
 check "json -c 3 prints 3 lines" test "$(wc -l <"$TMP/lines")" -eq 3
