@@ -312,13 +312,35 @@ Test(top, tiny_terminal_keeps_host_and_idle)
 	if (fr.nr != 3)
 		dump();
 	cr_assert_eq(fr.nr, 3);
-	cr_expect(!strncmp(line(0), "host ", 5));
+	cr_expect(strstr(line(0), "sensor model (estimated)"), "the figures are estimated");
+	cr_expect(!strncmp(line(1), "host ", 5));
 	cr_expect(strstr(line(2), "[idle]"));
 	o.height = 2;
 	render(&o);
 	cr_assert_eq(fr.nr, 2);
 	cr_expect(!strncmp(line(0), "host ", 5));
 	cr_expect(strstr(line(1), "[idle]"));
+}
+
+/*
+ * Issue 24, point 4: at 30x8 the title takes three lines (time, sensor, interval) and
+ * the header more than the height; the title was dropped first, "(estimated)" with it.
+ * The line that says the sensor stays, at the top, unindented.
+ */
+Test(top, tiny_narrow_terminal_keeps_the_sensor_line)
+{
+	struct top_opts o = { .by = GROUP_PID, .terminal = true, .width = 30, .height = 8 };
+
+	add_proc(10, "p", "p", 1, 1, 1);
+	render(&o);
+	if (fr.nr != 8 || find("(estimated)") != 0)
+		dump();
+	cr_assert_eq(fr.nr, 8);
+	cr_expect_str_eq(line(0), "sensor model (estimated)");
+	cr_expect_neq(find("host "), -1);
+	cr_expect(!strncmp(line(7), "      -     4.00", 15), "idle last: %s", line(7));
+	for (int i = 0; i < fr.nr; i++)
+		cr_expect(strlen(line(i)) <= 30, "line %d: %s", i, line(i));
 }
 
 /* The PIDs of the rows, in order, as "a,b,c". */

@@ -812,6 +812,7 @@ int options__parse(int argc, char **argv, struct config *c)
 	out = c->cmd->out;
 	c->vopts.steady = out && out->steady;
 	c->sopts.need_self = out && out->self;
+	c->sopts.may_need_exe = out && out->regroups;
 	return 0;
 }
 

@@ -64,6 +64,8 @@ struct output_ops {
 	bool steady;			/* rows whose counters add up across samples (series.h) */
 	bool self;			/* the agent's own use in each sample (sample.self) */
 	bool first_page_soon;		/* the first sample after 0.1 s, not after a period */
+	bool regroups;			/* may change the grouping while it runs (top's g):
+					 * executables are followed from the start */
 	/* Optional. Sets o->priv, o->cmdlines and o->waits. 0, or -errno with a reason in err. */
 	int (*open)(struct output *o, char *err, size_t errlen);
 	/* One sample: 0 to go on, 1 to stop quietly (the reader is gone), -errno on a

@@ -165,13 +165,21 @@ static int online_cpus(const struct sample *s)
 	return n;
 }
 
+/* Where header() put its lines: the title's, the host's, then the sockets'. */
+struct head {
+	int title_end;		/* the title: lines [0, title_end) */
+	int sensor;		/* the title's line that says the sensor (estimated or not) */
+	int host_end;		/* the host: [title_end, host_end); sockets: [host_end, nr) */
+};
+
 /*
  * CPU figures are in the unit of the CPU% column: one CPU is 100% (the sum
  * over N CPUs is N x 100%), or with o->host_cpu all of them are 100%.
  */
 static void header(struct top_frame *f, const struct sample *s, const struct top_opts *o,
-		   double cpu_div)
+		   double cpu_div, struct head *h)
 {
+
 	char when[64], w[32], idle[32];
 	struct flow fl;
 	struct tm tm;
@@ -190,6 +198,7 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 	}
 	field(&fl, false, "sensor %s%s", s->sensor ? s->sensor : "-",
 	      s->estimated ? " (estimated)" : "");
+	h->sensor = f->nr;	/* the line the flow is filling */
 	field(&fl, false, "interval %.2f s", s->interval_ns / 1e9);
 	if (o->paused)
 		field(&fl, false, "[paused]");
@@ -200,6 +209,7 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 		field(&fl, true, "h: help");
 	}
 	flow_end(&fl);
+	h->title_end = f->nr;
 
 	flow_begin(&fl, f, o->width, TOP_TEXT);
 	fmt_watts(w, sizeof(w), s->have_energy, s->energy_uj, s->interval_ns);
@@ -213,6 +223,7 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 	field(&fl, false, "cpu %.1f%% of %.0f%% (%d CPU%s)", s->util * ncpu * 100 / cpu_div,
 	      ncpu * 100 / cpu_div, ncpu, ncpu == 1 ? "" : "s");
 	flow_end(&fl);
+	h->host_end = f->nr;
 
 	for (int i = 0; i < s->nr_sockets; i++) {
 		const struct sample_socket *ss = &s->sockets[i];
@@ -444,7 +455,8 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 	struct view_row others = v->others;
 	double cpu_div = 1;
 	char names[64], w[32], j[32], label[64];
-	int title_end, head_end, rows, blank = 1, n;
+	int head_end, rows, blank = 1, n;
+	struct head h;
 	bool columns = true;
 	__u32 shown = v->nr;
 
@@ -456,10 +468,7 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 	if (sort_rows(f, v, o))
 		return -ENOMEM;
 
-	header(f, s, o, cpu_div);
-	title_end = 1;
-	while (title_end < f->nr && f->lines[title_end].attr == TOP_TITLE)
-		title_end++;
+	header(f, s, o, cpu_div, &h);
 	head_end = f->nr;
 
 	/* the height: header, column names and idle stay, rows take the rest */
@@ -471,22 +480,35 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 		rows = o->height - fixed - blank;
 		if (rows < 0)
 			rows = 0;
-		/* a tiny terminal: lose the title, the column names, then sockets */
-		if (over > 0) {
-			k = over < title_end ? over : title_end;
-			drop_lines(f, 0, k);
-			head_end -= k;
-			over -= k;
+		/* a tiny terminal loses, in this order: the title but its line that says
+		 * the sensor (the figures may be estimated), the column names, the
+		 * sockets, the host's second lines, the sensor; the host and idle stay */
+		for (k = h.title_end - 1; over > 0 && k >= 0; k--) {
+			if (k == h.sensor)
+				continue;
+			drop_lines(f, k, 1);
+			h.sensor -= k < h.sensor;
+			h.title_end--;
+			h.host_end--;
+			head_end--;
+			over--;
 		}
 		if (over > 0) {
 			columns = false;
 			over--;
 		}
-		if (over > 0 && head_end > 1) {
-			k = over < head_end - 1 ? over : head_end - 1;
-			drop_lines(f, head_end - k, k);
-			head_end -= k;
+		for (k = head_end - 1; over > 0 && k >= h.host_end; k--, over--)
+			drop_lines(f, k, 1);
+		head_end = f->nr;
+		for (k = h.host_end - 1; over > 0 && k > h.title_end; k--, over--)
+			drop_lines(f, k, 1);
+		if (over > 0) {
+			drop_lines(f, h.sensor, 1);
+			h.sensor = -1;
 		}
+		head_end = f->nr;
+		if (!h.sensor && !strncmp(top_frame__line(f, 0), "  ", 2))
+			f->lines[0].off += 2;	/* it begins the screen now */
 		if (shown + (others.members ? 1 : 0) > (__u32)rows) {
 			shown = rows > 0 ? rows - 1 : 0;	/* one line for others */
 			for (__u32 i = shown; i < v->nr; i++)

@@ -497,6 +497,7 @@ const struct output_ops top_output = {
 		   "(the default command); on a terminal it fills the screen\n"
 		   "and takes keys (h lists them), else plain lines",
 	.default_top = 20,
+	.regroups = true,
 	.open = top_open,
 	.emit = top_emit,
 	.wait = top_wait,

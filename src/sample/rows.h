@@ -41,10 +41,12 @@ struct view_row {
 	bool exited;			/* by pid: the process exited */
 	struct figures iv;		/* this interval: its members' (figures__fold) */
 	__u64 total_ns, total_uj;	/* steady views: the row's counters (see state);
-					 * others: since the process started (by pid) */
+					 * others: since the process started (by pid), since
+					 * the group first had a row (grouped: totals.h) */
 };
 
 struct series_set;
+struct totals;
 
 struct view {
 	struct view_row *rows;
@@ -56,6 +58,7 @@ struct view {
 	__u32 *index;			/* group key -> row, while building */
 	__u32 nr_index;
 	struct series_set *series;	/* steady views: rows across intervals */
+	struct totals *totals;		/* other grouped views: groups' totals */
 };
 
 /* Add this interval's usage of r (members, time, energy) to into. */

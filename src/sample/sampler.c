@@ -436,7 +436,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		goto cleanup;
 	}
 	ret = probe__open(&s->probe, &(struct probe_opts){ .attach = o->attach,
-			  .want_exe = o->need_exe, .verbose = o->verbose,
+			  .want_exe = o->need_exe || o->may_need_exe, .verbose = o->verbose,
 			  .load_apart = o->load_apart }, &s->acct, err, errlen);
 	if (ret)
 		goto cleanup;

@@ -37,7 +37,10 @@ struct sampler_opts {
 	const char *state_file;		/* keep the baselines' fits here across restarts */
 	__u32 max_procs;
 	enum probe_attach attach;
-	bool need_exe;			/* resolve proc.exe for every process (--group-by exe) */
+	bool need_exe;			/* resolve proc.exe for every process (--group-by exe);
+					 * may change while sampling if may_need_exe */
+	bool may_need_exe;		/* need_exe may be set later: BPF follows executables
+					 * from the start (only the loader can give it that) */
 	const char *log_root;		/* kubelet's pods/ and containers/ (names); NULL: none */
 	const char *docker_root;	/* Docker's containers/<id>/config.v2.json; NULL: none */
 	bool need_self;			/* read the agent's own resource use into sample.self */

@@ -7,6 +7,7 @@
 #include "meta/container.h"
 #include "meta/ctrnames.h"
 #include "sample/series.h"
+#include "sample/totals.h"
 #include "sample/view.h"
 
 static const char *const group_names[] = {
@@ -42,6 +43,7 @@ void view__free(struct view *v)
 	free(v->rows);
 	free(v->index);
 	series__free(v->series);
+	totals__free(v->totals);
 	memset(v, 0, sizeof(*v));
 }
 
@@ -231,6 +233,9 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 	if (o->by == GROUP_PID)
 		for (__u32 i = 0; i < v->nr; i++)
 			snprintf(v->rows[i].key, sizeof(v->rows[i].key), "%s", v->rows[i].p->comm);
+	/* a group's JOULES in top: since it first had a row (a failure: this interval's) */
+	if (!o->steady && o->by != GROUP_PID && (v->totals || (v->totals = totals__new())))
+		totals__add(v->totals, v, o->by);
 	if (v->nr)
 		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
 	if (o->steady) {

@@ -174,6 +174,23 @@ check "E sorts by energy since start: wp-aa first" test "$(rows_of ' wp-')" = "$
 $T send-keys -t top g
 check "g groups by comm" wait_for '^MEMBERS +WATTS +JOULES +CPU% +COMM$' 3
 check "... rows are the names" wait_for '^ +1 +[0-9.]+ +[0-9.]+ +[0-9.]+ +wp-aa$' 3
+sleep 1.2
+j=$(screen | awk '$NF == "wp-aa" { print $3 }')
+check "... a group's JOULES count from its first row ($j J for wp-aa at 40% CPU)" \
+	awk -v j="${j:-0}" 'BEGIN { exit !(j > 0) }'
+$T send-keys -t top g
+check "g again groups by executable" wait_for '^MEMBERS +WATTS +JOULES +CPU% +EXE$' 3
+exe_rows() { wait_for '^ +2 +[0-9.]+ +[0-9.]+ +[0-9.]+ +[^ ]*/tools/rename$' 3 && ! screen | grep -q '(unknown)'; }
+check "... resolved as top -g exe does (both wp- processes run $R), none unknown" exe_rows
+$T send-keys -t top q
+wait_exit 3
+
+# A tiny terminal keeps the title's line that says the figures are estimated.
+start_top 30 8 -i 0.3
+wait_for '\[idle\]|^ +- +[0-9.]+ +[0-9.]+' >/dev/null
+check "30x8: the first line says the sensor, estimated" \
+	sh -c "$T capture-pane -p -t top | head -1 | grep -q '^sensor model (estimated)'"
+check "... and the host line is there too" sh -c "$T capture-pane -p -t top | grep -q '^host '"
 $T send-keys -t top q
 wait_exit 3
 
