@@ -221,3 +221,91 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 	jw_free(&w);
 	view__free(&v);
 }
+
+/* A host whose host line is as long as it gets: psys and its baseline, CO2e, counters
+ * near 2^64, 16 sockets with both baselines and a gap each. */
+static void longest_host(void)
+{
+	struct sample_baseline b = { .have = true, .idle_w = 12345.678, .src = IDLE_BLEND,
+				     .prior_w = 12345.678, .prior_from = "constraint_0_max_power_uw",
+				     .prior_share = 0.12345, .intervals = 2147483647,
+				     .outliers = 2147483647, .util_spread = 0.1234,
+				     .residual_w = 12345.678 };
+
+	F.s.have_psys = true;
+	F.s.psys_uj = 18446744073709ULL;
+	F.s.psys_baseline = b;
+	F.s.dropped = F.s.dropped_delta = 18446744073709551615ULL;
+	F.s.nr_sockets = WP_MAX_SOCKETS;
+	for (int i = 0; i < WP_MAX_SOCKETS; i++) {
+		F.s.sockets[i] = F.s.sockets[0];
+		F.s.sockets[i].id = i;
+		F.s.sockets[i].gap = "implausible jump";
+		F.s.sockets[i].baseline[ENERGY_PACKAGE] = b;
+		F.s.sockets[i].baseline[ENERGY_DRAM] = b;
+	}
+}
+
+/*
+ * --max-line-bytes N: every line of --flat within N bytes with its newline, down to the
+ * least N takes (logger's 1 KiB), whatever the host, the process or the group: the
+ * longest host line, hostile command lines, cgroup paths and group keys of 255 control
+ * bytes (6 bytes each once escaped), container names of 253 bytes.
+ */
+Test(json_out, flat_lines_within_max_line_bytes)
+{
+	static char cmdline[4096], cgroup[4096];
+	struct view_opts vo = { .by = GROUP_PID };
+	struct output_opts oo = { .by = GROUP_PID, .have_carbon = true,
+				  .carbon_g_per_kwh = 12345.678 };
+	size_t sizes[] = { JSON_FLAT_MIN, 1500, JSON_FLAT_MAX };
+	enum group_by bys[] = { GROUP_PID, GROUP_CGROUP };
+	struct view v;
+	struct jw w;
+	struct proc *p;
+
+	memset(cmdline, '\x01', sizeof(cmdline) - 1);
+	memset(cgroup, '\x02', sizeof(cgroup) - 1);
+	cgroup[0] = '/';
+	static char longname[254];
+	struct ctr_names names = { .id = "4e1b2cbd6ae3a3b7c8f0d1e2f3a4b5c6d7e8f90112233445566778899aabbcc",
+				   .name = longname, .pod = longname, .ns = longname,
+				   .pod_uid = longname };
+
+	memset(longname, 'n', sizeof(longname) - 1);	/* a DNS subdomain's longest */
+	p = usual();
+	longest_host();
+	p->cmdline = cmdline;
+	p->cgroup = cgroup;
+	p->names = &names;
+	for (int i = 0; i < FX_MAX_CHARGES; i++)
+		F.charges[i] = (struct cpu_charge){ .cpu = i, .ns = 1000000000 + i };
+	F.nr_charges = F.s.nr_charges = FX_MAX_CHARGES;
+	p->cpu_first = 0;
+	p->nr_cpu = FX_MAX_CHARGES;
+	for (int i = 0; i < WP_MAX_SOCKETS; i++)
+		p->iv.sock_ns[i] = 1;
+	view__init(&v);
+	jw_init(&w);
+	for (size_t b = 0; b < sizeof(bys) / sizeof(bys[0]); b++) {
+		vo.by = oo.by = bys[b];
+		cr_assert_eq(view__build(&v, &F.s, &vo), 0);
+		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
+			oo.max_line_bytes = sizes[k];
+			for (__u32 line = 0; line < json__flat_lines(&v); line++) {
+				json__flat(&w, &F.s, &v, &oo, line);
+				cr_assert_eq(w.err, 0);
+				cr_assert_leq(w.len + 1, sizes[k], "by %s, %zu bytes: line %u is %zu: %s",
+					      group_by_name(bys[b]), sizes[k], line, w.len + 1, w.buf);
+				if (fx_have("jq"))
+					cr_assert_eq(fx_run_on("jq -e .", w.buf), 0, "not JSON: %s", w.buf);
+				/* at 1 KiB, the last resorts: the names, the group's key */
+				if (sizes[k] == JSON_FLAT_MIN && line == 1)
+					cr_assert_not_null(strstr(w.buf, bys[b] == GROUP_PID ?
+						"\"names\"]" : "\"key\"]"), "%s", w.buf);
+			}
+		}
+	}
+	jw_free(&w);
+	view__free(&v);
+}

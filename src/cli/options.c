@@ -308,6 +308,17 @@ static int set_flat(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_max_line_bytes(struct config *c, const char *arg)
+{
+	long long n;
+
+	if (parse_ll(arg, JSON_FLAT_MIN, 1 << 20, &n))
+		return usage_error("invalid --max-line-bytes '%s': expected bytes from %d to "
+				   "1048576", arg, JSON_FLAT_MIN);
+	c->oopts.max_line_bytes = (size_t)n;
+	return 0;
+}
+
 static int set_omit(struct config *c, const char *arg)
 {
 	if (json_omit_parse(arg, &c->oopts.omit))
@@ -513,7 +524,12 @@ static const struct option_def options[] = {
 	  "stays, frozen, twice as long", set_rate_window },
 	{ "flat", 0, NULL, "json",
 	  "one line for the host and one per process\n"
-	  "or group, each at most 4 KiB (for log shippers)", set_flat },
+	  "or group, each at most 4 KiB (for log shippers;\n"
+	  "--max-line-bytes)", set_flat },
+	{ "max-line-bytes", 0, "N", "json",
+	  "--flat: at most N bytes a line, its newline\n"
+	  "included (default 4096, at least 1024: logger's\n"
+	  "default message size)", set_max_line_bytes },
 	{ "omit", 0, "FIELDS", "json",
 	  "leave out these fields of processes and\n"
 	  "groups: cmdline, cgroup, cpus, sockets\n"
@@ -791,6 +807,8 @@ int options__parse(int argc, char **argv, struct config *c)
 	} else if (optind < argc) {
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	}
+	if (c->oopts.max_line_bytes && !c->oopts.flat)
+		return usage_error("--max-line-bytes bounds the lines of --flat: add --flat");
 	env = getenv("WATTPROBE_CARBON_INTENSITY");
 	if (!c->carbon_set && env && *env && takes(c->cmd, "carbon-intensity")) {
 		ret = parse_carbon(c, env, "WATTPROBE_CARBON_INTENSITY");

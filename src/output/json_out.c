@@ -21,12 +21,20 @@
 struct limits {
 	size_t cmdline, cgroup;		/* escaped bytes */
 	size_t cpus, sockets;		/* entries */
+	size_t names, key;		/* escaped bytes: of each container or pod name, of
+					 * a group's key (a last resort, to fit any line) */
 	unsigned cut;
 };
 
-static const struct limits unlimited = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, 0 };
+/* What a line may be cut of: the OMIT_* bits, then these. */
+enum { CUT_NAMES = 1 << 4, CUT_KEY = 1 << 5 };
 
-static const char *const omit_names[] = { "cmdline", "cgroup", "cpus", "sockets" };
+static const struct limits unlimited = { SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX, SIZE_MAX,
+					 SIZE_MAX, 0 };
+
+/* By bit: the --omit fields first, then the other parts "cut" may name. */
+static const char *const cut_names[] = { "cmdline", "cgroup", "cpus", "sockets", "names", "key" };
+#define NR_OMIT 4	/* the --omit fields: cut_names[0..NR_OMIT) */
 
 int json_omit_parse(const char *list, unsigned *omit)
 {
@@ -36,10 +44,10 @@ int json_omit_parse(const char *list, unsigned *omit)
 	while (*p) {
 		size_t n = strcspn(p, ","), i;
 
-		for (i = 0; i < sizeof(omit_names) / sizeof(omit_names[0]); i++)
-			if (n == strlen(omit_names[i]) && !strncmp(p, omit_names[i], n))
+		for (i = 0; i < NR_OMIT; i++)
+			if (n == strlen(cut_names[i]) && !strncmp(p, cut_names[i], n))
 				break;
-		if (i == sizeof(omit_names) / sizeof(omit_names[0]))
+		if (i == NR_OMIT)
 			return -EINVAL;
 		*omit |= 1u << i;
 		p += n + (p[n] == ',');
@@ -262,17 +270,14 @@ static void row_cpus(struct jw *w, const struct sample *s, const struct proc *p,
 	jw_arr_end(w);
 }
 
-static void str_or_null(struct jw *w, const char *key, const char *v)
+/* A name, null when unknown, cut to lim->names (--flat's last resort). */
+static void name_or_null(struct jw *w, const char *key, const char *v, struct limits *lim)
 {
-	jw_key(w, key);
-	if (v)
-		jw_str(w, v);
-	else
-		jw_null(w);
+	str_cut(w, key, v, lim->names, CUT_NAMES, &lim->cut);
 }
 
 /* "container": {"id", "name", "pod", "namespace"}, null members unknown; null: none. */
-static void container(struct jw *w, const struct ctr_names *n)
+static void container(struct jw *w, const struct ctr_names *n, struct limits *lim)
 {
 	jw_key(w, "container");
 	if (!n || !n->id) {
@@ -280,15 +285,15 @@ static void container(struct jw *w, const struct ctr_names *n)
 		return;
 	}
 	jw_obj_begin(w);
-	str_or_null(w, "id", n->id);
-	str_or_null(w, "name", n->name);
-	str_or_null(w, "pod", n->pod);
-	str_or_null(w, "namespace", n->ns);
+	name_or_null(w, "id", n->id, lim);
+	name_or_null(w, "name", n->name, lim);
+	name_or_null(w, "pod", n->pod, lim);
+	name_or_null(w, "namespace", n->ns, lim);
 	jw_obj_end(w);
 }
 
 /* "pod": {"uid", "name", "namespace"}; null: in no pod. */
-static void pod(struct jw *w, const struct ctr_names *n)
+static void pod(struct jw *w, const struct ctr_names *n, struct limits *lim)
 {
 	jw_key(w, "pod");
 	if (!n || !n->pod_uid) {
@@ -296,9 +301,9 @@ static void pod(struct jw *w, const struct ctr_names *n)
 		return;
 	}
 	jw_obj_begin(w);
-	str_or_null(w, "uid", n->pod_uid);
-	str_or_null(w, "name", n->pod);
-	str_or_null(w, "namespace", n->ns);
+	name_or_null(w, "uid", n->pod_uid, lim);
+	name_or_null(w, "name", n->pod, lim);
+	name_or_null(w, "namespace", n->ns, lim);
 	jw_obj_end(w);
 }
 
@@ -320,7 +325,7 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 		str_cut(w, "cmdline", p->cmdline, lim->cmdline, OMIT_CMDLINE, &lim->cut);
 	if (!(o->omit & OMIT_CGROUP))
 		str_cut(w, "cgroup", p->cgroup, lim->cgroup, OMIT_CGROUP, &lim->cut);
-	container(w, p->names);
+	container(w, p->names, lim);
 	usage(w, s, r);
 	jw_key(w, "exited");
 	jw_bool(w, p->exited);
@@ -332,12 +337,11 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 static void group(struct jw *w, const struct sample *s, const struct view_row *r,
 		  const struct output_opts *o, struct limits *lim)
 {
-	jw_key(w, "key");
-	jw_str(w, r->key);
+	str_cut(w, "key", r->key, lim->key, CUT_KEY, &lim->cut);
 	if (o->by == GROUP_CONTAINER)
-		container(w, r->names);
+		container(w, r->names, lim);
 	else if (o->by == GROUP_POD)
-		pod(w, r->names);
+		pod(w, r->names, lim);
 	jw_key(w, "members");
 	jw_u64(w, r->members);
 	usage(w, s, r);
@@ -480,17 +484,18 @@ static void flat_line(struct jw *w, const struct sample *sm, const struct view *
 	if (lim->cut) {
 		jw_key(w, "cut");
 		jw_arr_begin(w);
-		for (unsigned i = 0; i < sizeof(omit_names) / sizeof(omit_names[0]); i++)
+		for (unsigned i = 0; i < sizeof(cut_names) / sizeof(cut_names[0]); i++)
 			if (lim->cut & (1u << i))
-				jw_str(w, omit_names[i]);
+				jw_str(w, cut_names[i]);
 		jw_arr_end(w);
 	}
 	jw_obj_end(w);
 }
 
-static bool fits(const struct jw *w)
+/* The line and its newline within --max-line-bytes. */
+static bool fits(const struct jw *w, const struct output_opts *o)
 {
-	return w->err || w->len + 1 <= JSON_FLAT_MAX;
+	return w->err || w->len + 1 <= (o->max_line_bytes ? o->max_line_bytes : JSON_FLAT_MAX);
 }
 
 /* The largest *field in [0, hi] with which the line fits, and the line built with it. */
@@ -505,37 +510,46 @@ static bool shrink(struct jw *w, const struct sample *sm, const struct view *v,
 
 		*field = mid;
 		flat_line(w, sm, v, o, line, lim);
-		if (fits(w))
+		if (fits(w, o))
 			lo = mid;
 		else
 			hi = mid - 1;
 	}
 	*field = lo;
 	flat_line(w, sm, v, o, line, lim);
-	return fits(w);
+	return fits(w, o);
 }
 
 void json__flat(struct jw *w, const struct sample *sm, const struct view *v,
 		const struct output_opts *o, __u32 line)
 {
 	const struct proc *p = line && o->by == GROUP_PID ? v->rows[line - 1].p : NULL;
+	size_t max = o->max_line_bytes ? o->max_line_bytes : JSON_FLAT_MAX;
 	struct limits lim = unlimited;
 
 	flat_line(w, sm, v, o, line, &lim);
-	if (fits(w))
+	if (fits(w, o))
 		return;
-	/* too long: long strings to 1 KiB, then as few entries and bytes as it takes */
-	lim.cmdline = lim.cgroup = 1024;
+	/* too long: long strings to a quarter of the line (1 KiB of 4), then as few
+	 * entries and bytes as it takes */
+	lim.cmdline = lim.cgroup = max / 4;
 	flat_line(w, sm, v, o, line, &lim);
-	if (fits(w))
+	if (fits(w, o))
 		return;
 	if (p && shrink(w, sm, v, o, line, &lim, &lim.cpus, p->nr_cpu))
 		return;
 	if (shrink(w, sm, v, o, line, &lim, &lim.sockets, WP_MAX_SOCKETS))
 		return;
-	if (shrink(w, sm, v, o, line, &lim, &lim.cmdline, 1024))
+	if (shrink(w, sm, v, o, line, &lim, &lim.cmdline, max / 4))
 		return;
-	shrink(w, sm, v, o, line, &lim, &lim.cgroup, 1024);
+	if (shrink(w, sm, v, o, line, &lim, &lim.cgroup, max / 4))
+		return;
+	/* names and keys of hostile lengths in a short line: the last resort */
+	lim.names = lim.key = max / 4;
+	flat_line(w, sm, v, o, line, &lim);
+	if (fits(w, o) || shrink(w, sm, v, o, line, &lim, &lim.names, max / 4))
+		return;
+	shrink(w, sm, v, o, line, &lim, &lim.key, max / 4);
 }
 
 /* --- the output: `wattprobe json`, lines to stdout or --output ------------------------ */

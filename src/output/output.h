@@ -35,6 +35,8 @@ struct output_opts {
 	double carbon_g_per_kwh;
 	unsigned omit;		/* json: OMIT_* */
 	bool flat;		/* json --flat */
+	size_t max_line_bytes;	/* json --flat: a line's most bytes, its newline included;
+				 * 0: JSON_FLAT_MAX */
 };
 
 struct outfile;
@@ -91,8 +93,11 @@ extern const struct output_ops *const output_table[];
 /* The output of that command, or NULL. */
 const struct output_ops *output__find(const char *name);
 
-/* json --flat: the most bytes of a line, its newline included */
+/* json --flat: the most bytes of a line, its newline included, by default
+ * (--max-line-bytes), and the least it may be: a host line with every socket cut and
+ * every optional figure there fits in it (tests/test_json_out.c) */
 #define JSON_FLAT_MAX 4096
+#define JSON_FLAT_MIN 1024
 
 /* The table of `wattprobe top` as plain lines (not a terminal: see top.h), flushed.
  * 0 or -errno of the write (-EPIPE: the reader is gone). */
@@ -104,10 +109,10 @@ void json__sample(struct jw *w, const struct sample *s, const struct view *v,
 /*
  * `wattprobe json --flat`: line 0 is the host's (sockets, idle, others), the
  * next ones a process or group each; json__flat_lines() says how many. Each
- * carries the timestamp, interval and sensor, and is at most JSON_FLAT_MAX - 1
- * bytes: what does not fit is cut (cpus and sockets entries, then command
- * line and cgroup path shortened) and named in "cut". Into w (reset first),
- * no newline.
+ * carries the timestamp, interval and sensor, and is at most o->max_line_bytes - 1
+ * bytes (JSON_FLAT_MAX - 1 by default): what does not fit is cut (cpus and sockets
+ * entries, then command line and cgroup path shortened) and named in "cut". Into
+ * w (reset first), no newline.
  */
 __u32 json__flat_lines(const struct view *v);
 void json__flat(struct jw *w, const struct sample *s, const struct view *v,

@@ -35,6 +35,25 @@ ruleset(name="wattprobe") {
 }
 input(type="imfile" file="$TMP/wattprobe.log" tag="wattprobe" ruleset="wattprobe")
 input(type="imfile" file="$TMP/records.log" tag="wattprobe" ruleset="wattprobe")
+# logger's messages on sockets of our own: one for default --flat lines, one for
+# --max-line-bytes 1024
+module(load="imuxsock" SysSock.Use="off")
+ruleset(name="logger4k") {
+	action(type="mmjsonparse" cookie="")
+	if \$parsesuccess == "OK" then
+		action(type="omfile" file="$TMP/rs/logger4k.parsed" template="ok")
+	else
+		action(type="omfile" file="$TMP/rs/logger4k.failed" template="raw")
+}
+ruleset(name="logger1k") {
+	action(type="mmjsonparse" cookie="")
+	if \$parsesuccess == "OK" then
+		action(type="omfile" file="$TMP/rs/logger1k.parsed" template="ok")
+	else
+		action(type="omfile" file="$TMP/rs/logger1k.failed" template="raw")
+}
+input(type="imuxsock" Socket="$TMP/rs/4k.sock" Ruleset="logger4k" RateLimit.Interval="0")
+input(type="imuxsock" Socket="$TMP/rs/1k.sock" Ruleset="logger1k" RateLimit.Interval="0")
 CONF
 rsyslogd -n -f "$TMP/rs/rsyslog.conf" -i "$TMP/rs/rsyslogd.pid" >"$TMP/rs/log" 2>&1 &
 PIDS="$PIDS $!"
@@ -75,6 +94,36 @@ check "rsyslog (imfile + mmjsonparse) parsed all $lines lines of json --flat ($p
 check "... the secret job's too, marked as cut" grep -q '^process .* secretjob \[ "cmdline" \]' "$TMP/rs/parsed"
 check "... while the default record of one line per interval does not parse (cut at 8 KB)" \
 	sh -c "test \$(wc -l <'$TMP/rs/failed') -eq 1 && test \$(wc -c <'$TMP/records.log') -gt 8192"
+
+# Through logger(1), which cuts messages at 1 KiB by default (its --size, RFC 3164's
+# limit): default --flat lines of up to 4 KiB break, --max-line-bytes 1024 ones do not.
+if command -v logger >/dev/null; then
+	"$WP" json --flat -i 0.3 -c 3 2>/dev/null | logger -u "$TMP/rs/4k.sock" -t wattprobe
+	"$WP" json --flat -i 0.3 -c 3 --max-line-bytes 1024 >"$TMP/1k.jsonl" 2>/dev/null
+	logger -u "$TMP/rs/1k.sock" -t wattprobe <"$TMP/1k.jsonl"
+	n1k=$(wc -l <"$TMP/1k.jsonl")
+	i=0
+	while [ $i -lt 50 ] && [ "$(cat "$TMP/rs/logger1k.parsed" "$TMP/rs/logger1k.failed" 2>/dev/null | wc -l)" -lt "$n1k" ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	broken=$(wc -l <"$TMP/rs/logger4k.failed" 2>/dev/null || echo 0)
+	check "logger at its default 1 KiB breaks default --flat lines ($broken pieces that do not parse)" \
+		test "$broken" -gt 0
+	check "--max-line-bytes 1024: every line at most 1024 bytes with its newline" \
+		sh -c "LC_ALL=C awk 'length(\$0) + 1 > 1024 { bad++ } END { exit bad > 0 }' '$TMP/1k.jsonl'"
+	parsed=$(wc -l <"$TMP/rs/logger1k.parsed" 2>/dev/null || echo 0)
+	check "... through logger, rsyslog parses all $n1k of them ($parsed), none broken" \
+		sh -c "test '$parsed' -eq '$n1k' && test ! -s '$TMP/rs/logger1k.failed'"
+	check "... the secret job's line among them, marked as cut" \
+		grep -q '^process .* secretjob \[ "cmdline"' "$TMP/rs/logger1k.parsed"
+else
+	echo "  skip  logger is not installed (util-linux)"
+fi
+"$WP" json --max-line-bytes 1024 -c 1 >/dev/null 2>&1
+check "--max-line-bytes without --flat is a usage error (exit 2)" test $? -eq 2
+"$WP" json --flat --max-line-bytes 512 -c 1 >/dev/null 2>&1
+check "--max-line-bytes below 1024 is a usage error (exit 2)" test $? -eq 2
 
 # --omit: no command line at all, not even the secret.
 "$WP" json --flat -i 0.3 -c 2 --omit cmdline,cpus >"$TMP/omit"
