@@ -115,14 +115,35 @@ elif [ -n "${WATTPROBE_POD_UID:-}" ]; then
 	esac
 	# cgroupfs driver: .../pod<uid>; systemd driver: .../kubepods-<qos>-pod<uid, - as _>.slice
 	uid_=$(printf '%s' "$uid" | tr - _)
-	dir=$(find "$cgfs" -maxdepth 6 -type d \( -name "pod$uid" -o -name "*-pod$uid_.slice" \) \
-		-print -quit 2>/dev/null || true)
+	# --cgroup is a path below the root of a hierarchy, as the agent reads paths. On a
+	# pure v2 node $cgfs is that root (its cgroup.procs is there). On a v1 or hybrid
+	# node each folder of $cgfs is a hierarchy (unified, systemd, cpu,cpuacct, ...)
+	# holding the pod at the same path: look in the ones the agent reads first (cgroup2,
+	# then name=systemd, cpu, cpuacct, pids, memory), then the others.
+	roots=$cgfs
+	if [ ! -e "$cgfs/cgroup.procs" ]; then
+		v1=""
+		for h in unified systemd cpu,cpuacct cpu cpuacct pids memory "$cgfs"/*; do
+			h=${h#"$cgfs/"}
+			d=$cgfs/$h
+			if [ -d "$d" ] && [ ! -L "$d" ] && [ -e "$d/cgroup.procs" ]; then
+				case " $v1 " in *" $d "*) ;; *) v1="$v1 $d" ;; esac
+			fi
+		done
+		[ -n "$v1" ] && roots=$v1
+	fi
+	dir="" root=""
+	for r in $roots; do
+		dir=$(find "$r" -maxdepth 6 -type d \( -name "pod$uid" -o -name "*-pod$uid_.slice" \) \
+			-print -quit 2>/dev/null || true)
+		[ -n "$dir" ] && root=$r && break
+	done
 	if [ -z "$dir" ]; then
 		echo "$me: no cgroup of pod $uid under $cgfs: mount the host's /sys/fs/cgroup" \
 			"there (hostPath, read-only)" >&2
 		exit 1
 	fi
-	set -- "$@" --cgroup "${dir#"$cgfs"}"
+	set -- "$@" --cgroup "${dir#"$root"}"
 fi
 
 host_sys=${WATTPROBE_HOST_SYS:-/host/sys}

@@ -70,6 +70,18 @@ static void rm_proc(void)
 	free(proc);
 }
 
+/* Issue 24, point 7: in a private cgroup namespace, other processes' paths are "/../..." */
+Test(cgroupv1, outside_the_cgroup_namespace)
+{
+	cr_assert(cgroup_v1__outside_ns("/.."));
+	cr_assert(cgroup_v1__outside_ns("/../4e1b2cbd6ae3"));
+	cr_assert(cgroup_v1__outside_ns("/../../system.slice/cron.service"));
+	cr_assert(!cgroup_v1__outside_ns("/"));
+	cr_assert(!cgroup_v1__outside_ns("/docker/4e1b2cbd6ae3"));
+	cr_assert(!cgroup_v1__outside_ns("/..hidden/x"), "a name that starts with two dots");
+	cr_assert(!cgroup_v1__outside_ns(NULL));
+}
+
 Test(cgroupv1, none_on_a_pure_v2_host, .init = mk_proc, .fini = rm_proc)
 {
 	write_proc("self", "0::/user.slice/session-1.scope\n");

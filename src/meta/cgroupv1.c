@@ -255,6 +255,11 @@ const char *cgroup_v1__controller(const struct cgroup_v1 *c)
 	return c ? c->controller : NULL;
 }
 
+bool cgroup_v1__outside_ns(const char *path)
+{
+	return path && !strncmp(path, "/..", 3) && (path[3] == '/' || !path[3]);
+}
+
 void cgroup_v1__begin(struct cgroup_v1 *c, size_t round)
 {
 	if (c && (c->nr >= c->max || c->nr_paths >= c->max ||

@@ -9,6 +9,7 @@
 #ifndef __CGROUPV1_H
 #define __CGROUPV1_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct cg_info;
@@ -40,6 +41,14 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
  */
 void cgroup_v1__begin(struct cgroup_v1 *c, size_t round);
 void cgroup_v1__free(struct cgroup_v1 *c);
+
+/*
+ * Pure: is this path (of /proc/PID/cgroup) outside the reader's cgroup namespace
+ * ("/..", "/../docker/<id>")? The kernel shows another process's cgroup relative to the
+ * reader's namespace: in a private one (docker run --cgroupns private on a v1 host), the
+ * processes outside it are all "/../...", their container and pod cannot be told.
+ */
+bool cgroup_v1__outside_ns(const char *path);
 
 /*
  * Pure: the path of the hierarchy holding controller (a v1 controller or "name=..."; ""

@@ -606,6 +606,22 @@ static void resolve_v1(struct sampler *s, struct proc *p)
 	if (!v2_empty && p->cg && (p->cg->container_id[0] || p->cg->pod_uid[0]))
 		return;
 	path = cgroup_v1__path(s->cgroups_v1, p->tgid, p->start_ns, p->comm, &info);
+	if (cgroup_v1__outside_ns(path)) {
+		/* a private cgroup namespace: its container and pod cannot be told (unknown
+		 * rather than wrong), and the remedy is said once */
+		if (!s->cgroupns_warned)
+			fprintf(stderr, "wattprobe: warning: the cgroup v1 paths of other "
+				"processes are outside this cgroup namespace (%s): the agent runs "
+				"in a private one, where their cgroups, containers and pods cannot "
+				"be told; run it in the host's (docker run --cgroupns host)\n",
+				path);
+		s->cgroupns_warned = true;
+		if (v2_empty) {
+			p->cgroup = NULL;
+			p->cg = NULL;
+		}
+		return;
+	}
 	if (path && (v2_empty || info->container_id[0] || info->pod_uid[0])) {
 		p->cgroup = path;
 		p->cg = info;
@@ -618,7 +634,7 @@ static void warn_no_cgroups(struct sampler *s, const struct sample *out)
 	const char *v2 = cgroup_cache__root(s->cgroups);
 	bool any = false;
 
-	if (s->cgroup_warned)
+	if (s->cgroup_warned || s->cgroupns_warned)	/* that one says why already */
 		return;
 	for (__u32 i = 0; i < out->nr_procs; i++) {
 		if (out->procs[i]->cgroup)

@@ -78,6 +78,7 @@ struct sampler {
 	struct ctrnames *names;		/* container and pod names */
 	bool foreign_pidns;		/* not the host's PID namespace: no /proc/PID reads */
 	bool cgroup_warned;		/* said that no cgroup path can be resolved */
+	bool cgroupns_warned;		/* said that v1 paths are outside our cgroup namespace */
 	struct strpool *exes;		/* executables from BPF, one copy each */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][ENERGY_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;

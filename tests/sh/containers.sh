@@ -76,10 +76,22 @@ if [ -n "$v1dirs" ]; then
 	"$WP" prometheus $A --group-by container --listen "127.0.0.1:$port" --user nobody \
 		>/dev/null 2>&1 &
 	a6=$!
+	# a private cgroup namespace (docker run --cgroupns private on a v1 host): rooted in a
+	# cgroup of its own, the agent sees the others' v1 paths as /../...
+	nsdirs=""
+	for h in $v1dirs; do
+		mkdir -p "$h/wptest-cgns-$$"
+		nsdirs="$nsdirs $h/wptest-cgns-$$"
+		cgdirs="$cgdirs $h/wptest-cgns-$$"
+	done
+	sh -c "for d in $nsdirs; do echo \$\$ >\$d/cgroup.procs || exit 1; done
+		exec unshare --cgroup '$WP' json -c 4 -i 0.5 --group-by container" \
+		>"$TMP/cgns" 2>"$TMP/cgns.err" &
+	a7=$!
 	wait_url "http://127.0.0.1:$port/metrics" 10
 	sleep 1.2
 	curl -s "http://127.0.0.1:$port/metrics" >"$TMP/metrics"
-	wait $a1 $a2 $a3 $a4 $a5 $a6
+	wait $a1 $a2 $a3 $a4 $a5 $a6 $a7
 	for p in $PIDS; do kill "$p"; done
 	wait 2>/dev/null
 	PIDS=""
@@ -119,6 +131,12 @@ if [ -n "$v1dirs" ]; then
 	check "... and the Docker container's name (agent as nobody)" \
 		grep -q "^wattprobe_group_info{group_by=\"container\",key=\"$ID2\",container_name=\"batch\"} 1$" \
 		"$TMP/metrics"
+	check "a private cgroup namespace on v1: one warning, naming --cgroupns host" \
+		sh -c "test \$(grep -c 'outside this cgroup namespace (/\.\.' '$TMP/cgns.err') -eq 1 &&
+			grep -q -- '--cgroupns host' '$TMP/cgns.err' && test \$(wc -l <'$TMP/cgns.err') -eq 1"
+	check "... and no container taken from those paths: their processes are (unknown)" \
+		jqs "all(.[]; all(.groups[]; .key != \"$ID1\" and .key != \"$ID2\") and
+			any(.groups[]; .key == \"(unknown)\" and .members >= 2))" "$TMP/cgns"
 fi
 
 # --- PID namespaces ----------------------------------------------------------------------

@@ -108,6 +108,22 @@ expect "WATTPROBE_POD_UID, systemd driver: --cgroup of the pod's slice" \
 ep WATTPROBE_POD_UID=$uid WATTPROBE_CGROUP_FS="$TMP/cg2" WATTPROBE_USER= --
 expect "WATTPROBE_POD_UID, cgroupfs driver: --cgroup of the pod's folder" \
 	"<prometheus><--listen><0.0.0.0:9725><--cgroup></kubepods/burstable/pod$uid>"
+# cgroup v1 and hybrid nodes: a tmpfs of hierarchies (each with its cgroup.procs), the pod
+# at the same path in each; "cpu" a link to "cpu,cpuacct", as systemd mounts them
+for h in blkio cpu,cpuacct memory pids systemd unified; do
+	mkdir -p "$TMP/cg3/$h/kubepods/burstable/pod$uid/abc"
+	: >"$TMP/cg3/$h/cgroup.procs"
+	[ "$h" = unified ] && continue
+	mkdir -p "$TMP/cg4/$h/kubepods/burstable/pod$uid/abc"
+	: >"$TMP/cg4/$h/cgroup.procs"
+done
+ln -s cpu,cpuacct "$TMP/cg3/cpu"
+ep WATTPROBE_POD_UID=$uid WATTPROBE_CGROUP_FS="$TMP/cg3" WATTPROBE_USER= --
+expect "WATTPROBE_POD_UID, hybrid node: the pod's path in its hierarchy, not /blkio/... or /unified/..." \
+	"<prometheus><--listen><0.0.0.0:9725><--cgroup></kubepods/burstable/pod$uid>"
+ep WATTPROBE_POD_UID=$uid WATTPROBE_CGROUP_FS="$TMP/cg4" WATTPROBE_USER= --
+expect "WATTPROBE_POD_UID, cgroup v1 node: the same" \
+	"<prometheus><--listen><0.0.0.0:9725><--cgroup></kubepods/burstable/pod$uid>"
 ep WATTPROBE_POD_UID=$uid WATTPROBE_CGROUP=/x WATTPROBE_CGROUP_FS="$TMP/cg2" WATTPROBE_USER= --
 expect "WATTPROBE_CGROUP wins over WATTPROBE_POD_UID" \
 	"<prometheus><--listen><0.0.0.0:9725><--cgroup></x>"
