@@ -19,11 +19,14 @@ ARG DEBIAN_IMAGE=debian:bookworm-slim
 
 # --- build ---------------------------------------------------------------------
 FROM ${DEBIAN_IMAGE} AS build
+# apt-get clean: Debian's official image removes the downloaded packages by itself
+# (its /etc/apt/apt.conf.d/docker-clean), a base made with debootstrap does not
 RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		gcc clang libbpf-dev bpftool libelf-dev zlib1g-dev libmicrohttpd-dev \
 		libcap-dev libncurses-dev libcurl4-gnutls-dev make libc6-dev \
 		libyaml-dev libgnutls28-dev libcrypt-dev \
+	&& apt-get clean \
 	&& rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Only what `make` reads: a change to the tests or the docs does not rebuild.
@@ -34,6 +37,11 @@ COPY include include
 COPY bpf bpf
 COPY src src
 RUN make -j"$(nproc)" OUT=build build/wattprobe
+# What the image gets, with its modes (COPY keeps the build context's, which a
+# checkout may have lost): one COPY --from below, one layer, no RUN chmod
+COPY deploy/entrypoint.sh deploy/entrypoint.sh
+RUN install -D -m 0755 build/wattprobe out/usr/local/sbin/wattprobe \
+	&& install -D -m 0755 deploy/entrypoint.sh out/usr/local/bin/wattprobe-entrypoint
 
 # --- runtime -------------------------------------------------------------------
 FROM ${DEBIAN_IMAGE}
@@ -45,14 +53,13 @@ RUN apt-get update \
 	&& DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
 		libbpf1 libelf1 zlib1g libmicrohttpd12 libcurl3-gnutls libcap2 libncursesw6 libtinfo6 \
 		libyaml-0-2 libgnutls30 libcrypt1 \
+	&& apt-get clean \
 	&& rm -rf /var/lib/apt/lists/* \
 	&& groupadd --gid "$WATTPROBE_UID" wattprobe \
 	&& useradd --uid "$WATTPROBE_UID" --gid wattprobe --no-create-home \
 		--home-dir /nonexistent --shell /usr/sbin/nologin wattprobe
-COPY --from=build /src/build/wattprobe /usr/local/sbin/wattprobe
-COPY deploy/entrypoint.sh /usr/local/bin/wattprobe-entrypoint
-# COPY keeps the mode of the build context's file; a checkout may have lost it
-RUN chmod 0755 /usr/local/bin/wattprobe-entrypoint /usr/local/sbin/wattprobe
+# /usr/local/sbin/wattprobe and /usr/local/bin/wattprobe-entrypoint, mode 0755
+COPY --from=build /src/out/ /
 # Not root by default. The deployments start it as root (docker run --user 0:0,
 # runAsUser: 0) with only the capabilities it needs for its first second: a runtime
 # gives added capabilities to root only.

@@ -63,8 +63,10 @@ int probe__check(char *err, size_t errlen)
 	snprintf(err, errlen,
 		 "missing capabilities %s%s%s: wattprobe needs CAP_BPF and CAP_PERFMON "
 		 "(or CAP_SYS_ADMIN) to load and attach its BPF program; run it as root, or "
-		 "grant them (setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep wattprobe, "
-		 "or docker run --user 0:0 --cap-add BPF --cap-add PERFMON)",
+		 "grant them (setcap cap_bpf,cap_perfmon,cap_dac_read_search+ep wattprobe; "
+		 "docker run --user 0:0 --cap-add BPF --cap-add PERFMON with Docker 23.0 or "
+		 "later, --cap-add SYS_ADMIN in their place with Docker before 23.0, which "
+		 "knows neither name)",
 		 bpf ? "" : "CAP_BPF", !bpf && !perfmon ? ", " : "", perfmon ? "" : "CAP_PERFMON");
 	return -EPERM;
 }

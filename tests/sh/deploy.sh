@@ -261,7 +261,7 @@ def check_workload(d, kind, meta, where, fname, kinds):
         ref = ((env.get("WATTPROBE_POD_UID") or {}).get("valueFrom") or {}).get("fieldRef") or {}
         check(ref.get("fieldPath") == "metadata.uid",
               f"{where}: WATTPROBE_POD_UID must come from the downward API (metadata.uid)")
-    if kind == "DaemonSet":
+    if kind == "DaemonSet" or fname == "sidecar.yaml":
         # kubelet's log folders name containers and pods without the API server
         for path in ("/var/log/pods", "/var/log/containers"):
             m = mounts.get(path)
@@ -404,11 +404,11 @@ except ValueError:
     ep = None
 check(isinstance(ep, list) and len(ep) >= 1, f"the runtime stage has an exec-form ENTRYPOINT ({eps})")
 copies = [r.split() for r in get(run, "COPY")]
-ep_copy = [c for c in copies if "deploy/entrypoint.sh" in c]
-check(bool(ep) and bool(ep_copy) and ep_copy[0][-1] == ep[0],
-      "the ENTRYPOINT is deploy/entrypoint.sh, copied to the path it names")
-check(any(c[0].startswith("--from=") and c[-1] == "/usr/local/sbin/wattprobe" for c in copies),
-      "the runtime stage copies the binary from the build stage to /usr/local/sbin/wattprobe")
+from_build = [c for c in copies if c[0].startswith("--from=")]
+check(len(from_build) == 1 and len(copies) == 1 and from_build[0][-1] == "/",
+      "the runtime stage takes what it runs in one COPY --from the build stage, onto /")
+check(not any(re.search(r"\bchmod\b", r) for r in get(run, "RUN")),
+      "no RUN chmod in the runtime stage (a layer of its own, copies of both files)")
 check(any("9725" in r for r in get(run, "EXPOSE")), "EXPOSE 9725")
 check(not any(re.match(r"https?://", w) for r in get(build, "ADD") + get(run, "ADD") for w in r.split()),
       "nothing is downloaded with ADD")
@@ -417,6 +417,10 @@ for s in stages:
         if "apt-get install" in r:
             check("--no-install-recommends" in r and "rm -rf /var/lib/apt/lists" in r,
                   f"FROM {s['from']}: apt-get install --no-install-recommends, lists removed")
+            # a base made with debootstrap keeps every downloaded .deb (79 MB here) unless
+            # told: Debian's official image has an apt.conf.d file that removes them
+            check(re.search(r"apt-get install.*&& apt-get clean\b", r) is not None,
+                  f"FROM {s['from']}: apt-get clean in the same RUN as apt-get install")
 run_pkgs = set()
 for r in get(run, "RUN"):
     m = re.search(r"apt-get install (.*?)(&&|$)", r)
@@ -459,21 +463,24 @@ for c in [r.split() for r in get(build, "COPY")]:
         else:
             os.makedirs(os.path.dirname(dst) or ctx, exist_ok=True)
             shutil.copy2(s, dst)
-for c in copies:
-    if not c[0].startswith("--from="):
-        for s in [w for w in c[:-1] if not w.startswith("--")]:
-            check(os.path.exists(s) and not excluded(s),
-                  f"runtime stage: COPY {s} exists and .dockerignore lets it in")
 check(excluded("build/wattprobe") and excluded(".git/config"),
       ".dockerignore keeps build/ and .git out of the context")
 makes = [r for r in get(build, "RUN") if re.match(r"make\b", r)]
 if check(len(makes) == 1, "the build stage runs make"):
-    p = subprocess.run(["sh", "-c", makes[0]], cwd=ctx, capture_output=True, text=True)
-    src = [c for c in copies if c[0].startswith("--from=")]
-    built = os.path.join(ctx, os.path.relpath(src[0][-2], workdir)) if src else ""
-    if check(p.returncode == 0 and os.path.isfile(built),
-             f"`{makes[0]}` builds {os.path.relpath(built, ctx) if built else '?'} from the copied "
-             "files alone", (p.stdout + p.stderr)[-3000:]):
+    # make, then what follows it in the build stage (what the image gets, with its modes)
+    runs = get(build, "RUN")
+    after = runs[runs.index(makes[0]):]
+    p = subprocess.run(["sh", "-ec", " && ".join(after)], cwd=ctx, capture_output=True, text=True)
+    tree = os.path.join(ctx, os.path.relpath(from_build[0][-2], workdir)) if from_build else ""
+    built = os.path.join(tree, "usr/local/sbin/wattprobe")
+    epath = os.path.join(tree, ep[0].lstrip("/")) if ep else ""
+    check(bool(epath) and os.path.isfile(epath) and
+          open(epath, "rb").read() == open("deploy/entrypoint.sh", "rb").read() and
+          os.stat(epath).st_mode & 0o777 == 0o755,
+          "the ENTRYPOINT is deploy/entrypoint.sh, at the path it names, mode 0755")
+    if check(p.returncode == 0 and os.path.isfile(built) and os.stat(built).st_mode & 0o777 == 0o755,
+             f"`{makes[0]}` and the steps after it make /usr/local/sbin/wattprobe (mode 0755) "
+             "from the copied files alone", (p.stdout + p.stderr)[-3000:]):
         shutil.copy2(built, bin_out)
         # every library it loads comes from a runtime package (or libc6, in the base image)
         needed = re.findall(r"\(NEEDED\)\s+Shared library: \[(.*?)\]",

@@ -154,11 +154,27 @@ else
 	finish
 fi
 
+# --- the image: no apt cache, no layer of its own for modes ---------------------------------
+$D run --rm --user 0:0 --entrypoint sh "$tag" -c 'find /var/cache/apt /var/lib/apt/lists -type f \
+	\( -name "*.deb" -o -name "*.bin" -o -name "*_Packages*" \) | wc -l' >"$TMP/aptcache" 2>"$TMP/aptcache.err"
+check "no apt cache in the image, built on a debootstrap base ($(cat "$TMP/aptcache") files)" \
+	test "$(cat "$TMP/aptcache")" = 0
+$D history --no-trunc --format '{{.CreatedBy}}' "$tag" >"$TMP/history"
+check "no layer of its own for RUN chmod" sh -c "! grep -q chmod '$TMP/history'"
+$D run --rm --entrypoint sh "$tag" -c \
+	'stat -c %a /usr/local/sbin/wattprobe /usr/local/bin/wattprobe-entrypoint' >"$TMP/modes" 2>&1
+check "... the binary and the entrypoint are mode 0755 all the same ($(tr '\n' ' ' <"$TMP/modes"))" \
+	test "$(tr '\n' ' ' <"$TMP/modes")" = "755 755 "
+echo "  ..    image size $($D image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.1f MB", $1 / 1e6}')"
+
 # --- run, as docs/deployment.md says ------------------------------------------------------
-# the flags of the first `docker run -d --name wattprobe` block, up to the image
-flags=$(awk '/^    docker run -d --name wattprobe \\$/ { on = 1 }
-	on { line = $0; sub(/\\$/, "", line); printf "%s ", line; if ($0 !~ /\\$/) exit }' "$DOC" |
-	sed "s|^ *docker run ||; s| $tag *\$||" | tr -s ' ')
+# the flags of the Nth `docker run -d --name wattprobe` block of the page, up to the image
+block() {
+	awk -v n="$1" '/^    docker run -d --name wattprobe \\$/ { k++; on = k == n }
+		on { line = $0; sub(/\\$/, "", line); printf "%s ", line; if ($0 !~ /\\$/) exit }' "$DOC" |
+		sed "s|^ *docker run ||; s| $tag *\$||" | tr -s ' '
+}
+flags=$(block 1)
 check "$DOC gives the run command" sh -c "echo '$flags' | grep -q -- '--pid host'"
 major=${engine%%.*}
 if [ "$major" -lt 23 ] 2>/dev/null; then
@@ -166,9 +182,11 @@ if [ "$major" -lt 23 ] 2>/dev/null; then
 	$D run --rm --cap-add BPF --entrypoint true "$tag" >/dev/null 2>"$TMP/capbpf.err"
 	check "Docker $engine rejects --cap-add BPF, as $DOC says" \
 		grep -q 'unknown capability: "CAP_BPF"' "$TMP/capbpf.err"
-	flags=$(echo "$flags" | sed 's/--cap-add BPF --cap-add PERFMON/--cap-add SYS_ADMIN/')
-	check "$DOC's variant for Docker before 23.0: --cap-add SYS_ADMIN in place of the two" \
-		sh -c "echo '$flags' | grep -q -- '--cap-add SYS_ADMIN'"
+	# its line for Docker before 23.0, run as it is written
+	flags=$(block 2)
+	check "$DOC's line for Docker before 23.0 is whole (no '...'), with --cap-add SYS_ADMIN" \
+		sh -c "echo '$flags' | grep -q -- '--cap-add SYS_ADMIN' &&
+			echo '$flags' | grep -q -- '--pid host' && ! echo '$flags' | grep -qF '...'"
 fi
 # the Docker root of this engine in place of /var/lib/docker
 flags=$(echo "$flags" | sed "s|-v /var/lib/docker/containers:|-v $DATA/containers:|;
@@ -237,4 +255,10 @@ timeout 60 $D run --rm --user 0:0 --cap-drop ALL --pid host "$tag" json -c 1 >/d
 	2>"$TMP/nocap.err"
 check "without capabilities, the entrypoint names --cap-add SYS_ADMIN for Docker before 23" \
 	sh -c "grep -q 'before 23.0' '$TMP/nocap.err' && grep -q 'SYS_ADMIN' '$TMP/nocap.err'"
+# the agent's own message (without the entrypoint) names both forms too
+timeout 60 $D run --rm --user 0:0 --cap-drop ALL --pid host \
+	--entrypoint /usr/local/sbin/wattprobe "$tag" json -c 1 >/dev/null 2>"$TMP/nocap-agent.err"
+check "... and so does the agent's own: --cap-add BPF (23.0 and later) and SYS_ADMIN (before)" \
+	sh -c "grep -q -- '--cap-add BPF --cap-add PERFMON with Docker 23.0' '$TMP/nocap-agent.err' &&
+		grep -q -- '--cap-add SYS_ADMIN in their place with Docker before 23.0' '$TMP/nocap-agent.err'"
 finish
