@@ -361,7 +361,7 @@ static void health(struct pbuf *b, const struct sample *sm)
 	prom_metric(b, "wattprobe_dropped_total", "counter",
 		    "Records the agent could not keep (ring buffer or process table full).",
 		    NULL, sm->dropped);
-	prom_metric(b, "wattprobe_interval_dropped", "gauge",
+	prom_metric(b, "wattprobe_interval_dropped_records", "gauge",
 		    "Records the agent could not keep in the last interval.",
 		    NULL, sm->dropped_delta);
 	prom_metric(b, "wattprobe_unseen_switches_total", "counter",

@@ -12,6 +12,38 @@ RULES=deploy/prometheus/wattprobe.rules.yml
 check "promtool check rules $RULES" sh -c "promtool check rules $RULES >'$TMP/out' 2>&1 || { cat '$TMP/out'; false; }"
 check "promtool test rules: the rules' unit tests pass" \
 	sh -c "cd deploy/prometheus && promtool test rules wattprobe.rules.test.yml >'$TMP/out' 2>&1 || { cat '$TMP/out'; false; }"
+# Record names follow Prometheus' level:metric:operations: a rate of a counter keeps the
+# counter's name without _total (a rate of joules is watts, its name stays joules); a
+# ratio says ratio_ in its operations (its metric the numerator's, a share of the host's);
+# "attributed" is the sum of the process or group counters.
+python3 - "$RULES" <<'EOF2'
+import re, sys, yaml
+bad = []
+for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
+    for r in g["rules"]:
+        name, expr = r.get("record"), r.get("expr", "")
+        if not name:
+            continue
+        parts = name.split(":")
+        if len(parts) != 3:
+            bad.append(f"{name}: not level:metric:operations")
+            continue
+        level, metric, ops = parts
+        used = set(re.findall(r"\b(wattprobe_[a-z_]+)", expr))
+        unit = metric.rsplit("_", 1)[-1]
+        counted = metric + "_total" in used or (
+            metric.startswith("wattprobe_attributed_") and
+            bool(used & {f"wattprobe_process_{unit}_total", f"wattprobe_group_{unit}_total"}))
+        if "rate" in ops:
+            ok = counted
+        else:
+            ok = metric in used
+        if not ok:
+            bad.append(f"{name}: the metric is not {metric}_total (or {metric}) of its expression")
+print("\n".join("        " + b for b in bad))
+sys.exit(1 if bad else 0)
+EOF2
+check "every recorded name is level:metric:operations, its metric the counter's it rates" test $? -eq 0
 check "the dashboard is JSON with panels that all have queries" \
 	sh -c "jq -e '[.panels[] | select(.type != \"row\")] | length > 10 and all(.[]; (.targets | length) > 0)' $DASH >/dev/null"
 
@@ -98,7 +130,7 @@ for r in $(grep -oE 'record: [a-z_:0-9]+' "$RULES" | cut -d' ' -f2); do
 	[ "$(q "$r")" -gt 0 ] 2>/dev/null || bad="$bad $r"
 done
 check "every recording rule records series${bad:+ (none for:$bad)}" test -z "$bad"
-named=$(q 'instance_key_name:wattprobe_group_watts:rate1m{container_name="web"}')
+named=$(q 'instance_key_name:wattprobe_group_joules:rate1m{container_name="web"}')
 check "... the container's watts under its name (container_name=\"web\")" test "$named" = 1
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 wait 2>/dev/null

@@ -18,6 +18,12 @@ check "host power and energy families are there" \
 	sh -c "grep -q '^wattprobe_host_watts ' '$TMP/metrics' && grep -q '^wattprobe_host_joules_total ' '$TMP/metrics'"
 check "the sensor is labelled estimated" grep -q 'wattprobe_sensor_info{sensor="model",estimated="true"} 1' "$TMP/metrics"
 check "every family has HELP and TYPE" sh -c "test \$(grep -c '^# HELP' '$TMP/metrics') -eq \$(grep -c '^# TYPE' '$TMP/metrics')"
+# names end in a base unit or what is counted (node_exporter's and the Prometheus docs'
+# practice): _total after it for counters, _info for info gauges
+odd=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$TMP/metrics" | grep -vE \
+	'_(joules|watts|seconds|ratio|bytes|fds|processes|records|intervals|grams|per_kwh)(_total)?$|_info$|^wattprobe_[a-z_]+_total$' |
+	tr '\n' ' ')
+check "every family ends in a unit or what it counts${odd:+ (not: $odd)}" test -z "$odd"
 check "GET /nope answers 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$url/nope")" = 404
 check "POST /metrics answers 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/metrics")" = 405
 check "DELETE /metrics answers 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$url/metrics")" = 405
