@@ -2,7 +2,8 @@
 # The deployment files, without a Docker engine or a cluster:
 # - deploy/entrypoint.sh: the exact wattprobe command line for each way it is called (a
 #   fake wattprobe on PATH prints its arguments);
-# - deploy/kubernetes/*.yaml: they parse and hold what Kubernetes and wattprobe need;
+# - deploy/kubernetes/**/*.yaml: they parse and hold what Kubernetes and wattprobe need,
+#   and so does what kubectl kustomize makes of the base and its overlays;
 # - Dockerfile and .dockerignore: bookworm stages, a non-root USER, an ENTRYPOINT, a build
 #   stage that builds from what it copies (run here as a plain make), runtime packages
 #   that hold every library the binary needs;
@@ -164,10 +165,13 @@ fi
 if ! python3 -c 'import yaml' 2>/dev/null; then
 	fail "python3 cannot import yaml: install python3-yaml (scripts/deps.sh does)"
 else
-	python3 - deploy/kubernetes "$TMP/k8s-caps" <<'EOF'
+	# the manifests as they are (every file below deploy/kubernetes, but kustomize's own),
+	# then each kustomize base and overlay as kubectl renders it
+	manifests() {
+		python3 - "$@" <<'EOF'
 import glob, os, re, sys, yaml
 
-folder, caps_out = sys.argv[1], sys.argv[2]
+caps_out, whole, files = sys.argv[1], sys.argv[2] == "whole", sys.argv[3:]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 CAPS = {"BPF", "PERFMON", "SETUID", "SETGID", "SETPCAP"}
 MOUNTS = {"/host/sys/class": "/sys/class", "/host/sys/devices/virtual": "/sys/devices/virtual",
@@ -273,21 +277,56 @@ def check_workload(d, kind, meta, where, fname, kinds):
         with open(caps_out, "w") as out:
             out.write(",".join("+" + x.lower() for x in sorted(add)))
 
+def selects(sel, labels):
+    return bool(sel) and all(labels.get(k) == v for k, v in sel.items())
+
 def check_podmonitor(d, where):
     spec = d.get("spec") or {}
     sel = (spec.get("selector") or {}).get("matchLabels") or {}
     eps = spec.get("podMetricsEndpoints") or []
-    check(bool(sel) and any(all(l.get(k) == v for k, v in sel.items()) for l, _ in pods),
+    check(any(selects(sel, l) for l, _ in pods),
           f"{where}: spec.selector.matchLabels {sel} must select the DaemonSet's pods")
     check(len(eps) > 0 and all(e.get("port") in names and e.get("path", "/metrics") == "/metrics"
                                for e in eps for _, names in pods[:1]),
           f"{where}: podMetricsEndpoints must scrape the DaemonSet's named port at /metrics, got {eps}")
 
-files = sorted(glob.glob(os.path.join(folder, "*.yaml")) + glob.glob(os.path.join(folder, "*.yml")))
-check({"daemonset.yaml", "sidecar.yaml", "podmonitor.yaml"} <= {os.path.basename(f) for f in files},
-      f"{folder} must hold daemonset.yaml, sidecar.yaml and podmonitor.yaml")
-# a file may use a Namespace made by another (the PodMonitor, the DaemonSet's)
-pods, monitors, all_ns = [], [], set()
+def check_service(d, where):
+    spec = d.get("spec") or {}
+    ports = spec.get("ports") or []
+    check(any(selects(spec.get("selector") or {}, l) for l, _ in pods),
+          f"{where}: spec.selector must select the DaemonSet's pods")
+    check(spec.get("clusterIP") == "None", f"{where}: headless (clusterIP: None): one agent per node")
+    check(len(ports) > 0 and all(p.get("name") and p.get("targetPort") in names
+                                 for p in ports for _, names in pods[:1]),
+          f"{where}: ports must be named and target the pods' named port, got {ports}")
+
+def check_servicemonitor(d, where):
+    spec = d.get("spec") or {}
+    sel = (spec.get("selector") or {}).get("matchLabels") or {}
+    eps = spec.get("endpoints") or []
+    svc = [s for s in services if selects(sel, (s.get("metadata") or {}).get("labels") or {})]
+    check(len(svc) == 1, f"{where}: spec.selector.matchLabels {sel} must select one Service, got {len(svc)}")
+    names = {p.get("name") for s in svc for p in (s.get("spec") or {}).get("ports") or []}
+    ns = (spec.get("namespaceSelector") or {}).get("matchNames") or []
+    check(all((s.get("metadata") or {}).get("namespace") in ns for s in svc) and bool(ns),
+          f"{where}: namespaceSelector.matchNames {ns} must hold the Service's namespace")
+    check(len(eps) > 0 and all(e.get("port") in names and e.get("path", "/metrics") == "/metrics"
+                               for e in eps),
+          f"{where}: endpoints must scrape the Service's named port at /metrics, got {eps}")
+
+kinds_found = set()
+for f in files:
+    with open(f) as fh:
+        try:
+            kinds_found |= {d.get("kind") for d in yaml.safe_load_all(fh) if isinstance(d, dict)}
+        except yaml.YAMLError:
+            pass
+if whole:
+    check({"DaemonSet", "Deployment", "PodMonitor", "Service", "ServiceMonitor"} <= kinds_found,
+          "deploy/kubernetes holds the DaemonSet, the sidecar (Deployment), a PodMonitor, and a "
+          f"Service with its ServiceMonitor (found: {sorted(k for k in kinds_found if k)})")
+# a file may use a Namespace made by another (the monitors and the Service, the DaemonSet's)
+pods, monitors, services, all_ns = [], [], [], set()
 for f in files:
     try:
         with open(f) as fh:
@@ -317,22 +356,72 @@ for f in files:
         if kind != "Namespace":
             ns = meta.get("namespace")
             check(ns is not None and (("Namespace", ns) in kinds or
-                                      (kind == "PodMonitor" and ns in all_ns)),
+                                      (kind in ("PodMonitor", "ServiceMonitor", "Service")
+                                       and ns in all_ns)),
                   f"{where}: metadata.namespace ({ns}) must be a Namespace of the file")
         if kind in WORKLOADS:
             check_workload(d, kind, meta, where, fname, kinds)
-        if kind == "PodMonitor":
+        if kind in ("PodMonitor", "ServiceMonitor"):
             check(d.get("apiVersion") == "monitoring.coreos.com/v1",
                   f"{where}: apiVersion monitoring.coreos.com/v1")
+            monitors.append((d, where))
+        elif kind == "Service":
+            services.append(d)
             monitors.append((d, where))
         else:
             done(where)
 for d, where in monitors:
-    check_podmonitor(d, where)
+    {"PodMonitor": check_podmonitor, "ServiceMonitor": check_servicemonitor,
+     "Service": check_service}[d["kind"]](d, where)
     done(where)
 sys.exit(fails)
 EOF
+	}
+	# shellcheck disable=SC2046
+	manifests "$TMP/k8s-caps" whole $(find deploy/kubernetes -name '*.yaml' ! -name kustomization.yaml | sort)
 	FAILS=$((FAILS + $?))
+
+	# the kustomize base and its two overlays, rendered by kubectl (Debian's
+	# kubernetes-client: kubectl 1.20 with kustomize 2.0, or a later one), each checked
+	# as the files are; then the overlay of docs/deployment.md, "Kustomize"
+	if command -v kubectl >/dev/null 2>&1; then
+		kinds() { grep '^kind:' "$1" | awk '{print $2}' | sort | tr '\n' ' '; }
+		# rendered FILE: the checks of the files, on what kubectl made (failures only)
+		rendered() {
+			manifests "$TMP/kz-caps" part "$1" >"$TMP/kz.out"
+			st=$?
+			grep -v '^  ok' "$TMP/kz.out"
+			check "... and it holds to the checks of the files ($(basename "$1"))" test "$st" -eq 0
+		}
+		for k in base podmonitor servicemonitor; do
+			kubectl kustomize "deploy/kubernetes/$k" >"$TMP/kustomize-$k.yaml" 2>"$TMP/kz.err"
+			check "kubectl kustomize deploy/kubernetes/$k renders ($(kinds "$TMP/kustomize-$k.yaml"))" \
+				test $? -eq 0 -a -s "$TMP/kustomize-$k.yaml"
+			rendered "$TMP/kustomize-$k.yaml"
+		done
+		check "... the base: the namespace, its service account and the DaemonSet" \
+			test "$(kinds "$TMP/kustomize-base.yaml")" = "DaemonSet Namespace ServiceAccount "
+		check "... podmonitor: with a PodMonitor, no ServiceMonitor" \
+			test "$(kinds "$TMP/kustomize-podmonitor.yaml")" = "DaemonSet Namespace PodMonitor ServiceAccount "
+		check "... servicemonitor: with a Service and a ServiceMonitor, no PodMonitor" \
+			test "$(kinds "$TMP/kustomize-servicemonitor.yaml")" = "DaemonSet Namespace Service ServiceAccount ServiceMonitor "
+		ov=$TMP/overlay
+		mkdir -p "$ov"
+		for f in kustomization.yaml settings.yaml; do
+			awk -v f="    # my-wattprobe/$f" '$0 == f { on = 1 } on && /^$/ { exit } on { print substr($0, 5) }' \
+				docs/deployment.md >"$ov/$f"
+		done
+		rel=$(python3 -c 'import os, sys; print(os.path.relpath(sys.argv[1], sys.argv[2]))' "$(pwd)" "$ov")
+		sed -i "s|\.\./wattprobe/|$rel/|" "$ov/kustomization.yaml"
+		kubectl kustomize "$ov" >"$TMP/kustomize-mine.yaml" 2>"$TMP/kz.err"
+		check "docs/deployment.md's overlay renders: the image, the grouping and the label it sets" \
+			sh -c "grep -q 'image: registry.example/wattprobe:0.2.0' '$TMP/kustomize-mine.yaml' &&
+				grep -A1 'name: WATTPROBE_GROUP_BY' '$TMP/kustomize-mine.yaml' | grep -q 'value: pod' &&
+				grep -q 'release: kube-prometheus-stack' '$TMP/kustomize-mine.yaml'"
+		rendered "$TMP/kustomize-mine.yaml"
+	else
+		echo "  skip  kubectl kustomize (kubectl is not installed: scripts/deps.sh installs Debian's kubernetes-client)"
+	fi
 fi
 
 # --- Dockerfile, .dockerignore, and its build stage run as a plain make --------------------
