@@ -205,4 +205,6 @@ vmlinux:
 	mkdir -p vmlinux/$(ARCH)
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $(VMLINUX)
 
--include $(shell find $(OUT) -name '*.d' 2>/dev/null)
+# the compiler's dependency files; not what tests/sh/docker.sh keeps in $(OUT)/docker (an
+# engine's data root: images hold folders and files named *.d that are no makefiles)
+-include $(shell find $(OUT) -path $(OUT)/docker -prune -o -name '*.d' -type f -print 2>/dev/null)
