@@ -372,7 +372,8 @@ enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 			       const volatile sig_atomic_t *stop)
 {
 	for (;;) {
-		struct pollfd pfd = { .fd = STDIN_FILENO, .events = POLLIN };
+		/* the terminal's output too: a hangup shows there when keys are not read */
+		struct pollfd pfd[2] = { { .fd = STDOUT_FILENO }, { .fd = STDIN_FILENO, .events = POLLIN } };
 		unsigned long long now, ms;
 		bool redraw = false;
 		int ch;
@@ -398,8 +399,8 @@ enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 			return TOP_UI_TIMEOUT;
 		ms = (deadline - now + 999999) / 1000000;
 		/* the terminal hung up (its window closed): the end, as SIGHUP no longer is */
-		if (poll(&pfd, u->keys ? 1 : 0, ms > INT_MAX ? INT_MAX : (int)ms) > 0 &&
-		    (pfd.revents & (POLLHUP | POLLERR | POLLNVAL)))
+		if (poll(pfd, u->keys ? 2 : 1, ms > INT_MAX ? INT_MAX : (int)ms) > 0 &&
+		    ((pfd[0].revents | pfd[1].revents) & (POLLHUP | POLLERR | POLLNVAL)))
 			return TOP_UI_STOP;
 	}
 }

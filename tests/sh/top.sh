@@ -128,6 +128,18 @@ check "SIGHUP sent to top ($tp): it goes on, redrawing" \
 $T kill-server
 gone() { i=0; while kill -0 "$1" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done; ! kill -0 "$1" 2>/dev/null; }
 check "... and ends when its terminal hangs up" gone "${tp:-0}"
+[ -n "$tp" ] && kill "$tp" 2>/dev/null	# (if it did not)
+# the same when it reads no keys (stdin elsewhere): the hangup shows on its output
+start_top 80 24 -i 0.3 '</dev/null'
+wait_for '\[idle\]' >/dev/null
+pane=$($T display -p -t top '#{pane_pid}')
+tp=""
+for c in $(cat "/proc/$pane/task/$pane/children" 2>/dev/null); do
+	[ "$(cat "/proc/$c/comm" 2>/dev/null)" = wattprobe ] && tp=$c
+done
+$T kill-server
+check "top with stdin elsewhere ($tp) ends too when its terminal hangs up" gone "${tp:-0}"
+[ -n "$tp" ] && kill "$tp" 2>/dev/null
 
 # A run of --count intervals leaves its last screen on the terminal, as top -n does.
 start_top 80 24 -i 0.3 -c 2
