@@ -139,7 +139,75 @@ Test(container, real_world_paths)
 		cr_expect_str_eq(ci.container_id, t->id, "%s", t->path);
 		cr_expect_str_eq(ci.pod_uid, t->pod, "%s", t->path);
 		cr_expect_str_eq(ci.unit, t->unit, "%s", t->path);
+		cr_expect_str_empty(ci.vm, "%s", t->path);
 	}
+}
+
+/* libvirt's guests, as its cgroup code and systemd-machined name them. */
+static const struct {
+	const char *path, *vm, *unit;
+} guests[] = {
+	/* systemd, cgroup v2: the scope, then libvirt's own folders below it */
+	{ "/machine.slice/machine-qemu\\x2d1\\x2dguest1.scope", "guest1",
+	  "machine-qemu\\x2d1\\x2dguest1.scope" },
+	{ "/machine.slice/machine-qemu\\x2d1\\x2dguest1.scope/libvirt/vcpu0", "guest1",
+	  "machine-qemu\\x2d1\\x2dguest1.scope" },
+	{ "/machine.slice/machine-qemu\\x2d12\\x2dweb\\x2d01.scope/libvirt/emulator", "web-01",
+	  "machine-qemu\\x2d12\\x2dweb\\x2d01.scope" },
+	/* cgroup v1 (/proc/PID/cgroup of the cpu controller): no "libvirt" folder */
+	{ "/machine.slice/machine-qemu\\x2d3\\x2ddb.scope/emulator", "db",
+	  "machine-qemu\\x2d3\\x2ddb.scope" },
+	/* before libvirt 3.x the machine name had no id */
+	{ "/machine.slice/machine-qemu\\x2dold.scope", "old", "machine-qemu\\x2dold.scope" },
+	/* Cloud Hypervisor through libvirt's ch driver */
+	{ "/machine.slice/machine-ch\\x2d4\\x2dchguest.scope", "chguest",
+	  "machine-ch\\x2d4\\x2dchguest.scope" },
+	/* a resource partition of its own */
+	{ "/prod.slice/machine-qemu\\x2d5\\x2dapp.scope/vcpu1", "app",
+	  "machine-qemu\\x2d5\\x2dapp.scope" },
+	/* cgroupfs (no systemd): /machine/<machine name>.libvirt-qemu, older /machine/<name>... */
+	{ "/machine/qemu-7-guest7.libvirt-qemu/emulator", "guest7", "" },
+	{ "/machine/guest8.libvirt-qemu/vcpu0", "guest8", "" },
+	/* escapes are undone, whatever they make: a name is matched, never trusted */
+	{ "/machine.slice/machine-qemu\\x2d9\\x2d..\\x2f..\\x2fetc.scope", "../../etc",
+	  "machine-qemu\\x2d9\\x2d..\\x2f..\\x2fetc.scope" },
+	{ "/machine.slice/machine-qemu\\x2d9\\x2da\\x00b.scope", "a\\x00b",
+	  "machine-qemu\\x2d9\\x2da\\x00b.scope" },
+	/* not guests: systemd-nspawn and LXC machines, podman's pods, a bare scope */
+	{ "/machine.slice/machine-debian.scope", "", "machine-debian.scope" },
+	{ "/machine.slice/machine-lxc\\x2d2\\x2dct.scope", "", "machine-lxc\\x2d2\\x2dct.scope" },
+	{ "/machine.slice/machine-qemu\\x2d1\\x2d.scope", "", "machine-qemu\\x2d1\\x2d.scope" },
+	{ "/machine/.libvirt-qemu", "", "" },
+	{ "/other/guest.libvirt-qemu", "", "" },
+};
+
+Test(container, libvirt_guests)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(guests); i++) {
+		struct cg_info ci;
+
+		cr_assert_eq(cgpath_classify(guests[i].path, &ci), 0, "%s", guests[i].path);
+		cr_expect_str_eq(ci.vm, guests[i].vm, "%s: '%s'", guests[i].path, ci.vm);
+		cr_expect_str_eq(ci.unit, guests[i].unit, "%s", guests[i].path);
+		cr_expect_eq(ci.runtime, CG_NONE, "%s", guests[i].path);
+	}
+}
+
+Test(container, longest_guest_name_is_cut_to_the_field)
+{
+	char path[1000], name[300];
+	struct cg_info ci;
+
+	/* the longest scope a folder name (255 bytes) holds */
+	memset(name, 'g', 228);
+	name[228] = '\0';
+	snprintf(path, sizeof(path), "/machine.slice/machine-qemu\\x2d1\\x2d%s.scope", name);
+	cr_assert_eq(strlen(strrchr(path, '/') + 1), 255);
+	cr_assert_eq(cgpath_classify(path, &ci), 0);
+	cr_expect_eq(strlen(ci.vm), 228);
+	snprintf(path, sizeof(path), "/machine/qemu-1-%s%s.libvirt-qemu", name, name);
+	cr_assert_eq(cgpath_classify(path, &ci), 0);
+	cr_expect_eq(strlen(ci.vm), CG_VM_MAX - 1 - strlen("qemu-1-"));
 }
 
 Test(container, relative_path_without_leading_slash)

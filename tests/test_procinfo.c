@@ -176,6 +176,32 @@ Test(procinfo, read_once_then_cached)
 	free(tmp);
 }
 
+Test(procinfo, argv_as_the_kernel_gives_it)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+	const char *argv;
+	size_t len = 99;
+
+	cr_assert(tmp);
+	/* an argument with a space is one argument: the line cannot say so, argv can */
+	write_proc(tmp, 7, "cmdline", RAW("qemu\0-name\0guest=my vm\0-smp\0" "2\0\0"));
+	p = procinfo__new(tmp, 4);
+	cr_assert(p);
+	argv = procinfo__argv(p, 7, 1, &len);
+	cr_assert(argv);
+	cr_expect_eq(len, 29, "len %zu", len);
+	cr_expect_eq(memcmp(argv, "qemu\0-name\0guest=my vm\0-smp\0" "2", 29), 0);
+	/* one read for both */
+	write_proc(tmp, 7, "cmdline", RAW("other\0"));
+	cr_expect_str_eq(procinfo__cmdline(p, 7, 1), "qemu -name guest=my vm -smp 2");
+	/* gone: unknown */
+	cr_expect_null(procinfo__argv(p, 8, 1, &len));
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
 Test(procinfo, gone_process_is_cached_unknown)
 {
 	char *tmp = th_tmpdir();

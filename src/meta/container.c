@@ -24,6 +24,14 @@
  *   scope systemd knows it by, and it is fine. Below a container with its own systemd the
  *   unit is the inner one ("init.scope"). Both a container id and a unit may be set; the
  *   container id is what identifies the container.
+ * - Guest: libvirt puts each QEMU (or Cloud Hypervisor) guest in a cgroup of its own, named
+ *   after its machine name "qemu-<id>-<name>" ("ch-<id>-<name>"; before libvirt 3.x
+ *   "qemu-<name>"): with systemd the scope "machine-qemu\x2d<id>\x2d<name>.scope" (the
+ *   machine name escaped as systemd escapes unit names), without it the folder
+ *   "qemu-<id>-<name>.libvirt-qemu" (or "<name>.libvirt-qemu") below "machine". vCPU,
+ *   emulator and I/O thread folders below keep the guest. The innermost one wins. The name
+ *   is unescaped (\xNN to its byte, except NUL) and may hold any byte: a user of it
+ *   escapes it for its own purpose (a file name, a label).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -203,6 +211,76 @@ static bool match_container(struct comp c, struct comp prev, bool in_pod, enum c
 	return true;
 }
 
+/* systemd's unit name escaping undone: "\xNN" is the byte NN (not NUL), the rest as is. */
+static size_t unescape_unit(const char *s, size_t n, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 1 < cap; i++) {
+		const char *hi, *lo;
+
+		if (s[i] == '\\' && i + 3 < n && s[i + 1] == 'x' &&
+		    (hi = memchr(hex, s[i + 2] | 0x20, 16)) && (lo = memchr(hex, s[i + 3] | 0x20, 16)) &&
+		    (hi != hex || lo != hex)) {
+			out[o++] = (char)((hi - hex) << 4 | (lo - hex));
+			i += 3;
+			continue;
+		}
+		out[o++] = s[i];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* libvirt's machine name "<driver>-<id>-<name>" (or "<driver>-<name>") to the name. */
+static bool machine_guest(const char *m, size_t n, char *vm)
+{
+	static const char *const drivers[] = { "qemu-", "ch-" };
+	size_t i, d;
+
+	for (i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (!strncmp(m, drivers[i], strlen(drivers[i])))
+			break;
+	if (i == ARRAY_SIZE(drivers))
+		return false;
+	m += strlen(drivers[i]);
+	n -= strlen(drivers[i]);
+	for (d = 0; d < n && m[d] >= '0' && m[d] <= '9'; d++)
+		;
+	if (d && d < n && m[d] == '-') {
+		m += d + 1;
+		n -= d + 1;
+	}
+	if (!n)
+		return false;
+	copy(vm, m, n < CG_VM_MAX ? n : CG_VM_MAX - 1);
+	return true;
+}
+
+/* A libvirt guest's cgroup: "machine-<escaped machine name>.scope" (systemd) or
+ * "<machine name>.libvirt-qemu" below "machine" (cgroupfs). */
+static bool match_guest(struct comp c, struct comp prev, char *vm)
+{
+	char m[CG_VM_MAX];
+	size_t n;
+
+	if (starts_with(c, "machine-") && ends_with(c, ".scope")) {
+		n = unescape_unit(c.s + strlen("machine-"), c.n - strlen("machine-.scope"), m,
+				  sizeof(m));
+		return machine_guest(m, n, vm);
+	}
+	if (!equals(prev, "machine") || !ends_with(c, ".libvirt-qemu") ||
+	    c.n == strlen(".libvirt-qemu"))
+		return false;
+	n = c.n - strlen(".libvirt-qemu");
+	copy(m, c.s, n < sizeof(m) ? n : sizeof(m) - 1);
+	if (machine_guest(m, strlen(m), vm))
+		return true;
+	copy(vm, m, strlen(m));	/* before libvirt 5.x: "<name>.libvirt-qemu" */
+	return true;
+}
+
 static void match_unit(struct comp c, char *unit)
 {
 	size_t stem;
@@ -240,6 +318,7 @@ int cgpath_classify(const char *path, struct cg_info *out)
 		c = (struct comp){ p, end - p };
 
 		match_unit(c, out->unit);
+		match_guest(c, prev, out->vm);
 		if (contains(c, "kubepods"))
 			under_kubepods = true;
 

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
-/* Classify a cgroup v2 path: container runtime and id, Kubernetes pod, systemd unit. Pure. */
+/*
+ * Classify a cgroup path (v2, or a v1 hierarchy's): container runtime and id, Kubernetes pod,
+ * systemd unit, libvirt guest. Pure.
+ */
 #ifndef __CONTAINER_H
 #define __CONTAINER_H
 
 #define CG_CONTAINER_ID_LEN 64	/* hex chars */
 #define CG_POD_UID_LEN 36	/* 8-4-4-4-12 with dashes */
 #define CG_UNIT_MAX 256		/* systemd's UNIT_NAME_MAX, with the NUL */
+#define CG_VM_MAX 256		/* a guest's name from a path component, with the NUL */
 
 enum cg_runtime {
 	CG_NONE,
@@ -21,6 +25,7 @@ struct cg_info {
 	char container_id[CG_CONTAINER_ID_LEN + 1];	/* 64 hex chars, "" if none */
 	char pod_uid[CG_POD_UID_LEN + 1];		/* Kubernetes pod UID, "" if none */
 	char unit[CG_UNIT_MAX];				/* innermost *.service or *.scope, "" if none */
+	char vm[CG_VM_MAX];		/* libvirt's guest (its machine scope), "" if none */
 };
 
 /* What outputs show of a process's container and pod. NULL: unknown or none. */

@@ -18,7 +18,8 @@
 struct pi_ent {
 	unsigned pid;
 	unsigned long long start_ns;
-	char *cmdline;		/* NULL: unknown */
+	char *cmdline;		/* NULL: unknown; the raw arguments follow its NUL */
+	size_t argv_len;	/* bytes of the raw arguments */
 	char *exe;		/* NULL: unknown */
 	unsigned hnext;		/* hash chain, or free list */
 	unsigned prev, next;	/* LRU list, most recent first */
@@ -127,13 +128,17 @@ gone:
 	return -1;
 }
 
-/* NULL when the file cannot be read (process gone, EACCES); "" when it is empty. */
-static char *read_cmdline(int dfd)
+/*
+ * NULL when the file cannot be read (process gone, EACCES); "" when it is empty. The line,
+ * its NUL, then the same bytes as the kernel gave them (NULs between the arguments, the
+ * trailing ones dropped): *argv_len of them.
+ */
+static char *read_cmdline(int dfd, size_t *argv_len)
 {
-	char raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX];
+	char raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX], *line;
 	size_t len = 0;
 	ssize_t n;
-	int fd;
+	int fd, m;
 
 	fd = openat(dfd, "cmdline", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -148,8 +153,14 @@ static char *read_cmdline(int dfd)
 	}
 	close(fd);
 	/* a read error after some bytes keeps those; ESRCH (exited meanwhile) reads as "" */
-	cmdline_from_raw(raw, len, out, sizeof(out));
-	return strdup(out);
+	m = cmdline_from_raw(raw, len, out, sizeof(out));
+	line = malloc(2 * (size_t)m + 1);
+	if (!line)
+		return NULL;
+	memcpy(line, out, m + 1);
+	memcpy(line + m + 1, raw, m);
+	*argv_len = m;
+	return line;
 }
 
 static char *read_exe(int dfd)
@@ -280,7 +291,7 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 	e->start_ns = start_ns;
 	dfd = open_pid_dir(p->proc_root, pid, start_ns);
 	if (dfd >= 0) {
-		e->cmdline = read_cmdline(dfd);
+		e->cmdline = read_cmdline(dfd, &e->argv_len);
 		e->exe = read_exe(dfd);
 		close(dfd);
 	}
@@ -326,6 +337,17 @@ const char *procinfo__cmdline(struct procinfo *p, unsigned pid, unsigned long lo
 	struct pi_ent *e = lookup(p, pid, start_ns);
 
 	return e ? e->cmdline : NULL;
+}
+
+const char *procinfo__argv(struct procinfo *p, unsigned pid, unsigned long long start_ns,
+			  size_t *len)
+{
+	struct pi_ent *e = lookup(p, pid, start_ns);
+
+	if (!e || !e->cmdline)
+		return NULL;
+	*len = e->argv_len;
+	return e->cmdline + strlen(e->cmdline) + 1;
 }
 
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns)

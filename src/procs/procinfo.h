@@ -30,6 +30,11 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries);
  */
 const char *procinfo__cmdline(struct procinfo *p, unsigned pid, unsigned long long start_ns);
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns);
+/* The same command line as the kernel gives it: its arguments, each ended by a NUL but the
+ * last, *len bytes (not NUL-terminated; 0 for a kernel thread); NULL when unknown. From the
+ * same cached read as procinfo__cmdline(), valid as long as it. */
+const char *procinfo__argv(struct procinfo *p, unsigned pid, unsigned long long start_ns,
+			  size_t *len);
 
 /* /proc/PID/comm of the process (pid, start_ns), not cached: 0, or -ESRCH when the PID is
  * gone or belongs to another process. */
