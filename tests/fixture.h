@@ -49,6 +49,7 @@ static inline void fx_begin(struct fixture *f, __u64 interval_ns, __u64 idle_uj)
 	s->sockets[0].have[ENERGY_PACKAGE] = true;
 	s->sockets[0].uj[ENERGY_PACKAGE] = idle_uj;
 	s->sockets[0].idle_uj = idle_uj;
+	s->sockets[0].idle_dom_uj[ENERGY_PACKAGE] = idle_uj;
 	s->sockets[0].idle_base_w = 5;
 	s->sockets[0].idle_src = IDLE_FLAG;
 	s->have_energy = true;

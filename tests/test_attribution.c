@@ -190,6 +190,8 @@ Test(attribution, dram_baseline_goes_to_idle)
 	attribute(&s, 1, pp, 2, false);
 	/* idle 100 + 150 = 250; the pool 1000 + 200 - 250 = 950: 712 (floor 712.5) and 238 */
 	cr_assert_eq(s.idle_uj, 250);
+	cr_assert_eq(s.idle_pkg_uj, 100);
+	cr_assert_eq(s.idle_dram_uj, 150);
 	cr_assert_eq(pr[0].iv.uj, 712);
 	cr_assert_eq(pr[1].iv.uj, 238);
 	cr_assert_eq(s.procs_uj + s.idle_uj, 1200);
@@ -301,6 +303,10 @@ Test(attribution, conservation_and_exact_shares_random)
 				     k);
 			cr_assert_eq(sum, s[k].procs_uj);
 			cr_assert_eq(busy, s[k].busy_ns);
+			/* idle by domain: the package's and DRAM's, each within its energy */
+			cr_assert_eq(s[k].idle_pkg_uj + s[k].idle_dram_uj, s[k].idle_uj);
+			cr_assert_leq(s[k].idle_pkg_uj, s[k].pkg_uj);
+			cr_assert_leq(s[k].idle_dram_uj, dram);
 			if (!busy) {
 				cr_assert_eq(s[k].idle_uj, s[k].pkg_uj + dram);
 				continue;

@@ -176,7 +176,7 @@ static int set_group_by(struct config *c, const char *arg)
 {
 	if (group_by_parse(arg, &c->vopts.by))
 		return usage_error("invalid --group-by '%s': expected pid, comm, exe, cgroup, "
-				   "container, unit, pod or namespace", arg);
+				   "container, unit, pod, namespace or vm", arg);
 	return 0;
 }
 
@@ -477,7 +477,8 @@ static const struct option_def options[] = {
 	{ "group-by", 'g', "KEY", "agent",
 	  "sum processes by pid (default), comm, exe, cgroup,\n"
 	  "container, unit (systemd service or scope), pod\n"
-	  "(Kubernetes pod UID) or namespace (the pod's)", set_group_by },
+	  "(Kubernetes pod UID), namespace (the pod's) or vm\n"
+	  "(the KVM guest a QEMU process runs)", set_group_by },
 	{ "pid", 'p', "PID", "agent",
 	  "show only this process (repeatable); the rest go to others", set_pid },
 	{ "comm", 0, "REGEX", "agent",

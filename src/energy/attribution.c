@@ -18,11 +18,13 @@ __u64 share_uj(__u64 total, __u64 before, __u64 part, __u64 whole)
 static void attribute_socket(struct attr_socket *s, int sock, struct proc **procs, __u32 n,
 			     bool spread_idle)
 {
-	__u64 base, pool, before = 0, got;
+	__u64 base, dram_base = 0, pool, before = 0, got;
 	__u32 i;
 
 	s->busy_ns = 0;
 	s->idle_uj = 0;
+	s->idle_pkg_uj = 0;
+	s->idle_dram_uj = 0;
 	s->procs_uj = 0;
 	for (i = 0; i < n; i++)
 		s->busy_ns += procs[i]->iv.sock_ns[sock];
@@ -37,14 +39,18 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 	pool = s->pkg_uj + (s->have_dram ? s->dram_uj : 0);
 	if (!s->busy_ns) {
 		s->idle_uj = pool;
+		s->idle_pkg_uj = s->pkg_uj;
+		s->idle_dram_uj = s->have_dram ? s->dram_uj : 0;
 		return;
 	}
 	base = s->idle_base_uj < s->pkg_uj ? s->idle_base_uj : s->pkg_uj;
 	if (s->have_dram)
-		base += s->dram_base_uj < s->dram_uj ? s->dram_base_uj : s->dram_uj;
+		dram_base = s->dram_base_uj < s->dram_uj ? s->dram_base_uj : s->dram_uj;
 	if (!spread_idle) {
-		s->idle_uj = base;
-		pool -= base;
+		s->idle_pkg_uj = base;
+		s->idle_dram_uj = dram_base;
+		s->idle_uj = base + dram_base;
+		pool -= base + dram_base;
 	}
 	for (i = 0; i < n; i++) {
 		__u64 ns = procs[i]->iv.sock_ns[sock];

@@ -27,6 +27,8 @@ struct attr_socket {
 	/* out */
 	__u64 busy_ns;		/* sum of the processes' time on this socket */
 	__u64 idle_uj;		/* energy reported as idle */
+	__u64 idle_pkg_uj;	/* of which the package's */
+	__u64 idle_dram_uj;	/* and DRAM's */
 	__u64 procs_uj;		/* energy attributed to processes */
 };
 

@@ -333,6 +333,42 @@ static void process(struct jw *w, const struct sample *s, const struct view_row 
 	row_cpus(w, s, p, o, lim);
 }
 
+/*
+ * "vm": how the guest was found, its vCPUs (null: not on its command line, counted as 1),
+ * and what --vm-export hands it: the group's power plus its share of idle (package and
+ * DRAM; psys apart); null: (host).
+ */
+static void vm(struct jw *w, const struct sample *s, const struct view_row *r)
+{
+	const struct sample_guest *g = NULL;
+
+	jw_key(w, "vm");
+	for (__u32 i = 0; r->vm && i < s->nr_guests && !g; i++)
+		if (&s->guests[i]->id == r->vm)
+			g = s->guests[i];
+	if (!g) {
+		jw_null(w);
+		return;
+	}
+	jw_obj_begin(w);
+	jw_key(w, "source");
+	jw_str(w, vm_source_name(g->id.source));
+	jw_key(w, "vcpus");
+	if (g->id.vcpus)
+		jw_u64(w, g->id.vcpus);
+	else
+		jw_null(w);
+	power(w, "idle_power_w", g->have, g->idle_uj[ENERGY_PACKAGE] + g->idle_uj[ENERGY_DRAM],
+	      s->interval_ns);
+	power(w, "export_power_w", g->have,
+	      sample_guest__uj(g, ENERGY_PACKAGE) + sample_guest__uj(g, ENERGY_DRAM), s->interval_ns);
+	joules(w, "export_energy_j", g->have,
+	       sample_guest__uj(g, ENERGY_PACKAGE) + sample_guest__uj(g, ENERGY_DRAM));
+	power(w, "export_psys_power_w", g->have && s->have_psys, sample_guest__uj(g, ENERGY_PSYS),
+	      s->interval_ns);
+	jw_obj_end(w);
+}
+
 /* The fields of a group, inside its object. */
 static void group(struct jw *w, const struct sample *s, const struct view_row *r,
 		  const struct output_opts *o, struct limits *lim)
@@ -342,6 +378,8 @@ static void group(struct jw *w, const struct sample *s, const struct view_row *r
 		container(w, r->names, lim);
 	else if (o->by == GROUP_POD)
 		pod(w, r->names, lim);
+	else if (o->by == GROUP_VM)
+		vm(w, s, r);
 	jw_key(w, "members");
 	jw_u64(w, r->members);
 	usage(w, s, r);

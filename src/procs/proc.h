@@ -14,6 +14,7 @@
 
 struct cg_info;
 struct ctr_names;
+struct vm_id;
 
 #define PROCINFO_CMDLINE_MAX 4096	/* bytes read from /proc/PID/cmdline, and of proc.cmdline */
 
@@ -74,6 +75,7 @@ struct proc {
 	const struct ctr_names *names;	/* names of its container and pod (ctrnames.h) */
 	const char *exe;		/* executable (sampler_opts.need_exe) */
 	const char *cmdline;		/* command line (sampler__resolve_rows) */
+	const struct vm_id *vm;		/* the guest it runs (procs/hypervisor.h) */
 	__u32 cpu_first, nr_cpu;	/* its per-CPU charges: sample.charges[cpu_first..] */
 
 	__u32 next;		/* hash chain, or free list */

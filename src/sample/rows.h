@@ -14,9 +14,10 @@
 
 struct proc;
 struct ctr_names;
+struct vm_id;
 
 enum group_by { GROUP_PID, GROUP_COMM, GROUP_EXE, GROUP_CGROUP, GROUP_CONTAINER, GROUP_UNIT,
-		GROUP_POD, GROUP_NAMESPACE };
+		GROUP_POD, GROUP_NAMESPACE, GROUP_VM };
 
 #define VIEW_KEY_LEN 256
 
@@ -34,6 +35,7 @@ struct view_row {
 	const struct proc *p;		/* the process when grouping by pid; NULL in steady
 					 * views for a row that did not run this interval */
 	const struct ctr_names *names;	/* by container or pod: its names (a member's) */
+	const struct vm_id *vm;		/* by vm: the guest (sample.guests); NULL: (host) */
 	__u32 pid;			/* by pid: the process, also when p is NULL */
 	__u64 start_ns;
 	enum row_state state;

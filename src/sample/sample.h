@@ -15,6 +15,7 @@
 #include "kernel/topology.h"	/* WP_MAX_SOCKETS */
 #include "lib/selfstat.h"
 #include "meta/container.h"
+#include "procs/hypervisor.h"
 #include "procs/proc.h"
 
 /* A domain's idle baseline this interval, and how sure it is. */
@@ -42,12 +43,37 @@ struct sample_socket {
 	__u64 uj[ENERGY_NR_DOMAINS];
 	__u64 total_uj[ENERGY_NR_DOMAINS];	/* since start, intervals with energy only */
 	__u64 idle_uj;			/* energy reported as idle */
+	__u64 idle_dom_uj[ENERGY_NR_DOMAINS];	/* of which the package's and DRAM's */
 	__u64 procs_uj;			/* energy attributed to processes */
+	double limit_w[ENERGY_NR_DOMAINS];	/* long-term power limits (RAPL's); 0 unknown */
 	double idle_base_w;		/* = baseline[ENERGY_PACKAGE].idle_w */
 	enum idle_source idle_src;	/* = baseline[ENERGY_PACKAGE].src */
 	struct sample_baseline baseline[ENERGY_NR_DOMAINS];	/* package and dram */
 	const char *gap;		/* why the package energy is missing, or NULL */
 };
+
+/*
+ * A guest of this host (a KVM virtual machine, sample/guests.h) this interval: its processes'
+ * time and attributed energy, and its share of the host's energy as --vm-export hands it to
+ * the guest: dyn_uj + idle_uj of each domain (package and dram per guest, not per socket;
+ * psys, the platform, where the host has it).
+ */
+struct sample_guest {
+	struct vm_id id;		/* name, how it was found, vCPUs (0: unknown) */
+	unsigned vcpus;			/* counted: id.vcpus, or 1 when unknown */
+	__u32 members;			/* its processes that ran this interval */
+	struct figures iv;		/* their time and energy, as the view's rows have them */
+	bool have;			/* the host's energy is known this interval */
+	__u64 dyn_uj[ENERGY_NR_DOMAINS];	/* iv.uj split by domain; psys: its time's share */
+	__u64 idle_uj[ENERGY_NR_DOMAINS];	/* its share of the idle baselines, by vCPUs */
+	double limit_w[ENERGY_NR_DOMAINS];	/* its share of the host's limits, by vCPUs */
+};
+
+/* What --vm-export adds to a guest's counter of domain d this interval. */
+static inline __u64 sample_guest__uj(const struct sample_guest *g, int d)
+{
+	return g->dyn_uj[d] + g->idle_uj[d];
+}
 
 /*
  * One interval: outputs take it const (with the view built from it) and read
@@ -66,6 +92,8 @@ struct sample {
 	__u64 idle_uj;
 	bool have_psys;
 	__u64 psys_uj;
+	__u64 psys_idle_uj;		/* its baseline's energy, capped at psys_uj */
+	double psys_limit_w;		/* 0 unknown */
 	struct sample_baseline psys_baseline;	/* reported, not attributed */
 	__u64 busy_ns, idle_ns;
 	double util;
@@ -73,6 +101,8 @@ struct sample {
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 	struct proc **procs;		/* processes of this interval, biggest first */
 	__u32 nr_procs;
+	struct sample_guest *const *guests;	/* guests of the host (sample/guests.h) */
+	__u32 nr_guests;
 	const struct cpu_charge *charges;	/* per process and CPU, see proc.cpu_first */
 	__u32 nr_charges;
 	__u32 nr_tracked;		/* processes the agent tracks now */

@@ -282,6 +282,7 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 
 		memcpy(ss->have, rs->have, sizeof(ss->have));
 		memcpy(ss->uj, rs->uj, sizeof(ss->uj));
+		memcpy(ss->limit_w, rs->limit_w, sizeof(ss->limit_w));
 		ss->gap = rs->gap;
 		if (rs->idle_w[ENERGY_PACKAGE] >= 0) {
 			fixed_baseline(pb, IDLE_MODEL, rs->idle_w[ENERGY_PACKAGE],
@@ -310,10 +311,16 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	}
 	out->have_psys = rd.have_psys;
 	out->psys_uj = rd.psys_uj;
+	out->psys_limit_w = rd.psys_limit_w;
 	if (rd.have_psys || s->psys_fit.n) {
 		pkg_prior.full_w = rd.psys_limit_w;
 		learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
 		      rd.psys_limit_from, &out->psys_baseline);
+	}
+	if (out->have_psys && out->psys_baseline.have) {
+		out->psys_idle_uj = uj_of(out->psys_baseline.idle_w, dt);
+		if (out->psys_idle_uj > out->psys_uj)
+			out->psys_idle_uj = out->psys_uj;
 	}
 	save_state(s, false);
 }
@@ -394,6 +401,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	int ret;
 
 	memset(s, 0, sizeof(*s));
+	guests__init(&s->guests);
 	s->opts = *o;
 	s->stop_fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
@@ -655,6 +663,54 @@ static void warn_no_cgroups(struct sampler *s, const struct sample *out)
 }
 
 /*
+ * The guest p runs, if any: the one libvirt's cgroup names, else the one a hypervisor's
+ * command line names, else the hypervisor's PID. Its vCPUs from the command line.
+ */
+static bool vm_of(struct sampler *s, const struct proc *p, struct vm_id *id)
+{
+	const struct hypervisor *hv = proc__pseudo(p) ? NULL : hypervisor__of_comm(p->comm);
+	bool libvirt = p->cg && p->cg->vm[0];
+	const char *argv = NULL;
+	size_t len = 0;
+
+	if (!libvirt && !hv)
+		return false;
+	id->name[0] = '\0';
+	id->vcpus = 0;
+	if (hv && s->procinfo)
+		argv = procinfo__argv(s->procinfo, p->tgid, p->start_ns, &len);
+	if (argv)
+		hypervisor__parse(hv, argv, len, id->name, sizeof(id->name), &id->vcpus);
+	if (libvirt) {
+		snprintf(id->name, sizeof(id->name), "%s", p->cg->vm);
+		id->source = VM_SOURCE_CGROUP;
+	} else if (id->name[0]) {
+		id->source = VM_SOURCE_CMDLINE;
+	} else {
+		snprintf(id->name, sizeof(id->name), "%u", p->tgid);
+		id->source = VM_SOURCE_PID;
+	}
+	return true;
+}
+
+/* The guests of this interval and their shares of its energy. */
+static void resolve_guests(struct sampler *s, struct sample *out)
+{
+	struct vm_id id;
+
+	guests__begin(&s->guests);
+	for (__u32 i = 0; i < out->nr_procs; i++) {
+		struct proc *p = out->procs[i];
+
+		p->vm = NULL;
+		if (vm_of(s, p, &id) && guests__add(&s->guests, p, &id) && s->opts.verbose)
+			fprintf(stderr, "wattprobe: warning: failed to add guest %s: %s\n", id.name,
+				strerror(ENOMEM));
+	}
+	guests__end(&s->guests, out);
+}
+
+/*
  * What outputs show of each process, from caches. Two passes over the
  * cgroups: a lookup that misses may rescan the tree and free the paths
  * handed out before, so pointers are taken once every id was looked up.
@@ -691,6 +747,7 @@ static void resolve(struct sampler *s, struct sample *out)
 		}
 	}
 	warn_no_cgroups(s, out);
+	resolve_guests(s, out);
 }
 
 int sampler__sample(struct sampler *s)
@@ -753,6 +810,8 @@ int sampler__sample(struct sampler *s)
 		struct sample_socket *ss = &out->sockets[k];
 
 		ss->idle_uj = as[k].idle_uj;
+		ss->idle_dom_uj[ENERGY_PACKAGE] = as[k].idle_pkg_uj;
+		ss->idle_dom_uj[ENERGY_DRAM] = as[k].idle_dram_uj;
 		ss->procs_uj = as[k].procs_uj;
 		for (int d = 0; d < ENERGY_NR_DOMAINS; d++) {
 			if (ss->have[d])
@@ -849,6 +908,7 @@ static void on_removed(void *ctx, const struct proc *p)
 	if (proc__pseudo(p))
 		return;
 	acct__forget(&s->acct, p->tgid, p->start_ns);
+	guests__forget(&s->guests, p->tgid, p->start_ns);
 	if (s->nr_gone == s->cap_gone) {
 		__u32 cap = s->cap_gone ? 2 * s->cap_gone : 64;
 		struct pid_key *k = realloc(s->gone, cap * sizeof(*k));
@@ -990,6 +1050,7 @@ void sampler__close(struct sampler *s)
 		procinfo__free(s->procinfo);
 	cgroup_v1__free(s->cgroups_v1);
 	ctrnames__free(s->names);
+	guests__free(&s->guests);
 	strpool__free(s->exes);
 	s->exes = NULL;
 	s->cgroups = NULL;

@@ -20,6 +20,7 @@
 #include "energy/baseline.h"
 #include "kernel/probe.h"
 #include "procs/proctable.h"
+#include "sample/guests.h"
 #include "sample/sample.h"
 #include "energy/sensor.h"
 #include "lib/strpool.h"
@@ -76,6 +77,7 @@ struct sampler {
 	struct procinfo *procinfo;	/* cmdline and exe, read once per process */
 	struct cgroup_v1 *cgroups_v1;	/* v1 paths where the v2 tree holds nothing */
 	struct ctrnames *names;		/* container and pod names */
+	struct guests guests;		/* the host's virtual machines */
 	bool foreign_pidns;		/* not the host's PID namespace: no /proc/PID reads */
 	bool cgroup_warned;		/* said that no cgroup path can be resolved */
 	bool cgroupns_warned;		/* said that v1 paths are outside our cgroup namespace */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include "meta/container.h"
 #include "meta/ctrnames.h"
+#include "procs/hypervisor.h"
 #include "sample/series.h"
 #include "sample/totals.h"
 #include "sample/view.h"
@@ -13,7 +14,7 @@
 static const char *const group_names[] = {
 	[GROUP_PID] = "pid", [GROUP_COMM] = "comm", [GROUP_EXE] = "exe",
 	[GROUP_CGROUP] = "cgroup", [GROUP_CONTAINER] = "container", [GROUP_UNIT] = "unit",
-	[GROUP_POD] = "pod", [GROUP_NAMESPACE] = "namespace",
+	[GROUP_POD] = "pod", [GROUP_NAMESPACE] = "namespace", [GROUP_VM] = "vm",
 };
 
 const char *group_by_name(enum group_by by)
@@ -105,6 +106,10 @@ static void group_key(const struct proc *p, enum group_by by, char *key)
 			v = p->names ? p->names->ns : NULL;
 		else if (p->cg)
 			none = "(none)";
+		break;
+	case GROUP_VM:		/* the guest a hypervisor runs (sample/guests.h) */
+		v = p->vm ? p->vm->name : NULL;
+		none = "(host)";
 		break;
 	}
 	snprintf(key, VIEW_KEY_LEN, "%s", v ? v : none);
@@ -228,6 +233,8 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 		if (!r->names && (o->by == GROUP_CONTAINER || o->by == GROUP_POD) && p->cg &&
 		    (o->by == GROUP_POD ? p->cg->pod_uid[0] : p->cg->container_id[0]))
 			r->names = p->names;
+		if (!r->vm && o->by == GROUP_VM)
+			r->vm = p->vm;
 		add(r, p);
 	}
 	if (o->by == GROUP_PID)
