@@ -43,6 +43,7 @@ static inline void fx_begin(struct fixture *f, __u64 interval_ns, __u64 idle_uj)
 	s->wall.tv_nsec = 250000000;
 	s->interval_ns = interval_ns;
 	s->sensor = "rapl";
+	s->sensor_source = "powercap";
 	s->nr_sockets = 1;
 	s->sockets[0].id = 0;
 	s->sockets[0].online_cpus = 2;

@@ -86,7 +86,12 @@ Test(baseline_out, prometheus_one_series_per_socket_and_domain)
 		"\nwattprobe_socket_baseline_residual_watts{socket=\"0\",domain=\"package\"} 0.41\n"));
 	cr_assert_not_null(strstr(page,
 		"\nwattprobe_socket_baseline_info{socket=\"1\",domain=\"package\",method=\"learnt\"} 1\n"));
-	cr_assert_null(strstr(page, "source="), "a source label starts a new series when it flips");
+	/* no baseline series has a source label (sensor_info's says where the sensor reads,
+	 * fixed for the agent's life) */
+	for (const char *l = page; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL)
+		if (!strncmp(l, "wattprobe_socket_", 17))
+			cr_assert_null(memmem(l, strcspn(l, "\n"), "source=", 7),
+				       "a source label starts a new series when it flips");
 	pbuf_free(&b);
 }
 

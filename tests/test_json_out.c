@@ -35,7 +35,7 @@ Test(json_out, record_of_a_hand_built_sample)
 	json__sample(&w, &F.s, &v, &oo);
 	cr_assert_str_eq(w.buf,
 		"{\"timestamp\":\"2025-11-24T16:00:01.250Z\",\"interval_s\":1.000000,"
-		"\"sensor\":\"rapl\",\"estimated\":false,"
+		"\"sensor\":\"rapl\",\"sensor_source\":\"powercap\",\"estimated\":false,"
 		"\"host\":{\"power_w\":7.000,\"energy_j\":7.000000,\"psys_power_w\":null,"
 		"\"psys_baseline\":null,\"cpu_util\":0.2500},"
 		"\"sockets\":[{\"id\":0,\"power_w\":7.000,\"package_power_w\":7.000,"
@@ -114,7 +114,7 @@ Test(json_out, flat_lines_carry_time_interval_and_sensor)
 	struct view_opts vo = { .by = GROUP_PID };
 	struct output_opts oo = { .by = GROUP_PID };
 	const char *head = "{\"timestamp\":\"2025-11-24T16:00:01.250Z\",\"interval_s\":1.000000,"
-			   "\"sensor\":\"rapl\",\"estimated\":false,\"record\":";
+			   "\"sensor\":\"rapl\",\"sensor_source\":\"powercap\",\"estimated\":false,\"record\":";
 	struct view v;
 	struct jw w;
 

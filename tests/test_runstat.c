@@ -36,6 +36,7 @@ static void sample_setup(void)
 	S.sockets[0].have[ENERGY_PACKAGE] = true;
 	S.have_energy = true;
 	S.sensor = "rapl";
+	S.sensor_source = "powercap";
 	S.procs = pp;
 	cr_assert_eq(runstat__init(&R, CG_ID, "/wattprobe-run-12", 500000000), 0);
 }
@@ -474,7 +475,7 @@ Test(runstat, prometheus_page_for_a_signal)
 	cr_assert_not_null(strstr(b.buf, "\nwattprobe_run_wall_seconds 1.5\n"), "%s", b.buf);
 	cr_assert_not_null(strstr(b.buf, "\nwattprobe_run_cpu_seconds 0.25\n"), "%s", b.buf);
 	cr_assert_not_null(strstr(b.buf, "wattprobe_run_sensor_info{sensor=\"rapl\","
-				  "estimated=\"false\"} 1"), "%s", b.buf);
+				  "source=\"powercap\",estimated=\"false\"} 1"), "%s", b.buf);
 	/* label values are escaped losslessly (promtext.h): the backslash doubled, then escaped */
 	cr_assert_not_null(strstr(b.buf, "wattprobe_run_consumer_joules{comm=\"a\\\"b\\\\\\\\c\"} 1\n"),
 			   "%s", b.buf);

@@ -21,6 +21,7 @@
 #include "lib/pidfile.h"
 #include "lib/privs.h"
 #include "lib/util.h"
+#include "output/vmexport.h"
 
 static volatile sig_atomic_t stopping, reopen;
 
@@ -51,8 +52,39 @@ static bool sleep_until(__u64 deadline)
 /* The first sample of an output that wants its first page soon comes after this. */
 #define FIRST_PAGE_NS (NSEC_PER_SEC / 10)
 
+/*
+ * The next deadline, moved (if need be) half-way between two moves of the sensor's
+ * counters: a host's export for this guest moves once per host interval, and a read near a
+ * move would see none or two. Only when the period is a whole number of the sensor's, so
+ * that every deadline keeps that phase; a move of more than a tenth of the sensor's period
+ * at most once per interval, so that clocks that drift apart are followed.
+ */
+static __u64 keep_phase(const struct sampler *s, __u64 deadline, __u64 period)
+{
+	__u64 mid, sp, rest, now = now_ns(CLOCK_MONOTONIC);
+	long long off, half;
+
+	if (sampler__phase(s, &mid, &sp))
+		return deadline;
+	rest = period % sp;
+	if (rest > sp / 100 && sp - rest > sp / 100)
+		return deadline;	/* not a whole number of the sensor's periods */
+	half = (long long)sp / 2;
+	off = (long long)(deadline - mid) % (long long)sp;	/* -sp < off < sp */
+	if (off > half)
+		off -= (long long)sp;
+	else if (off <= -half)
+		off += (long long)sp;
+	if (off < (long long)sp / 10 && off > -(long long)sp / 10)
+		return deadline;
+	deadline -= off;
+	while (deadline < now + sp / 4)
+		deadline += sp;
+	return deadline;
+}
+
 /* Sample until --count, a signal, the output's end or a failure. 0 or -errno. */
-static int loop(struct config *c, struct sampler *s, struct output *o)
+static int loop(struct config *c, struct sampler *s, struct output *o, struct vmexport *vmx)
 {
 	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
 	__u64 deadline = now_ns(CLOCK_MONOTONIC);
@@ -84,10 +116,14 @@ static int loop(struct config *c, struct sampler *s, struct output *o)
 			sampler__resolve_cmdline(s, v.rows[r].p);
 		if (!err)
 			err = o->ops->emit(o, &s->cur, &v);
+		/* beside the output, from the same sample */
+		if (vmx)
+			vmexport__write(vmx, &s->cur);
 		sampler__done(s);
 		if (err)
 			break;
 		deadline = deadline_next(deadline, period, now_ns(CLOCK_MONOTONIC));
+		deadline = keep_phase(s, deadline, period);
 	}
 	view__free(&v);
 	return err < 0 ? err : 0;
@@ -120,7 +156,8 @@ static void check_pids(const struct config *c, const struct sampler *s)
 }
 
 /* The output's run, from its open to its close. */
-static int run_output(struct config *c, struct sampler *s, struct output_env *env)
+static int run_output(struct config *c, struct sampler *s, struct output_env *env,
+		      struct vmexport *vmx)
 {
 	struct output o = { .ops = c->cmd->out, .env = env };
 	char err[256];
@@ -130,7 +167,7 @@ static int run_output(struct config *c, struct sampler *s, struct output_env *en
 		fprintf(stderr, "wattprobe: %s\n", err);
 		return -EINVAL;
 	}
-	ret = loop(c, s, &o);
+	ret = loop(c, s, &o, vmx);
 	if (o.ops->close)
 		o.ops->close(&o, c->count > 0 && !stopping && !ret);
 	return ret;
@@ -146,6 +183,7 @@ int agent__main(struct config *c)
 		.opts = &c->oopts, .view = &c->vopts, .top_set = c->top_set, .stopping = &stopping,
 	};
 	struct pidfile pid = {};
+	struct vmexport *vmx = NULL;
 	struct outfile out;
 	struct sampler s;
 	char err[512] = "";
@@ -206,6 +244,12 @@ int agent__main(struct config *c)
 		ret = 1;
 		goto cleanup;
 	}
+	/* as the user the agent is now: what it writes there is that user's */
+	if (c->vmx.dir && vmexport__open(&vmx, &c->vmx, err, sizeof(err))) {
+		fprintf(stderr, "wattprobe: %s\n", err);
+		ret = 1;
+		goto cleanup;
+	}
 	/* threads only now: each thread keeps the capabilities it was created with */
 	if (sampler__start(&s, err, sizeof(err))) {
 		fprintf(stderr, "wattprobe: %s\n", err);
@@ -217,8 +261,9 @@ int agent__main(struct config *c)
 		ret = 1;
 		goto cleanup;
 	}
-	ret = run_output(c, &s, &env) ? 1 : 0;
+	ret = run_output(c, &s, &env, vmx) ? 1 : 0;
 cleanup:
+	vmexport__close(vmx);
 	if (http)
 		http__stop(http);
 	webcfg__free(web);

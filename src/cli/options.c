@@ -10,6 +10,7 @@
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +283,37 @@ static int set_state_file(struct config *c, const char *arg)
 	return 0;
 }
 
+static int set_vm_export(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --vm-export '': expected a folder");
+	c->vmx.dir = arg;
+	return 0;
+}
+
+static int set_vm_export_range(struct config *c, const char *arg)
+{
+	long long n;
+
+	/* at least a few intervals of a busy guest, at most what a u64 step can wrap */
+	if (parse_ll(arg, 1000, (long long)(UINT64_MAX / 4 > LLONG_MAX ? LLONG_MAX : UINT64_MAX / 4),
+		     &n))
+		return usage_error("invalid --vm-export-range '%s': expected microjoules from 1000",
+				   arg);
+	c->vmx.range_uj = (__u64)n;
+	c->vmx_tuned = true;
+	return 0;
+}
+
+static int set_vm_export_keep(struct config *c, const char *arg)
+{
+	if (parse_double(arg, 0, 30 * 86400, &c->vmx.keep_s))
+		return usage_error("invalid --vm-export-keep '%s': expected seconds from 0 to 2592000",
+				   arg);
+	c->vmx_tuned = true;
+	return 0;
+}
+
 static int set_listen(struct config *c, const char *arg)
 {
 	struct sockaddr_storage ss;
@@ -510,6 +542,16 @@ static const struct option_def options[] = {
 	{ "max-processes", 0, "N", "all",
 	  "processes tracked at once (default 32768); time of the\n"
 	  "ones beyond goes to \"[unrecorded]\" and counts as dropped", set_max_processes },
+	{ "vm-export", 0, "DIR", "agent",
+	  "for each KVM guest, a powercap tree in DIR/NAME/ that\n"
+	  "the guest's agent reads as RAPL (--powercap-root):\n"
+	  "its share of the host's energy (docs/vms.md)", set_vm_export },
+	{ "vm-export-range", 0, "UJ", "agent",
+	  "--vm-export: where the counters wrap, their\n"
+	  "max_energy_range_uj (default 262143328850)", set_vm_export_range },
+	{ "vm-export-keep", 0, "SECONDS", "agent",
+	  "--vm-export: how long a guest gone keeps its\n"
+	  "folder (default 600)", set_vm_export_keep },
 	{ "listen", 0, "HOST:PORT", "http",
 	  "where to listen (default 127.0.0.1:9725);\n"
 	  ":PORT is every address, [::1]:PORT an IPv6 one,\n"
@@ -753,6 +795,8 @@ int options__parse(int argc, char **argv, struct config *c)
 	c->listen = "127.0.0.1:9725";
 	c->carbon = -1;
 	c->vopts.rate_window_s = 60;
+	c->vmx = (struct vmexport_opts){ .range_uj = VMEXPORT_DEFAULT_RANGE_UJ,
+					 .keep_s = VMEXPORT_DEFAULT_KEEP_S };
 
 	/* "+": options end at the first word that is not one (or at --), so that a
 	 * command's line (wattprobe run make -j2) keeps its own options */
@@ -818,6 +862,10 @@ int options__parse(int argc, char **argv, struct config *c)
 	}
 	if (c->sopts.tdp_w > 0 && c->sopts.idle_w > c->sopts.tdp_w)
 		return usage_error("--idle-watts is above --tdp");
+	if (c->vmx_tuned && !c->vmx.dir)
+		return usage_error("--vm-export-range and --vm-export-keep tune --vm-export: "
+				   "give --vm-export DIR");
+	c->vmx.interval_ns = (__u64)(c->sopts.interval_s * 1e9);
 	if (!c->top_set)
 		c->vopts.top = c->cmd->default_top;
 	c->oopts.by = c->vopts.by;

@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include "output/output.h"
+#include "output/vmexport.h"
 #include "run/run.h"
 #include "sample/sampler.h"
 #include "sample/view.h"
@@ -46,6 +47,8 @@ struct config {
 	struct run_opts run;		/* wattprobe run */
 	const char *output;		/* json --output */
 	const char *pid_file;		/* agents: --pid-file */
+	struct vmexport_opts vmx;	/* --vm-export: dir NULL when not given */
+	bool vmx_tuned;			/* --vm-export-range or --vm-export-keep given */
 };
 
 /* The commands' mains: the agent (cli/agent.c) and run. */

@@ -35,6 +35,8 @@ const char *rapl_status_name(int status)
 		return "implausible jump";
 	case RAPL_STUCK:
 		return "counter stuck";
+	case RAPL_HOST_GAP:
+		return "missing on the host";
 	default:
 		return NULL;
 	}
@@ -112,6 +114,18 @@ int rapl_energy_delta(__u64 prev, __u64 cur, __u64 max_range, __u64 max_plausibl
 		return RAPL_RESET;
 	*delta = gap + cur + 1;
 	return RAPL_WRAPPED;
+}
+
+__u64 rapl_counter_add(__u64 prev, __u64 uj, __u64 max_range)
+{
+	__u64 room;
+
+	if (!max_range)
+		return prev + uj;
+	prev %= max_range + 1;
+	uj %= max_range + 1;
+	room = max_range - prev;	/* steps before the top */
+	return uj <= room ? prev + uj : uj - room - 1;
 }
 
 /* Largest energy a zone of max_w watts can use in elapsed_ns, saturating. */
@@ -384,6 +398,9 @@ static int open_zone(struct rapl_zone *z, const char *root, const struct candida
 	z->have_last = 0;
 	z->unchanged_ns = 0;
 	z->reported = 0;
+	z->replaced = false;
+	z->lag_ns = RAPL_STUCK_NS;
+	z->stuck_ns = RAPL_STUCK_NS;
 	read_limits(z);
 	/* without max_energy_range_uj, wraps cannot be told from resets */
 	z->max_range_uj = 0;
@@ -404,6 +421,32 @@ static int open_zone(struct rapl_zone *z, const char *root, const struct candida
 		return ret == -EPERM ? -EACCES : ret;
 	}
 	return 0;
+}
+
+/*
+ * A host's export for its guest: the zones' files are replaced at each host interval, so
+ * they are opened at each read, a step may hold one host interval more than elapsed, three
+ * without a move are stuck, and the plausible ceiling is the 2 kW of any zone (the guest's
+ * share of the host's limits says what it draws on average, not what one turbo core may).
+ */
+static void open_marker(struct rapl *r, const char *root)
+{
+	char buf[VMMARKER_MAX + 1];
+	int n;
+
+	snprintf(r->marker_path, sizeof(r->marker_path), "%s/" VMMARKER_FILE, root);
+	n = read_small_file(r->marker_path, buf, sizeof(buf));
+	if (n < 0 || vmmarker__parse(buf, n, &r->marker))
+		return;
+	r->vm_export = true;
+	for (int i = 0; i < r->nr; i++) {
+		struct rapl_zone *z = &r->zones[i];
+
+		z->replaced = true;
+		z->lag_ns = r->marker.interval_ns + RAPL_STUCK_NS;
+		z->stuck_ns = 3 * r->marker.interval_ns + RAPL_STUCK_NS;
+		z->max_w = RAPL_MAX_PLAUSIBLE_WATTS;
+	}
 }
 
 int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen)
@@ -453,6 +496,7 @@ int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen)
 		if (ret)
 			goto cleanup;
 	}
+	open_marker(r, root);
 
 cleanup:
 	if (ret)
@@ -473,6 +517,12 @@ static int zone_fd(struct rapl_zone *z)
 {
 	struct stat st;
 
+	if (z->replaced) {	/* a new file at each update: the same counter */
+		if (z->fd >= 0)
+			close(z->fd);
+		z->fd = open_energy(z->path);
+		return z->fd;
+	}
 	if (z->fd >= 0 && !fstat(z->fd, &st) && st.st_nlink)
 		return z->fd;
 	if (z->fd >= 0)
@@ -506,8 +556,25 @@ static int read_zone(struct rapl_zone *z, __u64 *val)
 	return 0;
 }
 
+/* An exported tree: its marker again; did the host miss energy since the last read? */
+static void read_marker(struct rapl *r)
+{
+	char buf[VMMARKER_MAX + 1];
+	struct vmmarker m;
+	int n;
+
+	r->host_gap = false;
+	n = read_small_file(r->marker_path, buf, sizeof(buf));
+	if (n < 0 || vmmarker__parse(buf, n, &m))
+		return;		/* being replaced, or gone: the counters say the rest */
+	r->host_gap = m.gaps != r->marker.gaps;
+	r->marker = m;
+}
+
 int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 {
+	if (r->vm_export)
+		read_marker(r);
 	for (int i = 0; i < r->nr; i++) {
 		struct rapl_zone *z = &r->zones[i];
 		__u64 cur;
@@ -528,15 +595,19 @@ int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 			 * lag each read by up to RAPL_STUCK_NS: a step may hold that much
 			 * more than elapsed_ns (a short interval's step, above all) */
 			ret = rapl_energy_delta(z->last_uj, cur, z->max_range_uj,
-						max_plausible_uj(elapsed_ns + RAPL_STUCK_NS, z->max_w),
+						max_plausible_uj(elapsed_ns + z->lag_ns, z->max_w),
 						&out[i].delta_uj);
 		}
 		if (ret == RAPL_OK && cur == z->last_uj) {
 			z->unchanged_ns += elapsed_ns;
-			if (z->unchanged_ns >= RAPL_STUCK_NS)
+			if (z->unchanged_ns >= z->stuck_ns)
 				ret = RAPL_STUCK;
 		} else if (ret != RAPL_FIRST) {
 			z->unchanged_ns = 0;
+		}
+		if (r->host_gap && ret != RAPL_FIRST && ret != RAPL_GARBAGE) {
+			ret = RAPL_HOST_GAP;
+			out[i].delta_uj = 0;
 		}
 		out[i].status = ret;
 		/* after a reset or a jump, cur is the new baseline */

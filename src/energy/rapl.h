@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <linux/types.h>	/* __u64 */
 #include "energy/sensor.h"		/* enum energy_domain */
+#include "energy/vmmarker.h"
 
 #define RAPL_MAX_ZONES	64
 #define RAPL_MAX_CONSTRAINTS	8	/* constraint_0_* .. constraint_7_* are read */
@@ -55,6 +56,11 @@ struct rapl_zone {
 	char limit_from[40];		/* the constraint file limit_w comes from */
 	double max_w;			/* plausible ceiling of a step, in watts */
 	int reported;			/* last status warned about (0: none) */
+	/* an exported tree's (vm_export): its file is replaced, not rewritten, so it is
+	 * opened afresh at each read and the counter goes on; it moves once per lag_ns */
+	bool replaced;
+	__u64 lag_ns;			/* a step may hold this much more than elapsed */
+	__u64 stuck_ns;			/* not moving for this long is stuck */
 };
 
 struct rapl {
@@ -62,6 +68,14 @@ struct rapl {
 	int nr;
 	int nr_unnamed;			/* zones skipped: no readable name (warned) */
 	int nr_duplicates;		/* zones skipped: a name already counted (warned) */
+	/* A host's export for its guest (--vm-export on the host; energy/vmmarker.h): the
+	 * counters are the guest's share, moved once per host interval, and the marker says
+	 * when the host's energy was missing. */
+	bool vm_export;
+	char marker_path[512];
+	struct vmmarker marker;		/* as last read */
+	bool host_gap;			/* the last sample: the host missed energy since the one
+					 * before */
 };
 
 enum rapl_status {
@@ -73,6 +87,7 @@ enum rapl_status {
 	RAPL_GARBAGE = -3,
 	RAPL_JUMP = -4,		/* forwards by more than the zone can draw */
 	RAPL_STUCK = -5,	/* has not moved for RAPL_STUCK_NS */
+	RAPL_HOST_GAP = -6,	/* an exported tree: the host's energy was missing */
 };
 
 struct rapl_reading {
@@ -93,6 +108,8 @@ struct rapl_reading {
  * energy_uj cannot be read (root-only since Linux 5.10, CVE-2020-8694); other
  * negative errno otherwise. err always gets a one-line message on failure. No
  * reading is taken: the first rapl__sample() gives RAPL_FIRST for every zone.
+ * A tree with a marker file (VMMARKER_FILE) is a host's export for its guest: vm_export is
+ * set, and its zones are read as its files are written (replaced at each host interval).
  */
 int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen);
 
@@ -107,6 +124,9 @@ int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen);
  * A zone whose read fails (or whose file was removed) is RAPL_UNREADABLE and
  * is reopened on the next call; after RAPL_UNREADABLE or RAPL_GARBAGE the next
  * good value is a fresh baseline (RAPL_FIRST). Returns the number of zones.
+ * An exported tree's marker is read first: when the host missed energy since the last call,
+ * every zone is RAPL_HOST_GAP (its value still the next baseline); its counters may move
+ * by a host interval more than elapsed_ns, and are stuck only after not moving for three.
  */
 int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out);
 
@@ -137,6 +157,12 @@ int rapl_parse_zone_name(const char *name, enum energy_domain *dom, int *socket,
  */
 int rapl_energy_delta(__u64 prev, __u64 cur, __u64 max_range, __u64 max_plausible_uj,
 		      __u64 *delta);
+
+/*
+ * The counter after adding uj: modulo max_range + 1, as RAPL's counters wrap (the inverse of
+ * rapl_energy_delta: a step of uj from prev reads back as uj). max_range 0: no wrap.
+ */
+__u64 rapl_counter_add(__u64 prev, __u64 uj, __u64 max_range);
 
 /* Why a status is a gap: "counter reset", "implausible jump", ...; NULL for good ones. */
 const char *rapl_status_name(int status);

@@ -107,9 +107,11 @@ int sensor__open(struct sensor *s, const struct sensor_ops *ops, const struct se
 	memset(s, 0, sizeof(*s));
 	if (!ops)
 		return -EINVAL;
+	s->source = ops->source ? ops->source : ops->name;
+	s->estimated = ops->estimated;
 	ret = ops->open(s, c, err, errlen);
 	if (ret) {
-		s->priv = NULL;
+		memset(s, 0, sizeof(*s));
 		return ret;
 	}
 	s->ops = ops;
@@ -239,4 +241,11 @@ const struct sensor_ops *sensor_set__ops(const struct sensor_set *set, enum sens
 	if ((unsigned int)role >= SENSOR_NR_ROLES)
 		return NULL;
 	return set->role[role].ops;
+}
+
+const struct sensor *sensor_set__get(const struct sensor_set *set, enum sensor_role role)
+{
+	if ((unsigned int)role >= SENSOR_NR_ROLES || !set->role[role].ops)
+		return NULL;
+	return &set->role[role];
 }

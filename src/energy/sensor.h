@@ -60,6 +60,9 @@ struct sensor_socket {
 
 struct sensor_reading {
 	struct sensor_socket sockets[WP_MAX_SOCKETS];
+	/* a sensor whose counters move at fixed times (an exported tree): the CLOCK_REALTIME
+	 * of the last move and the time between two; 0 when unknown */
+	__u64 updated_ns, update_period_ns;
 	bool have_psys;			/* the platform (psys) energy of the host */
 	__u64 psys_uj;
 	double psys_limit_w;
@@ -72,6 +75,7 @@ struct sensor_ops {
 	const char *name;		/* "rapl", "model": what --sensor and outputs say */
 	const char *title;		/* for messages: "RAPL", "the power model" */
 	const char *help;		/* what it reads, for --help (lines joined by '\n') */
+	const char *source;		/* where its energy comes from: "powercap", "model" */
 	enum sensor_role role;
 	bool estimated;			/* energy from a model, not measured */
 	bool fallback;			/* auto opens it only when no other sensor of its
@@ -86,6 +90,10 @@ struct sensor_ops {
 struct sensor {
 	const struct sensor_ops *ops;	/* NULL when closed */
 	void *priv;			/* the sensor's own state */
+	/* set from ops by sensor__open, changed by ops->open for what it found: */
+	const char *source;		/* ops->source, or e.g. "vm-export": a host's export */
+	bool estimated;			/* ops->estimated, or what its source says */
+	bool one_socket;		/* its energy is the machine's as one socket */
 };
 
 /*
@@ -145,6 +153,8 @@ int sensor_set__read(struct sensor_set *set, const struct sensor_input *in,
 void sensor_set__close(struct sensor_set *set);
 /* The sensor of a role, NULL if none. */
 const struct sensor_ops *sensor_set__ops(const struct sensor_set *set, enum sensor_role role);
+/* The open sensor of a role (its source, estimated, one_socket), NULL if none. */
+const struct sensor *sensor_set__get(const struct sensor_set *set, enum sensor_role role);
 /* A role's name: "cpu", "gpu", "platform". */
 const char *sensor_role_name(enum sensor_role role);
 

@@ -27,6 +27,12 @@ static int rapl_open(struct sensor *s, const struct sensor_config *c, char *err,
 		return ret;
 	}
 	s->priv = r;
+	if (r->vm_export) {
+		/* the host's export for this guest: the whole guest's energy in package-0 */
+		s->source = "vm-export";
+		s->estimated = r->marker.estimated;
+		s->one_socket = true;
+	}
 	return 0;
 }
 
@@ -79,6 +85,10 @@ static int rapl_read(struct sensor *s, const struct sensor_input *in, struct sen
 
 	for (int i = 0; i < in->nr_sockets && i < WP_MAX_SOCKETS; i++)
 		out->sockets[i].gap = "no package zone";
+	if (r->vm_export) {
+		out->updated_ns = r->marker.updated_ns;
+		out->update_period_ns = r->marker.interval_ns;
+	}
 	for (int i = 0; i < n; i++) {
 		struct rapl_zone *z = &r->zones[i];
 		struct sensor_socket *ss;
@@ -136,7 +146,9 @@ static void rapl_close(struct sensor *s)
 const struct sensor_ops rapl_sensor = {
 	.name = "rapl",
 	.title = "RAPL",
-	.help = "RAPL energy counters of the CPU packages\nand DRAM (--powercap-root)",
+	.help = "RAPL energy counters of the CPU packages\nand DRAM (--powercap-root), or a host's\n"
+		"--vm-export for its guest",
+	.source = "powercap",
 	.role = SENSOR_ROLE_CPU,
 	.estimated = false,
 	.open = rapl_open,

@@ -140,12 +140,23 @@ int topology__refresh(struct topology *t)
 		/* an offline CPU keeps the socket it had: its last slices still count there */
 		if (!online[cpu] || t->socket_of[cpu] >= 0)
 			continue;
-		pkg = read_package_id(t, cpu);
+		pkg = t->one_socket ? 0 : read_package_id(t, cpu);
 		if (pkg >= 0)
 			t->socket_of[cpu] = socket_index(t, pkg);
 	}
 	count_online(t);
 	return changed;
+}
+
+void topology__one_socket(struct topology *t)
+{
+	t->one_socket = true;
+	t->nr_sockets = 1;
+	t->socket_ids[0] = 0;
+	for (int cpu = 0; cpu < t->nr_cpus; cpu++)
+		if (t->socket_of[cpu] >= 0)
+			t->socket_of[cpu] = 0;
+	count_online(t);
 }
 
 int topology__load(struct topology *t, const char *root)

@@ -16,6 +16,7 @@ struct topology {
 	short socket_of[WP_MAX_CPUS];	/* socket index of each CPU, -1 unknown */
 	bool online[WP_MAX_CPUS];
 	int online_in_socket[WP_MAX_SOCKETS];
+	bool one_socket;		/* every CPU counts in socket 0 (topology__one_socket) */
 };
 
 /* Parse a kernel cpulist ("0-3,5,8-9\n") into mask[0..n). 0 or -EINVAL. */
@@ -27,6 +28,9 @@ int cpulist_count(const char *text);
 int topology__load(struct topology *t, const char *root);
 /* Re-read the online mask and the package of CPUs that came online. 1 if changed, 0, or -errno. */
 int topology__refresh(struct topology *t);
+/* Count every CPU, now and later, in one socket (id 0): for energy measured for the machine
+ * as a whole (a guest's export). */
+void topology__one_socket(struct topology *t);
 
 static inline int topology__socket_of(const struct topology *t, int cpu)
 {

@@ -94,6 +94,11 @@ static void head(struct jw *w, const struct sample *s)
 	jw_double(w, s->interval_ns / 1e9, 6);
 	jw_key(w, "sensor");
 	jw_str(w, s->sensor);
+	jw_key(w, "sensor_source");
+	if (s->sensor_source)
+		jw_str(w, s->sensor_source);
+	else
+		jw_null(w);
 	jw_key(w, "estimated");
 	jw_bool(w, s->estimated);
 }

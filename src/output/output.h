@@ -120,10 +120,11 @@ void json__flat(struct jw *w, const struct sample *s, const struct view *v,
 /* The names of the OMIT_* bits, for --omit; 0 or -EINVAL on an unknown name. */
 int json_omit_parse(const char *list, unsigned *omit);
 /* The family NAME (a gauge of 1) that says where energy comes from: the sensor's
- * name and whether it is estimated; "none" without one. For the agent's page
+ * name, where it reads ("powercap", "model", "vm-export": a host's export for this
+ * guest) and whether it is estimated; "none" without one. For the agent's page
  * and run's push alike. */
 void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
-		       bool estimated);
+		       const char *source, bool estimated);
 /* The /metrics page of `wattprobe prometheus` into b (reset first), from a
  * steady view (view_opts.steady). */
 void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,

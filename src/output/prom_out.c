@@ -345,10 +345,10 @@ static void others(struct pbuf *b, const struct sample *sm, const struct view *v
 }
 
 void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
-		       bool estimated)
+		       const char *source, bool estimated)
 {
-	const char *l[] = { "sensor", sensor ? sensor : "none", "estimated",
-			    estimated ? "true" : "false", NULL };
+	const char *l[] = { "sensor", sensor ? sensor : "none", "source", source ? source : "none",
+			    "estimated", estimated ? "true" : "false", NULL };
 
 	prom_metric(b, name, "gauge", help, l, 1);
 }
@@ -356,8 +356,9 @@ void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const
 static void health(struct pbuf *b, const struct sample *sm)
 {
 	prom__sensor_info(b, "wattprobe_sensor_info",
-			  "Where energy comes from: rapl (measured) or model (estimated).",
-			  sm->sensor, sm->estimated);
+			  "Where energy comes from: rapl (measured: from powercap, or from the host's "
+			  "vm-export in a guest) or model (estimated).",
+			  sm->sensor, sm->sensor_source, sm->estimated);
 	prom_metric(b, "wattprobe_dropped_total", "counter",
 		    "Records the agent could not keep (ring buffer or process table full).",
 		    NULL, sm->dropped);

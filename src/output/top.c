@@ -196,7 +196,8 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
 		field(&fl, false, "%s.%03ldZ", when, s->wall.tv_nsec / 1000000);
 	}
-	field(&fl, false, "sensor %s%s", s->sensor ? s->sensor : "-",
+	field(&fl, false, "sensor %s%s%s", s->sensor ? s->sensor : "-",
+	      s->sensor_source && !strcmp(s->sensor_source, "vm-export") ? " (vm-export)" : "",
 	      s->estimated ? " (estimated)" : "");
 	h->sensor = f->nr;	/* the line the flow is filling */
 	field(&fl, false, "interval %.2f s", s->interval_ns / 1e9);

@@ -256,6 +256,7 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 	r->dropped_last = s->dropped;
 	r->unseen_last = s->unseen;
 	r->sensor = s->sensor;
+	r->sensor_source = s->sensor_source;
 	r->estimated = s->estimated;
 }
 
@@ -762,7 +763,7 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 		    NULL, ri->exit_code);
 	prom__sensor_info(b, "wattprobe_run_sensor_info",
 			  "Where the energy comes from; estimated=\"true\" for the power model.",
-			  r->sensor, r->estimated);
+			  r->sensor, r->sensor_source, r->estimated);
 	prom_metric(b, "wattprobe_run_last_completion_timestamp_seconds", "gauge",
 		    "When the command ended, in seconds since the epoch.",
 		    NULL, ri->end.tv_sec + ri->end.tv_nsec / 1e9);

@@ -87,6 +87,7 @@ struct runstat {
 	__u64 unseen_first, unseen_last;	/* switches the tracepoint did not show */
 
 	const char *sensor;		/* of the last sample */
+	const char *sensor_source;	/* where it reads: "powercap", "model", "vm-export" */
 	bool estimated;
 };
 

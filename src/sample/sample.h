@@ -84,6 +84,7 @@ struct sample {
 	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
 	__u64 interval_ns;
 	const char *sensor;		/* the sensor's name: "rapl", "model" */
+	const char *sensor_source;	/* where it reads: "powercap", "model", "vm-export" */
 	bool estimated;			/* energy from a model, not measured */
 	int nr_sockets;
 	struct sample_socket sockets[WP_MAX_SOCKETS];

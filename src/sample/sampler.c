@@ -239,7 +239,7 @@ static int state_slots(struct sampler *s, struct baseline_slot *slots)
 /* The CPUs' energy is measured, not a model's: what the baselines learn is worth keeping. */
 static bool cpu_measured(const struct sampler *s)
 {
-	const struct sensor_ops *cpu = sensor_set__ops(&s->sensors, SENSOR_ROLE_CPU);
+	const struct sensor *cpu = sensor_set__get(&s->sensors, SENSOR_ROLE_CPU);
 
 	return cpu && !cpu->estimated;
 }
@@ -274,6 +274,8 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	__u64 dt = out->interval_ns;
 
 	read_sensor(s, out, dt, &rd);
+	s->updated_ns = rd.updated_ns;
+	s->update_period_ns = rd.update_period_ns;
 	for (int i = 0; i < out->nr_sockets; i++) {
 		const struct sensor_socket *rs = &rd.sockets[i];
 		struct sample_socket *ss = &out->sockets[i];
@@ -359,6 +361,23 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 static void end_interval(struct sampler *s);
 static int publish(struct sampler *s, struct sample *out);
 
+/*
+ * A sensor that measures the machine as one socket (a host's export for this guest): its
+ * CPUs count in one socket, whatever sockets the guest was given (libvirt gives a guest as
+ * many sockets as vCPUs unless told otherwise).
+ */
+static void one_socket(struct sampler *s)
+{
+	const struct sensor *cpu = sensor_set__get(&s->sensors, SENSOR_ROLE_CPU);
+
+	if (!cpu || !cpu->one_socket || s->topo.nr_sockets == 1)
+		return;
+	if (s->opts.verbose)
+		fprintf(stderr, "wattprobe: %s measures this machine as a whole: its %d sockets "
+			"count as one\n", cpu->ops->title, s->topo.nr_sockets);
+	topology__one_socket(&s->topo);
+}
+
 /* The first read sets every baseline; what it charged is not an interval. */
 static int prime(struct sampler *s)
 {
@@ -435,6 +454,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	ret = open_sensor(s, err, errlen);
 	if (ret)
 		goto cleanup;
+	one_socket(s);
 	ret = probe__check(err, errlen);
 	if (ret)
 		goto cleanup;
@@ -773,6 +793,7 @@ int sampler__sample(struct sampler *s)
 	out->interval_ns = now - s->last_mono;
 	s->last_mono = now;
 	out->sensor = sensor_set__ops(&s->sensors, SENSOR_ROLE_CPU)->name;
+	out->sensor_source = sensor_set__get(&s->sensors, SENSOR_ROLE_CPU)->source;
 	out->estimated = !cpu_measured(s);
 
 	within_capacity(s, out->interval_ns);
@@ -1086,4 +1107,18 @@ void sampler__resolve_cmdline(struct sampler *s, const struct proc *row)
 		return;	/* not a process of the current sample */
 	p = &s->snap[row - s->snap];
 	p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
+}
+
+int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns)
+{
+	long long ago = (long long)(now_ns(CLOCK_REALTIME) - s->updated_ns);
+	long long period = (long long)s->update_period_ns;
+
+	/* none, or an update so far off (a clock set wrong, a host agent gone) that it says
+	 * nothing of when the next comes */
+	if (!s->updated_ns || period <= 0 || ago < -period || ago > 10 * period)
+		return -ENOENT;
+	*mono_ns = now_ns(CLOCK_MONOTONIC) - ago + period / 2;
+	*period_ns = period;
+	return 0;
 }

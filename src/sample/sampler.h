@@ -67,6 +67,7 @@ struct sampler {
 	struct sensor_set sensors;
 	struct baseline pkg_fit[WP_MAX_SOCKETS], dram_fit[WP_MAX_SOCKETS], psys_fit;
 	__u64 state_saved_ns;		/* CLOCK_MONOTONIC of the last write of --state-file */
+	__u64 updated_ns, update_period_ns;	/* the sensor's last move (sensor_reading) */
 	bool state_warned;
 	__u64 last_mono;
 	__u64 *iv_cpu_busy;		/* this interval's process time, per CPU */
@@ -112,6 +113,12 @@ int sampler__start(struct sampler *s, char *err, size_t errlen);
  * The sample holds copies of its processes: nothing the drain thread does changes it.
  * 0 or -errno. */
 int sampler__sample(struct sampler *s);
+/*
+ * A sensor whose counters move once per period (a host's export for this guest): the
+ * CLOCK_MONOTONIC time half a period after the last move, best to read at (or at that plus
+ * whole periods), and the period. 0, or -ENOENT for a sensor that moves all the time.
+ */
+int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns);
 /* Kept for callers: the interval ends in sampler__sample(). */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
