@@ -189,6 +189,62 @@ Test(vmexport, the_guest_reads_what_the_host_gives_it)
 	vmexport__close(x);
 }
 
+/* Put text in a file of the tree the way the host does: a new file renamed over the old. */
+static void replace(const char *rel, const char *text)
+{
+	char path[1024], tmp[1100];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	snprintf(tmp, sizeof(tmp), "%s.new", path);
+	cr_assert_eq(th_write_file(tmp, text), 0);
+	cr_assert_eq(rename(tmp, path), 0);
+}
+
+Test(vmexport, the_reader_takes_every_counter_from_one_snapshot)
+{
+	struct vmexport *x = open_x(1000000000, 600);
+	struct rapl_reading rd[RAPL_MAX_ZONES];
+	char path[PATH_MAX], err[256];
+	struct rapl r;
+
+	guest(0, "g1", 300000, 40000);
+	vmexport__write(x, &sm);
+	snprintf(path, sizeof(path), "%s/g1", dir);
+	cr_assert_eq(rapl__open(&r, path, err, sizeof(err)), 0, "%s", err);
+	rapl__sample(&r, 1000000000, rd);
+	vmexport__write(x, &sm);
+	/* a zone's file caught between two updates: what the marker says counts */
+	replace("g1/intel-rapl:0/energy_uj", "5\n");
+	cr_assert_eq(rapl__sample(&r, 1000000000, rd), 2);
+	cr_expect_eq(rd[0].delta_uj, 300000);
+	cr_expect_eq(rd[1].delta_uj, 40000);
+	rapl__close(&r);
+	vmexport__close(x);
+}
+
+Test(vmexport, without_counters_in_the_marker_the_files_are_read_afresh)
+{
+	struct vmexport *x = open_x(1000000000, 600);
+	struct rapl_reading rd[RAPL_MAX_ZONES];
+	char path[PATH_MAX], err[256];
+	struct rapl r;
+
+	guest(0, "g1", 300000, 40000);
+	vmexport__write(x, &sm);
+	vmexport__close(x);
+	replace("g1/" VMMARKER_FILE, "wattprobe-vm-export 1\ninterval_ns 1000000000\n");
+	snprintf(path, sizeof(path), "%s/g1", dir);
+	cr_assert_eq(rapl__open(&r, path, err, sizeof(err)), 0, "%s", err);
+	cr_expect(r.vm_export);
+	rapl__sample(&r, 1000000000, rd);
+	/* replaced, not rewritten: a file held open would still say 300000 */
+	replace("g1/intel-rapl:0/energy_uj", "700000\n");
+	cr_assert_eq(rapl__sample(&r, 1000000000, rd), 2);
+	cr_expect_eq(rd[0].status, RAPL_OK);
+	cr_expect_eq(rd[0].delta_uj, 400000);
+	rapl__close(&r);
+}
+
 Test(vmexport, counters_go_on_after_a_restart)
 {
 	struct vmexport *x = open_x(1000000000, 600);
@@ -368,6 +424,29 @@ Test(vmexport, the_marker_reads_back)
 	cr_expect_eq(r.seq, 7);
 	cr_expect_eq(r.updated_ns, 1764000000123456789ULL);
 	cr_expect_eq(r.gaps, 2);
+	cr_expect_eq(r.nr_counters, 0);
+	/* every zone's counter, in one snapshot */
+	m.nr_counters = 2;
+	snprintf(m.counters[0].zone, sizeof(m.counters[0].zone), "intel-rapl:0");
+	m.counters[0].uj = 123456789;
+	snprintf(m.counters[1].zone, sizeof(m.counters[1].zone), "intel-rapl:0:0");
+	m.counters[1].uj = 42;
+	n = vmmarker__format(&m, buf, sizeof(buf));
+	cr_assert_gt(n, 0);
+	cr_assert(strstr(buf, "\nenergy_uj intel-rapl:0 123456789\nenergy_uj intel-rapl:0:0 42\n"),
+		  "%s", buf);
+	cr_assert_eq(vmmarker__parse(buf, n, &r), 0);
+	{
+		__u64 uj;
+
+		cr_expect_eq(vmmarker__counter(&r, "intel-rapl:0:0", &uj), 0);
+		cr_expect_eq(uj, 42);
+		cr_expect_eq(vmmarker__counter(&r, "intel-rapl:0", &uj), 0);
+		cr_expect_eq(uj, 123456789);
+		cr_expect_eq(vmmarker__counter(&r, "intel-rapl:1", &uj), -ENOENT);
+	}
+	cr_expect_eq(vmmarker__parse(RAW_MARKER("wattprobe-vm-export 1\nenergy_uj intel-rapl:0\n"),
+				     &r), -EINVAL);
 	/* a later version's keys are skipped */
 	cr_expect_eq(vmmarker__parse(RAW_MARKER("wattprobe-vm-export 1\nfuture x y\ngaps 3\n"), &r), 0);
 	cr_expect_eq(r.gaps, 3);

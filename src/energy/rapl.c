@@ -443,6 +443,7 @@ static void open_marker(struct rapl *r, const char *root)
 		struct rapl_zone *z = &r->zones[i];
 
 		z->replaced = true;
+		z->entry = strrchr(z->path, '/') + 1;
 		z->lag_ns = r->marker.interval_ns + RAPL_STUCK_NS;
 		z->stuck_ns = 3 * r->marker.interval_ns + RAPL_STUCK_NS;
 		z->max_w = RAPL_MAX_PLAUSIBLE_WATTS;
@@ -556,8 +557,9 @@ static int read_zone(struct rapl_zone *z, __u64 *val)
 	return 0;
 }
 
-/* An exported tree: its marker again; did the host miss energy since the last read? */
-static void read_marker(struct rapl *r)
+/* An exported tree: its marker again; did the host miss energy since the last read? False
+ * when it cannot be read (gone: the zones' files say the rest). */
+static bool read_marker(struct rapl *r)
 {
 	char buf[VMMARKER_MAX + 1];
 	struct vmmarker m;
@@ -566,22 +568,26 @@ static void read_marker(struct rapl *r)
 	r->host_gap = false;
 	n = read_small_file(r->marker_path, buf, sizeof(buf));
 	if (n < 0 || vmmarker__parse(buf, n, &m))
-		return;		/* being replaced, or gone: the counters say the rest */
+		return false;
 	r->host_gap = m.gaps != r->marker.gaps;
 	r->marker = m;
+	return true;
 }
 
 int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out)
 {
-	if (r->vm_export)
-		read_marker(r);
+	bool marker = r->vm_export && read_marker(r);
+
 	for (int i = 0; i < r->nr; i++) {
 		struct rapl_zone *z = &r->zones[i];
 		__u64 cur;
 		int ret;
 
 		out[i].delta_uj = 0;
-		ret = read_zone(z, &cur);
+		if (!marker || vmmarker__counter(&r->marker, z->entry, &cur))
+			ret = read_zone(z, &cur);
+		else
+			ret = z->max_range_uj && cur > z->max_range_uj ? RAPL_GARBAGE : 0;
 		if (ret) {
 			z->have_last = 0;
 			out[i].status = ret;

@@ -59,6 +59,7 @@ struct rapl_zone {
 	/* an exported tree's (vm_export): its file is replaced, not rewritten, so it is
 	 * opened afresh at each read and the counter goes on; it moves once per lag_ns */
 	bool replaced;
+	const char *entry;		/* its folder's name: the marker's counters are by it */
 	__u64 lag_ns;			/* a step may hold this much more than elapsed */
 	__u64 stuck_ns;			/* not moving for this long is stuck */
 };
@@ -124,9 +125,11 @@ int rapl__open(struct rapl *r, const char *root, char *err, size_t errlen);
  * A zone whose read fails (or whose file was removed) is RAPL_UNREADABLE and
  * is reopened on the next call; after RAPL_UNREADABLE or RAPL_GARBAGE the next
  * good value is a fresh baseline (RAPL_FIRST). Returns the number of zones.
- * An exported tree's marker is read first: when the host missed energy since the last call,
- * every zone is RAPL_HOST_GAP (its value still the next baseline); its counters may move
- * by a host interval more than elapsed_ns, and are stuck only after not moving for three.
+ * An exported tree's marker is read first: it holds every zone's counter (one snapshot,
+ * where the zones' files may be caught between two updates), and when the host missed
+ * energy since the last call, every zone is RAPL_HOST_GAP (its value still the next
+ * baseline); its counters may move by a host interval more than elapsed_ns, and are stuck
+ * only after not moving for more than three.
  */
 int rapl__sample(struct rapl *r, __u64 elapsed_ns, struct rapl_reading *out);
 

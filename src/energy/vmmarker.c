@@ -17,7 +17,21 @@ int vmmarker__format(const struct vmmarker *m, char *buf, size_t len)
 			 (unsigned long long)m->interval_ns, (unsigned long long)m->seq,
 			 (unsigned long long)m->updated_ns, (unsigned long long)m->gaps);
 
+	for (int i = 0; i < m->nr_counters && n >= 0 && (size_t)n < len; i++)
+		n += snprintf(buf + n, len - n, "energy_uj %s %llu\n", m->counters[i].zone,
+			      (unsigned long long)m->counters[i].uj);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int vmmarker__counter(const struct vmmarker *m, const char *zone, __u64 *uj)
+{
+	for (int i = 0; i < m->nr_counters; i++) {
+		if (!strcmp(m->counters[i].zone, zone)) {
+			*uj = m->counters[i].uj;
+			return 0;
+		}
+	}
+	return -ENOENT;
 }
 
 static int u64_of(const char *v, __u64 *out)
@@ -52,7 +66,19 @@ int vmmarker__parse(const char *buf, size_t n, struct vmmarker *m)
 		if (!val)
 			return -EINVAL;
 		*val++ = '\0';
-		if (!strcmp(line, "guest")) {
+		if (!strcmp(line, "energy_uj")) {
+			struct vmmarker_counter *c = &m->counters[m->nr_counters];
+			char *num = strchr(val, ' ');
+
+			if (!num || m->nr_counters == VMMARKER_MAX_ZONES ||
+			    (size_t)(num - val) >= sizeof(c->zone))
+				return -EINVAL;
+			*num++ = '\0';
+			if (u64_of(num, &c->uj))
+				return -EINVAL;
+			snprintf(c->zone, sizeof(c->zone), "%s", val);
+			m->nr_counters++;
+		} else if (!strcmp(line, "guest")) {
 			snprintf(m->guest, sizeof(m->guest), "%s", val);
 		} else if (!strcmp(line, "source")) {
 			snprintf(m->source, sizeof(m->source), "%s", val);

@@ -142,28 +142,102 @@ static bool warn(struct vmexport *x, struct vguest *g, const char *what, int err
 	return false;
 }
 
-/* The zone in its folder with its files (again when its limit changed), its link. */
+/* The files wattprobe writes in a zone (and their temporary ones), unlinked. */
+static void clear_zone(int zfd)
+{
+	static const char *const names[] = {
+		"energy_uj", "name", "max_energy_range_uj", "enabled", "constraint_0_name",
+		"constraint_0_power_limit_uw", "constraint_0_max_power_uw",
+		"constraint_0_time_window_us",
+	};
+	char tmp[NAME_MAX + 1];
+
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(tmp, sizeof(tmp), ".%s.tmp", names[i]);
+		unlinkat(zfd, names[i], 0);
+		unlinkat(zfd, tmp, 0);
+	}
+}
+
+/* The folder of a zone's parent (the guest's, or the package's for a subzone), and the
+ * zone's own name in it. */
+static int open_parent(int gfd, const struct vmtree_zone *z, const char **last)
+{
+	const char *slash = strrchr(z->path, '/');
+	char parent[NAME_MAX + 1];
+
+	*last = slash ? slash + 1 : z->path;
+	if (!slash)
+		return open_path(gfd, "", false);
+	snprintf(parent, sizeof(parent), "%.*s", (int)(slash - z->path), z->path);
+	return open_path(gfd, parent, false);
+}
+
+/* The zone's files into zfd: the static ones, and the counter when asked. */
+static int zone_files(struct vmexport *x, int zfd, const struct vmtree_zone *z, double limit_w,
+		      const __u64 *counter)
+{
+	struct vmtree_file files[VMTREE_MAX_FILES];
+	char text[32];
+	int n, ret = 0;
+
+	n = vmtree__files(z, x->o.range_uj, limit_w, x->o.interval_ns / 1000, files);
+	for (int i = 0; i < n && !ret; i++)
+		ret = put_file(zfd, files[i].name, files[i].text);
+	if (!ret && counter) {
+		vmtree__energy(*counter, text, sizeof(text));
+		ret = put_file(zfd, "energy_uj", text);
+	}
+	return ret;
+}
+
+/*
+ * The zone with its files (again when its limit changed), and its link. A zone not there
+ * yet is made whole in ".NAME.new" beside it, counter included, and renamed into place: a
+ * reader never sees a zone without its name or its counter.
+ */
 static int make_zone(struct vmexport *x, struct vguest *g, int gfd, int k,
 		     const struct sample_guest *sg)
 {
 	const struct vmtree_zone *z = &vmtree_zones[k];
-	struct vmtree_file files[VMTREE_MAX_FILES];
-	int zfd, n, ret = 0;
+	double limit_w = sg->limit_w[z->domain];
+	char tmp[NAME_MAX + 1];
+	const char *last;
+	int pfd, zfd, ret;
 
-	if (g->zone[k] && g->limit_w[k] == sg->limit_w[z->domain])
+	if (g->zone[k] && g->limit_w[k] == limit_w)
 		return 0;
-	zfd = open_path(gfd, z->path, true);
-	if (zfd < 0)
-		return zfd;
-	n = vmtree__files(z, x->o.range_uj, sg->limit_w[z->domain], x->o.interval_ns / 1000, files);
-	for (int i = 0; i < n && !ret; i++)
-		ret = put_file(zfd, files[i].name, files[i].text);
-	close(zfd);
+	pfd = open_parent(gfd, z, &last);
+	if (pfd < 0)
+		return pfd;
+	zfd = openat(pfd, last, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (zfd >= 0) {
+		ret = zone_files(x, zfd, z, limit_w, NULL);
+		close(zfd);
+	} else if (errno != ENOENT) {
+		ret = -errno;
+	} else {
+		snprintf(tmp, sizeof(tmp), ".%s.new", last);
+		/* one left by a crash: what is wattprobe's in it goes */
+		zfd = openat(pfd, tmp, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (zfd >= 0) {
+			clear_zone(zfd);
+			close(zfd);
+			unlinkat(pfd, tmp, AT_REMOVEDIR);
+		}
+		zfd = open_path(pfd, tmp, true);
+		ret = zfd < 0 ? zfd : zone_files(x, zfd, z, limit_w, &g->counter[z->domain]);
+		if (zfd >= 0)
+			close(zfd);
+		if (!ret && renameat(pfd, tmp, pfd, last))
+			ret = -errno;
+	}
+	close(pfd);
 	if (!ret && z->link && symlinkat(z->path, gfd, z->link) && errno != EEXIST)
 		ret = -errno;
 	if (!ret) {
 		g->zone[k] = true;
-		g->limit_w[k] = sg->limit_w[z->domain];
+		g->limit_w[k] = limit_w;
 	}
 	return ret;
 }
@@ -184,13 +258,19 @@ static bool wanted(const struct vguest *g, int k, const struct sample *s)
 	return false;
 }
 
+/*
+ * A guest's interval: each zone's counter moved by the guest's share (unless the host's
+ * energy is missing), then the marker with all of them (so that a reader that sees a zone
+ * knows it for an export, and reads every counter as of one interval), then each zone's
+ * energy_uj.
+ */
 static void write_guest(struct vmexport *x, struct vguest *g, const struct sample_guest *sg,
 			const struct sample *s)
 {
 	struct vmmarker m = { .vcpus = sg->id.vcpus, .estimated = s->estimated,
 			      .interval_ns = x->o.interval_ns };
 	char text[VMMARKER_MAX];
-	int gfd, ret = 0;
+	int gfd, ret;
 
 	gfd = open_path(x->dirfd, g->dir, true);
 	if (gfd < 0) {
@@ -205,23 +285,18 @@ static void write_guest(struct vmexport *x, struct vguest *g, const struct sampl
 	}
 	g->seq++;
 	g->gaps += !sg->have;
-	for (int k = 0; k < VMTREE_NR_ZONES && !ret; k++) {
+	for (int k = 0; k < VMTREE_NR_ZONES; k++) {
 		enum energy_domain d = vmtree_zones[k].domain;
-		int zfd;
+		const char *slash = strrchr(vmtree_zones[k].path, '/');
 
 		if (!wanted(g, k, s))
 			continue;
-		ret = make_zone(x, g, gfd, k, sg);
-		if (ret)
-			break;
 		if (sg->have)
 			g->counter[d] = rapl_counter_add(g->counter[d], sample_guest__uj(sg, d),
 							 x->o.range_uj);
-		vmtree__energy(g->counter[d], text, sizeof(text));
-		zfd = open_path(gfd, vmtree_zones[k].path, false);
-		ret = zfd < 0 ? zfd : put_file(zfd, "energy_uj", text);
-		if (zfd >= 0)
-			close(zfd);
+		snprintf(m.counters[m.nr_counters].zone, sizeof(m.counters[0].zone), "%s",
+			 slash ? slash + 1 : vmtree_zones[k].path);
+		m.counters[m.nr_counters++].uj = g->counter[d];
 	}
 	snprintf(m.guest, sizeof(m.guest), "%s", g->dir);
 	snprintf(m.source, sizeof(m.source), "%s", vm_source_name(sg->id.source));
@@ -229,8 +304,23 @@ static void write_guest(struct vmexport *x, struct vguest *g, const struct sampl
 	m.seq = g->seq;
 	m.gaps = g->gaps;
 	m.updated_ns = now_ns(CLOCK_REALTIME);
-	if (!ret && vmmarker__format(&m, text, sizeof(text)) > 0)
+	ret = vmmarker__format(&m, text, sizeof(text));
+	if (ret > 0)
 		ret = put_file(gfd, VMMARKER_FILE, text);
+	for (int k = 0; k < VMTREE_NR_ZONES && !ret; k++) {
+		int zfd;
+
+		if (!wanted(g, k, s))
+			continue;
+		ret = make_zone(x, g, gfd, k, sg);
+		if (ret)
+			break;
+		vmtree__energy(g->counter[vmtree_zones[k].domain], text, sizeof(text));
+		zfd = open_path(gfd, vmtree_zones[k].path, false);
+		ret = zfd < 0 ? zfd : put_file(zfd, "energy_uj", text);
+		if (zfd >= 0)
+			close(zfd);
+	}
 	close(gfd);
 	if (ret)
 		warn(x, g, "write", ret);
@@ -242,12 +332,6 @@ static void write_guest(struct vmexport *x, struct vguest *g, const struct sampl
 /* What the tree of a guest gone holds, removed: the files it writes and nothing else. */
 static void remove_guest(struct vmexport *x, struct vguest *g)
 {
-	static const char *const names[] = {
-		"energy_uj", "name", "max_energy_range_uj", "enabled", "constraint_0_name",
-		"constraint_0_power_limit_uw", "constraint_0_max_power_uw",
-		"constraint_0_time_window_us",
-	};
-	char tmp[NAME_MAX + 1];
 	int gfd = open_path(x->dirfd, g->dir, false);
 
 	if (gfd < 0)
@@ -255,27 +339,18 @@ static void remove_guest(struct vmexport *x, struct vguest *g)
 	/* subzones before their package */
 	for (int k = VMTREE_NR_ZONES - 1; k >= 0; k--) {
 		const struct vmtree_zone *z = &vmtree_zones[k];
-		const char *last = strrchr(z->path, '/');
 		int zfd = open_path(gfd, z->path, false), pfd;
+		const char *last;
 
 		if (z->link)
 			unlinkat(gfd, z->link, 0);
 		if (zfd < 0)
 			continue;
-		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
-			snprintf(tmp, sizeof(tmp), ".%s.tmp", names[i]);
-			unlinkat(zfd, names[i], 0);
-			unlinkat(zfd, tmp, 0);
-		}
+		clear_zone(zfd);
 		close(zfd);
-		if (!last) {
-			unlinkat(gfd, z->path, AT_REMOVEDIR);
-			continue;
-		}
-		snprintf(tmp, sizeof(tmp), "%.*s", (int)(last - z->path), z->path);
-		pfd = open_path(gfd, tmp, false);
+		pfd = open_parent(gfd, z, &last);
 		if (pfd >= 0) {
-			unlinkat(pfd, last + 1, AT_REMOVEDIR);
+			unlinkat(pfd, last, AT_REMOVEDIR);
 			close(pfd);
 		}
 	}
