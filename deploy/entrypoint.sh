@@ -25,6 +25,9 @@
 #   WATTPROBE_GROUP_BY       --group-by KEY
 #   WATTPROBE_SENSOR         --sensor KIND
 #   WATTPROBE_CGROUP         --cgroup PREFIX
+#   WATTPROBE_VM_EXPORT      --vm-export DIR: each KVM guest's share, for its own agent
+#                            (docs/vms.md); DIR is the host's folder mounted there,
+#                            writable by the image's user
 #   WATTPROBE_POD_UID        a sidecar: --cgroup of this pod's cgroup, found by its UID
 #                            (downward API metadata.uid) under the host's cgroup tree,
 #                            which must be mounted at /sys/fs/cgroup; ignored when
@@ -101,6 +104,7 @@ fi
 [ -n "${WATTPROBE_TOP:-}" ] && set -- "$@" --top "$WATTPROBE_TOP"
 [ -n "${WATTPROBE_GROUP_BY:-}" ] && set -- "$@" --group-by "$WATTPROBE_GROUP_BY"
 [ -n "${WATTPROBE_SENSOR:-}" ] && set -- "$@" --sensor "$WATTPROBE_SENSOR"
+[ -n "${WATTPROBE_VM_EXPORT:-}" ] && set -- "$@" --vm-export "$WATTPROBE_VM_EXPORT"
 
 if [ -n "${WATTPROBE_CGROUP:-}" ]; then
 	set -- "$@" --cgroup "$WATTPROBE_CGROUP"

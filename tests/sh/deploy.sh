@@ -87,6 +87,9 @@ ep WATTPROBE_LISTEN=0.0.0.0:9100 WATTPROBE_USER= WATTPROBE_TOP=10 WATTPROBE_GROU
 	WATTPROBE_SENSOR=rapl WATTPROBE_CGROUP=/kubepods.slice WATTPROBE_INTERVAL= --
 expect "every variable maps to its option; empty ones add nothing" \
 	"<prometheus><--listen><0.0.0.0:9100><--top><10><--group-by><container><--sensor><rapl><--cgroup></kubepods.slice>"
+ep WATTPROBE_USER= WATTPROBE_GROUP_BY=vm WATTPROBE_VM_EXPORT=/run/wattprobe/vms --
+expect "WATTPROBE_VM_EXPORT adds --vm-export (a KVM host, docs/vms.md)" \
+	"<prometheus><--listen><0.0.0.0:9725><--group-by><vm><--vm-export></run/wattprobe/vms>"
 
 mkdir -p "$TMP/hs/class/powercap"
 ep WATTPROBE_HOST_SYS="$TMP/hs" -- json
