@@ -98,7 +98,7 @@ Test(guests, overcommitted_guests_never_get_more_than_idle)
 	/* 3 guests of 4 vCPUs on 8 CPUs: 12 vCPUs, each gets 4/12 of the 6 J of idle */
 	begin(8, 6000000);
 	for (int i = 0; i < 3; i++) {
-		char name[8];
+		char name[16];
 
 		snprintf(name, sizeof(name), "g%d", i);
 		p[i] = fx_proc(&F, 100 + i, 1, "qemu-kvm", 100000000, 1000000, 0);

@@ -16,7 +16,7 @@ check "GET /metrics answers 200 text/plain version 0.0.4 ($code)" \
 check "promtool check metrics passes" sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
 check "host power and energy families are there" \
 	sh -c "grep -q '^wattprobe_host_watts ' '$TMP/metrics' && grep -q '^wattprobe_host_joules_total ' '$TMP/metrics'"
-check "the sensor is labelled estimated" grep -q 'wattprobe_sensor_info{sensor="model",estimated="true"} 1' "$TMP/metrics"
+check "the sensor is labelled estimated" grep -q 'wattprobe_sensor_info{sensor="model",source="model",estimated="true"} 1' "$TMP/metrics"
 check "every family has HELP and TYPE" sh -c "test \$(grep -c '^# HELP' '$TMP/metrics') -eq \$(grep -c '^# TYPE' '$TMP/metrics')"
 # names end in a base unit or what is counted (node_exporter's and the Prometheus docs'
 # practice): _total after it for counters, _info for info gauges
