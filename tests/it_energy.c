@@ -176,13 +176,13 @@ Test(energy_bpf_load, three_to_one_on_a_40_watt_package, .init = setup, .fini = 
 		usleep(500000);
 		cr_assert_eq(sampler__sample(&S), 0);
 		check_conservation();
+		/* on a loaded machine a nice 15 child can miss a whole interval */
 		pa = find(a);
 		pb = find(b);
-		cr_assert(pa && pb, "busy children not charged");
-		a_ns += pa->iv.ns;
-		b_ns += pb->iv.ns;
-		a_uj += pa->iv.uj;
-		b_uj += pb->iv.uj;
+		a_ns += pa ? pa->iv.ns : 0;
+		b_ns += pb ? pb->iv.ns : 0;
+		a_uj += pa ? pa->iv.uj : 0;
+		b_uj += pb ? pb->iv.uj : 0;
 		total_uj += S.cur.energy_uj;
 		total_ns += S.cur.interval_ns;
 		sampler__done(&S);
@@ -192,6 +192,8 @@ Test(energy_bpf_load, three_to_one_on_a_40_watt_package, .init = setup, .fini = 
 	waitpid(a, NULL, 0);
 	waitpid(b, NULL, 0);
 
+	cr_assert(a_ns && b_ns, "busy children not charged: %llu and %llu ns",
+		  (unsigned long long)a_ns, (unsigned long long)b_ns);
 	ratio = (double)a_ns / b_ns;
 	cr_log_info("CPU time %llu : %llu ns (%.3f:1), energy %llu : %llu uJ (%.3f:1)",
 		    (unsigned long long)a_ns, (unsigned long long)b_ns, ratio,
