@@ -72,8 +72,6 @@ stop_all() {
 	cleanup
 }
 trap stop_all EXIT
-# make test runs it beside the other shell tests and stops it with TERM if one fails
-trap 'exit 143' TERM INT HUP
 
 # In the new namespaces: loopback up, wait for slirp4netns' tap0, a resolver that goes
 # through it, no view of a system containerd, then dockerd.

@@ -10,6 +10,8 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
+# stopped (make test stops the tests it runs beside the others when one fails): clean up too
+trap 'exit 143' TERM INT HUP
 
 ok() { printf '  ok    %s\n' "$1"; }
 fail() { printf '  FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
