@@ -9,7 +9,8 @@
  * runs the workload once detached (wattprobe_bpf__detach: no BPF program on
  * any tracepoint) and once attached, in an order swapped every round, so
  * that the two runs of a pair are a fraction of a second apart. The time is
- * the one the workload prints after the marker (-m), else its wall time.
+ * the one the workload prints beside the marker (-m, in -u UNIT), else its
+ * wall time.
  * The slowdown is the median over rounds of attached/detached - 1.
  */
 #include <getopt.h>
@@ -69,7 +70,7 @@ static int set_attached(int on)
 
 static void usage(const char *argv0)
 {
-	fprintf(stderr, "usage: %s [-A] [-r ROUNDS] [-i SECONDS] [-m MARKER] [-n NAME] [-o RESULTS] "
+	fprintf(stderr, "usage: %s [-A] [-r ROUNDS] [-i SECONDS] [-m MARKER [-u UNIT]] [-n NAME] [-o RESULTS] "
 		"-- WORKLOAD...\n", argv0);
 }
 
@@ -77,12 +78,12 @@ int main(int argc, char **argv)
 {
 	struct sampler_opts o = { .sensors = "model", .idle_w = -1, .max_procs = 32768 };
 	double off[MAX_ROUNDS], on[MAX_ROUNDS], slow[MAX_ROUNDS];
-	const char *marker = NULL, *name = "workload";
+	const char *marker = NULL, *name = "workload", *unit = "s";
 	int rounds = 15, opt, err = 0;
 	char errbuf[512];
 	pthread_t thr;
 
-	while ((opt = getopt(argc, argv, "Ar:i:m:n:o:h")) != -1) {
+	while ((opt = getopt(argc, argv, "Ar:i:m:u:n:o:h")) != -1) {
 		switch (opt) {
 		case 'A':
 			aa_test = 1;
@@ -95,6 +96,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			marker = optarg;
+			break;
+		case 'u':
+			unit = optarg;
 			break;
 		case 'n':
 			name = optarg;
@@ -157,11 +161,13 @@ int main(int argc, char **argv)
 	{
 		double smin = bench_min(slow, rounds), smax = bench_max(slow, rounds);
 		double moff = bench_median(off, rounds), mon = bench_median(on, rounds);
-		double ms = bench_median(slow, rounds);
+		double ms = bench_median(slow, rounds), lo, hi;
 
-		printf("| %s | %.3f | %.3f | %+.1f%% | %+.1f%%..%+.1f%% |\n", name, moff, mon, ms * 100,
-		       smin * 100, smax * 100);
+		bench_median_ci(slow, rounds, &lo, &hi);
+		printf("| %s | %.3f %s | %.3f %s | %+.1f%% | %+.1f%%..%+.1f%% | %+.1f%%..%+.1f%% |\n", name,
+		       moff, unit, mon, unit, ms * 100, lo * 100, hi * 100, smin * 100, smax * 100);
 		bench_result("cswitch.slowdown", "%s %.4f", name, ms);
+		bench_result("cswitch.slowdown_ci", "%s %.4f %.4f", name, lo, hi);
 		bench_result("cswitch.off", "%s %.4f", name, moff);
 		bench_result("cswitch.on", "%s %.4f", name, mon);
 		bench_result("cswitch.samples", "%s %lu", name, samples);

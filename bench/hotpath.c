@@ -11,8 +11,9 @@
  *  - by default, with BPF run-time statistics on (bpf_enable_stats, for as
  *    long as we run), the program's own run_time_ns / run_cnt over the
  *    workload, next to the empty program's (the floor) of the same round;
- *  - with -W, the workload's time (printed after -m MARKER, else wall) with
- *    each candidate attached, next to nothing attached in the same round.
+ *  - with -W, the workload's time (printed beside -m MARKER, in -u UNIT; else
+ *    wall, in s) with each candidate attached, next to nothing attached and to
+ *    the floor attached in the same round.
  *
  * Prints a Markdown table; with -o, appends "key value" lines for run.sh.
  */
@@ -21,8 +22,8 @@
 #include <bpf/libbpf.h>
 #include "bench.h"
 
-#define MAX_CANDS	24
-#define MAX_ROUNDS	64
+#define MAX_CANDS	32
+#define MAX_ROUNDS	256
 #define FLOOR_NAME	"hp_empty"
 
 struct cand {
@@ -36,6 +37,7 @@ struct cand {
 	double calls[MAX_ROUNDS];
 	double wall[MAX_ROUNDS];	/* wall phase: workload seconds */
 	double slow[MAX_ROUNDS];	/* to nothing attached, same round */
+	double over[MAX_ROUNDS];	/* to the floor attached, same round */
 };
 
 static struct cand cands[MAX_CANDS];
@@ -71,6 +73,14 @@ static const struct {
 	{ "hp_pcpu_far", "per-CPU, 2 pages", "1 PERCPU_ARRAY lookup, adds 12 KiB apart" },
 	{ "hp_task_reads", "per-CPU add + task reads",
 	  "per-CPU add of the prev/next fields the agent reads (sum, tgid, pid, leader start)" },
+	{ "hp_wp_hdr", "agent's hot path: header only",
+	  "its state's ARRAY lookup, seq, the running task and the stamp (prev's exec_start)" },
+	{ "hp_wp_charge", "agent's hot path: + the charge",
+	  "and the slice added to prev's slot (no cap)" },
+	{ "hp_wp_cap", "agent's hot path: + the cap",
+	  "and the slice capped by prev's sum_exec_runtime growth (next's sum kept)" },
+	{ "hp_wp_next", "agent's hot path: + next's fields",
+	  "and next's leader start, css_set and pcount kept: all the agent's hot path does" },
 };
 
 static void describe(struct cand *c)
@@ -245,7 +255,7 @@ static struct bpf_object *open_load(const char *path, const char *const *only, e
 static void usage(const char *argv0)
 {
 	fprintf(stderr,
-		"usage: %s [-r ROUNDS] [-W [-m MARKER]] [-o RESULTS] -b CANDIDATES.bpf.o -w WATTPROBE.bpf.o "
+		"usage: %s [-r ROUNDS] [-W [-m MARKER] [-u UNIT]] [-o RESULTS] -b CANDIDATES.bpf.o -w WATTPROBE.bpf.o "
 		"[-k WP_CPUKEY.bpf.o] [-a WP_AOM.bpf.o] [-p ID,...] -- WORKLOAD...\n", argv0);
 }
 
@@ -253,7 +263,7 @@ int main(int argc, char **argv)
 {
 	const char *bench_obj = NULL, *wp_obj = NULL, *cpukey_obj = NULL, *aom_obj = NULL;
 	const char *results = NULL;
-	const char *marker = NULL;
+	const char *marker = NULL, *unit = "s";
 	static const char *const wp_progs[] = { "wp_switch_btf", "wp_switch_raw", NULL };
 	static const char *const btf_only[] = { "wp_switch_btf", NULL };
 	struct bpf_object *bobj = NULL, *wobj = NULL, *hobj = NULL, *aobj = NULL, *mobj = NULL;
@@ -262,7 +272,7 @@ int main(int argc, char **argv)
 	int rounds = 5, wall_phase = 0, stats_fd = -1, floor = -1, opt, err = 0;
 	char **work;
 
-	while ((opt = getopt(argc, argv, "r:Wm:o:b:w:k:a:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:Wm:u:o:b:w:k:a:p:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = atoi(optarg);
@@ -272,6 +282,9 @@ int main(int argc, char **argv)
 			break;
 		case 'm':
 			marker = optarg;
+			break;
+		case 'u':
+			unit = optarg;
 			break;
 		case 'o':
 			results = optarg;
@@ -440,22 +453,32 @@ wall:
 			else
 				none_wall[r] = w;
 		}
-		for (int k = 0; k < ncands; k++)
+		for (int k = 0; k < ncands; k++) {
 			cands[k].slow[r] = cands[k].wall[r] / none_wall[r] - 1;
+			cands[k].over[r] = cands[k].wall[r] / cands[floor].wall[r] - 1;
+		}
 	}
-	printf("| candidate attached alone | workload time, s (median) | slowdown vs nothing attached (median of rounds) | min..max |\n");
-	printf("|---|---:|---:|---:|\n");
-	printf("| nothing | %.3f | | |\n", bench_median(none_wall, rounds));
+	printf("| candidate attached alone | workload time, %s (median) | slowdown vs nothing attached (median of rounds) | min..max | vs the empty program (median of rounds) | its 95%% interval |\n", unit);
+	printf("|---|---:|---:|---:|---:|---:|\n");
+	printf("| nothing | %.3f | | | | |\n", bench_median(none_wall, rounds));
 	for (int k = 0; k < ncands; k++) {
 		struct cand *c = &cands[k];
-		double slow[MAX_ROUNDS], wall[MAX_ROUNDS], ms;
+		double slow[MAX_ROUNDS], wall[MAX_ROUNDS], over[MAX_ROUNDS], ms, mo, lo, hi;
 
 		memcpy(slow, c->slow, sizeof(slow));
 		memcpy(wall, c->wall, sizeof(wall));
+		memcpy(over, c->over, sizeof(over));
 		ms = bench_median(slow, rounds);
-		printf("| %s | %.3f | %+.1f%% | %+.1f%%..%+.1f%% |\n", c->name, bench_median(wall, rounds),
+		mo = bench_median(over, rounds);
+		bench_median_ci(over, rounds, &lo, &hi);
+		printf("| %s | %.3f | %+.1f%% | %+.1f%%..%+.1f%% |", c->name, bench_median(wall, rounds),
 		       ms * 100, bench_min(c->slow, rounds) * 100, bench_max(c->slow, rounds) * 100);
+		if (k == floor)
+			printf(" | |\n");
+		else
+			printf(" %+.1f%% | %+.1f%%..%+.1f%% |\n", mo * 100, lo * 100, hi * 100);
 		bench_result("hotpath.wall_slowdown", "%s %.4f", c->id, ms);
+		bench_result("hotpath.wall_over_floor", "%s %.4f %.4f %.4f", c->id, mo, lo, hi);
 	}
 	printf("\n%d rounds, order rotated each round; workload:", rounds);
 	for (char **a = work; *a; a++)

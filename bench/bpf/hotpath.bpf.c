@@ -13,6 +13,7 @@
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
+#include "wattprobe.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -270,4 +271,89 @@ int BPF_PROG(hp_aom_add, bool preempt, struct task_struct *prev, struct task_str
 	if (c)
 		c->v++;
 	return 0;
+}
+
+/* --- the agent's hot path, piece by piece ------------------------------------- */
+
+/*
+ * Replicas of what wp_switch_btf does on its hot path (prev is the task the CPU
+ * had as running, a fair task whose slot it owns), on the agent's own state
+ * (struct wp_cpu from include/wattprobe.h, an ARRAY by CPU as the agent sizes it),
+ * each adding one piece to the one before: the header's bookkeeping, the charge
+ * to prev's slot, the cap of the slice by prev's sum_exec_runtime, the reads of
+ * next's fields. Their differences say what each piece costs per call; the last
+ * should cost what the agent's handler does.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);		/* set to the number of CPUs by the loader */
+	__type(key, __u32);
+	__type(value, struct wp_cpu);
+} stage_bycpu SEC(".maps");
+
+enum { ST_HDR, ST_CHARGE, ST_CAP, ST_NEXT };
+
+static __always_inline int stage(int upto, struct task_struct *prev, struct task_struct *next)
+{
+	__u32 cpu = bpf_get_smp_processor_id();
+	struct wp_cpu *c = bpf_map_lookup_elem(&stage_bycpu, &cpu);
+	struct wp_slot *s;
+	__u64 now, delta;
+	bool seen;
+
+	if (!c)
+		return 0;
+	seen = c->hdr.cur_task == (__u64)prev;
+	now = prev->se.exec_start;
+	c->hdr.seq++;
+	if (upto >= ST_CHARGE && seen && c->hdr.last_clock && now > c->hdr.last_clock) {
+		delta = now - c->hdr.last_clock;
+		if (upto >= ST_CAP && prev->se.sum_exec_runtime - c->hdr.cur_start_sum < delta)
+			delta = prev->se.sum_exec_runtime - c->hdr.cur_start_sum;
+		s = &c->slots[c->hdr.cur_tgid & WP_SLOT_MASK];
+		if (s->tgid == c->hdr.cur_tgid && s->start_ns == c->hdr.cur_start_ns) {
+			s->ns += delta;
+		} else {
+			s->tgid = c->hdr.cur_tgid;
+			s->start_ns = c->hdr.cur_start_ns;
+			s->ns = delta;
+		}
+	}
+	c->hdr.cur_task = (__u64)next;
+	c->hdr.last_clock = now;
+	c->hdr.cur_tgid = next->tgid;
+	if (upto >= ST_CAP)
+		c->hdr.cur_start_sum = next->se.sum_exec_runtime;
+	if (upto >= ST_NEXT) {
+		c->hdr.cur_start_ns = next->group_leader->start_boottime;
+		c->hdr.cur_pick_sum = c->hdr.cur_start_sum;
+		c->hdr.cur_cset = (__u64)next->cgroups;
+		c->hdr.cur_pcount = next->sched_info.pcount;
+	}
+	c->hdr.seq_end = c->hdr.seq;
+	return 0;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(hp_wp_hdr, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return stage(ST_HDR, prev, next);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(hp_wp_charge, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return stage(ST_CHARGE, prev, next);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(hp_wp_cap, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return stage(ST_CAP, prev, next);
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(hp_wp_next, bool preempt, struct task_struct *prev, struct task_struct *next)
+{
+	return stage(ST_NEXT, prev, next);
 }
