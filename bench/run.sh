@@ -246,11 +246,23 @@ awk -F'|' '/agent RSS at start/ { split($3, v, "/"); gsub(/[^0-9]/, "", v[1]); g
 clang $BPF_CFLAGS -c bench/bpf/untraced.bpf.c -o "$B/untraced.bpf.o"
 "$B/untraced" -s 5 -o "$RES" "$B/untraced.bpf.o" >"$B/untraced.md"
 
+# --- 9. beside the tools users would pick instead -----------------------------------------
+
+say "bench: peers: the tools users would pick instead, beside the agent (bench/peers.sh)"
+sh bench/peers.sh "$OUT" "$RES" >/dev/null	# its report: $B/peers.md, its own part of BENCHMARKS.md
+
 # --- the report ----------------------------------------------------------------------
 
 t_end=$(date +%s)
 pct() { awk -v x="$1" 'BEGIN { printf "%+.1f%%", x * 100 }'; }
 pct3() { awk -v x="$1" 'BEGIN { printf "%+.3f%%", x * 100 }'; }
+peers_at() { awk '$1 == "peers.cpu_s" { n = $2 } END { print n }' "$RES"; }
+peers_cpu() { # at the largest size: each peer's CPU over the agent's, or why not
+	awk -v n="$(peers_at)" '$2 != n { next } $1 == "peers.cpu_s" { c[$3] = $4 } $1 == "peers.why" { w[$3] = 1 }
+		END { split("procexp:process-exporter pidstat:pidstat atop:atop bpftrace:bpftrace", ids, " ")
+			for (i = 1; i <= 4; i++) { split(ids[i], p, ":")
+				printf "%s%s %s", (i > 1 ? ", " : ""), p[2], (p[1] in w ? "not run" : (c["agent"] > 0 ? sprintf(c[p[1]] < 10 * c["agent"] ? "%.1fx" : "%.0fx", c[p[1]] / c["agent"]) : "n/a")) } }' "$RES"
+}
 ci() { # KEY ID: the last two figures of its results line, as a percent interval
 	awk -v k="$1" -v a="$2" '$1 == k && $2 == a { printf "%+.1f%%..%+.1f%%", $(NF - 1) * 100, $NF * 100; exit }' "$RES"
 }
@@ -299,6 +311,7 @@ sc_procs=$(res scale.procs "$largest")
 		echo "| 7 | agent RSS under fork/exec churn (\`json -i 0.1\`, ${CHURN_S} s): start / end / peak | flat, <= 10 MiB | $(res churn.rss_start_kb) / $(res churn.rss_end_kb) / $(res churn.hwm_kb) KiB | $(verdict "$(res churn.hwm_kb)" 10240 le) |"
 	fi
 	echo "| 8 | switches the tracepoint did not show (5 s), processes never seen switched out | (report) | $(res untraced.switches), $(res untraced.hidden_processes) | |"
+	echo "| 9 | the tools users would pick instead, same windows (below, \"Beside the tools...\"): their CPU over the agent's at $(peers_at) sleepers | (report) | $(peers_cpu) | |"
 	echo
 	echo "### 1. Hot path: run time per call of each sched_switch handler"
 	echo
@@ -396,6 +409,10 @@ sc_procs=$(res scale.procs "$largest")
 } >"$REPORT"
 
 cat "$REPORT"
+echo
+echo "### 9. Beside the tools users would pick instead"
+echo
+cat "$B/peers.md"
 
 if [ "${WP_BENCH_UPDATE:-0}" = 1 ]; then
 	awk -v report="$REPORT" '
