@@ -52,6 +52,15 @@ res() { # KEY [FIELD]...: the rest of the first results line that starts so
 		for (i = 1; i <= n; i++) $i = ""; sub(/^ +/, ""); print; exit }' "$RES"
 }
 now() { date +%s.%N; }
+# copy stdin to stdout, each line that heads a pidstat report after "T <its arrival time>"
+# (python3: a shell loop reads a byte at a time, and lags seconds behind on a busy machine)
+stamp() {
+	python3 -u -c 'import sys, time
+for l in sys.stdin:
+    if "%CPU" in l:
+        sys.stdout.write("T %.6f\n" % time.time())
+    sys.stdout.write(l)'
+}
 TCK=$(getconf CLK_TCK)
 
 # utime + stime + cutime + cstime of a process, in seconds (/proc/PID/stat)
@@ -159,7 +168,7 @@ answers() { curl -s -o /dev/null --max-time 30 "$1"; }
 # A scraper, as Prometheus at a 1 s interval would be (one scrape at a time, the
 # next at the next second, or at once when one took longer): each scrape's start,
 # duration and status to LOG, and the lines of its body matching PATTERN, prefixed
-# with the scrape's number and its mid-point, to KEEP.
+# with the scrape's number and start (an exporter reads as the request comes), to KEEP.
 scraper() { # URL LOG PATTERN KEEP
 	k=0
 	next=$(now)
@@ -168,9 +177,7 @@ scraper() { # URL LOG PATTERN KEEP
 		code=$(curl -s --max-time $SCRAPE_MAX_S -o "$4.body" -w '%{http_code}' "$1" || echo 000)
 		t1=$(now)
 		# what it kept first: a scrape in LOG has its lines in KEEP
-		grep -E "$3" "$4.body" 2>/dev/null |
-			awk -v k=$k -v m="$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", (a + b) / 2 }')" \
-				'{ print k, m, $0 }' >>"$4" || true
+		grep -E "$3" "$4.body" 2>/dev/null | awk -v k=$k -v t="$t0" '{ print k, t, $0 }' >>"$4" || true
 		echo "$k $t0 $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f", b - a }') $code" >>"$2"
 		k=$((k + 1))
 		t=$(now)
@@ -281,8 +288,14 @@ start_peer() { # ID SIZE-DIR: start it, wait until it works; its pid in PEER_PID
 		fi
 		;;
 	pidstat)
+		# each report stamped as it comes (line-buffered): when pidstat took its sample,
+		# to the millisecond (-H prints whole seconds)
+		rm -f "$D/pidstat.fifo"
+		mkfifo "$D/pidstat.fifo"
+		stamp <"$D/pidstat.fifo" >"$D/pidstat.out" &
+		track $! 0	# it ends with pidstat's output
 		now >"$D/pidstat.t0"
-		pidstat -H -u 1 >"$D/pidstat.out" 2>"$D/pidstat.err" &
+		stdbuf -oL pidstat -H -u 1 >"$D/pidstat.fifo" 2>"$D/pidstat.err" &
 		PEER_PID=$!
 		;;
 	atop)
@@ -384,10 +397,11 @@ cpu_by_name() { # ID DIR
 				printf "%s - %.6f\n", n, m - (base != "" ? v[base, n] : 0) } }' "$2/procexp.keep"
 		;;
 	pidstat)
-		# %CPU is over the time since its last report, which a loaded machine makes
-		# longer than 1 s: each report's time is on its header line (-H: whole seconds)
-		awk -v t0="$(cat "$2/pidstat.t0")" '/%CPU/ { for (i = 1; i <= NF; i++) { if ($i == "%CPU") c = i; if ($i == "PID") p = i }
-				if ($1 ~ /^[0-9]+$/) { itv = $1 - (last ? last : t0); last = $1 }; next }
+		# %CPU is over the time since its last sample, which a loaded machine makes
+		# longer than 1 s: the stamp before each report's header
+		awk -v t0="$(cat "$2/pidstat.t0")" '$1 == "T" { t = $2; next }
+			/%CPU/ { for (i = 1; i <= NF; i++) { if ($i == "%CPU") c = i; if ($i == "PID") p = i }
+				itv = t - (last ? last : t0); last = t; next }
 			c && $NF ~ /^wpb-/ && $1 ~ /^[0-9]+$/ { s[$NF " " $p] += $c / 100 * itv }
 			END { for (k in s) printf "%s %.6f\n", k, s[k] }' "$2/pidstat.out"
 		;;
@@ -437,6 +451,11 @@ parse() { # SIZE DIR T_GO T_END T_DONE
 				"$D/$id.byname" >>"$RES"
 		done
 	done
+	# pidstat: how far apart its samples were
+	if [ -s "$D/pidstat.out" ]; then
+		awk '$1 == "T" { if (l) print $2 - l; l = $2 }' "$D/pidstat.out" >"$D/pidstat.itv"
+		echo "peers.report $n pidstat $(median <"$D/pidstat.itv") $(sort -g "$D/pidstat.itv" | tail -1)" >>"$RES"
+	fi
 	# process-exporter: how long its scrapes took
 	if [ -s "$D/procexp.scrapes" ]; then
 		awk -v t0="$T_GO" -v t1="$4" '$2 >= t0 && $2 <= t1' "$D/procexp.scrapes" >"$D/procexp.inwin"
@@ -451,6 +470,13 @@ parse() { # SIZE DIR T_GO T_END T_DONE
 			"$D/nodeexp.keep" >>"$RES"
 	fi
 	if [ -s "$D/agent.jsonl" ]; then
+		# the rest of the machine meanwhile, as the agent saw it: the CPU of processes
+		# that are neither the load nor the tools nor this script's helpers, and the
+		# most processes that ran in one interval
+		jq -r '"\(.interval_s) \(.processes | length) \([.processes[] | select(.comm |
+			test("^(wpb-.*|peerload|prometheus-.*|pidstat|atop|bpftrace|wattprobe|fakerapl|curl|sh|date|mawk|awk|grep|sleep|stdbuf|jq|cat|ss|sort|tail|tr)$") | not) | .cpu_ns] | add // 0)"' \
+			"$D/agent.jsonl" | awk -v n="$n" -v c="$(nproc)" '{ t += $1; o += $3; if ($2 > m) m = $2 }
+			END { if (t) printf "peers.others %s %.3f %d\n", n, o / 1e9 / t / c, m }' >>"$RES"
 		# a line's interval ends at its timestamp: count those wholly in the window
 		jq -r '"\(.timestamp) \(.interval_s) \(.host.energy_j) \(.sensor)"' "$D/agent.jsonl" |
 			while read -r ts iv j sensor; do
@@ -566,6 +592,9 @@ pct() { awk -v x="$1" 'BEGIN { if (x == "" || x == "nan") print "n/a"; else prin
 pct3() { awk -v x="$1" 'BEGIN { if (x == "" || x == "nan") print "n/a"; else printf "%+.3f%%", x * 100 }'; }
 share() { awk -v x="$1" 'BEGIN { if (x == "") print "n/a"; else printf "%.1f%%", x * 100 }'; }
 cpu_of() { res peers.cpu_s "$1" "$2"; }
+per_min() { # SIZE ID: its CPU seconds per minute of the span
+	awk -v c="$(cpu_of "$1" "$2")" -v s="$(res peers.span "$1")" 'BEGIN { if (c == "" || !s) print "n/a"; else printf "%.2f", c * 60 / s }'
+}
 ratio() { # SIZE ID: its CPU over the agent's, same window
 	awk -v a="$(cpu_of "$1" agent)" -v c="$(cpu_of "$1" "$2")" 'BEGIN { if (a == "" || c == "") print "n/a"; else if (a > 0) printf "%.1fx", c / a; else print "n/a" }'
 }
@@ -582,12 +611,16 @@ short_range() { # ID: share of the short-lived processes' CPU (getrusage truth),
 cpu_cell() { # SIZE ID
 	w=$(why "$1" "$2")
 	if [ -n "$w" ]; then echo "$w"
-	elif [ "$2" = agent ]; then echo "$(cpu_of "$1" agent) s"
+	elif [ "$2" = agent ]; then echo "$(per_min "$1" agent) s/min"
 	else
-		c="$(ratio "$1" "$2") ($(cpu_of "$1" "$2") s)"
+		c="$(ratio "$1" "$2") ($(per_min "$1" "$2") s/min)"
 		s=$(res peers.scrape "$1" "$2")
 		if [ -n "$s" ] && awk -v m="${s%% *}" 'BEGIN { exit !(m > 1) }'; then
 			c="$c; cannot answer a 1 s scrape (${s%% *} s each)"
+		fi
+		s=$(res peers.report "$1" "$2")
+		if [ -n "$s" ] && awk -v m="${s%% *}" 'BEGIN { exit !(m > 1.5) }'; then
+			c="$c; a report every ${s%% *} s"
 		fi
 		echo "$c"
 	fi
@@ -612,10 +645,14 @@ sw() { res peers.switch "$1"; }
 	echo "- wattprobe $commit; peers (Debian packages)${versions#,}"
 	echo "- load average at start: $load0; at the end: $load1 (the machine is shared: every figure is a ratio or an error measured in the same window)"
 	[ -z "$daemons" ] || echo "- already running from the peers' packages: $daemons"
+	for n in $SIZES; do
+		set -- $(res peers.others "$n") "" ""
+		[ -z "$1" ] || echo "- the rest of the machine in the window at $n sleepers, as the agent saw it: other processes kept $(awk -v x="$1" 'BEGIN { printf "%.0f%%", x * 100 }') of its CPUs busy; at most $2 processes ran in one interval"
+	done
 	[ $MOUNTED_TRACEFS = 0 ] || echo "- tracefs was not mounted: mounted at $TRACEFS for bpftrace, unmounted after"
 	[ "$QUICK" = 1 ] && echo "- **WP_BENCH_QUICK=1: one short window, smoke-test rounds, not figures to publish**"
 	echo
-	echo "| tool | its CPU, $first sleepers (x the agent's) | $([ "$last" != "$first" ] && echo "$last sleepers" || echo "-") | peak RSS, $(echo $SIZES | sed 's/ / \/ /g') | short-lived processes' CPU it accounts | its error on the burners (100/50/5%) |"
+	echo "| tool | its CPU, $first sleepers (x the agent's, same span) | $([ "$last" != "$first" ] && echo "$last sleepers" || echo "-") | peak RSS, $(echo $SIZES | sed 's/ / \/ /g') | short-lived processes' CPU it accounts | its error on the burners (100/50/5%) |"
 	echo "|---|---|---|---:|---:|---:|"
 	for id in agent procexp pidstat atop bpftrace; do
 		c1=$(cpu_cell "$first" $id)
@@ -628,9 +665,10 @@ sw() { res peers.switch "$1"; }
 		echo "| $(peer_name $id) | $c1 | $c2 | $(hwm_cell $id) | $(short_range $id) | $(burn_range $id) |"
 	done
 	echo
-	echo "Its CPU: utime + stime + cutime + cstime of the tool's process (\`/proc/PID/stat\`) over the"
-	echo "same span for all (the window and the tools' last samples: $(res peers.span "$first") s at $first sleepers$([ "$last" != "$first" ] && echo ", $(res peers.span "$last") s at $last")). A BPF program runs in the"
-	echo "context of the tasks that switch, outside any tool's process: its cost is the next table's."
+	echo "Its CPU: utime + stime + cutime + cstime of the tool's process (\`/proc/PID/stat\`), per minute of a"
+	echo "span the same for all (the window and the tools' last samples: $(res peers.span "$first") s at $first sleepers$([ "$last" != "$first" ] && echo ", $(res peers.span "$last") s at $last")). A BPF"
+	echo "program runs in the context of the tasks that switch, outside any tool's process: its cost is the"
+	echo "table \"Per context switch\" below."
 	echo
 	echo "#### Each window"
 	echo
@@ -664,7 +702,7 @@ sw() { res peers.switch "$1"; }
 	echo
 	echo "The load of each window (bench/peerload.c), ${WINDOW_S} s: the sleepers; a churn, every ${CHURN_MS} ms one"
 	echo "\`wpb-short\` (tests/tools/burn: 2 to 20 ms of CPU, then exit) and one \`wpb-true\` (/bin/true),"
-	echo "started by a spawner in a cgroup of its own ($(for n in $SIZES; do res truth.spawned "$n" | awk -v n="$n" '{ printf "%s%s and %s at %s%s", sep, $1, $2, n, ($3 ? " (" $3 " failed to start)" : ""); sep = "; " }'; done) started); three burners,"
+	echo "started by a spawner in a cgroup of its own ($(for n in $SIZES; do res truth.spawned "$n" | awk -v n="$n" '{ printf "%s and %s at %s%s; ", $1, $2, n, ($3 ? " (" $3 " failed to start)" : "") }'; done | sed 's/; $//') started); three burners,"
 	echo "tests/tools/duty busy 100%, 50% and 5% of every 100 ms (they get less on a busy machine; the"
 	echo "truth is what they ran). Truth: for the churn, the spawner's \`getrusage(RUSAGE_CHILDREN)\` after the last"
 	echo "(checked by the cgroup's \`cpu.stat\` usage_usec less the spawner's own time); for a burner, its"
