@@ -90,7 +90,9 @@ test: deps
 		$(OUT)/asan/unit $(FUZZERS)
 	$(Q)scripts/test.sh $(OUT)
 
-bench: deps
+# the benchmark's peers (bench/peers.sh) are installed for it alone, never for make test
+bench:
+	$(Q)scripts/deps.sh bench
 	$(Q)$(MAKE) --no-print-directory all $(BENCH_BINS)
 	$(Q)bench/run.sh $(OUT)
 
