@@ -7,7 +7,7 @@
 #   WP_BENCH_QUICK=1    one short window at 1,000 sleepers, 2 rounds of the pipe
 #   WP_BENCH_UPDATE=1   also put the report into BENCHMARKS.md, between its peers markers
 #
-# Needs root (BPF), perf (linux-perf), jq, curl, and the peers `make deps` installs:
+# Needs root (BPF), perf (linux-perf), jq, curl, and the peers `make bench` installs:
 # prometheus-process-exporter, prometheus-node-exporter, sysstat (pidstat), atop and
 # bpftrace. A peer that is missing or fails is reported as such, never left out.
 # shellcheck disable=SC2086,SC2046 # lists of words, split on purpose
@@ -99,7 +99,7 @@ peer_name() {
 # Why a peer is not measured ("" when it can run): kept in the results, shown in the table.
 peer_why_not() {
 	command -v "$(peer_cmd "$1")" >/dev/null 2>&1 ||
-		{ echo "not installed (make deps installs $(peer_pkg "$1"))"; return; }
+		{ echo "not installed (make bench installs $(peer_pkg "$1"): scripts/deps.sh bench)"; return; }
 	if [ "$1" = bpftrace ] && [ ! -e "$TRACEFS/events/sched/sched_switch/format" ]; then
 		echo "cannot run: no tracefs at /sys/kernel/tracing"
 	fi
@@ -252,6 +252,7 @@ start_peer() { # ID SIZE-DIR: start it, wait until it works; its pid in PEER_PID
 	why=$(peer_why_not $id)
 	if [ -n "$why" ]; then
 		echo "$why" >"$D/$id.why"
+		: >"$D/$id.pid"
 		return 0
 	fi
 	case $id in
