@@ -803,6 +803,64 @@ Test(http, accepts_gzip)
 	cr_expect_not(http_accepts_gzip(NULL));
 }
 
+/* OpenMetrics when the Accept header prefers it; text otherwise, as curl's * / * gets. */
+Test(http, accepts_format)
+{
+	static const char *const om[] = {
+		/* what Prometheus 2.42 sends */
+		"application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+		"version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+		"application/openmetrics-text", "application/openmetrics-text; version=0.0.1",
+		"Application/OpenMetrics-Text;q=0.9, text/plain;q=0.8",
+		"text/plain;version=0.0.4;q=0.3, application/openmetrics-text;q=0.4",
+		"application/*, text/plain;q=0.5", "text/plain;version=0.0.3, application/openmetrics-text",
+	};
+	static const char *const text[] = {
+		"", "*/*", "text/plain", "text/plain;version=0.0.4",
+		"application/openmetrics-text;q=0.5, text/plain",
+		"application/openmetrics-text;q=0", "application/openmetrics-text;version=2.0.0",
+		"application/openmetrics-text;version=2.0.0, text/plain;q=0.1",
+		"application/openmetrics-textx", "text/*, application/openmetrics-text;q=1",
+		"application/json",
+	};
+
+	for (size_t i = 0; i < sizeof(om) / sizeof(om[0]); i++)
+		cr_expect_eq(http_accepts_format(om[i]), HTTP_OPENMETRICS, "'%s': OpenMetrics", om[i]);
+	for (size_t i = 0; i < sizeof(text) / sizeof(text[0]); i++)
+		cr_expect_eq(http_accepts_format(text[i]), HTTP_TEXT, "'%s': text", text[i]);
+	cr_expect_eq(http_accepts_format(NULL), HTTP_TEXT);
+}
+
+/* Each scraper gets the page of the format it prefers, of the same sample; a format
+ * without a page falls back to the text page, with the text page's type. */
+Test(http, openmetrics_on_request, .init = start_published, .fini = stop)
+{
+	static const char om_page[] = "# TYPE m gauge\nm 1\n# EOF\n";
+	const char *body[HTTP_NR_FORMATS] = { [HTTP_TEXT] = page, [HTTP_OPENMETRICS] = om_page };
+	size_t len[HTTP_NR_FORMATS] = { sizeof(page) - 1, sizeof(om_page) - 1 };
+	static const char get_om[] = "GET /metrics HTTP/1.1\r\nHost: x\r\nAccept: "
+				     "application/openmetrics-text;version=1.0.0,text/plain;"
+				     "version=0.0.4;q=0.5\r\nConnection: close\r\n\r\n";
+	char *r;
+
+	r = request(port, get_om);
+	cr_assert_str_eq(header(r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+	cr_assert_eq(http__publish_formats(srv, body, len), 0);
+	r = request(port, get_om);
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	cr_assert_str_eq(header(r, "Content-Type"),
+			 "application/openmetrics-text; version=1.0.0; charset=utf-8");
+	cr_assert_str_eq(header(r, "Vary"), "Accept, Accept-Encoding");
+	cr_assert_str_eq(body_of(r), om_page);
+	free(r);
+	r = request(port, GET_METRICS);
+	cr_assert_str_eq(header(r, "Content-Type"), "text/plain; version=0.0.4; charset=utf-8");
+	cr_assert_str_eq(body_of(r), page);
+	free(r);
+}
+
 /* gzip's own format (a member with header and CRC), checked by zlib's gzip reader */
 static size_t gunzip(const void *in, size_t len, char *out, size_t outlen)
 {
@@ -930,7 +988,7 @@ Test(http, gzip_when_accepted, .init = start_published, .fini = stop)
 			"Connection: close\r\n\r\n", &len);
 	cr_assert_eq(status_of(r), 200, "%s", r);
 	cr_assert_str_eq(header(r, "Content-Encoding") ? header(r, "Content-Encoding") : "", "gzip");
-	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept-Encoding");
+	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept, Accept-Encoding");
 	b = raw_body(r, len, &blen);
 	snprintf(want, sizeof(want), "%zu", blen);
 	cr_assert_str_eq(header(r, "Content-Length"), want);
@@ -952,7 +1010,7 @@ Test(http, gzip_when_accepted, .init = start_published, .fini = stop)
 	r = request_len("GET /metrics HTTP/1.1\r\nHost: x\r\nAccept-Encoding: gzip;q=0, br\r\n"
 			"Connection: close\r\n\r\n", &len);
 	cr_assert_null(header(r, "Content-Encoding"));
-	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept-Encoding");
+	cr_assert_str_eq(header(r, "Vary") ? header(r, "Vary") : "", "Accept, Accept-Encoding");
 	b = raw_body(r, len, &blen);
 	cr_assert_eq(blen, strlen(big));
 	free(r);

@@ -309,3 +309,67 @@ Test(promtext, promtool_accepts_exposition)
 	cr_assert_neq(rc, 0, "promtool accepted a broken page: %s", out);
 	pbuf_free(&b);
 }
+
+/* OpenMetrics: a counter's HELP and TYPE without _total, a _created sample after each
+ * of its samples, help's quotes escaped, "# EOF" at the end; text 0.0.4 has none. */
+Test(promtext, openmetrics_counters_and_eof)
+{
+	const char *const l[] = { "pid", "42", NULL };
+	struct pbuf b;
+
+	pbuf_init(&b);
+	b.format = PROM_OPENMETRICS;
+	prom_family(&b, "wattprobe_process_joules_total", "counter", "Energy of a \"process\".");
+	prom_counter(&b, "wattprobe_process_joules_total", l, 2.5, 1764000000.25);
+	prom_counter(&b, "wattprobe_process_joules_total", NULL, 0, 0);	/* no time: none */
+	prom_family(&b, "wattprobe_host_watts", "gauge", "Power.");
+	prom_counter(&b, "wattprobe_host_watts", NULL, 7, 1764000000);	/* a gauge: none */
+	prom_end(&b);
+	cr_assert_str_eq(b.buf,
+			 "# HELP wattprobe_process_joules Energy of a \\\"process\\\".\n"
+			 "# TYPE wattprobe_process_joules counter\n"
+			 "wattprobe_process_joules_total{pid=\"42\"} 2.5\n"
+			 "wattprobe_process_joules_created{pid=\"42\"} 1764000000.25\n"
+			 "wattprobe_process_joules_total 0\n"
+			 "# HELP wattprobe_host_watts Power.\n"
+			 "# TYPE wattprobe_host_watts gauge\n"
+			 "wattprobe_host_watts 7\n"
+			 "# EOF\n");
+	b.format = PROM_TEXT;
+	pbuf_reset(&b);
+	prom_family(&b, "wattprobe_process_joules_total", "counter", "Energy of a \"process\".");
+	prom_counter(&b, "wattprobe_process_joules_total", l, 2.5, 1764000000.25);
+	prom_end(&b);
+	cr_assert_str_eq(b.buf,
+			 "# HELP wattprobe_process_joules_total Energy of a \"process\".\n"
+			 "# TYPE wattprobe_process_joules_total counter\n"
+			 "wattprobe_process_joules_total{pid=\"42\"} 2.5\n");
+	pbuf_free(&b);
+}
+
+/* drop: a family whose whole name matches is left out, samples and all, until the next
+ * family; OpenMetrics _created samples by their own name. */
+Test(promtext, drop_leaves_whole_families_out)
+{
+	regex_t re;
+	struct pbuf b;
+
+	cr_assert_eq(regcomp(&re, "(m_.*_total)|(c_created)", REG_EXTENDED), 0);
+	pbuf_init(&b);
+	b.drop = &re;
+	b.format = PROM_OPENMETRICS;
+	prom_family(&b, "m_x_total", "counter", "X.");
+	prom_counter(&b, "m_x_total", NULL, 1, 5);
+	prom_family(&b, "m_x_totals", "gauge", "Not the whole name.");
+	prom_sample(&b, "m_x_totals", NULL, 2);
+	prom_family(&b, "c_total", "counter", "C.");
+	prom_counter(&b, "c_total", NULL, 3, 5);
+	prom_family(&b, "d_total", "counter", "D.");
+	prom_counter(&b, "d_total", NULL, 4, 5);
+	cr_assert_str_eq(b.buf,
+			 "# HELP m_x_totals Not the whole name.\n# TYPE m_x_totals gauge\nm_x_totals 2\n"
+			 "# HELP c C.\n# TYPE c counter\nc_total 3\n"
+			 "# HELP d D.\n# TYPE d counter\nd_total 4\nd_created 5\n");
+	regfree(&re);
+	pbuf_free(&b);
+}

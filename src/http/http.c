@@ -53,6 +53,7 @@
 #include <zlib.h>
 #include "http/basicauth.h"
 #include "http/http.h"
+#include "lib/promtext.h"
 #include "lib/util.h"
 #include "http/webconfig.h"
 
@@ -87,13 +88,15 @@ struct conn {
 	enum http_target kind;
 	bool called;		/* the handler has seen this request's headers */
 	bool gzip;
+	enum http_format format;	/* what its Accept prefers */
 };
 
 struct http_server {
 	struct MHD_Daemon *daemon;
 	const struct web_config *web;
-	pthread_mutex_t lock;		/* the page pointer */
-	struct page *page;		/* NULL until the first publish */
+	pthread_mutex_t lock;		/* the page pointers */
+	struct page *page[HTTP_NR_FORMATS];	/* NULL until the first publish (or none in
+					 * that format: the text page is served) */
 	pthread_mutex_t gz_lock;
 	/* connections and the reaper */
 	pthread_mutex_t conns_lock;
@@ -114,7 +117,9 @@ struct http_server {
 static const char index_page[] =
 	"<html><head><title>wattprobe</title></head><body><h1>wattprobe</h1>"
 	"<p><a href=\"/metrics\">Metrics</a></p></body></html>\n";
-static const char metrics_type[] = "text/plain; version=0.0.4; charset=utf-8";
+static const char *const metrics_type[HTTP_NR_FORMATS] = {
+	[HTTP_TEXT] = PROM_TEXT_TYPE, [HTTP_OPENMETRICS] = PROM_OPENMETRICS_TYPE,
+};
 static const char text_type[] = "text/plain; charset=utf-8";
 
 /* --- --listen (parsing is pure; resolving asks the resolver for names) ------------------------ */
@@ -321,6 +326,87 @@ static int qvalue(const char *p, const char *end)
 	return 1000;
 }
 
+/* The value of parameter name in one element's parameters ("; version=1.0.0"), or NULL. */
+static const char *param(const char *p, const char *end, const char *name, size_t *len)
+{
+	size_t n = strlen(name);
+
+	while ((p = memchr(p, ';', end - p))) {
+		for (p++; p < end && ows(*p); p++)
+			;
+		if ((size_t)(end - p) > n && !strncasecmp(p, name, n) && p[n] == '=') {
+			p += n + 1;
+			for (*len = 0; p + *len < end && !ows(p[*len]) && p[*len] != ';'; (*len)++)
+				;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The q of the most specific media range of an Accept value that takes
+ * type/sub (type/sub itself, then "type/" with a star, then star/star), in
+ * 1000ths; -1 if none. A version parameter must be one of versions (a
+ * NULL-terminated list).
+ */
+static int accept_q(const char *v, const char *type, const char *sub,
+		    const char *const *versions)
+{
+	int best = -1, q[3] = { -1, -1, -1 };
+	size_t tn = strlen(type), sn = strlen(sub);
+
+	while (*v) {
+		const char *end = strchr(v, ','), *tok, *tend, *ver;
+		size_t len = 0;
+		int rank = -1;
+
+		if (!end)
+			end = v + strlen(v);
+		for (tok = v; tok < end && ows(*tok); tok++)
+			;
+		for (tend = tok; tend < end && !ows(*tend) && *tend != ';'; tend++)
+			;
+		if ((size_t)(tend - tok) == tn + 1 + sn && !strncasecmp(tok, type, tn) &&
+		    tok[tn] == '/' && !strncasecmp(tok + tn + 1, sub, sn)) {
+			rank = 0;
+			ver = param(tend, end, "version", &len);
+			for (const char *const *k = versions; ver && *k; k++)
+				if (strlen(*k) == len && !strncmp(ver, *k, len))
+					ver = NULL;
+			if (ver)
+				rank = -1;	/* a version we do not write */
+		} else if ((size_t)(tend - tok) == tn + 2 && !strncasecmp(tok, type, tn) &&
+			   tok[tn] == '/' && tok[tn + 1] == '*') {
+			rank = 1;
+		} else if (tend - tok == 3 && !strncmp(tok, "*/*", 3)) {
+			rank = 2;
+		}
+		if (rank >= 0) {
+			int e = qvalue(tend, end);
+
+			q[rank] = q[rank] > e ? q[rank] : e;
+		}
+		v = *end ? end + 1 : end;
+	}
+	for (int i = 2; i >= 0; i--)
+		if (q[i] >= 0)
+			best = q[i];
+	return best;
+}
+
+enum http_format http_accepts_format(const char *accept)
+{
+	static const char *const om[] = { "1.0.0", "0.0.1", NULL }, *const text[] = { "0.0.4", NULL };
+	int q_om, q_text;
+
+	if (!accept)
+		return HTTP_TEXT;
+	q_om = accept_q(accept, "application", "openmetrics-text", om);
+	q_text = accept_q(accept, "text", "plain", text);
+	return q_om > 0 && q_om > q_text ? HTTP_OPENMETRICS : HTTP_TEXT;
+}
+
 bool http_accepts_gzip(const char *v)
 {
 	int gzip = -1, star = -1;
@@ -389,13 +475,16 @@ static void page_put(void *p)
 	}
 }
 
-/* The current page with a reference taken, or NULL before the first publish. */
-static struct page *page_get(struct http_server *s)
+/* The current page in *f (or, without one, the text page: *f says which) with a
+ * reference taken, or NULL before the first publish. */
+static struct page *page_get(struct http_server *s, enum http_format *f)
 {
 	struct page *pg;
 
 	pthread_mutex_lock(&s->lock);
-	pg = s->page;
+	if (!s->page[*f])
+		*f = HTTP_TEXT;
+	pg = s->page[*f];
 	if (pg)
 		atomic_fetch_add(&pg->refs, 1);
 	pthread_mutex_unlock(&s->lock);
@@ -415,24 +504,41 @@ static bool page_gzip(struct http_server *s, struct page *pg)
 	return ok;
 }
 
+int http__publish_formats(struct http_server *s, const char *const body[HTTP_NR_FORMATS],
+			  const size_t len[HTTP_NR_FORMATS])
+{
+	struct page *pg[HTTP_NR_FORMATS] = {}, *old[HTTP_NR_FORMATS];
+
+	for (int f = 0; f < HTTP_NR_FORMATS; f++) {
+		if (!body[f])
+			continue;
+		pg[f] = calloc(1, sizeof(*pg[f]) + len[f]);
+		if (!pg[f]) {
+			while (f--)
+				free(pg[f]);
+			return -ENOMEM;
+		}
+		atomic_init(&pg[f]->refs, 1);
+		pg[f]->len = len[f];
+		if (len[f])
+			memcpy(pg[f]->body, body[f], len[f]);
+	}
+	/* the formats of one sample change together */
+	pthread_mutex_lock(&s->lock);
+	memcpy(old, s->page, sizeof(old));
+	memcpy(s->page, pg, sizeof(pg));
+	pthread_mutex_unlock(&s->lock);
+	for (int f = 0; f < HTTP_NR_FORMATS; f++)
+		page_put(old[f]);
+	return 0;
+}
+
 int http__publish(struct http_server *s, const char *body, size_t len)
 {
-	struct page *pg, *old;
+	const char *bodies[HTTP_NR_FORMATS] = { [HTTP_TEXT] = body ? body : "" };
+	size_t lens[HTTP_NR_FORMATS] = { [HTTP_TEXT] = len };
 
-	pg = calloc(1, sizeof(*pg) + len);
-	if (!pg)
-		return -ENOMEM;
-	atomic_init(&pg->refs, 1);
-	pg->len = len;
-	if (len)
-		memcpy(pg->body, body, len);
-
-	pthread_mutex_lock(&s->lock);
-	old = s->page;
-	s->page = pg;
-	pthread_mutex_unlock(&s->lock);
-	page_put(old);
-	return 0;
+	return http__publish_formats(s, bodies, lens);
 }
 
 /* --- connections: deadlines and the cap ---------------------------------------------------- */
@@ -677,10 +783,11 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 {
 	struct MHD_Response *r;
 	enum MHD_Result ret;
+	enum http_format f = c->format;
 	struct page *pg;
 	bool gz, ok;
 
-	pg = page_get(s);
+	pg = page_get(s, &f);
 	if (!pg)
 		return REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
 	gz = c->gzip && page_gzip(s, pg);
@@ -693,8 +800,8 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 		return MHD_NO;
 	}
 	ok = add_headers(s, r) &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type) == MHD_YES &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding") == MHD_YES &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type[f]) == MHD_YES &&
+	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding") == MHD_YES &&
 	     (!gz ||
 	      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
 	if (!ok) {
@@ -749,6 +856,8 @@ static int check_request(struct http_server *s, struct conn *c, struct MHD_Conne
 	c->gzip = c->kind == HTTP_TARGET_METRICS &&
 		  http_accepts_gzip(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 								MHD_HTTP_HEADER_ACCEPT_ENCODING));
+	c->format = http_accepts_format(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								    MHD_HTTP_HEADER_ACCEPT));
 	return 0;
 }
 
@@ -1024,6 +1133,7 @@ void http__stop(struct http_server *s)
 	pthread_mutex_destroy(&s->conns_lock);
 	pthread_mutex_destroy(&s->gz_lock);
 	pthread_mutex_destroy(&s->lock);
-	page_put(s->page);
+	for (int f = 0; f < HTTP_NR_FORMATS; f++)
+		page_put(s->page[f]);
 	free(s);
 }

@@ -23,8 +23,8 @@ struct web_config;
 
 /*
  * Bind listen and serve from threads of our own and libmicrohttpd's:
- *   GET|HEAD /metrics  200 with the last published page (gzip when the client
- *                      accepts it), 503 before the first;
+ *   GET|HEAD /metrics  200 with the last published page in the format the client's
+ *                      Accept prefers (gzip when it accepts it), 503 before the first;
  *   GET|HEAD /         200, a short page that links /metrics;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
  * The raw request target must be "/metrics" or "/" exactly, a query string
@@ -49,9 +49,16 @@ struct http_server *http__start(const char *listen, const struct web_config *web
 struct http_server *http__listen(const char *listen, const struct web_config *web, char *err,
 				 size_t errlen);
 int http__serve(struct http_server *s, char *err, size_t errlen);
-/* Replace the page served at /metrics with a copy of body. Scrapes never wait
- * for a sample: they serve the latest published page. 0 or -ENOMEM. */
+/* The formats of /metrics: Prometheus text 0.0.4, OpenMetrics 1.0.0 text. */
+enum http_format { HTTP_TEXT, HTTP_OPENMETRICS, HTTP_NR_FORMATS };
+
+/* Replace the page served at /metrics with a copy of body (text 0.0.4). Scrapes
+ * never wait for a sample: they serve the latest published page. 0 or -ENOMEM. */
 int http__publish(struct http_server *s, const char *body, size_t len);
+/* The same for each format of one sample: body[f] of len[f] bytes, NULL for a
+ * format not published (its scrapers get the text page). */
+int http__publish_formats(struct http_server *s, const char *const body[HTTP_NR_FORMATS],
+			  const size_t len[HTTP_NR_FORMATS]);
 /* Other deadlines than HTTP_REQUEST_TIMEOUT_S and HTTP_ANSWER_TIMEOUT_S (the
  * tests' short ones), between http__listen() and http__serve(). */
 void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned answer_s);
@@ -82,6 +89,14 @@ int http_split_listen(const char *listen, char *host, size_t hostlen, bool *brac
 enum http_target { HTTP_TARGET_NONE, HTTP_TARGET_INDEX, HTTP_TARGET_METRICS, HTTP_TARGET_BAD };
 /* What a raw request target of len bytes (NULs count) asks for. */
 enum http_target http_target_kind(const char *target, size_t len);
+/*
+ * The format an Accept value prefers: OpenMetrics (application/openmetrics-text,
+ * version 1.0.0 or 0.0.1, or none) when its q is above 0 and above text/plain's
+ * (version 0.0.4 or none), each the q of the most specific range that takes it
+ * (the type itself, then "type/" with a star, then star/star). Text otherwise,
+ * and without Accept.
+ */
+enum http_format http_accepts_format(const char *accept);
 /* Does an Accept-Encoding value accept gzip (gzip, x-gzip or *, with q above 0)? */
 bool http_accepts_gzip(const char *accept_encoding);
 /* A gzip member of in (malloc'd into *out). 0 or -ENOMEM / -EIO. */

@@ -19,6 +19,8 @@ void pbuf_reset(struct pbuf *b)
 {
 	b->len = 0;
 	b->err = 0;
+	b->skip = b->skip_created = false;
+	b->created[0] = '\0';
 	if (b->buf)
 		b->buf[0] = '\0';
 }
@@ -112,18 +114,40 @@ size_t prom_escape_label(char *dst, size_t cap, const char *src)
 	return out;
 }
 
+bool prom_name_matches(const regex_t *re, const char *name)
+{
+	regmatch_t m;
+
+	return !regexec(re, name, 1, &m, 0) && m.rm_so == 0 && (size_t)m.rm_eo == strlen(name);
+}
+
 void prom_family(struct pbuf *b, const char *name, const char *type, const char *help)
 {
-	pbuf_printf(b, "# HELP %s ", name);
+	size_t n = strlen(name);
+	int base = (int)n;
+
+	b->skip = b->drop && prom_name_matches(b->drop, name);
+	b->created[0] = '\0';
+	if (b->skip)
+		return;
+	if (b->format == PROM_OPENMETRICS && !strcmp(type, "counter") && n > 6 &&
+	    !strcmp(name + n - 6, "_total")) {
+		base = (int)n - 6;
+		snprintf(b->created, sizeof(b->created), "%.*s_created", base, name);
+		b->skip_created = b->drop && prom_name_matches(b->drop, b->created);
+	}
+	pbuf_printf(b, "# HELP %.*s ", base, name);
 	for (const char *s = help; *s; s++) {
 		if (*s == '\\')
 			put(b, "\\\\", 2);
 		else if (*s == '\n')
 			put(b, "\\n", 2);
+		else if (*s == '"' && b->format == PROM_OPENMETRICS)
+			put(b, "\\\"", 2);	/* OpenMetrics escapes it too */
 		else
 			put(b, s, 1);
 	}
-	pbuf_printf(b, "\n# TYPE %s %s\n", name, type);
+	pbuf_printf(b, "\n# TYPE %.*s %s\n", base, name, type);
 }
 
 static void value(struct pbuf *b, double v)
@@ -160,6 +184,8 @@ void prom_sample(struct pbuf *b, const char *name, const char *const *labels, do
 	const char *open = "{";
 	size_t need;
 
+	if (b->skip)
+		return;
 	put(b, name, strlen(name));
 	for (const char *const *l = labels; l && l[0]; l += 2) {
 		if (!l[1])
@@ -181,9 +207,23 @@ void prom_sample(struct pbuf *b, const char *name, const char *const *labels, do
 	put(b, "\n", 1);
 }
 
+void prom_counter(struct pbuf *b, const char *name, const char *const *labels, double value,
+		  double created)
+{
+	prom_sample(b, name, labels, value);
+	if (b->created[0] && created > 0 && !b->skip_created)
+		prom_sample(b, b->created, labels, created);
+}
+
 void prom_metric(struct pbuf *b, const char *name, const char *type, const char *help,
 		 const char *const *labels, double value)
 {
 	prom_family(b, name, type, help);
 	prom_sample(b, name, labels, value);
+}
+
+void prom_end(struct pbuf *b)
+{
+	if (b->format == PROM_OPENMETRICS)
+		put(b, "# EOF\n", 6);
 }

@@ -51,7 +51,7 @@ check "... with a whole page (promtool check metrics)" \
 curl -s -D "$TMP/gz.h" -H 'Accept-Encoding: gzip' -o "$TMP/page.gz" "http://127.0.0.1:$port/metrics"
 curl -s -o "$TMP/page" "http://127.0.0.1:$port/metrics"
 check "Accept-Encoding: gzip gets Content-Encoding: gzip" grep -qi '^Content-Encoding: gzip' "$TMP/gz.h"
-check "... and Vary: Accept-Encoding" grep -qi '^Vary: Accept-Encoding' "$TMP/gz.h"
+check "... and Vary names Accept-Encoding (and Accept: the format follows it too)" grep -qi '^Vary: Accept, Accept-Encoding' "$TMP/gz.h"
 check "... which gzip -d turns into the same page, byte for byte ($(wc -c <"$TMP/page.gz") of $(wc -c <"$TMP/page") bytes)" \
 	sh -c "gzip -dc '$TMP/page.gz' | cmp -s - '$TMP/page'"
 curl -s -D "$TMP/id.h" -o /dev/null "http://127.0.0.1:$port/metrics"
