@@ -53,9 +53,9 @@ TestSuite(baseline_out, .init = setup, .fini = teardown);
 /* The page into b (pbuf_init'ed by the caller, pbuf_reset by prom__sample). */
 static char *prom_page(struct pbuf *b)
 {
-	struct output_opts o = { .by = GROUP_PID };
+	struct output_opts o = {};
 
-	prom__sample(b, &S, &V, &o);
+	prom__sample(b, &S, VIEWS_OF(&V), &o);
 	cr_assert_eq(b->err, 0);
 	return b->buf;
 }
@@ -149,13 +149,13 @@ Test(baseline_out, prometheus_flag_and_model)
 
 Test(baseline_out, json_baseline_objects)
 {
-	struct output_opts o = { .by = GROUP_PID };
+	struct output_opts o = {};
 	struct jw w;
 
 	S.sockets[0].idle_base_w = 10.02;
 	S.sockets[0].idle_src = IDLE_FIT;
 	jw_init(&w);
-	json__sample(&w, &S, &V, &o);
+	json__sample(&w, &S, VIEWS_OF(&V), &o);
 	cr_assert_eq(w.err, 0);
 	cr_assert_not_null(strstr(w.buf,
 		"\"idle_baseline_w\":10.020,\"idle_source\":\"fit\",\"baseline\":{\"package\":"
@@ -170,7 +170,7 @@ Test(baseline_out, json_baseline_objects)
 		.have = true, .idle_w = 1.487, .src = IDLE_MODEL, .prior_w = 1.487,
 		.prior_from = "model", .prior_share = 1,
 	};
-	json__sample(&w, &S, &V, &o);
+	json__sample(&w, &S, VIEWS_OF(&V), &o);
 	cr_assert_not_null(strstr(w.buf,
 		"{\"idle_w\":1.487,\"source\":\"model\",\"prior_w\":1.487,\"prior_from\":\"model\","
 		"\"prior_share\":null,\"intervals\":0,\"outliers\":0,\"cpu_spread\":null,"

@@ -113,13 +113,13 @@ Test(ctrout, group_by_pod_and_namespace, .init = setup)
 
 Test(ctrout, json_container_objects, .init = setup)
 {
-	struct output_opts o = { .by = GROUP_PID };
+	struct output_opts o = {};
 	struct view v;
 	struct jw w;
 
 	jw_init(&w);
 	build(&v, GROUP_PID);
-	json__sample(&w, &sm, &v, &o);
+	json__sample(&w, &sm, VIEWS_OF(&v), &o);
 	cr_assert_eq(w.err, 0);
 	cr_assert(strstr(w.buf, "\"cgroup\":\"/kubepods/burstable/pod" UID1 "/" ID1 "\","
 			 "\"container\":{\"id\":\"" ID1 "\",\"name\":\"app\",\"pod\":\"web-0\","
@@ -131,18 +131,16 @@ Test(ctrout, json_container_objects, .init = setup)
 		  "%s", w.buf);
 	view__free(&v);
 
-	o.by = GROUP_CONTAINER;
 	build(&v, GROUP_CONTAINER);
-	json__sample(&w, &sm, &v, &o);
+	json__sample(&w, &sm, VIEWS_OF(&v), &o);
 	cr_assert(strstr(w.buf, "{\"key\":\"" ID2 "\",\"container\":{\"id\":\"" ID2 "\","
 			 "\"name\":\"istio-proxy\",\"pod\":\"web-0\",\"namespace\":\"shop\"},"
 			 "\"members\":1"), "%s", w.buf);
 	cr_assert(strstr(w.buf, "{\"key\":\"(host)\",\"container\":null,\"members\":2"), "%s", w.buf);
 	view__free(&v);
 
-	o.by = GROUP_POD;
 	build(&v, GROUP_POD);
-	json__sample(&w, &sm, &v, &o);
+	json__sample(&w, &sm, VIEWS_OF(&v), &o);
 	cr_assert(strstr(w.buf, "{\"key\":\"" UID1 "\",\"pod\":{\"uid\":\"" UID1 "\",\"name\":"
 			 "\"web-0\",\"namespace\":\"shop\"},\"members\":3"), "%s", w.buf);
 	cr_assert(strstr(w.buf, "{\"key\":\"" UID2 "\",\"pod\":{\"uid\":\"" UID2 "\",\"name\":null,"
@@ -153,13 +151,13 @@ Test(ctrout, json_container_objects, .init = setup)
 
 Test(ctrout, prometheus_names_in_an_info_family, .init = setup)
 {
-	struct output_opts o = { .by = GROUP_CONTAINER };
+	struct output_opts o = {};
 	struct pbuf b;
 	struct view v;
 
 	pbuf_init(&b);
 	build(&v, GROUP_CONTAINER);
-	prom__sample(&b, &sm, &v, &o);
+	prom__sample(&b, &sm, VIEWS_OF(&v), &o);
 	cr_assert_eq(b.err, 0);
 	/* the counters keep their labels whatever becomes known; names are an info series */
 	cr_assert(strstr(b.buf, "wattprobe_group_watts{group_by=\"container\",key=\"" ID1 "\"} "),
@@ -176,9 +174,8 @@ Test(ctrout, prometheus_names_in_an_info_family, .init = setup)
 	view__free(&v);
 
 	/* pod series: the pod's names, never a container's */
-	o.by = GROUP_POD;
 	build(&v, GROUP_POD);
-	prom__sample(&b, &sm, &v, &o);
+	prom__sample(&b, &sm, VIEWS_OF(&v), &o);
 	cr_assert(strstr(b.buf, "wattprobe_group_processes{group_by=\"pod\",key=\"" UID1 "\"} 3\n"),
 		  "%s", b.buf);
 	cr_assert(strstr(b.buf, "wattprobe_group_info{group_by=\"pod\",key=\"" UID1 "\","

@@ -24,7 +24,7 @@ static struct proc *usual(void)
 Test(json_out, record_of_a_hand_built_sample)
 {
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct jw w;
 
@@ -32,7 +32,7 @@ Test(json_out, record_of_a_hand_built_sample)
 	view__init(&v);
 	jw_init(&w);
 	cr_assert_eq(view__build(&v, &F.s, &vo), 0);
-	json__sample(&w, &F.s, &v, &oo);
+	json__sample(&w, &F.s, VIEWS_OF(&v), &oo);
 	cr_assert_str_eq(w.buf,
 		"{\"timestamp\":\"2025-11-24T16:00:01.250Z\",\"interval_s\":1.000000,"
 		"\"sensor\":\"rapl\",\"sensor_source\":\"powercap\",\"estimated\":false,"
@@ -57,7 +57,7 @@ Test(json_out, record_of_a_hand_built_sample)
 Test(json_out, missing_energy_is_null)
 {
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct jw w;
 
@@ -71,7 +71,7 @@ Test(json_out, missing_energy_is_null)
 	view__init(&v);
 	jw_init(&w);
 	view__build(&v, &F.s, &vo);
-	json__sample(&w, &F.s, &v, &oo);
+	json__sample(&w, &F.s, VIEWS_OF(&v), &oo);
 	cr_assert_not_null(strstr(w.buf, "\"host\":{\"power_w\":null,\"energy_j\":null,"));
 	cr_assert_not_null(strstr(w.buf, "\"missing\":\"counter reset\""));
 	cr_assert_not_null(strstr(w.buf, "\"cpu_util\":0.5000,\"power_w\":null,\"energy_j\":null,"));
@@ -82,7 +82,7 @@ Test(json_out, missing_energy_is_null)
 Test(json_out, omit_leaves_fields_out)
 {
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct jw w;
 
@@ -96,14 +96,14 @@ Test(json_out, omit_leaves_fields_out)
 	view__init(&v);
 	jw_init(&w);
 	view__build(&v, &F.s, &vo);
-	json__sample(&w, &F.s, &v, &oo);
+	json__sample(&w, &F.s, VIEWS_OF(&v), &oo);
 	cr_assert_null(strstr(w.buf, "cmdline"));
 	cr_assert_null(strstr(w.buf, "bash -l"));
 	cr_assert_null(strstr(w.buf, "\"cpus\""));
 	cr_assert_not_null(strstr(w.buf, "\"exited\":false}]"), "no sockets of the process");
 	cr_assert_not_null(strstr(w.buf, "\"sockets\":[{\"id\":0,\"power_w\""), "the host's stay");
 	cr_assert_not_null(strstr(w.buf, "\"cgroup\":\"/user.slice\""));
-	json__flat(&w, &F.s, &v, &oo, 1);
+	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 1);
 	cr_assert_null(strstr(w.buf, "bash -l"));
 	jw_free(&w);
 	view__free(&v);
@@ -112,7 +112,7 @@ Test(json_out, omit_leaves_fields_out)
 Test(json_out, flat_lines_carry_time_interval_and_sensor)
 {
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	const char *head = "{\"timestamp\":\"2025-11-24T16:00:01.250Z\",\"interval_s\":1.000000,"
 			   "\"sensor\":\"rapl\",\"sensor_source\":\"powercap\",\"estimated\":false,\"record\":";
 	struct view v;
@@ -123,26 +123,26 @@ Test(json_out, flat_lines_carry_time_interval_and_sensor)
 	view__init(&v);
 	jw_init(&w);
 	view__build(&v, &F.s, &vo);
-	cr_assert_eq(json__flat_lines(&v), 3);
-	json__flat(&w, &F.s, &v, &oo, 0);
+	cr_assert_eq(json__flat_lines(VIEWS_OF(&v)), 3);
+	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 0);
 	cr_assert_eq(strncmp(w.buf, head, strlen(head)), 0, "%s", w.buf);
 	cr_assert_not_null(strstr(w.buf, "\"record\":\"host\",\"group_by\":\"pid\",\"host\":{"));
 	cr_assert_not_null(strstr(w.buf, "\"rows\":2,\"dropped\":0"));
 	cr_assert_null(strstr(w.buf, "processes"));
-	json__flat(&w, &F.s, &v, &oo, 1);
+	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 1);
 	cr_assert_str_eq(w.buf + strlen(head),
 		"\"process\",\"pid\":42,\"comm\":\"bash\",\"cmdline\":\"bash -l\","
 		"\"cgroup\":\"/user.slice\",\"container\":null,\"cpu_ns\":500000000,\"cpu_util\":0.5000,"
 		"\"power_w\":2.000,\"energy_j\":2.000000,\"exited\":false,"
 		"\"sockets\":[{\"id\":0,\"cpu_ns\":500000000,\"power_w\":2.000}],"
 		"\"cpus\":[{\"cpu\":0,\"cpu_ns\":500000000}]}");
-	json__flat(&w, &F.s, &v, &oo, 2);
+	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 2);
 	cr_assert_not_null(strstr(w.buf, "\"pid\":43,\"comm\":\"sleep\",\"cmdline\":null,\"cgroup\":null"));
 
 	/* by group */
-	vo.by = oo.by = GROUP_COMM;
+	vo.by = GROUP_COMM;
 	view__build(&v, &F.s, &vo);
-	json__flat(&w, &F.s, &v, &oo, 1);
+	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 1);
 	cr_assert_str_eq(w.buf + strlen(head),
 		"\"group\",\"group_by\":\"comm\",\"key\":\"bash\",\"members\":1,"
 		"\"cpu_ns\":500000000,\"cpu_util\":0.5000,\"power_w\":2.000,\"energy_j\":2.000000,"
@@ -157,7 +157,7 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 {
 	static char cmdline[4096], cgroup[4096];
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct jw w;
 	struct proc *p;
@@ -196,8 +196,8 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 			p->iv.sock_ns[i] = 1;
 		}
 		view__build(&v, &F.s, &vo);
-		for (__u32 line = 0; line < json__flat_lines(&v); line++) {
-			json__flat(&w, &F.s, &v, &oo, line);
+		for (__u32 line = 0; line < json__flat_lines(VIEWS_OF(&v)); line++) {
+			json__flat(&w, &F.s, VIEWS_OF(&v), &oo, line);
 			cr_assert_eq(w.err, 0);
 			cr_assert_lt(w.len + 1, JSON_FLAT_MAX + 1, "case %zu line %u: %zu bytes", c, line,
 				     w.len);
@@ -205,7 +205,7 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 				cr_assert_eq(fx_run_on("jq -e .", w.buf), 0, "case %zu: not JSON: %s", c,
 					     w.buf);
 		}
-		json__flat(&w, &F.s, &v, &oo, cases[c].line);
+		json__flat(&w, &F.s, VIEWS_OF(&v), &oo, cases[c].line);
 		snprintf(want, sizeof(want), "\"cut\":%s}", cases[c].what ? cases[c].what : "");
 		if (cases[c].what)
 			cr_assert_not_null(strstr(w.buf, want), "case %zu: ...%s", c,
@@ -256,7 +256,7 @@ Test(json_out, flat_lines_within_max_line_bytes)
 {
 	static char cmdline[4096], cgroup[4096];
 	struct view_opts vo = { .by = GROUP_PID };
-	struct output_opts oo = { .by = GROUP_PID, .have_carbon = true,
+	struct output_opts oo = { .have_carbon = true,
 				  .carbon_g_per_kwh = 12345.678 };
 	size_t sizes[] = { JSON_FLAT_MIN, 1500, JSON_FLAT_MAX };
 	enum group_by bys[] = { GROUP_PID, GROUP_CGROUP };
@@ -288,12 +288,12 @@ Test(json_out, flat_lines_within_max_line_bytes)
 	view__init(&v);
 	jw_init(&w);
 	for (size_t b = 0; b < sizeof(bys) / sizeof(bys[0]); b++) {
-		vo.by = oo.by = bys[b];
+		vo.by = bys[b];
 		cr_assert_eq(view__build(&v, &F.s, &vo), 0);
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			oo.max_line_bytes = sizes[k];
-			for (__u32 line = 0; line < json__flat_lines(&v); line++) {
-				json__flat(&w, &F.s, &v, &oo, line);
+			for (__u32 line = 0; line < json__flat_lines(VIEWS_OF(&v)); line++) {
+				json__flat(&w, &F.s, VIEWS_OF(&v), &oo, line);
 				cr_assert_eq(w.err, 0);
 				cr_assert_leq(w.len + 1, sizes[k], "by %s, %zu bytes: line %u is %zu: %s",
 					      group_by_name(bys[b]), sizes[k], line, w.len + 1, w.buf);

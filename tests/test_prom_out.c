@@ -50,7 +50,7 @@ static void with_subzones(void)
 
 static void prom_interval(struct pbuf *b, struct view *v, const struct view_opts *vo)
 {
-	struct output_opts oo = { .by = vo->by };
+	struct output_opts oo = {};
 
 	fx_begin(&F, SEC, 5000000);
 	fx_proc(&F, 42, 1000, "bash", SEC / 2, 2000000, 0);
@@ -60,7 +60,7 @@ static void prom_interval(struct pbuf *b, struct view *v, const struct view_opts
 	with_subzones();
 	fx_end(&F);
 	cr_assert_eq(view__build(v, &F.s, vo), 0);
-	prom__sample(b, &F.s, v, &oo);
+	prom__sample(b, &F.s, VIEWS_OF(v), &oo);
 	cr_assert_eq(b->err, 0);
 }
 
@@ -88,9 +88,9 @@ Test(prom_out, page_of_hand_built_samples_adds_up)
 	expect_line(b.buf, "wattprobe_process_watts{pid=\"42\",comm=\"bash\",start=\"1000\"} 2");
 	expect_line(b.buf, "wattprobe_process_cpu_seconds_total{pid=\"43\",comm=\"dup\\\\x01\","
 			   "start=\"2000\"} 0.25");
-	expect_line(b.buf, "wattprobe_others_joules_total 0");
-	expect_line(b.buf, "wattprobe_others_watts 0");
-	expect_line(b.buf, "wattprobe_others_processes 0");
+	expect_line(b.buf, "wattprobe_others_joules_total{group_by=\"pid\"} 0");
+	expect_line(b.buf, "wattprobe_others_watts{group_by=\"pid\"} 0");
+	expect_line(b.buf, "wattprobe_others_processes{group_by=\"pid\"} 0");
 	/* interval 2: 4 + 2 + 0.5 + 12 = 18.5; a newcomer shows 0 and its energy goes to others */
 	prom_interval(&b, &v, &vo);
 	expect_line(b.buf, "wattprobe_host_joules_total 18.5");
@@ -102,9 +102,9 @@ Test(prom_out, page_of_hand_built_samples_adds_up)
 			   "start=\"1000\"} 1");
 	expect_line(b.buf, "wattprobe_process_joules_total{pid=\"44\",comm=\"new\",start=\"3000\"} 0");
 	expect_line(b.buf, "wattprobe_process_watts{pid=\"44\",comm=\"new\",start=\"3000\"} 0.5");
-	expect_line(b.buf, "wattprobe_others_joules_total 0.5");
-	expect_line(b.buf, "wattprobe_others_cpu_seconds_total 0.125");
-	expect_line(b.buf, "wattprobe_others_watts 0");
+	expect_line(b.buf, "wattprobe_others_joules_total{group_by=\"pid\"} 0.5");
+	expect_line(b.buf, "wattprobe_others_cpu_seconds_total{group_by=\"pid\"} 0.125");
+	expect_line(b.buf, "wattprobe_others_watts{group_by=\"pid\"} 0");
 	if (fx_have("promtool"))
 		cr_assert_eq(fx_run_on("promtool check metrics", b.buf), 0, "promtool: %s", b.buf);
 	pbuf_free(&b);
@@ -134,7 +134,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 	static const char *const names[] = { "dup\x01", "dup\x02", "dup\xff", "dup\\x01",
 					     "dup\xef\xbf\xbd", "dup\"", "dup\n", "dup\\n" };
 	static char lines[512][512];
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view_opts vo = { .by = GROUP_PID, .top = 0, .steady = true, .rate_window_s = 1 };
 	struct view v;
 	struct pbuf b;
@@ -155,7 +155,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 		view__build(&v, &F.s, &vo);
 	}
 	for (int by = 0; by < 2; by++) {
-		prom__sample(&b, &F.s, &v, &oo);
+		prom__sample(&b, &F.s, VIEWS_OF(&v), &oo);
 		n = series_of(b.buf, lines, 512);
 		cr_assert_gt(n, 30);
 		for (int i = 0; i < n; i++)
@@ -170,7 +170,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 		/* and by comm: one group per distinct name */
 		view__free(&v);
 		view__init(&v);
-		vo.by = oo.by = GROUP_COMM;
+		vo.by = GROUP_COMM;
 		view__build(&v, &F.s, &vo);
 		cr_assert_eq(v.nr, sizeof(names) / sizeof(names[0]) + 1);
 	}
@@ -181,7 +181,7 @@ Test(prom_out, hostile_names_and_pid_reuse_make_no_duplicate_series)
 Test(prom_out, build_info_and_the_agents_own_process_metrics)
 {
 	struct view_opts vo = { .by = GROUP_PID, .steady = true, .rate_window_s = 60 };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct pbuf b;
 
@@ -189,14 +189,14 @@ Test(prom_out, build_info_and_the_agents_own_process_metrics)
 	view__init(&v);
 	pbuf_init(&b);
 	view__build(&v, &F.s, &vo);
-	prom__sample(&b, &F.s, &v, &oo);
+	prom__sample(&b, &F.s, VIEWS_OF(&v), &oo);
 	cr_assert_not_null(strstr(b.buf, "\nwattprobe_build_info{version=\"0.2.0\",libbpf=\"v"));
 	cr_assert_null(strstr(b.buf, "\nprocess_cpu_seconds_total"), "not read: not shown");
 	cr_assert_null(strstr(b.buf, "\nprocess_open_fds"));
 	F.s.self = (struct self_stats){ .have = true, .cpu_seconds = 1.25, .resident_bytes = 4096,
 					.virtual_bytes = 8192, .start_time_s = 1764000000.5,
 					.have_fds = true, .open_fds = 17, .max_fds = 1024 };
-	prom__sample(&b, &F.s, &v, &oo);
+	prom__sample(&b, &F.s, VIEWS_OF(&v), &oo);
 	expect_line(b.buf, "process_cpu_seconds_total 1.25");
 	expect_line(b.buf, "process_resident_memory_bytes 4096");
 	expect_line(b.buf, "process_virtual_memory_bytes 8192");
@@ -211,7 +211,7 @@ Test(prom_out, build_info_and_the_agents_own_process_metrics)
 Test(prom_out, gauges_that_cannot_be_measured_are_left_out)
 {
 	struct view_opts vo = { .by = GROUP_PID, .steady = true, .rate_window_s = 1 };
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	struct view v;
 	struct pbuf b;
 
@@ -224,7 +224,7 @@ Test(prom_out, gauges_that_cannot_be_measured_are_left_out)
 	view__init(&v);
 	pbuf_init(&b);
 	view__build(&v, &F.s, &vo);
-	prom__sample(&b, &F.s, &v, &oo);
+	prom__sample(&b, &F.s, VIEWS_OF(&v), &oo);
 	cr_assert_null(strstr(b.buf, "\nwattprobe_host_watts "));
 	cr_assert_null(strstr(b.buf, "\nwattprobe_idle_watts "));
 	cr_assert_null(strstr(b.buf, "\nwattprobe_socket_watts{"));

@@ -394,14 +394,14 @@ Test(top, sort_keys)
 
 Test(top, print_reports_write_errors)
 {
-	struct output_opts oo = { .by = GROUP_PID };
+	struct output_opts oo = {};
 	FILE *f = fopen("/dev/full", "w");
 
 	cr_assert_not_null(f);
 	add_proc(1, "a", "a", 1, 1, 1);
-	cr_expect_eq(top__print(f, &sm, &vw, &oo), -ENOSPC);
+	cr_expect_eq(top__print(f, &sm, VIEWS_OF(&vw), &oo), -ENOSPC);
 	fclose(f);
 	f = fopen("/dev/null", "w");
-	cr_expect_eq(top__print(f, &sm, &vw, &oo), 0);
+	cr_expect_eq(top__print(f, &sm, VIEWS_OF(&vw), &oo), 0);
 	fclose(f);
 }

@@ -82,13 +82,13 @@ Test(vmout, group_by_vm)
 
 Test(vmout, json_says_how_it_was_found_and_what_is_exported)
 {
-	struct output_opts o = { .by = GROUP_VM };
+	struct output_opts o = {};
 	struct view v;
 	struct jw w;
 
 	jw_init(&w);
 	build(&v);
-	json__sample(&w, &F.s, &v, &o);
+	json__sample(&w, &F.s, VIEWS_OF(&v), &o);
 	cr_assert_eq(w.err, 0);
 	/* 7 J of its processes and 2/4 of 4 J of idle: 9 J exported */
 	cr_assert(strstr(w.buf, "{\"key\":\"guest1\",\"vm\":{\"source\":\"cgroup\",\"vcpus\":2,"
@@ -105,13 +105,13 @@ Test(vmout, json_says_how_it_was_found_and_what_is_exported)
 
 Test(vmout, prometheus_group_series)
 {
-	struct output_opts o = { .by = GROUP_VM };
+	struct output_opts o = {};
 	struct pbuf b;
 	struct view v;
 
 	pbuf_init(&b);
 	build(&v);
-	prom__sample(&b, &F.s, &v, &o);
+	prom__sample(&b, &F.s, VIEWS_OF(&v), &o);
 	cr_assert_eq(b.err, 0);
 	cr_assert(strstr(b.buf, "wattprobe_group_watts{group_by=\"vm\",key=\"guest1\"} 7\n"),
 		  "%s", b.buf);
@@ -125,14 +125,14 @@ Test(vmout, prometheus_group_series)
 
 Test(vmout, top_shows_guests_escaped)
 {
-	struct output_opts o = { .by = GROUP_VM };
+	struct output_opts o = {};
 	char buf[8192] = "";
 	struct view v;
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
 
 	cr_assert(f);
 	build(&v);
-	cr_assert_eq(top__print(f, &F.s, &v, &o), 0);
+	cr_assert_eq(top__print(f, &F.s, VIEWS_OF(&v), &o), 0);
 	fclose(f);
 	cr_assert(strstr(buf, "guest1"), "%s", buf);
 	cr_assert(strstr(buf, "../x\\e[2J"), "%s", buf);

@@ -88,20 +88,18 @@ static int loop(struct config *c, struct sampler *s, struct output *o, struct vm
 {
 	__u64 period = (__u64)(c->sopts.interval_s * NSEC_PER_SEC);
 	__u64 deadline = now_ns(CLOCK_MONOTONIC);
-	struct view v;
+	struct views vs;
 	int err;
 
-	err = view__init(&v);
+	err = views__init(&vs);
 	if (err)
 		return err;
 	deadline += o->ops->first_page_soon && period > FIRST_PAGE_NS ? FIRST_PAGE_NS : period;
 	for (long long i = 0; c->count < 0 || i < c->count; i++) {
-		enum group_by by = c->vopts.by;
-
 		if (o->waits ? o->ops->wait(o, &deadline) || stopping : !sleep_until(deadline))
 			break;
-		if (c->vopts.by != by)	/* the output changed the grouping */
-			s->opts.need_exe = c->vopts.by == GROUP_EXE;
+		/* the output may have changed the levels (top's key g) */
+		s->opts.need_exe = view_opts__has(&c->vopts, GROUP_EXE);
 		err = sampler__sample(s);
 		if (err) {
 			fprintf(stderr, "wattprobe: failed to sample: %s\n", strerror(-err));
@@ -111,11 +109,12 @@ static int loop(struct config *c, struct sampler *s, struct output *o, struct vm
 			reopen = 0;
 			outfile__reopen(o->env->out);
 		}
-		err = view__build(&v, &s->cur, &c->vopts);
-		for (__u32 r = 0; !err && o->cmdlines && r < v.nr; r++)
-			sampler__resolve_cmdline(s, v.rows[r].p);
+		err = views__build(&vs, &s->cur, &c->vopts);
+		for (unsigned l = 0; !err && o->cmdlines && l < vs.nr; l++)
+			for (__u32 r = 0; vs.v[l].by == GROUP_PID && r < vs.v[l].nr; r++)
+				sampler__resolve_cmdline(s, vs.v[l].rows[r].p);
 		if (!err)
-			err = o->ops->emit(o, &s->cur, &v);
+			err = o->ops->emit(o, &s->cur, &vs);
 		/* beside the output, from the same sample */
 		if (vmx)
 			vmexport__write(vmx, &s->cur);
@@ -125,7 +124,7 @@ static int loop(struct config *c, struct sampler *s, struct output *o, struct vm
 		deadline = deadline_next(deadline, period, now_ns(CLOCK_MONOTONIC));
 		deadline = keep_phase(s, deadline, period);
 	}
-	view__free(&v);
+	views__free(&vs);
 	return err < 0 ? err : 0;
 }
 

@@ -175,9 +175,22 @@ static int set_top(struct config *c, const char *arg)
 
 static int set_group_by(struct config *c, const char *arg)
 {
-	if (group_by_parse(arg, &c->vopts.by))
-		return usage_error("invalid --group-by '%s': expected pid, comm, exe, cgroup, "
-				   "container, unit, pod, namespace or vm", arg);
+	struct view_opts *v = &c->vopts;
+	const char *bad;
+	char names[256];
+	size_t n;
+	int r;
+
+	r = group_by_parse_list(arg, v->levels, &v->nr_levels, &bad, &n);
+	if (r == -EEXIST)
+		return usage_error("invalid --group-by '%s': %.*s is given twice (a level is one "
+				   "view; name each once)", arg, (int)n, bad);
+	if (r) {
+		group_by_names(names, sizeof(names), ", ", " or ");
+		return usage_error("invalid --group-by '%s': %s'%.*s' is not a level (expected a "
+				   "comma list of %s)", arg, n ? "" : "an empty name ", (int)n, bad,
+				   names);
+	}
 	return 0;
 }
 
@@ -506,11 +519,7 @@ static const struct option_def options[] = {
 	  "(top: what the terminal holds, or 20 in plain lines;\n"
 	  "prometheus: 50; json: 0 = all; run: 5)",
 	  set_top },
-	{ "group-by", 'g', "KEY", "agent",
-	  "sum processes by pid (default), comm, exe, cgroup,\n"
-	  "container, unit (systemd service or scope), pod\n"
-	  "(Kubernetes pod UID), namespace (the pod's) or vm\n"
-	  "(the KVM guest a QEMU process runs)", set_group_by },
+	{ "group-by", 'g', "LEVELS", "agent", NULL, set_group_by, group_by_help },
 	{ "pid", 'p', "PID", "agent",
 	  "show only this process (repeatable); the rest go to others", set_pid },
 	{ "comm", 0, "REGEX", "agent",
@@ -868,10 +877,12 @@ int options__parse(int argc, char **argv, struct config *c)
 	c->vmx.interval_ns = (__u64)(c->sopts.interval_s * 1e9);
 	if (!c->top_set)
 		c->vopts.top = c->cmd->default_top;
-	c->oopts.by = c->vopts.by;
+	if (!c->vopts.nr_levels)
+		c->vopts.levels[c->vopts.nr_levels++] = GROUP_PID;
+	c->vopts.by = c->vopts.levels[0];
 	c->oopts.have_carbon = c->carbon >= 0;
 	c->oopts.carbon_g_per_kwh = c->carbon;
-	c->sopts.need_exe = c->vopts.by == GROUP_EXE;
+	c->sopts.need_exe = view_opts__has(&c->vopts, GROUP_EXE);
 	c->run.carbon = c->carbon;
 	c->run.top = c->vopts.top;
 	c->run.progress = c->interval_set;

@@ -374,16 +374,16 @@ static void vm(struct jw *w, const struct sample *s, const struct view_row *r)
 	jw_obj_end(w);
 }
 
-/* The fields of a group, inside its object. */
-static void group(struct jw *w, const struct sample *s, const struct view_row *r,
-		  const struct output_opts *o, struct limits *lim)
+/* The fields of a group of a view grouped by by, inside its object. */
+static void group(struct jw *w, const struct sample *s, enum group_by by,
+		  const struct view_row *r, const struct output_opts *o, struct limits *lim)
 {
 	str_cut(w, "key", r->key, lim->key, CUT_KEY, &lim->cut);
-	if (o->by == GROUP_CONTAINER)
+	if (by == GROUP_CONTAINER)
 		container(w, r->names, lim);
-	else if (o->by == GROUP_POD)
+	else if (by == GROUP_POD)
 		pod(w, r->names, lim);
-	else if (o->by == GROUP_VM)
+	else if (by == GROUP_VM)
 		vm(w, s, r);
 	jw_key(w, "members");
 	jw_u64(w, r->members);
@@ -455,7 +455,27 @@ static void tail(struct jw *w, const struct sample *sm)
 	jw_double(w, sm->sample_seconds, 6);
 }
 
-void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
+/* "group_by", the rows ("processes" or "groups") and "others" of one view. */
+static void level(struct jw *w, const struct sample *sm, const struct view *v,
+		  const struct output_opts *o, struct limits *lim)
+{
+	jw_key(w, "group_by");
+	jw_str(w, group_by_name(v->by));
+	jw_key(w, v->by == GROUP_PID ? "processes" : "groups");
+	jw_arr_begin(w);
+	for (__u32 i = 0; i < v->nr; i++) {
+		jw_obj_begin(w);
+		if (v->by == GROUP_PID)
+			process(w, sm, &v->rows[i], o, lim);
+		else
+			group(w, sm, v->by, &v->rows[i], o, lim);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	others(w, sm, v);
+}
+
+void json__sample(struct jw *w, const struct sample *sm, const struct views *vs,
 		  const struct output_opts *o)
 {
 	struct limits lim = unlimited;
@@ -466,20 +486,19 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 	host(w, sm);
 	sockets(w, sm, &lim);
 	idle(w, sm);
-	jw_key(w, "group_by");
-	jw_str(w, group_by_name(o->by));
-	jw_key(w, o->by == GROUP_PID ? "processes" : "groups");
-	jw_arr_begin(w);
-	for (__u32 i = 0; i < v->nr; i++) {
-		jw_obj_begin(w);
-		if (o->by == GROUP_PID)
-			process(w, sm, &v->rows[i], o, &lim);
-		else
-			group(w, sm, &v->rows[i], o, &lim);
-		jw_obj_end(w);
+	if (vs->nr == 1) {
+		level(w, sm, &vs->v[0], o, &lim);
+	} else {
+		/* several levels: each one's part of a one-level record, in an array */
+		jw_key(w, "levels");
+		jw_arr_begin(w);
+		for (unsigned i = 0; i < vs->nr; i++) {
+			jw_obj_begin(w);
+			level(w, sm, &vs->v[i], o, &lim);
+			jw_obj_end(w);
+		}
+		jw_arr_end(w);
 	}
-	jw_arr_end(w);
-	others(w, sm, v);
 	tail(w, sm);
 	if (o->have_carbon)
 		co2e(w, sm, o->carbon_g_per_kwh);
@@ -488,24 +507,51 @@ void json__sample(struct jw *w, const struct sample *sm, const struct view *v,
 
 /* --- json --flat ----------------------------------------------------------------------- */
 
-__u32 json__flat_lines(const struct view *v)
+__u32 json__flat_lines(const struct views *vs)
 {
-	return 1 + v->nr;
+	__u32 n = 1 + (vs->nr > 1 ? vs->nr : 0);
+
+	for (unsigned i = 0; i < vs->nr; i++)
+		n += vs->v[i].nr;
+	return n;
+}
+
+/*
+ * What --flat line `line` (from 1) holds: with one level, row line - 1 of it; with
+ * several, each level's line (*row = NONE) and then its rows, level after level.
+ */
+#define FLAT_LEVEL_LINE ((__u32)-1)
+
+static const struct view *flat_row(const struct views *vs, __u32 line, __u32 *row)
+{
+	unsigned i = 0;
+
+	*row = line - 1;
+	if (vs->nr == 1)
+		return &vs->v[0];
+	for (; i + 1 < vs->nr && *row >= vs->v[i].nr + 1; i++)
+		*row -= vs->v[i].nr + 1;
+	*row = *row ? *row - 1 : FLAT_LEVEL_LINE;
+	return &vs->v[i];
 }
 
 /* One line of --flat within lim: the host's (line 0) or a row's. */
-static void flat_line(struct jw *w, const struct sample *sm, const struct view *v,
+static void flat_line(struct jw *w, const struct sample *sm, const struct views *vs,
 		      const struct output_opts *o, __u32 line, struct limits *lim)
 {
+	const struct view *v;
+	__u32 row;
+
 	lim->cut = 0;
 	jw_reset(w);
 	jw_obj_begin(w);
 	head(w, sm);
 	jw_key(w, "record");
-	if (!line) {
+	if (!line && vs->nr == 1) {
+		v = &vs->v[0];
 		jw_str(w, "host");
 		jw_key(w, "group_by");
-		jw_str(w, group_by_name(o->by));
+		jw_str(w, group_by_name(v->by));
 		host(w, sm);
 		sockets(w, sm, lim);
 		idle(w, sm);
@@ -515,14 +561,37 @@ static void flat_line(struct jw *w, const struct sample *sm, const struct view *
 		tail(w, sm);
 		if (o->have_carbon)
 			co2e(w, sm, o->carbon_g_per_kwh);
-	} else if (o->by == GROUP_PID) {
+	} else if (!line) {
+		/* several levels: their names here, a line of each one's others below */
+		jw_str(w, "host");
+		host(w, sm);
+		sockets(w, sm, lim);
+		idle(w, sm);
+		jw_key(w, "levels");
+		jw_arr_begin(w);
+		for (unsigned i = 0; i < vs->nr; i++)
+			jw_str(w, group_by_name(vs->v[i].by));
+		jw_arr_end(w);
+		jw_key(w, "rows");
+		jw_u64(w, json__flat_lines(vs) - 1);
+		tail(w, sm);
+		if (o->have_carbon)
+			co2e(w, sm, o->carbon_g_per_kwh);
+	} else if ((v = flat_row(vs, line, &row)) && row == FLAT_LEVEL_LINE) {
+		jw_str(w, "level");
+		jw_key(w, "group_by");
+		jw_str(w, group_by_name(v->by));
+		others(w, sm, v);
+		jw_key(w, "rows");
+		jw_u64(w, v->nr);
+	} else if (v->by == GROUP_PID) {
 		jw_str(w, "process");
-		process(w, sm, &v->rows[line - 1], o, lim);
+		process(w, sm, &v->rows[row], o, lim);
 	} else {
 		jw_str(w, "group");
 		jw_key(w, "group_by");
-		jw_str(w, group_by_name(o->by));
-		group(w, sm, &v->rows[line - 1], o, lim);
+		jw_str(w, group_by_name(v->by));
+		group(w, sm, v->by, &v->rows[row], o, lim);
 	}
 	if (lim->cut) {
 		jw_key(w, "cut");
@@ -542,7 +611,7 @@ static bool fits(const struct jw *w, const struct output_opts *o)
 }
 
 /* The largest *field in [0, hi] with which the line fits, and the line built with it. */
-static bool shrink(struct jw *w, const struct sample *sm, const struct view *v,
+static bool shrink(struct jw *w, const struct sample *sm, const struct views *v,
 		   const struct output_opts *o, __u32 line, struct limits *lim, size_t *field,
 		   size_t hi)
 {
@@ -563,12 +632,17 @@ static bool shrink(struct jw *w, const struct sample *sm, const struct view *v,
 	return fits(w, o);
 }
 
-void json__flat(struct jw *w, const struct sample *sm, const struct view *v,
+void json__flat(struct jw *w, const struct sample *sm, const struct views *v,
 		const struct output_opts *o, __u32 line)
 {
-	const struct proc *p = line && o->by == GROUP_PID ? v->rows[line - 1].p : NULL;
 	size_t max = o->max_line_bytes ? o->max_line_bytes : JSON_FLAT_MAX;
+	const struct view *rv = NULL;
+	const struct proc *p = NULL;
 	struct limits lim = unlimited;
+	__u32 row;
+
+	if (line && (rv = flat_row(v, line, &row))->by == GROUP_PID && row != FLAT_LEVEL_LINE)
+		p = rv->rows[row].p;
 
 	flat_line(w, sm, v, o, line, &lim);
 	if (fits(w, o))
@@ -612,7 +686,7 @@ static int json_open(struct output *o, char *err, size_t errlen)
 }
 
 /* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
-static int json_emit(struct output *o, const struct sample *s, const struct view *v)
+static int json_emit(struct output *o, const struct sample *s, const struct views *v)
 {
 	const struct output_opts *opts = o->env->opts;
 	__u32 n = opts->flat ? json__flat_lines(v) : 1;

@@ -30,7 +30,6 @@ enum {
 };
 
 struct output_opts {
-	enum group_by by;
 	bool have_carbon;	/* json, prometheus: --carbon-intensity given */
 	double carbon_g_per_kwh;
 	unsigned omit;		/* json: OMIT_* */
@@ -46,8 +45,8 @@ struct view_opts;
 /* What the agent opened for an output, and what an output may change. */
 struct output_env {
 	struct output_opts *opts;
-	struct view_opts *view;		/* of the view built from each sample: an output may
-					 * change its grouping (top's key g) or --top */
+	struct view_opts *view;		/* of the views built from each sample: an output may
+					 * change their levels (top's key g) or --top */
 	bool top_set;			/* --top was given */
 	struct outfile *out;		/* where lines go: stdout or --output */
 	const char *out_name;		/* for messages: "stdout" or the file */
@@ -70,9 +69,9 @@ struct output_ops {
 					 * executables are followed from the start */
 	/* Optional. Sets o->priv, o->cmdlines and o->waits. 0, or -errno with a reason in err. */
 	int (*open)(struct output *o, char *err, size_t errlen);
-	/* One sample: 0 to go on, 1 to stop quietly (the reader is gone), -errno on a
-	 * failure (said on stderr). */
-	int (*emit)(struct output *o, const struct sample *s, const struct view *v);
+	/* One sample and its views (one per level of --group-by): 0 to go on, 1 to stop
+	 * quietly (the reader is gone), -errno on a failure (said on stderr). */
+	int (*emit)(struct output *o, const struct sample *s, const struct views *vs);
 	/* Where open set o->waits: instead of sleeping until *deadline (CLOCK_MONOTONIC
 	 * ns), 0 to sample at *deadline, which it may move, 1 to stop. */
 	int (*wait)(struct output *o, unsigned long long *deadline);
@@ -99,23 +98,27 @@ const struct output_ops *output__find(const char *name);
 #define JSON_FLAT_MAX 4096
 #define JSON_FLAT_MIN 1024
 
-/* The table of `wattprobe top` as plain lines (not a terminal: see top.h), flushed.
- * 0 or -errno of the write (-EPIPE: the reader is gone). */
-int top__print(FILE *f, const struct sample *s, const struct view *v,
+/* The table of `wattprobe top` as plain lines (not a terminal: see top.h), flushed:
+ * a block per view. 0 or -errno of the write (-EPIPE: the reader is gone). */
+int top__print(FILE *f, const struct sample *s, const struct views *vs,
 	       const struct output_opts *o);
-/* One JSON Lines record of `wattprobe json` into w (reset first), no newline. */
-void json__sample(struct jw *w, const struct sample *s, const struct view *v,
+/* One JSON Lines record of `wattprobe json` into w (reset first), no newline:
+ * with one view, its rows and others beside the host's figures; with several,
+ * "levels", an object per view holding the same (docs/json.md). */
+void json__sample(struct jw *w, const struct sample *s, const struct views *vs,
 		  const struct output_opts *o);
 /*
  * `wattprobe json --flat`: line 0 is the host's (sockets, idle, others), the
- * next ones a process or group each; json__flat_lines() says how many. Each
+ * next ones a process or group each; with several levels, line 0 names them and
+ * each level has a line of its own (its others) before its rows'. json__flat_lines()
+ * says how many. Each
  * carries the timestamp, interval and sensor, and is at most o->max_line_bytes - 1
  * bytes (JSON_FLAT_MAX - 1 by default): what does not fit is cut (cpus and sockets
  * entries, then command line and cgroup path shortened) and named in "cut". Into
  * w (reset first), no newline.
  */
-__u32 json__flat_lines(const struct view *v);
-void json__flat(struct jw *w, const struct sample *s, const struct view *v,
+__u32 json__flat_lines(const struct views *vs);
+void json__flat(struct jw *w, const struct sample *s, const struct views *vs,
 		const struct output_opts *o, __u32 line);
 /* The names of the OMIT_* bits, for --omit; 0 or -EINVAL on an unknown name. */
 int json_omit_parse(const char *list, unsigned *omit);
@@ -125,9 +128,11 @@ int json_omit_parse(const char *list, unsigned *omit);
  * and run's push alike. */
 void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
 		       const char *source, bool estimated);
-/* The /metrics page of `wattprobe prometheus` into b (reset first), from a
- * steady view (view_opts.steady). */
-void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
+/* The /metrics page of `wattprobe prometheus` into b (reset first; in b->format),
+ * from steady views (view_opts.steady):
+ * the pid level's rows as wattprobe_process_*, the other levels' as
+ * wattprobe_group_* with group_by, and each level's others with group_by. */
+void prom__sample(struct pbuf *b, const struct sample *s, const struct views *vs,
 		  const struct output_opts *o);
 
 #endif /* __OUTPUT_H */

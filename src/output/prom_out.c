@@ -27,33 +27,46 @@
 #define COMPILER "gcc " __VERSION__
 #endif
 
+static double unix_s(struct timespec ts)
+{
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* A counter family of one sample, with its _created (OpenMetrics). */
+static void counter(struct pbuf *b, const char *name, const char *help, double value,
+		    struct timespec created)
+{
+	prom_family(b, name, "counter", help);
+	prom_counter(b, name, NULL, value, unix_s(created));
+}
+
 static void host(struct pbuf *b, const struct sample *sm)
 {
-	prom_metric(b, "wattprobe_host_joules_total", "counter",
-		    "Energy drawn by the host (packages and DRAM) since the agent started.",
-		    NULL, uj_to_j(sm->energy_total_uj));
+	counter(b, "wattprobe_host_joules_total",
+		"Energy drawn by the host (packages and DRAM) since the agent started.",
+		uj_to_j(sm->energy_total_uj), sm->started);
 	prom_family(b, "wattprobe_host_watts", "gauge",
 		    "Power drawn by the host over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_host_watts", NULL, watts(sm->energy_uj, sm->interval_ns));
-	prom_metric(b, "wattprobe_host_cpu_seconds_total", "counter",
-		    "On-CPU time of all processes since the agent started.",
-		    NULL, sm->busy_total_ns / 1e9);
+	counter(b, "wattprobe_host_cpu_seconds_total",
+		"On-CPU time of all processes since the agent started.", sm->busy_total_ns / 1e9,
+		sm->started);
 	prom_metric(b, "wattprobe_host_cpu_ratio", "gauge",
 		    "Share of the online CPUs' time processes ran over the last interval.",
 		    NULL, sm->util);
-	prom_metric(b, "wattprobe_idle_joules_total", "counter",
-		    "Energy reported as idle (baseline and unattributed) since the agent started.",
-		    NULL, uj_to_j(sm->idle_total_uj));
+	counter(b, "wattprobe_idle_joules_total",
+		"Energy reported as idle (baseline and unattributed) since the agent started.",
+		uj_to_j(sm->idle_total_uj), sm->started);
 	prom_family(b, "wattprobe_idle_watts", "gauge",
 		    "Power reported as idle over the last interval.");
 	if (sm->have_energy)
 		prom_sample(b, "wattprobe_idle_watts", NULL, watts(sm->idle_uj, sm->interval_ns));
 	if (!sm->psys_total_uj && !sm->have_psys)
 		return;
-	prom_metric(b, "wattprobe_psys_joules_total", "counter",
-		    "Energy of the platform (RAPL psys, more than packages and DRAM) since the "
-		    "agent started.", NULL, uj_to_j(sm->psys_total_uj));
+	counter(b, "wattprobe_psys_joules_total",
+		"Energy of the platform (RAPL psys, more than packages and DRAM) since the "
+		"agent started.", uj_to_j(sm->psys_total_uj), sm->started);
 	prom_family(b, "wattprobe_psys_watts", "gauge",
 		    "Power of the platform (RAPL psys) over the last interval.");
 	if (sm->have_psys)
@@ -107,7 +120,8 @@ static void socket_domains(struct pbuf *b, const struct sample *sm)
 				enum energy_domain d = fam->d[k];
 
 				if (d == ENERGY_PACKAGE || ss->have[d] || ss->total_uj[d])
-					prom_sample(b, fam->counter, l, uj_to_j(ss->total_uj[d]));
+					prom_counter(b, fam->counter, l, uj_to_j(ss->total_uj[d]),
+						     unix_s(sm->started));
 			}
 		}
 		prom_family(b, fam->gauge, "gauge", domain_help[f][1]);
@@ -203,45 +217,63 @@ static void sockets(struct pbuf *b, const struct sample *sm)
 }
 
 /*
- * The rows' families: a counter family for energy and one for CPU time
- * (every row: pending at 0, live, held frozen), a gauge of this interval's
- * power (rows that are members, not held rows), and for groups their size.
- * labels(): the row's labels into l.
+ * The rows' families, each once with the rows of every view of its kind
+ * (processes: the pid level; groups: the others, told apart by group_by): a
+ * counter family for energy and one for CPU time (every row: pending at 0,
+ * live, held frozen), a gauge of this interval's power (rows that are members,
+ * not held rows), and for groups their size.
  */
 enum { F_JOULES, F_CPU, F_WATTS, F_MEMBERS };
 
-static void rows(struct pbuf *b, const struct sample *sm, const struct view *v,
-		 const char *const fams[][3], int nr_fams,
-		 void (*labels)(const struct view_row *r, const char **l, char *buf, size_t len,
-				const char *by),
-		 const char *by)
+struct row_kind {
+	const char *const (*fams)[3];
+	int nr_fams;
+	bool pid;			/* the pid level's rows, else every other level's */
+	/* the row's labels into l, buf for their text */
+	void (*labels)(const struct view *v, const struct view_row *r, const char **l,
+		       char *buf, size_t len);
+};
+
+static void rows(struct pbuf *b, const struct sample *sm, const struct views *vs,
+		 const struct row_kind *k)
 {
 	const char *l[7];
 	char buf[64];
+	bool any = false;
 
-	for (int f = 0; f < nr_fams; f++) {
-		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
-		for (__u32 i = 0; i < v->nr; i++) {
-			const struct view_row *r = &v->rows[i];
+	for (unsigned i = 0; i < vs->nr; i++)
+		any |= (vs->v[i].by == GROUP_PID) == k->pid;
+	for (int f = 0; any && f < k->nr_fams; f++) {
+		const char *name = k->fams[f][0];
 
-			labels(r, l, buf, sizeof(buf), by);
-			if (f == F_JOULES)
-				prom_sample(b, fams[f][0], l, uj_to_j(r->total_uj));
-			else if (f == F_CPU)
-				prom_sample(b, fams[f][0], l, r->total_ns / 1e9);
-			else if (r->state == ROW_HELD)
+		prom_family(b, name, k->fams[f][1], k->fams[f][2]);
+		for (unsigned i = 0; i < vs->nr; i++) {
+			const struct view *v = &vs->v[i];
+
+			if ((v->by == GROUP_PID) != k->pid)
 				continue;
-			else if (f == F_WATTS && !r->iv.uj_missing)
-				prom_sample(b, fams[f][0], l, watts(r->iv.uj, sm->interval_ns));
-			else if (f == F_MEMBERS)
-				prom_sample(b, fams[f][0], l, r->members);
+			for (__u32 j = 0; j < v->nr && !b->skip; j++) {
+				const struct view_row *r = &v->rows[j];
+
+				k->labels(v, r, l, buf, sizeof(buf));
+				if (f == F_JOULES)
+					prom_counter(b, name, l, uj_to_j(r->total_uj), unix_s(r->created));
+				else if (f == F_CPU)
+					prom_counter(b, name, l, r->total_ns / 1e9, unix_s(r->created));
+				else if (r->state == ROW_HELD)
+					continue;
+				else if (f == F_WATTS && !r->iv.uj_missing)
+					prom_sample(b, name, l, watts(r->iv.uj, sm->interval_ns));
+				else if (f == F_MEMBERS)
+					prom_sample(b, name, l, r->members);
+			}
 		}
 	}
 }
 
 /* pid, comm, start: a reused PID is another start time, an exec another comm. */
-static void process_labels(const struct view_row *r, const char **l, char *buf, size_t len,
-			   const char *by)
+static void process_labels(const struct view *v, const struct view_row *r, const char **l,
+			   char *buf, size_t len)
 {
 	char *pid = buf, *start = buf + len / 2;
 
@@ -261,11 +293,11 @@ static void process_labels(const struct view_row *r, const char **l, char *buf, 
 	l[6] = NULL;
 }
 
-static void group_labels(const struct view_row *r, const char **l, char *buf, size_t len,
-			 const char *by)
+static void group_labels(const struct view *v, const struct view_row *r, const char **l,
+			 char *buf, size_t len)
 {
 	l[0] = "group_by";
-	l[1] = by;
+	l[1] = group_by_name(v->by);
 	l[2] = "key";
 	l[3] = r->key;
 	l[4] = NULL;
@@ -279,25 +311,34 @@ static void group_labels(const struct view_row *r, const char **l, char *buf, si
  *   wattprobe_group_watts * on(group_by, key) group_left(container_name)
  *     wattprobe_group_info
  */
-static void group_info(struct pbuf *b, const struct view *v, const char *by)
+static void group_info(struct pbuf *b, const struct views *vs)
 {
-	bool ctr = !strcmp(by, "container");
+	bool any = false;
 
-	if (!ctr && strcmp(by, "pod"))
+	for (unsigned i = 0; i < vs->nr; i++)
+		any |= vs->v[i].by == GROUP_CONTAINER || vs->v[i].by == GROUP_POD;
+	if (!any)
 		return;
 	prom_family(b, "wattprobe_group_info", "gauge",
 		    "Names of a container or pod group (container_name, pod_name, pod_namespace), "
 		    "where files on the node name them; always 1.");
-	for (__u32 i = 0; i < v->nr; i++) {
-		const struct view_row *r = &v->rows[i];
-		const struct ctr_names *n = r->names;
-		const char *l[] = { "group_by", by, "key", r->key,
-				    "container_name", n && ctr ? n->name : NULL,
-				    "pod_name", n ? n->pod : NULL,
-				    "pod_namespace", n ? n->ns : NULL, NULL };
+	for (unsigned i = 0; i < vs->nr; i++) {
+		const struct view *v = &vs->v[i];
+		bool ctr = v->by == GROUP_CONTAINER;
 
-		if (n && (l[5] || l[7] || l[9]))
-			prom_sample(b, "wattprobe_group_info", l, 1);
+		if (!ctr && v->by != GROUP_POD)
+			continue;
+		for (__u32 j = 0; j < v->nr && !b->skip; j++) {
+			const struct view_row *r = &v->rows[j];
+			const struct ctr_names *n = r->names;
+			const char *l[] = { "group_by", group_by_name(v->by), "key", r->key,
+					    "container_name", n && ctr ? n->name : NULL,
+					    "pod_name", n ? n->pod : NULL,
+					    "pod_namespace", n ? n->ns : NULL, NULL };
+
+			if (n && (l[5] || l[7] || l[9]))
+				prom_sample(b, "wattprobe_group_info", l, 1);
+		}
 	}
 }
 
@@ -325,23 +366,42 @@ static const char *const group_fams[][3] = {
 	  "Processes of the group that ran in the last interval." },
 };
 
-static void others(struct pbuf *b, const struct sample *sm, const struct view *v)
-{
-	const struct view_row *o = &v->others;
+static const struct row_kind processes = { process_fams, 3, true, process_labels };
+static const struct row_kind groups = { group_fams, 4, false, group_labels };
 
-	prom_metric(b, "wattprobe_others_joules_total", "counter",
-		    "Energy of processes while they had no series of their own: process (or "
-		    "group) counters + others + idle = host.", NULL, uj_to_j(o->total_uj));
-	prom_metric(b, "wattprobe_others_cpu_seconds_total", "counter",
-		    "On-CPU time of processes while they had no series of their own.",
-		    NULL, o->total_ns / 1e9);
-	prom_family(b, "wattprobe_others_watts", "gauge",
-		    "Power of the processes without a watts series of their own, last interval.");
-	if (!o->iv.uj_missing)
-		prom_sample(b, "wattprobe_others_watts", NULL, watts(o->iv.uj, sm->interval_ns));
-	prom_metric(b, "wattprobe_others_processes", "gauge",
-		    "Processes that ran in the last interval without a watts series of their own.",
-		    NULL, o->members);
+/* Others of each level (group_by): level + its others + idle = host. */
+static void others(struct pbuf *b, const struct sample *sm, const struct views *vs)
+{
+	static const char *const fams[][3] = {
+		{ "wattprobe_others_joules_total", "counter",
+		  "Energy of processes while they had no series of their own at that level "
+		  "(group_by): process (or group) counters + others + idle = host." },
+		{ "wattprobe_others_cpu_seconds_total", "counter",
+		  "On-CPU time of processes while they had no series of their own at that level." },
+		{ "wattprobe_others_watts", "gauge",
+		  "Power of the processes without a watts series of their own at that level, "
+		  "last interval." },
+		{ "wattprobe_others_processes", "gauge",
+		  "Processes that ran in the last interval without a watts series of their own at "
+		  "that level." },
+	};
+
+	for (int f = 0; f < 4; f++) {
+		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
+		for (unsigned i = 0; i < vs->nr; i++) {
+			const struct view_row *o = &vs->v[i].others;
+			const char *l[] = { "group_by", group_by_name(vs->v[i].by), NULL };
+
+			if (f == F_JOULES)
+				prom_counter(b, fams[f][0], l, uj_to_j(o->total_uj), unix_s(o->created));
+			else if (f == F_CPU)
+				prom_counter(b, fams[f][0], l, o->total_ns / 1e9, unix_s(o->created));
+			else if (f == F_WATTS && !o->iv.uj_missing)
+				prom_sample(b, fams[f][0], l, watts(o->iv.uj, sm->interval_ns));
+			else if (f == F_MEMBERS)
+				prom_sample(b, fams[f][0], l, o->members);
+		}
+	}
 }
 
 void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
@@ -359,15 +419,15 @@ static void health(struct pbuf *b, const struct sample *sm)
 			  "Where energy comes from: rapl (measured: from powercap, or from the host's "
 			  "vm-export in a guest) or model (estimated).",
 			  sm->sensor, sm->sensor_source, sm->estimated);
-	prom_metric(b, "wattprobe_dropped_total", "counter",
-		    "Records the agent could not keep (ring buffer or process table full).",
-		    NULL, sm->dropped);
+	counter(b, "wattprobe_dropped_total",
+		"Records the agent could not keep (ring buffer or process table full).",
+		sm->dropped, sm->started);
 	prom_metric(b, "wattprobe_interval_dropped_records", "gauge",
 		    "Records the agent could not keep in the last interval.",
 		    NULL, sm->dropped_delta);
-	prom_metric(b, "wattprobe_unseen_switches_total", "counter",
-		    "Context switches the sched_switch tracepoint did not report.",
-		    NULL, sm->unseen);
+	counter(b, "wattprobe_unseen_switches_total",
+		"Context switches the sched_switch tracepoint did not report.", sm->unseen,
+		sm->started);
 	prom_metric(b, "wattprobe_sample_duration_seconds", "gauge",
 		    "Time the agent took to take the last sample.", NULL, sm->sample_seconds);
 	prom_metric(b, "wattprobe_interval_seconds", "gauge", "Length of the last interval.",
@@ -388,9 +448,10 @@ static void self(struct pbuf *b, const struct sample *sm)
 		    "The version of wattprobe, of the libbpf it runs with and of the compiler "
 		    "that built it; always 1.", build, 1);
 	if (st->have) {
-		prom_metric(b, "process_cpu_seconds_total", "counter",
-			    "Total user and system CPU time spent in seconds.",
-			    NULL, st->cpu_seconds);
+		prom_family(b, "process_cpu_seconds_total", "counter",
+			    "Total user and system CPU time spent in seconds.");
+		prom_counter(b, "process_cpu_seconds_total", NULL, st->cpu_seconds,
+			     st->start_time_s);
 		prom_metric(b, "process_resident_memory_bytes", "gauge",
 			    "Resident memory size in bytes.", NULL, st->resident_bytes);
 		prom_metric(b, "process_virtual_memory_bytes", "gauge",
@@ -413,62 +474,74 @@ static void carbon(struct pbuf *b, const struct sample *sm, double g_per_kwh)
 	prom_metric(b, "wattprobe_carbon_intensity_grams_per_kwh", "gauge",
 		    "Carbon intensity given with --carbon-intensity (grams of CO2e per kWh).",
 		    NULL, g_per_kwh);
-	prom_metric(b, "wattprobe_host_co2e_grams_total", "counter",
-		    "CO2e of the host's energy since the agent started, at that intensity.",
-		    NULL, sm->energy_total_uj / 3.6e12 * g_per_kwh);
+	counter(b, "wattprobe_host_co2e_grams_total",
+		"CO2e of the host's energy since the agent started, at that intensity.",
+		sm->energy_total_uj / 3.6e12 * g_per_kwh, sm->started);
 }
 
-void prom__sample(struct pbuf *b, const struct sample *s, const struct view *v,
+void prom__sample(struct pbuf *b, const struct sample *s, const struct views *vs,
 		  const struct output_opts *o)
 {
 	pbuf_reset(b);
 	host(b, s);
 	sockets(b, s);
-	if (o->by == GROUP_PID)
-		rows(b, s, v, process_fams, 3, process_labels, NULL);
-	else
-		rows(b, s, v, group_fams, 4, group_labels, group_by_name(o->by));
-	if (o->by != GROUP_PID)
-		group_info(b, v, group_by_name(o->by));
-	others(b, s, v);
+	rows(b, s, vs, &processes);
+	rows(b, s, vs, &groups);
+	group_info(b, vs);
+	others(b, s, vs);
 	health(b, s);
 	self(b, s);
 	if (o->have_carbon)
 		carbon(b, s, o->carbon_g_per_kwh);
+	prom_end(b);
 }
 
 /* --- the output: `wattprobe prometheus`, a page served over HTTP ---------------------- */
 
+/* The page in each format, formatted every sample: a scraper's Accept picks one. */
+struct prom_pages {
+	struct pbuf b[HTTP_NR_FORMATS];
+};
+
 static int prom_open(struct output *o, char *err, size_t errlen)
 {
-	struct pbuf *b = calloc(1, sizeof(*b));
+	struct prom_pages *p = calloc(1, sizeof(*p));
 
-	if (!b) {
+	if (!p) {
 		snprintf(err, errlen, "failed to allocate the page: %s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	pbuf_init(b);
-	o->priv = b;
+	for (int f = 0; f < HTTP_NR_FORMATS; f++) {
+		pbuf_init(&p->b[f]);
+		p->b[f].format = f == HTTP_OPENMETRICS ? PROM_OPENMETRICS : PROM_TEXT;
+	}
+	o->priv = p;
 	return 0;
 }
 
-static int prom_emit(struct output *o, const struct sample *s, const struct view *v)
+static int prom_emit(struct output *o, const struct sample *s, const struct views *vs)
 {
-	struct pbuf *b = o->priv;
+	struct prom_pages *p = o->priv;
+	const char *body[HTTP_NR_FORMATS];
+	size_t len[HTTP_NR_FORMATS];
 
-	prom__sample(b, s, v, o->env->opts);
-	if (b->err)
-		return -ENOMEM;
-	return http__publish(o->env->http, b->buf, b->len);
+	for (int f = 0; f < HTTP_NR_FORMATS; f++) {
+		prom__sample(&p->b[f], s, vs, o->env->opts);
+		if (p->b[f].err)
+			return -ENOMEM;
+		body[f] = p->b[f].buf;
+		len[f] = p->b[f].len;
+	}
+	return http__publish_formats(o->env->http, body, len);
 }
 
 static void prom_close(struct output *o, bool finished)
 {
-	struct pbuf *b = o->priv;
+	struct prom_pages *p = o->priv;
 
-	if (b)
-		pbuf_free(b);
-	free(b);
+	for (int f = 0; p && f < HTTP_NR_FORMATS; f++)
+		pbuf_free(&p->b[f]);
+	free(p);
 	o->priv = NULL;
 }
 

@@ -518,6 +518,7 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 				others.members = 0;	/* no room for it: idle only */
 		}
 	}
+	f->head = f->nr;
 	if (blank)
 		add_line(f, TOP_TEXT, "", 0);
 
@@ -551,17 +552,22 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 
 /* --- plain output ------------------------------------------------------------------------ */
 
-int top__print(FILE *out, const struct sample *s, const struct view *v,
+int top__print(FILE *out, const struct sample *s, const struct views *vs,
 	       const struct output_opts *oo)
 {
-	struct top_opts o = { .by = oo->by, .charset = termsafe_locale_flags() };
+	struct top_opts o = { .charset = termsafe_locale_flags() };
 	struct top_frame f = {};
-	int err = top__render(&f, s, v, &o);
+	int err = 0;
 
 	errno = 0;
-	for (int i = 0; !err && i < f.nr; i++) {
-		fputs(top_frame__line(&f, i), out);
-		fputc('\n', out);
+	/* the header once, then each level's rows, others and idle */
+	for (unsigned k = 0; !err && k < vs->nr; k++) {
+		o.by = vs->v[k].by;
+		err = top__render(&f, s, &vs->v[k], &o);
+		for (int i = k ? f.head : 0; !err && i < f.nr; i++) {
+			fputs(top_frame__line(&f, i), out);
+			fputc('\n', out);
+		}
 	}
 	fputc('\n', out);
 	if (!err && (fflush(out) == EOF || ferror(out)))

@@ -42,6 +42,7 @@ struct top_frame {
 	size_t len, cap;
 	struct top_line *lines;
 	int nr, cap_lines;
+	int head;		/* lines of the header (title, host, sockets), which come first */
 	const struct view_row **order;	/* rows in display order */
 	__u32 cap_order;
 	int err;		/* -ENOMEM, sticky until the next render */
@@ -78,11 +79,13 @@ enum top_ui_event {
 	TOP_UI_STOP,		/* *stop was set (a signal), or the terminal hung up */
 };
 
-/* Take over the terminal on stdout (keys from stdin when it is a terminal).
- * NULL and a reason in err when curses cannot (unknown TERM, ...). */
-struct top_ui *top_ui__open(enum group_by by, char *err, size_t errlen);
-/* Show a sample (unless paused); a copy is kept to redraw it between samples. 0 or -ENOMEM. */
-int top_ui__show(struct top_ui *u, const struct sample *s, const struct view *v);
+/* Take over the terminal on stdout (keys from stdin when it is a terminal), showing
+ * levels[0]; g goes through levels (nr > 1), or through the usual ones. NULL and a
+ * reason in err when curses cannot (unknown TERM, ...). */
+struct top_ui *top_ui__open(const enum group_by *levels, unsigned nr, char *err, size_t errlen);
+/* Show a sample's first view (unless paused); a copy is kept to redraw it between
+ * samples. 0 or -ENOMEM. */
+int top_ui__show(struct top_ui *u, const struct sample *s, const struct views *vs);
 /* Handle keys and resizes until the CLOCK_MONOTONIC deadline (ns) or an event. */
 enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 			       const volatile sig_atomic_t *stop);

@@ -23,7 +23,9 @@
 #include "output/output.h"
 #include "output/top.h"
 
-#define NR_GROUPS (GROUP_UNIT + 1)
+/* g without a list of levels: the levels a table of one host reads best */
+static const enum group_by default_cycle[] = { GROUP_PID, GROUP_COMM, GROUP_EXE, GROUP_CGROUP,
+					       GROUP_CONTAINER, GROUP_UNIT };
 #define EV_NONE (-1)
 
 struct top_ui {
@@ -36,6 +38,8 @@ struct top_ui {
 	bool take_next;		/* show the next sample even when paused */
 	bool quit;		/* q was pressed */
 	enum group_by shown_by;	/* the grouping of the sample on screen */
+	enum group_by cycle[GROUP_NR];	/* what g goes through: --group-by's levels */
+	unsigned nr_cycle;
 	struct sigaction old_winch;
 	int saved_stderr;	/* the terminal, while messages go to errlog */
 	int errlog;		/* memfd: stderr while curses draws, replayed after */
@@ -69,8 +73,8 @@ static const char *const help_text[] = {
 	"  A, a         sort by name (comm, or the group's key)",
 	"  < >          previous / next sort column",
 	"  R, r         reverse the order",
-	"  g, G         next / previous grouping: pid, comm, exe, cgroup,",
-	"               container, unit",
+	"  g, G         next / previous grouping: the levels of --group-by,",
+	"               or pid, comm, exe, cgroup, container, unit",
 	"  c            COMMAND: the whole command line / the name (comm)",
 	"  I, i         CPU%: of one CPU (100% = one CPU busy) / of all CPUs",
 	"  space, Z, z  pause (sampling goes on; the screen holds still)",
@@ -262,10 +266,16 @@ static int key(struct top_ui *u, int ch)
 		u->o.paused = !u->o.paused;
 		break;
 	case 'g':
-	case 'G':
-		u->o.by = (u->o.by + (ch == 'g' ? 1 : NR_GROUPS - 1)) % NR_GROUPS;
+	case 'G': {
+		unsigned i = 0;
+
+		while (i < u->nr_cycle && u->cycle[i] != u->o.by)
+			i++;	/* not there (-g pod alone): from the start */
+		i = i == u->nr_cycle ? (ch == 'g' ? u->nr_cycle - 1 : 0) : i;
+		u->o.by = u->cycle[(i + (ch == 'g' ? 1 : u->nr_cycle - 1)) % u->nr_cycle];
 		u->take_next = true;
 		return TOP_UI_REGROUP;
+	}
 	case 12:	/* Ctrl-L */
 		clearok(curscr, TRUE);
 		break;
@@ -309,7 +319,7 @@ static void release_stderr(struct top_ui *u)
 	close(u->errlog);
 }
 
-struct top_ui *top_ui__open(enum group_by by, char *err, size_t errlen)
+struct top_ui *top_ui__open(const enum group_by *levels, unsigned nr, char *err, size_t errlen)
 {
 	struct sigaction sa = { .sa_handler = on_winch };
 	struct top_ui *u = calloc(1, sizeof(*u));
@@ -343,13 +353,22 @@ struct top_ui *top_ui__open(enum group_by by, char *err, size_t errlen)
 	nodelay(stdscr, TRUE);
 	leaveok(stdscr, TRUE);
 	curs_set(0);
-	u->o = (struct top_opts){ .by = by, .terminal = true, .charset = termsafe_locale_flags() };
+	u->o = (struct top_opts){ .by = levels[0], .terminal = true,
+				  .charset = termsafe_locale_flags() };
+	if (nr > 1) {
+		memcpy(u->cycle, levels, nr * sizeof(*levels));
+		u->nr_cycle = nr;
+	} else {
+		memcpy(u->cycle, default_cycle, sizeof(default_cycle));
+		u->nr_cycle = ARRAY_SIZE(default_cycle);
+	}
 	draw(u);
 	return u;
 }
 
-int top_ui__show(struct top_ui *u, const struct sample *s, const struct view *v)
+int top_ui__show(struct top_ui *u, const struct sample *s, const struct views *vs)
 {
+	const struct view *v = &vs->v[0];	/* one level at a time: the one shown */
 	int err;
 
 	if (u->errlog >= 0) {	/* once a sample: bounded however long it runs */
@@ -441,19 +460,20 @@ static int top_open(struct output *o, char *err, size_t errlen)
 	o->cmdlines = true;
 	if (!isatty(STDOUT_FILENO))
 		return 0;
-	o->priv = top_ui__open(env->view->by, why, sizeof(why));
+	o->priv = top_ui__open(env->view->levels, env->view->nr_levels, why, sizeof(why));
 	if (!o->priv) {
 		fprintf(stderr, "wattprobe: %s; printing plain lines\n", why);
 		return 0;
 	}
 	o->waits = true;
+	env->view->nr_levels = 1;	/* the screen shows one level at a time: g the next */
 	if (!env->top_set)
 		env->view->top = 0;	/* the rows fill the screen */
 	return 0;
 }
 
 /* A reader of plain lines gone away (EPIPE) ends us quietly; another error is said. */
-static int top_emit(struct output *o, const struct sample *s, const struct view *v)
+static int top_emit(struct output *o, const struct sample *s, const struct views *v)
 {
 	int err;
 
@@ -478,7 +498,7 @@ static int top_wait(struct output *o, unsigned long long *deadline)
 	case TOP_UI_TIMEOUT:
 		return 0;
 	case TOP_UI_REGROUP:
-		o->env->view->by = o->env->opts->by = top_ui__group_by(o->priv);
+		o->env->view->by = o->env->view->levels[0] = top_ui__group_by(o->priv);
 		*deadline = now_ns(CLOCK_MONOTONIC);
 		return 0;
 	default:

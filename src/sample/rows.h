@@ -16,8 +16,12 @@ struct proc;
 struct ctr_names;
 struct vm_id;
 
+/*
+ * The levels of --group-by. A new level is a value here (before GROUP_NR), its
+ * name in sample/view.c's table of levels and its case in group_key() there.
+ */
 enum group_by { GROUP_PID, GROUP_COMM, GROUP_EXE, GROUP_CGROUP, GROUP_CONTAINER, GROUP_UNIT,
-		GROUP_POD, GROUP_NAMESPACE, GROUP_VM };
+		GROUP_POD, GROUP_NAMESPACE, GROUP_VM, GROUP_NR };
 
 #define VIEW_KEY_LEN 256
 
@@ -45,12 +49,14 @@ struct view_row {
 	__u64 total_ns, total_uj;	/* steady views: the row's counters (see state);
 					 * others: since the process started (by pid), since
 					 * the group first had a row (grouped: totals.h) */
+	struct timespec created;	/* steady views: when its counters were 0 (CLOCK_REALTIME) */
 };
 
 struct series_set;
 struct totals;
 
 struct view {
+	enum group_by by;		/* its level: what a row is */
 	struct view_row *rows;
 	__u32 nr, cap;
 	/* members: processes folded in. Steady views: total_ns and total_uj are

@@ -82,6 +82,7 @@ static inline __u64 sample_guest__uj(const struct sample_guest *g, int d)
 struct sample {
 	__u64 seq;			/* interval number, from 1 */
 	struct timespec wall;		/* end of the interval, CLOCK_REALTIME */
+	struct timespec started;	/* CLOCK_REALTIME when the counters since start were 0 */
 	__u64 interval_ns;
 	const char *sensor;		/* the sensor's name: "rapl", "model" */
 	const char *sensor_source;	/* where it reads: "powercap", "model", "vm-export" */

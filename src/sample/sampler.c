@@ -384,6 +384,7 @@ static int prime(struct sampler *s)
 	s->last_mono = probe__read(&s->probe, s->topo.online);
 	if (!s->last_mono)
 		return -errno;
+	clock_gettime(CLOCK_REALTIME, &s->started);
 	end_interval(s);
 	return 0;
 }
@@ -789,6 +790,7 @@ int sampler__sample(struct sampler *s)
 		return -errno;
 	}
 	clock_gettime(CLOCK_REALTIME, &out->wall);
+	out->started = s->started;
 	out->seq = s->pt.seq;
 	out->interval_ns = now - s->last_mono;
 	s->last_mono = now;

@@ -70,6 +70,7 @@ struct sampler {
 	__u64 updated_ns, update_period_ns;	/* the sensor's last move (sensor_reading) */
 	bool state_warned;
 	__u64 last_mono;
+	struct timespec started;	/* CLOCK_REALTIME of the first read (sample.started) */
 	__u64 *iv_cpu_busy;		/* this interval's process time, per CPU */
 	__u64 last_dropped;
 	struct proc **order;		/* backing store of sample.procs */

@@ -22,6 +22,7 @@ struct entry {
 	double score;		/* microjoules, decayed */
 	__u64 since_ns;		/* clock when it became pending, or held */
 	__u64 total_ns, total_uj;
+	struct timespec created;	/* when its counters were 0 */
 	__u32 row;		/* its row in the view this interval, or NONE */
 };
 
@@ -33,6 +34,7 @@ struct series_set {
 	__u32 nr_index;
 	__u64 clock_ns;		/* sum of the intervals seen */
 	__u64 others_ns, others_uj;
+	struct timespec started;	/* others' counters were 0: the first sample's start */
 	struct view_row *rows;	/* the rows being built, swapped with the view's */
 	__u32 cap_rows;
 	__u32 *order;		/* scratch: members and outsiders by score; rows' owners */
@@ -140,7 +142,8 @@ static bool member(const struct entry *e)
 	return e->state == PENDING || e->state == LIVE;
 }
 
-static void enter(struct series_set *s, struct entry *e, bool first)
+/* now: the time of this page; first: of the agent's first page, when it started */
+static void enter(struct series_set *s, struct entry *e, bool first, struct timespec now)
 {
 	if (e->state == HELD) {
 		e->state = LIVE;	/* its series is still on the page */
@@ -150,6 +153,7 @@ static void enter(struct series_set *s, struct entry *e, bool first)
 	e->state = first ? LIVE : PENDING;
 	e->since_ns = s->clock_ns;
 	e->total_ns = e->total_uj = 0;
+	e->created = now;
 }
 
 static void leave(struct series_set *s, struct entry *e)
@@ -214,7 +218,7 @@ static int by_score_desc(const void *a, const void *b, void *base)
 
 /* Members leave when gone; the best outsiders fill free places and take the
  * place of members they outscore by SERIES_HYSTERESIS. */
-static void choose(struct series_set *s, unsigned top, bool first)
+static void choose(struct series_set *s, unsigned top, bool first, struct timespec now)
 {
 	__u32 nr_in = 0, nr_out = 0, *in, *out, o = 0, w = 0;
 
@@ -250,12 +254,12 @@ static void choose(struct series_set *s, unsigned top, bool first)
 		in[nr_in - 1 - i] = t;
 	}
 	for (; o < nr_out && (!top || nr_in + o < top); o++)
-		enter(s, &s->e[out[o]], first);
+		enter(s, &s->e[out[o]], first, now);
 	for (; o < nr_out && w < nr_in; o++, w++) {
 		if (s->e[out[o]].score <= SERIES_HYSTERESIS * s->e[in[w]].score)
 			break;
 		leave(s, &s->e[in[w]]);
-		enter(s, &s->e[out[o]], first);
+		enter(s, &s->e[out[o]], first, now);
 	}
 }
 
@@ -336,8 +340,10 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		if (s->e[i].gone)
 			s->e[i].gone_age++;
 	}
+	if (first)
+		s->started = sm->started;
 	match_rows(s, v, by);
-	choose(s, top, first);
+	choose(s, top, first, first ? sm->started : sm->wall);
 
 	/* what every process did this interval: the rows and the filtered-out ones */
 	all_ns = v->others.iv.ns;
@@ -377,6 +383,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		r->state = e->state == LIVE ? ROW_LIVE : e->state == PENDING ? ROW_PENDING : ROW_HELD;
 		r->total_ns = e->total_ns;
 		r->total_uj = e->total_uj;
+		r->created = e->created;
 	}
 	/* rows of non-members go to others, for this interval's figures */
 	for (__u32 i = 0; i < v->nr; i++)
@@ -392,6 +399,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		s->others_uj += all_uj - live_uj;
 	v->others.total_ns = s->others_ns;
 	v->others.total_uj = s->others_uj;
+	v->others.created = s->started;
 
 	if (nr)
 		qsort(s->rows, nr, sizeof(*s->rows), cmp_shown);

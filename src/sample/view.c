@@ -11,26 +11,99 @@
 #include "sample/totals.h"
 #include "sample/view.h"
 
-static const char *const group_names[] = {
-	[GROUP_PID] = "pid", [GROUP_COMM] = "comm", [GROUP_EXE] = "exe",
-	[GROUP_CGROUP] = "cgroup", [GROUP_CONTAINER] = "container", [GROUP_UNIT] = "unit",
-	[GROUP_POD] = "pod", [GROUP_NAMESPACE] = "namespace", [GROUP_VM] = "vm",
+/* The levels of --group-by: name and what a row of it is (for --help). */
+static const struct level {
+	const char *name, *what;
+} levels[GROUP_NR] = {
+	[GROUP_PID] = { "pid", "a process; the default" },
+	[GROUP_COMM] = { "comm", "its name" },
+	[GROUP_EXE] = { "exe", "its executable" },
+	[GROUP_CGROUP] = { "cgroup", "its cgroup" },
+	[GROUP_CONTAINER] = { "container", "its container" },
+	[GROUP_UNIT] = { "unit", "its systemd service or scope" },
+	[GROUP_POD] = { "pod", "its Kubernetes pod, by UID" },
+	[GROUP_NAMESPACE] = { "namespace", "its pod's namespace" },
+	[GROUP_VM] = { "vm", "the KVM guest a QEMU process runs, or (host)" },
 };
 
 const char *group_by_name(enum group_by by)
 {
-	return group_names[by];
+	return by < GROUP_NR ? levels[by].name : "?";
 }
 
-int group_by_parse(const char *name, enum group_by *by)
+static int parse_n(const char *name, size_t n, enum group_by *by)
 {
-	for (unsigned i = 0; i < sizeof(group_names) / sizeof(group_names[0]); i++) {
-		if (!strcmp(name, group_names[i])) {
+	for (unsigned i = 0; i < GROUP_NR; i++) {
+		if (strlen(levels[i].name) == n && !strncmp(name, levels[i].name, n)) {
 			*by = i;
 			return 0;
 		}
 	}
 	return -EINVAL;
+}
+
+int group_by_parse(const char *name, enum group_by *by)
+{
+	return parse_n(name, strlen(name), by);
+}
+
+int group_by_parse_list(const char *list, enum group_by *out, unsigned *nr, const char **bad,
+			size_t *len)
+{
+	const char *p = list;
+
+	do {
+		size_t n = strcspn(p, ",");
+		enum group_by by;
+
+		*bad = p;
+		*len = n;
+		if (parse_n(p, n, &by))
+			return -EINVAL;
+		for (unsigned i = 0; i < *nr; i++)
+			if (out[i] == by)
+				return -EEXIST;
+		out[(*nr)++] = by;	/* at most GROUP_NR: a level is never there twice */
+		p += n;
+	} while (*p++ == ',');
+	return 0;
+}
+
+void group_by_help(char *buf, size_t len)
+{
+	char text[1024];
+	size_t n = 0, col = 0, t;
+
+	/* the paragraph, a level's name bound to the next word by a \1, then wrapped */
+	t = snprintf(text, sizeof(text), "a row per LEVEL; a comma list (or -g repeated) "
+		     "is a view each, of the same sample:");
+	for (unsigned i = 0; i < GROUP_NR && t < sizeof(text); i++)
+		t += snprintf(text + t, sizeof(text) - t, " %s\1(%s)%s", levels[i].name,
+			      levels[i].what, i + 1 < GROUP_NR ? "," : "");
+	buf[0] = '\0';
+	for (const char *w = text; *w && n < len;) {
+		size_t k = strcspn(w, " ");
+
+		if (col && n + 1 < len) {
+			buf[n++] = col + 1 + k > 50 ? '\n' : ' ';
+			col = buf[n - 1] == ' ' ? col + 1 : 0;
+		}
+		for (size_t i = 0; i < k && n + 1 < len; i++)
+			buf[n++] = w[i] == '\1' ? ' ' : w[i];
+		buf[n] = '\0';
+		col += k;
+		w += k + (w[k] == ' ');
+	}
+}
+
+void group_by_names(char *buf, size_t len, const char *sep, const char *last)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < GROUP_NR; i++)
+		n += snprintf(buf + n, n < len ? len - n : 0, "%s%s",
+			      !i ? "" : i + 1 < GROUP_NR ? sep : last, levels[i].name);
 }
 
 int view__init(struct view *v)
@@ -111,6 +184,8 @@ static void group_key(const struct proc *p, enum group_by by, char *key)
 		v = p->vm ? p->vm->name : NULL;
 		none = "(host)";
 		break;
+	case GROUP_NR:		/* not a level: -Wswitch names a level without its case */
+		break;
 	}
 	snprintf(key, VIEW_KEY_LEN, "%s", v ? v : none);
 }
@@ -189,10 +264,17 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-int view__build(struct view *v, const struct sample *sm, const struct view_opts *o)
+/* The view of one level. */
+static int build(struct view *v, const struct sample *sm, const struct view_opts *o,
+		 enum group_by by)
 {
 	struct view_row *r;
 
+	if (v->by != by) {	/* what it remembers is of another level */
+		series__free(v->series);
+		v->series = NULL;
+		v->by = by;
+	}
 	v->nr = 0;
 	if (v->index)
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
@@ -207,7 +289,7 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			add(&v->others, p);
 			continue;
 		}
-		if (o->by == GROUP_PID) {
+		if (by == GROUP_PID) {
 			/* one row per process and name: a process's parts under an older
 			 * identity with the same name (a cgroup move) join its row */
 			snprintf(key, sizeof(key), "%u/%llu/%.*s", p->tgid,
@@ -226,34 +308,69 @@ int view__build(struct view *v, const struct sample *sm, const struct view_opts 
 			add(r, p);
 			continue;
 		}
-		group_key(p, o->by, key);
+		group_key(p, by, key);
 		r = find_or_add(v, key);
 		if (!r)
 			return -ENOMEM;
-		if (!r->names && (o->by == GROUP_CONTAINER || o->by == GROUP_POD) && p->cg &&
-		    (o->by == GROUP_POD ? p->cg->pod_uid[0] : p->cg->container_id[0]))
+		if (!r->names && (by == GROUP_CONTAINER || by == GROUP_POD) && p->cg &&
+		    (by == GROUP_POD ? p->cg->pod_uid[0] : p->cg->container_id[0]))
 			r->names = p->names;
-		if (!r->vm && o->by == GROUP_VM)
+		if (!r->vm && by == GROUP_VM)
 			r->vm = p->vm;
 		add(r, p);
 	}
-	if (o->by == GROUP_PID)
+	if (by == GROUP_PID)
 		for (__u32 i = 0; i < v->nr; i++)
 			snprintf(v->rows[i].key, sizeof(v->rows[i].key), "%s", v->rows[i].p->comm);
 	/* a group's JOULES in top: since it first had a row (a failure: this interval's) */
-	if (!o->steady && o->by != GROUP_PID && (v->totals || (v->totals = totals__new())))
-		totals__add(v->totals, v, o->by);
+	if (!o->steady && by != GROUP_PID && (v->totals || (v->totals = totals__new())))
+		totals__add(v->totals, v, by);
 	if (v->nr)
 		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
 	if (o->steady) {
 		if (!v->series && !(v->series = series__new()))
 			return -ENOMEM;
-		return series__select(v->series, v, sm, o->by, o->top, o->rate_window_s);
+		return series__select(v->series, v, sm, by, o->top, o->rate_window_s);
 	}
 	if (o->top && v->nr > o->top) {
 		for (__u32 i = o->top; i < v->nr; i++)
 			view_row__fold(&v->others, &v->rows[i]);
 		v->nr = o->top;
 	}
+	return 0;
+}
+
+int view__build(struct view *v, const struct sample *sm, const struct view_opts *o)
+{
+	return build(v, sm, o, o->by);
+}
+
+int views__init(struct views *vs)
+{
+	vs->nr = 0;
+	vs->v = calloc(GROUP_NR, sizeof(*vs->v));
+	return vs->v ? 0 : -ENOMEM;
+}
+
+void views__free(struct views *vs)
+{
+	for (unsigned i = 0; vs->v && i < GROUP_NR; i++)
+		view__free(&vs->v[i]);
+	free(vs->v);
+	vs->v = NULL;
+	vs->nr = 0;
+}
+
+int views__build(struct views *vs, const struct sample *sm, const struct view_opts *o)
+{
+	unsigned nr = o->nr_levels ? o->nr_levels : 1;
+	int err;
+
+	for (unsigned i = 0; i < nr; i++) {
+		err = build(&vs->v[i], sm, o, o->nr_levels ? o->levels[i] : o->by);
+		if (err)
+			return err;
+	}
+	vs->nr = nr;
 	return 0;
 }

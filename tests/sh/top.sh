@@ -206,6 +206,25 @@ check "... and the host line is there too" sh -c "$T capture-pane -p -t top | gr
 $T send-keys -t top q
 wait_exit 3
 
+# --- several levels: g goes through those given, in their order ---------------------------
+start_top 100 20 -i 0.5 -g pid,cgroup,comm -p $pa
+check "-g pid,cgroup,comm: the first level (pid) first" wait_for '^ +PID +WATTS +JOULES +CPU% +COMMAND$' 3
+$T send-keys -t top g
+check "... g: the next given level, cgroup" wait_for '^MEMBERS +WATTS +JOULES +CPU% +CGROUP$' 3
+$T send-keys -t top g
+check "... g: comm" wait_for '^MEMBERS +WATTS +JOULES +CPU% +COMM$' 3
+$T send-keys -t top g
+check "... g: back to pid, not to a level not given" wait_for '^ +PID +WATTS +JOULES +CPU% +COMMAND$' 3
+$T send-keys -t top G
+check "... G: the one before, comm" wait_for '^MEMBERS +WATTS +JOULES +CPU% +COMM$' 3
+$T send-keys -t top q
+wait_exit 3
+"$WP" top -c 1 -i 0.3 -g pid,comm -p $pa >"$TMP/levels"
+check "plain lines, -g pid,comm: the header once, then each level's table" sh -c "
+	[ \$(grep -c '^host ' '$TMP/levels') -eq 1 ] && [ \$(grep -c '\\[idle\\]' '$TMP/levels') -eq 2 ] &&
+	grep -qE '^ +PID +WATTS +JOULES +CPU% +COMMAND\$' '$TMP/levels' &&
+	grep -qE '^MEMBERS +WATTS +JOULES +CPU% +COMM\$' '$TMP/levels'"
+
 # --- hostile names on the terminal ------------------------------------------------------
 cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 start_top 100 24 -i 0.5 -p $p1 -p $p2
