@@ -7,7 +7,7 @@ set -eu
 
 PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libcriterion-dev libmicrohttpd-dev libcap-dev libncurses-dev prometheus rt-tests linux-perf
-jq curl strace python3 python3-yaml util-linux procps tmux rsyslog logrotate
+jq curl strace python3 python3-yaml python3-prometheus-client util-linux procps tmux rsyslog logrotate
 libcurl4-gnutls-dev prometheus-pushgateway libyaml-dev libgnutls28-dev libcrypt-dev openssl
 man-db groff-base"
 # The tools `make bench` runs beside the agent (bench/peers.sh), only for `deps.sh bench`.

@@ -347,6 +347,28 @@ static int set_rate_window(struct config *c, const char *arg)
 	return 0;
 }
 
+/* Each is checked alone, for its message, and they are compiled together at the end. */
+static int set_no_metric(struct config *c, const char *arg)
+{
+	size_t had = c->no_metric ? strlen(c->no_metric) : 0;
+	char msg[128], *all;
+	regex_t re;
+	int r;
+
+	r = regcomp(&re, arg, REG_EXTENDED);
+	if (r) {
+		regerror(r, &re, msg, sizeof(msg));
+		return usage_error("invalid --no-metric '%s': %s", arg, msg);
+	}
+	regfree(&re);
+	all = realloc(c->no_metric, had + strlen(arg) + 4);
+	if (!all)
+		return usage_error("--no-metric: %s", strerror(ENOMEM));
+	sprintf(all + had, "%s(%s)", had ? "|" : "", arg);
+	c->no_metric = all;
+	return 0;
+}
+
 static int set_flat(struct config *c, const char *arg)
 {
 	c->oopts.flat = true;
@@ -574,6 +596,11 @@ static const struct option_def options[] = {
 	  "interval (default 60): a new series shows 0 this\n"
 	  "long before it counts; one that left the top\n"
 	  "stays, frozen, twice as long", set_rate_window },
+	{ "no-metric", 0, "REGEX", "prometheus",
+	  "leave out the families whose whole name matches\n"
+	  "REGEX (POSIX ERE; repeatable), as on the text\n"
+	  "page (wattprobe_process_joules_total); OpenMetrics\n"
+	  "_created samples by their own name", set_no_metric },
 	{ "flat", 0, NULL, "json",
 	  "one line for the host and one per process\n"
 	  "or group, each at most 4 KiB (for log shippers;\n"
@@ -877,6 +904,12 @@ int options__parse(int argc, char **argv, struct config *c)
 	c->vmx.interval_ns = (__u64)(c->sopts.interval_s * 1e9);
 	if (!c->top_set)
 		c->vopts.top = c->cmd->default_top;
+	if (c->no_metric) {
+		if (regcomp(&c->no_metric_re, c->no_metric, REG_EXTENDED))
+			return usage_error("invalid --no-metric: the patterns do not combine");
+		c->have_no_metric = true;
+		c->oopts.no_metric = &c->no_metric_re;
+	}
 	if (!c->vopts.nr_levels)
 		c->vopts.levels[c->vopts.nr_levels++] = GROUP_PID;
 	c->vopts.by = c->vopts.levels[0];
@@ -896,6 +929,11 @@ int options__parse(int argc, char **argv, struct config *c)
 
 void options__free(struct config *c)
 {
+	if (c->have_no_metric)
+		regfree(&c->no_metric_re);
+	c->have_no_metric = false;
+	free(c->no_metric);
+	c->no_metric = NULL;
 	if (c->vopts.have_comm_re)
 		regfree(&c->vopts.comm_re);
 	c->vopts.have_comm_re = false;

@@ -49,6 +49,9 @@ struct config {
 	const char *pid_file;		/* agents: --pid-file */
 	struct vmexport_opts vmx;	/* --vm-export: dir NULL when not given */
 	bool vmx_tuned;			/* --vm-export-range or --vm-export-keep given */
+	char *no_metric;		/* --no-metric, each as "(REGEX)", joined by '|' */
+	regex_t no_metric_re;		/* compiled once parsed: oopts.no_metric */
+	bool have_no_metric;
 };
 
 /* The commands' mains: the agent (cli/agent.c) and run. */
@@ -57,7 +60,7 @@ int agent__main(struct config *c);
 /* Parse argv into c: 0 to go on, 1 to exit 0 now (--help, --version), 2 after a
  * usage error (said on stderr). */
 int options__parse(int argc, char **argv, struct config *c);
-/* What options__parse() holds (a compiled --comm). */
+/* What options__parse() holds (a compiled --comm, --no-metric). */
 void options__free(struct config *c);
 
 #endif /* __OPTIONS_H */

@@ -36,6 +36,7 @@ struct output_opts {
 	bool flat;		/* json --flat */
 	size_t max_line_bytes;	/* json --flat: a line's most bytes, its newline included;
 				 * 0: JSON_FLAT_MAX */
+	const regex_t *no_metric;	/* prometheus --no-metric: families left out */
 };
 
 struct outfile;
@@ -128,8 +129,8 @@ int json_omit_parse(const char *list, unsigned *omit);
  * and run's push alike. */
 void prom__sensor_info(struct pbuf *b, const char *name, const char *help, const char *sensor,
 		       const char *source, bool estimated);
-/* The /metrics page of `wattprobe prometheus` into b (reset first; in b->format),
- * from steady views (view_opts.steady):
+/* The /metrics page of `wattprobe prometheus` into b (reset first; in b->format,
+ * without the families o->no_metric names), from steady views (view_opts.steady):
  * the pid level's rows as wattprobe_process_*, the other levels' as
  * wattprobe_group_* with group_by, and each level's others with group_by. */
 void prom__sample(struct pbuf *b, const struct sample *s, const struct views *vs,

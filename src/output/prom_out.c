@@ -514,6 +514,7 @@ static int prom_open(struct output *o, char *err, size_t errlen)
 	for (int f = 0; f < HTTP_NR_FORMATS; f++) {
 		pbuf_init(&p->b[f]);
 		p->b[f].format = f == HTTP_OPENMETRICS ? PROM_OPENMETRICS : PROM_TEXT;
+		p->b[f].drop = o->env->opts->no_metric;
 	}
 	o->priv = p;
 	return 0;

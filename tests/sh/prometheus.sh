@@ -1,12 +1,18 @@
 #!/bin/sh
 # wattprobe prometheus as Prometheus uses it: the page passes promtool, HTTP
-# answers 404/405 where it should, and a real Prometheus server started here
-# scrapes the agent and answers a PromQL query for the host's power.
+# answers 404/405 where it should, OpenMetrics when asked passes the parser of
+# prometheus_client (python3-prometheus-client) with the same samples, --no-metric
+# leaves families out, and a real Prometheus server started here scrapes the agent
+# (in OpenMetrics, as it asks) and answers a PromQL query for the host's power.
 . "$(dirname "$0")/lib.sh"
 
 port=$(free_port)
 url="http://127.0.0.1:$port"
 "$WP" prometheus --listen "127.0.0.1:$port" -i 0.5 --group-by pid >/dev/null 2>"$TMP/agent.err" &
+PIDS="$PIDS $!"
+port2=$(free_port)
+"$WP" prometheus --listen "127.0.0.1:$port2" -i 0.5 -g pid,comm --no-metric 'wattprobe_process_.*' \
+	--no-metric '.*_created' >/dev/null 2>"$TMP/agent2.err" &
 PIDS="$PIDS $!"
 check "the agent listens on 127.0.0.1:$port" wait_url "$url/metrics" 10
 sleep 1.2
@@ -24,6 +30,45 @@ odd=$(awk '$1 == "#" && $2 == "TYPE" { print $3 }' "$TMP/metrics" | grep -vE \
 	'_(joules|watts|seconds|ratio|bytes|fds|processes|records|intervals|grams|per_kwh)(_total)?$|_info$|^wattprobe_[a-z_]+_total$' |
 	tr '\n' ' ')
 check "every family ends in a unit or what it counts${odd:+ (not: $odd)}" test -z "$odd"
+# OpenMetrics, as Prometheus asks for it
+OM='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+type=$(curl -s -o "$TMP/om" -w '%{content_type}' -H "Accept: $OM" "$url/metrics")
+check "Accept preferring OpenMetrics gets it ($type)" \
+	test "$type" = "application/openmetrics-text; version=1.0.0; charset=utf-8"
+check "... it ends with # EOF, and counters have _created" \
+	sh -c "[ \"\$(tail -1 '$TMP/om')\" = '# EOF' ] && grep -q '^wattprobe_host_joules_created [0-9.e+]*\$' '$TMP/om'"
+if /usr/bin/python3 -c 'import prometheus_client.openmetrics.parser' 2>/dev/null; then
+	# the strict parser of the OpenMetrics reference library, and the same families and
+	# series as the text page (of a sample or two later: names and labels only)
+	curl -s "$url/metrics" >"$TMP/text"
+	/usr/bin/python3 - "$TMP/om" "$TMP/text" >"$TMP/om.check" 2>&1 <<'PY'
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+from prometheus_client.parser import text_string_to_metric_families as text
+a = list(om(open(sys.argv[1]).read()))
+b = list(text(open(sys.argv[2]).read()))
+fa = {f.name for f in a}
+fb = {f.name for f in b}
+assert fa == fb, "families differ: %s" % (fa ^ fb)
+created = [s for f in a if f.type == "counter" for s in f.samples if s.name.endswith("_created")]
+totals = [s for f in a if f.type == "counter" for s in f.samples if s.name.endswith("_total")]
+assert len(created) == len(totals) and created, "%d _created for %d _total" % (len(created), len(totals))
+print(len(a), "families,", len(totals), "counter samples")
+PY
+	check "... prometheus_client's OpenMetrics parser reads it: $(tail -1 "$TMP/om.check"), each with _created; the text page has the same families" \
+		test $? -eq 0
+else
+	fail "python3-prometheus-client is not installed (scripts/deps.sh installs it)"
+fi
+
+# --no-metric: whole families out, _created too (the agent started with the first)
+wait_url "http://127.0.0.1:$port2/metrics" 10
+curl -s -H "Accept: $OM" "http://127.0.0.1:$port2/metrics" >"$TMP/om2"
+check "--no-metric 'wattprobe_process_.*' --no-metric '.*_created': neither is on the page, the comm level is" \
+	sh -c "! grep -q 'wattprobe_process_\|_created' '$TMP/om2' && grep -q '^wattprobe_group_joules_total{group_by=\"comm\"' '$TMP/om2'"
+check "a bad --no-metric is a usage error" \
+	sh -c "'$WP' prometheus --no-metric '(' 2>'$TMP/bad'; [ \$? -eq 2 ] && grep -q \"invalid --no-metric '('\" '$TMP/bad'"
+
 check "GET /nope answers 404" test "$(curl -s -o /dev/null -w '%{http_code}' "$url/nope")" = 404
 check "POST /metrics answers 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$url/metrics")" = 405
 check "DELETE /metrics answers 405" test "$(curl -s -o /dev/null -w '%{http_code}' -X DELETE "$url/metrics")" = 405
@@ -62,4 +107,8 @@ check "rate(wattprobe_host_joules_total[5s]) = $rate W, close to the gauge's $av
 	python3 -c "import sys; r, a = float(sys.argv[1]), float(sys.argv[2]); sys.exit(abs(r - a) > 0.3 * a)" "$rate" "$avg"
 up=$(curl -s "http://127.0.0.1:$pport/api/v1/query?query=up" | jq -r '.data.result[0].value[1] // empty')
 check "the scrape target is up" test "$up" = 1
+# Prometheus 2.42 asks for OpenMetrics and keeps each _created as a series of its own
+created=$(q 'wattprobe_host_joules_created')
+check "Prometheus scraped OpenMetrics (it holds wattprobe_host_joules_created = $created)" \
+	sh -c "echo '$created' | grep -Eq '^[0-9]{10}'"
 finish
