@@ -15,7 +15,9 @@ check "promtool test rules: the rules' unit tests pass" \
 # Record names follow Prometheus' level:metric:operations: a rate of a counter keeps the
 # counter's name without _total (a rate of joules is watts, its name stays joules); a
 # ratio says ratio_ in its operations (its metric the numerator's, a share of the host's);
-# "attributed" is the sum of the process or group counters.
+# "attributed" is the sum of the process or group counters, a level's "others" may be
+# derived as host - idle - attributed, and a rule may take its metric from a recorded
+# series of that metric (level:metric:operations in its expression).
 python3 - "$RULES" <<'EOF2'
 import re, sys, yaml
 bad = []
@@ -31,9 +33,13 @@ for g in yaml.safe_load(open(sys.argv[1]))["groups"]:
         level, metric, ops = parts
         used = set(re.findall(r"\b(wattprobe_[a-z_]+)", expr))
         unit = metric.rsplit("_", 1)[-1]
-        counted = metric + "_total" in used or (
+        recorded = re.search(r"[a-z_]+:" + metric + r":[a-z_0-9]+", expr)
+        counted = metric + "_total" in used or bool(recorded) or (
             metric.startswith("wattprobe_attributed_") and
-            bool(used & {f"wattprobe_process_{unit}_total", f"wattprobe_group_{unit}_total"}))
+            bool(used & {f"wattprobe_process_{unit}_total", f"wattprobe_group_{unit}_total"})) or (
+            metric.startswith("wattprobe_others_") and
+            {f"wattprobe_host_{unit}_total", f"wattprobe_idle_{unit}_total"} <= used and
+            re.search(r"[a-z_]+:wattprobe_attributed_" + unit + r":[a-z_0-9]+", expr))
         if "rate" in ops:
             ok = counted
         else:
