@@ -1,9 +1,12 @@
 #!/bin/sh
 # The Grafana dashboard and the recording rules against what the agent serves:
 # promtool checks and unit-tests the rules; every metric the dashboard and the
-# rules name is served by a live agent (by pid with RAPL subzones and psys, by
-# unit, and by container); a real Prometheus scraping the agents, with the rules loaded,
-# answers every query of the dashboard and every recorded series with data.
+# rules name is served by one live agent with four levels (-g pid,container,pod,unit;
+# on fake RAPL with subzones and psys, a Docker container and a Kubernetes pod shaped
+# as on a node, named by a fake Docker root and kubelet log folders); a real
+# Prometheus scraping that one target, with the rules loaded, answers every query of
+# the dashboard (at every level the dashboard's level variable offers) and every
+# recorded series with data.
 . "$(dirname "$0")/lib.sh"
 PARSE="python3 $(dirname "$0")/promparse.py"
 DASH=deploy/grafana/wattprobe.json
@@ -56,40 +59,40 @@ check "the dashboard is JSON with panels that all have queries" \
 # What the dashboard asks for: every expression, and the variables' queries.
 jq -r '[.. | objects | (.expr?, .definition?) | strings] | .[]' "$DASH" >"$TMP/exprs"
 # (recorded series, level:metric:operations, are the rules' own)
-cat "$TMP/exprs" "$RULES" | sed -E 's/[a-z_]+:[a-z_0-9]+:[a-z_0-9]+//g' |
+{ cat "$TMP/exprs"; grep -v "^ *- name:" "$RULES"; } | sed -E 's/[a-z_]+:[a-z_0-9]+:[a-z_0-9]+//g' |
 	grep -oE '\b(wattprobe|process)_[a-z_]+' | sort -u >"$TMP/wanted"
 check "the dashboard and the rules name $(wc -l <"$TMP/wanted") metrics" test "$(wc -l <"$TMP/wanted")" -ge 15
 
-# Three agents: by pid on fake RAPL with a core subzone, DRAM and psys; by unit on the
-# model; by container, a busy process in a cgroup shaped like Docker's (v2) and named
-# by a fake Docker root, for wattprobe_group_info and the rule that joins it.
+# One agent, four levels: by pid, container, pod and unit, on fake RAPL with a core
+# subzone, DRAM and psys; a busy process in a cgroup shaped like Docker's (v2), named by a
+# fake Docker root, and one in a pod's container (the systemd driver's cgroup), named by
+# kubelet's log folders: for wattprobe_group_info and the rule that joins it.
 cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 [ -n "$cg2" ] || { fail "no cgroup2 mount for the container agent"; finish; exit 1; }
 id=$(printf 'd%063d' $$)
 ctr=$cg2/wpdash$$.slice/docker-$id.scope
 mkdir -p "$TMP/docker/containers/$id" "$ctr"
 printf '{"ID":"%s","Name":"/web"}\n' "$id" >"$TMP/docker/containers/$id/config.v2.json"
+uid=5e1ad0b2-7c3d-4e8f-9a0b-1c2d3e$(printf '%06d' $$ | tail -c 6)
+pid_id=$(printf 'c%063d' $$)
+pod=$cg2/wpdash$$.slice/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod$(echo "$uid" | tr - _).slice
+mkdir -p "$pod/cri-containerd-$pid_id.scope" "$TMP/log/pods/shop_api-0_$uid/app" "$TMP/log/containers"
+echo log >"$TMP/log/pods/shop_api-0_$uid/app/0.log"
+ln -s "/var/log/pods/shop_api-0_$uid/app/0.log" "$TMP/log/containers/api-0_shop_app-$pid_id.log"
 sh -c "echo \$\$ > '$ctr/cgroup.procs' && exec '$OUT/tools/duty' 60 20" &
+PIDS="$PIDS $!"
+sh -c "echo \$\$ > '$pod/cri-containerd-$pid_id.scope/cgroup.procs' && exec '$OUT/tools/duty' 60 20" &
 PIDS="$PIDS $!"
 mkdir -p "$TMP/pc"
 "$OUT/tools/fakerapl" --root "$TMP/pc" --package 0:30 --core 0:12 --dram 0:4 --psys 50 &
 PIDS="$PIDS $!"
 sleep 0.3
 p1=$(free_port)
-p2=$(free_port)
 "$WP" prometheus --listen "127.0.0.1:$p1" -i 0.5 --rate-window 1 --sensor rapl \
-	--powercap-root "$TMP/pc" >/dev/null 2>"$TMP/a1.err" &
-PIDS="$PIDS $!"
-"$WP" prometheus --listen "127.0.0.1:$p2" -i 0.5 --rate-window 1 --group-by unit \
-	>/dev/null 2>"$TMP/a2.err" &
-PIDS="$PIDS $!"
-p3=$(free_port)
-"$WP" prometheus --listen "127.0.0.1:$p3" -i 0.5 --rate-window 1 --group-by container \
-	--docker-root "$TMP/docker" >/dev/null 2>"$TMP/a3.err" &
+	--powercap-root "$TMP/pc" -g pid,container,pod,unit --docker-root "$TMP/docker" \
+	--log-root "$TMP/log" >/dev/null 2>"$TMP/a1.err" &
 PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$p1/metrics" 10
-wait_url "http://127.0.0.1:$p2/metrics" 10
-wait_url "http://127.0.0.1:$p3/metrics" 10
 
 pport=$(free_port)
 cat >"$TMP/prometheus.yml" <<CONF
@@ -101,17 +104,15 @@ rule_files:
 scrape_configs:
   - job_name: wattprobe
     static_configs:
-      - targets: ["127.0.0.1:$p1", "127.0.0.1:$p2", "127.0.0.1:$p3"]
+      - targets: ["127.0.0.1:$p1"]
 CONF
 check "Prometheus starts with the rules" start_prometheus "$TMP/prometheus.yml" "$pport"
 
 sleep 2
 curl -s "http://127.0.0.1:$p1/metrics" >"$TMP/page1"
-curl -s "http://127.0.0.1:$p2/metrics" >"$TMP/page2"
-curl -s "http://127.0.0.1:$p3/metrics" >"$TMP/page3"
-for f in "$TMP/page1" "$TMP/page2" "$TMP/page3"; do $PARSE families "$f"; done | sort -u >"$TMP/served"
+$PARSE families "$TMP/page1" | sort -u >"$TMP/served"
 missing=$(comm -23 "$TMP/wanted" "$TMP/served" | tr '\n' ' ')
-check "every metric they name is on the agents' pages${missing:+ (not served: $missing)}" \
+check "every metric they name is on the agent's page${missing:+ (not served: $missing)}" \
 	test -z "$missing"
 
 # Every query of the dashboard, as Grafana sends it, has data; so has every rule.
@@ -120,17 +121,36 @@ q() {
 	curl -s "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=$1" |
 		jq -r 'if .status == "success" then (.data.result | length) else "error: \(.error)" end'
 }
+# the levels the dashboard's variable offers: each query with $level is asked at each
+levels=$(curl -s -G "http://127.0.0.1:$pport/api/v1/label/group_by/values" --data-urlencode \
+	'match[]=wattprobe_others_joules_total' | jq -r '.data | join(" ")')
+check "the level variable offers the agent's four levels ($levels)" test "$levels" = "container pid pod unit"
 bad=""
 n=0
 while IFS= read -r e; do
 	e=$(printf '%s' "$e" | sed 's/\$__rate_interval/5s/g; s/\$top/10/g; s/\$job/.+/g; s/\$instance/.+/g')
-	case "$e" in label_values*) e=$(printf '%s' "$e" | sed 's/^label_values(\(.*\), [a-z]*)$/\1/') ;; esac
-	r=$(q "$e")
-	n=$((n + 1))
-	[ "$r" -gt 0 ] 2>/dev/null || bad="$bad
-      $e -> $r"
+	case "$e" in label_values*) e=$(printf '%s' "$e" | sed 's/^label_values(\(.*\), [a-z_]*)$/\1/') ;; esac
+	case "$e" in *'$level'*) ls=$levels ;; *) ls=- ;; esac
+	for l in $ls; do
+		x=$(printf '%s' "$e" | sed "s/\\\$level/$l/g")
+		r=$(q "$x")
+		n=$((n + 1))
+		[ "$r" -gt 0 ] 2>/dev/null || bad="$bad
+      $x -> $r"
+	done
 done <"$TMP/exprs"
-check "all $n queries of the dashboard return data from a real Prometheus$bad" test -z "$bad"
+check "all $n queries of the dashboard return data from one target in a real Prometheus$bad" test -z "$bad"
+# ... and at every level the stack adds up to the host
+for l in $levels; do
+	stack=$(jq -r '.panels[] | select(.id == 7) | [.targets[].expr] | map("(" + . + ")") | join(" + ")' "$DASH" |
+		sed "s/\\\$__rate_interval/5s/g; s/\\\$job/.+/g; s/\\\$instance/.+/g; s/\\\$level/$l/g")
+	v=$(curl -s "http://127.0.0.1:$pport/api/v1/query" --data-urlencode "query=($stack) / sum(rate(wattprobe_host_joules_total[5s]))" |
+		jq -r '.data.result[0].value[1] // "none"')
+	check "... the stack of level $l is the host's power ($v of it)" \
+		awk "BEGIN { exit !(\"$v\" != \"none\" && $v > 0.999999 && $v < 1.000001) }"
+done
+pods=$(q 'wattprobe_group_info{group_by="pod",pod_name="api-0",pod_namespace="shop"}')
+check "the pod is named by kubelet's folders (shop/api-0)" test "$pods" = 1
 bad=""
 for r in $(grep -oE 'record: [a-z_:0-9]+' "$RULES" | cut -d' ' -f2); do
 	[ "$(q "$r")" -gt 0 ] 2>/dev/null || bad="$bad $r"
@@ -141,5 +161,6 @@ check "... the container's watts under its name (container_name=\"web\")" test "
 for p in $PIDS; do kill "$p" 2>/dev/null; done
 wait 2>/dev/null
 PIDS=""
-rmdir "$ctr" "$cg2/wpdash$$.slice" 2>/dev/null
+rmdir "$ctr" "$pod/cri-containerd-$pid_id.scope" "$pod" "${pod%/*}" "${pod%/*/*}" \
+	"$cg2/wpdash$$.slice" 2>/dev/null
 finish

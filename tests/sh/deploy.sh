@@ -279,6 +279,10 @@ def check_workload(d, kind, meta, where, fname, kinds):
         pods.append((tmeta.get("labels") or {}, {p.get("name") for p in ports}))
         with open(caps_out, "w") as out:
             out.write(",".join("+" + x.lower() for x in sorted(add)))
+        # its levels, for the real agent below
+        env = {e.get("name"): e.get("value") for e in c.get("env") or []}
+        with open(caps_out + ".group-by", "w") as out:
+            out.write(env.get("WATTPROBE_GROUP_BY") or "")
 
 def selects(sel, labels):
     return bool(sel) and all(labels.get(k) == v for k, v in sel.items())
@@ -672,18 +676,21 @@ PIDS="$PIDS $!"
 ln -s "$TMP/image-bin" "$TMP/bin/wattprobe"
 
 # Docker and Kubernetes: uid 0, the DaemonSet's capabilities as the bounding set (a
-# runtime's root gets exactly those), through the entrypoint; the host has no user
-# wattprobe, so nobody stands in for it
+# runtime's root gets exactly those), and its levels, through the entrypoint; the host has
+# no user wattprobe, so nobody stands in for it
 caps=$(cat "$TMP/k8s-caps" 2>/dev/null)
+levels=$(cat "$TMP/k8s-caps.group-by" 2>/dev/null)
 if [ -n "$caps" ]; then
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 		env -i PATH="$TMP/bin:/usr/bin:/bin" WATTPROBE_HOST_SYS="$hs" WATTPROBE_USER=nobody \
+		WATTPROBE_GROUP_BY="$levels" \
 		"$SH" "$EP" json -c 2 -i 0.2 --sensor rapl >"$TMP/k8s.out" 2>"$TMP/k8s.err"
 	st=$?
-	if [ $st -eq 0 ] && tail -1 "$TMP/k8s.out" | jqe '.sensor == "rapl" and .host.energy_j != null'; then
-		ok "as the DaemonSet runs it (root, capabilities $caps): loads, reads the root-only RAPL file through /host/sys, drops to a user"
+	if [ $st -eq 0 ] && tail -1 "$TMP/k8s.out" | jqe ".sensor == \"rapl\" and .host.energy_j != null and
+		(if .levels then [.levels[].group_by] else [.group_by] end | join(\",\")) == \"$levels\""; then
+		ok "as the DaemonSet runs it (root, capabilities $caps, levels $levels): loads, reads the root-only RAPL file through /host/sys, drops to a user"
 	else
-		fail "as the DaemonSet runs it (root, capabilities $caps): loads, reads the root-only RAPL file through /host/sys, drops to a user"
+		fail "as the DaemonSet runs it (root, capabilities $caps, levels $levels): loads, reads the root-only RAPL file through /host/sys, drops to a user"
 		sed 's/^/        /' "$TMP/k8s.err"
 	fi
 fi
