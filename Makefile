@@ -154,7 +154,9 @@ $(OUT)/tools/%: tests/tools/%.c $(LIB)
 $(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LIBS_BPF) $(LIBS_SYS) -o $@
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LIBS_BPF) $(BENCH_LIBS) $(LIBS_SYS) -o $@
+# scale formats the pages of prometheus, whose output serves them over HTTP
+$(OUT)/bench/scale: BENCH_LIBS := $(LIBS_HTTP)
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

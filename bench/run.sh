@@ -299,6 +299,10 @@ sc_procs=$(res scale.procs "$largest")
 	if [ -n "$sc_ratio" ]; then
 		echo "| 3 | one sample at $sc_procs processes: /proc method / wattprobe, CPU time (median of $SC_ROUNDS intervals) | >= 20 | $sc_ratio (${sc_agent} us vs ${sc_proc} us) | $(verdict "$sc_ratio" 20 ge) |"
 	fi
+	lv_max=$(awk -v n="$largest" '$1 == "levels.growth" && $2 == n && (m == "" || $4 > m) { m = $4 } END { print m }' "$RES")
+	if [ -n "$lv_max" ]; then
+		echo "| 3 | a sample with its prometheus views and pages at $sc_procs processes: CPU time added per level of --group-by over one level (2, 4, 7 levels; median of $SC_ROUNDS intervals) | < 20% per level | $(awk -v n="$largest" '$1 == "levels.growth" && $2 == n { printf "%s%+.1f%%", s, $4 * 100; s = " / " }' "$RES") | $(verdict "$lv_max" 0.2 lt) |"
+	fi
 	echo "| 4 | error of per-process CPU time, busy / half / mostly idle, total over the run | (report) | wattprobe $(pct3 "$(res accuracy.agent_err busy)") / $(pct3 "$(res accuracy.agent_err half)") / $(pct3 "$(res accuracy.agent_err idle)"); /proc $(pct "$(res accuracy.proc_err busy)") / $(pct "$(res accuracy.proc_err half)") / $(pct "$(res accuracy.proc_err idle)") | |"
 	echo "| 4 | error on short-lived processes (getrusage) | (report) | wattprobe $(pct3 "$(res accuracy.burst_agent_err)"); /proc $(pct "$(res accuracy.burst_proc_err)") (saw $(awk '$1 == "accuracy.burst_proc_seen" { print $2 " of " $3 }' "$RES")) | |"
 	if [ -n "$(res mem.hwm_kb)" ]; then
@@ -354,7 +358,9 @@ sc_procs=$(res scale.procs "$largest")
 	echo "sampler__sample + sampler__done), one /proc scan (bench/procscan.h) and one read of a task"
 	echo "iterator (bench/bpf/taskiter.bpf.c: the cost prototype of a design with no sched_switch"
 	echo "program), rotating which goes first; each timed with CLOCK_PROCESS_CPUTIME_ID (user +"
-	echo "kernel time of the process)."
+	echo "kernel time of the process). In the same intervals, from each wattprobe sample, the views"
+	echo "and pages of \`wattprobe prometheus\` for 1, 2, 4 and 7 levels of --group-by (\"Levels\","
+	echo "below): what a level adds to a sample, and what each level puts on the page."
 	echo
 	cat "$B/scale.md"
 	echo
