@@ -22,7 +22,7 @@
 #                            only when started as root: switching user takes CAP_SETUID.
 #   WATTPROBE_INTERVAL       --interval SECONDS
 #   WATTPROBE_TOP            --top N
-#   WATTPROBE_GROUP_BY       --group-by KEY
+#   WATTPROBE_GROUP_BY       --group-by LEVELS (a comma list: pid,container,pod)
 #   WATTPROBE_SENSOR         --sensor KIND
 #   WATTPROBE_CGROUP         --cgroup PREFIX
 #   WATTPROBE_VM_EXPORT      --vm-export DIR: each KVM guest's share, for its own agent
