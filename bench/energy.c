@@ -79,10 +79,9 @@ int main(int argc, char **argv)
 {
 	const char *tool = "build/tools/fakerapl", *results = NULL;
 	struct baseline_prior pkg_prior = {
-		.full_w = 40, .idle_fraction = BASELINE_IDLE_FRACTION,
-		.min_slope = BASELINE_MIN_SLOPE,
+		.full_w = 40, .shape = curve_prior__package(), .min_slope = BASELINE_MIN_SLOPE,
 	};
-	struct baseline_prior dram_prior = { .idle_fraction = BASELINE_DRAM_IDLE_FRACTION };
+	struct baseline_prior dram_prior = { .shape = curve_prior__dram() };
 	double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], g[MAX_ROUNDS], interval = 0.2;
 	static struct old_learner old;
 	char root[] = "/tmp/wattprobe-bench.XXXXXX", errbuf[512];

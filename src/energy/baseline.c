@@ -1,17 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* The idle baseline from power against utilisation; see energy/baseline.h. */
+/* A power domain's curve from power against utilisation; see energy/baseline.h. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
 #include "energy/baseline.h"
+#include "lib/linalg.h"
 
+#define K		CURVE_KNOTS
 #define MAD_TO_SIGMA	1.4826	/* median absolute deviation -> standard deviation (normal) */
 #define MIN_SCALE_SHARE	0.005	/* the residual scale is at least this share of L ... */
 #define MIN_SCALE_W	0.01	/* ... and this many watts, so exact data keeps its points */
+#define FORGET_WEIGHT	(1.0 / 1024)	/* a point this light (100 minutes old) goes first */
+#define SLOPE_PENALTY	1e6	/* weight of the full-load-above-idle floor when it binds */
 
 void baseline__init(struct baseline *b)
 {
 	memset(b, 0, sizeof(*b));
+}
+
+static int bin_of(float u)
+{
+	int k = (int)(u * BASELINE_BINS);
+
+	return k < BASELINE_BINS ? k : BASELINE_BINS - 1;
+}
+
+/*
+ * The point a new one replaces in a full window: one that has aged to almost
+ * nothing, else the oldest (lightest) of the fullest bins.
+ */
+static int victim(const struct baseline *b)
+{
+	int count[BASELINE_BINS] = { 0 }, most = 0, v = 0;
+
+	for (int i = 0; i < b->n; i++) {
+		if (b->w[i] < b->w[v])
+			v = i;
+		count[bin_of(b->u[i])]++;
+	}
+	if (b->w[v] < FORGET_WEIGHT)
+		return v;
+	for (int k = 0; k < BASELINE_BINS; k++)
+		if (count[k] > most)
+			most = count[k];
+	v = -1;
+	for (int i = 0; i < b->n; i++)
+		if (count[bin_of(b->u[i])] == most && (v < 0 || b->w[i] < b->w[v]))
+			v = i;
+	return v;
+}
+
+static void put(struct baseline *b, float u, float p, float w)
+{
+	int i = b->n < BASELINE_WINDOW ? b->n++ : victim(b);
+
+	b->u[i] = u;
+	b->p[i] = p;
+	b->w[i] = w;
 }
 
 int baseline__add(struct baseline *b, double util, double watts, double dt_s)
@@ -27,12 +72,7 @@ int baseline__add(struct baseline *b, double util, double watts, double dt_s)
 	decay = (float)exp2(-dt_s / BASELINE_HALF_LIFE_S);
 	for (int i = 0; i < b->n; i++)
 		b->w[i] *= decay;
-	b->u[b->head] = (float)util;
-	b->p[b->head] = (float)watts;
-	b->w[b->head] = 1;
-	b->head = (b->head + 1) % BASELINE_WINDOW;
-	if (b->n < BASELINE_WINDOW)
-		b->n++;
+	put(b, (float)util, (float)watts, 1);
 	return 0;
 }
 
@@ -41,12 +81,7 @@ int baseline__restore(struct baseline *b, double util, double watts, double weig
 	if (!isfinite(util) || util < 0 || util > 1 || !isfinite(watts) || watts < 0 ||
 	    !isfinite(weight) || weight <= 0 || weight > 1)
 		return -EINVAL;
-	b->u[b->head] = (float)util;
-	b->p[b->head] = (float)watts;
-	b->w[b->head] = (float)weight;
-	b->head = (b->head + 1) % BASELINE_WINDOW;
-	if (b->n < BASELINE_WINDOW)
-		b->n++;
+	put(b, (float)util, (float)watts, (float)weight);
 	return 0;
 }
 
@@ -81,78 +116,201 @@ static float select_kth(float *v, int n, int k)
 	return v[k];
 }
 
-/*
- * One fit: weighted least squares of the data (weights w * r, each point's
- * variance sigma^2 / weight) with the prior's two Gaussian penalties,
- * (a - a0)^2 / sa^2 and (b - b0)^2 / sb^2, then the bounds.
- */
-struct fit {
-	double a, b;
-	double L, a0, b0;	/* the prior as used: full load, idle, slope */
-	double pa;		/* the prior's precision on a, 1 / sa^2 */
-	double W, umean, uvar;	/* the data's weight, mean and variance of u */
-};
-
-static void fit_once(const struct baseline *bl, const float *r, const struct baseline_prior *pr,
-		     double sigma, struct fit *f)
+/* The hat functions at u: P(u) = (1 - t) theta[k] + t theta[k + 1]. */
+static int hat(double u, double *t)
 {
-	double s0 = 0, su = 0, sp = 0, suu = 0, sup = 0, det, bmin, bmax, sa, sb, la, lb;
-	double frac = pr->idle_fraction;
+	int k;
 
-	for (int i = 0; i < bl->n; i++) {
-		double v = (double)bl->w[i] * r[i], u = bl->u[i], p = bl->p[i];
-
-		s0 += v;
-		su += v * u;
-		sp += v * p;
-		suu += v * u * u;
-		sup += v * u * p;
+	if (!(u > 0)) {
+		*t = 0;
+		return 0;
 	}
-	f->W = s0;
-	f->umean = s0 > 0 ? su / s0 : 0;
-	f->uvar = s0 > 0 ? fmax(suu / s0 - f->umean * f->umean, 0) : 0;
-	if (pr->full_w > 0)
-		f->L = pr->full_w;
-	else if (s0 > 0)
-		f->L = sp / s0 / (frac + (1 - frac) * f->umean);
-	else
-		f->L = 0;
-	f->a0 = frac * f->L;
-	f->b0 = f->L - f->a0;
-	sa = fmax(BASELINE_PRIOR_SPREAD * f->a0, MIN_SCALE_W);
-	sb = fmax(BASELINE_PRIOR_SPREAD * f->b0, MIN_SCALE_W);
-	f->pa = 1 / (sa * sa);
-	/* in the data's units: a point of weight 1 has variance sigma^2 */
-	la = sigma * sigma / (sa * sa);
-	lb = sigma * sigma / (sb * sb);
-
-	/* [s0 + la, su; su, suu + lb] [a; b] = [sp + la a0; sup + lb b0] */
-	det = (s0 + la) * (suu + lb) - su * su;
-	f->b = ((s0 + la) * (sup + lb * f->b0) - su * (sp + la * f->a0)) / det;
-	bmin = fmax(pr->min_slope * f->b0, 0);
-	bmax = BASELINE_MAX_SLOPE * f->L;
-	if (f->b < bmin)
-		f->b = bmin;
-	if (f->b > bmax)
-		f->b = bmax;
-	f->a = (sp + la * f->a0 - f->b * su) / (s0 + la);
-	if (f->a < 0) {
-		/* through the origin, within the same bounds */
-		f->a = 0;
-		f->b = fmin(fmax((sup + lb * f->b0) / (suu + lb), bmin), bmax);
+	if (u >= 1) {
+		*t = 1;
+		return K - 2;
 	}
+	k = (int)(u * (K - 1));
+	*t = u * (K - 1) - k;
+	return k;
 }
 
-/* Residuals of the points from a + b u; 1.4826 x their median absolute value if scale. */
-static double residuals(const struct baseline *bl, double a, double b, float *res, bool scale)
+static double curve_at(const double *theta, double u)
+{
+	double t;
+	int k = hat(u, &t);
+
+	return (1 - t) * theta[k] + t * theta[k + 1];
+}
+
+/* One fit's prior (in watts), its working state, and what the data weighed. */
+struct fit {
+	const struct curve_prior *cp;
+	double L;			/* full-load power the prior is scaled by */
+	double q[K * K], qm[K];		/* the prior's precision, and precision x mean */
+	double bmin;			/* P(1) - P(0) >= bmin */
+	double mean[K];			/* the posterior mean */
+	double theta[K];		/* the curve: the plausible one nearest to it */
+	double h[K * K];		/* sigma^2 q + data: the posterior precision x sigma^2 */
+	double chol[K * K];		/* its Cholesky factor */
+	double W, umean, uvar, umin;	/* the data's weight, mean, variance and least u */
+};
+
+static void prior_setup(const struct baseline *bl, const struct baseline_prior *pr,
+			struct fit *f)
+{
+	const struct curve_prior *cp = pr->shape;
+
+	f->cp = cp;
+	if (pr->full_w > 0) {
+		f->L = pr->full_w;
+	} else {
+		double sp = 0, sm = 0;
+
+		for (int i = 0; i < bl->n; i++) {
+			sp += (double)bl->w[i] * bl->p[i];
+			sm += bl->w[i] * curve_prior__mean_at(cp, bl->u[i]);
+		}
+		f->L = sm > 0 ? fmax(sp / sm, MIN_SCALE_W) : 0;
+	}
+	if (f->L <= 0)
+		return;
+	for (int k = 0; k < K; k++) {
+		f->qm[k] = 0;
+		for (int l = 0; l < K; l++) {
+			f->q[k * K + l] = cp->prec[k * K + l] / (f->L * f->L);
+			f->qm[k] += cp->prec[k * K + l] * cp->mean[l] / f->L;
+		}
+	}
+	f->bmin = fmax(pr->min_slope, 0) * (1 - cp->mean[0]) * f->L;
+}
+
+static bool feasible(const double *theta, double bmin)
+{
+	if (theta[0] < 0 || theta[K - 1] - theta[0] < bmin * (1 - 1e-9))
+		return false;
+	for (int k = 1; k < K; k++)
+		if (theta[k] < theta[k - 1])
+			return false;
+	return true;
+}
+
+/*
+ * The curve nearest to theta in the metric h that is >= 0, non-decreasing and
+ * rises by bmin at least: theta = T d with T lower-triangular ones, so d (its
+ * first value and its steps) >= 0 is a non-negative quadratic program.
+ */
+static void project(const double *h, double *theta, double bmin)
+{
+	double rows[K * K], hd[K * K], gd[K], y[K], d[K], rise = 0;
+
+	/* y = h theta; gd = T^T y; hd = T^T h T, both by suffix sums */
+	for (int k = 0; k < K; k++) {
+		y[k] = 0;
+		for (int l = 0; l < K; l++)
+			y[k] += h[k * K + l] * theta[l];
+	}
+	for (int i = K - 1; i >= 0; i--)
+		gd[i] = y[i] + (i < K - 1 ? gd[i + 1] : 0);
+	for (int k = 0; k < K; k++)
+		for (int j = K - 1; j >= 0; j--)
+			rows[k * K + j] = h[k * K + j] + (j < K - 1 ? rows[k * K + j + 1] : 0);
+	for (int i = K - 1; i >= 0; i--)
+		for (int j = 0; j < K; j++)
+			hd[i * K + j] = rows[i * K + j] + (i < K - 1 ? hd[(i + 1) * K + j] : 0);
+	if (linalg_nnqp(hd, gd, K, d))
+		return;
+	for (int j = 1; j < K; j++)
+		rise += d[j];
+	if (rise < bmin) {
+		/* the floor binds: hold P(1) - P(0) at it */
+		double m = 0;
+
+		for (int i = 0; i < K; i++)
+			m = fmax(m, hd[i * K + i]);
+		m *= SLOPE_PENALTY;
+		for (int i = 1; i < K; i++) {
+			gd[i] += m * bmin;
+			for (int j = 1; j < K; j++)
+				hd[i * K + j] += m;
+		}
+		if (linalg_nnqp(hd, gd, K, d))
+			return;
+	}
+	theta[0] = d[0];
+	for (int k = 1; k < K; k++)
+		theta[k] = theta[k - 1] + d[k];
+}
+
+/*
+ * One fit: the posterior mean of the curve given the points with weights
+ * w * r, each of variance sigma^2 / weight, then the nearest curve that is
+ * >= 0 and non-decreasing. (The floor on its rise is put on the final curve
+ * only: put on every pass, a counter that does not follow load would have
+ * its points at both ends, where the rise goes, thrown out as outliers.)
+ */
+static void fit_once(const struct baseline *bl, const float *r, double sigma, struct fit *f)
+{
+	double a[K * K] = { 0 }, b[K] = { 0 }, *h = f->h, s2 = sigma * sigma;
+	double su = 0, suu = 0;
+
+	f->W = 0;
+	f->umin = 1;
+	for (int i = 0; i < bl->n; i++) {
+		double v = (double)bl->w[i] * r[i], u = bl->u[i], p = bl->p[i], t;
+		int k = hat(u, &t);
+
+		if (!(v > 0))
+			continue;
+		a[k * K + k] += v * (1 - t) * (1 - t);
+		a[k * K + k + 1] += v * (1 - t) * t;
+		a[(k + 1) * K + k + 1] += v * t * t;
+		b[k] += v * p * (1 - t);
+		b[k + 1] += v * p * t;
+		f->W += v;
+		su += v * u;
+		suu += v * u * u;
+		if (u < f->umin)
+			f->umin = u;
+	}
+	f->umean = f->W > 0 ? su / f->W : 0;
+	f->uvar = f->W > 0 ? fmax(suu / f->W - f->umean * f->umean, 0) : 0;
+	for (int k = 0; k < K; k++) {
+		for (int l = 0; l < K; l++) {
+			double al = l >= k ? a[k * K + l] : a[l * K + k];
+
+			h[k * K + l] = s2 * f->q[k * K + l] + al;
+		}
+		f->theta[k] = s2 * f->qm[k] + b[k];
+	}
+	memcpy(f->chol, h, sizeof(f->chol));
+	if (linalg_cholesky(f->chol, K))
+		return;	/* cannot happen: the prior's precision is positive definite */
+	linalg_chol_solve(f->chol, K, f->theta);
+	memcpy(f->mean, f->theta, sizeof(f->mean));
+	if (!feasible(f->theta, 0))
+		project(h, f->theta, 0);
+}
+
+/*
+ * Residuals of the points from the curve; if scale, 1.4826 x the median
+ * absolute value of those of the points that still weigh something (a point
+ * 100 minutes old weighs under 1/1024 in the fit, and does not set its scale
+ * either).
+ */
+static double residuals(const struct baseline *bl, const double *theta, float *res, bool scale)
 {
 	float tmp[BASELINE_WINDOW];
+	int m = 0;
 
 	for (int i = 0; i < bl->n; i++) {
-		res[i] = bl->p[i] - (float)(a + b * bl->u[i]);
-		tmp[i] = fabsf(res[i]);
+		res[i] = bl->p[i] - (float)curve_at(theta, bl->u[i]);
+		if (bl->w[i] >= FORGET_WEIGHT)
+			tmp[m++] = fabsf(res[i]);
 	}
-	return scale ? MAD_TO_SIGMA * select_kth(tmp, bl->n, bl->n / 2) : 0;
+	if (!m)
+		for (int i = 0; i < bl->n; i++)
+			tmp[m++] = fabsf(res[i]);
+	return scale ? MAD_TO_SIGMA * select_kth(tmp, m, m / 2) : 0;
 }
 
 /* Biweight weights of residuals at scale s (c = 4.685 s); the number given 0. */
@@ -169,27 +327,43 @@ static int biweight(const float *res, int n, double s, float *r)
 	return zero;
 }
 
+/* What the prior alone says: its mean curve and the 95% of its idle. */
+static void prior_only(const struct fit *f, struct baseline_est *out)
+{
+	double sd = f->L * sqrt(f->cp->var[0]);
+
+	out->src = IDLE_PRIOR;
+	for (int k = 0; k < K; k++)
+		out->curve_w[k] = f->L * f->cp->mean[k];
+	out->idle_w = out->curve_w[0];
+	out->idle_lo_w = fmax(out->idle_w - BASELINE_RANGE_SIGMAS * sd, 0);
+	out->idle_hi_w = fmin(out->idle_w + BASELINE_RANGE_SIGMAS * sd, out->curve_w[K - 1]);
+	out->slope_w = out->curve_w[K - 1] - out->idle_w;
+	out->prior_share = 1;
+}
+
 void baseline__estimate(const struct baseline *bl, const struct baseline_prior *pr,
 			struct baseline_est *out)
 {
 	float r[BASELINE_WINDOW], res[BASELINE_WINDOW];
-	double floor_w, info, sigma;
-	struct fit f;
+	double floor_w, sigma, var, prior_var, sd, cap;
+	struct fit f = { 0 };
 
 	memset(out, 0, sizeof(*out));
 	out->intervals = bl->n;
-	for (int i = 0; i < BASELINE_WINDOW; i++)
-		r[i] = 1;
-	fit_once(bl, r, pr, MIN_SCALE_W, &f);
+	if (!pr->shape)
+		return;
+	prior_setup(bl, pr, &f);
+	if (f.L <= 0)
+		return;
+	out->prior_full_w = f.L;
+	out->prior_idle_w = f.L * f.cp->mean[0];
 	if (!bl->n) {
-		out->src = f.L > 0 ? IDLE_PRIOR : IDLE_NONE;
-		out->idle_w = f.a0;
-		out->slope_w = f.b0;
-		out->prior_idle_w = f.a0;
-		out->prior_full_w = f.L;
-		out->prior_share = f.L > 0 ? 1 : 0;
+		prior_only(&f, out);
 		return;
 	}
+	for (int i = 0; i < bl->n; i++)
+		r[i] = 1;
 	/*
 	 * First the data as if exact (the floor of the scale), then
 	 * BASELINE_PASSES passes of the biweight, each at the scale of the
@@ -198,35 +372,40 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 	 * tells against the prior. The same window always gives the same fit.
 	 */
 	floor_w = fmax(MIN_SCALE_SHARE * f.L, MIN_SCALE_W);
-	fit_once(bl, r, pr, floor_w, &f);
-	sigma = fmax(residuals(bl, f.a, f.b, res, true), floor_w);
+	fit_once(bl, r, floor_w, &f);
+	sigma = fmax(residuals(bl, f.theta, res, true), floor_w);
 	for (int pass = 0; pass < BASELINE_PASSES; pass++) {
 		biweight(res, bl->n, sigma, r);
-		fit_once(bl, r, pr, sigma, &f);
+		fit_once(bl, r, sigma, &f);
 		if (pass == 0 || pass == BASELINE_PASSES - 1)
-			out->residual_w = residuals(bl, f.a, f.b, res, true);
+			out->residual_w = residuals(bl, f.theta, res, true);
 		else
-			residuals(bl, f.a, f.b, res, false);
+			residuals(bl, f.theta, res, false);
 		if (pass == 0)
 			sigma = fmax(out->residual_w, floor_w);
 	}
 	out->outliers = biweight(res, bl->n, sigma, r);
+	if (!feasible(f.theta, f.bmin)) {
+		memcpy(f.theta, f.mean, sizeof(f.theta));
+		project(f.h, f.theta, f.bmin);
+	}
 
-	/*
-	 * How much of a the prior decides: its precision 1 / sa^2 against the
-	 * data's, W var / (var + mean^2) / sigma^2 for a line's intercept (W /
-	 * sigma^2 when every point is at u = 0).
-	 */
-	if (f.uvar + f.umean * f.umean > 0)
-		info = f.W * f.uvar / (f.uvar + f.umean * f.umean);
-	else
-		info = f.W;
-	info /= sigma * sigma;
-	out->prior_share = f.pa / (f.pa + info);
-	out->idle_w = f.a;
-	out->slope_w = f.b;
-	out->prior_idle_w = f.a0;
-	out->prior_full_w = f.L;
+	/* the posterior variance of P(0) against the prior's, beyond its level */
+	{
+		double e0[K] = { 1 };
+
+		linalg_chol_solve(f.chol, K, e0);
+		var = sigma * sigma * e0[0];
+	}
+	prior_var = f.L * f.L * f.cp->shape_var[0];
+	out->prior_share = fmin(fmax(var / prior_var, 0), 1);
+	memcpy(out->curve_w, f.theta, sizeof(f.theta));
+	out->idle_w = f.theta[0];
+	out->slope_w = f.theta[K - 1] - f.theta[0];
+	sd = sqrt(fmax(var, 0));
+	cap = f.W > 0 ? curve_at(f.theta, f.umin) : f.theta[K - 1];
+	out->idle_lo_w = fmin(fmax(out->idle_w - BASELINE_RANGE_SIGMAS * sd, 0), out->idle_w);
+	out->idle_hi_w = fmax(fmin(out->idle_w + BASELINE_RANGE_SIGMAS * sd, cap), out->idle_w);
 	out->util_mean = f.umean;
 	out->util_spread = sqrt(f.uvar);
 	if (out->prior_share >= BASELINE_PRIOR_SHARE)
@@ -235,4 +414,9 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 		out->src = IDLE_FIT;
 	else
 		out->src = IDLE_BLEND;
+}
+
+double baseline_est__at(const struct baseline_est *e, double u)
+{
+	return curve_at(e->curve_w, u);
 }

@@ -1,33 +1,60 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The idle baseline of one power domain (a socket's package or DRAM, or the
- * platform), learnt from how its power follows utilisation. Pure: no I/O.
+ * The power curve of one power domain (a socket's package or DRAM, the
+ * platform, a GPU): how its power P(u) follows the utilisation u of what it
+ * serves, learnt from the intervals seen. Its idle baseline is P(0); the
+ * dynamic part P - P(0) goes to processes. Pure: no I/O; one object per
+ * domain, whatever the domain (the prior says what kind it is).
  *
- * Every interval with measured energy adds a point (u, P): the utilisation of
- * the CPUs the domain serves and its mean power. baseline__estimate() fits
- * P = a + b*u to the last BASELINE_WINDOW points; the baseline is a (the
- * power at u = 0), the dynamic part P - a goes to processes.
+ * Why a curve: real servers are not straight lines. Since deep C-states,
+ * power jumps from active idle to the first 10% of load and then rises more
+ * slowly (or bends up again with turbo); a line through such data crosses
+ * u = 0 far above the true idle (+60% on a 2016 server whose intervals never
+ * go below 20%), which makes applications look cheap.
  *
- *  - Weighted towards recent intervals: a point's weight halves every
- *    BASELINE_HALF_LIFE_S seconds of age.
- *  - Robust: least squares, then BASELINE_PASSES passes of Tukey's biweight
- *    (c = 4.685) on residuals scaled by 1.4826 x their median absolute
- *    deviation. An interval far off the line (a spike, a counter read at the
- *    wrong moment) gets weight 0. The same window always gives the same fit.
- *  - A prior until the data can tell: a = a0 +- 50% and b = b0 +- 50%,
- *    a0 = f L and b0 = (1 - f) L, where L is the domain's power at full
- *    load (its long-term power limit, about its TDP) and f its idle
- *    fraction; when L is unknown it is scaled to the data,
- *    L = mean P / (f + (1 - f) mean u). The fit is the posterior mean:
- *    weighted least squares with the two Gaussian penalties, each point
- *    worth 1 / sigma^2, sigma the residual scale (at least 0.5% of L). Data
- *    spread over utilisation outweigh the prior; data at one utilisation
- *    (a host busy from the start, a constant load) only fix the line's
- *    level there, and the prior decides its tilt.
- *  - Physically plausible: a >= 0, and b (full-load minus idle power) at
- *    least min_slope of the prior's (L - f*L) and at most BASELINE_MAX_SLOPE
- *    x L, so a counter that does not follow load cannot make idle take
- *    everything, nor a steep one make it 0.
+ * The model: P is piecewise linear between its values at u = 0, 0.1, ...,
+ * 1 (the steps at which SPECpower_ssj2008 publishes servers' power), and
+ * non-decreasing. Each interval with measured energy is a point (u, P).
+ *
+ *  - Prior: a Gaussian over the 11 values (energy/curve_prior.h), from a
+ *    family of published curves scaled by the domain's full-load power L
+ *    (its long-term power limit; when unknown, scaled to the data,
+ *    L = sum of P / sum of the prior's mean shape at each point's u). Its
+ *    covariance carries what the published servers say about shapes: how a
+ *    curve rises where there are data tells how it falls where there are
+ *    none, so a host that is never idle gets an idle between what those
+ *    shapes allow, and a range that says how unsure it is.
+ *  - Fit: the posterior mean, a linear solve of 11 unknowns: each point
+ *    weighs on the two values around its u (a hat function), worth 1 /
+ *    sigma^2 of the prior's precision, sigma the residual scale (at least
+ *    0.5% of L); then the curve closest to it in the posterior's metric that
+ *    is non-decreasing and >= 0 (a non-negative least-squares problem on its
+ *    steps). Data where they are decide the curve there; the prior fills in
+ *    between and beyond them. Cost: one pass over the points per fit, as
+ *    the line had.
+ *  - Robust: BASELINE_PASSES passes of Tukey's biweight (c = 4.685) on
+ *    residuals scaled by 1.4826 x their median absolute deviation: a spike
+ *    gets weight 0. The curve bends where low-utilisation data are, so
+ *    intervals at low utilisation sit on it and are never outliers (a line
+ *    threw them away).
+ *  - Recent intervals weigh more: a point's weight halves every
+ *    BASELINE_HALF_LIFE_S seconds of age. The window holds
+ *    BASELINE_WINDOW points; when full, the point that goes is the oldest of
+ *    the utilisation bin (a tenth of the range) that holds the most, so the
+ *    rare intervals near idle stay until newer ones of their own kind
+ *    replace them (or their weight has halved away), not pushed out by a
+ *    busy hour.
+ *  - How sure: the prior's share of the idle value, its posterior variance
+ *    over the prior's variance of it given the level (1 the prior's shape
+ *    alone, 0 the data alone: a host busy from the start tells the level of
+ *    its curve, not how far it falls to idle), and a range for idle, the
+ *    posterior's 95% (2 standard deviations), no lower than 0 nor above the
+ *    curve at the lowest utilisation seen.
+ *  - Physically plausible: P(0) >= 0, non-decreasing, and full-load power
+ *    above idle at least min_slope x (1 - the prior's idle fraction) x L, so
+ *    a counter that does not follow load cannot make idle take everything
+ *    (put on the final curve, not on the fit's passes, which would throw out
+ *    the points at both ends as outliers).
  *
  * Never the lowest power seen: one quiet interval cannot set the baseline,
  * and intervals without energy (gaps, stuck counters) are never added.
@@ -36,51 +63,43 @@
 #define __BASELINE_H
 
 #include <stdbool.h>
+#include "energy/curve_prior.h"
 #include "energy/domain.h"
 
-#define BASELINE_WINDOW		256	/* intervals the fit holds */
+#define BASELINE_WINDOW		256	/* points the fit holds */
+#define BASELINE_BINS		10	/* utilisation bins the window is shared by */
 #define BASELINE_HALF_LIFE_S	600.0	/* weight halves every 10 minutes of age */
-#define BASELINE_PRIOR_SPREAD	0.5	/* the prior's idle and slope are known to +-50% */
-#define BASELINE_MAX_SLOPE	4.0	/* b <= this x L */
 #define BASELINE_TUKEY_C	4.685	/* 95% efficiency on normal errors */
 #define BASELINE_PASSES		3	/* biweight passes per estimate */
 #define BASELINE_PRIOR_SHARE	0.9	/* at or above: the baseline is the prior's */
 #define BASELINE_FIT_SHARE	0.1	/* at or below: the fit's; between: a blend */
+#define BASELINE_RANGE_SIGMAS	2.0	/* the idle range: +-2 posterior standard deviations */
+#define BASELINE_CURVE_POINTS	5	/* the curve reported: at 0, 25, 50, 75, 100% */
 
-/*
- * Idle fraction of a CPU package or platform: the ratio of the minimum to the
- * maximum watts per vCPU of the Cloud Carbon Footprint methodology (cloud
- * averages from SPECpower results, see MODEL_IDLE_W_PER_CPU), 0.19.
- */
-#define BASELINE_IDLE_FRACTION	((0.74 + 0.71 + 0.78) / (3.5 + 4.26 + 3.76))
-/*
- * Idle fraction of DRAM: its background power (refresh, standby) is most of
- * it, whatever the CPUs do. 0.5 is our assumption, not a published figure;
- * the fit replaces it as soon as utilisation varies.
- */
-#define BASELINE_DRAM_IDLE_FRACTION	0.5
 /* A CPU package adds at least 30% of the prior's dynamic range at full load. */
 #define BASELINE_MIN_SLOPE	0.3
 
-
 struct baseline_prior {
-	double full_w;		/* power at full load (long-term limit); <= 0: unknown */
-	double idle_fraction;	/* f: the prior's idle is f * full_w */
-	double min_slope;	/* b >= min_slope * (1 - f) * L */
+	double full_w;			/* power at full load (long-term limit); <= 0: unknown */
+	const struct curve_prior *shape;	/* the domain's kind: curve_prior__package(), ... */
+	double min_slope;		/* P(1) - P(0) >= min_slope * (1 - idle fraction) * L */
 };
 
 struct baseline {
 	float u[BASELINE_WINDOW], p[BASELINE_WINDOW], w[BASELINE_WINDOW];
-	int n, head;		/* points held; where the next one goes */
+	int n;			/* points held, in u[0..n) */
 };
 
 struct baseline_est {
 	enum idle_source src;
-	double idle_w;		/* a: the baseline */
-	double slope_w;		/* b: full-load power above idle */
-	double prior_idle_w;	/* f * L, 0 without a prior */
+	double idle_w;		/* P(0): the baseline */
+	double idle_lo_w;	/* the range idle is in (BASELINE_RANGE_SIGMAS) */
+	double idle_hi_w;
+	double curve_w[CURVE_KNOTS];	/* P at u = 0, 0.1, ..., 1 */
+	double slope_w;		/* P(1) - P(0): full-load power above idle */
+	double prior_idle_w;	/* the prior's idle, 0 without a prior */
 	double prior_full_w;	/* L */
-	double prior_share;	/* 0 (fit alone) .. 1 (prior alone) */
+	double prior_share;	/* 0 (fit alone) .. 1 (prior alone), of the idle value */
 	int intervals;		/* points in the window */
 	int outliers;		/* of which given weight 0 */
 	double util_mean;	/* weighted mean and standard deviation of u */
@@ -96,13 +115,14 @@ void baseline__init(struct baseline *b);
  */
 int baseline__add(struct baseline *b, double util, double watts, double dt_s);
 /*
- * Put back a point saved earlier, with the weight it had (0..1], as the
- * newest; nothing else ages. -EINVAL (nothing added) for values a point
- * cannot have.
+ * Put back a point saved earlier, with the weight it had (0..1]; nothing
+ * else ages. -EINVAL (nothing added) for values a point cannot have.
  */
 int baseline__restore(struct baseline *b, double util, double watts, double weight);
-/* The baseline now, from the points held (a pure function of them). */
+/* The curve now, from the points held (a pure function of them). */
 void baseline__estimate(const struct baseline *b, const struct baseline_prior *prior,
 			struct baseline_est *out);
+/* The estimated curve at utilisation u (0..1). */
+double baseline_est__at(const struct baseline_est *e, double u);
 
 #endif /* __BASELINE_H */

@@ -8,6 +8,8 @@
 #include <unistd.h>
 #include "energy/baseline_state.h"
 
+#define STATE_NAME	"wattprobe-baselines"
+#define STATE_VERSION	1
 #define STATE_MAGIC	"wattprobe-baselines 1"
 #define STATE_MAX_BYTES	(1 << 20)
 
@@ -16,8 +18,6 @@ int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slot
 	fprintf(f, "%s\nwritten %llu\n", STATE_MAGIC, (unsigned long long)now_s);
 	for (int i = 0; i < n; i++) {
 		const struct baseline *b = slots[i].fit;
-		/* oldest first: head is the oldest once the window is full */
-		int first = b->n < BASELINE_WINDOW ? 0 : b->head;
 
 		if (!b->n)
 			continue;
@@ -26,11 +26,8 @@ int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slot
 		else
 			fprintf(f, "fit %d %s %d\n", slots[i].socket,
 				energy_domain_name(slots[i].domain), b->n);
-		for (int k = 0; k < b->n; k++) {
-			int j = (first + k) % BASELINE_WINDOW;
-
-			fprintf(f, "%.6f %.6f %.9g\n", b->u[j], b->p[j], b->w[j]);
-		}
+		for (int k = 0; k < b->n; k++)
+			fprintf(f, "%.6f %.6f %.9g\n", b->u[k], b->p[k], b->w[k]);
 	}
 	return ferror(f) ? -EIO : 0;
 }
@@ -71,6 +68,20 @@ static const char *next_line(const char **p, char *buf, size_t size)
 	return buf;
 }
 
+/* "wattprobe-baselines N" of a version N other than ours: its N, else 0. */
+static long other_version(const char *line)
+{
+	char *end;
+	long v;
+
+	if (strncmp(line, STATE_NAME " ", strlen(STATE_NAME) + 1))
+		return 0;
+	line += strlen(STATE_NAME) + 1;
+	errno = 0;
+	v = strtol(line, &end, 10);
+	return !errno && end != line && !*end && v > 0 && v != STATE_VERSION ? v : 0;
+}
+
 int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
 			 int n, int *bad_line)
 {
@@ -81,8 +92,10 @@ int baseline_state__read(const char *text, __u64 now_s, const struct baseline_sl
 	int lineno = 0, restored = 0, count;
 
 	*bad_line = 1;
-	if (!next_line(&p, line, sizeof(line)) || strcmp(line, STATE_MAGIC))
+	if (!next_line(&p, line, sizeof(line)))
 		return -EINVAL;
+	if (strcmp(line, STATE_MAGIC))
+		return other_version(line) ? -EPROTONOSUPPORT : -EINVAL;
 	lineno++;
 	*bad_line = 2;
 	if (!next_line(&p, line, sizeof(line)) ||
@@ -165,13 +178,18 @@ int baseline_state__load(const char *path, const struct baseline_slot *slots, in
 	} else {
 		ret = baseline_state__read(text, now_s(), slots, n, &bad);
 	}
-	free(text);
-	if (ret < 0) {
-		for (int i = 0; i < n; i++)
-			baseline__init(slots[i].fit);
+	if (ret == -EPROTONOSUPPORT)
+		snprintf(err, errlen, "%s: version %ld of the baselines file, this wattprobe reads "
+			 "version %d (the file is from another wattprobe); starting afresh and "
+			 "writing version %d over it (keep a copy if the other one needs it)", path,
+			 other_version(strtok(text, "\n")), STATE_VERSION, STATE_VERSION);
+	else if (ret < 0)
 		snprintf(err, errlen, "%s, line %d: not a wattprobe baselines file; starting afresh "
 			 "(remove it, or give --state-file another path)", path, bad);
-	}
+	free(text);
+	if (ret < 0)
+		for (int i = 0; i < n; i++)
+			baseline__init(slots[i].fit);
 	return ret;
 }
 

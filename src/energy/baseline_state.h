@@ -14,7 +14,11 @@
  *     0.750000 32.500000 1.000000
  *
  * "fit SOCKET DOMAIN N" (SOCKET a physical package id, or "host" for psys),
- * then N lines "utilisation watts weight", oldest first.
+ * then N lines "utilisation watts weight" (N <= BASELINE_WINDOW; in any
+ * order: the points' weights say their age). The points are what every fit
+ * is made from, the line of wattprobe 0.2 and the curves since, so files of
+ * either load in both. A file of another version ("wattprobe-baselines 2")
+ * is refused with a message saying so, and written over at the next save.
  */
 #ifndef __BASELINE_STATE_H
 #define __BASELINE_STATE_H
@@ -38,9 +42,9 @@ int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slot
 /*
  * Fill the slots' fits from text (each fit is emptied first when its block is
  * there); blocks of sockets or domains not in slots are skipped. Returns the
- * number of fits restored, or -EINVAL for a text that is not such a file
- * (*bad_line gets its line number; the fits may then hold part of it: reset
- * them).
+ * number of fits restored, -EPROTONOSUPPORT for a baselines file of another
+ * version, or -EINVAL for a text that is not such a file (*bad_line gets its
+ * line number; the fits may then hold part of it: reset them).
  */
 int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
 			 int n, int *bad_line);

@@ -267,9 +267,9 @@ static void save_state(struct sampler *s, bool force)
 static void energy(struct sampler *s, struct sample *out, struct attr_socket *as)
 {
 	struct baseline_prior pkg_prior = {
-		.idle_fraction = BASELINE_IDLE_FRACTION, .min_slope = BASELINE_MIN_SLOPE,
+		.shape = curve_prior__package(), .min_slope = BASELINE_MIN_SLOPE,
 	};
-	struct baseline_prior dram_prior = { .idle_fraction = BASELINE_DRAM_IDLE_FRACTION };
+	struct baseline_prior dram_prior = { .shape = curve_prior__dram() };
 	struct sensor_reading rd;
 	__u64 dt = out->interval_ns;
 
