@@ -30,6 +30,8 @@ static void setup(void)
 		.have = true, .idle_w = 10.02, .src = IDLE_FIT, .prior_w = 7.743,
 		.prior_from = "constraint_0_max_power_uw", .prior_share = 0.0312, .intervals = 120,
 		.outliers = 2, .util_spread = 0.3125, .residual_w = 0.41,
+		.have_curve = true, .idle_lo_w = 9.5, .idle_hi_w = 10.625,
+		.curve_w = { 10.02, 22.5, 28, 33.25, 40 },
 	};
 	S.sockets[0].baseline[ENERGY_DRAM] = (struct sample_baseline){
 		.have = true, .idle_w = 3.5, .src = IDLE_BLEND, .prior_w = 2.5,
@@ -40,6 +42,8 @@ static void setup(void)
 		.have = true, .idle_w = 7.743, .src = IDLE_PRIOR, .prior_w = 7.743,
 		.prior_from = "constraint_0_max_power_uw", .prior_share = 1, .intervals = 3,
 		.util_spread = 0.001, .residual_w = 0.2,
+		.have_curve = true, .idle_lo_w = 0, .idle_hi_w = 20.77,
+		.curve_w = { 7.743, 15.8, 22, 29.5, 40 },
 	};
 }
 
@@ -92,6 +96,21 @@ Test(baseline_out, prometheus_one_series_per_socket_and_domain)
 		if (!strncmp(l, "wattprobe_socket_", 17))
 			cr_assert_null(memmem(l, strcspn(l, "\n"), "source=", 7),
 				       "a source label starts a new series when it flips");
+	/* the curve and the range idle is in */
+	cr_assert_not_null(strstr(page,
+		"\nwattprobe_socket_idle_baseline_low_watts{socket=\"0\",domain=\"package\"} 9.5\n"));
+	cr_assert_not_null(strstr(page,
+		"\nwattprobe_socket_idle_baseline_high_watts{socket=\"0\",domain=\"package\"} 10.625\n"));
+	cr_assert_not_null(strstr(page, "\nwattprobe_socket_power_curve_watts{socket=\"0\","
+				       "domain=\"package\",load=\"0\"} 10.02\n"));
+	cr_assert_not_null(strstr(page, "\nwattprobe_socket_power_curve_watts{socket=\"0\","
+				       "domain=\"package\",load=\"0.25\"} 22.5\n"));
+	cr_assert_not_null(strstr(page, "\nwattprobe_socket_power_curve_watts{socket=\"1\","
+				       "domain=\"package\",load=\"1\"} 40\n"));
+	cr_assert_not_null(strstr(page, "\n# TYPE wattprobe_socket_power_curve_watts gauge\n"));
+	/* DRAM's fit here has no curve yet: no series rather than 0 */
+	cr_assert_null(strstr(page, "low_watts{socket=\"0\",domain=\"dram\"}"));
+	cr_assert_null(strstr(page, "curve_watts{socket=\"0\",domain=\"dram\""));
 	pbuf_free(&b);
 }
 
@@ -142,6 +161,8 @@ Test(baseline_out, prometheus_flag_and_model)
 	cr_assert_not_null(strstr(page,
 		"\nwattprobe_socket_baseline_info{socket=\"1\",domain=\"package\",method=\"model\"} 1\n"));
 	cr_assert_null(strstr(page, "prior_ratio{socket=\"0\",domain=\"package\"}"));
+	cr_assert_null(strstr(page, "curve_watts{socket=\"0\""), "no curve for a flag");
+	cr_assert_null(strstr(page, "low_watts{socket=\"1\""), "no range for the model");
 	cr_assert_not_null(strstr(page,
 		"\nwattprobe_socket_idle_baseline_watts{socket=\"0\",domain=\"package\"} 12\n"));
 	pbuf_free(&b);
@@ -161,10 +182,16 @@ Test(baseline_out, json_baseline_objects)
 		"\"idle_baseline_w\":10.020,\"idle_source\":\"fit\",\"baseline\":{\"package\":"
 		"{\"idle_w\":10.020,\"source\":\"fit\",\"prior_w\":7.743,"
 		"\"prior_from\":\"constraint_0_max_power_uw\",\"prior_share\":0.0312,"
-		"\"intervals\":120,\"outliers\":2,\"cpu_spread\":0.3125,\"residual_w\":0.410},"
+		"\"intervals\":120,\"outliers\":2,\"cpu_spread\":0.3125,\"residual_w\":0.410,"
+		"\"idle_range_w\":[9.500,10.625],"
+		"\"curve_w\":[10.020,22.500,28.000,33.250,40.000]},"
 		"\"dram\":{\"idle_w\":3.500,\"source\":\"blend\""), "%s", w.buf);
+	/* no curve yet: null, not 0 */
+	cr_assert_not_null(strstr(w.buf, "\"residual_w\":0.100,\"idle_range_w\":null,"
+				       "\"curve_w\":null}"), "%s", w.buf);
 	/* socket 1 has no DRAM: null, not 0 */
-	cr_assert_not_null(strstr(w.buf, "\"residual_w\":0.200},\"dram\":null}"), "%s", w.buf);
+	cr_assert_not_null(strstr(w.buf, "\"curve_w\":[7.743,15.800,22.000,29.500,40.000]},"
+				       "\"dram\":null}"), "%s", w.buf);
 	/* the model: no fit to describe */
 	S.sockets[1].baseline[ENERGY_PACKAGE] = (struct sample_baseline){
 		.have = true, .idle_w = 1.487, .src = IDLE_MODEL, .prior_w = 1.487,
@@ -174,7 +201,7 @@ Test(baseline_out, json_baseline_objects)
 	cr_assert_not_null(strstr(w.buf,
 		"{\"idle_w\":1.487,\"source\":\"model\",\"prior_w\":1.487,\"prior_from\":\"model\","
 		"\"prior_share\":null,\"intervals\":0,\"outliers\":0,\"cpu_spread\":null,"
-		"\"residual_w\":null}"), "%s", w.buf);
+		"\"residual_w\":null,\"idle_range_w\":null,\"curve_w\":null}"), "%s", w.buf);
 	cr_assert_not_null(strstr(w.buf, "\"psys_baseline\":null"));
 	jw_free(&w);
 }

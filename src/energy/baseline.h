@@ -74,7 +74,6 @@
 #define BASELINE_PRIOR_SHARE	0.9	/* at or above: the baseline is the prior's */
 #define BASELINE_FIT_SHARE	0.1	/* at or below: the fit's; between: a blend */
 #define BASELINE_RANGE_SIGMAS	2.0	/* the idle range: +-2 posterior standard deviations */
-#define BASELINE_CURVE_POINTS	5	/* the curve reported: at 0, 25, 50, 75, 100% */
 
 /* A CPU package adds at least 30% of the prior's dynamic range at full load. */
 #define BASELINE_MIN_SLOPE	0.3

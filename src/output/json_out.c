@@ -121,6 +121,19 @@ static void str_cut(struct jw *w, const char *key, const char *v, size_t max, un
 	jw_strn(w, v, fit);
 }
 
+/* [v0, v1, ...] in watts, or null when not known. */
+static void watts_array(struct jw *w, bool have, const double *v, int n)
+{
+	if (!have) {
+		jw_null(w);
+		return;
+	}
+	jw_arr_begin(w);
+	for (int i = 0; i < n; i++)
+		jw_double(w, v[i], 3);
+	jw_arr_end(w);
+}
+
 /* A domain's idle baseline and how sure it is; null for a domain without one. */
 static void baseline(struct jw *w, const char *key, const struct sample_baseline *b)
 {
@@ -162,6 +175,11 @@ static void baseline(struct jw *w, const char *key, const struct sample_baseline
 		jw_double(w, b->residual_w, 3);
 	else
 		jw_null(w);
+	/* the learnt curve: where idle lies, and the power at 0, 25, 50, 75, 100% */
+	jw_key(w, "idle_range_w");
+	watts_array(w, learnt && b->have_curve, (const double[]){ b->idle_lo_w, b->idle_hi_w }, 2);
+	jw_key(w, "curve_w");
+	watts_array(w, learnt && b->have_curve, b->curve_w, SAMPLE_CURVE_POINTS);
 	jw_obj_end(w);
 }
 

@@ -150,6 +150,19 @@ static const char *const domain_names[ENERGY_NR_DOMAINS] = {
 	[ENERGY_PACKAGE] = "package", [ENERGY_DRAM] = "dram",
 };
 
+/* A learnt curve: one series per point, load="0" ... load="1". */
+static void curve(struct pbuf *b, const char *name, const char *id, const char *domain,
+		  const double *w)
+{
+	static const char *const loads[SAMPLE_CURVE_POINTS] = { "0", "0.25", "0.5", "0.75", "1" };
+
+	for (int k = 0; k < SAMPLE_CURVE_POINTS; k++) {
+		const char *l[] = { "socket", id, "domain", domain, "load", loads[k], NULL };
+
+		prom_sample(b, name, l, w[k]);
+	}
+}
+
 static void baselines(struct pbuf *b, const struct sample *sm)
 {
 	static const char *const fams[][3] = {
@@ -164,11 +177,17 @@ static void baselines(struct pbuf *b, const struct sample *sm)
 		{ "wattprobe_socket_baseline_cpu_spread_ratio", "gauge",
 		  "Standard deviation of the CPU utilisation over the fit's intervals." },
 		{ "wattprobe_socket_baseline_residual_watts", "gauge",
-		  "Typical distance of the fit's intervals from its line (1.4826 x median)." },
+		  "Typical distance of the fit's intervals from its curve (1.4826 x median)." },
+		{ "wattprobe_socket_idle_baseline_low_watts", "gauge",
+		  "Low end of the range the learnt idle baseline is in (95%)." },
+		{ "wattprobe_socket_idle_baseline_high_watts", "gauge",
+		  "High end of the range the learnt idle baseline is in (95%)." },
+		{ "wattprobe_socket_power_curve_watts", "gauge",
+		  "The learnt power of a socket's domain at a share of its CPUs busy (load)." },
 	};
 	char id[16];
 
-	for (int f = 0; f < 6; f++) {
+	for (int f = 0; f < (int)(sizeof(fams) / sizeof(fams[0])); f++) {
 		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
 		for (int i = 0; i < sm->nr_sockets; i++) {
 			for (int d = ENERGY_PACKAGE; d <= ENERGY_DRAM; d++) {
@@ -195,6 +214,12 @@ static void baselines(struct pbuf *b, const struct sample *sm)
 					prom_sample(b, fams[f][0], l, bl->util_spread);
 				else if (f == 5 && learnt && bl->intervals)
 					prom_sample(b, fams[f][0], l, bl->residual_w);
+				else if (f == 6 && learnt && bl->have_curve)
+					prom_sample(b, fams[f][0], l, bl->idle_lo_w);
+				else if (f == 7 && learnt && bl->have_curve)
+					prom_sample(b, fams[f][0], l, bl->idle_hi_w);
+				else if (f == 8 && learnt && bl->have_curve)
+					curve(b, fams[f][0], id, domain_names[d], bl->curve_w);
 			}
 		}
 	}

@@ -18,6 +18,8 @@
 #include "procs/hypervisor.h"
 #include "procs/proc.h"
 
+#define SAMPLE_CURVE_POINTS	5	/* a learnt curve is shown at 0, 25, 50, 75, 100% */
+
 /* A domain's idle baseline this interval, and how sure it is. */
 struct sample_baseline {
 	bool have;			/* the domain has a baseline (it is measured) */
@@ -30,6 +32,9 @@ struct sample_baseline {
 	int outliers;			/* of which left out as outliers */
 	double util_spread;		/* standard deviation of utilisation over them */
 	double residual_w;		/* the fit's residual scale */
+	bool have_curve;		/* learnt: the curve and the range below are known */
+	double idle_lo_w, idle_hi_w;	/* the range the idle baseline is in (95%) */
+	double curve_w[SAMPLE_CURVE_POINTS];	/* power at 0, 25, 50, 75, 100% utilisation */
 };
 
 struct sample_socket {

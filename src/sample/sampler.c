@@ -200,7 +200,10 @@ static void learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 
 		.prior_from = prior->full_w > 0 ? limit_from : "observed power",
 		.prior_share = e.prior_share, .intervals = e.intervals, .outliers = e.outliers,
 		.util_spread = e.util_spread, .residual_w = e.residual_w,
+		.have_curve = e.src != IDLE_NONE, .idle_lo_w = e.idle_lo_w, .idle_hi_w = e.idle_hi_w,
 	};
+	for (int k = 0; k < SAMPLE_CURVE_POINTS; k++)
+		sb->curve_w[k] = baseline_est__at(&e, (double)k / (SAMPLE_CURVE_POINTS - 1));
 }
 
 static void read_sensor(struct sampler *s, const struct sample *out, __u64 elapsed_ns,
