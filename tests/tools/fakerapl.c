@@ -30,6 +30,8 @@
 #define UJ_WIDTH		20			/* digits of every energy_uj write */
 #define NOISE_SEGMENT_NS	100000000ULL		/* the noise holds for 100 ms */
 #define SHORT_TERM_FACTOR	1.25			/* PL2 over PL1, as on servers */
+#define MAX_CURVE_POINTS	101			/* a curve's points, 0% to 100% */
+#define CURVE_SMOOTH_MS		100			/* a curve follows load averaged so */
 
 static const char usage_text[] =
 "NAME\n"
@@ -43,7 +45,8 @@ static const char usage_text[] =
 "                 [--max-range UJ] [--start UJ | --near-wrap SECONDS]\n"
 "                 [--period-ms MS] [--once]\n"
 "\n"
-"        SPEC is SOCKET:POWER, POWER is WATTS[+PER_CPU[@CPULIST]].\n"
+"        SPEC is SOCKET:POWER, POWER is WATTS[+PER_CPU[@CPULIST]]\n"
+"        or a curve, P0,P1,...,PN[@CPULIST].\n"
 "\n"
 "DESCRIPTION\n"
 "        fakerapl builds under DIR the part of /sys/class/powercap that wattprobe\n"
@@ -65,6 +68,21 @@ static const char usage_text[] =
 "        v1; exact nanoseconds). --noise adds a power drawn from a normal\n"
 "        distribution of that standard deviation every 100 ms (never taking the\n"
 "        zone below 0 W).\n"
+"\n"
+"        A curve, N + 1 >= 2 watts separated by commas, is the zone's power at\n"
+"        0%, 100/N%, ..., 100% of its CPUs busy, as SPECpower_ssj2008 publishes a\n"
+"        server's (active idle, 10%, ..., 100%: 11 points), linear in between.\n"
+"        Its utilisation is the busy share of the CPUs of CPULIST (default: all)\n"
+"        averaged over the last 100 ms (an exponential average), and each period\n"
+"        adds the curve's power at it:\n"
+"\n"
+"            energy_uj = (start + round(sum of P(u) x period_us + noise_uj))\n"
+"                        mod (max_range + 1)\n"
+"\n"
+"        (Without the average, a period's utilisation is 0% or 100% per CPU at\n"
+"        the busy time's granularity, and any curve would draw the straight line\n"
+"        between its ends.)\n"
+"\n"
 "        Each value is written with one pwrite at offset 0 as 20 zero-padded\n"
 "        digits and a newline, so a concurrent reader sees the old or the new\n"
 "        value, never a mix. The counter wraps to 0 after max_range, like the\n"
@@ -81,7 +99,7 @@ static const char usage_text[] =
 "        (long_term; power_limit_uw and max_power_uw both the package's limit)\n"
 "        and constraint_1 (short_term, 1.25 times the limit). The limit is\n"
 "        --limit, else the zone's power at full load: WATTS + PER_CPU x the\n"
-"        number of CPUs in CPULIST.\n"
+"        number of CPUs in CPULIST, or a curve's last point.\n"
 "\n"
 "OPTIONS\n"
 "        --root DIR             where to build the tree (created if missing)\n"
@@ -122,6 +140,9 @@ static const char usage_text[] =
 "\n"
 "        fakerapl --root /tmp/pc --package 0:6+12@0 --package 1:15+25@1 &\n"
 "\n"
+"        fakerapl --root /tmp/pc --package 0:4.32,9.05,10.75,12.65,14.35,15.75,17,\\\n"
+"                 18.85,21.05,24.15,28.1 &\n"
+"\n"
 "        fakerapl --root /tmp/pc --package 0:100 --near-wrap 2 --once\n";
 
 struct fzone {
@@ -131,6 +152,11 @@ struct fzone {
 	int socket;			/* -1 for psys */
 	double watts;			/* idle power */
 	double per_cpu;			/* and this much per busy CPU of cpus */
+	double curve[MAX_CURVE_POINTS];	/* or power at 0, 1/(n-1), ..., 1 of cpus busy */
+	int curve_n;			/* points of the curve; 0: WATTS+PER_CPU */
+	double util;			/* the curve's: busy share of cpus, averaged */
+	double curve_busy_us;		/* busy_us at the last period */
+	double curve_uj;		/* the curve's energy since the start */
 	bool cpus[WP_MAX_CPUS];
 	int nr_cpus;
 	double limit_w;			/* --limit; 0: full-load power */
@@ -193,10 +219,27 @@ static int parse_watts(const char *s, double *w)
 	return 0;
 }
 
-/* WATTS[+PER_CPU[@CPULIST]] */
+/* P0,P1,...,PN: a curve of at least two points, each 0 to MAX_WATTS */
+static int parse_curve(char *s, struct fzone *z)
+{
+	char *save = NULL;
+
+	z->curve_n = 0;
+	for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (z->curve_n == MAX_CURVE_POINTS || parse_watts(tok, &z->curve[z->curve_n]))
+			return -EINVAL;
+		z->curve_n++;
+	}
+	if (z->curve_n < 2)
+		return -EINVAL;
+	z->watts = z->curve[0];	/* what a wrap and the noise's floor go by */
+	return 0;
+}
+
+/* WATTS[+PER_CPU[@CPULIST]] or P0,...,PN[@CPULIST] */
 static int parse_power(const char *s, struct fzone *z)
 {
-	char buf[256], *plus, *at;
+	char buf[2048], *plus, *at;
 
 	if (snprintf(buf, sizeof(buf), "%s", s) >= (int)sizeof(buf))
 		return -EINVAL;
@@ -216,6 +259,9 @@ static int parse_power(const char *s, struct fzone *z)
 	for (int i = 0; i < WP_MAX_CPUS; i++)
 		z->nr_cpus += z->cpus[i];
 	z->per_cpu = 0;
+	z->curve_n = 0;
+	if (strchr(buf, ','))
+		return strchr(buf, '+') ? -EINVAL : parse_curve(buf, z);
 	plus = strchr(buf, '+');
 	if (plus) {
 		*plus++ = '\0';
@@ -264,14 +310,15 @@ static int add_zone(struct fake *f, enum energy_domain kind, int socket, const c
 	z = &f->zones[f->nr];
 	memset(z, 0, sizeof(*z));
 	if (parse_power(power, z))
-		return usage_error("invalid --%s '%s': expected %sWATTS[+PER_CPU[@CPULIST]], "
-				   "watts 0-%g", energy_domain_name(kind), arg,
-				   kind == ENERGY_PSYS ? "" : "SOCKET:", MAX_WATTS);
+		return usage_error("invalid --%s '%s': expected %sWATTS[+PER_CPU[@CPULIST]] or "
+				   "a curve P0,P1,...,PN[@CPULIST] (2 to %d points), watts 0-%g",
+				   energy_domain_name(kind), arg, kind == ENERGY_PSYS ? "" : "SOCKET:",
+				   MAX_CURVE_POINTS, MAX_WATTS);
 	f->nr++;
 	z->kind = kind;
 	z->socket = socket;
 	z->fd = -1;
-	if (z->per_cpu > 0)
+	if (z->per_cpu > 0 || z->curve_n)
 		f->follow = true;
 	return 0;
 }
@@ -282,8 +329,9 @@ static int add_socket_zone(struct fake *f, enum energy_domain kind, const char *
 	int s;
 
 	if (parse_socket(arg, &s, &power))
-		return usage_error("invalid --%s '%s': expected SOCKET:WATTS[+PER_CPU[@CPULIST]], "
-				   "socket 0-%d", energy_domain_name(kind), arg, MAX_SOCKET);
+		return usage_error("invalid --%s '%s': expected SOCKET:WATTS[+PER_CPU[@CPULIST]] "
+				   "or SOCKET:P0,P1,...,PN[@CPULIST], socket 0-%d",
+				   energy_domain_name(kind), arg, MAX_SOCKET);
 	return add_zone(f, kind, s, power, arg);
 }
 
@@ -567,7 +615,9 @@ static __u64 energy_uj(const struct fzone *z, __u64 elapsed_ns, __u64 max_range)
 /* A package's long-term limit: --limit, else its power at full load. */
 static double zone_limit(const struct fzone *z)
 {
-	return z->limit_w > 0 ? z->limit_w : z->watts + z->per_cpu * z->nr_cpus;
+	if (z->limit_w > 0)
+		return z->limit_w;
+	return z->curve_n ? z->curve[z->curve_n - 1] : z->watts + z->per_cpu * z->nr_cpus;
 }
 
 /* constraint_0 (long_term) and constraint_1 (short_term), as intel_rapl_common makes them. */
@@ -687,7 +737,7 @@ static void add_busy(struct fake *f, int cpu, unsigned long long busy, double us
 	if (prev == ~0ULL || busy < prev)
 		return;
 	for (int i = 0; i < f->nr; i++)
-		if (f->zones[i].per_cpu > 0 && f->zones[i].cpus[cpu])
+		if ((f->zones[i].per_cpu > 0 || f->zones[i].curve_n) && f->zones[i].cpus[cpu])
 			f->zones[i].busy_us += (double)(busy - prev) * us_per_unit;
 }
 
@@ -793,6 +843,31 @@ static void add_noise(struct fake *f, __u64 elapsed_ns, __u64 step_ns)
 	}
 }
 
+/* A curve's power at utilisation u (0..1), linear between its points. */
+static double curve_at(const struct fzone *z, double u)
+{
+	double t = (u < 0 ? 0 : u > 1 ? 1 : u) * (z->curve_n - 1);
+	int k = (int)t;
+
+	if (k >= z->curve_n - 1)
+		return z->curve[z->curve_n - 1];
+	t -= k;
+	return z->curve[k] * (1 - t) + z->curve[k + 1] * t;
+}
+
+/* The curve's energy of the last step: its power at the utilisation averaged so far. */
+static void advance_curve(struct fzone *z, __u64 step_ns)
+{
+	double step_us = step_ns / 1e3, u;
+
+	if (!step_us || !z->nr_cpus)
+		return;
+	u = (z->busy_us - z->curve_busy_us) / (step_us * z->nr_cpus);
+	z->curve_busy_us = z->busy_us;
+	z->util += (u - z->util) * (1 - exp(-step_us / (CURVE_SMOOTH_MS * 1e3)));
+	z->curve_uj += curve_at(z, z->util) * step_us;
+}
+
 static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, size_t errlen)
 {
 	char text[UJ_WIDTH + 2];
@@ -808,10 +883,14 @@ static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, s
 		struct fzone *z = &f->zones[i];
 		__u64 v = energy_uj(z, elapsed_ns, f->max_range);
 
-		if (z->per_cpu > 0 || z->noise_uj)
+		if (z->curve_n) {
+			advance_curve(z, step_ns);
+			v = (__u64)llround(z->curve_uj + z->noise_uj) % (f->max_range + 1);
+		} else if (z->per_cpu > 0 || z->noise_uj) {
 			v = (__u64)llround(z->watts * ((double)elapsed_ns / 1e3) +
 					   z->per_cpu * z->busy_us + z->noise_uj) %
 			    (f->max_range + 1);
+		}
 		v = (z->start + v) % (f->max_range + 1);
 		format_uj(text, v);
 		if (pwrite(z->fd, text, UJ_WIDTH + 1, 0) != UJ_WIDTH + 1) {
