@@ -142,6 +142,45 @@ static double curve_at(const double *theta, double u)
 	return (1 - t) * theta[k] + t * theta[k + 1];
 }
 
+/*
+ * The points of an estimate, grouped by the knot interval they fall in (a
+ * counting sort, once per estimate), so that each pass over them keeps one
+ * interval's sums and knots in registers.
+ */
+struct points {
+	int n;
+	int start[K];			/* interval k holds [start[k], start[k + 1]) */
+	float u[BASELINE_WINDOW], p[BASELINE_WINDOW], w[BASELINE_WINDOW];
+	float t[BASELINE_WINDOW];	/* how far from knot k towards k + 1, 0..1 */
+};
+
+static void group(const struct baseline *bl, struct points *pt)
+{
+	unsigned char kof[BASELINE_WINDOW];
+	int next[K] = { 0 };
+
+	pt->n = bl->n;
+	for (int i = 0; i < bl->n; i++) {
+		double t;
+
+		kof[i] = (unsigned char)hat(bl->u[i], &t);
+		next[kof[i] + 1]++;
+	}
+	for (int k = 1; k < K; k++)
+		next[k] += next[k - 1];
+	memcpy(pt->start, next, sizeof(next));
+	for (int i = 0; i < bl->n; i++) {
+		int j = next[kof[i]]++;
+
+		pt->u[j] = bl->u[i];
+		pt->p[j] = bl->p[i];
+		pt->w[j] = bl->w[i];
+		pt->t[j] = bl->u[i] * (K - 1) - kof[i];
+		if (pt->t[j] > 1)
+			pt->t[j] = 1;
+	}
+}
+
 /* One fit's prior (in watts), its working state, and what the data weighed. */
 struct fit {
 	const struct curve_prior *cp;
@@ -175,10 +214,12 @@ static void prior_setup(const struct baseline *bl, const struct baseline_prior *
 	if (f->L <= 0)
 		return;
 	for (int k = 0; k < K; k++) {
+		double il = 1 / f->L;
+
 		f->qm[k] = 0;
 		for (int l = 0; l < K; l++) {
-			f->q[k * K + l] = cp->prec[k * K + l] / (f->L * f->L);
-			f->qm[k] += cp->prec[k * K + l] * cp->mean[l] / f->L;
+			f->q[k * K + l] = cp->prec[k * K + l] * il * il;
+			f->qm[k] += cp->prec[k * K + l] * cp->mean[l] * il;
 		}
 	}
 	f->bmin = fmax(pr->min_slope, 0) * (1 - cp->mean[0]) * f->L;
@@ -248,32 +289,32 @@ static void project(const double *h, double *theta, double bmin)
  * only: put on every pass, a counter that does not follow load would have
  * its points at both ends, where the rise goes, thrown out as outliers.)
  */
-static void fit_once(const struct baseline *bl, const float *r, double sigma, struct fit *f)
+static void fit_once(const struct points *pt, const float *r, double sigma, struct fit *f)
 {
 	double a[K * K] = { 0 }, b[K] = { 0 }, *h = f->h, s2 = sigma * sigma;
-	double su = 0, suu = 0;
 
 	f->W = 0;
-	f->umin = 1;
-	for (int i = 0; i < bl->n; i++) {
-		double v = (double)bl->w[i] * r[i], u = bl->u[i], p = bl->p[i], t;
-		int k = hat(u, &t);
+	for (int k = 0; k < K - 1; k++) {
+		/* sums of v, v t, v t^2, v p, v p t over the interval's points */
+		double s0 = 0, s1 = 0, st = 0, b0 = 0, b1 = 0;
 
-		if (!(v > 0))
-			continue;
-		a[k * K + k] += v * (1 - t) * (1 - t);
-		a[k * K + k + 1] += v * (1 - t) * t;
-		a[(k + 1) * K + k + 1] += v * t * t;
-		b[k] += v * p * (1 - t);
-		b[k + 1] += v * p * t;
-		f->W += v;
-		su += v * u;
-		suu += v * u * u;
-		if (u < f->umin)
-			f->umin = u;
+		for (int i = pt->start[k]; i < pt->start[k + 1]; i++) {
+			double v = (double)pt->w[i] * r[i], vt = v * pt->t[i];
+
+			s0 += v;
+			s1 += vt;
+			st += vt * pt->t[i];
+			b0 += v * pt->p[i];
+			b1 += vt * pt->p[i];
+		}
+		/* hats 1 - t and t: (1 - t)^2 = 1 - 2t + t^2, (1 - t) t = t - t^2 */
+		a[k * K + k] += s0 - 2 * s1 + st;
+		a[k * K + k + 1] += s1 - st;
+		a[(k + 1) * K + k + 1] += st;
+		b[k] += b0 - b1;
+		b[k + 1] += b1;
+		f->W += s0;
 	}
-	f->umean = f->W > 0 ? su / f->W : 0;
-	f->uvar = f->W > 0 ? fmax(suu / f->W - f->umean * f->umean, 0) : 0;
 	for (int k = 0; k < K; k++) {
 		for (int l = 0; l < K; l++) {
 			double al = l >= k ? a[k * K + l] : a[l * K + k];
@@ -291,36 +332,63 @@ static void fit_once(const struct baseline *bl, const float *r, double sigma, st
 		project(h, f->theta, 0);
 }
 
+/* The weighted mean, variance and least value of u over the points that weigh. */
+static void spread(const struct points *pt, const float *r, struct fit *f)
+{
+	double su = 0, suu = 0, W = 0;
+
+	f->umin = 1;
+	for (int i = 0; i < pt->n; i++) {
+		double v = (double)pt->w[i] * r[i], u = pt->u[i];
+
+		if (!(v > 0))
+			continue;
+		W += v;
+		su += v * u;
+		suu += v * u * u;
+		if (u < f->umin)
+			f->umin = u;
+	}
+	f->umean = W > 0 ? su / W : 0;
+	f->uvar = W > 0 ? fmax(suu / W - f->umean * f->umean, 0) : 0;
+}
+
 /*
  * Residuals of the points from the curve; if scale, 1.4826 x the median
  * absolute value of those of the points that still weigh something (a point
  * 100 minutes old weighs under 1/1024 in the fit, and does not set its scale
  * either).
  */
-static double residuals(const struct baseline *bl, const double *theta, float *res, bool scale)
+static double residuals(const struct points *pt, const double *theta, float *res, bool scale)
 {
 	float tmp[BASELINE_WINDOW];
 	int m = 0;
 
-	for (int i = 0; i < bl->n; i++) {
-		res[i] = bl->p[i] - (float)curve_at(theta, bl->u[i]);
-		if (bl->w[i] >= FORGET_WEIGHT)
-			tmp[m++] = fabsf(res[i]);
+	for (int k = 0; k < K - 1; k++) {
+		float t0 = (float)theta[k], dt = (float)(theta[k + 1] - theta[k]);
+
+		for (int i = pt->start[k]; i < pt->start[k + 1]; i++)
+			res[i] = pt->p[i] - (t0 + pt->t[i] * dt);
 	}
-	if (!m)
-		for (int i = 0; i < bl->n; i++)
+	if (!scale)
+		return 0;
+	for (int i = 0; i < pt->n; i++)
+		if (pt->w[i] >= FORGET_WEIGHT)
 			tmp[m++] = fabsf(res[i]);
-	return scale ? MAD_TO_SIGMA * select_kth(tmp, m, m / 2) : 0;
+	if (!m)
+		for (int i = 0; i < pt->n; i++)
+			tmp[m++] = fabsf(res[i]);
+	return MAD_TO_SIGMA * select_kth(tmp, m, m / 2);
 }
 
 /* Biweight weights of residuals at scale s (c = 4.685 s); the number given 0. */
 static int biweight(const float *res, int n, double s, float *r)
 {
-	float c = (float)(BASELINE_TUKEY_C * s), t;
+	float ic = (float)(1 / (BASELINE_TUKEY_C * s)), t;
 	int zero = 0;
 
 	for (int i = 0; i < n; i++) {
-		t = res[i] / c;
+		t = res[i] * ic;
 		r[i] = fabsf(t) < 1 ? (1 - t * t) * (1 - t * t) : 0;
 		zero += r[i] == 0;
 	}
@@ -348,6 +416,7 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 	float r[BASELINE_WINDOW], res[BASELINE_WINDOW];
 	double floor_w, sigma, var, prior_var, sd, cap;
 	struct fit f = { 0 };
+	struct points pt;
 
 	memset(out, 0, sizeof(*out));
 	out->intervals = bl->n;
@@ -362,6 +431,7 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 		prior_only(&f, out);
 		return;
 	}
+	group(bl, &pt);
 	for (int i = 0; i < bl->n; i++)
 		r[i] = 1;
 	/*
@@ -372,19 +442,20 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 	 * tells against the prior. The same window always gives the same fit.
 	 */
 	floor_w = fmax(MIN_SCALE_SHARE * f.L, MIN_SCALE_W);
-	fit_once(bl, r, floor_w, &f);
-	sigma = fmax(residuals(bl, f.theta, res, true), floor_w);
+	fit_once(&pt, r, floor_w, &f);
+	sigma = fmax(residuals(&pt, f.theta, res, true), floor_w);
 	for (int pass = 0; pass < BASELINE_PASSES; pass++) {
 		biweight(res, bl->n, sigma, r);
-		fit_once(bl, r, sigma, &f);
+		fit_once(&pt, r, sigma, &f);
 		if (pass == 0 || pass == BASELINE_PASSES - 1)
-			out->residual_w = residuals(bl, f.theta, res, true);
+			out->residual_w = residuals(&pt, f.theta, res, true);
 		else
-			residuals(bl, f.theta, res, false);
+			residuals(&pt, f.theta, res, false);
 		if (pass == 0)
 			sigma = fmax(out->residual_w, floor_w);
 	}
 	out->outliers = biweight(res, bl->n, sigma, r);
+	spread(&pt, r, &f);
 	if (!feasible(f.theta, f.bmin)) {
 		memcpy(f.theta, f.mean, sizeof(f.theta));
 		project(f.h, f.theta, f.bmin);

@@ -17,12 +17,13 @@ int linalg_cholesky(double *a, int n)
 			return -EDOM;
 		d = sqrt(d);
 		a[j * n + j] = d;
+		d = 1 / d;
 		for (int i = j + 1; i < n; i++) {
 			double s = a[i * n + j];
 
 			for (int k = 0; k < j; k++)
 				s -= a[i * n + k] * a[j * n + k];
-			a[i * n + j] = s / d;
+			a[i * n + j] = s * d;
 		}
 	}
 	return 0;
