@@ -2,7 +2,8 @@
 # Energy counters that lie, through the real agent (issue 11): a forward jump
 # no package can draw, a counter that stops, two zones that say the same
 # package, zones without a name; and the baseline's Prometheus series, which
-# keep their labels while the baseline learns (issue 13). Needs root.
+# keep their labels while the baseline learns (issue 13), with its curve and
+# the range idle is in (issue 28). Needs root.
 . "$(dirname "$0")/lib.sh"
 
 pc="$TMP/pc"
@@ -108,11 +109,20 @@ check "... one baseline per socket and domain, no source label" \
 check "... and how sure it is" \
 	sh -c "grep -q '^wattprobe_socket_baseline_prior_ratio{socket=\"0\",domain=\"package\"}' '$TMP/s2' &&
 		grep -q '^wattprobe_socket_baseline_info{socket=\"0\",domain=\"package\",method=\"learnt\"}' '$TMP/s2'"
+curl -s "http://127.0.0.1:$port/metrics" >"$TMP/page"
+check "... the range idle is in, and the learnt curve at 0, 25, 50, 75 and 100% load" \
+	sh -c "grep -q '^wattprobe_socket_idle_baseline_low_watts{socket=\"0\",domain=\"package\"} ' '$TMP/page' &&
+		grep -q '^wattprobe_socket_idle_baseline_high_watts{socket=\"0\",domain=\"package\"} ' '$TMP/page' &&
+		test \$(grep -c '^wattprobe_socket_power_curve_watts{socket=\"0\",domain=\"package\",load=\"[0-9.]*\"} ' '$TMP/page') -eq 5"
 
 # --state-file: what the baselines learnt survives a restart.
 "$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 10 \
 	>"$TMP/out" 2>"$TMP/err"
 n1=$(tail -1 "$TMP/out" | jq '.sockets[0].baseline.package.intervals')
+check "JSON: the curve at five loads, rising, with idle inside its range ($(tail -1 "$TMP/out" | jq -c '.sockets[0].baseline.package | [.idle_range_w, .curve_w]'))" \
+	sh -c "tail -1 '$TMP/out' | jq -e '.sockets[0].baseline.package | (.curve_w | length == 5
+		and . == sort) and .idle_range_w[0] <= .idle_w and .idle_w <= .idle_range_w[1]
+		and .curve_w[0] == .idle_w' >/dev/null"
 check "--state-file is written at exit ($(sed -n 3p "$TMP/state" 2>/dev/null))" \
 	grep -qx "fit 0 package $n1" "$TMP/state"
 "$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
@@ -126,4 +136,11 @@ printf 'wattprobe-baselines 1\nwritten 0\nfit 0 package 5\n' >"$TMP/state"
 check "... a broken one is named on stderr and the agent starts afresh" \
 	sh -c "grep -q 'state, line 4: not a wattprobe baselines file' '$TMP/err' &&
 		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1"
+printf 'wattprobe-baselines 9\nwritten 0\n' >"$TMP/state"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>"$TMP/out" 2>"$TMP/err"
+check "... one of another version is refused by its version, and written over" \
+	sh -c "grep -q 'version 9 of the baselines file, this wattprobe reads version 1' '$TMP/err' &&
+		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1 &&
+		head -1 '$TMP/state' | grep -qx 'wattprobe-baselines 1'"
 finish
