@@ -124,21 +124,21 @@ static void setup(void)
 }
 
 /* Every interval, processes + idle == the package's energy, to the microjoule. */
-static void check_conservation(void)
+static void check_conservation_of(const struct sample *cur)
 {
-	__u64 sum = S.cur.idle_uj;
+	__u64 sum = cur->idle_uj;
 
-	for (__u32 i = 0; i < S.cur.nr_procs; i++)
-		sum += S.cur.procs[i]->iv.uj;
-	cr_assert(S.cur.have_energy, "energy missing: %s", S.cur.sockets[0].gap);
-	cr_assert_eq(sum, S.cur.energy_uj, "processes + idle = %llu uJ, measured %llu uJ",
-		     (unsigned long long)sum, (unsigned long long)S.cur.energy_uj);
-	for (int k = 0; k < S.cur.nr_sockets; k++) {
-		const struct sample_socket *ss = &S.cur.sockets[k];
+	for (__u32 i = 0; i < cur->nr_procs; i++)
+		sum += cur->procs[i]->iv.uj;
+	cr_assert(cur->have_energy, "energy missing: %s", cur->sockets[0].gap);
+	cr_assert_eq(sum, cur->energy_uj, "processes + idle = %llu uJ, measured %llu uJ",
+		     (unsigned long long)sum, (unsigned long long)cur->energy_uj);
+	for (int k = 0; k < cur->nr_sockets; k++) {
+		const struct sample_socket *ss = &cur->sockets[k];
 		__u64 procs = 0;
 
-		for (__u32 i = 0; i < S.cur.nr_procs; i++)
-			procs += S.cur.procs[i]->iv.sock_uj[k];
+		for (__u32 i = 0; i < cur->nr_procs; i++)
+			procs += cur->procs[i]->iv.sock_uj[k];
 		cr_assert_eq(procs + ss->idle_uj, ss->uj[ENERGY_PACKAGE] +
 			     (ss->have[ENERGY_DRAM] ? ss->uj[ENERGY_DRAM] : 0),
 			     "socket %d: processes %llu + idle %llu uJ, measured %llu + %llu uJ",
@@ -147,6 +147,11 @@ static void check_conservation(void)
 			     (unsigned long long)ss->uj[ENERGY_DRAM]);
 		cr_assert_eq(procs, ss->procs_uj);
 	}
+}
+
+static void check_conservation(void)
+{
+	check_conservation_of(&S.cur);
 }
 
 /*
@@ -441,101 +446,274 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
 }
 
 /*
- * (1) + (4) + (5): two sockets (a fake topology: even CPUs package 0, odd
- * ones package 1) whose packages follow the load of their own CPUs, 4 W +
- * 16 W per busy CPU and 12 W + 30 W per busy CPU, with 0.3 W of noise; one
- * child per CPU whose load changes every 2.5 s for a minute. Each socket
- * learns its own baseline (within 10% of 4 W and 12 W), the children get
- * their socket's W per CPU x the CPU seconds the kernel charged them (within
- * 5%), and processes + idle = the measured energy on every line. Only if
- * the CPUs did idle (by /proc/stat, some interval at 30% or less, a
- * standard deviation of 0.15 or more): other people's load on a shared
- * machine can keep them busy, and then the prior's bound (35%) is checked.
+ * (1) + (4) + (5) and issue 28: fake packages on two sockets (a fake
+ * topology: even CPUs package 0, odd ones package 1), each following the
+ * load of its own CPUs, with 0.3 W of noise, read by four agents at once
+ * (four fake powercap trees, one BPF program each): two straight lines (4 W
+ * + 16 W and 12 W + 30 W per busy CPU, as before) and six published
+ * SPECpower_ssj2008 curves scaled to 30 W at full load (CURVES). One child
+ * per CPU changes its load every 2.5 s:
+ *  - first never idle (each CPU 20% to 100% busy, 40 s): idle cannot be
+ *    seen, and the range each curve reports holds the true idle;
+ *  - then with two dips (3 s of no load, 20 s apart, 40 s): each socket
+ *    learns its idle within 10% and the processes get their dynamic energy
+ *    (energy - true idle x time) within 5%, after the first dip.
+ * The lines' children also get their socket's W per CPU x the CPU seconds
+ * the kernel charged them (within 5%), and processes + idle = the measured
+ * energy on every line of every agent. The dips are checked only if the CPUs
+ * did idle in them (by /proc/stat, 10% or less): other people's load on a
+ * shared machine can keep them busy, and then the never-idle bounds are.
+ * How close the never-idle idle comes is logged, not asserted: the data do
+ * not say (docs/power-curves.md has the figures).
  */
-Test(energy_bpf_load, varied_load_learns_each_socket, .init = setup, .fini = stop_all,
-     .timeout = 150)
+#define NR_AGENTS	4
+#define CURVE_FULL_W	30.0
+#define NEVER_IDLE_N	80	/* intervals of 0.5 s */
+#define DIPS_N		80
+#define DIP_LEN		6	/* intervals of a dip */
+#define DIP_AT_1	10	/* where the dips start, from the start of the second phase */
+#define DIP_AT_2	50
+
+/* A package's fake: a straight line (idle + per CPU) or a published curve. */
+struct fake_package {
+	const char *name;	/* the result it is, and where it was published */
+	double idle_w, per_cpu_w;
+	const double *curve;	/* 11 points, 0% to 100%, scaled to CURVE_FULL_W; or NULL */
+};
+
+static const double r830[] = { 86.4, 181, 215, 253, 287, 315, 340, 377, 421, 483, 562 };
+static const double rx300s4[] = { 166, 179, 191, 200, 212, 224, 235, 245, 252, 259, 265 };
+static const double x3550[] = { 66, 107, 120, 131, 143, 156, 173, 191, 211, 229, 247 };
+static const double r620[] = { 54.1, 78.4, 88.5, 99.5, 115, 126, 143, 165, 196, 226, 243 };
+static const double r740[] = { 49.8, 114, 137, 159, 182, 208, 240, 277, 319, 376, 432 };
+static const double dl345[] = { 58, 104, 120, 134, 150, 169, 197, 217, 236, 255, 272 };
+
+/* [agent][socket] */
+static const struct fake_package CURVES[NR_AGENTS][2] = {
+	{ { "line 4 W + 16 W per busy CPU", 4, 16 }, { "line 12 W + 30 W per busy CPU", 12, 30 } },
+	{ { "Dell PowerEdge R830, 2016 (res2016q3/power_ssj2008-20160705-00737)", .curve = r830 },
+	  { "Fujitsu Siemens PRIMERGY RX300 S4, 2008 (res2008q1/power_ssj2008-20080116-00034)",
+	    .curve = rx300s4 } },
+	{ { "IBM System x3550 (Xeon X5670), 2010 (res2010q2/power_ssj2008-20100315-00239)",
+	    .curve = x3550 },
+	  { "Dell PowerEdge R620, 2012 (res2012q1/power_ssj2008-20120306-00434)", .curve = r620 } },
+	{ { "Dell PowerEdge R740, 2019 (res2019q2/power_ssj2008-20190409-00952)", .curve = r740 },
+	  { "HPE ProLiant DL345 Gen10 Plus, 2021 (res2021q1/power_ssj2008-20210221-01065)",
+	    .curve = dl345 } },
+};
+
+static struct sampler agents[NR_AGENTS];
+static char *roots[NR_AGENTS];
+static pid_t fakes[NR_AGENTS];
+static int nr_agents;
+
+static void stop_agents(void)
 {
-	static const double truth_idle[2] = { 4, 12 }, per_cpu[2] = { 16, 30 };
-	static const double levels[] = { 0, 0.5, 1, 0.25, 0.75, 0, 1, 0.5, 0.25, 0.75, 1, 0 };
-	char cpus0[256], cpus1[256], pkg0[300], pkg1[300];
-	const char *args[] = { "--package", pkg0, "--package", pkg1, "--noise", "0.3",
-			       "--period-ms", "5", "--busy-from", busy_source(), NULL };
-	enum { N = 120 };
-	double util[2][N], got_j[2] = {}, truth_j[2] = {};
+	for (int a = 0; a < nr_agents; a++) {
+		sampler__close(&agents[a]);
+		if (fakes[a] > 0) {
+			kill(fakes[a], SIGTERM);
+			waitpid(fakes[a], NULL, 0);
+		}
+		th_rmrf(roots[a]);
+		free(roots[a]);
+	}
+	nr_agents = 0;
+	stop_all();
+}
+
+static double true_idle(const struct fake_package *p)
+{
+	return p->curve ? p->curve[0] * CURVE_FULL_W / p->curve[10] : p->idle_w;
+}
+
+/* SOCKET:POWER@CPUS for fakerapl: the line, or the curve's 11 points scaled. */
+static void package_arg(char *buf, size_t size, int socket, const struct fake_package *p,
+			const char *cpus)
+{
+	int n = snprintf(buf, size, "%d:", socket);
+
+	if (!p->curve) {
+		snprintf(buf + n, size - n, "%g+%g@%s", p->idle_w, p->per_cpu_w, cpus);
+		return;
+	}
+	for (int k = 0; k < 11; k++)
+		n += snprintf(buf + n, size - n, "%s%.4f", k ? "," : "",
+			      p->curve[k] * CURVE_FULL_W / p->curve[10]);
+	snprintf(buf + n, size - n, "@%s", cpus);
+}
+
+static void start_agent(int a, const char *cpus0, const char *cpus1)
+{
+	char pkg0[512], pkg1[512], probe[600], tool[512], err[512];
+	const char *argv[] = { "fakerapl", "--root", NULL, "--package", pkg0, "--package", pkg1,
+			       "--noise", "0.3", "--period-ms", "5", "--busy-from", busy_source(),
+			       NULL };
+	struct sampler_opts o = {
+		.interval_s = 0.5, .sensors = "rapl", .cpu_root = topo, .idle_w = -1,
+		.max_procs = 32768,
+	};
+
+	roots[a] = th_tmpdir();
+	cr_assert_not_null(roots[a]);
+	argv[2] = roots[a];
+	package_arg(pkg0, sizeof(pkg0), 0, &CURVES[a][0], cpus0);
+	package_arg(pkg1, sizeof(pkg1), 1, &CURVES[a][1], cpus1);
+	snprintf(tool, sizeof(tool), "%s/tools/fakerapl", th_out_dir());
+	fakes[a] = fork();
+	if (!fakes[a]) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		if (setpriority(PRIO_PROCESS, 0, -10))
+			_exit(126);
+		execv(tool, (char *const *)argv);
+		_exit(127);
+	}
+	nr_agents = a + 1;
+	snprintf(probe, sizeof(probe), "%s/intel-rapl:1/energy_uj", roots[a]);
+	for (int k = 0; k < 200 && access(probe, R_OK); k++)
+		usleep(10000);
+	cr_assert_eq(access(probe, R_OK), 0, "%s did not make %s", tool, probe);
+	o.powercap_root = roots[a];
+	cr_assert_eq(sampler__open(&agents[a], &o, err, sizeof(err)), 0, "sampler__open: %s", err);
+}
+
+/* What one socket of one agent got over a phase, and the truth. */
+struct phase_sum {
+	double got_j, truth_j;	/* processes' energy; energy - true idle x time */
+};
+
+static void add_phase(struct phase_sum *ph, const struct sample_socket *ss, __u64 ns,
+		      double idle_w)
+{
+	ph->got_j += ss->procs_uj / 1e6;
+	ph->truth_j += ss->uj[ENERGY_PACKAGE] / 1e6 - idle_w * ns / 1e9;
+}
+
+Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
+     .fini = stop_agents, .timeout = 200)
+{
+	static const double levels[] = { 0.2, 0.6, 1, 0.4, 0.8, 0.3, 0.9, 0.5, 1, 0.7, 0.25, 0.85 };
+	enum { N = NEVER_IDLE_N + DIPS_N, SKIP = 10 };
+	struct phase_sum never[NR_AGENTS][2] = {}, dips[NR_AGENTS][2] = {};
+	struct sample_baseline at_never[NR_AGENTS][2];
+	double util[2][N], child_j[2] = {}, child_truth_j[2] = {}, dip_util[2] = {};
 	unsigned long long busy0[2], total0[2], busy1, total1;
+	char cpus0[256], cpus1[256];
 	__u64 ns0[64];
-	int skip = 10;
 
 	two_socket_topology(cpus0, cpus1, sizeof(cpus0));
-	snprintf(pkg0, sizeof(pkg0), "0:%g+%g@%s", truth_idle[0], per_cpu[0], cpus0);
-	snprintf(pkg1, sizeof(pkg1), "1:%g+%g@%s", truth_idle[1], per_cpu[1], cpus1);
-	start_fake(args);
-	cr_log_info("fake packages %s and %s, busy time from %s", pkg0, pkg1, busy_source());
-	start_kids(0);
-	open_sampler_on(-1, topo);
+	for (int a = 0; a < NR_AGENTS; a++)
+		start_agent(a, cpus0, cpus1);
+	start_kids(levels[0]);
+	cr_log_info("%d agents on fake packages, busy time from %s", NR_AGENTS, busy_source());
 	for (int k = 0; k < 2; k++)
 		stat_busy(k, &busy0[k], &total0[k]);
 	for (int i = 0; i < N; i++) {
-		if (i % PHASE_INTERVALS == 0)
-			for (int k = 0; k < nr_kids; k++)
-				duty[k] = levels[(i / PHASE_INTERVALS + 5 * (k % 2)) % 12];
+		int d = i - NEVER_IDLE_N;	/* in the second phase, >= 0 */
+		bool dip = d >= 0 && ((d >= DIP_AT_1 && d < DIP_AT_1 + DIP_LEN) ||
+				      (d >= DIP_AT_2 && d < DIP_AT_2 + DIP_LEN));
+
+		if (i % PHASE_INTERVALS == 0 || dip || d == DIP_AT_1 + DIP_LEN ||
+		    d == DIP_AT_2 + DIP_LEN)
+			for (int c = 0; c < nr_kids; c++)
+				duty[c] = dip ? 0 : levels[(i / PHASE_INTERVALS + 5 * (c % 2)) % 12];
 		usleep(500000);
-		cr_assert_eq(sampler__sample(&S), 0);
-		cr_assert_eq(S.cur.nr_sockets, 2);
-		check_conservation();
-		/* how busy the kernel says each socket was (not the agent) */
 		for (int k = 0; k < 2; k++) {
 			stat_busy(k, &busy1, &total1);
 			util[k][i] = total1 > total0[k] ?
 				     (double)(busy1 - busy0[k]) / (total1 - total0[k]) : 1;
 			busy0[k] = busy1;
 			total0[k] = total1;
+			/* a dip's first interval holds the load before it */
+			if (dip && d != DIP_AT_1 && d != DIP_AT_2)
+				dip_util[k] = fmax(dip_util[k], util[k][i]);
 		}
-		/* the children's energy and kernel CPU time from interval `skip` on */
-		for (int c = 0; c < nr_kids; c++) {
-			const struct proc *p = find_on(kids[c]);
-			int k = c % 2;
+		for (int a = 0; a < NR_AGENTS; a++) {
+			struct sampler *s = &agents[a];
 
-			if (i == skip - 1)
-				ns0[c] = schedstat_ns(kids[c]);
-			if (i >= skip && p)
-				got_j[k] += p->iv.sock_uj[k] / 1e6;
-			if (i == N - 1)
-				truth_j[k] += per_cpu[k] * (schedstat_ns(kids[c]) - ns0[c]) / 1e9;
+			cr_assert_eq(sampler__sample(s), 0);
+			cr_assert_eq(s->cur.nr_sockets, 2);
+			check_conservation_of(&s->cur);
+			for (int k = 0; k < 2; k++) {
+				const struct sample_socket *ss = &s->cur.sockets[k];
+				double idle = true_idle(&CURVES[a][k]);
+
+				if (i >= SKIP && d < 0)
+					add_phase(&never[a][k], ss, s->cur.interval_ns, idle);
+				if (d >= DIP_AT_1 + DIP_LEN)
+					add_phase(&dips[a][k], ss, s->cur.interval_ns, idle);
+				if (i == NEVER_IDLE_N - 1)
+					at_never[a][k] = ss->baseline[ENERGY_PACKAGE];
+			}
+			/* the lines' children: W per CPU x the CPU time the kernel charged */
+			for (int c = 0; a == 0 && c < nr_kids; c++) {
+				const struct proc *p = NULL;
+				int k = c % 2;
+
+				for (__u32 j = 0; j < s->cur.nr_procs; j++)
+					if (s->cur.procs[j]->tgid == (__u32)kids[c])
+						p = s->cur.procs[j];
+				if (i == SKIP - 1)
+					ns0[c] = schedstat_ns(kids[c]);
+				if (i >= SKIP && p)
+					child_j[k] += p->iv.sock_uj[k] / 1e6;
+				if (i == N - 1)
+					child_truth_j[k] += CURVES[0][k].per_cpu_w *
+							    (schedstat_ns(kids[c]) - ns0[c]) / 1e9;
+			}
+			sampler__done(s);
 		}
-		sampler__done(&S);
 	}
 	for (int k = 0; k < 2; k++) {
-		const struct sample_baseline *b = &S.cur.sockets[k].baseline[ENERGY_PACKAGE];
-		double least, spread = stdev(util[k], N, &least);
+		double least, spread = stdev(util[k], NEVER_IDLE_N, &least);
 
-		cr_log_info("socket %d: baseline %.3f W (truth %.0f W), %s, prior share %.3f, "
-			    "%d intervals, util spread %.3f (/proc/stat %.3f, least %.2f), "
-			    "residual %.3f W; "
-			    "children %.2f J, truth %.2f J (%+.2f%%)", k, b->idle_w, truth_idle[k],
-			    idle_source_name(b->src), b->prior_share, b->intervals, b->util_spread,
-			    spread, least, b->residual_w, got_j[k], truth_j[k],
-			    (got_j[k] / truth_j[k] - 1) * 100);
-		if (spread < 0.15 || least > 0.3) {
-			/*
-			 * other people's load on a shared machine can keep every CPU
-			 * busy (info, not warn: Criterion exits 1 on any warning)
-			 */
-			cr_log_info("socket %d: the background load left the CPUs too busy to "
-				    "learn from (utilisation %.2f at least, spread %.3f, by "
-				    "/proc/stat); holding the children to the prior's bound (35%%) "
-				    "instead", k, least, spread);
-			cr_expect_lt(fabs(got_j[k] / truth_j[k] - 1), 0.35,
-				     "socket %d: children got %.2f J for %.2f J of CPU work", k,
-				     got_j[k], truth_j[k]);
-			continue;
+		cr_log_info("socket %d, by /proc/stat: never idle %.2f at least (spread %.3f), "
+			    "%.2f at most in the dips", k, least, spread, dip_util[k]);
+	}
+	for (int a = 0; a < NR_AGENTS; a++) {
+		for (int k = 0; k < 2; k++) {
+			const struct fake_package *fp = &CURVES[a][k];
+			const struct sample_baseline *b1 = &at_never[a][k];
+			const struct sample_baseline *b2 = &agents[a].cur.sockets[k].baseline[ENERGY_PACKAGE];
+			double idle = true_idle(fp), e1 = never[a][k].got_j / never[a][k].truth_j - 1;
+			double e2 = dips[a][k].got_j / dips[a][k].truth_j - 1;
+			bool dipped = dip_util[k] <= 0.10;
+
+			cr_log_info("%s: truth idle %.3f W; never idle: %.3f W (%+.1f%%) in "
+				    "[%.3f, %.3f], %s, processes %+.1f%%; with dips: %.3f W (%+.1f%%) "
+				    "in [%.3f, %.3f], %s, processes %+.1f%%; curve %.2f %.2f %.2f %.2f "
+				    "%.2f W", fp->name, idle, b1->idle_w, (b1->idle_w / idle - 1) * 100,
+				    b1->idle_lo_w, b1->idle_hi_w, idle_source_name(b1->src), e1 * 100,
+				    b2->idle_w, (b2->idle_w / idle - 1) * 100, b2->idle_lo_w,
+				    b2->idle_hi_w, idle_source_name(b2->src), e2 * 100, b2->curve_w[0],
+				    b2->curve_w[1], b2->curve_w[2], b2->curve_w[3], b2->curve_w[4]);
+			cr_expect(b1->have_curve && b1->idle_lo_w <= idle && idle <= b1->idle_hi_w,
+				  "%s, never idle: the range [%.3f, %.3f] misses the idle %.3f",
+				  fp->name, b1->idle_lo_w, b1->idle_hi_w, idle);
+			if (!dipped) {
+				cr_log_info("socket %d: the background load kept the CPUs busy in the "
+					    "dips (%.2f by /proc/stat): the range is checked instead",
+					    k, dip_util[k]);
+				cr_expect(b2->idle_lo_w <= idle && idle <= b2->idle_hi_w,
+					  "%s: [%.3f, %.3f] misses the idle %.3f", fp->name,
+					  b2->idle_lo_w, b2->idle_hi_w, idle);
+				continue;
+			}
+			cr_expect_lt(fabs(b2->idle_w / idle - 1), 0.10, "%s: idle %.3f W for %.3f W",
+				     fp->name, b2->idle_w, idle);
+			cr_expect_lt(fabs(e2), 0.05, "%s: processes got %.2f J of %.2f J dynamic",
+				     fp->name, dips[a][k].got_j, dips[a][k].truth_j);
 		}
-		cr_expect_lt(fabs(b->idle_w / truth_idle[k] - 1), 0.10,
-			     "socket %d baseline %.3f W, truth %.0f W", k, b->idle_w,
-			     truth_idle[k]);
-		cr_expect_lt(fabs(got_j[k] / truth_j[k] - 1), 0.05,
-			     "socket %d: children got %.2f J for %.2f J of CPU work", k, got_j[k],
-			     truth_j[k]);
+	}
+	for (int k = 0; k < 2; k++) {
+		/* without a dip, a straight line's idle is the prior's too: its bound, 35% */
+		double bound = dip_util[k] <= 0.10 ? 0.05 : 0.35;
+
+		cr_log_info("line socket %d: children %.2f J, truth %.2f J (%+.2f%%)", k, child_j[k],
+			    child_truth_j[k], (child_j[k] / child_truth_j[k] - 1) * 100);
+		cr_expect_lt(fabs(child_j[k] / child_truth_j[k] - 1), bound,
+			     "line socket %d: children got %.2f J for %.2f J of CPU work", k,
+			     child_j[k], child_truth_j[k]);
 	}
 }
 
