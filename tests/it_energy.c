@@ -459,12 +459,19 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  *    learns its idle within 10% and the processes get their dynamic energy
  *    (energy - true idle x time) within 5%, after the first dip.
  * The lines' children also get their socket's W per CPU x the CPU seconds
- * the kernel charged them (within 5%), and processes + idle = the measured
- * energy on every line of every agent. The dips are checked only if the CPUs
- * did idle in them (by /proc/stat, 10% or less): other people's load on a
- * shared machine can keep them busy, and then the never-idle bounds are.
- * How close the never-idle idle comes is logged, not asserted: the data do
- * not say (docs/power-curves.md has the figures).
+ * the kernel charged them (within 5%; 10% if only the first phase could be
+ * checked: a line's idle needs no dip), and processes + idle = the measured
+ * energy on every line of every agent. Other people's load on a shared
+ * machine can keep the CPUs busy: each phase is checked only if the CPUs
+ * did what it needs (by /proc/stat: never idle, at least once 35% busy or
+ * less with a spread of 0.12; the dips, 10% busy or less), and says so
+ * otherwise.
+ * Never idle, how close each curve's idle comes cannot be known from the
+ * data (below 20% busy the published curves say how far a curve falls, and
+ * they differ): the issue's bounds, idle within 30% and the processes'
+ * dynamic energy within 15%, are asserted on the mean over the six
+ * published curves, and each curve's figures are logged
+ * (docs/power-curves.md has them).
  */
 #define NR_AGENTS	4
 #define CURVE_FULL_W	30.0
@@ -595,8 +602,12 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 	static const double levels[] = { 0.2, 0.6, 1, 0.4, 0.8, 0.3, 0.9, 0.5, 1, 0.7, 0.25, 0.85 };
 	enum { N = NEVER_IDLE_N + DIPS_N, SKIP = 10 };
 	struct phase_sum never[NR_AGENTS][2] = {}, dips[NR_AGENTS][2] = {};
+	double never_idle_err = 0, never_procs_err = 0;
+	int curves = 0;
 	struct sample_baseline at_never[NR_AGENTS][2];
 	double util[2][N], child_j[2] = {}, child_truth_j[2] = {}, dip_util[2] = {};
+	double agent_util[2] = {}, stat_util[2] = {};
+	bool varied[2], dipped[2];
 	unsigned long long busy0[2], total0[2], busy1, total1;
 	char cpus0[256], cpus1[256];
 	__u64 ns0[64];
@@ -638,6 +649,10 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 				const struct sample_socket *ss = &s->cur.sockets[k];
 				double idle = true_idle(&CURVES[a][k]);
 
+				if (a == 0) {
+					agent_util[k] += ss->util / N;
+					stat_util[k] += util[k][i] / N;
+				}
 				if (i >= SKIP && d < 0)
 					add_phase(&never[a][k], ss, s->cur.interval_ns, idle);
 				if (d >= DIP_AT_1 + DIP_LEN)
@@ -667,8 +682,19 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 	for (int k = 0; k < 2; k++) {
 		double least, spread = stdev(util[k], NEVER_IDLE_N, &least);
 
+		/*
+		 * other people's load on a shared machine can keep the CPUs busy
+		 * throughout: then there is nothing to learn (info, not warn:
+		 * Criterion exits 1 on any warning)
+		 */
+		varied[k] = least <= 0.35 && spread >= 0.12;
+		dipped[k] = dip_util[k] <= 0.10;
 		cr_log_info("socket %d, by /proc/stat: never idle %.2f at least (spread %.3f), "
-			    "%.2f at most in the dips", k, least, spread, dip_util[k]);
+			    "%.2f at most in the dips; busy %.3f on average, %.3f by the agent%s%s",
+			    k, least, spread, dip_util[k], stat_util[k], agent_util[k],
+			    varied[k] ? "" : "; the load did not vary: never idle is not checked",
+			    dipped[k] ? "" : "; the CPUs did not idle in the dips: they are not "
+			    "checked");
 	}
 	for (int a = 0; a < NR_AGENTS; a++) {
 		for (int k = 0; k < 2; k++) {
@@ -677,7 +703,6 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 			const struct sample_baseline *b2 = &agents[a].cur.sockets[k].baseline[ENERGY_PACKAGE];
 			double idle = true_idle(fp), e1 = never[a][k].got_j / never[a][k].truth_j - 1;
 			double e2 = dips[a][k].got_j / dips[a][k].truth_j - 1;
-			bool dipped = dip_util[k] <= 0.10;
 
 			cr_log_info("%s: truth idle %.3f W; never idle: %.3f W (%+.1f%%) in "
 				    "[%.3f, %.3f], %s, processes %+.1f%%; with dips: %.3f W (%+.1f%%) "
@@ -687,27 +712,42 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 				    b2->idle_w, (b2->idle_w / idle - 1) * 100, b2->idle_lo_w,
 				    b2->idle_hi_w, idle_source_name(b2->src), e2 * 100, b2->curve_w[0],
 				    b2->curve_w[1], b2->curve_w[2], b2->curve_w[3], b2->curve_w[4]);
-			cr_expect(b1->have_curve && b1->idle_lo_w <= idle && idle <= b1->idle_hi_w,
-				  "%s, never idle: the range [%.3f, %.3f] misses the idle %.3f",
-				  fp->name, b1->idle_lo_w, b1->idle_hi_w, idle);
-			if (!dipped) {
-				cr_log_info("socket %d: the background load kept the CPUs busy in the "
-					    "dips (%.2f by /proc/stat): the range is checked instead",
-					    k, dip_util[k]);
-				cr_expect(b2->idle_lo_w <= idle && idle <= b2->idle_hi_w,
-					  "%s: [%.3f, %.3f] misses the idle %.3f", fp->name,
-					  b2->idle_lo_w, b2->idle_hi_w, idle);
-				continue;
+			if (varied[k]) {
+				cr_expect(b1->have_curve && b1->idle_lo_w <= idle &&
+					  idle <= b1->idle_hi_w,
+					  "%s, never idle: the range [%.3f, %.3f] misses the idle %.3f",
+					  fp->name, b1->idle_lo_w, b1->idle_hi_w, idle);
+				if (fp->curve) {
+					never_idle_err += fabs(b1->idle_w / idle - 1);
+					never_procs_err += fabs(e1);
+					curves++;
+				}
 			}
+			if (!dipped[k])
+				continue;
 			cr_expect_lt(fabs(b2->idle_w / idle - 1), 0.10, "%s: idle %.3f W for %.3f W",
 				     fp->name, b2->idle_w, idle);
 			cr_expect_lt(fabs(e2), 0.05, "%s: processes got %.2f J of %.2f J dynamic",
 				     fp->name, dips[a][k].got_j, dips[a][k].truth_j);
 		}
 	}
+	if (curves) {
+		never_idle_err /= curves;
+		never_procs_err /= curves;
+		cr_log_info("never idle, over %d published curves: idle off by %.1f%%, the "
+			    "processes' dynamic energy by %.1f%% (mean absolute errors)", curves,
+			    never_idle_err * 100, never_procs_err * 100);
+		cr_expect_lt(never_idle_err, 0.30, "never idle: idle off by %.1f%% on average",
+			     never_idle_err * 100);
+		cr_expect_lt(never_procs_err, 0.15, "never idle: processes off by %.1f%% on average",
+			     never_procs_err * 100);
+	}
 	for (int k = 0; k < 2; k++) {
-		/* without a dip, a straight line's idle is the prior's too: its bound, 35% */
-		double bound = dip_util[k] <= 0.10 ? 0.05 : 0.35;
+		/* a straight line needs no dip: its bound is the dips' unless nothing varied */
+		double bound = dipped[k] ? 0.05 : varied[k] ? 0.10 : 0.35;
+
+		if (!varied[k] && !dipped[k])
+			continue;
 
 		cr_log_info("line socket %d: children %.2f J, truth %.2f J (%+.2f%%)", k, child_j[k],
 			    child_truth_j[k], (child_j[k] / child_truth_j[k] - 1) * 100);
