@@ -515,6 +515,44 @@ Test(curve_prior, the_package_prior_is_the_published_results)
 	cr_assert_float_eq(cp->mean[CURVE_KNOTS - 1], 1, 1e-12);
 }
 
+/*
+ * A domain without published curves (a GPU: limit 300 W, idle fraction 0.3
+ * in its prior) gets lines idle at 0.15, 0.3 and 0.45 of full load; DRAM's
+ * are the lines of 0.5. Fed a GPU that is not a line (P = 40 + 260 sqrt(u),
+ * 40 W idle) with an idle interval in ten, the rest between 10% and 100%,
+ * its curve bends to them: idle within 5%, and within 2% at 25% and 100% (a
+ * least-squares line through the same points crosses 0 at 92.8 W, +132%).
+ * An idle fraction of 1 or more, or below 0, is refused.
+ */
+Test(curve_prior, lines_for_a_domain_without_published_curves, .init = setup)
+{
+	struct curve_prior gpu;
+	struct baseline_prior prior = { .full_w = 300, .shape = &gpu,
+					.min_slope = BASELINE_MIN_SLOPE };
+
+	cr_assert_eq(curve_prior__lines(&gpu, 0.3), 0);
+	cr_assert_float_eq(gpu.mean[0], 0.3, 1e-12);
+	cr_assert_float_eq(gpu.mean[5], 0.65, 1e-12);
+	cr_assert_float_eq(gpu.mean[10], 1, 1e-12);
+	for (int k = 0; k < CURVE_KNOTS; k++)
+		cr_assert_float_eq(curve_prior__dram()->mean[k], 0.5 + 0.05 * k, 1e-12);
+	cr_assert_eq(curve_prior__lines(&gpu, 1), -EINVAL);
+	cr_assert_eq(curve_prior__lines(&gpu, -0.1), -EINVAL);
+	cr_assert_eq(curve_prior__lines(&gpu, 0.3), 0);
+
+	for (int i = 0; i < 120; i++) {
+		double u = i % 10 == 0 ? 0 : 0.1 + 0.9 * (i % 7) / 6.0;
+
+		baseline__add(&B, u, 40 + 260 * sqrt(u), 1);
+	}
+	baseline__estimate(&B, &prior, &E);
+	cr_assert_float_eq(E.idle_w, 40, 2, "idle %.3f", E.idle_w);
+	cr_assert_float_eq(baseline_est__at(&E, 0.25), 170, 3.4, "at 25%%: %.3f",
+			   baseline_est__at(&E, 0.25));
+	cr_assert_float_eq(E.curve_w[CURVE_KNOTS - 1], 300, 6, "at 100%%: %.3f",
+			   E.curve_w[CURVE_KNOTS - 1]);
+}
+
 /* --- the state file (--state-file) ------------------------------------------------ */
 
 static struct baseline P0, D0, P1;

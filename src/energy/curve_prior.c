@@ -67,21 +67,26 @@ double curve_prior__mean_at(const struct curve_prior *cp, double u)
 	return cp->mean[k] * (1 - t) + cp->mean[k + 1] * t;
 }
 
+int curve_prior__lines(struct curve_prior *cp, double idle_fraction)
+{
+	struct power_shape lines[3] = { { "line" }, { "line" }, { "line" } };
+	double f = idle_fraction, d = fmin(f, 1 - f) / 2, idle[3] = { f - d, f, f + d };
+
+	if (!(f >= 0 && f < 1))
+		return -EINVAL;
+	for (int j = 0; j < 3; j++)
+		for (int k = 0; k < K; k++)
+			lines[j].w[k] = idle[j] + (1 - idle[j]) * k / (K - 1);
+	return curve_prior__init(cp, lines, 3);
+}
+
 static struct curve_prior package_prior, dram_prior;
 static pthread_once_t priors_once = PTHREAD_ONCE_INIT;
 
 static void build_priors(void)
 {
-	struct power_shape lines[3] = { { "DRAM" }, { "DRAM" }, { "DRAM" } };
-
 	curve_prior__init(&package_prior, specpower_results, specpower_nr_results);
-	for (int j = 0; j < 3; j++)
-		for (int k = 0; k < K; k++) {
-			double f = 0.25 * (j + 1);
-
-			lines[j].w[k] = f + (1 - f) * k / (K - 1);
-		}
-	curve_prior__init(&dram_prior, lines, 3);
+	curve_prior__lines(&dram_prior, 0.5);
 }
 
 const struct curve_prior *curve_prior__package(void)

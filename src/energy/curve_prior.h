@@ -60,9 +60,19 @@ extern const int specpower_nr_results;
 /* CPU packages and the platform (psys): the SPECpower family. Built once, shared. */
 const struct curve_prior *curve_prior__package(void);
 /*
- * DRAM: straight lines whose idle is 25%, 50% or 75% of full load (refresh
- * and standby are most of its power; our assumption, not a published figure).
+ * DRAM: curve_prior__lines(0.5), straight lines whose idle is 25%, 50% or 75%
+ * of full load (refresh and standby are most of its power; our assumption,
+ * not a published figure).
  */
 const struct curve_prior *curve_prior__dram(void);
+/*
+ * A domain with no published curves (a GPU, the platform's remainder): a
+ * family of three straight lines whose idle is f - d, f and f + d of full
+ * load, f = idle_fraction in [0, 1), d = min(f, 1 - f) / 2 (for DRAM, 0.5:
+ * 0.25, 0.5, 0.75). The data bend the curve where they
+ * are. 0, or -EINVAL for f out of range. Build it once (it inverts an 11 x 11
+ * matrix) and point each domain's baseline_prior.shape at it.
+ */
+int curve_prior__lines(struct curve_prior *cp, double idle_fraction);
 
 #endif /* __CURVE_PRIOR_H */

@@ -181,13 +181,9 @@ static void fixed_baseline(struct sample_baseline *sb, enum idle_source src, dou
 	};
 }
 
-/*
- * Add this interval to a domain's fit when its energy is known (gaps and
- * stuck counters never are), then take the baseline from it.
- */
-static void learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
-		  const struct baseline_prior *prior, const char *limit_from,
-		  struct sample_baseline *sb)
+void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
+		    const struct baseline_prior *prior, const char *limit_from,
+		    struct sample_baseline *sb)
 {
 	struct baseline_est e;
 
@@ -296,14 +292,15 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 			fixed_baseline(pb, IDLE_FLAG, s->opts.idle_w, "--idle-watts");
 		} else {
 			pkg_prior.full_w = rs->limit_w[ENERGY_PACKAGE];
-			learn(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE], ss->uj[ENERGY_PACKAGE],
-			      ss->util, dt, &pkg_prior, rs->limit_from[ENERGY_PACKAGE], pb);
+			sampler__learn(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE],
+				       ss->uj[ENERGY_PACKAGE], ss->util, dt, &pkg_prior,
+				       rs->limit_from[ENERGY_PACKAGE], pb);
 		}
 		/* DRAM where the sensor has it (or had it) */
 		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n) {
 			dram_prior.full_w = rs->limit_w[ENERGY_DRAM];
-			learn(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM], ss->util,
-			      dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
+			sampler__learn(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
+				       ss->util, dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
 		}
 		ss->idle_base_w = pb->idle_w;
 		ss->idle_src = pb->src;
@@ -319,8 +316,8 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	out->psys_limit_w = rd.psys_limit_w;
 	if (rd.have_psys || s->psys_fit.n) {
 		pkg_prior.full_w = rd.psys_limit_w;
-		learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
-		      rd.psys_limit_from, &out->psys_baseline);
+		sampler__learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
+			       rd.psys_limit_from, &out->psys_baseline);
 	}
 	if (out->have_psys && out->psys_baseline.have) {
 		out->psys_idle_uj = uj_of(out->psys_baseline.idle_w, dt);

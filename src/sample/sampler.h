@@ -124,6 +124,19 @@ int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns);
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 
+/*
+ * Any power domain's idle baseline, for the sampler's own files: add an
+ * interval (the domain's energy uj over dt ns at utilisation util 0..1 of
+ * what it serves) to its fit when the energy is known (have: gaps and stuck
+ * counters never are), then take the baseline and its curve from the fit into
+ * sb. prior says the domain's full-load power (its limit, named by
+ * limit_from) and its kind (prior->shape: curve_prior__package(), ...__dram()
+ * or one of curve_prior__lines()).
+ */
+void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
+		    const struct baseline_prior *prior, const char *limit_from,
+		    struct sample_baseline *sb);
+
 /* Read the command line of p, a process of the current sample (the view shows
  * it: call after view__build(), before the outputs), once per process, from the
  * cache: p->cmdline. Anything else is left alone. */
