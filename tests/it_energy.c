@@ -453,9 +453,9 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  * + 16 W and 12 W + 30 W per busy CPU, as before) and six published
  * SPECpower_ssj2008 curves scaled to 30 W at full load (CURVES). One child
  * per CPU changes its load every 2.5 s:
- *  - first never idle (each CPU 20% to 100% busy, 40 s): idle cannot be
+ *  - first never idle (each CPU 20% to 100% busy, 32 s): idle cannot be
  *    seen, and the range each curve reports holds the true idle;
- *  - then with two dips (3 s of no load, 20 s apart, 40 s): each socket
+ *  - then with two dips (3 s of no load, 14 s apart, 32 s): each socket
  *    learns its idle within 10% and the processes get their dynamic energy
  *    (energy - true idle x time) within 5%, after the first dip.
  * The lines' children also get their socket's W per CPU x the CPU seconds
@@ -475,11 +475,11 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  */
 #define NR_AGENTS	4
 #define CURVE_FULL_W	30.0
-#define NEVER_IDLE_N	80	/* intervals of 0.5 s */
-#define DIPS_N		80
+#define NEVER_IDLE_N	64	/* intervals of 0.5 s */
+#define DIPS_N		64
 #define DIP_LEN		6	/* intervals of a dip */
-#define DIP_AT_1	10	/* where the dips start, from the start of the second phase */
-#define DIP_AT_2	50
+#define DIP_AT_1	8	/* where the dips start, from the start of the second phase */
+#define DIP_AT_2	36
 
 /* A package's fake: a straight line (idle + per CPU) or a published curve. */
 struct fake_package {
