@@ -7,6 +7,7 @@
 #include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -948,6 +949,111 @@ Test(http, host_required, .init = start_published, .fini = stop)
 	r = request(port, "GET /metrics HTTP/1.1\r\nhOsT: x\r\nConnection: close\r\n\r\n");
 	cr_assert_eq(status_of(r), 200, "header names are case-insensitive: %s", r);
 	free(r);
+}
+
+/*
+ * RFC 9112: conflicting Content-Lengths (6.3: the framing is invalid, 400), a
+ * field name with whitespace before its colon (5.1: 400) and an empty field
+ * name (not a token, 5.1) are rejected; libmicrohttpd takes each of them.
+ */
+Test(http, lenient_framing_400, .init = start_published, .fini = stop)
+{
+	static const char *bad[] = {
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nContent-Length: 5\r\n"
+		"Connection: close\r\n\r\nhello",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 0\r\n"
+		"Connection: close\r\n\r\nhello",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0, 5\r\n"
+		"Connection: close\r\n\r\nhello",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: +0\r\n"
+		"Connection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX Bad: 1\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Bad : 1\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Bad\t: 1\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\n: empty\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX(Bad): 1\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\n:\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\nHost: x\n: x\nConnection: close\n\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n folded\r\nConnection: close\r\n\r\n",
+		"GET /metrics HTTP/1.1\r\nHost: x\nConnection: close\r\n\r\n",
+	};
+	char *r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		r = request(port, bad[i]);
+		cr_expect_eq(status_of(r), 400, "request %zu: %s", i, r);
+		cr_expect_null(strstr(r, page), "request %zu was served the page", i);
+		free(r);
+	}
+	/* what the RFC allows still works: the same length twice, a zero length, odd but valid names */
+	r = request(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+			  "Content-Length: 0\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nX-a.b_c~d!#$%&'*+^`|: 1\r\n"
+			  "X-Empty:\r\nX-Spaces: \t 1 \t\r\nConnection: close\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.1\nHost: x\nConnection: close\n\n");
+	cr_assert_eq(status_of(r), 200, "bare LF line ends (RFC 9112, 2.2): %s", r);
+	free(r);
+	r = request(port, "GET /metrics HTTP/1.0\r\n\r\n");
+	cr_assert_eq(status_of(r), 200, "no header field: %s", r);
+	free(r);
+}
+
+/* Header blocks as libmicrohttpd leaves them: colons and line ends are NULs. */
+Test(http, block_ok)
+{
+#define B(s) s, sizeof(s) - 1
+	/* "GET / HTTP/1.1\r\nHost: x\r\nA:\r\n\r\n" */
+	static const char good[] = "GET\0/\0HTTP/1.1\0\0Host\0 x\0\0A\0\0\0\0\0";
+	const struct http_field_at f[] = { { 16, 4, 22, 1 }, { 25, 1, 27, 0 } };
+	/* ": empty" after Host, where libmicrohttpd ended the header section */
+	static const char empty[] = "GET\0/\0HTTP/1.1\0\0Host\0 x\0\0\0 empty\0\0";
+	/* the same with LF line ends, an empty name without a value */
+	static const char lf[] = "GET\0/\0HTTP/1.1\0Host\0 x\0\0\0";
+	static const char lf_good[] = "GET\0/\0HTTP/1.1\0Host\0 x\0\0";
+	const struct http_field_at lf_f[] = { { 15, 4, 21, 1 } };
+	static const char bare[] = "GET\0/\0HTTP/1.0\0\0\0\0";
+
+	cr_assert(http_block_ok(B(good), 14, f, 2));
+	cr_assert_not(http_block_ok(B(good), 14, f, 1), "a field left out");
+	cr_assert_not(http_block_ok(good, sizeof(good) - 2, 14, f, 2), "no empty line");
+	cr_assert_not(http_block_ok(B(empty), 14, f, 1));
+	cr_assert(http_block_ok(B(lf_good), 14, lf_f, 1));
+	cr_assert_not(http_block_ok(B(lf), 14, lf_f, 1));
+	cr_assert(http_block_ok(B(bare), 14, NULL, 0));
+	cr_assert_not(http_block_ok(bare, sizeof(bare) - 2, 14, NULL, 0), "3 NULs: a lone CR");
+	{	/* a field that is not where the block has it (a folded line is copied elsewhere) */
+		struct http_field_at moved[] = { { 16, 4, 22, 1 }, { 25, 1, 4000, 0 } };
+
+		cr_assert_not(http_block_ok(B(good), 14, moved, 2));
+		moved[1] = (struct http_field_at){ (size_t)-1, 1, 27, 0 };
+		cr_assert_not(http_block_ok(B(good), 14, moved, 2));
+	}
+#undef B
+	cr_assert(http_field_name_ok("X-a.b_c~d!#$%&'*+^`|", 20));
+	cr_assert_not(http_field_name_ok("", 0));
+	cr_assert_not(http_field_name_ok("X Bad", 5));
+	cr_assert_not(http_field_name_ok("X-Bad\t", 6));
+	cr_assert_not(http_field_name_ok("X\0", 2));
+	cr_assert_not(http_field_name_ok("X(", 2));
+}
+
+Test(http, content_length_value)
+{
+	__u64 cl = 7;
+
+	cr_assert_eq(http_content_length("0", 1, &cl), 0);
+	cr_assert_eq(cl, 0);
+	cr_assert_eq(http_content_length("18446744073709551615", 20, &cl), 0);
+	cr_assert_eq(cl, UINT64_MAX);
+	cr_assert_eq(http_content_length("18446744073709551616", 20, &cl), -EINVAL);
+	cr_assert_eq(http_content_length("+1", 2, &cl), -EINVAL);
+	cr_assert_eq(http_content_length("1, 1", 4, &cl), -EINVAL);
+	cr_assert_eq(http_content_length("", 0, &cl), -EINVAL);
+	cr_assert_eq(http_content_length("1 ", 2, &cl), -EINVAL);
 }
 
 /* The body of a response as bytes (responses here may hold NULs). */

@@ -291,6 +291,81 @@ enum http_target http_target_kind(const char *t, size_t len)
 	return HTTP_TARGET_NONE;
 }
 
+/* RFC 9110, 5.6.2: tchar */
+static bool tchar(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+bool http_field_name_ok(const char *name, size_t len)
+{
+	if (!len)
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!tchar(name[i]))
+			return false;
+	return true;
+}
+
+int http_content_length(const char *v, size_t len, __u64 *cl)
+{
+	__u64 n = 0;
+
+	if (!len)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (v[i] < '0' || v[i] > '9' || n > (UINT64_MAX - (v[i] - '0')) / 10)
+			return -EINVAL;
+		n = n * 10 + (v[i] - '0');
+	}
+	*cl = n;
+	return 0;
+}
+
+/* A run of NULs at b[p] (before len): its length. */
+static size_t nuls(const char *b, size_t len, size_t p)
+{
+	size_t n = 0;
+
+	while (p + n < len && !b[p + n])
+		n++;
+	return n;
+}
+
+bool http_block_ok(const char *b, size_t len, size_t version_end, const struct http_field_at *f,
+		   unsigned n)
+{
+	size_t p = version_end, eol = nuls(b, len, p);
+
+	/* the request line's end: CRLF (2) or LF (1), and every line ends the same way */
+	if (!n)
+		return (eol == 2 || eol == 4) && p + eol == len;
+	if (eol != 1 && eol != 2)
+		return false;
+	p += eol;
+	for (unsigned i = 0; i < n; i++) {
+		size_t run;
+
+		if (f[i].key != p || f[i].key_len > len - p)
+			return false;
+		p += f[i].key_len;
+		if (p >= len || b[p++])		/* the colon */
+			return false;
+		if (f[i].value < p || f[i].value > len || f[i].value_len > len - f[i].value)
+			return false;
+		for (; p < f[i].value; p++)	/* OWS before the value */
+			if (b[p] != ' ' && b[p] != '\t')
+				return false;
+		p += f[i].value_len;
+		run = nuls(b, len, p);
+		if (i + 1 < n ? run != eol : run != 2 * eol || p + run != len)
+			return false;
+		p += run;
+	}
+	return true;
+}
+
 static bool ows(char c)
 {
 	return c == ' ' || c == '\t';
@@ -711,21 +786,80 @@ static bool target_whole(const struct conn *c, const char *version)
 	return c->target_at && (uintptr_t)version == (uintptr_t)c->target_at + c->target_len + 1;
 }
 
-static enum MHD_Result count_host(void *cls, enum MHD_ValueKind kind, const char *key,
-				  const char *value)
+/* What the header fields say, as far as we check them. */
+#define BLOCK_FIELDS	100	/* a request with more is refused */
+struct fields {
+	const char *block;	/* the request's header block (its method) */
+	size_t block_len;
+	struct http_field_at at[BLOCK_FIELDS];
+	unsigned n;		/* fields seen (at[] holds the first BLOCK_FIELDS) */
+	int hosts;
+	int lengths;		/* Content-Length fields */
+	__u64 length;		/* the first one's value */
+	bool bad_name;		/* a name that is not a token: empty, with a space, ... */
+	bool bad_length;	/* a Content-Length that is not digits, or two that differ */
+};
+
+static enum MHD_Result check_field(void *cls, enum MHD_ValueKind kind, const char *key,
+				   size_t key_size, const char *value, size_t value_size)
 {
+	struct fields *f = cls;
+	__u64 cl = 0;
+
+	if (f->n < BLOCK_FIELDS)
+		f->at[f->n] = (struct http_field_at){
+			.key = (uintptr_t)key - (uintptr_t)f->block, .key_len = key_size,
+			.value = (uintptr_t)value - (uintptr_t)f->block, .value_len = value_size };
+	f->n++;
+	if (!http_field_name_ok(key, key_size)) {
+		f->bad_name = true;
+		return MHD_YES;
+	}
 	if (!strcasecmp(key, MHD_HTTP_HEADER_HOST))
-		(*(int *)cls)++;
+		f->hosts++;
+	if (!strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH)) {
+		if (http_content_length(value, value_size, &cl) || (f->lengths && cl != f->length))
+			f->bad_length = true;
+		if (!f->lengths++)
+			f->length = cl;
+	}
 	return MHD_YES;
 }
 
-/* HTTP/1.1 needs exactly one Host (RFC 9112, 3.2); HTTP/1.0 none or one. */
-static bool host_ok(struct MHD_Connection *mc, const char *version)
+/*
+ * The header fields as RFC 9112 wants them, else the reason for a 400:
+ * every name a token (5.1: no whitespace before the colon; not empty), a
+ * Content-Length of digits only and the same in every field (6.3: conflicting
+ * lengths make the framing invalid), and for HTTP/1.1 exactly one Host (3.2;
+ * HTTP/1.0 none or one). libmicrohttpd takes each of these as it comes.
+ *
+ * An empty name it does not even keep: a line ": x" ends the header section
+ * for it, and what follows is read as the next request. So we also check the
+ * header block itself (http_block_ok()): libmicrohttpd 0.9.75 parses it in
+ * place, the method at its start, and every byte of it must be the request
+ * line, one of the fields it gave us, a separator, or the empty line.
+ */
+static const char *fields_bad(struct MHD_Connection *mc, const char *method, const char *version)
 {
-	int n = 0;
+	const union MHD_ConnectionInfo *ci;
+	struct fields f = { .block = method };
 
-	MHD_get_connection_values(mc, MHD_HEADER_KIND, count_host, &n);
-	return strcmp(version, MHD_HTTP_VERSION_1_0) ? n == 1 : n <= 1;
+	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	if (!ci || version < method || version > method + ci->header_size)
+		return "malformed request\n";
+	f.block_len = ci->header_size;
+	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, check_field, &f);
+	if (f.n > BLOCK_FIELDS)
+		return "too many header fields\n";
+	if (f.bad_name)
+		return "a header field name is empty or not a token\n";
+	if (!http_block_ok(f.block, f.block_len, version - method + strlen(version), f.at, f.n))
+		return "a malformed header field (an empty name, a folded line, mixed line ends)\n";
+	if (f.bad_length)
+		return "conflicting or invalid Content-Length\n";
+	if (strcmp(version, MHD_HTTP_VERSION_1_0) ? f.hosts != 1 : f.hosts > 1)
+		return "an HTTP/1.1 request needs one Host header\n";
+	return NULL;
 }
 
 /* Does the request announce a body? */
@@ -820,13 +954,15 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 static int check_request(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
 			 const char *method, const char *version, enum MHD_Result *ret)
 {
+	const char *bad;
+
 	if (c->kind == HTTP_TARGET_BAD || !target_whole(c, version)) {
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST, "bad request target\n");
 		return 1;
 	}
-	if (!host_ok(mc, version)) {
-		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST,
-				  "an HTTP/1.1 request needs one Host header\n");
+	bad = fields_bad(mc, method, version);
+	if (bad) {
+		*ret = reply(s, mc, MHD_HTTP_BAD_REQUEST, text_type, bad, strlen(bad));
 		return 1;
 	}
 	if (s->web && s->web->auth) {

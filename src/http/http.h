@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
+#include <linux/types.h>
 
 struct http_server;
 struct web_config;
@@ -29,7 +30,9 @@ struct web_config;
  *   other methods      405 with Allow: GET, HEAD; other paths 404.
  * The raw request target must be "/metrics" or "/" exactly, a query string
  * ("?...") allowed and ignored; one with a NUL or a control byte is 400, as is
- * an HTTP/1.1 request without exactly one Host. With web (TLS, basic_auth_users,
+ * an HTTP/1.1 request without exactly one Host, a header field name that is
+ * not a token (empty, a space before the colon) and Content-Lengths that are
+ * not digits or differ (RFC 9112, 5.1 and 6.3). With web (TLS, basic_auth_users,
  * headers; it must outlive the server), every request needs the credentials
  * (401 with WWW-Authenticate otherwise).
  * Listen forms: "127.0.0.1:9725", "localhost:9725" (a name binds its first
@@ -97,6 +100,24 @@ enum http_target http_target_kind(const char *target, size_t len);
  * and without Accept.
  */
 enum http_format http_accepts_format(const char *accept);
+/* Is a header field name of len bytes a token (RFC 9110, 5.6.2: not empty, no space)? */
+bool http_field_name_ok(const char *name, size_t len);
+/* A Content-Length value of len bytes: digits only (RFC 9112, 6.3). 0 or -EINVAL. */
+int http_content_length(const char *v, size_t len, __u64 *cl);
+/* Where a header field is in a request's header block: offsets and lengths. */
+struct http_field_at {
+	size_t key, key_len, value, value_len;
+};
+/*
+ * Is a header block as libmicrohttpd left it after parsing it in place (the
+ * colons and line ends made NULs) the request line (ending at version_end) and
+ * these n fields, in order, each "name:OWS value" and nothing else, every line
+ * ended alike (CRLF or LF), then the empty line and the end (len)? A line with
+ * an empty name, which libmicrohttpd takes for the end of the header section,
+ * or a folded one, fails.
+ */
+bool http_block_ok(const char *b, size_t len, size_t version_end, const struct http_field_at *f,
+		   unsigned n);
 /* Does an Accept-Encoding value accept gzip (gzip, x-gzip or *, with q above 0)? */
 bool http_accepts_gzip(const char *accept_encoding);
 /* A gzip member of in (malloc'd into *out). 0 or -ENOMEM / -EIO. */
