@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <crypt.h>
 #include <zlib.h>
+#include "http/basicauth.h"
 #include "http/http.h"
 #include "http/webconfig.h"
 
@@ -1387,4 +1388,103 @@ Test(http, slow_reader_cut_at_deadline, .init = start_short_answer, .fini = stop
 	close(fd);
 	cr_assert_lt(got, len * 2 / 3, "%zu of %zu bytes: the answer was not cut", got, len);
 	cr_assert_gt(got, 100000, "%zu bytes: the reader was served", got);
+}
+
+/* --- password checks off the serving thread ----------------------------------------------- */
+
+/* A hash that bcrypt takes long over: a cost-4 hash made cost 20 (a million times the work). */
+static void slow_hash(char *out, size_t len)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	struct crypt_data cd = {};
+	char *h;
+
+	cr_assert_not_null(crypt_gensalt_rn("$2b$", 4, NULL, 0, setting, sizeof(setting)));
+	h = crypt_rn("whatever", setting, &cd, sizeof(cd));
+	cr_assert_not_null(h);
+	snprintf(out, len, "$2b$20%s", h + 6);
+}
+
+/* alice (cost 4, password "right") and bob (cost 20: a check takes about a minute) */
+static void start_slow_auth(void)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], slow[64], err[256] = "";
+	struct crypt_data cd = {};
+	char *h;
+
+	memset(&web, 0, sizeof(web));
+	web.auth = basic_auth__new();
+	cr_assert_not_null(web.auth);
+	cr_assert_not_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, setting, sizeof(setting)));
+	h = crypt_rn("right", setting, &cd, sizeof(cd));
+	cr_assert_not_null(h);
+	cr_assert_eq(basic_auth__add(web.auth, "alice", h, err, sizeof(err)), 0, "%s", err);
+	slow_hash(slow, sizeof(slow));
+	cr_assert_eq(basic_auth__add(web.auth, "bob", slow, err, sizeof(err)), 0, "%s", err);
+	srv = http__listen("127.0.0.1:0", &web, err, sizeof(err));
+	cr_assert_not_null(srv, "%s", err);
+	http__set_check_deadline(srv, 1000);
+	cr_assert_eq(http__serve(srv, err, sizeof(err)), 0, "%s", err);
+	port = http__port(srv);
+	cr_assert_eq(http__publish(srv, page, sizeof(page) - 1), 0);
+}
+
+#define ALICE_RIGHT	"YWxpY2U6cmlnaHQ="	/* alice:right */
+#define BOB_WRONG	"Ym9iOndyb25n"		/* bob:wrong */
+
+struct pending_get {
+	pthread_t t;
+	char *resp;
+};
+
+static void *get_bob(void *arg)
+{
+	struct pending_get *g = arg;
+
+	g->resp = get_as("/metrics", BOB_WRONG);
+	return NULL;
+}
+
+/*
+ * A check that takes long runs beside the server, not in it: a scrape with
+ * credentials that passed before is answered at once (it waited 21.6 s for
+ * a cost-17 check of another user's guess), and the guess is answered 503
+ * when its check passes the deadline.
+ */
+Test(http, password_check_off_the_thread, .init = start_slow_auth, .fini = stop_auth)
+{
+	struct pending_get bob = {};
+	char *r;
+
+	r = get_as("/metrics", ALICE_RIGHT);	/* a bcrypt at cost 4, then cached */
+	cr_assert_eq(status_of(r), 200, "%s", r);
+	free(r);
+	cr_assert_eq(pthread_create(&bob.t, NULL, get_bob, &bob), 0);
+	usleep(300 * 1000);	/* bob's check is running */
+	r = get_as("/metrics", ALICE_RIGHT);
+	cr_assert_eq(status_of(r), 200, "a cached scrape while another check runs: '%s'", r);
+	free(r);
+	pthread_join(bob.t, NULL);
+	cr_assert_eq(status_of(bob.resp), 503, "a check past its deadline: '%s'", bob.resp);
+	cr_assert_not_null(header(bob.resp, "Retry-After"), "%s", bob.resp);
+	free(bob.resp);
+}
+
+/* Stopping does not wait for a check in progress (SIGTERM ends the agent at once). */
+Test(http, stop_during_password_check, .init = start_slow_auth)
+{
+	struct pending_get bob = {};
+	struct timespec t0;
+
+	cr_assert_eq(pthread_create(&bob.t, NULL, get_bob, &bob), 0);
+	usleep(300 * 1000);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	stop();
+	/* the check alone takes about a minute (cost 20): well beyond this */
+	cr_assert_lt(elapsed_s(&t0), 3.0, "http__stop() waited %.1f s for a password check",
+		     elapsed_s(&t0));
+	pthread_join(bob.t, NULL);
+	cr_assert_neq(status_of(bob.resp), 200, "%s", bob.resp);
+	free(bob.resp);
+	webcfg_clear(&web);
 }

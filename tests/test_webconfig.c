@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "http/basicauth.h"
 #include "helpers.h"
 #include "http/webconfig.h"
@@ -194,6 +195,62 @@ Test(webconfig, users_and_hashes)
 	expect_error(yaml, "control character");
 }
 
+/* The cost a hash says: a cost-4 hash with other digits is a valid hash of that cost. */
+static const char *hash_of_cost(unsigned cost)
+{
+	static char h[64];
+
+	snprintf(h, sizeof(h), "%s", bcrypt_of("x", "$2y$", 4));
+	h[4] = '0' + cost / 10;
+	h[5] = '0' + cost % 10;
+	return h;
+}
+
+/*
+ * Costs above 14 are refused at start, with the reason: an unknown user or a
+ * wrong password costs a check (cost 17 held a scrape for 21.6 s; at cost 31,
+ * one check takes days).
+ */
+Test(webconfig, bcrypt_cost_bounded)
+{
+	struct web_config w;
+	char yaml[256], err[512] = "";
+
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: %s\n", hash_of_cost(14));
+	cr_assert_eq(parse(yaml, &w, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(basic_auth__max_cost(w.auth), 14);
+	webcfg_clear(&w);
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: %s\n  bob: %s\n",
+		 bcrypt_of("y", "$2y$", 4), hash_of_cost(15));
+	expect_error(yaml, "web.yml:3: basic_auth_users: the hash of user 'bob' has cost 15, above "
+		     "14");
+	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: %s\n", hash_of_cost(31));
+	expect_error(yaml, "has cost 31, above 14: every new client and every wrong password costs "
+		     "a check, and one at cost 31 is 131072 times the work of one at 14");
+}
+
+/* Nesting is bounded before libyaml builds the tree (100,000 levels took over 9 s). */
+Test(webconfig, nesting_bounded)
+{
+	size_t n = 100000;
+	char *yaml = malloc(n + 32), *p;
+
+	cr_assert_not_null(yaml);
+	p = yaml + sprintf(yaml, "tls_server_config: ");
+	memset(p, '[', n);
+	strcpy(p + n, "\n");
+	expect_error(yaml, "web.yml:1: mappings and sequences nested deeper than 16 levels");
+	/* in block style too */
+	p = yaml;
+	for (int i = 0; i < 40; i++)
+		p += sprintf(p, "%*sk%d:\n", i, "", i);
+	expect_error(yaml, "web.yml:17: mappings and sequences nested deeper than 16 levels");
+	free(yaml);
+	/* 16 are fine (as YAML: the schema says what it thinks of them) */
+	expect_error("tls_server_config: [[[[[[[[[[[[[[[]]]]]]]]]]]]]]]\n",
+		     "tls_server_config must be a mapping");
+}
+
 Test(webconfig, bcrypt_format)
 {
 	const char *good = bcrypt_of("x", "$2y$", 4);
@@ -274,6 +331,27 @@ Test(webconfig, load_errors, .init = mkdir_tmp, .fini = rm_tmp)
 	cr_assert_null(w);
 }
 
+/* A FIFO (or another file that is not regular) is refused at once, not waited on for ever. */
+Test(webconfig, load_refuses_fifo, .init = mkdir_tmp, .fini = rm_tmp, .timeout = 10)
+{
+	struct web_config *w = NULL;
+	char path[128], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/web.yml", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(webcfg__load(path, &w, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "is not a regular file") != NULL, "%s", err);
+	cr_assert_eq(webcfg__load(dir, &w, err, sizeof(err)), -EINVAL, "a folder");
+	cr_assert(strstr(err, "is not a regular file") != NULL, "%s", err);
+	/* and a FIFO as cert_file */
+	snprintf(path, sizeof(path), "%s/cert.pem", dir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(load("tls.yml", "tls_server_config:\n  cert_file: cert.pem\n"
+			  "  key_file: cert.pem\n", &w, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "cert_file") && strstr(err, "is not a regular file"), "%s", err);
+	cr_assert_null(w);
+}
+
 Test(webconfig, load_users_only, .init = mkdir_tmp, .fini = rm_tmp)
 {
 	struct web_config *w = NULL;
@@ -289,17 +367,19 @@ Test(webconfig, load_users_only, .init = mkdir_tmp, .fini = rm_tmp)
 
 /* --- basic authentication ------------------------------------------------------------------------ */
 
+#define PARSE(h, u, ulen, p, plen) basic_auth_parse(h, u, ulen, p, plen, NULL)
+
 Test(basicauth, parse_header)
 {
-	char u[BASIC_AUTH_MAX_USER], p[BASIC_AUTH_MAX_PASS];
+	char u[BASIC_AUTH_MAX_USER], p[BCRYPT_MAX_PASS + 1];
 
-	cr_assert_eq(basic_auth_parse("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, sizeof(u), p, sizeof(p)), 0);
+	cr_assert_eq(PARSE("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, sizeof(u), p, sizeof(p)), 0);
 	cr_assert_str_eq(u, "aladdin");
 	cr_assert_str_eq(p, "opensesame");
-	cr_assert_eq(basic_auth_parse("bAsIc   YTpiOmM= ", u, sizeof(u), p, sizeof(p)), 0);
+	cr_assert_eq(PARSE("bAsIc   YTpiOmM= ", u, sizeof(u), p, sizeof(p)), 0);
 	cr_assert_str_eq(u, "a");
 	cr_assert_str_eq(p, "b:c", "the password may hold ':'");
-	cr_assert_eq(basic_auth_parse("Basic YTo=", u, sizeof(u), p, sizeof(p)), 0);
+	cr_assert_eq(PARSE("Basic YTo=", u, sizeof(u), p, sizeof(p)), 0);
 	cr_assert_str_eq(p, "", "an empty password is a password");
 
 	static const char *const bad[] = {
@@ -309,11 +389,90 @@ Test(basicauth, parse_header)
 		"Basic YTpiAGM=" /* a:b\0c */, "Basic YQk6Yg==" /* a\t:b */,
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		cr_expect_eq(basic_auth_parse(bad[i], u, sizeof(u), p, sizeof(p)), -EINVAL, "'%s'",
+		cr_expect_eq(PARSE(bad[i], u, sizeof(u), p, sizeof(p)), -EINVAL, "'%s'",
 			     bad[i] ? bad[i] : "(null)");
-	/* too long for the buffers: refused, not cut */
-	cr_assert_eq(basic_auth_parse("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, 4, p, sizeof(p)), -EINVAL);
-	cr_assert_eq(basic_auth_parse("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, sizeof(u), p, 5), -EINVAL);
+	/* a user too long for its buffer is refused, not cut; so is a buffer short of 72 bytes */
+	cr_assert_eq(PARSE("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, 4, p, sizeof(p)), -EINVAL);
+	cr_assert_eq(PARSE("Basic YWxhZGRpbjpvcGVuc2VzYW1l", u, sizeof(u), p, 72), -EINVAL);
+}
+
+/* base64 of "user:password" */
+static char *basic_of(const char *user, const char *pass)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t ul = strlen(user), pl = strlen(pass), n = ul + 1 + pl, o = 6;
+	unsigned char *in = malloc(n);
+	char *out = malloc(6 + (n + 2) / 3 * 4 + 1);
+
+	cr_assert(in && out);
+	memcpy(in, user, ul);
+	in[ul] = ':';
+	memcpy(in + ul + 1, pass, pl);
+	memcpy(out, "Basic ", 6);
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = in[i] << 16 | (i + 1 < n ? in[i + 1] << 8 : 0) | (i + 2 < n ? in[i + 2] : 0);
+
+		out[o++] = b64[v >> 18 & 63];
+		out[o++] = b64[v >> 12 & 63];
+		out[o++] = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		out[o++] = i + 2 < n ? b64[v & 63] : '=';
+	}
+	out[o] = '\0';
+	free(in);
+	return out;
+}
+
+/*
+ * bcrypt reads 72 bytes of a password. As the exporter toolkit (Go's
+ * bcrypt.CompareHashAndPassword) does, a password is checked on those,
+ * whatever its length: before, 73 bytes passed and 1,072 were refused.
+ */
+Test(basicauth, passwords_past_72_bytes)
+{
+	char p72[73], p71[72], *p73, *p1072, *h;
+	size_t plen = 0;
+	struct {
+		const char *pass;
+		enum auth_result want;
+	} cases[4];
+
+	memset(p72, 'p', 72);
+	p72[71] = 'x';
+	p72[72] = '\0';
+	snprintf(p71, sizeof(p71), "%.71s", p72);
+	p73 = malloc(74);
+	p1072 = malloc(1073);
+	cr_assert(p73 && p1072);
+	snprintf(p73, 74, "%sy", p72);
+	memcpy(p1072, p72, 72);
+	memset(p1072 + 72, 'z', 1000);
+	p1072[1072] = '\0';
+	cases[0].pass = p72, cases[0].want = AUTH_OK;
+	cases[1].pass = p73, cases[1].want = AUTH_OK;
+	cases[2].pass = p1072, cases[2].want = AUTH_OK;
+	cases[3].pass = p71, cases[3].want = AUTH_DENIED;
+	h = strdup(bcrypt_of(p72, "$2y$", 4));
+	for (int i = 0; i < 4; i++) {	/* each against a fresh cache */
+		struct basic_auth *a = basic_auth__new();
+		char err[256] = "", *hdr = basic_of("alice", cases[i].pass);
+
+		cr_assert_eq(basic_auth__add(a, "alice", h, err, sizeof(err)), 0, "%s", err);
+		cr_expect_eq(basic_auth__check(a, hdr), cases[i].want, "a password of %zu bytes",
+			     strlen(cases[i].pass));
+		free(hdr);
+		basic_auth__free(a);
+	}
+	{
+		char u[BASIC_AUTH_MAX_USER], p[BCRYPT_MAX_PASS + 1], *hdr = basic_of("alice", p1072);
+
+		cr_assert_eq(basic_auth_parse(hdr, u, sizeof(u), p, sizeof(p), &plen), 0);
+		cr_assert_eq(plen, 1072);
+		cr_assert_str_eq(p, p72, "cut to its first 72 bytes");
+		free(hdr);
+	}
+	free(h);
+	free(p73);
+	free(p1072);
 }
 
 static struct basic_auth *auth_with(const char *user, const char *hash)

@@ -8,7 +8,10 @@
  *
  * The Authorization header is decoded here rather than with libmicrohttpd's
  * helper, which returns C strings: a password "secret\0xyz" would then check
- * as "secret".
+ * as "secret". bcrypt reads the first 72 bytes of a password: Go's bcrypt,
+ * which the toolkit uses, compares those whatever the length, and so do we
+ * (a 73-byte password matched the 72-byte one here, while one of 1,072 bytes
+ * was refused for its length).
  */
 #include <crypt.h>
 #include <errno.h>
@@ -35,8 +38,8 @@ struct auth_user {
 };
 
 struct basic_auth {
-	pthread_mutex_t lock;
-	struct auth_user *users;
+	pthread_mutex_t lock;		/* the cache and the budget */
+	struct auth_user *users;	/* fixed once the server runs */
 	unsigned nr_users;
 	unsigned max_cost;
 	char dummy[CRYPT_GENSALT_OUTPUT_SIZE];	/* a setting of max_cost, for unknown users */
@@ -44,7 +47,6 @@ struct basic_auth {
 	unsigned char cache[CACHE_SLOTS][DIGEST_LEN];
 	unsigned cache_used, cache_next;
 	unsigned long long window_start, window_spent;	/* bcrypt time in the current second */
-	struct crypt_data cd;
 };
 
 /* --- pure parts ------------------------------------------------------------------------- */
@@ -97,41 +99,50 @@ static long b64_decode(const char *in, size_t len, unsigned char *out, size_t ou
 	return n;
 }
 
-int basic_auth_parse(const char *header, char *user, size_t ulen, char *pass, size_t plen)
+int basic_auth_parse(const char *header, char *user, size_t ulen, char *pass, size_t plen,
+		     size_t *pass_len)
 {
-	unsigned char buf[BASIC_AUTH_MAX_USER + BASIC_AUTH_MAX_PASS];
 	const unsigned char *colon;
+	unsigned char *buf;
 	const char *p, *end;
-	size_t ul, pl;
+	size_t ul, pl, cut;
 	long n;
 	int ret = -EINVAL;
 
-	if (!header || strncasecmp(header, "Basic ", 6))
+	if (!header || strncasecmp(header, "Basic ", 6) || plen < BCRYPT_MAX_PASS + 1)
 		return -EINVAL;
 	for (p = header + 6; *p == ' '; p++)
 		;
 	for (end = p + strlen(p); end > p && (end[-1] == ' ' || end[-1] == '\t'); end--)
 		;
-	n = b64_decode(p, end - p, buf, sizeof(buf));
+	/* as long as the header: the server bounds that (a long password is cut, not refused) */
+	buf = malloc((end - p) / 4 * 3 + 3);
+	if (!buf)
+		return -ENOMEM;
+	n = b64_decode(p, end - p, buf, (end - p) / 4 * 3 + 3);
 	if (n < 0)
-		return -EINVAL;
+		goto out;
 	colon = memchr(buf, ':', n);
 	if (!colon)
 		goto out;
 	ul = colon - buf;
 	pl = n - ul - 1;
-	if (!ul || ul >= ulen || pl >= plen || memchr(colon + 1, '\0', pl))
+	cut = pl < BCRYPT_MAX_PASS ? pl : BCRYPT_MAX_PASS;
+	if (!ul || ul >= ulen || memchr(colon + 1, '\0', cut))
 		goto out;
 	for (size_t i = 0; i < ul; i++)
 		if (buf[i] < 0x20 || buf[i] == 0x7f)
 			goto out;
 	memcpy(user, buf, ul);
 	user[ul] = '\0';
-	memcpy(pass, colon + 1, pl);
-	pass[pl] = '\0';
+	memcpy(pass, colon + 1, cut);
+	pass[cut] = '\0';
+	if (pass_len)
+		*pass_len = pl;
 	ret = 0;
 out:
-	explicit_bzero(buf, sizeof(buf));
+	explicit_bzero(buf, (end - p) / 4 * 3 + 3);
+	free(buf);
 	return ret;
 }
 
@@ -141,8 +152,7 @@ static bool bcrypt_char(char c)
 	       (c >= '0' && c <= '9');
 }
 
-/* The cost of a valid hash. */
-static unsigned bcrypt_cost(const char *hash)
+unsigned bcrypt_cost(const char *hash)
 {
 	return (hash[4] - '0') * 10 + (hash[5] - '0');
 }
@@ -245,6 +255,11 @@ unsigned basic_auth__users(const struct basic_auth *a)
 	return a ? a->nr_users : 0;
 }
 
+unsigned basic_auth__max_cost(const struct basic_auth *a)
+{
+	return a ? a->max_cost : 0;
+}
+
 void basic_auth__free(struct basic_auth *a)
 {
 	if (!a)
@@ -263,7 +278,7 @@ static int digest(const struct basic_auth *a, const char *user, const char *pass
 		  unsigned char out[DIGEST_LEN])
 {
 	size_t ul = strlen(user), pl = strlen(pass);
-	unsigned char buf[sizeof(a->salt) + BASIC_AUTH_MAX_USER + BASIC_AUTH_MAX_PASS];
+	unsigned char buf[sizeof(a->salt) + BASIC_AUTH_MAX_USER + BCRYPT_MAX_PASS + 1];
 	int ret;
 
 	memcpy(buf, a->salt, sizeof(a->salt));
@@ -284,52 +299,108 @@ static bool cached(const struct basic_auth *a, const unsigned char d[DIGEST_LEN]
 	return hit;
 }
 
-static enum auth_result check_locked(struct basic_auth *a, const char *user, const char *pass)
+void auth_check_clear(struct auth_check *c)
 {
-	const struct auth_user *u = NULL;
-	unsigned char d[DIGEST_LEN];
-	bool have_digest, ok;
-	const char *out;
-	unsigned long long t0, t1;
+	explicit_bzero(c, sizeof(*c));
+}
 
+enum auth_result basic_auth__lookup(struct basic_auth *a, const char *authorization,
+				    struct auth_check *c)
+{
+	char user[BASIC_AUTH_MAX_USER];
+	const struct auth_user *u = NULL;
+	bool hit;
+
+	memset(c, 0, sizeof(*c));
+	if (basic_auth_parse(authorization, user, sizeof(user), c->pass, sizeof(c->pass), NULL))
+		return AUTH_DENIED;
 	for (unsigned i = 0; i < a->nr_users; i++)
 		if (!strcmp(a->users[i].name, user))
 			u = &a->users[i];
-	have_digest = !digest(a, user, pass, d);
-	if (u && have_digest && cached(a, d))
-		return AUTH_OK;
+	c->known = u;
+	/* a hash is 60 bytes, a bcrypt setting 29: both fit */
+	memcpy(c->hash, u ? u->hash : a->dummy,
+	       strnlen(u ? u->hash : a->dummy, sizeof(c->hash) - 1));
+	c->have_digest = !digest(a, user, c->pass, c->digest);
+	if (u && c->have_digest) {
+		pthread_mutex_lock(&a->lock);
+		hit = cached(a, c->digest);
+		pthread_mutex_unlock(&a->lock);
+		if (hit) {
+			auth_check_clear(c);
+			return AUTH_OK;
+		}
+	}
+	return AUTH_PENDING;
+}
 
-	t0 = now_ns(CLOCK_MONOTONIC);
-	if (t0 - a->window_start >= NSEC_PER_SEC) {
-		a->window_start = t0;
+bool basic_auth_verify(const struct auth_check *c)
+{
+	struct crypt_data *cd = calloc(1, sizeof(*cd));	/* 32 KiB: not on a thread's stack */
+	const char *out;
+	bool ok;
+
+	if (!cd)
+		return false;
+	out = crypt_rn(c->pass, c->hash, cd, sizeof(*cd));
+	ok = c->known && out && strlen(out) == BCRYPT_LEN && strlen(c->hash) == BCRYPT_LEN &&
+	     !ct_diff(out, c->hash, BCRYPT_LEN);
+	explicit_bzero(cd, sizeof(*cd));
+	free(cd);
+	return ok;
+}
+
+void basic_auth__remember(struct basic_auth *a, const struct auth_check *c)
+{
+	if (!c->have_digest)
+		return;
+	pthread_mutex_lock(&a->lock);
+	memcpy(a->cache[a->cache_next], c->digest, DIGEST_LEN);
+	a->cache_next = (a->cache_next + 1) % CACHE_SLOTS;
+	if (a->cache_used < CACHE_SLOTS)
+		a->cache_used++;
+	pthread_mutex_unlock(&a->lock);
+}
+
+bool basic_auth__budget(struct basic_auth *a)
+{
+	unsigned long long now = now_ns(CLOCK_MONOTONIC);
+	bool left;
+
+	pthread_mutex_lock(&a->lock);
+	if (now - a->window_start >= NSEC_PER_SEC) {
+		a->window_start = now;
 		a->window_spent = 0;
 	}
-	if (a->window_spent >= BASIC_AUTH_BUDGET_MS * 1000000ULL)
-		return AUTH_BUSY;
-	out = crypt_rn(pass, u ? u->hash : a->dummy, &a->cd, sizeof(a->cd));
-	ok = u && out && strlen(out) == BCRYPT_LEN && !ct_diff(out, u->hash, BCRYPT_LEN);
-	t1 = now_ns(CLOCK_MONOTONIC);
-	a->window_spent += t1 - t0;
-	if (ok && have_digest) {
-		memcpy(a->cache[a->cache_next], d, DIGEST_LEN);
-		a->cache_next = (a->cache_next + 1) % CACHE_SLOTS;
-		if (a->cache_used < CACHE_SLOTS)
-			a->cache_used++;
-	}
-	explicit_bzero(&a->cd, sizeof(a->cd));
-	return ok ? AUTH_OK : AUTH_DENIED;
+	left = a->window_spent < BASIC_AUTH_BUDGET_MS * 1000000ULL;
+	pthread_mutex_unlock(&a->lock);
+	return left;
+}
+
+void basic_auth__spent(struct basic_auth *a, unsigned long long ns)
+{
+	pthread_mutex_lock(&a->lock);
+	a->window_spent += ns;
+	pthread_mutex_unlock(&a->lock);
 }
 
 enum auth_result basic_auth__check(struct basic_auth *a, const char *authorization)
 {
-	char user[BASIC_AUTH_MAX_USER], pass[BASIC_AUTH_MAX_PASS];
-	enum auth_result r;
+	struct auth_check c;
+	enum auth_result r = basic_auth__lookup(a, authorization, &c);
+	unsigned long long t0;
 
-	if (basic_auth_parse(authorization, user, sizeof(user), pass, sizeof(pass)))
-		return AUTH_DENIED;
-	pthread_mutex_lock(&a->lock);
-	r = check_locked(a, user, pass);
-	pthread_mutex_unlock(&a->lock);
-	explicit_bzero(pass, sizeof(pass));
+	if (r != AUTH_PENDING)
+		return r;
+	if (!basic_auth__budget(a)) {
+		r = AUTH_BUSY;
+	} else {
+		t0 = now_ns(CLOCK_MONOTONIC);
+		r = basic_auth_verify(&c) ? AUTH_OK : AUTH_DENIED;
+		basic_auth__spent(a, now_ns(CLOCK_MONOTONIC) - t0);
+		if (r == AUTH_OK)
+			basic_auth__remember(a, &c);
+	}
+	auth_check_clear(&c);
 	return r;
 }

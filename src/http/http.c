@@ -74,6 +74,42 @@ struct page {
 
 enum conn_phase { CONN_WAITING, CONN_ANSWERING };
 
+/* Where a request's password check is, and how it ended. */
+enum check_state {
+	CHECK_NONE,	/* none asked for, or its answer was taken */
+	CHECK_PENDING,	/* the connection waits, suspended, for the checker */
+	CHECK_OK,
+	CHECK_DENIED,
+	CHECK_BUSY,	/* this second's bcrypt budget, or the queue, is full */
+	CHECK_LATE,	/* past its deadline (HTTP_CHECK_TIMEOUT_MS), or the server stops */
+};
+
+/* A password check, queued for the checker thread or running there. */
+struct auth_job {
+	struct auth_job *next;
+	struct conn *c;			/* NULL once answered without the check's result */
+	struct MHD_Connection *mc;	/* suspended until answered */
+	__u64 deadline;			/* CLOCK_MONOTONIC */
+	struct auth_check check;
+};
+
+/*
+ * The checker: one thread that runs the bcrypts, one at a time, so that the
+ * thread that serves never waits for one. Shared with the server by
+ * reference: the thread is never joined (a bcrypt cannot be interrupted, and
+ * stopping must not wait for one) and frees it if it is the last one out.
+ */
+struct checker {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct basic_auth *auth;	/* the server's; not touched once stop is set */
+	struct auth_job *head, *tail;	/* queued */
+	struct auth_job *running;
+	unsigned queued;
+	unsigned refs;
+	bool stop;
+};
+
 /* A connection, from libmicrohttpd's STARTED notification to its CLOSED one. */
 struct conn {
 	struct conn *prev, *next;
@@ -89,6 +125,9 @@ struct conn {
 	bool called;		/* the handler has seen this request's headers */
 	bool gzip;
 	enum http_format format;	/* what its Accept prefers */
+	/* its password check, under the checker's lock */
+	struct auth_job *job;	/* queued or running; NULL: none */
+	enum check_state check;
 };
 
 struct http_server {
@@ -112,6 +151,8 @@ struct http_server {
 	unsigned short port;
 	char listen[128];		/* as given, for messages */
 	unsigned request_s, answer_s;	/* the deadlines (http__set_deadlines()) */
+	unsigned check_ms;		/* a password check's deadline */
+	struct checker *checker;	/* with basic authentication */
 };
 
 static const char index_page[] =
@@ -616,6 +657,191 @@ int http__publish(struct http_server *s, const char *body, size_t len)
 	return http__publish_formats(s, bodies, lens);
 }
 
+/* --- password checks, off the serving thread ------------------------------------------------ */
+
+/*
+ * Under ck->lock: the job's connection gets state as its answer and goes on
+ * (libmicrohttpd calls the handler again). A job answered before its check
+ * ran or finished stays where it is, without its connection.
+ */
+static void job_answer(struct auth_job *j, enum check_state state)
+{
+	struct conn *c = j->c;
+
+	if (!c)
+		return;
+	c->check = state;
+	c->job = NULL;
+	j->c = NULL;
+	MHD_resume_connection(j->mc);
+}
+
+static void job_free(struct auth_job *j)
+{
+	auth_check_clear(&j->check);
+	free(j);
+}
+
+/* Under ck->lock: drop a reference; true when it was the last (free ck then). */
+static bool checker_put_locked(struct checker *ck)
+{
+	return !--ck->refs;
+}
+
+static void checker_free(struct checker *ck)
+{
+	pthread_cond_destroy(&ck->cond);
+	pthread_mutex_destroy(&ck->lock);
+	free(ck);
+}
+
+static void *checker_main(void *arg)
+{
+	struct checker *ck = arg;
+	bool last;
+
+	pthread_mutex_lock(&ck->lock);
+	while (!ck->stop) {
+		struct auth_job *j = ck->head;
+		enum check_state state;
+		__u64 t0, spent = 0;
+		bool ok = false;
+
+		if (!j) {
+			pthread_cond_wait(&ck->cond, &ck->lock);
+			continue;
+		}
+		ck->head = j->next;
+		if (!ck->head)
+			ck->tail = NULL;
+		ck->queued--;
+		if (!j->c) {	/* answered already: its deadline passed in the queue */
+			job_free(j);
+			continue;
+		}
+		if (!basic_auth__budget(ck->auth)) {
+			job_answer(j, CHECK_BUSY);
+			job_free(j);
+			continue;
+		}
+		ck->running = j;
+		pthread_mutex_unlock(&ck->lock);
+		t0 = now_ns(CLOCK_MONOTONIC);
+		ok = basic_auth_verify(&j->check);
+		spent = now_ns(CLOCK_MONOTONIC) - t0;
+		pthread_mutex_lock(&ck->lock);
+		ck->running = NULL;
+		if (!ck->stop) {
+			basic_auth__spent(ck->auth, spent);
+			/* remembered even when answered late: the client's next try passes */
+			if (ok)
+				basic_auth__remember(ck->auth, &j->check);
+			state = ok ? CHECK_OK : CHECK_DENIED;
+			job_answer(j, state);
+		}
+		job_free(j);
+	}
+	last = checker_put_locked(ck);
+	pthread_mutex_unlock(&ck->lock);
+	if (last)
+		checker_free(ck);
+	return NULL;
+}
+
+static struct checker *checker_new(struct basic_auth *auth)
+{
+	struct checker *ck = calloc(1, sizeof(*ck));
+
+	if (!ck)
+		return NULL;
+	if (pthread_mutex_init(&ck->lock, NULL)) {
+		free(ck);
+		return NULL;
+	}
+	if (pthread_cond_init(&ck->cond, NULL)) {
+		pthread_mutex_destroy(&ck->lock);
+		free(ck);
+		return NULL;
+	}
+	ck->auth = auth;
+	ck->refs = 1;
+	return ck;
+}
+
+/* Start the thread (signals blocked by the caller); 0 or -errno. */
+static int checker_start(struct checker *ck)
+{
+	pthread_attr_t attr;
+	pthread_t t;
+	int ret;
+
+	ret = -pthread_attr_init(&attr);
+	if (ret)
+		return ret;
+	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_mutex_lock(&ck->lock);
+	ck->refs++;
+	ret = -pthread_create(&t, &attr, checker_main, ck);
+	if (ret)
+		ck->refs--;
+	pthread_mutex_unlock(&ck->lock);
+	pthread_attr_destroy(&attr);
+	return ret;
+}
+
+/*
+ * Stop: every connection that waits for a check goes on with CHECK_LATE (so
+ * that libmicrohttpd has none suspended when it stops), and the server's
+ * reference goes. A bcrypt in progress finishes in its thread, unwaited.
+ */
+static void checker_stop(struct checker *ck)
+{
+	struct auth_job *j;
+	bool last;
+
+	if (!ck)
+		return;
+	pthread_mutex_lock(&ck->lock);
+	ck->stop = true;
+	while ((j = ck->head)) {
+		ck->head = j->next;
+		job_answer(j, CHECK_LATE);
+		job_free(j);
+	}
+	ck->tail = NULL;
+	ck->queued = 0;
+	if (ck->running)
+		job_answer(ck->running, CHECK_LATE);
+	pthread_cond_broadcast(&ck->cond);
+	last = checker_put_locked(ck);
+	pthread_mutex_unlock(&ck->lock);
+	if (last)
+		checker_free(ck);
+}
+
+/* Under ck->lock: answer j if past its deadline, else keep the earliest deadline in *next. */
+static void job_expire(struct auth_job *j, __u64 now, __u64 *next)
+{
+	if (!j->c)
+		return;
+	if (j->deadline <= now)
+		job_answer(j, CHECK_LATE);
+	else if (!*next || j->deadline < *next)
+		*next = j->deadline;
+}
+
+/* Under ck->lock: answer the jobs past their deadline; the next deadline (0: none). */
+static __u64 checker_expire(struct checker *ck, __u64 now)
+{
+	__u64 next = 0;
+
+	if (ck->running)
+		job_expire(ck->running, now, &next);
+	for (struct auth_job *j = ck->head; j; j = j->next)
+		job_expire(j, now, &next);
+	return next;
+}
+
 /* --- connections: deadlines and the cap ---------------------------------------------------- */
 
 static __u64 phase_timeout(const struct http_server *s, enum conn_phase p)
@@ -680,6 +906,12 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		*(c->next ? &c->next->prev : &s->tail) = c->prev;
 		if (!c->evicted)
 			s->nr_conns--;
+		if (s->checker) {	/* a job of it must not resume it any more */
+			pthread_mutex_lock(&s->checker->lock);
+			if (c->job)
+				c->job->c = NULL;
+			pthread_mutex_unlock(&s->checker->lock);
+		}
 		pthread_mutex_unlock(&s->conns_lock);
 		free(c);
 		*socket_context = NULL;
@@ -727,6 +959,15 @@ static void *reaper_main(void *arg)
 				conn_evict(s, c);
 			else if (!next || deadline < next)
 				next = deadline;
+		}
+		if (s->checker) {
+			__u64 check;
+
+			pthread_mutex_lock(&s->checker->lock);
+			check = checker_expire(s->checker, now);
+			pthread_mutex_unlock(&s->checker->lock);
+			if (check && (!next || check < next))
+				next = check;
 		}
 		s->reaper_wake = next;
 		if (!next) {
@@ -947,54 +1188,122 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 	return ret;
 }
 
-/*
- * The headers are in: decide. 0 to go on, else the answer was queued (or
- * failed) and its result is in *ret.
- */
-static int check_request(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
-			 const char *method, const char *version, enum MHD_Result *ret)
+enum decision {
+	GO_ON,		/* the request may have its page */
+	ANSWERED,	/* an answer was queued (or failed): its result is in *ret */
+	SUSPENDED,	/* waiting for a password check */
+};
+
+/* A request whose credentials need a bcrypt: queue it and suspend the connection. */
+static enum decision check_later(struct http_server *s, struct conn *c, struct MHD_Connection *mc,
+				 struct auth_check *check, enum MHD_Result *ret)
 {
-	const char *bad;
+	struct checker *ck = s->checker;
+	struct auth_job *j;
+	bool full;
 
-	if (c->kind == HTTP_TARGET_BAD || !target_whole(c, version)) {
-		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST, "bad request target\n");
-		return 1;
+	pthread_mutex_lock(&ck->lock);
+	full = ck->queued >= HTTP_CHECK_QUEUE;
+	pthread_mutex_unlock(&ck->lock);
+	j = full ? NULL : calloc(1, sizeof(*j));
+	if (!j) {
+		auth_check_clear(check);
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "too many password checks, try again\n");
+		return ANSWERED;
 	}
-	bad = fields_bad(mc, method, version);
-	if (bad) {
-		*ret = reply(s, mc, MHD_HTTP_BAD_REQUEST, text_type, bad, strlen(bad));
-		return 1;
-	}
-	if (s->web && s->web->auth) {
-		const char *authz = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
-								MHD_HTTP_HEADER_AUTHORIZATION);
+	j->check = *check;
+	auth_check_clear(check);
+	j->c = c;
+	j->mc = mc;
+	j->deadline = now_ns(CLOCK_MONOTONIC) + (__u64)s->check_ms * 1000000;
+	/* before the checker can see it: it resumes what it answers */
+	MHD_suspend_connection(mc);
+	pthread_mutex_lock(&ck->lock);
+	c->check = CHECK_PENDING;
+	c->job = j;
+	*(ck->tail ? &ck->tail->next : &ck->head) = j;
+	ck->tail = j;
+	ck->queued++;
+	pthread_cond_signal(&ck->cond);
+	pthread_mutex_unlock(&ck->lock);
+	pthread_mutex_lock(&s->conns_lock);
+	reaper_kick(s, j->deadline);
+	pthread_mutex_unlock(&s->conns_lock);
+	return SUSPENDED;
+}
 
-		switch (basic_auth__check(s->web->auth, authz)) {
-		case AUTH_OK:
-			break;
-		case AUTH_BUSY:
-			*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
-					  "too many password checks, try again\n");
-			return 1;
-		default:
-			*ret = REPLY_TEXT(s, mc, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
-			return 1;
-		}
+/* Authentication done (state): what the request asked for, 401, or 503. */
+static enum decision check_target(struct http_server *s, struct conn *c,
+				  struct MHD_Connection *mc, const char *method,
+				  enum check_state state, enum MHD_Result *ret)
+{
+	switch (state) {
+	case CHECK_NONE:
+	case CHECK_OK:
+		break;
+	case CHECK_BUSY:
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "too many password checks, try again\n");
+		return ANSWERED;
+	case CHECK_LATE:
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE,
+				  "the password check took too long, try again\n");
+		return ANSWERED;
+	default:
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_UNAUTHORIZED, "unauthorized\n");
+		return ANSWERED;
 	}
 	if (c->kind == HTTP_TARGET_NONE) {
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_NOT_FOUND, "not found\n");
-		return 1;
+		return ANSWERED;
 	}
 	if (strcmp(method, MHD_HTTP_METHOD_GET) && strcmp(method, MHD_HTTP_METHOD_HEAD)) {
 		*ret = REPLY_TEXT(s, mc, MHD_HTTP_METHOD_NOT_ALLOWED, "method not allowed\n");
-		return 1;
+		return ANSWERED;
 	}
 	c->gzip = c->kind == HTTP_TARGET_METRICS &&
 		  http_accepts_gzip(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 								MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	c->format = http_accepts_format(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
 								    MHD_HTTP_HEADER_ACCEPT));
-	return 0;
+	return GO_ON;
+}
+
+/* The headers are in: decide. */
+static enum decision check_request(struct http_server *s, struct conn *c,
+				   struct MHD_Connection *mc, const char *method,
+				   const char *version, enum MHD_Result *ret)
+{
+	enum check_state state = CHECK_NONE;
+	struct auth_check check;
+	const char *bad;
+
+	if (c->kind == HTTP_TARGET_BAD || !target_whole(c, version)) {
+		*ret = REPLY_TEXT(s, mc, MHD_HTTP_BAD_REQUEST, "bad request target\n");
+		return ANSWERED;
+	}
+	bad = fields_bad(mc, method, version);
+	if (bad) {
+		*ret = reply(s, mc, MHD_HTTP_BAD_REQUEST, text_type, bad, strlen(bad));
+		return ANSWERED;
+	}
+	if (s->checker) {
+		const char *authz = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+								MHD_HTTP_HEADER_AUTHORIZATION);
+
+		switch (basic_auth__lookup(s->web->auth, authz, &check)) {
+		case AUTH_OK:
+			state = CHECK_OK;
+			break;
+		case AUTH_PENDING:
+			return check_later(s, c, mc, &check, ret);
+		default:
+			state = CHECK_DENIED;
+			break;
+		}
+	}
+	return check_target(s, c, mc, method, state, ret);
 }
 
 /*
@@ -1002,7 +1311,8 @@ static int check_request(struct http_server *s, struct conn *c, struct MHD_Conne
  * and at its end. An answer queued on the first call makes libmicrohttpd
  * skip the body and close the connection afterwards: we do that for errors
  * and for requests that carry a body, and otherwise answer at the end so
- * that the scraper can keep its connection.
+ * that the scraper can keep its connection. A request whose password needs
+ * a check waits for it suspended, and is answered at its end too.
  */
 static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *url,
 			      const char *method, const char *version, const char *upload_data,
@@ -1010,6 +1320,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
 {
 	struct http_server *s = cls;
 	struct conn *c = *req_cls;
+	enum check_state state;
 	enum MHD_Result ret;
 
 	if (!c)		/* not followed (out of memory when it connected) */
@@ -1017,13 +1328,30 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *mc, const char *
 	if (!c->called) {
 		c->called = true;
 		conn_phase(s, c, CONN_ANSWERING);
-		if (check_request(s, c, mc, method, version, &ret))
+		switch (check_request(s, c, mc, method, version, &ret)) {
+		case ANSWERED:
 			return ret;
-		if (!has_body(mc))
+		case SUSPENDED:
 			return MHD_YES;
+		default:
+			if (!has_body(mc))
+				return MHD_YES;
+			break;
+		}
 	} else if (*upload_size) {
 		*upload_size = 0;	/* not announced, yet there: drop it */
 		return MHD_YES;
+	}
+	if (s->checker) {	/* after a password check: its answer */
+		pthread_mutex_lock(&s->checker->lock);
+		state = c->check;
+		c->check = CHECK_NONE;
+		pthread_mutex_unlock(&s->checker->lock);
+		if (state == CHECK_PENDING)	/* cannot be: resumed only when answered */
+			return MHD_NO;
+		if (state != CHECK_NONE &&
+		    check_target(s, c, mc, method, state, &ret) == ANSWERED)
+			return ret;
 	}
 	if (c->kind == HTTP_TARGET_INDEX)
 		return reply(s, mc, MHD_HTTP_OK, "text/html; charset=utf-8", index_page,
@@ -1109,7 +1437,8 @@ static const char *listen_remedy(int err, const struct sockaddr_storage *ss)
 
 static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_flag)
 {
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | poll_flag |
+			     (s->checker ? MHD_ALLOW_SUSPEND_RESUME : 0);
 	const struct web_config *web = s->web;
 	struct MHD_OptionItem o[16];
 	int n = 0;
@@ -1162,6 +1491,7 @@ struct http_server *http__listen(const char *listen, const struct web_config *we
 	s->web = web;
 	s->request_s = HTTP_REQUEST_TIMEOUT_S;
 	s->answer_s = HTTP_ANSWER_TIMEOUT_S;
+	s->check_ms = HTTP_CHECK_TIMEOUT_MS;
 	s->family = ss.ss_family;
 	s->any6 = is_any6(&ss);
 	if (getsockname(fd, (struct sockaddr *)&bound, &blen)) {
@@ -1199,12 +1529,17 @@ fail_fd:
 int http__serve(struct http_server *s, char *err, size_t errlen)
 {
 	sigset_t all, old;
-	int ret;
+	int ret = 0;
 
 	/* our threads take no signal: SIGTERM and SIGINT go to the sampling loop */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ret = -pthread_create(&s->reaper, NULL, reaper_main, s);
+	if (s->web && s->web->auth) {
+		s->checker = checker_new(s->web->auth);
+		ret = s->checker ? checker_start(s->checker) : -ENOMEM;
+	}
+	if (!ret)
+		ret = -pthread_create(&s->reaper, NULL, reaper_main, s);
 	if (!ret) {
 		s->reaper_running = true;
 		/* libmicrohttpd leaves a socket it was given open when it fails to start */
@@ -1244,6 +1579,11 @@ void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned ans
 	s->answer_s = answer_s;
 }
 
+void http__set_check_deadline(struct http_server *s, unsigned check_ms)
+{
+	s->check_ms = check_ms;
+}
+
 unsigned short http__port(struct http_server *s)
 {
 	return s->port;
@@ -1260,6 +1600,8 @@ void http__stop(struct http_server *s)
 		pthread_mutex_unlock(&s->conns_lock);
 		pthread_join(s->reaper, NULL);
 	}
+	/* no connection waits for a check after this; a bcrypt running is not waited for */
+	checker_stop(s->checker);
 	/* joins the thread and ends every connection: no response holds a page after this */
 	if (s->daemon)
 		MHD_stop_daemon(s->daemon);

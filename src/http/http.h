@@ -21,6 +21,15 @@ struct web_config;
 #define HTTP_MAX_CONNECTIONS	64
 #define HTTP_REQUEST_TIMEOUT_S	10
 #define HTTP_ANSWER_TIMEOUT_S	30
+/*
+ * Password checks (basic authentication) run in a thread of their own, one
+ * at a time, never in the one that serves: a request whose credentials are
+ * not cached waits for its check, at most HTTP_CHECK_QUEUE of them; past
+ * that, or past HTTP_CHECK_TIMEOUT_MS, it is answered 503 (the check still
+ * finishes, and credentials that pass are cached for the next try).
+ */
+#define HTTP_CHECK_QUEUE	16
+#define HTTP_CHECK_TIMEOUT_MS	5000
 
 /*
  * Bind listen and serve from threads of our own and libmicrohttpd's:
@@ -34,7 +43,8 @@ struct web_config;
  * not a token (empty, a space before the colon) and Content-Lengths that are
  * not digits or differ (RFC 9112, 5.1 and 6.3). With web (TLS, basic_auth_users,
  * headers; it must outlive the server), every request needs the credentials
- * (401 with WWW-Authenticate otherwise).
+ * (401 with WWW-Authenticate otherwise; 503 when the check could not be made in
+ * time, see HTTP_CHECK_TIMEOUT_MS).
  * Listen forms: "127.0.0.1:9725", "localhost:9725" (a name binds its first
  * IPv4 address, else its first IPv6 one), ":9725" (every address, IPv6 and
  * IPv4; IPv4 only without IPv6), "[::1]:9725", "[::]:9725"; port 0 picks a free
@@ -65,6 +75,8 @@ int http__publish_formats(struct http_server *s, const char *const body[HTTP_NR_
 /* Other deadlines than HTTP_REQUEST_TIMEOUT_S and HTTP_ANSWER_TIMEOUT_S (the
  * tests' short ones), between http__listen() and http__serve(). */
 void http__set_deadlines(struct http_server *s, unsigned request_s, unsigned answer_s);
+/* Another deadline than HTTP_CHECK_TIMEOUT_MS for a password check (tests). */
+void http__set_check_deadline(struct http_server *s, unsigned check_ms);
 /* The port bound (the one picked when listen asked for port 0). */
 unsigned short http__port(struct http_server *s);
 /* Stop serving, close every connection, free s. NULL is fine. */

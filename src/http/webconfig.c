@@ -281,7 +281,18 @@ static int user_key(struct ctx *c, const char *key, const yaml_node_t *v)
 	ret = basic_auth__add(c->w->auth, key, scalar(v), msg, sizeof(msg));
 	if (ret == -ENOMEM)
 		return ret;
-	return ret ? fail(c, v, "basic_auth_users: %s", msg) : 0;
+	if (ret)
+		return fail(c, v, "basic_auth_users: %s", msg);
+	if (bcrypt_cost(scalar(v)) > WEBCFG_MAX_BCRYPT_COST)
+		return fail(c, v, "basic_auth_users: the hash of user '%s' has cost %u, above %d: "
+			    "every new client and every wrong password costs a check, and one at "
+			    "cost %u is %u times the work of one at %d, which takes most of a second of a CPU; "
+			    "make a hash of cost 10 to %d: htpasswd -nBC 10 \"\" | tr -d ':\\n'",
+			    key, bcrypt_cost(scalar(v)), WEBCFG_MAX_BCRYPT_COST,
+			    bcrypt_cost(scalar(v)), 1u << (bcrypt_cost(scalar(v)) -
+							  WEBCFG_MAX_BCRYPT_COST),
+			    WEBCFG_MAX_BCRYPT_COST, WEBCFG_MAX_BCRYPT_COST);
+	return 0;
 }
 
 static int top_key(struct ctx *c, const char *key, const yaml_node_t *v)
@@ -342,6 +353,51 @@ static int check_tls_keys(struct ctx *c)
 	return 0;
 }
 
+static int yaml_error(const yaml_parser_t *parser, const char *name, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s:%zu: not valid YAML: %s%s%s", name, parser->problem_mark.line + 1,
+		 parser->problem ? parser->problem : "error", parser->context ? " " : "",
+		 parser->context ? parser->context : "");
+	return -EINVAL;
+}
+
+/*
+ * The nesting of mappings and sequences at most WEBCFG_MAX_DEPTH deep, checked
+ * on libyaml's events before it builds the document: it takes time quadratic
+ * in the depth (100,000 levels of "[" took 9 s), and the format needs 3.
+ */
+static int check_depth(const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+	yaml_parser_t parser;
+	yaml_event_t ev;
+	int depth = 0, ret = 0;
+	bool end = false;
+
+	if (!yaml_parser_initialize(&parser))
+		return -ENOMEM;
+	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	while (!end && !ret) {
+		if (!yaml_parser_parse(&parser, &ev)) {
+			ret = yaml_error(&parser, name, err, errlen);
+			break;
+		}
+		if (ev.type == YAML_SEQUENCE_START_EVENT || ev.type == YAML_MAPPING_START_EVENT) {
+			if (++depth > WEBCFG_MAX_DEPTH) {
+				snprintf(err, errlen, "%s:%zu: mappings and sequences nested deeper "
+					 "than %d levels: not a web config", name,
+					 ev.start_mark.line + 1, WEBCFG_MAX_DEPTH);
+				ret = -EINVAL;
+			}
+		} else if (ev.type == YAML_SEQUENCE_END_EVENT || ev.type == YAML_MAPPING_END_EVENT) {
+			depth--;
+		}
+		end = ev.type == YAML_STREAM_END_EVENT;
+		yaml_event_delete(&ev);
+	}
+	yaml_parser_delete(&parser);
+	return ret;
+}
+
 int webcfg_parse(const char *text, size_t len, const char *name, struct web_config *w, char *err,
 		 size_t errlen)
 {
@@ -353,15 +409,19 @@ int webcfg_parse(const char *text, size_t len, const char *name, struct web_conf
 
 	memset(w, 0, sizeof(*w));
 	w->prefer_server_ciphers = true;	/* the toolkit's default */
+	ret = check_depth(text, len, name, err, errlen);
+	if (ret) {
+		if (ret == -ENOMEM)
+			snprintf(err, errlen, "%s: out of memory", name);
+		return ret;
+	}
 	if (!yaml_parser_initialize(&parser))
 		return -ENOMEM;
 	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		snprintf(err, errlen, "%s:%zu: not valid YAML: %s%s%s", name,
-			 parser.problem_mark.line + 1, parser.problem ? parser.problem : "error",
-			 parser.context ? " " : "", parser.context ? parser.context : "");
+		ret = yaml_error(&parser, name, err, errlen);
 		yaml_parser_delete(&parser);
-		return -EINVAL;
+		return ret;
 	}
 	c.doc = &doc;
 	root = yaml_document_get_root_node(&doc);
@@ -404,17 +464,31 @@ void webcfg__free(struct web_config *w)
 
 /* --- files ---------------------------------------------------------------------------------- */
 
-/* A whole file, NUL-terminated, into *out; its length, -EFBIG or -errno. */
+/*
+ * A whole regular file, NUL-terminated, into *out; its length, -EFBIG, -ESPIPE
+ * for what is not a regular file, or -errno. Opened without blocking: a FIFO
+ * would wait for a writer for ever, with SIGTERM restarting the open.
+ */
 static long read_file(const char *path, char **out)
 {
 	size_t len = 0, cap = 4096;
 	char *buf = NULL, *nb;
+	struct stat st;
 	ssize_t n;
 	int fd, err;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return -ESPIPE;
+	}
 	for (;;) {
 		if (len + 1 >= cap || !buf) {
 			if (buf)
@@ -479,6 +553,11 @@ static int read_pem(const char *config, const char *key, char **file, char **pem
 	free(*file);
 	*file = p;
 	n = read_file(path, pem);
+	if (n == -ESPIPE) {
+		snprintf(err, errlen, "%s: %s %s is not a regular file (a FIFO, a device or a "
+			 "folder): name the PEM file itself", config, key, path);
+		return -EINVAL;
+	}
 	if (n == -EFBIG) {
 		snprintf(err, errlen, "%s: %s %s is larger than 1 MiB: not a PEM file", config, key,
 			 path);
@@ -575,6 +654,11 @@ int webcfg__load(const char *path, struct web_config **out, char *err, size_t er
 	int ret;
 
 	n = read_file(path, &text);
+	if (n == -ESPIPE) {
+		snprintf(err, errlen, "--web.config.file %s is not a regular file (a FIFO, a device "
+			 "or a folder): name the file itself", path);
+		return -EINVAL;
+	}
 	if (n == -EFBIG) {
 		snprintf(err, errlen, "--web.config.file %s is larger than 1 MiB: not a web config",
 			 path);

@@ -27,6 +27,14 @@
 #include <stddef.h>
 
 #define WEBCFG_MAX_HEADERS 5
+/*
+ * The highest bcrypt cost taken: each step doubles the work of a check, and
+ * every new client and every wrong password costs one (cost 14 is 16 times
+ * cost 10, which htpasswd -B's docs and the toolkit's use).
+ */
+#define WEBCFG_MAX_BCRYPT_COST	14
+/* The deepest nesting of mappings and sequences taken (the format needs 3). */
+#define WEBCFG_MAX_DEPTH	16
 
 struct basic_auth;
 

@@ -16,10 +16,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char user[BASIC_AUTH_MAX_USER], pass[BASIC_AUTH_MAX_PASS], err[512] = "", *s;
+	char user[BASIC_AUTH_MAX_USER], pass[BCRYPT_MAX_PASS + 1], err[512] = "", *s;
 	const char *in = (const char *)data;
 	struct web_config w;
 	enum http_target t;
+	size_t plen;
 	int ret;
 
 	ret = webcfg_parse(in, size, "f.yml", &w, err, sizeof(err));
@@ -41,9 +42,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = malloc(size + 1);
 	memcpy(s, data, size);
 	s[size] = '\0';
-	if (!basic_auth_parse(s, user, sizeof(user), pass, sizeof(pass))) {
+	if (!basic_auth_parse(s, user, sizeof(user), pass, sizeof(pass), &plen)) {
 		assert(user[0] && !strchr(user, ':'));
 		assert(strlen(user) < sizeof(user) && strlen(pass) < sizeof(pass));
+		assert(strlen(pass) == (plen < BCRYPT_MAX_PASS ? plen : BCRYPT_MAX_PASS));
 	}
 	http_accepts_gzip(s);
 	free(s);

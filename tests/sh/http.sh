@@ -308,8 +308,9 @@ cp "$TMP/tls/server.crt" "$TMP/tls/server.key" "$TMP/bad/"
 chmod 644 "$TMP/bad/"*
 cp "$TMP/tls/server.key" "$TMP/bad/root-only.key"
 chmod 600 "$TMP/bad/root-only.key"
-bad() { # NAME STATUS PATTERN: web config $TMP/bad/NAME.yml (from stdin) fails so
-	cat >"$TMP/bad/$1.yml"
+bad() { # NAME STATUS PATTERN TEXT: web config $TMP/bad/NAME.yml holding TEXT fails so
+	# (not from a pipe: a pipeline's last command runs in a subshell, which would lose FAILS)
+	printf '%s\n' "$4" >"$TMP/bad/$1.yml"
 	chmod 644 "$TMP/bad/$1.yml"
 	setpriv --reuid=65534 --regid=65534 --clear-groups "$WP" prometheus -c 1 \
 		--web.config.file "$TMP/bad/$1.yml" >/dev/null 2>"$TMP/bad/$1.err"
@@ -317,25 +318,59 @@ bad() { # NAME STATUS PATTERN: web config $TMP/bad/NAME.yml (from stdin) fails s
 	check "web config $1: exit $2, '$(head -1 "$TMP/bad/$1.err" | sed "s|$TMP/||g")'" \
 		sh -c "[ $st -eq $2 ] && grep -q \"$3\" '$TMP/bad/$1.err' && ! grep -q CAP_BPF '$TMP/bad/$1.err'"
 }
-printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cert_fil: x\n' |
-	bad unknown-key 2 "unknown-key.yml:4: unknown key 'cert_fil' in tls_server_config"
-printf 'basic_auth_users:\n  prometheus: s3cret\n' |
-	bad plaintext-password 2 "password of user 'prometheus' is not a bcrypt hash"
-printf 'tls_server_config:\n  cert_file: server.crt\n   key_file: [\n' |
-	bad not-yaml 2 "not-yaml.yml:3: not valid YAML"
-printf 'tls_server_config:\n  cert_file: none.crt\n  key_file: server.key\n' |
-	bad missing-cert 1 "failed to read cert_file .*none.crt: No such file or directory"
-printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: root-only.key\n' |
-	bad unreadable-key 1 "failed to read key_file .*root-only.key: Permission denied"
-printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: other.key\n' |
-	bad mismatched-key 2 "key_file .*/bad/other.key does not go with cert_file .*/bad/server.crt"
-printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: enc.key\n' |
-	bad encrypted-key 2 "key_file .*/bad/enc.key is encrypted"
-printf 'tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n' |
-	bad key-as-cert 2 "cert_file .*/bad/server.key holds no PEM certificate"
+bad unknown-key 2 "unknown-key.yml:4: unknown key 'cert_fil' in tls_server_config" \
+	"$(printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n  cert_fil: x\n')"
+bad plaintext-password 2 "password of user 'prometheus' is not a bcrypt hash" \
+	"$(printf 'basic_auth_users:\n  prometheus: s3cret\n')"
+bad not-yaml 2 "not-yaml.yml:3: not valid YAML" \
+	"$(printf 'tls_server_config:\n  cert_file: server.crt\n   key_file: [\n')"
+bad missing-cert 1 "failed to read cert_file .*none.crt: No such file or directory" \
+	"$(printf 'tls_server_config:\n  cert_file: none.crt\n  key_file: server.key\n')"
+bad unreadable-key 1 "failed to read key_file .*root-only.key: Permission denied" \
+	"$(printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: root-only.key\n')"
+bad mismatched-key 2 "key_file .*/bad/other.key does not go with cert_file .*/bad/server.crt" \
+	"$(printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: other.key\n')"
+bad encrypted-key 2 "key_file .*/bad/enc.key is encrypted" \
+	"$(printf 'tls_server_config:\n  cert_file: server.crt\n  key_file: enc.key\n')"
+bad key-as-cert 2 "cert_file .*/bad/server.key holds no PEM certificate" \
+	"$(printf 'tls_server_config:\n  cert_file: server.key\n  key_file: server.key\n')"
 setpriv --reuid=65534 --regid=65534 --clear-groups "$WP" prometheus \
 	--web.config.file "$TMP/bad/none.yml" >/dev/null 2>"$TMP/err"
 st=$?
 check "a missing --web.config.file: exit 1 ($(cat "$TMP/err" | sed "s|$TMP/||g"))" \
 	sh -c "[ $st -eq 1 ] && grep -q 'failed to read --web.config.file' '$TMP/err'"
+# a FIFO would wait for a writer for ever (and SIGTERM with it): refused at once
+mkfifo "$TMP/bad/fifo.yml"
+timeout -k 2 10 "$WP" prometheus -c 1 --web.config.file "$TMP/bad/fifo.yml" >/dev/null 2>"$TMP/err"
+st=$?
+check "a FIFO as --web.config.file: exit 2 at once ($(sed "s|$TMP/||g" "$TMP/err"))" \
+	sh -c "[ $st -eq 2 ] && grep -q 'is not a regular file' '$TMP/err'"
+bad cost-17 2 "the hash of user 'prometheus' has cost 17, above 14" \
+	"$(printf 'basic_auth_users:\n  prometheus: %s\n' "$(echo "$hash" | sed 's/^\$2y\$10/$2y$17/')")"
+
+# --- password checks beside the server: SIGTERM within 2 s while they run ---------------------
+# cost 14 (most of a second each); 20 wrong passwords queue more checks than that
+slow=$(bcrypt 'right pass' 14)
+printf 'basic_auth_users:\n  prometheus: %s\n' "$slow" >"$TMP/slow.yml"
+port=$(free_port)
+"$WP" prometheus --listen "127.0.0.1:$port" --web.config.file "$TMP/slow.yml" -i 0.5 \
+	>/dev/null 2>"$TMP/slow.err" &
+agent=$!
+PIDS="$PIDS $agent"
+wait_url "http://127.0.0.1:$port/" 20
+c=$(code -u 'prometheus:right pass' "http://127.0.0.1:$port/metrics")
+for i in $(seq 20); do
+	curl -s -m 20 -o /dev/null -u "prometheus:guess$i" "http://127.0.0.1:$port/metrics" &
+done
+sleep 0.5
+cached=$(code -m 2 -u 'prometheus:right pass' "http://127.0.0.1:$port/metrics")
+t0=$(date +%s%N)
+kill -TERM $agent
+wait $agent
+st=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+check "cost 14: a scrape with the password ($c), then again while 20 checks wait: $cached" \
+	test "$c$cached" = 200200
+check "SIGTERM while checks run: exit 0 within 2 s (${ms} ms)" \
+	sh -c "[ $st -eq 0 ] && [ $ms -lt 2000 ]"
 finish
