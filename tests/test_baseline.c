@@ -17,6 +17,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "energy/baseline.h"
 #include "energy/baseline_state.h"
 #include "helpers.h"
@@ -715,4 +719,99 @@ Test(baseline_state, another_version_is_refused_by_name)
 	cr_assert_eq(P0.n, 0, "a refused file leaves nothing half read");
 	unlink(path);
 	rmdir(dir);
+}
+
+/* --- the state file on disk: where it may be written, what it may be ----------------------- */
+
+static char sdir[64];
+
+static void mk_sdir(void)
+{
+	snprintf(sdir, sizeof(sdir), "/tmp/wp-state.XXXXXX");
+	cr_assert_not_null(mkdtemp(sdir));
+}
+
+static void rm_sdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", sdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+static void slurp(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	cr_assert_not_null(f, "%s: %s", path, strerror(errno));
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+}
+
+/*
+ * A link planted where the temporary file used to be (PATH.tmp) is left
+ * alone: the file it points to kept its content (it was overwritten, as root
+ * without --user).
+ */
+Test(baseline_state, save_never_follows_a_planted_link, .init = mk_sdir, .fini = rm_sdir)
+{
+	struct baseline_slot slots[] = { { 0, ENERGY_PACKAGE, &P0 } };
+	char path[128], link[140], victim[128], buf[256], err[512] = "";
+
+	baseline__init(&P0);
+	baseline__add(&P0, 0.5, 25, 0);
+	snprintf(path, sizeof(path), "%s/state", sdir);
+	snprintf(link, sizeof(link), "%s.tmp", path);
+	snprintf(victim, sizeof(victim), "%s/victim", sdir);
+	cr_assert_eq(th_write_file(victim, "precious\n"), 0);
+	cr_assert_eq(symlink(victim, link), 0);
+	cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), 0, "%s", err);
+	slurp(victim, buf, sizeof(buf));
+	cr_assert_str_eq(buf, "precious\n", "the link's target was written");
+	slurp(path, buf, sizeof(buf));
+	cr_assert_eq(strncmp(buf, "wattprobe-baselines 1\n", 22), 0, "%s", buf);
+	{
+		struct stat st;
+
+		cr_assert_eq(lstat(link, &st), 0);
+		cr_assert(S_ISLNK(st.st_mode), "the link is still there, untouched");
+		cr_assert_eq(stat(path, &st), 0);
+		cr_assert_eq(st.st_mode & 0777, 0644);
+	}
+}
+
+/* A folder every user may write to is refused for reading and writing, sticky or not. */
+Test(baseline_state, folder_others_can_write_refused, .init = mk_sdir, .fini = rm_sdir)
+{
+	struct baseline_slot slots[] = { { 0, ENERGY_PACKAGE, &P0 } };
+	char path[128], err[512] = "";
+	struct stat st;
+
+	baseline__init(&P0);
+	baseline__add(&P0, 0.5, 25, 0);
+	snprintf(path, sizeof(path), "%s/state", sdir);
+	cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), 0, "%s", err);
+	for (int i = 0; i < 2; i++) {
+		cr_assert_eq(chmod(sdir, i ? 01777 : 0777), 0);
+		cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), -EPERM);
+		cr_assert(strstr(err, "is writable by every user") != NULL, "%s", err);
+		cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), -EPERM);
+	}
+	cr_assert_eq(chmod(sdir, 0775), 0);	/* a group of its own: the admin's choice */
+	cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(stat(sdir, &st), 0);
+}
+
+/* A FIFO as the state file is refused at once (it waited for a writer, SIGTERM ignored). */
+Test(baseline_state, load_refuses_fifo, .init = mk_sdir, .fini = rm_sdir, .timeout = 10)
+{
+	struct baseline_slot slots[] = { { 0, ENERGY_PACKAGE, &P0 } };
+	char path[128], err[512] = "";
+
+	snprintf(path, sizeof(path), "%s/state", sdir);
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "is not a regular file") != NULL, "%s", err);
 }

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The baselines' state file; see energy/baseline_state.h. */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #include "energy/baseline_state.h"
@@ -140,19 +143,67 @@ static __u64 now_s(void)
 	return (__u64)time(NULL);
 }
 
+int baseline_state_dir_check(const char *path, char *err, size_t errlen)
+{
+	char *copy = strdup(path), *dir;
+	struct stat st;
+	int ret = 0;
+
+	if (!copy) {
+		snprintf(err, errlen, "failed to check the folder of %s: %s", path, strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	dir = dirname(copy);
+	if (stat(dir, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "failed to use --state-file %s: its folder %s: %s", path, dir,
+			 strerror(-ret));
+	} else if (!S_ISDIR(st.st_mode)) {
+		ret = -ENOTDIR;
+		snprintf(err, errlen, "failed to use --state-file %s: %s is not a folder", path, dir);
+	} else if (st.st_mode & S_IWOTH) {
+		ret = -EPERM;
+		snprintf(err, errlen, "refusing --state-file %s: its folder %s is writable by every "
+			 "user (mode %04o), who could put a file or a link in its place: give a "
+			 "path in a folder only root and --user can write, such as /var/lib/wattprobe",
+			 path, dir, (unsigned)(st.st_mode & 07777));
+	}
+	free(copy);
+	return ret;
+}
+
 int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
 			 char *err, size_t errlen)
 {
 	char *text = NULL;
+	struct stat st;
 	size_t len = 0;
-	int ret, bad;
+	int ret, bad, fd;
 	FILE *f;
 
-	f = fopen(path, "re");
-	if (!f) {
+	ret = baseline_state_dir_check(path, err, errlen);
+	if (ret)
+		return ret == -ENOENT ? -ENOTDIR : ret;	/* -ENOENT is "no file yet" */
+	/* without blocking: a FIFO would wait for a writer for ever, SIGTERM and all */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0) {
 		ret = -errno;
 		if (ret != -ENOENT)
 			snprintf(err, errlen, "failed to open %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s is not a regular file (a FIFO, a device or a folder): "
+			 "starting afresh (give --state-file the path of a file)", path);
+		close(fd);
+		return ret;
+	}
+	f = fdopen(fd, "r");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		snprintf(err, errlen, "failed to open %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	text = malloc(STATE_MAX_BYTES + 1);
@@ -193,30 +244,46 @@ int baseline_state__load(const char *path, const struct baseline_slot *slots, in
 	return ret;
 }
 
+/*
+ * The new content goes to a file of a new name made with mkstemp() in the
+ * same folder (O_EXCL: never a file or a link that is there already), then is
+ * renamed over PATH; a fixed PATH.tmp followed a link planted there.
+ */
 int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
 			 char *err, size_t errlen)
 {
 	char tmp[4096];
-	int ret;
+	int ret, fd;
 	FILE *f;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+	ret = baseline_state_dir_check(path, err, errlen);
+	if (ret)
+		return ret;
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
 		snprintf(err, errlen, "failed to write %s: %s", path, strerror(ENAMETOOLONG));
 		return -ENAMETOOLONG;
 	}
-	f = fopen(tmp, "we");
-	if (!f) {
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "failed to write %s: %s (the agent writes it after dropping "
 			 "its privileges: its directory must be writable by --user)", tmp,
 			 strerror(-ret));
 		return ret;
 	}
+	fchmod(fd, 0644);	/* as it was with fopen(): not a secret */
+	f = fdopen(fd, "w");
+	if (!f) {
+		ret = -errno;
+		close(fd);
+		goto fail;
+	}
 	ret = baseline_state__write(f, now_s(), slots, n);
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))
 		ret = -errno;
+fail:
 	if (ret) {
 		snprintf(err, errlen, "failed to write %s: %s", path, strerror(-ret));
 		unlink(tmp);

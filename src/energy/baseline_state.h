@@ -49,10 +49,24 @@ int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slot
 int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
 			 int n, int *bad_line);
 
-/* The file itself: -ENOENT when there is none yet; err gets a reason otherwise. */
+/*
+ * The folder of path may hold the state file: it is one, and not writable by
+ * every user (who could put a file or a link in the file's place). 0, or
+ * -errno with the reason and the remedy in err (-EPERM for such a folder).
+ */
+int baseline_state_dir_check(const char *path, char *err, size_t errlen);
+/*
+ * The file itself: -ENOENT when there is none yet; err gets a reason
+ * otherwise (a folder baseline_state_dir_check() refuses, a file that is not
+ * regular, such as a FIFO, which is never waited on, or a broken one).
+ */
 int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
 			 char *err, size_t errlen);
-/* Written to PATH.tmp, then renamed over PATH. */
+/*
+ * Written to a new file of a name of its own (mkstemp() in the same folder:
+ * never a file or link that was there), then renamed over PATH; a folder
+ * baseline_state_dir_check() refuses is not written to.
+ */
 int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
 			 char *err, size_t errlen);
 

@@ -697,7 +697,8 @@ fi
 
 # systemd: a user that is not root, the unit's ambient capabilities, under strace
 sdcaps=$(echo "$amb" | tr '[:upper:]' '[:lower:]' | sed 's/cap_/+/g; s/ /,/g')
-mkdir -p "$TMP/sd" && chmod 777 "$TMP/sd"
+# its StateDirectory, as systemd makes it: the user's, writable by it alone
+mkdir -p "$TMP/sd" && chown 65534:65534 "$TMP/sd" && chmod 755 "$TMP/sd"
 # a root-only Docker root, as dockerd keeps it: the agent forks its name helper, which
 # keeps CAP_DAC_READ_SEARCH alone; its system calls are traced too
 mkdir -p "$TMP/sd-docker/containers" && chmod 0710 "$TMP/sd-docker" "$TMP/sd-docker/containers"

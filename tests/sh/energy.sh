@@ -143,4 +143,34 @@ check "... one of another version is refused by its version, and written over" \
 	sh -c "grep -q 'version 9 of the baselines file, this wattprobe reads version 1' '$TMP/err' &&
 		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1 &&
 		head -1 '$TMP/state' | grep -qx 'wattprobe-baselines 1'"
+# a link planted where the temporary file was (PATH.tmp) is not followed
+echo precious >"$TMP/victim"
+ln -sf "$TMP/victim" "$TMP/state.tmp"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+	>/dev/null 2>"$TMP/err"
+check "... a link planted at PATH.tmp is left alone, its target unchanged" \
+	sh -c "[ \"\$(cat '$TMP/victim')\" = precious ] && grep -q '^wattprobe-baselines' '$TMP/state'"
+# a folder every user can write to is refused, with the reason
+mkdir -m 1777 "$TMP/shared"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/shared/state" -i 0.2 -c 1 \
+	>/dev/null 2>"$TMP/err"
+check "... a folder every user can write to is refused ($(head -1 "$TMP/err" | sed "s|$TMP/||g"))" \
+	sh -c "grep -q 'is writable by every user' '$TMP/err' && [ ! -e '$TMP/shared/state' ]"
+# a FIFO is not waited on: the agent starts, says why, and SIGTERM ends it
+mkfifo "$TMP/fifo"
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/fifo" -i 0.2 \
+	>"$TMP/out" 2>"$TMP/err" &
+agent=$!
+PIDS="$PIDS $agent"
+wait_lines 1
+kill -TERM $agent
+i=0
+while kill -0 $agent 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+check "... a FIFO is refused, not waited on, and SIGTERM ends the agent ($(head -1 "$TMP/err" | sed "s|$TMP/||g"))" \
+	sh -c "! kill -0 $agent 2>/dev/null && grep -q 'is not a regular file' '$TMP/err' &&
+		[ \"\$(wc -l <'$TMP/out')\" -ge 1 ]"
+kill -KILL $agent 2>/dev/null
 finish
