@@ -7,7 +7,12 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "meta/container.h"
 #include "meta/ctrname.h"
 #include "meta/ctrnames.h"
@@ -320,4 +325,109 @@ Test(ctrnames, docker_names_through_the_helper, .init = mk_node, .fini = rm_node
 
 	snprintf(root, sizeof(root), "%s/no-docker", node);
 	cr_assert_eq(dockername__spawn(root), -ENOENT);
+}
+
+#define ID4 "aaaa1ec289c56e4391acb11d07474b3139466857a305490575508a8b7a9fcf22"
+#define ID5 "bbbb1ec289c56e4391acb11d07474b3139466857a305490575508a8b7a9fcf22"
+
+/* A FIFO where config.v2.json should be: not a regular file, refused without waiting. */
+Test(ctrnames, docker_config_fifo_refused, .init = mk_node, .fini = rm_node, .timeout = 10)
+{
+	char root[3000], path[4096], name[CTR_NAME_MAX];
+
+	snprintf(root, sizeof(root), "%s/docker", node);
+	snprintf(path, sizeof(path), "%s/containers/" ID4, root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	strcat(path, "/config.v2.json");
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	cr_assert_eq(dockername__read(root, ID4, name, sizeof(name)), -EINVAL);
+}
+
+/*
+ * One FIFO as a config.v2.json held the helper in open() for ever: the agent
+ * gave up on it, and every container lost its name for the rest of the run.
+ * Now that container has no name and the others keep theirs.
+ */
+Test(ctrnames, docker_helper_survives_a_fifo, .init = mk_node, .fini = rm_node, .timeout = 20)
+{
+	char root[3000], path[4096], name[CTR_NAME_MAX];
+	struct cg_info fifo = cg_of("/docker/" ID4), batch = cg_of("/docker/" ID3);
+	const struct ctr_names *n;
+	struct ctrnames *c;
+	int fd;
+
+	snprintf(root, sizeof(root), "%s/docker", node);
+	snprintf(path, sizeof(path), "%s/containers/" ID4, root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	strcat(path, "/config.v2.json");
+	cr_assert_eq(mkfifo(path, 0600), 0);
+	fd = dockername__spawn(root);
+	cr_assert_geq(fd, 0, "spawn: %s", strerror(-fd));
+	cr_assert_eq(dockername__ask(fd, ID4, name, sizeof(name)), -ENOENT);
+	cr_assert_eq(dockername__ask(fd, ID3, name, sizeof(name)), 0, "the helper is stuck");
+	cr_assert_str_eq(name, "batch");
+	c = ctrnames__new(NULL, fd);
+	n = ctrnames__get(c, &fifo);
+	cr_assert_null(n->name);
+	n = ctrnames__get(c, &batch);
+	cr_assert_str_eq(n->name ? n->name : "(none)", "batch");
+	ctrnames__free(c);
+}
+
+/* The helper's pid: the child of ours named wattprobe-names. */
+static pid_t helper_pid(void)
+{
+	char path[300], line[256];
+	struct dirent *de;
+	pid_t found = 0;
+	DIR *d = opendir("/proc");
+	FILE *f;
+
+	cr_assert_not_null(d);
+	while (!found && (de = readdir(d))) {
+		int ppid = 0;
+		char comm[32] = "";
+
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(line, sizeof(line), f) &&
+		    sscanf(line, "%*d (%31[^)]) %*c %d", comm, &ppid) == 2 && ppid == getpid() &&
+		    !strcmp(comm, "wattprobe-names"))
+			found = atoi(de->d_name);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* A helper that dies (killed here) is started again: names keep coming. */
+Test(ctrnames, docker_helper_restarted, .init = mk_node, .fini = rm_node, .timeout = 60)
+{
+	char root[3000], path[4096];
+	struct cg_info a = cg_of("/docker/" ID3), b = cg_of("/docker/" ID5);
+	const struct ctr_names *n;
+	struct ctrnames *c;
+	pid_t pid;
+	int fd;
+
+	snprintf(root, sizeof(root), "%s/docker", node);
+	snprintf(path, sizeof(path), "%s/containers/" ID5 "/config.v2.json", root);
+	cr_assert_eq(th_write_file(path, "{\"Name\":\"/later\"}"), 0);
+	fd = dockername__spawn(root);
+	cr_assert_geq(fd, 0);
+	c = ctrnames__new(NULL, fd);
+	n = ctrnames__get(c, &a);
+	cr_assert_str_eq(n->name, "batch");
+	pid = helper_pid();
+	cr_assert_gt(pid, 0, "no helper found");
+	cr_assert_eq(kill(pid, SIGKILL), 0);
+	usleep(100 * 1000);
+	n = ctrnames__get(c, &b);
+	cr_assert_str_eq(n->name ? n->name : "(none)", "later", "no name after the helper died");
+	cr_assert_neq(helper_pid(), pid);
+	ctrnames__free(c);
 }

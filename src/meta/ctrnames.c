@@ -45,6 +45,8 @@ struct cn_logs {
 struct ctrnames {
 	char *log_root;
 	int docker_fd;
+	unsigned long long docker_restart_ns;	/* when the helper was last restarted */
+	unsigned docker_restarts;
 	struct cn_ent **slots;
 	size_t nr;
 	struct cn_logs logs;
@@ -194,8 +196,7 @@ fail:
 		free(c->slots);
 		free(c);
 	}
-	if (docker_fd >= 0)
-		close(docker_fd);
+	dockername__close(docker_fd);
 	errno = ENOMEM;
 	return NULL;
 }
@@ -213,6 +214,32 @@ void ctrnames__begin(struct ctrnames *c)
 {
 	if (c && c->nr >= CN_MAX)
 		drop_all(c);
+}
+
+/*
+ * The Docker name helper did not answer (it died, or is stuck): start another,
+ * at most once every CN_RETRY_NS (a helper that keeps dying must not make the
+ * agent fork all the time; meanwhile, names wait as missing ones do). True when
+ * there is a new one to ask.
+ */
+static bool docker_restart(struct ctrnames *c, unsigned long long now)
+{
+	int fd;
+
+	if (c->docker_restarts && now - c->docker_restart_ns < CN_RETRY_NS)
+		return false;
+	c->docker_restart_ns = now;
+	if (!c->docker_restarts++)
+		fprintf(stderr, "wattprobe: warning: the Docker name helper did not answer; "
+			"starting another\n");
+	fd = dockername__restart(c->docker_fd);
+	if (fd == -EINVAL)	/* not one dockername__spawn() made (tests): ours no more */
+		close(c->docker_fd);
+	c->docker_fd = fd >= 0 ? fd : -1;
+	if (fd < 0 && fd != -EINVAL)
+		fprintf(stderr, "wattprobe: warning: failed to start the Docker name helper again: "
+			"%s; Docker containers are shown by id only\n", strerror(-fd));
+	return fd >= 0;
 }
 
 /* Look for the names of e in the log folders, then Docker's config. */
@@ -243,14 +270,10 @@ static void fill(struct ctrnames *c, struct cn_ent *e, unsigned long long now)
 	if (e->id[0] && !e->name[0] && c->docker_fd >= 0) {
 		int r = dockername__ask(c->docker_fd, e->id, name, sizeof(name));
 
+		if (r == -EPIPE && docker_restart(c, now))
+			r = dockername__ask(c->docker_fd, e->id, name, sizeof(name));
 		if (!r)
 			snprintf(e->name, sizeof(e->name), "%s", name);
-		if (r == -EPIPE) {
-			fprintf(stderr, "wattprobe: warning: the Docker name helper is gone; "
-				"Docker containers are shown by id only\n");
-			close(c->docker_fd);
-			c->docker_fd = -1;
-		}
 	}
 	e->checked_ns = now;
 	/* a container is complete with its name, a pod with its name */
@@ -307,7 +330,6 @@ void ctrnames__free(struct ctrnames *c)
 	free(c->slots);
 	logs_free(&c->logs);
 	free(c->log_root);
-	if (c->docker_fd >= 0)
-		close(c->docker_fd);
+	dockername__close(c->docker_fd);
 	free(c);
 }

@@ -6,9 +6,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -18,6 +21,15 @@
 #include "meta/dockername.h"
 
 #define CONFIG_MAX (4 << 20)	/* config.v2.json holds the environment: allow a few MiB */
+#define READ_DEADLINE_MS 500	/* a reader of one file that takes longer is killed */
+#define ASK_DEADLINE_MS	1000	/* the helper's answer, which comes within READ_DEADLINE_MS */
+
+/* The one helper of this process: what dockername__restart() needs. */
+static struct {
+	int fd;
+	pid_t pid;
+	char root[PATH_MAX];
+} helper = { .fd = -1 };
 
 static bool valid_id(const char *id, size_t n)
 {
@@ -41,9 +53,18 @@ int dockername__read(const char *root, const char *id, char *out, size_t outlen)
 	if (snprintf(path, sizeof(path), "%s/containers/%s/config.v2.json", root, id) >=
 	    (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	/* never a FIFO or a device: opened without blocking, then only a regular file is read */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+			close(fd);
+			return -EINVAL;
+		}
+	}
 	for (;;) {
 		if (cap - len < 4096) {
 			if (cap >= CONFIG_MAX) {
@@ -111,6 +132,55 @@ static int helper_drop(void)
 	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) ? -errno : 0;
 }
 
+/*
+ * The name of id, read by a child of the helper within READ_DEADLINE_MS: a
+ * read that hangs (a file system that does not answer) costs that child,
+ * killed at the deadline, never the helper. 0 or -errno.
+ */
+static int read_in_child(const char *root, const char *id, char *out, size_t outlen)
+{
+	struct pollfd pfd = { .events = POLLIN };
+	int p[2], r, ret = -ENOENT;
+	ssize_t n = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(p[0]);
+		close(p[1]);
+		return ret;
+	}
+	if (!pid) {
+		char name[CTR_NAME_MAX];
+
+		close(p[0]);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		alarm(1 + READ_DEADLINE_MS / 1000);	/* and the helper's SIGKILL before that */
+		if (dockername__read(root, id, name, sizeof(name)))
+			_exit(1);
+		_exit(write(p[1], name, strlen(name)) < 0);
+	}
+	close(p[1]);
+	pfd.fd = p[0];
+	do
+		r = poll(&pfd, 1, READ_DEADLINE_MS);
+	while (r < 0 && errno == EINTR);
+	if (r > 0)
+		n = read(p[0], out, outlen - 1);
+	if (n > 0) {
+		out[n] = '\0';
+		ret = 0;
+	}
+	close(p[0]);
+	kill(pid, SIGKILL);	/* not reaped yet: pid is still this child */
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return ret;
+}
+
 /* Requests: the 64 hex digits of an id. Answers: "+name", or "-". */
 static void helper_serve(int fd, const char *root)
 {
@@ -125,7 +195,7 @@ static void helper_serve(int fd, const char *root)
 			return;
 		req[n] = '\0';
 		ans[0] = '-';
-		if (valid_id(req, n) && !dockername__read(root, req, ans + 1, sizeof(ans) - 1))
+		if (valid_id(req, n) && !read_in_child(root, req, ans + 1, sizeof(ans) - 1))
 			ans[0] = '+';
 		else
 			ans[1] = '\0';
@@ -142,7 +212,10 @@ int dockername__spawn(const char *root)
 
 	if (!root || !*root)
 		return -ENOENT;
-	snprintf(dir, sizeof(dir), "%s/containers", root);
+	if (strlen(root) >= sizeof(helper.root))
+		return -ENAMETOOLONG;
+	if (snprintf(dir, sizeof(dir), "%s/containers", root) >= (int)sizeof(dir))
+		return -ENAMETOOLONG;
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0)
 		return -ENOENT;
@@ -167,6 +240,7 @@ int dockername__spawn(const char *root)
 			_exit(0);
 		signal(SIGINT, SIG_IGN);	/* ^C in a terminal: the agent decides */
 		signal(SIGTERM, SIG_IGN);
+		signal(SIGCHLD, SIG_DFL);	/* its readers are waited for */
 		prctl(PR_SET_NAME, "wattprobe-names", 0, 0, 0);
 		if (helper_drop()) {
 			fprintf(stderr, "wattprobe: failed to drop the privileges of the Docker name "
@@ -177,7 +251,41 @@ int dockername__spawn(const char *root)
 		_exit(0);
 	}
 	close(sv[1]);
+	helper.fd = sv[0];
+	helper.pid = pid;
+	snprintf(helper.root, sizeof(helper.root), "%s", root);
 	return sv[0];
+}
+
+int dockername__restart(int fd)
+{
+	if (fd < 0 || fd != helper.fd || !helper.root[0])
+		return -EINVAL;
+	close(fd);
+	helper.fd = -1;
+	if (helper.pid > 0) {
+		kill(helper.pid, SIGKILL);
+		while (waitpid(helper.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		helper.pid = 0;
+	}
+	return dockername__spawn(helper.root);
+}
+
+void dockername__close(int fd)
+{
+	if (fd < 0)
+		return;
+	close(fd);
+	if (fd != helper.fd)
+		return;
+	helper.fd = -1;
+	if (helper.pid > 0) {	/* it exits at the end of its socket: reap it */
+		kill(helper.pid, SIGKILL);
+		while (waitpid(helper.pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		helper.pid = 0;
+	}
 }
 
 int dockername__ask(int fd, const char *id, char *out, size_t outlen)
@@ -192,7 +300,7 @@ int dockername__ask(int fd, const char *id, char *out, size_t outlen)
 	if (send(fd, id, strlen(id), MSG_NOSIGNAL) < 0)
 		return -EPIPE;
 	do
-		r = poll(&pfd, 1, 1000);
+		r = poll(&pfd, 1, ASK_DEADLINE_MS);
 	while (r < 0 && errno == EINTR);
 	if (r <= 0)
 		return -EPIPE;
