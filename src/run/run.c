@@ -71,10 +71,11 @@ const char run__manual[] =
 "    is there. Processes still there when the command ends are moved back to\n"
 "    wattprobe's cgroup and counted up to then; one that moves itself to\n"
 "    another cgroup is no longer counted. The command inherits stdin, stdout,\n"
-"    stderr and the descriptors wattprobe inherited. SIGINT, SIGTERM, SIGHUP and\n"
-"    SIGQUIT sent to wattprobe are passed on to the command (not those a\n"
-"    terminal sends to its whole process group: the command got them already);\n"
-"    wattprobe itself ends when the command does.\n"
+"    stderr and the descriptors wattprobe inherited. SIGINT, SIGTERM, SIGHUP,\n"
+"    SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO, SIGPWR,\n"
+"    SIGWINCH and SIGURG sent to wattprobe are passed on to the command (not\n"
+"    those a terminal sends to its whole process group: the command got them\n"
+"    already); wattprobe itself ends when the command does, with its summary.\n"
 "\n"
 "    --push URL puts the summary in a Prometheus Pushgateway (PUT of the group\n"
 "    job=--job, default the command's name, and the --label pairs), so batch\n"
@@ -666,6 +667,17 @@ static void sample(struct run *r)
 	sampler__done(&r->s);
 }
 
+/*
+ * The signals passed on to the command: those a user sends to end, reload or
+ * poke a program (the default action of all but SIGWINCH and SIGURG ends a
+ * process: SIGUSR1 ended wattprobe without a summary and left the command
+ * running). Not the job-control ones: a stop must stop wattprobe too.
+ */
+static const int forwarded[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+	SIGPWR, SIGWINCH, SIGURG,
+};
+
 /* Pass a signal on, unless the terminal sent it to the whole process group. */
 static void forward(struct run *r, const struct signalfd_siginfo *si)
 {
@@ -831,10 +843,8 @@ static int setup(struct run *r, const struct sampler_opts *so, int go[2], int st
 	sigset_t mask;
 
 	sigemptyset(&mask);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGHUP);
-	sigaddset(&mask, SIGQUIT);
+	for (size_t i = 0; i < ARRAY_SIZE(forwarded); i++)
+		sigaddset(&mask, forwarded[i]);
 	sigaddset(&mask, SIGCHLD);
 	sigaddset(&mask, SIGPIPE);	/* a closed stderr must not kill us before the status */
 	sigprocmask(SIG_BLOCK, &mask, &r->orig_mask);

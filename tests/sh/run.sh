@@ -63,17 +63,19 @@ check "the summary says the signal" grep -q 'killed by signal 9' "$TMP/sum9"
 
 # --- signals ------------------------------------------------------------------------------------
 # (background jobs of a script ignore SIGINT: env gives the default back, as a shell would)
-for sig in INT TERM HUP; do
+# (SIGUSR1 killed wattprobe, without a summary, and left the command running)
+for sig in INT TERM HUP USR1 USR2 ALRM; do
 	rm -f "$TMP/got" "$TMP/ready"
-	env --default-signal=INT $WP run -- sh -c "trap 'echo $sig >>$TMP/got; exit 42' $sig; touch $TMP/ready; while :; do sleep 0.05; done" 2>/dev/null &
+	env --default-signal=INT $WP run -- sh -c "trap 'echo $sig >>$TMP/got; exit 42' $sig; touch $TMP/ready; while :; do sleep 0.05; done" 2>"$TMP/sum.$sig" &
 	pid=$!
 	i=0
 	while [ $i -lt 50 ] && [ ! -e "$TMP/ready" ]; do sleep 0.1; i=$((i + 1)); done
 	kill -$sig $pid
 	wait $pid
 	rc=$?
-	check "SIG$sig sent to wattprobe reaches the command once, whose status is returned ($rc)" \
-		sh -c "test $rc -eq 42 && test \"\$(cat '$TMP/got')\" = $sig"
+	check "SIG$sig sent to wattprobe reaches the command once, whose status is returned ($rc), with the summary" \
+		sh -c "test $rc -eq 42 && test \"\$(cat '$TMP/got')\" = $sig &&
+			grep -q 'exited with status 42' '$TMP/sum.$sig'"
 done
 # Ctrl-C on a terminal goes to the whole process group: the command gets it once, not twice
 # (forkload counts each delivery while it burns CPU)
