@@ -376,7 +376,7 @@ int BPF_PROG(wp_switch_raw, bool preempt, struct task_struct *prev, struct task_
 static __always_inline int on_exit(struct task_struct *task)
 {
 	struct wp_cpu *c;
-	struct wp_event *e;
+	struct wp_exit *e;
 
 	if (!wp_group_dead(task))
 		return 0;
@@ -388,9 +388,7 @@ static __always_inline int on_exit(struct task_struct *task)
 		c->hdr.dropped++;
 		return 0;
 	}
-	__builtin_memset(e, 0, sizeof(*e));
 	e->type = WP_EV_EXIT;
-	e->cpu = bpf_get_smp_processor_id();
 	e->tgid = BPF_CORE_READ(task, tgid);
 	e->start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
 	bpf_ringbuf_submit(e, wake_flag());

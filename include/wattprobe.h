@@ -113,7 +113,7 @@ struct wp_cpu {
 
 enum wp_event_type {
 	WP_EV_EVICT = 1,	/* a slot changed owner: final total of the old owner (wp_event) */
-	WP_EV_EXIT = 2,		/* the last thread of a process exited (wp_event) */
+	WP_EV_EXIT = 2,		/* the last thread of a process exited (wp_exit) */
 	WP_EV_CHANGE = 3,	/* a process's identity changed (wp_change) */
 	WP_EV_SPLIT = 4,	/* the part of a running slice before a change (wp_event) */
 	WP_EV_EXE = 5,		/* a process's executable: at fork and exec, or asked (wp_exe) */
@@ -139,6 +139,14 @@ struct wp_event {
 	char comm[WP_COMM_LEN];
 	__u64 change;		/* SPLIT: the change that asked */
 	__u64 seq;		/* SPLIT: the slice it splits (the header's seq then) */
+};
+
+/* WP_EV_EXIT: the last thread of (tgid, start_ns) exited. A flood of processes is a
+ * flood of these: 24 bytes in the ring buffer rather than a wp_event's 88. */
+struct wp_exit {
+	__u32 type;
+	__u32 tgid;
+	__u64 start_ns;
 };
 
 /* WP_EV_CHANGE: the process (tgid, start_ns) goes from the old identity to the new. */

@@ -600,7 +600,7 @@ Test(accounting, cpu_out_of_range_ignored)
 
 Test(accounting, exit_and_change_reach_the_ops)
 {
-	struct wp_event e = { .type = WP_EV_EXIT, .cpu = 1, .tgid = 4242, .start_ns = 99 };
+	struct wp_exit e = { .type = WP_EV_EXIT, .tgid = 4242, .start_ns = 99 };
 	struct wp_change ch = { .type = WP_EV_CHANGE, .what = WP_CH_EXEC, .tgid = 4343,
 				.start_ns = 123, .cgroup_id = 777, .change = 5 };
 
@@ -631,7 +631,7 @@ Test(accounting, ops_without_exit_and_change)
 {
 	static const struct acct_ops only_charge = { .charge = rec_charge };
 	struct acct b;
-	struct wp_event e = { .type = WP_EV_EXIT, .tgid = 1 };
+	struct wp_exit e = { .type = WP_EV_EXIT, .tgid = 1 };
 	struct wp_change ch = { .type = WP_EV_CHANGE, .tgid = 1 };
 
 	cr_assert_eq(acct__init(&b, 1, &only_charge, &rec), 0);

@@ -207,10 +207,6 @@ void acct__event(struct acct *a, const struct wp_event *e)
 		if (ch.ns)
 			closed_slice(a, ch.cpu, &ch, e->seq);
 		break;
-	case WP_EV_EXIT:
-		if (a->ops->exited)
-			a->ops->exited(a->ctx, e->tgid, e->start_ns);
-		break;
 	}
 }
 
@@ -223,6 +219,13 @@ void acct__record(struct acct *a, const void *data, size_t size)
 	if (ch->type == WP_EV_CHANGE) {
 		if (size >= sizeof(*ch) && a->ops->change)
 			a->ops->change(a->ctx, ch);
+		return;
+	}
+	if (ch->type == WP_EV_EXIT) {
+		const struct wp_exit *x = data;
+
+		if (size >= sizeof(*x) && a->ops->exited)
+			a->ops->exited(a->ctx, x->tgid, x->start_ns);
 		return;
 	}
 	if (ch->type == WP_EV_EXE) {

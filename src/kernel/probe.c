@@ -87,11 +87,40 @@ static bool kernel_has_tp_btf(void)
 	return ok;
 }
 
+/* Append a record to the queue; false when it is full (or out of memory). */
+static bool queue_add(struct probe_queue *q, const void *data, size_t size)
+{
+	size_t need = (sizeof(__u32) + size + 7) & ~(size_t)7;
+
+	if (q->len + need > q->cap) {
+		size_t cap = q->cap ? q->cap : 64 << 10;
+		char *nb;
+
+		while (cap < q->len + need)
+			cap *= 2;
+		if (cap > PROBE_QUEUE_MAX)
+			return false;
+		nb = realloc(q->buf, cap);
+		if (!nb)
+			return false;
+		q->buf = nb;
+		q->cap = cap;
+	}
+	*(__u32 *)(q->buf + q->len) = size;
+	memcpy(q->buf + q->len + sizeof(__u32), data, size);
+	q->len += need;
+	return true;
+}
+
+/* A record from the ring buffer: to the queue while collecting, else to acct. */
 static int on_event(void *ctx, void *data, size_t size)
 {
 	struct probe *p = ctx;
 
-	acct__record(p->acct, data, size);
+	if (!p->queue.collecting)
+		acct__record(p->acct, data, size);
+	else if (!queue_add(&p->queue, data, size))
+		p->queue.lost++;	/* consumed all the same (libbpf moves on first) */
 	return 0;
 }
 
@@ -333,6 +362,7 @@ int probe__open(struct probe *p, const struct probe_opts *o, struct acct *acct, 
 	int ret;
 
 	memset(p, 0, sizeof(*p));
+	pthread_mutex_init(&p->rb_lock, NULL);
 	p->snap_fd = p->exe_iter_fd = -1;
 	verbose_libbpf = o->verbose;
 	libbpf_set_print(libbpf_print);
@@ -423,9 +453,62 @@ __u64 probe__snapshot(struct probe *p, const bool *online)
 	return now;
 }
 
+/* Under rb_lock: the queue to acct, in order; a large buffer is let go. */
+static int apply_locked(struct probe *p)
+{
+	struct probe_queue *q = &p->queue;
+	size_t off = 0;
+	int n = 0;
+
+	while (off < q->len) {
+		__u32 size = *(__u32 *)(q->buf + off);
+
+		acct__record(p->acct, q->buf + off + sizeof(__u32), size);
+		off += (sizeof(__u32) + size + 7) & ~(size_t)7;
+		n++;
+	}
+	q->len = 0;
+	p->acct->dropped += q->lost;	/* a full queue: counted as the BPF side's losses */
+	q->lost = 0;
+	if (q->cap > 256 << 10) {	/* a flood's: memory goes back */
+		free(q->buf);
+		q->buf = NULL;
+		q->cap = 0;
+	}
+	return n;
+}
+
+int probe__apply(struct probe *p)
+{
+	int n;
+
+	pthread_mutex_lock(&p->rb_lock);
+	n = apply_locked(p);
+	pthread_mutex_unlock(&p->rb_lock);
+	return n;
+}
+
 int probe__drain(struct probe *p)
 {
-	return ring_buffer__consume(p->rb);
+	int n, ret;
+
+	pthread_mutex_lock(&p->rb_lock);
+	n = apply_locked(p);	/* taken before what the ring buffer holds: first */
+	ret = ring_buffer__consume(p->rb);
+	pthread_mutex_unlock(&p->rb_lock);
+	return ret < 0 ? ret : n + ret;
+}
+
+int probe__collect(struct probe *p)
+{
+	int ret;
+
+	pthread_mutex_lock(&p->rb_lock);
+	p->queue.collecting = true;
+	ret = ring_buffer__consume(p->rb);
+	p->queue.collecting = false;
+	pthread_mutex_unlock(&p->rb_lock);
+	return ret;
 }
 
 int probe__drain_fd(const struct probe *p)
@@ -499,6 +582,8 @@ void probe__close(struct probe *p)
 	p->exe_iter = NULL;
 	p->exe_iter_fd = p->snap_fd = -1;
 	ring_buffer__free(p->rb);
+	free(p->queue.buf);
+	memset(&p->queue, 0, sizeof(p->queue));
 	wattprobe_bpf__destroy(p->skel);
 	free(p->values);
 	free(p->keys);

@@ -4,7 +4,9 @@
 #define __PROBE_H
 
 #include <linux/types.h>
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "kernel/accounting.h"
 
 struct wattprobe_bpf;
@@ -24,10 +26,27 @@ struct probe_opts {
 	bool load_apart;
 };
 
+/*
+ * Records taken from the ring buffer by probe__collect() and not yet handed to
+ * acct: the drain thread empties the ring buffer without waiting for the
+ * sampler, which holds acct for the whole of a sample (320 ms once, in a flood
+ * on a loaded host: the 512 KiB ring buffer filled and records were lost).
+ */
+#define PROBE_QUEUE_MAX	(64 << 20)	/* past this, records are lost (and counted) */
+
+struct probe_queue {
+	char *buf;		/* records, each a __u32 size then the record, 8-aligned */
+	size_t len, cap;
+	__u64 lost;		/* records that found it full */
+	bool collecting;	/* on_event appends here rather than handing to acct */
+};
+
 struct probe {
 	struct wattprobe_bpf *skel;
 	struct ring_buffer *rb;
 	struct acct *acct;	/* where drained records go */
+	pthread_mutex_t rb_lock;	/* rb and queue: the drain thread and the sampler */
+	struct probe_queue queue;
 	int nr_cpus;		/* possible CPUs: elements of the cpus map */
 	struct wp_cpu *values;
 	__u32 *keys;		/* for the batch lookup */
@@ -54,9 +73,14 @@ int probe__exe_lookup(struct probe *p, const __u32 *tgid, const __u64 *start_ns,
  * buffer, take one snapshot of every CPU's state into acct. Returns the
  * CLOCK_MONOTONIC time of the snapshot, or 0 on error (errno set). */
 __u64 probe__snapshot(struct probe *p, const bool *online);
-/* Hand every record waiting in the ring buffer to acct. Records taken so far,
- * or -errno. One caller at a time. */
+/* Hand every record waiting in the queue, then in the ring buffer, to acct.
+ * Records taken so far, or -errno. The caller owns acct (the sampler's lock). */
 int probe__drain(struct probe *p);
+/* Take every record waiting in the ring buffer into the queue, without touching
+ * acct (any thread, any time). Records taken, or -errno. */
+int probe__collect(struct probe *p);
+/* Hand the queue to acct (the caller owns acct). Records handed. */
+int probe__apply(struct probe *p);
 /* A descriptor that polls readable when the BPF side asks for a drain. */
 int probe__drain_fd(const struct probe *p);
 /* probe__snapshot(), then probe__drain(). */

@@ -991,8 +991,11 @@ void sampler__done(struct sampler *s)
 /*
  * The drain thread: takes the ring buffer's records whenever the BPF side asks
  * (a quarter full) and at least every WP_DRAIN_MS, whatever the interval, so
- * that the buffer never fills between two samples. It only charges the table,
- * under the lock, never what a published sample holds.
+ * that the buffer never fills between two samples. It empties the ring buffer
+ * without the lock (into the probe's queue: a sample can hold the lock for
+ * long in a flood on a loaded host), and charges the table with them when the
+ * lock is free (else the sample does, first); never what a published sample
+ * holds.
  */
 static void *drain_main(void *arg)
 {
@@ -1009,9 +1012,11 @@ static void *drain_main(void *arg)
 			break;
 		if (fds[1].revents)
 			break;
-		pthread_mutex_lock(&s->lock);
-		ret = probe__drain(&s->probe);
-		pthread_mutex_unlock(&s->lock);
+		ret = probe__collect(&s->probe);
+		if (!pthread_mutex_trylock(&s->lock)) {
+			probe__apply(&s->probe);
+			pthread_mutex_unlock(&s->lock);
+		}
 		if (ret < 0 && ret != -EINTR) {
 			fprintf(stderr, "wattprobe: warning: failed to drain the BPF ring buffer: %s; "
 				"records are drained at each sample only\n", strerror(-ret));
