@@ -167,6 +167,125 @@ static __always_inline __u64 sum_at_next_pick(struct wp_cpu *c, __u64 cur, __u64
 	return 0;
 }
 
+/* The kernel has bpf_loop (5.17): set by the loader. Without it, the first
+ * WP_LOOP_CPUS_OLD CPUs only are reached (a bounded loop the verifier walks). */
+const volatile bool have_bpf_loop = false;
+
+/*
+ * What [untraced] may take: the hidden process's own runtime. The time of
+ * untraced switches is charged to [untraced] only as far as the runtime of the
+ * process whose tasks the tracepoint hides (cur's, at an untraced switch: on
+ * this VM, PID 1) grew beyond what was charged to it, so that [untraced] never
+ * holds time no task ran (the scheduler's clock moving while no task ran) nor
+ * that of tasks it is not (a real-time task its switch-in picked: prev, not
+ * provable, gave [untraced] 85 ms PID 1 never ran in 25 s here). As a slice is
+ * capped by its task's sum_exec_runtime, [untraced] is capped by the hidden
+ * process's: its threads' sums plus what its dead threads ran
+ * (signal->sum_sched_runtime). Shared by all CPUs with atomic adds only:
+ * hidden_seen may overshoot when two CPUs look at once, which only defers the
+ * budget it adds (the total added is the runtime seen last).
+ */
+__u32 hidden_tgid;		/* the hidden process */
+__u64 hidden_start;
+__u64 hidden_seen;		/* its runtime when last looked at */
+__s64 untraced_budget;		/* of its runtime since, what no charge took */
+
+struct group_ctx {
+	__u64 head;		/* &signal->thread_head */
+	__u64 pos;		/* the list node last visited */
+	__u64 sum;
+};
+
+/* One thread of the group: its sum. 1 at the end of the list. */
+static long group_thread(__u32 i, struct group_ctx *g)
+{
+	struct list_head *pos = (struct list_head *)g->pos;
+	__u64 next = (__u64)BPF_CORE_READ(pos, next);
+	struct task_struct *t;
+
+	if (!next || next == g->head)
+		return 1;
+	t = (struct task_struct *)(next - bpf_core_field_offset(struct task_struct, thread_node));
+	g->sum += BPF_CORE_READ(t, se.sum_exec_runtime);
+	g->pos = next;
+	return 0;
+}
+
+/*
+ * The runtime of task's whole process: what its dead threads ran and its live
+ * ones' sums (the first 256); the task's own sum where the kernel has no
+ * signal->thread_head (v6.7) or no bpf_loop: a stricter bound.
+ */
+static __always_inline __u64 group_runtime(struct task_struct *task)
+{
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct group_ctx g = {};
+
+	if (!sig || !have_bpf_loop || !bpf_core_field_exists(sig->thread_head) ||
+	    !bpf_core_field_exists(task->thread_node))
+		return BPF_CORE_READ(task, se.sum_exec_runtime);
+	g.head = (__u64)sig + bpf_core_field_offset(struct signal_struct, thread_head);
+	g.pos = g.head;
+	g.sum = BPF_CORE_READ(sig, sum_sched_runtime);
+	bpf_loop(256, group_thread, &g, 0);
+	return g.sum;
+}
+
+/* cur (tgid, start_ns) is a task the tracepoint hides: its process's runtime
+ * growth since last looked at goes to the budget. A new hidden process starts
+ * afresh (nothing of it is known to be owed yet). */
+static __always_inline void hidden_look(struct task_struct *cur, __u32 tgid, __u64 start_ns)
+{
+	__u64 now = group_runtime(cur), seen;
+
+	if (hidden_tgid != tgid || hidden_start != start_ns) {
+		hidden_tgid = tgid;
+		hidden_start = start_ns;
+		hidden_seen = now;
+		untraced_budget = 0;
+		return;
+	}
+	seen = hidden_seen;
+	if (now > seen) {
+		__sync_fetch_and_add(&hidden_seen, now - seen);
+		__sync_fetch_and_add(&untraced_budget, (__s64)(now - seen));
+	}
+}
+
+/* Take up to want of the budget; what was taken. */
+static __always_inline __u64 budget_take(__u64 want)
+{
+	__s64 have = untraced_budget;
+	__u64 take;
+
+	if (have <= 0 || !want)
+		return 0;
+	take = (__u64)have < want ? (__u64)have : want;
+	__sync_fetch_and_add(&untraced_budget, -(__s64)take);
+	return take;
+}
+
+/*
+ * ns, but never more than the runqueue's clock moved since prev last arrived on
+ * this CPU (sched_info.last_arrival, stamped with that clock at each arrival;
+ * it moves at least as fast as the task clock of sum_exec_runtime). The pick
+ * that set prev_sum_exec_runtime may be older than that arrival.
+ */
+static __always_inline __u64 since_arrival(struct task_struct *prev, __u64 ns)
+{
+	__u64 clock, arrived;
+
+	if (!bpf_core_field_exists(prev->sched_info) || !bpf_core_field_exists(prev->se.cfs_rq))
+		return ns;
+	clock = BPF_CORE_READ(prev, se.cfs_rq, rq, clock);
+	arrived = BPF_CORE_READ(prev, sched_info.last_arrival);
+	if (!clock || !arrived)
+		return ns;
+	if (clock <= arrived)
+		return 0;
+	return clock - arrived < ns ? clock - arrived : ns;
+}
+
 /*
  * prev is not the task this CPU's last switch brought in (cur): switches went
  * by without the tracepoint. On the kernel these tests run on, a vendor patch
@@ -184,7 +303,8 @@ static __always_inline __u64 sum_at_next_pick(struct wp_cpu *c, __u64 cur, __u64
  *    prev_sum_exec_runtime, which the pick set; it is never less, measured on
  *    this kernel, only sometimes more when something re-set it mid-slice).
  *  - the rest: time of tasks we did not see, under the [untraced] pseudo
- *    process; or, when prev is the idle task, idle time (with what may be
+ *    process as far as the hidden process's runtime allows (hidden_look());
+ *    beyond that, or when prev is the idle task, idle time (with what may be
  *    left of hidden tasks there: it cannot be told apart from idle).
  * Every read of cur checks its key, so a recycled task_struct is not charged.
  */
@@ -197,6 +317,7 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 	c->hdr.unseen++;
 	if (c->hdr.cur_tgid && BPF_CORE_READ(cur, tgid) == c->hdr.cur_tgid &&
 	    BPF_CORE_READ(cur, group_leader, start_boottime) == c->hdr.cur_start_ns) {
+		hidden_look(cur, c->hdr.cur_tgid, c->hdr.cur_start_ns);
 		sum = BPF_CORE_READ(cur, se.sum_exec_runtime);
 		pcount = wp_pcount(cur);
 		if (pcount == c->hdr.cur_pcount + 1 && !BPF_CORE_READ(cur, on_cpu)) {
@@ -212,18 +333,25 @@ static __noinline void unseen_switch(struct wp_cpu *c, struct task_struct *prev,
 	if (!prev_idle && BPF_CORE_READ(prev, prio) >= WP_MAX_RT_PRIO) {
 		prev_ns = BPF_CORE_READ(prev, se.sum_exec_runtime) -
 			  BPF_CORE_READ(prev, se.prev_sum_exec_runtime);
+		prev_ns = since_arrival(prev, prev_ns);
 		if (prev_ns > delta - cur_ns)
 			prev_ns = 0;
 	}
 	rest = delta - cur_ns - prev_ns;
-	if (cur_ns)
+	if (cur_ns) {
 		charge(c, c->hdr.cur_tgid, c->hdr.cur_start_ns, cur, cur_ns);
+		if (c->hdr.cur_tgid == hidden_tgid && c->hdr.cur_start_ns == hidden_start)
+			__sync_fetch_and_add(&untraced_budget, -(__s64)cur_ns);
+	}
 	if (prev_ns)
 		charge(c, BPF_CORE_READ(prev, tgid), BPF_CORE_READ(prev, group_leader, start_boottime),
 		       prev, prev_ns);
 	if (rest && !prev_idle) {
-		charge(c, WP_UNTRACED_TGID, 0, NULL, rest);
-		c->hdr.untraced_ns += rest;
+		rest = budget_take(rest);
+		if (rest) {
+			charge(c, WP_UNTRACED_TGID, 0, NULL, rest);
+			c->hdr.untraced_ns += rest;
+		}
 	}
 }
 
@@ -457,9 +585,6 @@ static long retire_cpu(__u32 i, struct retire_ctx *x)
 	return 0;
 }
 
-/* The kernel has bpf_loop (5.17): set by the loader. Without it, the first
- * WP_LOOP_CPUS_OLD CPUs only are reached (a bounded loop the verifier walks). */
-const volatile bool have_bpf_loop = false;
 
 static __noinline void retire(struct wp_change *ch)
 {

@@ -36,6 +36,21 @@ static void open_sampler(enum probe_attach attach)
 	cr_assert_eq(sampler__open(&S, &o, err, sizeof(err)), 0, "sampler__open: %s", err);
 }
 
+/*
+ * The sampler with its drain thread, as the agent runs it. Without it the ring buffer
+ * is drained at each sample only, and on a host where others start processes by the
+ * thousand it filled between two: the evict records lost took a busy child's time with
+ * them (charged 2,896 of its 2,977 ms, 3,108 records dropped). Tests that look at the
+ * table (S.pt) itself between samples do without it.
+ */
+static void open_sampler_draining(enum probe_attach attach)
+{
+	char err[256];
+
+	open_sampler(attach);
+	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
+}
+
 /* A child burning CPU on one CPU until killed. */
 static pid_t busy_child(int cpu)
 {
@@ -100,7 +115,7 @@ static void check_accuracy(enum probe_attach attach)
 	int status;
 	pid_t pid;
 
-	open_sampler(attach);
+	open_sampler_draining(attach);
 	pid = busy_child(1);
 	nap_ms(50);
 	kill(pid, SIGSTOP);
@@ -164,7 +179,7 @@ Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
 	clock_ns = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	cr_assert_neq(clock_ns, MAP_FAILED);
 	*clock_ns = 0;
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	pid = fork();
 	if (!pid) {
 		cpu_set_t set;
@@ -227,7 +242,7 @@ Test(bpf_load, pinned_process_lands_on_its_cpu_and_socket, .timeout = 30)
 	int sock;
 	pid_t pid;
 
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	if (S.topo.nr_cpus < 2 || !S.topo.online[1])
 		cr_skip_test("needs CPU 1 online");
 	pid = busy_child(1);
@@ -262,7 +277,7 @@ Test(bpf_load, exited_process_is_charged_and_marked, .timeout = 30)
 	pid_t pid;
 	int status;
 
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	pid = fork();
 	if (!pid) {
 		__u64 end = now_ns(CLOCK_MONOTONIC) + 150000000ULL;
@@ -291,9 +306,11 @@ Test(bpf_load, exited_process_is_charged_and_marked, .timeout = 30)
 	cr_expect_lt(got > want ? got - want : want - got, want / 100 + 1000000,
 		     "charged %llu ns, rusage says %llu ns", got, want);
 	/* and it is gone from the table */
+	pthread_mutex_lock(&S.lock);
 	for (__u32 i = 0; i < S.pt.cap; i++)
 		cr_expect(!(S.pt.pool[i].used && S.pt.pool[i].tgid == (__u32)pid),
 			  "exited process %d still in the table", pid);
+	pthread_mutex_unlock(&S.lock);
 	sampler__close(&S);
 }
 
@@ -311,7 +328,7 @@ Test(bpf_load, reused_pid_keeps_its_own_metadata, .timeout = 60)
 	pid_t a, b;
 	int ret, status;
 
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	S.opts.need_exe = true;
 	snprintf(tool, sizeof(tool), "%s/tools/burn", th_out_dir());
 	a = fork();
@@ -575,8 +592,8 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 	cr_assert_not_null(kids);
 	pthread_mutex_lock(&S.lock);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	/* 15,000 processes, or as many as 1.5 s make here (about 25,000 a second) */
-	while (n < 15000 && now_ns(CLOCK_MONOTONIC) - t0 < 1500000000ULL) {
+	/* 15,000 processes, or as many as 4 s make (about 25,000 a second here, unloaded) */
+	while (n < 15000 && now_ns(CLOCK_MONOTONIC) - t0 < 4000000000ULL) {
 		pid_t pid = spawn_exit();
 
 		cr_assert_gt(pid, 0);
@@ -608,7 +625,8 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 		    "charged %.1f ms to them, rusage %.1f ms", n,
 		    (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, held / 1e9,
 		    (unsigned long long)S.cur.dropped, charged / 1e6, kernel / 1e6);
-	cr_expect_geq(n, 10000, "only %d children: the test did not flood", n);
+	/* 8,000 children make about 1 MB of records: twice the ring buffer */
+	cr_expect_geq(n, 8000, "only %d children: the test did not flood", n);
 	cr_expect_eq(S.cur.dropped, 0, "%llu records dropped", (unsigned long long)S.cur.dropped);
 	cr_expect_eq(S.pt.full, 0);
 	/* rusage: the children's sum_exec_runtime, in microseconds */
@@ -685,6 +703,92 @@ static unsigned long long pid1_ns(void)
  * its slices are all closed; the issue allows 0.1% or a tick), and PID 1 no more than its
  * threads ran (plus a tick: its running slice may be credited up to its last tick).
  */
+/* A real-time child on cpu that wakes every 0.7 ms to burn 0.3 ms, for ms. */
+static pid_t rt_waker(int cpu, long ms)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+	cpu_set_t set;
+	pid_t pid = fork();
+
+	cr_assert_geq(pid, 0);
+	if (pid)
+		return pid;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	if (sched_setscheduler(0, SCHED_FIFO, &sp))
+		_exit(3);
+	for (__u64 end = now_ns(CLOCK_MONOTONIC) + ms * 1000000ULL; now_ns(CLOCK_MONOTONIC) < end;) {
+		struct timespec ts = { 0, 700000 };
+		struct timespec t0, t;
+
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+		do
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+		while ((t.tv_sec - t0.tv_sec) * 1000000000LL + t.tv_nsec - t0.tv_nsec < 300000);
+		nanosleep(&ts, NULL);
+	}
+	_exit(0);
+}
+
+/*
+ * Issue 23. [untraced] holds only what the hidden process (PID 1 here) ran and was not
+ * charged for: real-time tasks that preempt one of its tasks are picked by a switch the
+ * tracepoint hides, and their slices, which no counter of theirs proves, went to
+ * [untraced] (85 ms in 25 s that PID 1 never ran: PID 1 and [untraced] came to 139% of
+ * PID 1's runtime). Now PID 1 and [untraced] together stay within what PID 1's threads
+ * ran (and each real-time child within what it ran).
+ */
+Test(bpf_load, untraced_capped_by_the_hidden_process, .timeout = 60)
+{
+	unsigned long long p1_0, p1_1, p1_charged = 0, untraced = 0, rt_charged[2] = {};
+	struct rusage ru;
+	pid_t rt[2];
+	int left = 2;
+
+	open_sampler_draining(PROBE_ATTACH_AUTO);
+	settle(1);
+	p1_0 = pid1_ns();
+	rt[0] = rt_waker(0, 3000);
+	rt[1] = rt_waker(1, 3000);
+	for (int after = 0; left || after < 2; after += !left) {	/* and 2 more: last slices */
+		pid_t pid;
+		int st;
+
+		nap_ms(200);
+		cr_assert_eq(sampler__sample(&S), 0);
+		for (__u32 i = 0; i < S.cur.nr_procs; i++) {
+			const struct proc *p = S.cur.procs[i];
+
+			if (p->tgid == 1)
+				p1_charged += p->iv.ns;
+			if (p->tgid == PT_UNTRACED_TGID)
+				untraced += p->iv.ns;
+			for (int j = 0; j < 2; j++)
+				if (p->tgid == (__u32)rt[j])
+					rt_charged[j] += p->iv.ns;
+		}
+		sampler__done(&S);
+		while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+			cr_assert(WIFEXITED(st) && !WEXITSTATUS(st), "a real-time child failed");
+			left--;
+		}
+	}
+	p1_1 = pid1_ns();
+	getrusage(RUSAGE_CHILDREN, &ru);
+	cr_log_info("[untraced] %llu ns; PID 1 charged %llu ns of %llu ns; real-time children "
+		    "charged %llu + %llu ns", untraced, p1_charged, p1_1 - p1_0, rt_charged[0],
+		    rt_charged[1]);
+	cr_expect_leq(p1_charged + untraced, (p1_1 - p1_0) + (p1_1 - p1_0) / 1000 + TICK_NS_MAX,
+		      "PID 1 charged %llu ns and [untraced] %llu ns, its threads ran %llu ns",
+		      p1_charged, untraced, p1_1 - p1_0);
+	cr_expect_leq(rt_charged[0] + rt_charged[1], (unsigned long long)ru.ru_utime.tv_sec *
+		      1000000000ULL + ru.ru_utime.tv_usec * 1000ULL + ru.ru_stime.tv_sec *
+		      1000000000ULL + ru.ru_stime.tv_usec * 1000ULL + 2000,
+		      "the real-time children were charged more than they ran");
+	sampler__close(&S);
+}
+
 Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 {
 	struct kid k[2 * PAIRS] = {};
@@ -692,9 +796,9 @@ Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 	__u64 last, unseen0;
 	int left = 2 * PAIRS;
 
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	settle(1);
-	unseen0 = S.acct.unseen;
+	unseen0 = S.cur.unseen;
 	p1_0 = pid1_ns();
 	for (int i = 0; i < PAIRS; i++) {
 		int ab[2], ba[2];
@@ -760,7 +864,7 @@ Test(bpf_load, untraced_switches_never_overcharge, .timeout = 90)
 	}
 	p1_1 = pid1_ns();
 	cr_log_info("%llu untraced switches; [untraced] %llu ns; PID 1 charged %llu ns of %llu ns",
-		    (unsigned long long)(S.acct.unseen - unseen0), untraced, p1_charged, p1_1 - p1_0);
+		    (unsigned long long)(S.cur.unseen - unseen0), untraced, p1_charged, p1_1 - p1_0);
 	for (int j = 0; j < 2 * PAIRS; j++) {
 		long long over = (long long)k[j].charged - (long long)k[j].sum;
 
@@ -863,7 +967,7 @@ Test(bpf_load, exec_splits_the_interval_where_it_happens, .timeout = 60)
 	cr_assert_neq(at_exec, MAP_FAILED);
 	snprintf(tool, sizeof(tool), "%s/tools/burn", th_out_dir());
 	cr_assert_eq(pipe(go), 0);
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	pid = fork();
 	if (!pid) {
 		char c;
@@ -929,7 +1033,7 @@ Test(bpf_load, rename_is_seen_within_an_interval, .timeout = 60)
 	cr_assert_neq(at_rename, MAP_FAILED);
 	*at_rename = 0;
 	cr_assert_eq(pipe(go), 0);
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	pid = fork();
 	if (!pid) {
 		pthread_t self = pthread_self(), t;
@@ -1078,7 +1182,7 @@ Test(bpf_load, cgroup_move_splits_where_it_happens, .timeout = 60)
 		_exit(0);
 	}
 	cg_move(a, pid);
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	settle(1);
 	ua0 = cg_usage_ns(a);
 	ub0 = cg_usage_ns(b);
@@ -1129,7 +1233,7 @@ Test(bpf_load, short_intervals_stay_within_capacity, .timeout = 60)
 	int ncpu, over = 0;
 	pid_t pid[8];
 
-	open_sampler(PROBE_ATTACH_AUTO);
+	open_sampler_draining(PROBE_ATTACH_AUTO);
 	ncpu = S.topo.nr_cpus < 8 ? S.topo.nr_cpus : 8;
 	for (int c = 0; c < ncpu; c++)
 		pid[c] = busy_child(c);
@@ -1181,8 +1285,9 @@ Test(bpf_load, short_intervals_stay_within_capacity, .timeout = 60)
 	for (int c = 0; c < ncpu; c++) {
 		cr_log_info("busy child on CPU %d: charged %llu ns, ran %llu ns", c,
 			    (unsigned long long)got[c], (unsigned long long)ran[c]);
-		cr_expect_eq(got[c], ran[c], "child on CPU %d charged %llu ns, ran %llu ns", c,
-			     (unsigned long long)got[c], (unsigned long long)ran[c]);
+		cr_expect_eq(got[c], ran[c], "child on CPU %d charged %llu ns, ran %llu ns "
+			     "(%llu records dropped)", c, (unsigned long long)got[c],
+			     (unsigned long long)ran[c], (unsigned long long)S.cur.dropped);
 	}
 	sampler__close(&S);
 }
