@@ -116,14 +116,12 @@ static int usage_error(const char *fmt, ...)
 	return 2;
 }
 
+/* Numbers are decimal (parse_decimal()): "0x10" is not 16 s, nor "1e1" 10. */
 static int parse_double(const char *s, double min, double max, double *out)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || *end || v != v || v < min || v > max)
+	if (parse_decimal(s, &v) || v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;
@@ -131,12 +129,9 @@ static int parse_double(const char *s, double min, double max, double *out)
 
 static int parse_ll(const char *s, long long min, long long max, long long *out)
 {
-	char *end;
 	long long v;
 
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno || end == s || *end || v < min || v > max)
+	if (parse_decimal_ll(s, &v) || v < min || v > max)
 		return -EINVAL;
 	*out = v;
 	return 0;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include "lib/util.h"
 
@@ -21,6 +22,43 @@ int parse_u64_line(const char *buf, size_t len, unsigned long long *out)
 	}
 	if (!i)
 		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int parse_decimal(const char *s, double *out)
+{
+	size_t digits = 0, dots = 0;
+
+	if (!s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p >= '0' && *p <= '9')
+			digits++;
+		else if (*p == '.' && !dots)
+			dots++;
+		else
+			return -EINVAL;
+	}
+	if (!digits)
+		return -EINVAL;
+	*out = strtod(s, NULL);	/* digits and a point: strtod reads them all */
+	return 0;
+}
+
+int parse_decimal_ll(const char *s, long long *out)
+{
+	long long v = 0;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		if (v > (LLONG_MAX - (*p - '0')) / 10)
+			return -ERANGE;
+		v = v * 10 + (*p - '0');
+	}
 	*out = v;
 	return 0;
 }

@@ -16,6 +16,15 @@
  * written only on success.
  */
 int parse_u64_line(const char *buf, size_t len, unsigned long long *out);
+/*
+ * A number as a user writes it on a command line, in decimal: digits, with at
+ * most one '.' among or around them ("10", "0.5", ".5", "2."). No sign, space,
+ * exponent, hexadecimal, inf or nan (strtod() took "0x10" for 16). 0 or -EINVAL;
+ * *out is written only on success.
+ */
+int parse_decimal(const char *s, double *out);
+/* The same, digits only, at most LLONG_MAX: 0, -EINVAL or -ERANGE. */
+int parse_decimal_ll(const char *s, long long *out);
 /* Read a small file into buf (NUL-terminated). Bytes read or -errno. */
 int read_small_file(const char *path, char *buf, size_t size);
 

@@ -9,6 +9,16 @@ check "--help exits 0 and reads like a man page" \
 	sh -c "$WP --help | grep -q '^SYNOPSIS' && $WP --help | grep -q 'EXIT STATUS'"
 check "an unknown flag exits 2" test "$(status $WP --frobnicate)" -eq 2
 check "a bad --interval exits 2" test "$(status $WP json --interval abc)" -eq 2
+# numbers are decimal: strtod took 0x10 for 16 s, and inf, nan, 1e1, " 1" and "+1" too
+for v in 0x10 0X1p4 inf nan 1e1 " 1" "+1" "1 " "1..2" "." ""; do
+	check "--interval '$v' exits 2 (decimal only)" test "$(status $WP json -c 1 --interval "$v")" -eq 2
+done
+for v in 5x 0x10 " 5" "+5" 1e3; do
+	check "--count '$v' exits 2 (decimal only)" test "$(status $WP json --count "$v")" -eq 2
+done
+check "--tdp 0x10 exits 2" test "$(status $WP json -c 1 --tdp 0x10)" -eq 2
+check "--interval .5 and 0.25 are taken" \
+	sh -c "$WP json -c 1 --interval .5 >/dev/null && $WP json -c 1 --interval 0.25 >/dev/null"
 check "a zero --count exits 2" test "$(status $WP json --count 0)" -eq 2
 check "an unknown command exits 2" test "$(status $WP frob)" -eq 2
 check "a bad --group-by exits 2" test "$(status $WP json --group-by planet)" -eq 2
