@@ -4,8 +4,9 @@
  * server), the sampler, drop privileges, then sample at fixed deadlines and
  * hand each sample and its view to the output (output/output.h).
  *
- * Signals: SIGINT and SIGTERM end it after the current interval; SIGHUP never
- * does (logrotate's postrotate may send it to every agent of the host): it opens
+ * Signals: SIGINT and SIGTERM end it after the current interval, or at once
+ * when it waits to write (a reader that does not read: no SA_RESTART, the
+ * write gives up); SIGHUP never does (logrotate's postrotate may send it to every agent of the host): it opens
  * --output again, and is otherwise ignored.
  */
 #include <errno.h>
@@ -174,7 +175,7 @@ static int run_output(struct config *c, struct sampler *s, struct output_env *en
 
 int agent__main(struct config *c)
 {
-	struct sigaction sa = { .sa_handler = on_signal, .sa_flags = SA_RESTART };
+	struct sigaction sa = { .sa_handler = on_signal };
 	const struct output_ops *ops = c->cmd->out;
 	struct http_server *http = NULL;
 	struct web_config *web = NULL;
@@ -188,9 +189,11 @@ int agent__main(struct config *c)
 	char err[512] = "";
 	int ret;
 
+	/* no SA_RESTART: a write blocked on a full pipe returns (EINTR) and we stop */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	/* SIGHUP: reopen --output, else nothing (never the default, which ends the agent) */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	/* --output: opened first (a wrong path fails at once), and again on SIGHUP */
@@ -198,6 +201,7 @@ int agent__main(struct config *c)
 		fprintf(stderr, "wattprobe: %s\n", err);
 		return 1;
 	}
+	out.stop = &stopping;
 	env.out = &out;
 	env.out_name = c->output ? c->output : "stdout";
 	/* before anything is loaded, while the folder may still be written */

@@ -2,11 +2,14 @@
 /* Output of `wattprobe json`; see lib/outfile.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "lib/outfile.h"
+#include "lib/util.h"
 
 #define OUTFILE_MODE 0640	/* command lines may hold secrets */
 
@@ -71,15 +74,38 @@ int outfile__line(struct outfile *f, const char *s, size_t len)
 	return 0;
 }
 
+/* After *stop: a reader gets OUTFILE_STOP_MS more to take the rest, then we give up. */
+#define OUTFILE_STOP_MS 1000
+
+/* Stopping: true once the rest cannot be written by the deadline (a reader that does
+ * not read); the deadline is set at the first call. */
+static bool stop_waiting(struct outfile *f, unsigned long long *deadline_ms)
+{
+	struct pollfd pfd = { .fd = f->fd, .events = POLLOUT };
+	unsigned long long now = now_ns(CLOCK_MONOTONIC) / 1000000;
+
+	if (!*deadline_ms)
+		*deadline_ms = now + OUTFILE_STOP_MS;
+	if (now >= *deadline_ms)
+		return true;
+	return poll(&pfd, 1, (int)(*deadline_ms - now)) == 0;
+}
+
 int outfile__flush(struct outfile *f)
 {
+	unsigned long long deadline_ms = 0;
 	size_t off = 0;
 
 	while (off < f->len) {
-		ssize_t n = write(f->fd, f->buf + off, f->len - off);
+		ssize_t n;
 
+		if (f->stop && *f->stop && stop_waiting(f, &deadline_ms)) {
+			f->len = 0;
+			return -EINTR;
+		}
+		n = write(f->fd, f->buf + off, f->len - off);
 		if (n < 0 && errno == EINTR)
-			continue;
+			continue;	/* stopping, or not: said at the top */
 		if (n < 0) {
 			f->len = 0;
 			return -errno;

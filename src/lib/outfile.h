@@ -8,6 +8,7 @@
 #ifndef __OUTFILE_H
 #define __OUTFILE_H
 
+#include <signal.h>
 #include <stddef.h>
 
 struct outfile {
@@ -15,6 +16,10 @@ struct outfile {
 	const char *path;	/* NULL: stdout */
 	char *buf;
 	size_t len, cap;
+	/* set by a signal handler (the handler without SA_RESTART, so that a blocked
+	 * write returns): the reader then gets a second more, and what it has not
+	 * taken is dropped; NULL: wait for the reader for ever */
+	const volatile sig_atomic_t *stop;
 };
 
 /* path NULL: stdout. 0, or -errno with "failed to open ..." in err. */
@@ -24,7 +29,8 @@ int outfile__open(struct outfile *f, const char *path, char *err, size_t errlen)
 int outfile__reopen(struct outfile *f);
 /* Add a line (a newline is appended); -ENOMEM. */
 int outfile__line(struct outfile *f, const char *s, size_t len);
-/* Write what was added. 0, or -errno (-EPIPE: the reader went away). */
+/* Write what was added. 0, or -errno (-EPIPE: the reader went away; -EINTR: *stop
+ * was set and the reader took nothing for a second: the rest is dropped). */
 int outfile__flush(struct outfile *f);
 void outfile__close(struct outfile *f);
 

@@ -720,7 +720,7 @@ static int json_emit(struct output *o, const struct sample *s, const struct view
 	}
 	if (!err)
 		err = outfile__flush(o->env->out);
-	if (err == -EPIPE)
+	if (err == -EPIPE || err == -EINTR)	/* the reader went away; SIGTERM */
 		return 1;
 	if (err)
 		fprintf(stderr, "wattprobe: failed to write to %s: %s\n", o->env->out_name,

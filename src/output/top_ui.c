@@ -484,7 +484,7 @@ static int top_emit(struct output *o, const struct sample *s, const struct views
 		return err;
 	}
 	err = top__print(stdout, s, v, o->env->opts);
-	if (err == -EPIPE)
+	if (err == -EPIPE || (err == -EINTR && *o->env->stopping))	/* gone away; SIGTERM */
 		return 1;
 	if (err)
 		fprintf(stderr, "wattprobe: failed to write to stdout: %s\n", strerror(-err));

@@ -161,4 +161,35 @@ for sig in TERM INT TERM INT TERM INT; do
 done
 check "SIGTERM/SIGINT at random points: exit 0 and a whole last line, 6 times" test $bad -eq 0
 check "... and none of the programs each run loaded is left (within 5 s of exit)" test $left -eq 0
+
+# SIGTERM while blocked writing to a pipe nobody reads: the write gives up and the
+# agent ends within 2 s (with SA_RESTART the write was restarted, for ever)
+mkfifo "$TMP/unread"
+sleep 120 <"$TMP/unread" &
+reader=$!
+PIDS="$PIDS $reader"
+"$WP" json -i 0.02 >"$TMP/unread" 2>"$TMP/unread.err" &
+pid=$!
+PIDS="$PIDS $pid"
+i=0	# until its main thread waits in write() (1 on x86_64), the pipe full
+until [ "$(cut -d' ' -f1 /proc/$pid/syscall 2>/dev/null)" = 1 ] || [ $i -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sleep 0.3
+check "json blocked on a pipe nobody reads (main thread in write)" \
+	test "$(cut -d' ' -f1 /proc/$pid/syscall 2>/dev/null)" = 1
+t0=$(date +%s%N)
+kill -TERM $pid
+i=0
+while kill -0 $pid 2>/dev/null && [ $i -lt 50 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t1=$(date +%s%N)
+st=0
+kill -0 $pid 2>/dev/null || { wait $pid || st=$?; }
+check "... SIGTERM ends it within 2 s ($(( (t1 - t0) / 1000000 )) ms), exit 0" \
+	test $(( (t1 - t0) / 1000000 )) -le 2000 -a $st -eq 0
+kill $reader 2>/dev/null
 finish
