@@ -325,6 +325,37 @@ Test(baseline, one_quiet_interval_does_not_set_the_baseline)
 	cr_assert_eq(E.outliers, 2);
 }
 
+/*
+ * Issue 23: a counter that stops for a while. The interval in which it stops read 5.1 W
+ * of a true 10 W, and the first after it resumes 0.77 W; both were points of the fit.
+ * Offered as they come, neither is: only the 10 W intervals with energy on both sides.
+ */
+Test(baseline, intervals_touching_a_stuck_spell_are_not_points)
+{
+	float lo = 1e9;
+
+	for (int i = 0; i < 30; i++)
+		cr_assert_eq(baseline__offer(&B, true, 0.5, 10, 1), 0);
+	baseline__offer(&B, true, 0.5, 5.1, 1);		/* stops in this one */
+	for (int i = 0; i < 5; i++)
+		baseline__offer(&B, false, 0.5, 0, 1);	/* stuck */
+	baseline__offer(&B, true, 0.5, 0.77, 1);	/* resumes in this one */
+	for (int i = 0; i < 5; i++)
+		baseline__offer(&B, true, 0.5, 10, 1);
+	/* one stuck interval between two with energy: both sides go */
+	baseline__offer(&B, true, 0.5, 7, 1);
+	baseline__offer(&B, false, 0.5, 0, 1);
+	baseline__offer(&B, true, 0.5, 3, 1);
+	baseline__offer(&B, true, 0.5, 10, 1);
+	/* 30 + 5 + 1 at 10 W, of which the newest waits for the next interval */
+	cr_assert_eq(B.n, 35, "%d points", B.n);
+	for (int i = 0; i < B.n; i++)
+		lo = B.p[i] < lo ? B.p[i] : lo;
+	cr_assert_float_eq(lo, 10, 1e-6, "a point of %.2f W touched a stuck spell", lo);
+	baseline__offer(&B, true, 0.5, 10, 1);
+	cr_assert_eq(B.n, 36, "the one held is a point once the next has energy");
+}
+
 /* Intervals without energy are never added: estimates without new points do not move. */
 Test(baseline, absent_intervals_change_nothing)
 {

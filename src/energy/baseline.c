@@ -76,6 +76,30 @@ int baseline__add(struct baseline *b, double util, double watts, double dt_s)
 	return 0;
 }
 
+int baseline__offer(struct baseline *b, bool have, double util, double watts, double dt_s)
+{
+	bool after_gap = b->after_gap;
+
+	if (!have) {
+		b->held = false;	/* it ran up to the gap: partly counted */
+		b->after_gap = true;
+		return 0;
+	}
+	if (b->held)
+		baseline__add(b, b->held_u, b->held_p, b->held_dt);
+	b->held = false;
+	b->after_gap = false;
+	if (after_gap)		/* it ran on from the gap: partly counted */
+		return 0;
+	if (!isfinite(watts) || watts < 0 || !isfinite(dt_s) || dt_s < 0 || !isfinite(util))
+		return -EINVAL;
+	b->held = true;
+	b->held_u = util;
+	b->held_p = watts;
+	b->held_dt = dt_s;
+	return 0;
+}
+
 int baseline__restore(struct baseline *b, double util, double watts, double weight)
 {
 	if (!isfinite(util) || util < 0 || util > 1 || !isfinite(watts) || watts < 0 ||

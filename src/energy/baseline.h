@@ -57,7 +57,10 @@
  *    the points at both ends as outliers).
  *
  * Never the lowest power seen: one quiet interval cannot set the baseline,
- * and intervals without energy (gaps, stuck counters) are never added.
+ * and intervals without energy (gaps, stuck counters) are never added, nor
+ * those that touch them (baseline__offer): the interval in which a counter
+ * stops reads part of its energy (5.1 W of 10 W), the first after it resumes
+ * too (0.77 W).
  */
 #ifndef __BASELINE_H
 #define __BASELINE_H
@@ -87,6 +90,10 @@ struct baseline_prior {
 struct baseline {
 	float u[BASELINE_WINDOW], p[BASELINE_WINDOW], w[BASELINE_WINDOW];
 	int n;			/* points held, in u[0..n) */
+	/* baseline__offer: the newest interval waits until the next one has energy too */
+	bool held;
+	double held_u, held_p, held_dt;
+	bool after_gap;		/* the last interval had none: the next one touches the gap */
 };
 
 struct baseline_est {
@@ -113,6 +120,14 @@ void baseline__init(struct baseline *b);
  * non-finite power or length.
  */
 int baseline__add(struct baseline *b, double util, double watts, double dt_s);
+/*
+ * One interval as it comes, with (have) or without its energy: a point only when
+ * the intervals on both sides of it had energy too, so one interval later (an
+ * interval cannot tell that its counter stopped in it until the next one reads
+ * it still). An interval without energy drops the one before it and the one after
+ * it. -EINVAL as baseline__add for a point it could not hold.
+ */
+int baseline__offer(struct baseline *b, bool have, double util, double watts, double dt_s);
 /*
  * Put back a point saved earlier, with the weight it had (0..1]; nothing
  * else ages. -EINVAL (nothing added) for values a point cannot have.

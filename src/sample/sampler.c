@@ -181,14 +181,18 @@ static void fixed_baseline(struct sample_baseline *sb, enum idle_source src, dou
 	};
 }
 
+/*
+ * Offer this interval to a domain's fit (a point when its energy is known and so is
+ * that of the intervals on both sides: baseline__offer), then take the curve from it.
+ */
 void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
 		    const struct baseline_prior *prior, const char *limit_from,
 		    struct sample_baseline *sb)
 {
 	struct baseline_est e;
 
-	if (have && dt)
-		baseline__add(fit, util, watts(uj, dt), dt / 1e9);
+	if (dt)
+		baseline__offer(fit, have, util, have ? watts(uj, dt) : 0, dt / 1e9);
 	baseline__estimate(fit, prior, &e);
 	*sb = (struct sample_baseline){
 		.have = e.src != IDLE_NONE, .idle_w = e.idle_w, .src = e.src,
@@ -297,7 +301,7 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 				       rs->limit_from[ENERGY_PACKAGE], pb);
 		}
 		/* DRAM where the sensor has it (or had it) */
-		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n) {
+		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n || s->dram_fit[i].held) {
 			dram_prior.full_w = rs->limit_w[ENERGY_DRAM];
 			sampler__learn(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
 				       ss->util, dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
@@ -314,7 +318,7 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	out->have_psys = rd.have_psys;
 	out->psys_uj = rd.psys_uj;
 	out->psys_limit_w = rd.psys_limit_w;
-	if (rd.have_psys || s->psys_fit.n) {
+	if (rd.have_psys || s->psys_fit.n || s->psys_fit.held) {
 		pkg_prior.full_w = rd.psys_limit_w;
 		sampler__learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
 			       rd.psys_limit_from, &out->psys_baseline);

@@ -127,8 +127,9 @@ void sampler__close(struct sampler *s);
 /*
  * Any power domain's idle baseline, for the sampler's own files: add an
  * interval (the domain's energy uj over dt ns at utilisation util 0..1 of
- * what it serves) to its fit when the energy is known (have: gaps and stuck
- * counters never are), then take the baseline and its curve from the fit into
+ * what it serves) to its fit when its energy is known (have: gaps and stuck
+ * counters never are) and so is that of the intervals on both sides of it
+ * (baseline__offer: one interval later), then take the baseline and its curve from the fit into
  * sb. prior says the domain's full-load power (its limit, named by
  * limit_from) and its kind (prior->shape: curve_prior__package(), ...__dram()
  * or one of curve_prior__lines()).
