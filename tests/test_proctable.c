@@ -3,6 +3,8 @@
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "procs/proctable.h"
 #include "helpers.h"
 
@@ -495,4 +497,59 @@ Test(proctable, cgroup_is_part_of_the_identity)
 	cr_assert_eq(p->cgroup_id, 10);
 	cr_assert_eq(proctable__part(&t, live, &u), live, "unknown cgroup: the live one");
 	cr_assert_eq(proctable__part(&t, live, &a), p);
+}
+
+/* Pages of the pool the kernel holds for us (mincore), from entry 0 to entry n. */
+static size_t resident_pages(__u32 n)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)n * sizeof(*t.pool);
+	size_t pages = (len + page - 1) / page, count = 0;
+	unsigned char *vec = malloc(pages);
+
+	cr_assert_not_null(vec);
+	cr_assert_eq(mincore(t.pool, len, vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		count += vec[i] & 1;
+	free(vec);
+	return count;
+}
+
+/*
+ * Issue 23: 10,000 processes came and went while the agent ran (one lives on, its entry
+ * high in the pool); the pool's pages stayed with the agent (22.5-25.5 MiB for the rest
+ * of a soak). After proctable__trim only the pages of the entries in use are left, and
+ * the lowest free entries are handed out first.
+ */
+Test(proctable, trim_gives_back_the_pages_of_gone_processes)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), before, after;
+	struct proc *p;
+
+	cr_assert_eq(proctable__init(&t, 20000), 0);
+	for (__u32 i = 0; i < 10000; i++)
+		cr_assert_not_null(proctable__get(&t, i + 1, i));
+	before = resident_pages(t.top);
+	cr_assert_geq(before, 10000 * sizeof(*t.pool) / page, "%zu pages", before);
+	for (__u32 i = 100; i < 10000; i++)
+		if (i != 9000)
+			proctable__remove(&t, proctable__find(&t, i + 1, i));
+	proctable__trim(&t);
+	after = resident_pages(10000);
+	cr_log_info("pool pages resident: %zu before the trim, %zu after", before, after);
+	/* entries 0..99, and entry 9000 with the page it starts or ends in */
+	cr_assert_leq(after, (100 * sizeof(*t.pool) + page - 1) / page + 2,
+		      "%zu of %zu pages kept", after, before);
+	cr_assert_eq(t.top, 9001, "top %u", t.top);
+	cr_assert_eq(t.nr, 101);
+	/* what is left is found as it was; new entries take the lowest free slots */
+	for (__u32 i = 0; i < 100; i++)
+		cr_assert_not_null(proctable__find(&t, i + 1, i));
+	p = proctable__find(&t, 9001, 9000);
+	cr_assert_not_null(p);
+	cr_assert_eq(proctable__index(&t, p), 9000);
+	for (__u32 i = 0; i < 50; i++) {
+		p = proctable__get(&t, 50000 + i, 1);
+		cr_assert_eq(proctable__index(&t, p), 100 + i, "entry %u", proctable__index(&t, p));
+	}
+	cr_assert_null(proctable__find(&t, 5001, 5000), "a gone process is not found");
 }

@@ -186,6 +186,12 @@ void jw_free(struct jw *w)
 	jw_init(w);
 }
 
+void jw_trim(struct jw *w, size_t keep)
+{
+	if (w->cap > keep && 4 * w->len < w->cap)
+		jw_free(w);
+}
+
 /* Before a key, or a value that does not follow a key: a comma unless first. */
 static void sep(struct jw *w)
 {

@@ -28,6 +28,9 @@ void jw_init(struct jw *w);
 /* Empty the buffer (keeping its memory), depth 0, no error. */
 void jw_reset(struct jw *w);
 void jw_free(struct jw *w);
+/* After a line: free a buffer above keep bytes that the line used under a quarter of
+ * (the line of a flood of processes); it grows again as needed. */
+void jw_trim(struct jw *w, size_t keep);
 void jw_obj_begin(struct jw *w);
 void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);

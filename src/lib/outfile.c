@@ -11,7 +11,8 @@
 #include "lib/outfile.h"
 #include "lib/util.h"
 
-#define OUTFILE_MODE 0640	/* command lines may hold secrets */
+#define OUTFILE_MODE 0640
+#define OUTFILE_KEEP_BYTES (256 << 10)	/* kept between intervals; more goes back */	/* command lines may hold secrets */
 
 static int open_append(const char *path)
 {
@@ -111,6 +112,12 @@ int outfile__flush(struct outfile *f)
 			return -errno;
 		}
 		off += n;
+	}
+	/* the lines of a flood of processes: their memory goes back */
+	if (f->cap > OUTFILE_KEEP_BYTES && 4 * f->len < f->cap) {
+		free(f->buf);
+		f->buf = NULL;
+		f->cap = 0;
 	}
 	f->len = 0;
 	return 0;

@@ -703,6 +703,9 @@ static int json_open(struct output *o, char *err, size_t errlen)
 	return 0;
 }
 
+/* What the line buffer keeps between intervals; more goes back after a flood. */
+#define JSON_KEEP_BYTES (256 << 10)
+
 /* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
 static int json_emit(struct output *o, const struct sample *s, const struct views *v)
 {
@@ -720,6 +723,7 @@ static int json_emit(struct output *o, const struct sample *s, const struct view
 	}
 	if (!err)
 		err = outfile__flush(o->env->out);
+	jw_trim(w, JSON_KEEP_BYTES);
 	if (err == -EPIPE || err == -EINTR)	/* the reader went away; SIGTERM */
 		return 1;
 	if (err)

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Process table: a pool with stable indices, chained hash on (tgid, start time). */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "procs/proctable.h"
 
 static __u32 hash_key(__u32 tgid, __u64 start_ns)
@@ -12,6 +15,11 @@ static __u32 hash_key(__u32 tgid, __u64 start_ns)
 	return (__u32)(h ^ (h >> 29));
 }
 
+static size_t pool_bytes(const struct proctable *t)
+{
+	return (size_t)t->cap * sizeof(*t->pool);
+}
+
 int proctable__init(struct proctable *t, __u32 max_procs)
 {
 	memset(t, 0, sizeof(*t));
@@ -19,17 +27,21 @@ int proctable__init(struct proctable *t, __u32 max_procs)
 		return -EINVAL;
 	t->cap = max_procs + 1;	/* one more for the unrecorded pseudo process */
 	t->nbuckets = 64;	/* grows with nr: memory follows the processes tracked */
-	t->pool = calloc(t->cap, sizeof(*t->pool));
+	/* mapped, not malloc'd: proctable__trim gives pages back to the kernel */
+	t->pool = mmap(NULL, pool_bytes(t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	if (t->pool == MAP_FAILED)
+		t->pool = NULL;
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	t->active = malloc(t->cap * sizeof(*t->active));
-	if (!t->pool || !t->buckets || !t->active) {
+	t->free = malloc(t->cap * sizeof(*t->free));
+	if (!t->pool || !t->buckets || !t->active || !t->free) {
 		proctable__free(t);
 		return -ENOMEM;
 	}
 	memset(t->buckets, 0xff, t->nbuckets * sizeof(*t->buckets));
-	/* entries are handed out from the top of the pool, then from the free
-	 * list: pages of the pool are touched only when that many processes ran */
-	t->free_head = PT_NONE;
+	/* entries are handed out from the free stack, then from the top of the pool:
+	 * pages of the pool are touched only when that many processes ran */
 	t->seq = 1;
 	t->unrecorded = PT_NONE;
 	return 0;
@@ -37,9 +49,11 @@ int proctable__init(struct proctable *t, __u32 max_procs)
 
 void proctable__free(struct proctable *t)
 {
-	free(t->pool);
+	if (t->pool)
+		munmap(t->pool, pool_bytes(t));
 	free(t->buckets);
 	free(t->active);
+	free(t->free);
 	free(t->charges);
 	memset(t, 0, sizeof(*t));
 }
@@ -79,11 +93,11 @@ static void grow_buckets(struct proctable *t)
 
 static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 {
-	__u32 i = t->free_head, b;
+	__u32 i, b;
 	struct proc *p;
 
-	if (i != PT_NONE)
-		t->free_head = t->pool[i].next;
+	if (t->nr_free)
+		i = t->free[--t->nr_free];
 	else if (t->top < t->cap)
 		i = t->top++;
 	else
@@ -353,8 +367,8 @@ void proctable__remove(struct proctable *t, struct proc *p)
 	if (t->unrecorded == i)
 		t->unrecorded = PT_NONE;
 	p->used = false;
-	p->next = t->free_head;
-	t->free_head = i;
+	t->free[t->nr_free++] = i;
+	t->freed++;
 	t->nr--;
 }
 
@@ -479,4 +493,58 @@ void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
 		if (cut)
 			cut(ctx, p, cpu, take);
 	}
+}
+
+static int cmp_desc(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+void proctable__trim(struct proctable *t)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)t->pool, a, run = 0;
+	__u32 hi = t->top, kept = 0;
+
+	/* the charges of a flood: a few pages, regrown as needed */
+	if (t->cap_charges > PT_TRIM_CHARGES && t->nr_charges == 0) {
+		free(t->charges);
+		t->charges = NULL;
+		t->cap_charges = 0;
+	}
+	if (t->freed < PT_TRIM_MIN)
+		return;
+	t->freed = 0;
+	while (hi && !t->pool[hi - 1].used)
+		hi--;
+	/* the pages of the pool with no entry in use, in runs; the tail above hi is one */
+	for (a = base & ~(page - 1); a < (uintptr_t)&t->pool[t->top]; a += page) {
+		__u32 first = a > base ? (a - base) / sizeof(*t->pool) : 0;
+		__u32 end = (a + page - base + sizeof(*t->pool) - 1) / sizeof(*t->pool);
+		bool busy = a < base;	/* the page the pool starts in may hold more */
+
+		for (__u32 i = first; !busy && i < end && i < hi; i++)
+			busy = t->pool[i].used;
+		if (!busy && !run)
+			run = a;
+		if (busy && run) {
+			madvise((void *)run, a - run, MADV_DONTNEED);	/* read as zeros again */
+			run = 0;
+		}
+	}
+	if (run)
+		madvise((void *)run, a - run, MADV_DONTNEED);
+	t->top = hi;
+	/* the free stack again, lowest on top (from the stack: the pool's free pages are not
+	 * read again, which would map them) */
+	for (__u32 k = 0, n = t->nr_free; k < n; k++)
+		if (t->free[k] < hi)
+			t->free[kept++] = t->free[k];
+	t->nr_free = kept;
+	qsort(t->free, t->nr_free, sizeof(*t->free), cmp_desc);
+	if (t->sweep_cursor >= hi)
+		t->sweep_cursor = 0;
+	if (t->check_cursor >= hi)
+		t->check_cursor = 0;
 }

@@ -9,7 +9,10 @@
 
 struct proctable {
 	struct proc *pool;
-	__u32 cap, nr, free_head;
+	__u32 cap, nr;
+	__u32 *free;		/* free entries below top, a stack: not in the entries, so that
+				 * proctable__trim can give their pages back */
+	__u32 nr_free, freed;	/* ... and how many were freed since the last trim */
 	__u32 top;		/* entries ever handed out: the pool above is untouched */
 	__u32 *buckets;
 	__u32 nbuckets;
@@ -69,6 +72,16 @@ void proctable__next(struct proctable *t, __u64 idle_intervals);
 /* The same, with hooks: every removal is told, and processes idle for
  * h->check_after intervals are checked, a few each interval, with h->gone(). */
 void proctable__end(struct proctable *t, const struct pt_hooks *h);
+/*
+ * Between intervals, once PT_TRIM_MIN entries were freed since the last time: give the
+ * pages of the pool that hold only free entries back to the kernel (a flood of processes
+ * that have gone; one that lives on keeps only its page), and hand out the lowest free
+ * entries first from then on; free the charges' array when it grew past PT_TRIM_CHARGES.
+ * Memory then follows the processes there are, not the most there ever were.
+ */
+#define PT_TRIM_MIN	64
+#define PT_TRIM_CHARGES	4096
+void proctable__trim(struct proctable *t);
 /* Sort this interval's charges by (process, CPU) and merge duplicates. */
 void proctable__merge_charges(struct proctable *t);
 /*

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The sampling core: BPF state + energy sensor + topology -> struct sample. */
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -983,13 +984,36 @@ static void end_interval(struct sampler *s)
 		}
 	}
 	proctable__end(&s->pt, &h);
+	proctable__trim(&s->pt);
 	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
 	carry_over(s);
 }
 
-/* The interval ended in sampler__sample(): nothing is left to do. */
+/*
+ * The interval ended in sampler__sample(); outputs are done with the sample. After a
+ * flood of processes, what its copies took goes back to the kernel, and so does what
+ * the allocator holds free (the table's pages went back in proctable__trim).
+ */
 void sampler__done(struct sampler *s)
 {
+	bool freed = false;
+
+	if (s->snap_cap > SAMPLER_KEEP_PROCS && 4 * s->cur.nr_procs < s->snap_cap) {
+		free(s->snap);
+		s->snap = NULL;
+		s->snap_cap = 0;
+		freed = true;
+	}
+	if (s->snap_charges_cap > 4 * SAMPLER_KEEP_PROCS &&
+	    4 * s->cur.nr_charges < s->snap_charges_cap) {
+		free(s->snap_charges);
+		s->snap_charges = NULL;
+		s->snap_charges_cap = 0;
+		freed = true;
+	}
+	if (freed || s->pt.top < s->trimmed_top)
+		malloc_trim(0);
+	s->trimmed_top = s->pt.top;
 }
 
 /*

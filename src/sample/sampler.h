@@ -58,6 +58,10 @@ struct pid_key {
 	__u64 start_ns;
 };
 
+/* Copies of processes a sample keeps between intervals whatever their use; above, a
+ * sample that used under a quarter gives them back (sampler__done). */
+#define SAMPLER_KEEP_PROCS 1024
+
 struct sampler {
 	struct sampler_opts opts;
 	struct topology topo;
@@ -96,6 +100,7 @@ struct sampler {
 	__u32 snap_cap;
 	struct cpu_charge *snap_charges;	/* and of its charges */
 	__u32 snap_charges_cap;
+	__u32 trimmed_top;		/* the table's top at the last sampler__done */
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;
 	struct pid_key *gone;		/* processes that left the table this interval */

@@ -92,11 +92,31 @@ static __u32 *slot_pid(struct series_set *s, __u32 pid, __u64 start_ns)
 	return &s->by_pid[i];
 }
 
+#define SERIES_KEEP 1024	/* entries kept whatever their use */
+
 /* Room for more entries and an index at most half full; rebuilt from scratch. */
 static int reindex(struct series_set *s, __u32 more)
 {
 	__u32 want = s->nr + more, n = 64;
 
+	/* entries of a flood of processes forgotten: their memory goes back */
+	if (s->cap > SERIES_KEEP && 4 * want < s->cap) {
+		__u32 cap = 256;
+		struct entry *e;
+
+		while (cap < 2 * want)
+			cap *= 2;
+		e = realloc(s->e, cap * sizeof(*e));
+		if (e) {
+			s->e = e;
+			s->cap = cap;
+		}
+	}
+	if (s->cap_order > 2 * SERIES_KEEP && 4 * (want + 1) < s->cap_order) {
+		free(s->order);
+		s->order = NULL;
+		s->cap_order = 0;
+	}
 	if (want > s->cap) {
 		__u32 cap = s->cap ? s->cap : 256;
 		struct entry *e;

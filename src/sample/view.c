@@ -199,6 +199,9 @@ static __u32 hash_str(const char *s)
 	return h;
 }
 
+/* Rows kept between intervals whatever their use; above, a quarter used gives them back. */
+#define VIEW_KEEP_ROWS 1024
+
 static void add(struct view_row *r, const struct proc *p)
 {
 	r->members++;
@@ -274,6 +277,17 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 		series__free(v->series);
 		v->series = NULL;
 		v->by = by;
+	}
+	/* rows of a flood of processes that are gone: their memory goes back */
+	if (v->cap > VIEW_KEEP_ROWS && 4 * v->nr < v->cap) {
+		free(v->rows);
+		v->rows = NULL;
+		v->cap = 0;
+	}
+	if (v->nr_index > 2 * VIEW_KEEP_ROWS && 8 * v->nr < v->nr_index) {
+		free(v->index);
+		v->index = NULL;
+		v->nr_index = 0;
 	}
 	v->nr = 0;
 	if (v->index)
