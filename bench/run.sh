@@ -28,10 +28,10 @@ mkdir -p "$B"
 QUICK=${WP_BENCH_QUICK:-0}
 if [ "$QUICK" = 1 ]; then
 	HP_ROUNDS=3 CS_ROUNDS=3 PIN_ROUNDS=3 HB_ROUNDS=2 AG_ROUNDS=2 SIZES=100,1000 SC_ROUNDS=3 AC_IV=3 E2E_S=3
-	CHURN_S=9
+	CHURN_S=9 ARRIVALS=2000
 else
 	HP_ROUNDS=21 CS_ROUNDS=41 PIN_ROUNDS=151 HB_ROUNDS=15 AG_ROUNDS=7 SIZES=100,1000,10000 SC_ROUNDS=10 AC_IV=5 E2E_S=8
-	CHURN_S=60
+	CHURN_S=60 ARRIVALS=10000
 fi
 HP_WORK="taskset -c 0 perf bench sched pipe -l 4000"
 PIPE_LOOPS=10000
@@ -251,6 +251,11 @@ clang $BPF_CFLAGS -c bench/bpf/untraced.bpf.c -o "$B/untraced.bpf.o"
 say "bench: peers: the tools users would pick instead, beside the agent (bench/peers.sh)"
 sh bench/peers.sh "$OUT" "$RES" >/dev/null	# its report: $B/peers.md, its own part of BENCHMARKS.md
 
+# --- 10. memory when processes arrive after the agent -----------------------------------
+
+say "bench: memory: the agent first, then $ARRIVALS processes (bench/arrivals.sh), json and prometheus"
+ARRIVALS=$ARRIVALS HOLD=5 sh bench/arrivals.sh "$OUT" "$RES" >"$B/arrivals.md"
+
 # --- the report ----------------------------------------------------------------------
 
 t_end=$(date +%s)
@@ -316,6 +321,10 @@ sc_procs=$(res scale.procs "$largest")
 	fi
 	echo "| 8 | switches the tracepoint did not show (5 s), processes never seen switched out | (report) | $(res untraced.switches), $(res untraced.hidden_processes) | |"
 	echo "| 9 | the tools users would pick instead, same windows (below, \"Beside the tools...\"): their CPU over the agent's at $(peers_at) sleepers | (report) | $(peers_cpu) | |"
+	for m in json prometheus; do
+		[ -n "$(res arrivals.$m.hwm_kb)" ] || continue
+		echo "| 10 | agent first, then $(res arrivals.n) processes (\`$m -i 1\`): peak RSS; after they ended / before | <= 10 MiB; back | $(awk -v k="$(res arrivals.$m.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(res arrivals.$m.after_kb) / $(res arrivals.$m.before_kb) KiB | $(verdict "$(res arrivals.$m.hwm_kb)" 10240 le) |"
+	done
 	echo
 	echo "### 1. Hot path: run time per call of each sched_switch handler"
 	echo
@@ -412,6 +421,15 @@ sc_procs=$(res scale.procs "$largest")
 	echo "([docs/counting.md, \"Untraced switches\"](docs/counting.md#untraced-switches)), and whether BPF finds its task by pid."
 	echo
 	cat "$B/untraced.md"
+	echo
+	echo "### 10. Memory when processes arrive after the agent"
+	echo
+	echo "\`bench/arrivals.sh\`: the agent starts first (json, then prometheus scraped every second),"
+	echo "then $(res arrivals.n) processes (tests/tools/flood --live: a command line of its own each, each"
+	echo "runs once, at its start, then sleeps), held 5 s, then all end; RSS (VmRSS) 4 s after the"
+	echo "agent started, with them alive, 5 s after they ended, and the peak (VmHWM)."
+	echo
+	cat "$B/arrivals.md"
 } >"$REPORT"
 
 cat "$REPORT"

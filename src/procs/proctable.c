@@ -502,7 +502,7 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
-void proctable__trim(struct proctable *t)
+bool proctable__trim(struct proctable *t)
 {
 	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)t->pool, a, run = 0;
 	__u32 hi = t->top, kept = 0;
@@ -514,7 +514,7 @@ void proctable__trim(struct proctable *t)
 		t->cap_charges = 0;
 	}
 	if (t->freed < PT_TRIM_MIN)
-		return;
+		return false;
 	t->freed = 0;
 	while (hi && !t->pool[hi - 1].used)
 		hi--;
@@ -547,4 +547,5 @@ void proctable__trim(struct proctable *t)
 		t->sweep_cursor = 0;
 	if (t->check_cursor >= hi)
 		t->check_cursor = 0;
+	return true;
 }

@@ -81,7 +81,8 @@ void proctable__end(struct proctable *t, const struct pt_hooks *h);
  */
 #define PT_TRIM_MIN	64
 #define PT_TRIM_CHARGES	4096
-void proctable__trim(struct proctable *t);
+/* true when it looked for pages to give back */
+bool proctable__trim(struct proctable *t);
 /* Sort this interval's charges by (process, CPU) and merge duplicates. */
 void proctable__merge_charges(struct proctable *t);
 /*

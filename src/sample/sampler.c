@@ -984,7 +984,7 @@ static void end_interval(struct sampler *s)
 		}
 	}
 	proctable__end(&s->pt, &h);
-	proctable__trim(&s->pt);
+	s->trimmed = proctable__trim(&s->pt);
 	memset(s->iv_cpu_busy, 0, s->topo.nr_cpus * sizeof(*s->iv_cpu_busy));
 	carry_over(s);
 }
@@ -1011,9 +1011,10 @@ void sampler__done(struct sampler *s)
 		s->snap_charges_cap = 0;
 		freed = true;
 	}
-	if (freed || s->pt.top < s->trimmed_top)
+	/* what the allocator holds free: the strings, rows and records of the processes gone */
+	if (freed || s->trimmed)
 		malloc_trim(0);
-	s->trimmed_top = s->pt.top;
+	s->trimmed = false;
 }
 
 /*

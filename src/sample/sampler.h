@@ -100,7 +100,7 @@ struct sampler {
 	__u32 snap_cap;
 	struct cpu_charge *snap_charges;	/* and of its charges */
 	__u32 snap_charges_cap;
-	__u32 trimmed_top;		/* the table's top at the last sampler__done */
+	bool trimmed;			/* the table gave pages back this interval */
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;
 	struct pid_key *gone;		/* processes that left the table this interval */

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Issue 23: memory when processes arrive after the agent. The agent starts first, then
+# 3,000 processes with command lines of their own (each runs once, at its start, and
+# sleeps), which then all end. What the agent holds for them is bounded (RSS with them
+# alive, and its peak, at most MEM_PER_PROC_KB each above where it was), and goes back
+# once they are gone (within MEM_BACK_KB of where it was: before, every page the table,
+# the sample's copies and the JSON line had touched stayed). bench/arrivals.sh measures
+# the same at 10,000 for BENCHMARKS.md.
+. "$(dirname "$0")/lib.sh"
+N=3000
+MEM_PER_PROC_KB=4	# table entry, the sample's copy, a row, its JSON: about 2.5 KiB
+MEM_BACK_KB=1024
+
+kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+"$WP" json -i 0.5 >/dev/null 2>"$TMP/err" &
+agent=$!
+PIDS="$PIDS $agent"
+sleep 2.5
+before=$(kb $agent VmRSS)
+hwm0=$(kb $agent VmHWM)
+"$OUT/tools/flood" --count $N --live >"$TMP/flood" &
+flood=$!
+PIDS="$PIDS $flood"
+sleep 3
+alive=$(kb $agent VmRSS)
+kill $flood
+wait $flood
+sleep 2.5
+after=$(kb $agent VmRSS)
+hwm=$(kb $agent VmHWM)
+check "the agent ran through it ($(jq -c . "$TMP/flood"))" kill -0 $agent
+check "with $N processes alive: $alive KiB, from $before KiB (at most $MEM_PER_PROC_KB KiB each)" \
+	test $((alive - before)) -le $((N * MEM_PER_PROC_KB))
+check "... peak $hwm KiB (at most $MEM_PER_PROC_KB KiB each above $hwm0 KiB)" \
+	test $((hwm - hwm0)) -le $((N * MEM_PER_PROC_KB))
+check "... and once they ended, $after KiB: back within $MEM_BACK_KB KiB of $before KiB" \
+	test $((after - before)) -le $MEM_BACK_KB
+finish
