@@ -4,10 +4,11 @@
  * server), the sampler, drop privileges, then sample at fixed deadlines and
  * hand each sample and its view to the output (output/output.h).
  *
- * Signals: SIGINT and SIGTERM end it after the current interval, or at once
- * when it waits to write (a reader that does not read: no SA_RESTART, the
- * write gives up); SIGHUP never does (logrotate's postrotate may send it to every agent of the host): it opens
- * --output again, and is otherwise ignored.
+ * Signals: SIGINT and SIGTERM end it after the current interval, or within a
+ * second when it waits to write (a reader that does not read: the handlers have
+ * no SA_RESTART, and the write gives up); SIGHUP never does (logrotate's
+ * postrotate may send it to every agent of the host): it opens --output again,
+ * and is otherwise ignored.
  */
 #include <errno.h>
 #include <signal.h>

@@ -11,8 +11,8 @@
 #include "lib/outfile.h"
 #include "lib/util.h"
 
-#define OUTFILE_MODE 0640
-#define OUTFILE_KEEP_BYTES (256 << 10)	/* kept between intervals; more goes back */	/* command lines may hold secrets */
+#define OUTFILE_MODE 0640	/* command lines may hold secrets */
+#define OUTFILE_KEEP_BYTES (256 << 10)	/* kept between intervals; more goes back */
 
 static int open_append(const char *path)
 {
