@@ -881,6 +881,8 @@ int sampler__sample(struct sampler *s)
 	out->unseen = s->acct.unseen;
 	out->dropped = s->acct.dropped + s->pt.full;
 	out->dropped_delta = out->dropped - s->last_dropped;
+	if (out->dropped_delta)	/* intervals to look at every process once, and one more */
+		s->lost_window = 2 + s->pt.top / SAMPLER_LOST_CHECKS;
 	s->last_dropped = out->dropped;
 	ret = publish(s, out);
 	end_interval(s);
@@ -970,6 +972,15 @@ static void end_interval(struct sampler *s)
 		/* after 30 s without time, a few a interval are checked in /proc */
 		.check_after = (__u64)(30 / iv) + 1, .checks = 16,
 	};
+
+	/* records were lost (10,000 processes that exit at once overflow the ring buffer):
+	 * the exits among them are looked for now, many an interval, not after 30 s, 16 an
+	 * interval (10 minutes for 10,000), while their entries hold the table's pages */
+	if (s->lost_window) {
+		s->lost_window--;
+		h.check_after = 1;
+		h.checks = SAMPLER_LOST_CHECKS;
+	}
 
 	/* processes that left the table an interval ago: their /proc data is of no use */
 	for (__u32 i = 0; i < s->nr_gone; i++)

@@ -61,6 +61,8 @@ struct pid_key {
 /* Copies of processes a sample keeps between intervals whatever their use; above, a
  * sample that used under a quarter gives them back (sampler__done). */
 #define SAMPLER_KEEP_PROCS 1024
+/* Processes looked for in /proc per interval after records were lost (a few ms). */
+#define SAMPLER_LOST_CHECKS 1024
 
 struct sampler {
 	struct sampler_opts opts;
@@ -101,6 +103,7 @@ struct sampler {
 	struct cpu_charge *snap_charges;	/* and of its charges */
 	__u32 snap_charges_cap;
 	bool trimmed;			/* the table gave pages back this interval */
+	__u32 lost_window;		/* intervals left to look for exits lost with records */
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;
 	struct pid_key *gone;		/* processes that left the table this interval */
