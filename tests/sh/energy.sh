@@ -90,7 +90,9 @@ port=$(free_port)
 PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$port/metrics" 10
 i=0
-while [ $i -lt 50 ] && ! curl -s "http://127.0.0.1:$port/metrics" | grep -q '^wattprobe_socket_baseline_intervals'; do
+# (from the fit's first point: before it, spread and residual are not known, and not shown)
+while [ $i -lt 50 ] && ! curl -s "http://127.0.0.1:$port/metrics" |
+	grep -q '^wattprobe_socket_baseline_intervals{.*} [1-9]'; do
 	sleep 0.1
 	i=$((i + 1))
 done
@@ -125,23 +127,24 @@ check "JSON: the curve at five loads, rising, with idle inside its range ($(tail
 		and .curve_w[0] == .idle_w' >/dev/null"
 check "--state-file is written at exit ($(sed -n 3p "$TMP/state" 2>/dev/null))" \
 	grep -qx "fit 0 package $n1" "$TMP/state"
-"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+# (an interval is a point of the fit once the next one has energy too: -c 2)
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 2 \
 	>"$TMP/out" 2>"$TMP/err"
-n2=$(jq '.sockets[0].baseline.package.intervals' "$TMP/out")
-check "... and read at start: the first interval's fit holds $n2 intervals ($n1 + 1)" \
+n2=$(tail -1 "$TMP/out" | jq '.sockets[0].baseline.package.intervals')
+check "... and read at start: the second interval's fit holds $n2 intervals ($n1 + 1)" \
 	test "$n2" -eq $((n1 + 1))
 printf 'wattprobe-baselines 1\nwritten 0\nfit 0 package 5\n' >"$TMP/state"
-"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 2 \
 	>"$TMP/out" 2>"$TMP/err"
 check "... a broken one is named on stderr and the agent starts afresh" \
 	sh -c "grep -q 'state, line 4: not a wattprobe baselines file' '$TMP/err' &&
-		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1"
+		test \"\$(tail -1 '$TMP/out' | jq '.sockets[0].baseline.package.intervals')\" -eq 1"
 printf 'wattprobe-baselines 9\nwritten 0\n' >"$TMP/state"
-"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 1 \
+"$WP" json --sensor rapl --powercap-root "$pc" --state-file "$TMP/state" -i 0.2 -c 2 \
 	>"$TMP/out" 2>"$TMP/err"
 check "... one of another version is refused by its version, and written over" \
 	sh -c "grep -q 'version 9 of the baselines file, this wattprobe reads version 1' '$TMP/err' &&
-		test \"\$(jq '.sockets[0].baseline.package.intervals' '$TMP/out')\" -eq 1 &&
+		test \"\$(tail -1 '$TMP/out' | jq '.sockets[0].baseline.package.intervals')\" -eq 1 &&
 		head -1 '$TMP/state' | grep -qx 'wattprobe-baselines 1'"
 # a link planted where the temporary file was (PATH.tmp) is not followed
 echo precious >"$TMP/victim"
