@@ -13,20 +13,20 @@ MEM_BACK_KB=1024
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
-"$WP" json -i 0.5 >/dev/null 2>"$TMP/err" &
+"$WP" json -i 0.25 >/dev/null 2>"$TMP/err" &
 agent=$!
 PIDS="$PIDS $agent"
-sleep 2.5
+sleep 1
 before=$(kb $agent VmRSS)
 hwm0=$(kb $agent VmHWM)
 "$OUT/tools/flood" --count $N --live >"$TMP/flood" &
 flood=$!
 PIDS="$PIDS $flood"
-sleep 3
+sleep 1.5
 alive=$(kb $agent VmRSS)
 kill $flood
 wait $flood
-sleep 2.5
+sleep 1.25
 after=$(kb $agent VmRSS)
 hwm=$(kb $agent VmHWM)
 check "the agent ran through it ($(jq -c . "$TMP/flood"))" kill -0 $agent
