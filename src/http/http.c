@@ -1200,6 +1200,7 @@ static enum decision check_later(struct http_server *s, struct conn *c, struct M
 {
 	struct checker *ck = s->checker;
 	struct auth_job *j;
+	__u64 deadline;
 	bool full;
 
 	pthread_mutex_lock(&ck->lock);
@@ -1216,7 +1217,9 @@ static enum decision check_later(struct http_server *s, struct conn *c, struct M
 	auth_check_clear(check);
 	j->c = c;
 	j->mc = mc;
-	j->deadline = now_ns(CLOCK_MONOTONIC) + (__u64)s->check_ms * 1000000;
+	/* kept here: once queued, the checker may answer and free the job at once */
+	deadline = now_ns(CLOCK_MONOTONIC) + (__u64)s->check_ms * 1000000;
+	j->deadline = deadline;
 	/* before the checker can see it: it resumes what it answers */
 	MHD_suspend_connection(mc);
 	pthread_mutex_lock(&ck->lock);
@@ -1228,7 +1231,7 @@ static enum decision check_later(struct http_server *s, struct conn *c, struct M
 	pthread_cond_signal(&ck->cond);
 	pthread_mutex_unlock(&ck->lock);
 	pthread_mutex_lock(&s->conns_lock);
-	reaper_kick(s, j->deadline);
+	reaper_kick(s, deadline);
 	pthread_mutex_unlock(&s->conns_lock);
 	return SUSPENDED;
 }
