@@ -30,33 +30,46 @@ step "integration tests (load the BPF program)"
 # one at a time: they measure CPU time and must not compete for the CPUs
 "$OUT/tests/integration" --jobs 1
 
-# Two shell tests spend their minutes waiting rather than timing anything:
-# docker.sh on debootstrap, the engine and the image build, prom_totals.sh on
-# a real Prometheus filling 85 s of windows. They run one after the other beside
-# the rest (their output comes when they end), unless WP_TEST_SERIAL=1.
-BESIDE="tests/sh/docker.sh tests/sh/prom_totals.sh"
-[ "${WP_TEST_SERIAL:-0}" != 1 ] || BESIDE=
+# Shell tests that spend their time waiting, or building, rather than timing
+# anything run in two lanes beside the others, each lane one test after the
+# other (their output comes when they end): docker.sh (debootstrap, the engine,
+# the image build); prom_totals.sh (a real Prometheus filling 85 s of windows),
+# then hacking.sh, deploy.sh and dashboard.sh (copies built, manifests and
+# rules checked). WP_TEST_SERIAL=1 runs everything in turn.
+LANES="tests/sh/docker.sh
+tests/sh/prom_totals.sh tests/sh/hacking.sh tests/sh/deploy.sh tests/sh/dashboard.sh"
+[ "${WP_TEST_SERIAL:-0}" != 1 ] || LANES=
+# shellcheck disable=SC2086 # the lanes' tests, on one line
+BESIDE=$(echo $LANES)
 bglog=$(mktemp -d /tmp/wattprobe-beside.XXXXXX)
-bgpid=
-if [ -n "$BESIDE" ]; then
-	(
+bgpids=
+
+# lane TESTS...: one after the other, each one's output and "status seconds" in $bglog
+lane() {
+	c=
+	trap '[ -z "$c" ] || { kill "$c" 2>/dev/null; wait "$c"; }; exit 143' TERM
+	for t; do
+		t0=$(date +%s)
+		OUT="$OUT" sh "$t" >"$bglog/$(basename "$t").log" 2>&1 &
+		c=$!
+		st=0
+		wait "$c" || st=$?
 		c=
-		trap '[ -z "$c" ] || { kill "$c" 2>/dev/null; wait "$c"; }; exit 143' TERM
-		for t in $BESIDE; do
-			t0=$(date +%s)
-			OUT="$OUT" sh "$t" >"$bglog/$(basename "$t").log" 2>&1 &
-			c=$!
-			st=0
-			wait "$c" || st=$?
-			c=
-			echo "$st $(($(date +%s) - t0))" >"$bglog/$(basename "$t").status"
-		done
-	) &
-	bgpid=$!
+		echo "$st $(($(date +%s) - t0))" >"$bglog/$(basename "$t").status"
+	done
+}
+if [ -n "$LANES" ]; then
+	while read -r l; do
+		# shellcheck disable=SC2086 # a lane is a list of test files
+		lane $l &
+		bgpids="$bgpids $!"
+	done <<EOF
+$LANES
+EOF
 	printf '\n== started beside the others: %s\n' "$BESIDE"
 fi
 # a failing test ends make test: what runs beside it is stopped and cleans up
-trap 'st=$?; [ -z "$bgpid" ] || { kill "$bgpid" 2>/dev/null; wait "$bgpid" || :; }; rm -rf "$bglog"; exit $st' EXIT
+trap 'st=$?; for p in $bgpids; do kill "$p" 2>/dev/null; wait "$p" || :; done; rm -rf "$bglog"; exit $st' EXIT
 
 for t in tests/sh/*.sh; do
 	[ -e "$t" ] && [ "$t" != tests/sh/lib.sh ] || continue
@@ -65,10 +78,10 @@ for t in tests/sh/*.sh; do
 	OUT="$OUT" sh "$t"
 done
 
-if [ -n "$bgpid" ]; then
+if [ -n "$bgpids" ]; then
 	step "waiting for $BESIDE"
-	wait "$bgpid" || true
-	bgpid=
+	for p in $bgpids; do wait "$p" || :; done
+	bgpids=
 	for t in $BESIDE; do
 		n=$(basename "$t")
 		printf '\n== %s (beside)\n' "$t"
