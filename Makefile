@@ -67,6 +67,8 @@ UNIT_SRCS := $(wildcard tests/test_*.c)
 IT_SRCS   := $(wildcard tests/it_*.c)
 TOOL_SRCS := $(wildcard tests/tools/*.c)
 TOOLS     := $(patsubst tests/tools/%.c,$(OUT)/tools/%,$(TOOL_SRCS))
+# libraries that stand in for a vendor's, for the tests (tests/fake/)
+FAKE_NVML := $(OUT)/fake/libnvidia-ml.so.1
 FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZERS   := $(patsubst tests/fuzz/%.c,$(OUT)/fuzz/%,$(FUZZ_SRCS))
 BENCH_SRCS := $(wildcard bench/*.c)
@@ -75,7 +77,7 @@ BENCH_BINS := $(patsubst bench/%.c,$(OUT)/bench/%,$(BENCH_SRCS))
 .PHONY: all run test unit integration check-asan check-layers fuzz bench install clean vmlinux \
 	deps print-%
 
-all: $(OUT)/wattprobe $(TOOLS)
+all: $(OUT)/wattprobe $(TOOLS) $(FAKE_NVML)
 
 deps:
 	$(Q)scripts/deps.sh
@@ -150,6 +152,13 @@ $(OUT)/tools/%: tests/tools/%.c $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) $< $(LIB) $(LIBS_SYS) -o $@
+
+# a shared object that exports only what it marks visible: NVML's calls
+$(FAKE_NVML): tests/fake/nvml.c
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) $(DEPFLAGS) -shared -fPIC -fvisibility=hidden \
+		-Wl,-soname,libnvidia-ml.so.1 $< -lpthread -o $@
 
 $(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	$(call msg,LINK,$@)
