@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <time.h>
+#include "energy/gpu.h"
 #include "energy/nvml.h"
 #include "helpers.h"
 
@@ -161,4 +162,117 @@ Test(nvml, every_call_and_the_energy_model)
 	cr_assert_eq(n.utilization(d, &u), NVML_ERROR_NOT_SUPPORTED);
 	nvml__close(&n);
 	nvml__close(&n);	/* twice is harmless */
+}
+
+/* --- gpu.c: one read per interval ------------------------------------------------------ */
+
+Test(nvml, counter_steps)
+{
+	__u64 uj;
+
+	cr_assert_null(gpu_counter_step(1000, 1500, 1000000000, 300, &uj));
+	cr_assert_eq(uj, 500000, "500 mJ is 500000 uJ");
+	cr_assert_str_eq(gpu_counter_step(1500, 1000, 1000000000, 300, &uj), "counter reset");
+	cr_assert_eq(uj, 0);
+	/* 300 W x 4 over 1 s + 0.1 s of slack is 1320 J at most */
+	cr_assert_null(gpu_counter_step(0, 1320000, 1000000000, 300, &uj));
+	cr_assert_str_eq(gpu_counter_step(0, 1321000, 1000000000, 300, &uj), "implausible jump");
+	/* no limit: 5000 W */
+	cr_assert_null(gpu_counter_step(0, 5500000, 1000000000, 0, &uj));
+	cr_assert_str_eq(gpu_counter_step(0, 5501000, 1000000000, 0, &uj), "implausible jump");
+}
+
+static int open_gpus(struct gpu *g)
+{
+	char err[512];
+	int ret = gpu__open(g, lib, err, sizeof(err));
+
+	cr_assert_eq(ret, 0, "gpu__open: %s", err);
+	return ret;
+}
+
+Test(nvml, gpu_reads_two_gpus)
+{
+	struct gpu_reading rd[WP_MAX_GPUS];
+	struct gpu g;
+
+	write_cfg("gpu 0 idle=40 k=200 limit=350\nproc 0 111 60\nproc 0 222 20\n"
+		  "gpu 1 idle=20 k=100 energy=0 mode=exclusive\nproc 1 333 10\n");
+	open_gpus(&g);
+	cr_assert_eq(g.nr, 2);
+	cr_assert_eq(gpu__read(&g, 0, rd), 2);
+	cr_assert_str_eq(rd[0].gap, "first reading");
+	cr_assert_str_eq(rd[0].uuid, "GPU-fa4e0000-0000-4000-8000-000000000000");
+	usleep(250000);
+	cr_assert_eq(gpu__read(&g, 250000000, rd), 2);
+	/* GPU 0: 40 + 200 x 0.8 = 200 W for about 0.25 s */
+	cr_assert(rd[0].have, "%s", rd[0].gap ?: "");
+	cr_assert_str_eq(rd[0].source, "energy counter");
+	cr_assert(rd[0].uj > 200 * 0.2e6 && rd[0].uj < 200 * 0.4e6, "%llu uJ",
+		  (unsigned long long)rd[0].uj);
+	cr_assert_float_eq(rd[0].util, 0.8, 1e-9);
+	cr_assert_float_eq(rd[0].limit_w, 350, 1e-9);
+	cr_assert_eq(rd[0].mode, GPU_SHARED);
+	cr_assert(rd[0].per_process);
+	cr_assert_eq(rd[0].nr_pids, 2);
+	cr_assert_eq(rd[0].pids[0].pid, 111);
+	cr_assert_float_eq(rd[0].pids[0].sm, 0.6, 1e-9);
+	/* GPU 1: no counter, power usage 30 W both times: 30 W x 0.25 s exactly */
+	cr_assert_str_eq(rd[1].source, "power usage");
+	cr_assert(rd[1].have);
+	cr_assert_eq(rd[1].uj, 7500000);
+	cr_assert_eq(rd[1].mode, GPU_EXCLUSIVE);
+	cr_assert_eq(rd[1].exclusive_pid, 333);
+
+	/* no sample newer than the last one seen: no process this time (NOT_FOUND) */
+	cr_assert_eq(gpu__read(&g, 1000000, rd), 2);
+	cr_assert(rd[0].per_process);
+	cr_assert_eq(rd[0].nr_pids, 0);
+	gpu__close(&g);
+}
+
+Test(nvml, gpu_lost_is_a_gap_then_a_fresh_start)
+{
+	struct gpu_reading rd[WP_MAX_GPUS];
+	struct gpu g;
+
+	write_cfg("gpu 0 idle=40 k=200\n");
+	open_gpus(&g);
+	gpu__read(&g, 0, rd);
+	write_cfg("gpu 0 idle=40 k=200 lost=1\n");
+	cr_assert_eq(gpu__read(&g, 100000000, rd), 1);
+	cr_assert(!rd[0].have);
+	cr_assert_str_eq(rd[0].gap, "GPU is lost");
+	write_cfg("gpu 0 idle=40 k=200\n");
+	gpu__read(&g, 100000000, rd);
+	cr_assert_str_eq(rd[0].gap, "first reading", "back: a fresh start, no step across the gap");
+	usleep(100000);
+	gpu__read(&g, 100000000, rd);
+	cr_assert(rd[0].have);
+	gpu__close(&g);
+}
+
+Test(nvml, gpu_mig_has_no_per_process)
+{
+	struct gpu_reading rd[WP_MAX_GPUS];
+	struct gpu g;
+
+	write_cfg("gpu 0 mig=1\nproc 0 5 50\n");
+	open_gpus(&g);
+	gpu__read(&g, 0, rd);
+	cr_assert_eq(rd[0].mode, GPU_MIG);
+	cr_assert(!rd[0].per_process);
+	cr_assert(strstr(rd[0].no_per_process, "MIG"));
+	cr_assert_eq(rd[0].util, -1, "MIG: no utilisation rates either");
+	gpu__close(&g);
+}
+
+Test(nvml, no_gpu_is_enoent)
+{
+	struct gpu g;
+	char err[512];
+
+	write_cfg("# a driver, no GPU\n");
+	cr_assert_eq(gpu__open(&g, lib, err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "no GPU"), "%s", err);
 }
