@@ -8,6 +8,8 @@
 #include "energy/hwmon.h"
 #include "helpers.h"
 
+#define ALL (HWMON_WANT(HWMON_CPU) | HWMON_WANT(HWMON_PLATFORM))
+
 static char *root;
 
 static void hw_setup(void)
@@ -167,7 +169,7 @@ Test(hwmon, discovery_roles_and_readings)
 	put("hwmon11/device/name", "nct6775\n");
 	put("hwmon11/device/power1_input", "5000000\n");
 
-	cr_assert_eq(hwmon__open(&h, root, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hwmon__open(&h, root, ALL, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(h.nr_chips, 4);
 	pm = find(&h, "power_meter", "power1");
 	so = find(&h, "amd_energy", "Esocket0");
@@ -189,6 +191,7 @@ Test(hwmon, discovery_roles_and_readings)
 	/* two platform meters: the power meter's average outranks INA's readings */
 	cr_assert_eq(pm->role, HWMON_PLATFORM);
 	cr_assert_eq(vin->role, HWMON_UNUSED);
+	cr_assert_eq(vin->same_as, pm - h.ch);
 	cr_assert(strstr(nct->dir, "hwmon11/device"));
 
 	cr_assert_eq(hwmon__read(&h, 0, rd), h.nr);
@@ -216,7 +219,7 @@ Test(hwmon, curr_times_volt)
 	put("hwmon0/in1_input", "5000\n");
 	put("hwmon0/in1_label", "VDD_IN\n");
 	put("hwmon0/curr1_input", "2000\n");
-	cr_assert_eq(hwmon__open(&h, root, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hwmon__open(&h, root, ALL, err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(h.ch[0].role, HWMON_PLATFORM);
 	cr_assert_eq(hwmon__read(&h, 0, rd), 1);
 	cr_assert_eq(rd[0].status, HWMON_FIRST);
@@ -238,10 +241,18 @@ Test(hwmon, nothing_known_is_enoent)
 	put("hwmon0/power1_input", "5000000\n");
 	put("hwmon1/name", "coretemp\n");
 	put("hwmon1/temp1_input", "40000\n");
-	cr_assert_eq(hwmon__open(&h, root, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(hwmon__open(&h, root, ALL, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "2 chips, 1 power or energy channel"), "%s", err);
+	/* a CPU meter is not a platform meter */
+	put("hwmon2/name", "amd_energy\n");
+	put("hwmon2/energy1_input", "1\n");
+	put("hwmon2/energy1_label", "Esocket0\n");
+	cr_assert_eq(hwmon__open(&h, root, HWMON_WANT(HWMON_PLATFORM), err, sizeof(err)), -ENOENT);
+	cr_assert(strstr(err, "no platform meter"), "%s", err);
+	cr_assert_eq(hwmon__open(&h, root, HWMON_WANT(HWMON_CPU), err, sizeof(err)), 0, "%s", err);
+	hwmon__close(&h);
 	snprintf(path, sizeof(path), "%s/none", root);
-	cr_assert_eq(hwmon__open(&h, path, err, sizeof(err)), -ENOENT);
+	cr_assert_eq(hwmon__open(&h, path, ALL, err, sizeof(err)), -ENOENT);
 	cr_assert(strstr(err, "failed to list"), "%s", err);
 }
 
@@ -254,7 +265,7 @@ Test(hwmon, a_chip_that_goes_away_is_a_gap_then_reads_again)
 	put("hwmon0/name", "amd_energy\n");
 	put("hwmon0/energy1_input", "1000\n");
 	put("hwmon0/energy1_label", "Esocket0\n");
-	cr_assert_eq(hwmon__open(&h, root, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(hwmon__open(&h, root, ALL, err, sizeof(err)), 0, "%s", err);
 	hwmon__read(&h, 0, rd);
 	snprintf(path, sizeof(path), "%s/hwmon0/energy1_input", root);
 	cr_assert_eq(unlink(path), 0);

@@ -239,9 +239,28 @@ static int set_sensor(struct config *c, const char *arg)
 {
 	char why[512];
 
+	if (!strcmp(arg, "list")) {
+		c->list_sensors = true;
+		return 0;
+	}
 	if (sensor__check_list(arg, why, sizeof(why)))
 		return usage_error("invalid --sensor '%s': %s", arg, why);
 	c->sopts.sensors = arg;
+	return 0;
+}
+
+static int set_nvml_library(struct config *c, const char *arg)
+{
+	if (!*arg)
+		return usage_error("invalid --nvml-library '': expected the path of "
+				   "libnvidia-ml.so.1");
+	c->sopts.nvml_library = arg;
+	return 0;
+}
+
+static int set_hwmon_root(struct config *c, const char *arg)
+{
+	c->sopts.hwmon_root = arg;
 	return 0;
 }
 
@@ -546,6 +565,11 @@ static const struct option_def options[] = {
 	{ "sensor", 0, "LIST", "all", NULL, set_sensor, sensor__help },
 	{ "powercap-root", 0, "DIR", "all",
 	  "where the RAPL zones are (default /sys/class/powercap)", set_powercap_root },
+	{ "hwmon-root", 0, "DIR", "all",
+	  "where the hwmon chips are (default /sys/class/hwmon)", set_hwmon_root },
+	{ "nvml-library", 0, "PATH", "all",
+	  "NVIDIA's NVML library to load (default\nlibnvidia-ml.so.1 from the library path)",
+	  set_nvml_library },
 	{ "tdp", 0, "WATTS", "all",
 	  "model: power of a socket at full load (default\n3.84 W per online CPU, a cloud average)",
 	  set_tdp },
@@ -897,6 +921,16 @@ int options__parse(int argc, char **argv, struct config *c)
 		return usage_error("--vm-export-range and --vm-export-keep tune --vm-export: "
 				   "give --vm-export DIR");
 	c->vmx.interval_ns = (__u64)(c->sopts.interval_s * 1e9);
+	if (c->list_sensors) {
+		struct sensor_config sc = {
+			.powercap_root = c->sopts.powercap_root, .tdp_w = c->sopts.tdp_w,
+			.idle_w = c->sopts.idle_w, .nvml_library = c->sopts.nvml_library,
+			.hwmon_root = c->sopts.hwmon_root, .verbose = c->sopts.verbose,
+		};
+
+		sensor__list(stdout, &sc);
+		return 1;
+	}
 	if (!c->top_set)
 		c->vopts.top = c->cmd->default_top;
 	if (c->no_metric) {

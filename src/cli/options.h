@@ -33,6 +33,7 @@ struct command {
 struct config {
 	const struct command *cmd;
 	bool cmd_given;			/* named on the command line (for --help) */
+	bool list_sensors;		/* --sensor list: say what is found, and exit */
 	struct sampler_opts sopts;
 	struct output_opts oopts;
 	struct view_opts vopts;

@@ -63,7 +63,13 @@ int gpu__open(struct gpu *g, const char *library, char *err, size_t errlen)
 			d->name[0] = '\0';
 		if (!g->nvml.uuid || g->nvml.uuid(d->handle, d->uuid, sizeof(d->uuid)))
 			d->uuid[0] = '\0';
-		d->power_only = !g->nvml.energy;
+		{
+			unsigned long long mj;
+
+			/* before Volta there is no energy counter: power usage it is */
+			d->power_only = !g->nvml.energy ||
+					nvml_absent(g->nvml.energy(d->handle, &mj));
+		}
 		g->nr++;
 	}
 	if (!g->nr) {

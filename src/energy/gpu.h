@@ -24,7 +24,6 @@
 #include "energy/gpusplit.h"
 #include "energy/nvml.h"
 
-#define WP_MAX_GPUS		16
 #define GPU_MAX_SAMPLES		1024	/* process utilisation samples per GPU and read */
 /* A step is implausible beyond this many times the enforced limit (or GPU_MAX_PLAUSIBLE_W). */
 #define GPU_PLAUSIBLE_LIMIT_FACTOR	4

@@ -30,6 +30,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 
+#define WP_MAX_GPUS	16	/* GPUs read; the rest are left out, with a warning */
 #define GPU_MAX_PIDS	64	/* processes per GPU and interval; the rest are others' */
 
 /*

@@ -403,13 +403,15 @@ static int kind_rank(enum hwmon_kind k)
 /*
  * One channel per role and socket: two that say the same thing (an energy
  * and a power file of one rail, two power meters) would count it twice. The
- * best kind counts, then the first found; the others are listed as unused.
+ * best kind counts, then the first found; the others are left unused, with
+ * same_as naming the one that counts.
  */
 static void one_per_role(struct hwmon *h)
 {
 	for (int i = 0; i < h->nr; i++) {
 		struct hwmon_channel *a = &h->ch[i];
 
+		a->same_as = -1;
 		if (a->role == HWMON_UNUSED)
 			continue;
 		for (int j = 0; j < h->nr; j++) {
@@ -419,15 +421,15 @@ static void one_per_role(struct hwmon *h)
 				continue;
 			if (kind_rank(b->kind) < kind_rank(a->kind) ||
 			    (kind_rank(b->kind) == kind_rank(a->kind) && j < i)) {
-				fprintf(stderr, "wattprobe: %s/%s (%s \"%s\") and %s/%s (\"%s\") "
-					"measure the same %s: counting the second\n", a->hwmon,
-					a->chip, hwmon_kind_name(a->kind), a->label, b->hwmon,
-					b->chip, b->label, hwmon_role_name(a->role));
-				a->role = HWMON_UNUSED;
+				a->same_as = j;
 				break;
 			}
 		}
 	}
+	/* after the loop: a channel dropped for one that is dropped in turn still defers */
+	for (int i = 0; i < h->nr; i++)
+		if (h->ch[i].same_as >= 0)
+			h->ch[i].role = HWMON_UNUSED;
 }
 
 static int open_file(const char *dir, const char *type, int n, const char *item)
@@ -467,7 +469,7 @@ static int open_channel(struct hwmon_channel *c)
 	return c->fd < 0 ? c->fd : 0;
 }
 
-int hwmon__open(struct hwmon *h, const char *root, char *err, size_t errlen)
+int hwmon__open(struct hwmon *h, const char *root, unsigned int want, char *err, size_t errlen)
 {
 	struct dirent **ents = NULL;
 	int n, used = 0, ret = 0;
@@ -488,9 +490,10 @@ int hwmon__open(struct hwmon *h, const char *root, char *err, size_t errlen)
 	for (int i = 0; i < h->nr; i++) {
 		struct hwmon_channel *c = &h->ch[i];
 
-		if (c->role == HWMON_UNUSED)
+		if (c->role == HWMON_UNUSED || !(want & HWMON_WANT(c->role)))
 			continue;
 		ret = open_channel(c);
+		c->opened = !ret;
 		if (ret) {
 			snprintf(err, errlen, "failed to open %s (%s \"%s\"): %s%s", c->dir,
 				 c->chip, c->label, strerror(-ret),
@@ -502,8 +505,10 @@ int hwmon__open(struct hwmon *h, const char *root, char *err, size_t errlen)
 		used++;
 	}
 	if (!used) {
-		snprintf(err, errlen, "no power meter or energy counter wattprobe knows under %s "
-			 "(%d chip%s, %d power or energy channel%s, none in its table)", root,
+		snprintf(err, errlen, "no %s wattprobe knows under %s (%d chip%s, %d power or "
+			 "energy channel%s, none in its table)",
+			 want == HWMON_WANT(HWMON_CPU) ? "CPU meter" :
+			 want == HWMON_WANT(HWMON_PLATFORM) ? "platform meter" : "meter", root,
 			 h->nr_chips, h->nr_chips == 1 ? "" : "s", h->nr, h->nr == 1 ? "" : "s");
 		return -ENOENT;
 	}
@@ -531,7 +536,7 @@ int hwmon__read(struct hwmon *h, __u64 elapsed_ns, struct hwmon_reading *out)
 		int ret;
 
 		out[i] = (struct hwmon_reading){ 0 };
-		if (c->role == HWMON_UNUSED)
+		if (c->role == HWMON_UNUSED || !c->opened)
 			continue;
 		if (c->fd < 0 && open_channel(c)) {
 			/* gone (a chip unbound): try again next time, from a fresh reading */

@@ -79,6 +79,8 @@ struct hwmon_channel {
 	__u64 last_uj;		/* energy counters */
 	double last_uw;		/* power readings, for the trapezoid */
 	int reported;		/* last status warned about (0: none) */
+	int same_as;		/* unused: the channel of the same role that counts, or -1 */
+	bool opened;		/* its role is wanted: opened and read */
 };
 
 struct hwmon {
@@ -135,15 +137,19 @@ const char *hwmon_status_name(int status);
 
 /* --- sysfs ----------------------------------------------------------------------- */
 
+#define HWMON_WANT(role)	(1u << (role))
+
 /*
- * Find every power and energy channel under root ("/sys/class/hwmon"), the
- * table's role of each, and open the ones with a role. 0 when some channel
- * has a role; -ENOENT when none has (no root, no chip, no chip the table
- * names; err says which); other -errno when a channel with a role cannot be
- * read (err names it and the remedy). No reading is taken.
+ * Find every power and energy channel under root ("/sys/class/hwmon") and the
+ * table's role of each, and open those of the roles want has
+ * (HWMON_WANT(HWMON_PLATFORM) | ...). 0 when some channel of those roles is
+ * there; -ENOENT when none is (no root, no chip, no chip the table names; err
+ * says which); other -errno when such a channel cannot be read (err names it
+ * and the remedy). No reading is taken.
  */
-int hwmon__open(struct hwmon *h, const char *root, char *err, size_t errlen);
-/* Read every channel with a role; out[i] for ch[i]. Returns h->nr. */
+int hwmon__open(struct hwmon *h, const char *root, unsigned int want, char *err,
+		size_t errlen);
+/* Read every opened channel; out[i] for ch[i]. Returns h->nr. */
 int hwmon__read(struct hwmon *h, __u64 elapsed_ns, struct hwmon_reading *out);
 void hwmon__close(struct hwmon *h);
 

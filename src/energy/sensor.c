@@ -93,6 +93,7 @@ void sensor__help(char *buf, size_t len)
 
 	n = snprintf(buf, len, "the energy sensors: auto (the default: for each part\n"
 		     "of the machine, the first below that is there),\n"
+		     "list (say what each finds here, and exit),\n"
 		     "or a comma list of these, each of which must open:");
 	for (int i = 0; sensor_table[i] && n < len; i++)
 		n += snprintf(buf + n, len - n, "\n%s (%s): %s", sensor_table[i]->name,
@@ -139,15 +140,14 @@ void sensor__close(struct sensor *s)
 
 /*
  * Auto for one role: the table's sensors of that role in order, fallbacks last.
- * Absent ones (-ENOENT) are passed over quietly; one that is there but unusable is
- * worth a warning, as the next is taken in its place.
+ * Absent ones (-ENOENT) are passed over quietly (said with verbose); one that is
+ * there but unusable is worth a warning, naming the sensor taken in its place.
  */
 static int open_auto(struct sensor *s, enum sensor_role role, const struct sensor_config *c,
 		     char *err, size_t errlen)
 {
-	const struct sensor_ops *last = NULL;
-	char why[512] = "";
-	int ret = -ENOENT;
+	char why[16][512];
+	int ret = -ENOENT, fails[16], nr = 0;
 
 	for (int fallback = 0; fallback < 2; fallback++) {
 		for (int i = 0; sensor_table[i]; i++) {
@@ -155,25 +155,31 @@ static int open_auto(struct sensor *s, enum sensor_role role, const struct senso
 
 			if (ops->role != role || ops->fallback != fallback)
 				continue;
-			if (last && (ret != -ENOENT || c->verbose))
-				fprintf(stderr, "wattprobe: %s%s; using %s%s\n",
-					ret != -ENOENT ? "warning: " : "", why, ops->title,
-					ops->estimated ? " (estimates)" : "");
-			ret = sensor__open(s, ops, c, why, sizeof(why));
-			if (!ret)
+			ret = sensor__open(s, ops, c, why[nr], sizeof(why[nr]));
+			if (!ret) {
+				for (int k = 0; k < nr; k++)
+					if (fails[k] != -ENOENT || c->verbose)
+						fprintf(stderr, "wattprobe: %s%s; using %s%s\n",
+							fails[k] != -ENOENT ? "warning: " : "",
+							why[k], ops->title,
+							ops->estimated ? " (estimates)" : "");
 				return 0;
-			last = ops;
+			}
 			if (ret != -ENOENT && fallback) {
-				snprintf(err, errlen, "--sensor %s: %s", ops->name, why);
+				snprintf(err, errlen, "--sensor %s: %s", ops->name, why[nr]);
 				return ret;
 			}
+			if (nr < 15)
+				fails[nr++] = ret;
 		}
 	}
-	if (last && ret != -ENOENT)
-		fprintf(stderr, "wattprobe: warning: %s; the %s's energy is not measured\n", why,
-			sensor_role_name(role));
-	else if (last && c->verbose)
-		fprintf(stderr, "wattprobe: no %s sensor: %s\n", sensor_role_name(role), why);
+	for (int k = 0; k < nr; k++)
+		if (fails[k] != -ENOENT)
+			fprintf(stderr, "wattprobe: warning: %s; the %s's energy is not measured\n",
+				why[k], sensor_role_name(role));
+		else if (c->verbose)
+			fprintf(stderr, "wattprobe: no %s sensor: %s\n", sensor_role_name(role),
+				why[k]);
 	return -ENOENT;
 }
 
@@ -248,4 +254,38 @@ const struct sensor *sensor_set__get(const struct sensor_set *set, enum sensor_r
 	if ((unsigned int)role >= SENSOR_NR_ROLES || !set->role[role].ops)
 		return NULL;
 	return &set->role[role];
+}
+
+int sensor__list(FILE *f, const struct sensor_config *c)
+{
+	const struct sensor_ops *used[SENSOR_NR_ROLES] = {};
+	char why[1024], found[8192];
+	struct sensor s;
+
+	fprintf(f, "sensors (the table, in the order auto tries them within a role):\n");
+	for (int i = 0; sensor_table[i]; i++) {
+		const struct sensor_ops *ops = sensor_table[i];
+		int ret = sensor__open(&s, ops, c, why, sizeof(why));
+
+		fprintf(f, "%-10s %-8s ", ops->name, sensor_role_name(ops->role));
+		if (ret) {
+			fprintf(f, "%s: %s\n", ret == -ENOENT ? "absent" : "unusable", why);
+			continue;
+		}
+		fprintf(f, "found\n");
+		if (ops->describe) {
+			found[0] = '\0';
+			ops->describe(&s, found, sizeof(found));
+			fputs(found, f);
+		}
+		/* what auto takes: the first of the role that opens, a fallback last */
+		if (!used[ops->role] || (used[ops->role]->fallback && !ops->fallback))
+			used[ops->role] = ops;
+		sensor__close(&s);
+	}
+	fprintf(f, "auto uses:\n");
+	for (int r = 0; r < SENSOR_NR_ROLES; r++)
+		fprintf(f, "%-10s %s\n", sensor_role_name(r), used[r] ? used[r]->name :
+			r == SENSOR_ROLE_CPU ? "none (no sensor opens)" : "none (not measured)");
+	return used[SENSOR_ROLE_CPU] ? 0 : -ENOENT;
 }

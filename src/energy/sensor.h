@@ -18,9 +18,10 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "energy/domain.h"
+#include "energy/gpu.h"		/* struct gpu_reading, WP_MAX_GPUS */
 #include "kernel/topology.h"	/* WP_MAX_SOCKETS */
-
 
 /* What part of the machine a sensor measures; at most one sensor per role is open. */
 enum sensor_role {
@@ -35,6 +36,8 @@ struct sensor_config {
 	const char *powercap_root;	/* rapl: default /sys/class/powercap */
 	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
 	double idle_w;			/* model: idle watts per socket; < 0: default */
+	const char *nvml_library;	/* nvml: the library; NULL: libnvidia-ml.so.1 */
+	const char *hwmon_root;		/* hwmon: default /sys/class/hwmon */
 	bool verbose;
 };
 
@@ -59,6 +62,7 @@ struct sensor_socket {
 };
 
 struct sensor_reading {
+	/* the CPU role's */
 	struct sensor_socket sockets[WP_MAX_SOCKETS];
 	/* a sensor whose counters move at fixed times (an exported tree): the CLOCK_REALTIME
 	 * of the last move and the time between two; 0 when unknown */
@@ -67,6 +71,14 @@ struct sensor_reading {
 	__u64 psys_uj;
 	double psys_limit_w;
 	const char *psys_limit_from;
+	/* the GPU role's: one entry per GPU */
+	int nr_gpus;
+	struct gpu_reading gpus[WP_MAX_GPUS];
+	/* the platform role's: a meter of the whole machine */
+	bool have_platform;		/* its energy is known this interval */
+	__u64 platform_uj;
+	const char *platform_from;	/* what measures it ("hwmon0 power_meter power1") */
+	const char *platform_gap;	/* why its energy is missing, or NULL */
 };
 
 struct sensor;
@@ -85,6 +97,9 @@ struct sensor_ops {
 	/* One interval into out (zeroed by the caller). 0 or -errno. */
 	int (*read)(struct sensor *s, const struct sensor_input *in, struct sensor_reading *out);
 	void (*close)(struct sensor *s);
+	/* Optional: what it found, one line per device or channel ("  " indented),
+	 * for --sensor list. */
+	void (*describe)(struct sensor *s, char *buf, size_t len);
 };
 
 struct sensor {
@@ -151,6 +166,12 @@ int sensor_set__open(struct sensor_set *set, const char *list, const struct sens
 int sensor_set__read(struct sensor_set *set, const struct sensor_input *in,
 		     struct sensor_reading *out);
 void sensor_set__close(struct sensor_set *set);
+/*
+ * --sensor list: every sensor of the table, whether it opens here and what it
+ * found, then what auto uses for each role, into f. 0, or -errno if none opens
+ * for the CPUs.
+ */
+int sensor__list(FILE *f, const struct sensor_config *c);
 /* The sensor of a role, NULL if none. */
 const struct sensor_ops *sensor_set__ops(const struct sensor_set *set, enum sensor_role role);
 /* The open sensor of a role (its source, estimated, one_socket), NULL if none. */

@@ -10,6 +10,9 @@
 /* In the order auto tries them within a role (fallbacks are tried last). */
 #define SENSORS(X)	\
 	X(rapl)		\
+	X(hwmon_cpu)	\
+	X(nvml)		\
+	X(hwmon)	\
 	X(model)	\
 	/* a new one goes above this line */
 

@@ -341,7 +341,8 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 	int ret;
 	struct sensor_config c = {
 		.powercap_root = s->opts.powercap_root, .tdp_w = s->opts.tdp_w,
-		.idle_w = s->opts.idle_w, .verbose = s->opts.verbose,
+		.idle_w = s->opts.idle_w, .nvml_library = s->opts.nvml_library,
+		.hwmon_root = s->opts.hwmon_root, .verbose = s->opts.verbose,
 	};
 
 	for (int i = 0; i < WP_MAX_SOCKETS; i++) {

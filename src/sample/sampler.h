@@ -31,6 +31,8 @@ struct sampler_opts {
 	const char *powercap_root;	/* default /sys/class/powercap */
 	const char *cpu_root;		/* default /sys/devices/system/cpu */
 	const char *sensors;		/* --sensor: NULL or "auto", or a list of names */
+	const char *hwmon_root;		/* default /sys/class/hwmon */
+	const char *nvml_library;	/* NULL: libnvidia-ml.so.1 */
 	double tdp_w;			/* model: watts per socket at full load; <= 0: default */
 	double idle_w;			/* package idle baseline per socket; < 0: learn (rapl)
 					 * or default (model) */
