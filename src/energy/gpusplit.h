@@ -34,10 +34,13 @@
 #define GPU_MAX_PIDS	64	/* processes per GPU and interval; the rest are others' */
 
 /*
- * Idle fraction of a GPU for the baseline's prior: its idle power over its
- * enforced power limit. 0.15 is our assumption from data-centre GPUs idling
- * at a sixth to a tenth of their limit, not a published figure; the fit
- * replaces it as soon as the GPU's utilisation varies.
+ * Idle fraction of a GPU for its power curve's prior: its idle power over its
+ * enforced power limit. No GPU curves are published as SPECpower publishes
+ * servers', so the prior is curve_prior__lines(GPU_IDLE_FRACTION): straight
+ * lines idle at 7.5%, 15% and 22.5% of the limit, scaled by the limit. 0.15
+ * is our assumption from data-centre GPUs idling at a tenth to a sixth of
+ * their limit, not a published figure; the data bend the curve and move its
+ * idle wherever the GPU's utilisation goes.
  */
 #define GPU_IDLE_FRACTION	0.15
 

@@ -22,10 +22,13 @@
 #include <stdbool.h>
 
 /*
- * Idle fraction of the remainder for its baseline's prior. Fans at their
- * floor, disks spinning and the power supply's fixed losses draw most of it
- * whatever the CPUs do: 0.5 is our assumption, not a published figure; the
- * fit replaces it as soon as utilisation varies.
+ * Idle fraction of the remainder for its power curve's prior:
+ * curve_prior__lines(PLATFORM_IDLE_FRACTION), straight lines idle at 25%, 50%
+ * and 75% of the remainder's power at full load (no limit is known: scaled
+ * to the data). Fans at their floor, disks spinning and the power supply's
+ * fixed losses draw most of it whatever the CPUs do: 0.5 is our assumption,
+ * not a published figure; the data bend the curve and move its idle as soon
+ * as utilisation varies.
  */
 #define PLATFORM_IDLE_FRACTION	0.5
 

@@ -64,6 +64,8 @@ struct proc {
 	__u64 total_ns;		/* since the agent first saw it, under any identity */
 	__u64 total_uj;
 	bool total_uj_partial;	/* some interval's energy was missing */
+	__u64 total_gpu_uj;	/* its GPU energy, and its share of the platform's remainder */
+	__u64 total_rest_uj;
 
 	__u64 seq;		/* interval iv belongs to */
 	struct figures iv;	/* this interval's */

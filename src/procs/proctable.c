@@ -177,11 +177,7 @@ void proctable__touch(struct proctable *t, struct proc *p)
 	if (p->seq == t->seq)
 		return;
 	p->seq = t->seq;
-	p->iv.ns = 0;
-	p->iv.uj = 0;
-	p->iv.uj_missing = false;
-	memset(p->iv.sock_ns, 0, sizeof(p->iv.sock_ns));
-	memset(p->iv.sock_uj, 0, sizeof(p->iv.sock_uj));
+	memset(&p->iv, 0, sizeof(p->iv));
 	t->active[t->nr_active++] = proctable__index(t, p);
 }
 

@@ -50,6 +50,8 @@ struct view_row {
 					 * others: since the process started (by pid), since
 					 * the group first had a row (grouped: totals.h) */
 	struct timespec created;	/* steady views: when its counters were 0 (CLOCK_REALTIME) */
+	__u64 total_gpu_uj;		/* the same of its GPU energy */
+	__u64 total_rest_uj;		/* and of its share of the platform's remainder */
 };
 
 struct series_set;

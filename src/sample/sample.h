@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <time.h>
 #include "energy/domain.h"
+#include "energy/gpusplit.h"	/* WP_MAX_GPUS */
 #include "kernel/topology.h"	/* WP_MAX_SOCKETS */
 #include "lib/selfstat.h"
 #include "meta/container.h"
@@ -81,6 +82,29 @@ static inline __u64 sample_guest__uj(const struct sample_guest *g, int d)
 }
 
 /*
+ * A GPU's interval (a sensor of the GPU role): its energy and how it was split,
+ * idle + others + procs = uj to the microjoule when have.
+ */
+struct sample_gpu {
+	int index;			/* NVML's */
+	const char *name, *uuid;	/* "" when NVML does not say */
+	bool have;			/* its energy is known this interval */
+	__u64 uj;
+	__u64 total_uj;			/* since start, intervals with energy only */
+	__u64 idle_uj;			/* its baseline's part */
+	__u64 others_uj;		/* dynamic energy no process explains */
+	__u64 procs_uj;			/* attributed to processes */
+	double util;			/* the GPU's own utilisation 0..1; < 0: unknown */
+	double limit_w;			/* its enforced power limit; 0: unknown */
+	const char *mode;		/* "shared", "exclusive" (one process), "mig" */
+	bool per_process;		/* its processes' shares are known this interval */
+	const char *no_per_process;	/* why not, when not */
+	const char *source;		/* "energy counter" or "power usage" */
+	const char *gap;		/* why its energy is missing, or NULL */
+	struct sample_baseline baseline;
+};
+
+/*
  * One interval: outputs take it const (with the view built from it) and read
  * nothing else. Strings and pointers stay valid until the next sample is taken.
  */
@@ -106,6 +130,29 @@ struct sample {
 	double util;
 	/* since start, for counters (intervals with energy only) */
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
+	/* GPUs: none (nr_gpus 0) without a sensor of the GPU role */
+	const char *gpu_sensor;		/* "nvml"; NULL: no GPU */
+	int nr_gpus;
+	struct sample_gpu gpus[WP_MAX_GPUS];
+	bool have_gpu;			/* every GPU's energy is known */
+	__u64 gpu_uj, gpu_idle_uj, gpu_others_uj;	/* the GPUs' with energy */
+	__u64 gpu_total_uj, gpu_idle_total_uj, gpu_others_total_uj;
+	/*
+	 * A platform meter (a sensor of the platform role); platform_sensor NULL:
+	 * none. Its remainder (platform - packages - DRAM - GPUs) is split like a
+	 * socket's energy: rest_idle_uj to idle, the rest to processes by CPU time,
+	 * so that processes + others + idle = the platform when have_rest.
+	 */
+	const char *platform_sensor;	/* "hwmon"; NULL: no platform meter */
+	const char *platform_from;	/* what measures it */
+	const char *platform_gap;	/* why its energy is missing, or NULL */
+	bool have_platform;
+	__u64 platform_uj, platform_total_uj;
+	bool have_rest;			/* the platform and every part are known */
+	__u64 rest_uj, rest_idle_uj;
+	__u64 rest_short_uj;		/* the parts above the platform: its rest counted 0 */
+	__u64 rest_total_uj, rest_idle_total_uj;
+	struct sample_baseline rest_baseline;
 	struct proc **procs;		/* processes of this interval, biggest first */
 	__u32 nr_procs;
 	struct sample_guest *const *guests;	/* guests of the host (sample/guests.h) */

@@ -14,6 +14,7 @@
 #include "meta/dockername.h"
 #include "kernel/pidns.h"
 #include "energy/baseline_state.h"
+#include "sample/wholebox.h"
 #include "sample/sampler.h"
 #include "lib/util.h"
 
@@ -166,7 +167,7 @@ static void ask_exes(struct sampler *s)
 
 /* --- energy --------------------------------------------------------------- */
 
-static __u64 uj_of(double w, __u64 ns)
+__u64 sampler__uj_of(double w, __u64 ns)
 {
 	double uj = w * (double)ns / 1e3;
 
@@ -274,14 +275,14 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 		.shape = curve_prior__package(), .min_slope = BASELINE_MIN_SLOPE,
 	};
 	struct baseline_prior dram_prior = { .shape = curve_prior__dram() };
-	struct sensor_reading rd;
+	const struct sensor_reading *rd = &s->rd;
 	__u64 dt = out->interval_ns;
 
-	read_sensor(s, out, dt, &rd);
-	s->updated_ns = rd.updated_ns;
-	s->update_period_ns = rd.update_period_ns;
+	read_sensor(s, out, dt, &s->rd);
+	s->updated_ns = rd->updated_ns;
+	s->update_period_ns = rd->update_period_ns;
 	for (int i = 0; i < out->nr_sockets; i++) {
-		const struct sensor_socket *rs = &rd.sockets[i];
+		const struct sensor_socket *rs = &rd->sockets[i];
 		struct sample_socket *ss = &out->sockets[i];
 		struct sample_baseline *pb = &ss->baseline[ENERGY_PACKAGE];
 		struct sample_baseline *db = &ss->baseline[ENERGY_DRAM];
@@ -312,20 +313,20 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 		as[i] = (struct attr_socket){
 			.have_pkg = ss->have[ENERGY_PACKAGE], .pkg_uj = ss->uj[ENERGY_PACKAGE],
 			.have_dram = ss->have[ENERGY_DRAM], .dram_uj = ss->uj[ENERGY_DRAM],
-			.idle_base_uj = uj_of(pb->idle_w, dt),
-			.dram_base_uj = db->have ? uj_of(db->idle_w, dt) : 0,
+			.idle_base_uj = sampler__uj_of(pb->idle_w, dt),
+			.dram_base_uj = db->have ? sampler__uj_of(db->idle_w, dt) : 0,
 		};
 	}
-	out->have_psys = rd.have_psys;
-	out->psys_uj = rd.psys_uj;
-	out->psys_limit_w = rd.psys_limit_w;
-	if (rd.have_psys || s->psys_fit.n || s->psys_fit.held) {
-		pkg_prior.full_w = rd.psys_limit_w;
-		sampler__learn(&s->psys_fit, rd.have_psys, rd.psys_uj, out->util, dt, &pkg_prior,
-			       rd.psys_limit_from, &out->psys_baseline);
+	out->have_psys = rd->have_psys;
+	out->psys_uj = rd->psys_uj;
+	out->psys_limit_w = rd->psys_limit_w;
+	if (rd->have_psys || s->psys_fit.n || s->psys_fit.held) {
+		pkg_prior.full_w = rd->psys_limit_w;
+		sampler__learn(&s->psys_fit, rd->have_psys, rd->psys_uj, out->util, dt, &pkg_prior,
+			       rd->psys_limit_from, &out->psys_baseline);
 	}
 	if (out->have_psys && out->psys_baseline.have) {
-		out->psys_idle_uj = uj_of(out->psys_baseline.idle_w, dt);
+		out->psys_idle_uj = sampler__uj_of(out->psys_baseline.idle_w, dt);
 		if (out->psys_idle_uj > out->psys_uj)
 			out->psys_idle_uj = out->psys_uj;
 	}
@@ -350,6 +351,12 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 		baseline__init(&s->dram_fit[i]);
 	}
 	baseline__init(&s->psys_fit);
+	ret = wholebox__init(s);
+	if (ret) {
+		snprintf(err, errlen, "failed to build the GPU and platform baselines' priors: %s",
+			 strerror(-ret));
+		return ret;
+	}
 	ret = sensor_set__open(&s->sensors, s->opts.sensors, &c, err, errlen);
 	if (ret || !s->opts.state_file || !cpu_measured(s))
 		return ret;
@@ -480,11 +487,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		snprintf(err, errlen, "failed to read the BPF maps: %s", strerror(-ret));
 		goto cleanup;
 	}
-	{
-		struct sensor_reading rd;
-
-		read_sensor(s, NULL, 0, &rd);	/* the first reading: no interval yet */
-	}
+	read_sensor(s, NULL, 0, &s->rd);	/* the first reading: no interval yet */
 	s->last_dropped = s->acct.dropped + s->pt.full;
 	return 0;
 
@@ -601,9 +604,10 @@ static void idle_time(struct sampler *s, struct sample *out)
 static int cmp_proc(const void *a, const void *b)
 {
 	const struct proc *x = *(struct proc *const *)a, *y = *(struct proc *const *)b;
+	__u64 ex = figures__all_uj(&x->iv), ey = figures__all_uj(&y->iv);
 
-	if (x->iv.uj != y->iv.uj)
-		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (ex != ey)
+		return ex > ey ? -1 : 1;
 	if (x->iv.ns != y->iv.ns)
 		return x->iv.ns > y->iv.ns ? -1 : 1;
 	return x->tgid < y->tgid ? -1 : x->tgid > y->tgid;
@@ -866,13 +870,19 @@ int sampler__sample(struct sampler *s)
 	out->idle_total_uj = s->idle_total_uj;
 	out->psys_total_uj = s->psys_total_uj;
 	out->busy_total_ns = s->busy_total_ns;
+	wholebox__attribute(s, out);	/* GPUs and the platform: may add processes */
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
 		p->total_uj += p->iv.uj;
 		p->total_uj_partial |= p->iv.uj_missing;
-		if (p->part)	/* a part's energy is its process's too */
+		p->total_gpu_uj += p->iv.gpu_uj;
+		p->total_rest_uj += p->iv.rest_uj;
+		if (p->part) {	/* a part's energy is its process's too */
 			s->pt.pool[p->owner].total_uj += p->iv.uj;
+			s->pt.pool[p->owner].total_gpu_uj += p->iv.gpu_uj;
+			s->pt.pool[p->owner].total_rest_uj += p->iv.rest_uj;
+		}
 	}
 	qsort(out->procs, out->nr_procs, sizeof(*out->procs), cmp_proc);
 	proctable__merge_charges(&s->pt);
@@ -1127,6 +1137,7 @@ void sampler__close(struct sampler *s)
 	s->cgroups_v1 = NULL;
 	s->names = NULL;
 	free(s->order);
+	free(s->by_tgid);
 	free(s->iv_cpu_busy);
 	free(s->snap);
 	free(s->snap_charges);

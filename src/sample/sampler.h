@@ -54,6 +54,7 @@ struct sampler_opts {
 #define SAMPLER_MAX_EXES	16384	/* distinct executables kept; beyond, /proc's */
 
 struct carry;
+struct tgid_proc;
 
 struct pid_key {
 	__u32 tgid;
@@ -94,6 +95,15 @@ struct sampler {
 	struct strpool *exes;		/* executables from BPF, one copy each */
 	__u64 socket_total_uj[WP_MAX_SOCKETS][ENERGY_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
+	struct sensor_reading rd;	/* this interval's, of every sensor */
+	/* GPUs and the platform's remainder (sample/wholebox.c) */
+	struct baseline gpu_fit[WP_MAX_GPUS], rest_fit;
+	struct curve_prior gpu_shape, rest_shape;	/* their priors' families of lines */
+	__u64 gpu_total_uj[WP_MAX_GPUS];
+	__u64 gpus_total_uj, gpu_idle_total_uj, gpu_others_total_uj;
+	__u64 platform_total_uj, rest_total_uj, rest_idle_total_uj;
+	struct tgid_proc *by_tgid;	/* this interval's processes by tgid */
+	__u32 cap_by_tgid;
 	/* the drain thread (sampler__start) and what it shares with sampling: the BPF
 	 * state, acct and the table, under lock; a sample's processes are copies */
 	pthread_mutex_t lock;
@@ -147,6 +157,8 @@ void sampler__close(struct sampler *s);
 void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
 		    const struct baseline_prior *prior, const char *limit_from,
 		    struct sample_baseline *sb);
+/* w watts over ns nanoseconds, in microjoules. */
+__u64 sampler__uj_of(double w, __u64 ns);
 
 /* Read the command line of p, a process of the current sample (the view shows
  * it: call after view__build(), before the outputs), once per process, from the

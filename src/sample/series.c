@@ -21,7 +21,7 @@ struct entry {
 	__u32 gone_age;		/* intervals since it was seen gone */
 	double score;		/* microjoules, decayed */
 	__u64 since_ns;		/* clock when it became pending, or held */
-	__u64 total_ns, total_uj;
+	__u64 total_ns, total_uj, total_gpu_uj, total_rest_uj;
 	struct timespec created;	/* when its counters were 0 */
 	__u32 row;		/* its row in the view this interval, or NONE */
 };
@@ -33,7 +33,7 @@ struct series_set {
 	__u32 *by_pid;		/* by pid: (pid, start) -> entry not gone */
 	__u32 nr_index;
 	__u64 clock_ns;		/* sum of the intervals seen */
-	__u64 others_ns, others_uj;
+	__u64 others_ns, others_uj, others_gpu_uj, others_rest_uj;
 	struct timespec started;	/* others' counters were 0: the first sample's start */
 	struct view_row *rows;	/* the rows being built, swapped with the view's */
 	__u32 cap_rows;
@@ -172,7 +172,7 @@ static void enter(struct series_set *s, struct entry *e, bool first, struct time
 	/* on the first page every counter starts, the host's too: nothing to wait for */
 	e->state = first ? LIVE : PENDING;
 	e->since_ns = s->clock_ns;
-	e->total_ns = e->total_uj = 0;
+	e->total_ns = e->total_uj = e->total_gpu_uj = e->total_rest_uj = 0;
 	e->created = now;
 }
 
@@ -219,7 +219,8 @@ static void match_rows(struct series_set *s, const struct view *v, enum group_by
 		}
 		e = &s->e[*slot];
 		e->row = i;
-		e->score += r->iv.uj_missing ? r->iv.ns / 1e3 : (double)r->iv.uj;
+		e->score += (r->iv.uj_missing ? r->iv.ns / 1e3 : (double)r->iv.uj) + r->iv.gpu_uj +
+			    r->iv.rest_uj;
 		if (r->exited && !e->gone) {
 			e->gone = true;
 			e->gone_age = 0;
@@ -303,8 +304,8 @@ static int cmp_shown(const void *a, const void *b)
 
 	if ((x->state == ROW_HELD) != (y->state == ROW_HELD))
 		return x->state == ROW_HELD ? 1 : -1;
-	if (x->iv.uj != y->iv.uj)
-		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (figures__all_uj(&x->iv) != figures__all_uj(&y->iv))
+		return figures__all_uj(&x->iv) > figures__all_uj(&y->iv) ? -1 : 1;
 	if (x->iv.ns != y->iv.ns)
 		return x->iv.ns > y->iv.ns ? -1 : 1;
 	if (x->pid != y->pid)
@@ -333,7 +334,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		   enum group_by by, unsigned top, double rate_window_s)
 {
 	__u64 pending_ns = (__u64)(rate_window_s * 1e9), all_ns, all_uj, live_ns = 0,
-	      live_uj = 0;
+	      live_uj = 0, all_gpu, all_rest, live_gpu = 0, live_rest = 0;
 	double decay = exp(-(sm->interval_ns / 1e9) / SERIES_TAU_S);
 	__u32 nr = 0, cap = v->cap;
 	struct view_row *r, *rows;
@@ -368,9 +369,13 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	/* what every process did this interval: the rows and the filtered-out ones */
 	all_ns = v->others.iv.ns;
 	all_uj = v->others.iv.uj;
+	all_gpu = v->others.iv.gpu_uj;
+	all_rest = v->others.iv.rest_uj;
 	for (__u32 i = 0; i < v->nr; i++) {
 		all_ns += v->rows[i].iv.ns;
 		all_uj += v->rows[i].iv.uj;
+		all_gpu += v->rows[i].iv.gpu_uj;
+		all_rest += v->rows[i].iv.rest_uj;
 	}
 	for (__u32 i = 0; i < s->nr; i++) {
 		struct entry *e = &s->e[i];
@@ -386,6 +391,14 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 			if (sm->have_energy) {
 				e->total_uj += src->iv.uj;
 				live_uj += src->iv.uj;
+			}
+			if (sm->have_gpu) {
+				e->total_gpu_uj += src->iv.gpu_uj;
+				live_gpu += src->iv.gpu_uj;
+			}
+			if (sm->have_rest) {
+				e->total_rest_uj += src->iv.rest_uj;
+				live_rest += src->iv.rest_uj;
 			}
 		}
 		r = add_row(s, &nr);
@@ -404,6 +417,8 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 		r->total_ns = e->total_ns;
 		r->total_uj = e->total_uj;
 		r->created = e->created;
+		r->total_gpu_uj = e->total_gpu_uj;
+		r->total_rest_uj = e->total_rest_uj;
 	}
 	/* rows of non-members go to others, for this interval's figures */
 	for (__u32 i = 0; i < v->nr; i++)
@@ -417,9 +432,15 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	s->others_ns += all_ns - live_ns;
 	if (sm->have_energy)
 		s->others_uj += all_uj - live_uj;
+	if (sm->have_gpu)
+		s->others_gpu_uj += all_gpu - live_gpu;
+	if (sm->have_rest)
+		s->others_rest_uj += all_rest - live_rest;
 	v->others.total_ns = s->others_ns;
 	v->others.total_uj = s->others_uj;
 	v->others.created = s->started;
+	v->others.total_gpu_uj = s->others_gpu_uj;
+	v->others.total_rest_uj = s->others_rest_uj;
 
 	if (nr)
 		qsort(s->rows, nr, sizeof(*s->rows), cmp_shown);

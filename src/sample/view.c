@@ -259,9 +259,10 @@ static struct view_row *find_or_add(struct view *v, const char *key)
 static int cmp_row(const void *a, const void *b)
 {
 	const struct view_row *x = a, *y = b;
+	__u64 ex = figures__all_uj(&x->iv), ey = figures__all_uj(&y->iv);
 
-	if (x->iv.uj != y->iv.uj)
-		return x->iv.uj > y->iv.uj ? -1 : 1;
+	if (ex != ey)
+		return ex > ey ? -1 : 1;
 	if (x->iv.ns != y->iv.ns)
 		return x->iv.ns > y->iv.ns ? -1 : 1;
 	return strcmp(x->key, y->key);
@@ -294,6 +295,8 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
 	memset(&v->others, 0, sizeof(v->others));
 	snprintf(v->others.key, sizeof(v->others.key), "others");
+	/* GPU energy no process explains is others' */
+	v->others.iv.gpu_uj = sm->gpu_others_uj;
 
 	for (__u32 i = 0; i < sm->nr_procs; i++) {
 		const struct proc *p = sm->procs[i];
@@ -318,6 +321,8 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 				r->exited = p->exited;
 				r->total_ns = p->total_ns;
 				r->total_uj = p->total_uj;
+				r->total_gpu_uj = p->total_gpu_uj;
+				r->total_rest_uj = p->total_rest_uj;
 			}
 			add(r, p);
 			continue;
