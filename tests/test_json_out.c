@@ -123,7 +123,7 @@ Test(json_out, flat_lines_carry_time_interval_and_sensor)
 	view__init(&v);
 	jw_init(&w);
 	view__build(&v, &F.s, &vo);
-	cr_assert_eq(json__flat_lines(VIEWS_OF(&v)), 3);
+	cr_assert_eq(json__flat_lines(&F.s, VIEWS_OF(&v)), 3);
 	json__flat(&w, &F.s, VIEWS_OF(&v), &oo, 0);
 	cr_assert_eq(strncmp(w.buf, head, strlen(head)), 0, "%s", w.buf);
 	cr_assert_not_null(strstr(w.buf, "\"record\":\"host\",\"group_by\":\"pid\",\"host\":{"));
@@ -196,7 +196,7 @@ Test(json_out, flat_lines_are_bounded_and_say_what_was_cut)
 			p->iv.sock_ns[i] = 1;
 		}
 		view__build(&v, &F.s, &vo);
-		for (__u32 line = 0; line < json__flat_lines(VIEWS_OF(&v)); line++) {
+		for (__u32 line = 0; line < json__flat_lines(&F.s, VIEWS_OF(&v)); line++) {
 			json__flat(&w, &F.s, VIEWS_OF(&v), &oo, line);
 			cr_assert_eq(w.err, 0);
 			cr_assert_lt(w.len + 1, JSON_FLAT_MAX + 1, "case %zu line %u: %zu bytes", c, line,
@@ -292,7 +292,7 @@ Test(json_out, flat_lines_within_max_line_bytes)
 		cr_assert_eq(view__build(&v, &F.s, &vo), 0);
 		for (size_t k = 0; k < sizeof(sizes) / sizeof(sizes[0]); k++) {
 			oo.max_line_bytes = sizes[k];
-			for (__u32 line = 0; line < json__flat_lines(VIEWS_OF(&v)); line++) {
+			for (__u32 line = 0; line < json__flat_lines(&F.s, VIEWS_OF(&v)); line++) {
 				json__flat(&w, &F.s, VIEWS_OF(&v), &oo, line);
 				cr_assert_eq(w.err, 0);
 				cr_assert_leq(w.len + 1, sizes[k], "by %s, %zu bytes: line %u is %zu: %s",

@@ -451,7 +451,7 @@ Test(levels, flat_lines_of_every_level)
 	views__init(&vs);
 	jw_init(&w);
 	views__build(&vs, &F.s, &o);
-	cr_assert_eq(json__flat_lines(&vs), 1 + 1 + 3 + 1 + 2);
+	cr_assert_eq(json__flat_lines(&F.s, &vs), 1 + 1 + 3 + 1 + 2);
 	json__flat(&w, &F.s, &vs, &oo, 0);
 	cr_assert_not_null(strstr(w.buf, "\"record\":\"host\",\"host\":{"), "%s", w.buf);
 	cr_assert_not_null(strstr(w.buf, "\"levels\":[\"pid\",\"comm\"],\"rows\":7,\"dropped\":0"),
@@ -477,7 +477,7 @@ Test(levels, flat_lines_of_every_level)
 		o.levels[i] = i;
 	views__build(&vs, &F.s, &o);
 	oo.max_line_bytes = JSON_FLAT_MIN;
-	for (__u32 l = 0; l < json__flat_lines(&vs); l++) {
+	for (__u32 l = 0; l < json__flat_lines(&F.s, &vs); l++) {
 		json__flat(&w, &F.s, &vs, &oo, l);
 		cr_assert_leq(w.len + 1, JSON_FLAT_MIN, "line %u: %s", l, w.buf);
 	}

@@ -230,6 +230,28 @@ static void sockets(struct jw *w, const struct sample *s, struct limits *lim)
 	jw_arr_end(w);
 }
 
+/*
+ * A row's GPU energy (with a GPU sensor), and with a platform meter its share
+ * of the platform's remainder and of the whole platform (its CPU, GPU and
+ * remainder energy): rows + others + idle = the host's, GPU and platform too.
+ */
+static void usage_beyond(struct jw *w, const struct sample *s, const struct figures *f)
+{
+	bool platform = !f->uj_missing && !f->gpu_missing && !f->rest_missing;
+
+	if (s->gpu_sensor) {
+		power(w, "gpu_power_w", !f->gpu_missing, f->gpu_uj, s->interval_ns);
+		joules(w, "gpu_energy_j", !f->gpu_missing, f->gpu_uj);
+	}
+	if (s->platform_sensor) {
+		power(w, "platform_rest_power_w", !f->rest_missing, f->rest_uj, s->interval_ns);
+		joules(w, "platform_rest_energy_j", !f->rest_missing, f->rest_uj);
+		power(w, "platform_power_w", platform, f->uj + f->gpu_uj + f->rest_uj,
+		      s->interval_ns);
+		joules(w, "platform_energy_j", platform, f->uj + f->gpu_uj + f->rest_uj);
+	}
+}
+
 /* Fields shared by processes, groups and others. */
 static void usage(struct jw *w, const struct sample *s, const struct view_row *r)
 {
@@ -239,6 +261,7 @@ static void usage(struct jw *w, const struct sample *s, const struct view_row *r
 	jw_double(w, s->interval_ns ? (double)r->iv.ns / s->interval_ns : 0, 4);
 	power(w, "power_w", !r->iv.uj_missing, r->iv.uj, s->interval_ns);
 	joules(w, "energy_j", !r->iv.uj_missing, r->iv.uj);
+	usage_beyond(w, s, &r->iv);
 }
 
 static void row_sockets(struct jw *w, const struct sample *s, const struct view_row *r,
@@ -409,6 +432,37 @@ static void group(struct jw *w, const struct sample *s, enum group_by by,
 	row_sockets(w, s, r, o, lim);
 }
 
+/* A string or null; for the GPUs' and meters' names, which are bounded (nvml.h, hwmon.h). */
+static void str_or_null(struct jw *w, const char *key, const char *v)
+{
+	jw_key(w, key);
+	if (v)
+		jw_str(w, v);
+	else
+		jw_null(w);
+}
+
+/* The GPUs' and the platform meter's host fields, when there are such sensors. */
+static void host_beyond(struct jw *w, const struct sample *sm)
+{
+	if (sm->gpu_sensor) {
+		power(w, "gpu_power_w", sm->have_gpu, sm->gpu_uj, sm->interval_ns);
+		joules(w, "gpu_energy_j", sm->have_gpu, sm->gpu_uj);
+	}
+	if (!sm->platform_sensor)
+		return;
+	power(w, "platform_power_w", sm->have_platform, sm->platform_uj, sm->interval_ns);
+	joules(w, "platform_energy_j", sm->have_platform, sm->platform_uj);
+	str_or_null(w, "platform_meter", sm->platform_from);
+	str_or_null(w, "platform_missing", sm->platform_gap);
+	/* the remainder: platform - packages - DRAM - GPUs */
+	power(w, "platform_rest_power_w", sm->have_rest, sm->rest_uj, sm->interval_ns);
+	joules(w, "platform_rest_energy_j", sm->have_rest, sm->rest_uj);
+	/* parts measured above the platform: the remainder counted 0 (docs/gpu-and-hwmon.md) */
+	joules(w, "platform_parts_above_j", sm->have_rest, sm->rest_short_uj);
+	baseline(w, "platform_rest_baseline", &sm->rest_baseline);
+}
+
 static void host(struct jw *w, const struct sample *sm)
 {
 	jw_key(w, "host");
@@ -419,7 +473,62 @@ static void host(struct jw *w, const struct sample *sm)
 	baseline(w, "psys_baseline", &sm->psys_baseline);
 	jw_key(w, "cpu_util");
 	jw_double(w, sm->util, 4);
+	host_beyond(w, sm);
 	jw_obj_end(w);
+}
+
+/* One GPU's fields: its energy, how it was split, and its baseline. */
+static void gpu(struct jw *w, const struct sample *sm, const struct sample_gpu *g)
+{
+	jw_key(w, "index");
+	jw_i64(w, g->index);
+	str_or_null(w, "uuid", g->uuid[0] ? g->uuid : NULL);
+	str_or_null(w, "name", g->name[0] ? g->name : NULL);
+	power(w, "power_w", g->have, g->uj, sm->interval_ns);
+	joules(w, "energy_j", g->have, g->uj);
+	power(w, "idle_power_w", g->have, g->idle_uj, sm->interval_ns);
+	joules(w, "idle_energy_j", g->have, g->idle_uj);
+	power(w, "others_power_w", g->have, g->others_uj, sm->interval_ns);
+	joules(w, "others_energy_j", g->have, g->others_uj);
+	power(w, "processes_power_w", g->have, g->procs_uj, sm->interval_ns);
+	joules(w, "processes_energy_j", g->have, g->procs_uj);
+	jw_key(w, "idle_baseline_w");
+	if (g->baseline.have)
+		jw_double(w, g->baseline.idle_w, 3);
+	else
+		jw_null(w);
+	baseline(w, "baseline", &g->baseline);
+	jw_key(w, "util");
+	if (g->util >= 0)
+		jw_double(w, g->util, 4);
+	else
+		jw_null(w);
+	jw_key(w, "limit_w");
+	if (g->limit_w > 0)
+		jw_double(w, g->limit_w, 3);
+	else
+		jw_null(w);
+	str_or_null(w, "mode", g->mode);
+	jw_key(w, "per_process");
+	jw_bool(w, g->per_process);
+	str_or_null(w, "no_per_process", g->per_process ? NULL : g->no_per_process);
+	str_or_null(w, "source", g->source);
+	str_or_null(w, "missing", g->have ? NULL : g->gap);
+}
+
+/* "gpus": every GPU's, with a GPU sensor. */
+static void gpus(struct jw *w, const struct sample *sm)
+{
+	if (!sm->gpu_sensor)
+		return;
+	jw_key(w, "gpus");
+	jw_arr_begin(w);
+	for (int i = 0; i < sm->nr_gpus; i++) {
+		jw_obj_begin(w);
+		gpu(w, sm, &sm->gpus[i]);
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
 }
 
 static void idle(struct jw *w, const struct sample *sm)
@@ -430,6 +539,18 @@ static void idle(struct jw *w, const struct sample *sm)
 	joules(w, "energy_j", sm->have_energy, sm->idle_uj);
 	jw_key(w, "cpu_ns");
 	jw_u64(w, sm->idle_ns);
+	if (sm->gpu_sensor) {
+		power(w, "gpu_power_w", sm->have_gpu, sm->gpu_idle_uj, sm->interval_ns);
+		joules(w, "gpu_energy_j", sm->have_gpu, sm->gpu_idle_uj);
+	}
+	if (sm->platform_sensor) {
+		__u64 all = sm->idle_uj + sm->gpu_idle_uj + sm->rest_idle_uj;
+
+		power(w, "platform_rest_power_w", sm->have_rest, sm->rest_idle_uj, sm->interval_ns);
+		joules(w, "platform_rest_energy_j", sm->have_rest, sm->rest_idle_uj);
+		power(w, "platform_power_w", sm->have_rest, all, sm->interval_ns);
+		joules(w, "platform_energy_j", sm->have_rest, all);
+	}
 	jw_obj_end(w);
 }
 
@@ -503,6 +624,7 @@ void json__sample(struct jw *w, const struct sample *sm, const struct views *vs,
 	head(w, sm);
 	host(w, sm);
 	sockets(w, sm, &lim);
+	gpus(w, sm);
 	idle(w, sm);
 	if (vs->nr == 1) {
 		level(w, sm, &vs->v[0], o, &lim);
@@ -525,9 +647,9 @@ void json__sample(struct jw *w, const struct sample *sm, const struct views *vs,
 
 /* --- json --flat ----------------------------------------------------------------------- */
 
-__u32 json__flat_lines(const struct views *vs)
+__u32 json__flat_lines(const struct sample *sm, const struct views *vs)
 {
-	__u32 n = 1 + (vs->nr > 1 ? vs->nr : 0);
+	__u32 n = 1 + (__u32)sm->nr_gpus + (vs->nr > 1 ? vs->nr : 0);
 
 	for (unsigned i = 0; i < vs->nr; i++)
 		n += vs->v[i].nr;
@@ -535,8 +657,9 @@ __u32 json__flat_lines(const struct views *vs)
 }
 
 /*
- * What --flat line `line` (from 1) holds: with one level, row line - 1 of it; with
- * several, each level's line (*row = NONE) and then its rows, level after level.
+ * What --flat line `line` (from 1, after the GPUs' lines) holds: with one level, row
+ * line - 1 of it; with several, each level's line (*row = NONE) and then its rows,
+ * level after level.
  */
 #define FLAT_LEVEL_LINE ((__u32)-1)
 
@@ -591,11 +714,14 @@ static void flat_line(struct jw *w, const struct sample *sm, const struct views 
 			jw_str(w, group_by_name(vs->v[i].by));
 		jw_arr_end(w);
 		jw_key(w, "rows");
-		jw_u64(w, json__flat_lines(vs) - 1);
+		jw_u64(w, json__flat_lines(sm, vs) - 1 - (__u32)sm->nr_gpus);
 		tail(w, sm);
 		if (o->have_carbon)
 			co2e(w, sm, o->carbon_g_per_kwh);
-	} else if ((v = flat_row(vs, line, &row)) && row == FLAT_LEVEL_LINE) {
+	} else if (line <= (__u32)sm->nr_gpus) {
+		jw_str(w, "gpu");
+		gpu(w, sm, &sm->gpus[line - 1]);
+	} else if ((v = flat_row(vs, line - (__u32)sm->nr_gpus, &row)) && row == FLAT_LEVEL_LINE) {
 		jw_str(w, "level");
 		jw_key(w, "group_by");
 		jw_str(w, group_by_name(v->by));
@@ -659,7 +785,9 @@ void json__flat(struct jw *w, const struct sample *sm, const struct views *v,
 	struct limits lim = unlimited;
 	__u32 row;
 
-	if (line && (rv = flat_row(v, line, &row))->by == GROUP_PID && row != FLAT_LEVEL_LINE)
+	if (line > (__u32)sm->nr_gpus &&
+	    (rv = flat_row(v, line - (__u32)sm->nr_gpus, &row))->by == GROUP_PID &&
+	    row != FLAT_LEVEL_LINE)
 		p = rv->rows[row].p;
 
 	flat_line(w, sm, v, o, line, &lim);
@@ -710,7 +838,7 @@ static int json_open(struct output *o, char *err, size_t errlen)
 static int json_emit(struct output *o, const struct sample *s, const struct views *v)
 {
 	const struct output_opts *opts = o->env->opts;
-	__u32 n = opts->flat ? json__flat_lines(v) : 1;
+	__u32 n = opts->flat ? json__flat_lines(s, v) : 1;
 	struct jw *w = o->priv;
 	int err = 0;
 

@@ -110,15 +110,14 @@ void json__sample(struct jw *w, const struct sample *s, const struct views *vs,
 		  const struct output_opts *o);
 /*
  * `wattprobe json --flat`: line 0 is the host's (sockets, idle, others), the
- * next ones a process or group each; with several levels, line 0 names them and
- * each level has a line of its own (its others) before its rows'. json__flat_lines()
- * says how many. Each
- * carries the timestamp, interval and sensor, and is at most o->max_line_bytes - 1
- * bytes (JSON_FLAT_MAX - 1 by default): what does not fit is cut (cpus and sockets
- * entries, then command line and cgroup path shortened) and named in "cut". Into
- * w (reset first), no newline.
+ * next ones a GPU each (with a GPU sensor), then a process or group each; with several
+ * levels, line 0 names them and each level has a line of its own (its others) before
+ * its rows'. json__flat_lines() says how many. Each carries the timestamp, interval
+ * and sensor, and is at most o->max_line_bytes - 1 bytes (JSON_FLAT_MAX - 1 by
+ * default): what does not fit is cut (cpus and sockets entries, then command line and
+ * cgroup path shortened) and named in "cut". Into w (reset first), no newline.
  */
-__u32 json__flat_lines(const struct views *vs);
+__u32 json__flat_lines(const struct sample *s, const struct views *vs);
 void json__flat(struct jw *w, const struct sample *s, const struct views *vs,
 		const struct output_opts *o, __u32 line);
 /* The names of the OMIT_* bits, for --omit; 0 or -EINVAL on an unknown name. */

@@ -73,6 +73,74 @@ static void host(struct pbuf *b, const struct sample *sm)
 		prom_sample(b, "wattprobe_psys_watts", NULL, watts(sm->psys_uj, sm->interval_ns));
 }
 
+/* Each GPU's energy, power and idle baseline, labelled by index and UUID; with a GPU sensor. */
+static void gpus(struct pbuf *b, const struct sample *sm)
+{
+	char idx[16];
+
+	if (!sm->gpu_sensor)
+		return;
+	prom_family(b, "wattprobe_gpu_joules_total", "counter",
+		    "Energy drawn by a GPU since the agent started (intervals it was measured).");
+	for (int i = 0; i < sm->nr_gpus; i++) {
+		const char *l[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, NULL };
+
+		snprintf(idx, sizeof(idx), "%d", sm->gpus[i].index);
+		prom_sample(b, "wattprobe_gpu_joules_total", l, uj_to_j(sm->gpus[i].total_uj));
+	}
+	prom_family(b, "wattprobe_gpu_watts", "gauge",
+		    "Power drawn by a GPU over the last interval.");
+	for (int i = 0; i < sm->nr_gpus; i++) {
+		const char *l[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, NULL };
+
+		snprintf(idx, sizeof(idx), "%d", sm->gpus[i].index);
+		if (sm->gpus[i].have)
+			prom_sample(b, "wattprobe_gpu_watts", l,
+				    watts(sm->gpus[i].uj, sm->interval_ns));
+	}
+	prom_family(b, "wattprobe_gpu_idle_baseline_watts", "gauge",
+		    "Idle baseline of a GPU: its power at no utilisation, reported as idle.");
+	for (int i = 0; i < sm->nr_gpus; i++) {
+		const char *l[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, NULL };
+
+		snprintf(idx, sizeof(idx), "%d", sm->gpus[i].index);
+		if (sm->gpus[i].baseline.have)
+			prom_sample(b, "wattprobe_gpu_idle_baseline_watts", l,
+				    sm->gpus[i].baseline.idle_w);
+	}
+	prom_metric(b, "wattprobe_gpu_idle_joules_total", "counter",
+		    "GPU energy reported as idle (the GPUs' baselines) since the agent started: "
+		    "process (or group) GPU counters + others + idle = the GPUs'.",
+		    NULL, uj_to_j(sm->gpu_idle_total_uj));
+}
+
+/* A platform meter's energy, and its remainder beyond packages, DRAM and GPUs. */
+static void platform(struct pbuf *b, const struct sample *sm)
+{
+	if (!sm->platform_sensor)
+		return;
+	prom_metric(b, "wattprobe_platform_joules_total", "counter",
+		    "Energy of the whole platform (a platform power meter) since the agent "
+		    "started.", NULL, uj_to_j(sm->platform_total_uj));
+	prom_family(b, "wattprobe_platform_watts", "gauge",
+		    "Power of the whole platform over the last interval.");
+	if (sm->have_platform)
+		prom_sample(b, "wattprobe_platform_watts", NULL,
+			    watts(sm->platform_uj, sm->interval_ns));
+	prom_metric(b, "wattprobe_platform_rest_joules_total", "counter",
+		    "The platform's energy beyond packages, DRAM and GPUs since the agent started.",
+		    NULL, uj_to_j(sm->rest_total_uj));
+	prom_metric(b, "wattprobe_platform_rest_idle_joules_total", "counter",
+		    "The platform's remainder reported as idle since the agent started: process "
+		    "(or group) remainder counters + others + idle = the remainder.",
+		    NULL, uj_to_j(sm->rest_idle_total_uj));
+	prom_family(b, "wattprobe_platform_rest_idle_baseline_watts", "gauge",
+		    "Idle baseline of the platform's remainder, reported as idle.");
+	if (sm->rest_baseline.have)
+		prom_sample(b, "wattprobe_platform_rest_idle_baseline_watts", NULL,
+			    sm->rest_baseline.idle_w);
+}
+
 /* The domains of a socket's family: package and dram add up to the host's energy;
  * core and uncore are parts of the package, in a family of their own. */
 static const struct domain_family {
@@ -248,7 +316,7 @@ static void sockets(struct pbuf *b, const struct sample *sm)
  * live, held frozen), a gauge of this interval's power (rows that are members,
  * not held rows), and for groups their size.
  */
-enum { F_JOULES, F_CPU, F_WATTS, F_MEMBERS };
+enum { F_JOULES, F_CPU, F_WATTS, F_MEMBERS, F_GPU_JOULES, F_GPU_WATTS, F_REST_JOULES };
 
 struct row_kind {
 	const char *const (*fams)[3];
@@ -271,6 +339,9 @@ static void rows(struct pbuf *b, const struct sample *sm, const struct views *vs
 	for (int f = 0; any && f < k->nr_fams; f++) {
 		const char *name = k->fams[f][0];
 
+		if (!name || (f >= F_GPU_JOULES && f <= F_GPU_WATTS && !sm->gpu_sensor) ||
+		    (f == F_REST_JOULES && !sm->platform_sensor))
+			continue;
 		prom_family(b, name, k->fams[f][1], k->fams[f][2]);
 		for (unsigned i = 0; i < vs->nr; i++) {
 			const struct view *v = &vs->v[i];
@@ -285,10 +356,18 @@ static void rows(struct pbuf *b, const struct sample *sm, const struct views *vs
 					prom_counter(b, name, l, uj_to_j(r->total_uj), unix_s(r->created));
 				else if (f == F_CPU)
 					prom_counter(b, name, l, r->total_ns / 1e9, unix_s(r->created));
+				else if (f == F_GPU_JOULES)
+					prom_counter(b, name, l, uj_to_j(r->total_gpu_uj),
+						     unix_s(r->created));
+				else if (f == F_REST_JOULES)
+					prom_counter(b, name, l, uj_to_j(r->total_rest_uj),
+						     unix_s(r->created));
 				else if (r->state == ROW_HELD)
 					continue;
 				else if (f == F_WATTS && !r->iv.uj_missing)
 					prom_sample(b, name, l, watts(r->iv.uj, sm->interval_ns));
+				else if (f == F_GPU_WATTS && !r->iv.gpu_missing)
+					prom_sample(b, name, l, watts(r->iv.gpu_uj, sm->interval_ns));
 				else if (f == F_MEMBERS)
 					prom_sample(b, name, l, r->members);
 			}
@@ -376,6 +455,14 @@ static const char *const process_fams[][3] = {
 	  "(see docs/prometheus.md)." },
 	{ "wattprobe_process_watts", "gauge",
 	  "Power attributed to a process over the last interval." },
+	{ NULL },
+	{ "wattprobe_process_gpu_joules_total", "counter",
+	  "GPU energy attributed to a process while it had a series of its own." },
+	{ "wattprobe_process_gpu_watts", "gauge",
+	  "GPU power attributed to a process over the last interval." },
+	{ "wattprobe_process_platform_rest_joules_total", "counter",
+	  "Share of the platform's remainder (beyond packages, DRAM and GPUs) attributed to "
+	  "a process while it had a series of its own." },
 };
 
 static const char *const group_fams[][3] = {
@@ -389,12 +476,20 @@ static const char *const group_fams[][3] = {
 	  "Power attributed to a group of processes over the last interval." },
 	{ "wattprobe_group_processes", "gauge",
 	  "Processes of the group that ran in the last interval." },
+	{ "wattprobe_group_gpu_joules_total", "counter",
+	  "GPU energy attributed to a group of processes while it had a series of its own." },
+	{ "wattprobe_group_gpu_watts", "gauge",
+	  "GPU power attributed to a group of processes over the last interval." },
+	{ "wattprobe_group_platform_rest_joules_total", "counter",
+	  "Share of the platform's remainder attributed to a group of processes while it had "
+	  "a series of its own." },
 };
 
-static const struct row_kind processes = { process_fams, 3, true, process_labels };
-static const struct row_kind groups = { group_fams, 4, false, group_labels };
+static const struct row_kind processes = { process_fams, 7, true, process_labels };
+static const struct row_kind groups = { group_fams, 7, false, group_labels };
 
-/* Others of each level (group_by): level + its others + idle = host. */
+/* Others of each level (group_by): level + its others + idle = host; GPUs and the
+ * platform's remainder likewise, where there are such sensors. */
 static void others(struct pbuf *b, const struct sample *sm, const struct views *vs)
 {
 	static const char *const fams[][3] = {
@@ -409,9 +504,20 @@ static void others(struct pbuf *b, const struct sample *sm, const struct views *
 		{ "wattprobe_others_processes", "gauge",
 		  "Processes that ran in the last interval without a watts series of their own at "
 		  "that level." },
+		{ "wattprobe_others_gpu_joules_total", "counter",
+		  "GPU energy of processes while they had no series of their own at that level, "
+		  "and GPU energy no process explains." },
+		{ "wattprobe_others_gpu_watts", "gauge",
+		  "GPU power of others at that level over the last interval." },
+		{ "wattprobe_others_platform_rest_joules_total", "counter",
+		  "Share of the platform's remainder of processes while they had no series of "
+		  "their own at that level." },
 	};
 
-	for (int f = 0; f < 4; f++) {
+	for (int f = 0; f < 7; f++) {
+		if ((f >= F_GPU_JOULES && f <= F_GPU_WATTS && !sm->gpu_sensor) ||
+		    (f == F_REST_JOULES && !sm->platform_sensor))
+			continue;
 		prom_family(b, fams[f][0], fams[f][1], fams[f][2]);
 		for (unsigned i = 0; i < vs->nr; i++) {
 			const struct view_row *o = &vs->v[i].others;
@@ -421,8 +527,16 @@ static void others(struct pbuf *b, const struct sample *sm, const struct views *
 				prom_counter(b, fams[f][0], l, uj_to_j(o->total_uj), unix_s(o->created));
 			else if (f == F_CPU)
 				prom_counter(b, fams[f][0], l, o->total_ns / 1e9, unix_s(o->created));
+			else if (f == F_GPU_JOULES)
+				prom_counter(b, fams[f][0], l, uj_to_j(o->total_gpu_uj),
+					     unix_s(o->created));
+			else if (f == F_REST_JOULES)
+				prom_counter(b, fams[f][0], l, uj_to_j(o->total_rest_uj),
+					     unix_s(o->created));
 			else if (f == F_WATTS && !o->iv.uj_missing)
 				prom_sample(b, fams[f][0], l, watts(o->iv.uj, sm->interval_ns));
+			else if (f == F_GPU_WATTS && !o->iv.gpu_missing)
+				prom_sample(b, fams[f][0], l, watts(o->iv.gpu_uj, sm->interval_ns));
 			else if (f == F_MEMBERS)
 				prom_sample(b, fams[f][0], l, o->members);
 		}
@@ -510,6 +624,8 @@ void prom__sample(struct pbuf *b, const struct sample *s, const struct views *vs
 	pbuf_reset(b);
 	host(b, s);
 	sockets(b, s);
+	gpus(b, s);
+	platform(b, s);
 	rows(b, s, vs, &processes);
 	rows(b, s, vs, &groups);
 	group_info(b, vs);

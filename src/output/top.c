@@ -221,6 +221,14 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 		fmt_watts(w, sizeof(w), true, s->psys_uj, s->interval_ns);
 		field(&fl, false, "psys %s W", w);
 	}
+	if (s->gpu_sensor) {
+		fmt_watts(w, sizeof(w), s->have_gpu, s->gpu_uj, s->interval_ns);
+		field(&fl, false, "gpu %s W", w);
+	}
+	if (s->platform_sensor) {
+		fmt_watts(w, sizeof(w), s->have_platform, s->platform_uj, s->interval_ns);
+		field(&fl, false, "platform %s W", w);
+	}
 	field(&fl, false, "cpu %.1f%% of %.0f%% (%d CPU%s)", s->util * ncpu * 100 / cpu_div,
 	      ncpu * 100 / cpu_div, ncpu, ncpu == 1 ? "" : "s");
 	flow_end(&fl);
@@ -253,6 +261,26 @@ static void header(struct top_frame *f, const struct sample *s, const struct top
 		      ss->online_cpus * 100 / cpu_div);
 		if (ss->gap)
 			field(&fl, false, "energy missing: %s", ss->gap);
+		flow_end(&fl);
+	}
+	for (int i = 0; i < s->nr_gpus; i++) {
+		const struct sample_gpu *g = &s->gpus[i];
+		char name[64];
+
+		flow_begin(&fl, f, o->width, TOP_TEXT);
+		termsafe_escape(name, sizeof(name), g->name, strlen(g->name), o->charset);
+		field(&fl, false, "gpu %d %s", g->index, name);
+		fmt_watts(w, sizeof(w), g->have, g->uj, s->interval_ns);
+		field(&fl, false, "%s W", w);
+		fmt_watts(idle, sizeof(idle), g->have, g->idle_uj, s->interval_ns);
+		field(&fl, false, "idle %s W (%s baseline)", idle,
+		      idle_source_name(g->baseline.src));
+		if (g->util >= 0)
+			field(&fl, false, "util %.0f%%", g->util * 100);
+		if (!g->per_process && g->no_per_process)
+			field(&fl, false, "per-process not available: %s", g->no_per_process);
+		if (!g->have && g->gap)
+			field(&fl, false, "energy missing: %s", g->gap);
 		flow_end(&fl);
 	}
 }
@@ -383,10 +411,13 @@ static void command_text(char *out, size_t cap, const struct view_row *r,
 
 /* A row: the numbers, then text cut to the width. */
 static void row_line(struct top_frame *f, const struct top_opts *o, const char *id,
-		     const char *w, const char *j, double cpu, char flag, const char *text)
+		     const char *w, const char *gpu, const char *j, double cpu, char flag,
+		     const char *text)
 {
 	char line[TEXT_MAX + 64];
-	int n = snprintf(line, sizeof(line), "%7s %8s %9s %6.1f %c ", id, w, j, cpu, flag);
+	int n = gpu ? snprintf(line, sizeof(line), "%7s %8s %8s %9s %6.1f %c ", id, w, gpu, j,
+			       cpu, flag) :
+		      snprintf(line, sizeof(line), "%7s %8s %9s %6.1f %c ", id, w, j, cpu, flag);
 	size_t len = strlen(text);
 
 	if (o->width > 0) {
@@ -403,7 +434,7 @@ static void row_line(struct top_frame *f, const struct top_opts *o, const char *
 static void process_row(struct top_frame *f, const struct sample *s, const struct view_row *r,
 			const struct top_opts *o, double cpu_div)
 {
-	char id[32], w[32], j[32], text[TEXT_MAX];
+	char id[32], w[32], g[32], j[32], text[TEXT_MAX];
 
 	if (!r->p)
 		snprintf(id, sizeof(id), "%u", r->members);
@@ -412,9 +443,11 @@ static void process_row(struct top_frame *f, const struct sample *s, const struc
 	else
 		snprintf(id, sizeof(id), "%u", r->p->tgid);
 	fmt_watts(w, sizeof(w), !r->iv.uj_missing, r->iv.uj, s->interval_ns);
+	fmt_watts(g, sizeof(g), !r->iv.gpu_missing, r->iv.gpu_uj, s->interval_ns);
 	fmt_joules(j, sizeof(j), r->total_uj);
 	command_text(text, sizeof(text), r, o);
-	row_line(f, o, id, w, j, s->interval_ns ? r->iv.ns * 100.0 / s->interval_ns / cpu_div : 0,
+	row_line(f, o, id, w, s->gpu_sensor ? g : NULL, j,
+		 s->interval_ns ? r->iv.ns * 100.0 / s->interval_ns / cpu_div : 0,
 		 r->exited ? 'x' : ' ', text);
 }
 
@@ -424,6 +457,8 @@ static void add_into(struct view_row *sum, const struct view_row *r)
 	sum->iv.ns += r->iv.ns;
 	sum->iv.uj += r->iv.uj;
 	sum->iv.uj_missing |= r->iv.uj_missing;
+	sum->iv.gpu_uj += r->iv.gpu_uj;
+	sum->iv.gpu_missing |= r->iv.gpu_missing;
 }
 
 static int sort_rows(struct top_frame *f, const struct view *v, const struct top_opts *o)
@@ -455,7 +490,7 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 	bool by_pid = o->by == GROUP_PID;
 	struct view_row others = v->others;
 	double cpu_div = 1;
-	char names[64], w[32], j[32], label[64];
+	char names[64], w[32], g[32], j[32], label[80];
 	int head_end, rows, blank = 1, n;
 	struct head h;
 	bool columns = true;
@@ -525,8 +560,12 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 	snprintf(names, sizeof(names), "%s", by_pid ? "COMMAND" : group_by_name(o->by));
 	for (char *c = names; *c; c++)
 		*c = *c >= 'a' && *c <= 'z' ? *c - 'a' + 'A' : *c;
-	n = snprintf(label, sizeof(label), "%7s %8s %9s %6s   %s", by_pid ? "PID" : "MEMBERS",
-		     "WATTS", "JOULES", "CPU%", names);
+	if (s->gpu_sensor)
+		n = snprintf(label, sizeof(label), "%7s %8s %8s %9s %6s   %s",
+			     by_pid ? "PID" : "MEMBERS", "WATTS", "GPU W", "JOULES", "CPU%", names);
+	else
+		n = snprintf(label, sizeof(label), "%7s %8s %9s %6s   %s",
+			     by_pid ? "PID" : "MEMBERS", "WATTS", "JOULES", "CPU%", names);
 	if (o->width > 0 && n > o->width)
 		n = o->width;
 	if (columns)
@@ -536,15 +575,18 @@ int top__render(struct top_frame *f, const struct sample *s, const struct view *
 		process_row(f, s, f->order[i], o, cpu_div);
 	if (others.members) {
 		fmt_watts(w, sizeof(w), !others.iv.uj_missing, others.iv.uj, s->interval_ns);
+		fmt_watts(g, sizeof(g), !others.iv.gpu_missing, others.iv.gpu_uj, s->interval_ns);
 		snprintf(label, sizeof(label), "[others: %u process%s]", others.members,
 			 others.members == 1 ? "" : "es");
-		row_line(f, o, "-", w, "-", s->interval_ns ? others.iv.ns * 100.0 / s->interval_ns /
-			 cpu_div : 0, ' ', label);
+		row_line(f, o, "-", w, s->gpu_sensor ? g : NULL, "-",
+			 s->interval_ns ? others.iv.ns * 100.0 / s->interval_ns / cpu_div : 0, ' ',
+			 label);
 	}
 	fmt_watts(w, sizeof(w), s->have_energy, s->idle_uj, s->interval_ns);
+	fmt_watts(g, sizeof(g), s->have_gpu, s->gpu_idle_uj, s->interval_ns);
 	fmt_joules(j, sizeof(j), s->idle_total_uj);
-	row_line(f, o, "-", w, j, s->interval_ns ? s->idle_ns * 100.0 / s->interval_ns / cpu_div : 0,
-		 ' ', "[idle]");
+	row_line(f, o, "-", w, s->gpu_sensor ? g : NULL, j,
+		 s->interval_ns ? s->idle_ns * 100.0 / s->interval_ns / cpu_div : 0, ' ', "[idle]");
 	if (o->height > 0 && f->nr > o->height)	/* 1 or 2 lines: the idle line last */
 		drop_lines(f, 0, f->nr - o->height);
 	return f->err;

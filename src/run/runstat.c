@@ -183,6 +183,7 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 	__u64 sock_ns[WP_MAX_SOCKETS] = {}, sock_idle[WP_MAX_SOCKETS] = {};
 	__u64 before[WP_MAX_SOCKETS] = {};
 	int nsock = s->nr_sockets < WP_MAX_SOCKETS ? s->nr_sockets : WP_MAX_SOCKETS;
+	bool gpu_missing = false;
 
 	r->iv_ns = r->iv_uj = r->iv_idle_uj = 0;
 	r->iv_procs = 0;
@@ -215,6 +216,8 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 
 		if (!runstat__mine(r, p))
 			continue;
+		r->gpu_uj += p->iv.gpu_uj;
+		gpu_missing |= p->iv.gpu_missing;
 		for (int k = 0; k < nsock; k++) {
 			if (!p->iv.sock_ns[k])
 				continue;
@@ -234,6 +237,8 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 		r->iv_procs++;
 	}
 
+	r->gpu |= s->gpu_sensor != NULL;
+	r->gpu_missing_intervals += gpu_missing;
 	r->ns += r->iv_ns;
 	r->uj += r->iv_uj;
 	r->idle_uj += r->iv_idle_uj;
@@ -458,6 +463,10 @@ void runstat__text(struct pbuf *b, const struct runstat *r, const struct run_inf
 		    wall > 0 ? uj_to_j(r->uj) / wall : 0);
 	pbuf_printf(b, "  idle share  %12.3f J   %.3f W average, not in the energy above\n",
 		    uj_to_j(r->idle_uj), wall > 0 ? uj_to_j(r->idle_uj) / wall : 0);
+	if (r->gpu)
+		pbuf_printf(b, "  gpu energy  %12.3f J   %.3f W average, by SM utilisation%s\n",
+			    uj_to_j(r->gpu_uj), wall > 0 ? uj_to_j(r->gpu_uj) / wall : 0,
+			    r->gpu_missing_intervals ? " (missing in some intervals)" : "");
 	if (r->missing_intervals)
 		pbuf_printf(b, "  (energy missing in %u of %u intervals: a lower bound)\n",
 			    r->missing_intervals, r->intervals);
@@ -634,6 +643,13 @@ void runstat__json(struct jw *w, const struct runstat *r, const struct run_info 
 	jw_bool(w, !r->missing_intervals);
 	jw_key(w, "energy_missing_intervals");
 	jw_u64(w, r->missing_intervals);
+	if (r->gpu) {
+		j_joules(w, "gpu_energy_j", r->gpu_uj);
+		jw_key(w, "gpu_power_w");
+		jw_double(w, wall > 0 ? uj_to_j(r->gpu_uj) / wall : 0, 6);
+		jw_key(w, "gpu_energy_complete");
+		jw_bool(w, !r->gpu_missing_intervals);
+	}
 	jw_key(w, "peak_power_w");
 	if (runstat__peak(r, &pk_w, &pk_ns))
 		jw_double(w, pk_w, 6);
@@ -728,6 +744,10 @@ void runstat__prom(struct pbuf *b, const struct runstat *r, const struct run_inf
 	prom_metric(b, "wattprobe_run_processes", "gauge",
 		    "Processes of the command, itself included.", NULL, process_count(r));
 	/* energy that could not be measured is absent, not 0 */
+	if (r->gpu && !r->gpu_missing_intervals)
+		prom_metric(b, "wattprobe_run_gpu_joules", "gauge",
+			    "GPU energy attributed to the command by its SM utilisation.",
+			    NULL, uj_to_j(r->gpu_uj));
 	if (!r->missing_intervals) {
 		prom_metric(b, "wattprobe_run_joules", "gauge",
 			    "Energy attributed to the command by its CPU time (without the idle "

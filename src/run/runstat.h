@@ -86,6 +86,11 @@ struct runstat {
 	__u64 dropped_first, dropped_last;	/* the sampler's cumulative count */
 	__u64 unseen_first, unseen_last;	/* switches the tracepoint did not show */
 
+	/* GPUs (a GPU sensor): the command's GPU energy, by SM utilisation */
+	bool gpu;			/* the samples had a GPU sensor */
+	__u64 gpu_uj;
+	__u32 gpu_missing_intervals;	/* with some of the command's GPU energy missing */
+
 	const char *sensor;		/* of the last sample */
 	const char *sensor_source;	/* where it reads: "powercap", "model", "vm-export" */
 	bool estimated;
