@@ -7,6 +7,7 @@
  * made from the table of sensors (src/energy/sensors.c).
  */
 #include <errno.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -251,9 +252,10 @@ static int set_sensor(struct config *c, const char *arg)
 
 static int set_nvml_library(struct config *c, const char *arg)
 {
-	if (!*arg)
-		return usage_error("invalid --nvml-library '': expected the path of "
-				   "libnvidia-ml.so.1");
+	/* a path is checked now; a bare name is for the loader's search path */
+	if (!*arg || (strchr(arg, '/') && access(arg, R_OK)))
+		return usage_error("invalid --nvml-library '%s': %s: expected the path of "
+				   "libnvidia-ml.so.1", arg, *arg ? strerror(errno) : "empty");
 	c->sopts.nvml_library = arg;
 	return 0;
 }

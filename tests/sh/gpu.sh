@@ -1,0 +1,173 @@
+#!/bin/sh
+# GPUs through NVML, with the fake libnvidia-ml.so.1 the tests build (tests/fake/nvml.c)
+# and the real agent (issue 22): two processes at known SM shares get their dynamic
+# GPU energy, the idle baseline is learnt, exclusive and MIG modes, a GPU that is lost
+# mid-run is a gap, `run` reports a command's GPU energy, Prometheus' GPU families,
+# and every line conserves the GPU's energy to the microjoule. The fake GPU draws
+# idle + k x utilisation (tests/fake/nvml.c): the truths below are worked out from
+# those figures, never from wattprobe's. Needs root (the agent loads BPF).
+. "$(dirname "$0")/lib.sh"
+# jq -e over all of FILE's lines at once: jqall EXPR FILE
+jqall() { jq -e -s "$1" "$2" >/dev/null; }
+
+NV="$OUT/fake/libnvidia-ml.so.1"
+CFG="$TMP/gpus"
+export FAKE_NVML_CONFIG="$CFG"
+# the control file, replaced whole: the fake reads it again when it changes
+put() { printf '%b' "$1" >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"; }
+agent() { "$WP" "$@" --nvml-library "$NV" --sensor model,nvml; }
+# GPU_LINE: the fake GPU of most checks: 40 W idle, 200 W more at full SM utilisation
+G="gpu 0 idle=40 k=200 limit=350 name=Fake-A100"
+# processes with names of their own and some CPU time (the agent must have seen them run)
+for n in gpuA gpuB gpuC; do ln -s "$(realpath "$OUT/tools/duty")" "$TMP/$n"; done
+"$TMP/gpuA" 60 5 & A=$!
+"$TMP/gpuB" 60 5 & B=$!
+PIDS="$PIDS $A $B"
+
+# Conservation on every line with GPU energy, in integer microjoules: each GPU's idle +
+# others + processes = its energy, and the processes + others + idle = the host's GPUs.
+conserved() {
+	jq -e -s 'def uj: . * 1e6 | round;
+		[.[] | select(.host.gpu_energy_j != null)] as $l | ($l | length) > 0 and
+		all($l[]; (.gpus | all(.[]; (.idle_energy_j | uj) + (.others_energy_j | uj) +
+			(.processes_energy_j | uj) == (.energy_j | uj))) and
+			([.processes[].gpu_energy_j | uj] | add) + (.others.gpu_energy_j | uj) +
+			(.idle.gpu_energy_j | uj) == (.host.gpu_energy_j | uj))' "$1" >/dev/null
+}
+
+# --- two processes at known SM shares, the idle baseline learnt ------------------------
+# First the GPU's utilisation varies (gpuA alone, 0% to 90%): the fit of power on it finds
+# the idle power. Then gpuA 60% and gpuB 20%: 120 W and 40 W of dynamic power.
+put "$G\n"
+agent json -i 0.25 -c 36 >"$TMP/out" 2>"$TMP/err" &
+W=$!
+sleep 0.5
+for u in 0 20 50 80 30 90 10 60; do
+	put "$G\nproc 0 $A $u\n"
+	sleep 0.5
+done
+put "$G\nproc 0 $A 60\nproc 0 $B 20\n"
+switch=$(wc -l <"$TMP/out")
+wait $W
+check "the agent ran with the fake GPU (status $?)" test -s "$TMP/out"
+idle=$(tail -1 "$TMP/out" | jq '.gpus[0].idle_baseline_w')
+src=$(tail -1 "$TMP/out" | jq -r '.gpus[0].baseline.source')
+check "the idle baseline is learnt: $idle W ($src), truth 40 W, within 5%" \
+	python3 -c "import sys; sys.exit(not abs(float(sys.argv[1]) - 40) <= 2)" "$idle"
+check "... from the fit, not the prior (0.15 x 350 W = 52.5 W)" test "$src" = fit -o "$src" = blend
+# the steady lines: two intervals after the switch, when the fake had the shares throughout
+tail -n +$((switch + 3)) "$TMP/out" >"$TMP/steady"
+read -r t ea eb <<EOF
+$(jq -s --argjson a "$A" --argjson b "$B" '[([.[].interval_s] | add),
+	([.[].processes[] | select(.pid == $a) | .gpu_energy_j] | add),
+	([.[].processes[] | select(.pid == $b) | .gpu_energy_j] | add)] | @sh' -r "$TMP/steady")
+EOF
+check "gpuA's dynamic GPU energy: $ea J, truth 120 W x $t s, within 5%" \
+	python3 -c "import sys; a, t = map(float, sys.argv[1:]); sys.exit(not abs(a - 120 * t) <= 0.05 * 120 * t)" "$ea" "$t"
+check "gpuB's: $eb J, truth 40 W x $t s, within 5%" \
+	python3 -c "import sys; a, t = map(float, sys.argv[1:]); sys.exit(not abs(a - 40 * t) <= 0.05 * 40 * t)" "$eb" "$t"
+check "the GPU's energy: 40 + 200 x 0.8 = 200 W" \
+	last_jqe "$TMP/out" '(.gpus[0].power_w - 200 | fabs) < 5 and .host.gpu_power_w == .gpus[0].power_w'
+check "gpus[] has index, uuid, name, power and idle baseline" \
+	last_jqe "$TMP/out" '.gpus[0] | .index == 0 and (.uuid | startswith("GPU-")) and
+		.name == "Fake-A100" and .limit_w == 350 and .mode == "shared" and .per_process'
+check "GPU energy is conserved to the microjoule on every line" conserved "$TMP/out"
+
+# --- exclusive process mode: all the dynamic energy to the one process -------------------
+put "$G mode=exclusive\nproc 0 $A 30\n"
+agent json -i 0.25 -c 6 >"$TMP/excl" 2>"$TMP/err"
+check "exclusive: gpuA gets all the dynamic energy, others none" \
+	jqe 'select(.gpus[0].mode == "exclusive" and .gpus[0].energy_j != null) |
+		(.processes[] | select(.pid == '"$A"') | .gpu_energy_j) == .gpus[0].processes_energy_j
+		and .gpus[0].others_energy_j == 0 and .gpus[0].processes_energy_j > 0' "$TMP/excl"
+check "... conserved" conserved "$TMP/excl"
+
+# --- MIG: whole-GPU figures only ---------------------------------------------------------
+put "$G mig=1\nproc 0 $A 50\n"
+agent json -i 0.25 -c 4 >"$TMP/mig" 2>"$TMP/err"
+check "MIG: per-process not available, said why, the GPU's energy to idle and others" \
+	last_jqe "$TMP/mig" '.gpus[0] | .mode == "mig" and .per_process == false and
+		(.no_per_process | test("MIG")) and .processes_energy_j == 0 and .energy_j > 0'
+check "... said once on stderr" test "$(grep -c 'per-process energy not available' "$TMP/err")" -eq 1
+check "... conserved" conserved "$TMP/mig"
+
+# --- a GPU lost mid-run: a gap, not a crash ----------------------------------------------
+put "$G\nproc 0 $A 50\n"
+agent json -i 0.25 -c 12 >"$TMP/out" 2>"$TMP/err" &
+W=$!
+wait_lines 3
+put "$G lost=1\nproc 0 $A 50\n"
+wait_lines 7
+put "$G\nproc 0 $A 50\n"
+wait $W
+st=$?
+check "a lost GPU: the agent goes on and exits 0 ($st), 12 lines" \
+	sh -c "[ $st -eq 0 ] && [ \$(wc -l <'$TMP/out') -eq 12 ]"
+check "... its intervals are gaps: missing \"GPU is lost\", energy null" \
+	jqe 'select(.gpus[0].missing == "GPU is lost") | .gpus[0].energy_j == null and
+		.host.gpu_energy_j == null and .idle.gpu_energy_j == null' "$TMP/out"
+check "... never 0 W or absurd" \
+	jqall 'length > 0 and all(.[]; .host.gpu_power_w == null or
+		(.host.gpu_power_w > 30 and .host.gpu_power_w < 300))' "$TMP/out"
+check "... and it reads again" last_jqe "$TMP/out" '.gpus[0].energy_j > 0'
+check "... said once when lost, once when back" \
+	sh -c "[ \$(grep -c 'GPU is lost; its energy is missing' '$TMP/err') -eq 1 ] &&
+		[ \$(grep -c ') reads again$' '$TMP/err') -eq 1 ]"
+check "... conserved where measured" conserved "$TMP/out"
+
+# --- wattprobe run of a command on the GPU -------------------------------------------------
+# The command puts itself on the GPU at 50% (its shell's PID, kept by exec) and keeps a
+# CPU busy 20%. The fake's idle is its prior's (0.15 x 400 W = 60 W): a fresh agent
+# learns nothing in 3 s, and this checks what run adds up, not the fit (checked above).
+R="gpu 0 idle=60 k=200 limit=400"
+put "$R\n"
+cmd="printf '$R\\nproc 0 %s 50\\n' \$\$ >$CFG.tmp && mv $CFG.tmp $CFG && exec $TMP/gpuC 3 20"
+"$WP" run --json --nvml-library "$NV" --sensor model,nvml -i 0.25 -- sh -c "$cmd" \
+	>/dev/null 2>"$TMP/run.json"
+g=$(tail -1 "$TMP/run.json" | jq '.gpu_energy_j')
+wall=$(tail -1 "$TMP/run.json" | jq '.wall_s')
+check "run reports the command's GPU energy: $g J, truth 100 W x about ${wall} s, within 15%" \
+	python3 -c "import sys; g, w = map(float, sys.argv[1:]); sys.exit(not abs(g - 100 * w) <= 0.15 * 100 * w)" "$g" "$wall"
+"$WP" run --nvml-library "$NV" --sensor model,nvml -i 0.25 -- sh -c "$cmd" >/dev/null 2>"$TMP/run.txt"
+check "... and its text summary a gpu energy line" grep -q '^  gpu energy  ' "$TMP/run.txt"
+
+# --- Prometheus --------------------------------------------------------------------------
+put "$G\nproc 0 $A 60\nproc 0 $B 20\n"
+port=$(free_port)
+agent prometheus --listen "127.0.0.1:$port" -i 0.25 >/dev/null 2>"$TMP/perr" &
+PIDS="$PIDS $!"
+wait_url "http://127.0.0.1:$port/metrics" 10
+sleep 1.5
+curl -s "http://127.0.0.1:$port/metrics" >"$TMP/metrics"
+check "wattprobe_gpu_joules_total{gpu,uuid}" \
+	grep -q '^wattprobe_gpu_joules_total{gpu="0",uuid="GPU-fa4e0000-0000-4000-8000-000000000000"} ' "$TMP/metrics"
+check "... wattprobe_process_gpu_joules_total, _watts, others' and idle's" sh -c "
+	grep -q '^wattprobe_process_gpu_joules_total{pid=\"$A\",comm=\"gpuA\"' '$TMP/metrics' &&
+	grep -q '^wattprobe_process_gpu_watts{' '$TMP/metrics' &&
+	grep -q '^wattprobe_others_gpu_joules_total{group_by=\"pid\"} ' '$TMP/metrics' &&
+	grep -q '^wattprobe_gpu_idle_joules_total ' '$TMP/metrics'"
+check "... no two samples share their name and labels" \
+	python3 "$(dirname "$0")/promparse.py" dups "$TMP/metrics"
+check "... and promtool finds nothing wrong with the page" \
+	sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+
+# --- no GPU: nothing of it, and --sensor nvml says why ------------------------------------
+rm -f "$CFG"	# the fake answers as a host without the driver does
+agent json -i 0.2 -c 1 >/dev/null 2>"$TMP/err"
+st=$?
+check "--sensor nvml without a driver: status 1 ($st), the reason" \
+	sh -c "[ $st -eq 1 ] && grep -q 'sensor nvml: failed to initialise NVML.*Driver Not Loaded' '$TMP/err'"
+"$WP" json --nvml-library "$NV" --hwmon-root "$TMP/nohwmon" -i 0.2 -c 2 >"$TMP/none" 2>"$TMP/err"
+check "auto without a GPU: no GPU field anywhere, nothing said" sh -c "
+	! jq -c 'paths | map(tostring) | join(\".\")' '$TMP/none' | grep -qi 'gpu' &&
+	! grep -qi gpu '$TMP/err'"
+check "--nvml-library naming no file: a usage error (status 2) naming it" \
+	sh -c "'$WP' json --nvml-library '$TMP/nothing.so' -c 1 >/dev/null 2>'$TMP/err'; [ \$? -eq 2 ] &&
+		grep -q \"nvml-library '$TMP/nothing.so': No such file\" '$TMP/err'"
+put "$G\ngpu 1 energy=0\n"
+"$WP" --sensor list --nvml-library "$NV" >"$TMP/list"
+check "--sensor list: both GPUs, what each gives, and nvml used" sh -c "
+	grep -q 'GPU 0 Fake-A100 GPU-fa4e.*: energy counter' '$TMP/list' &&
+	grep -q 'GPU 1 .*power usage (no energy counter)' '$TMP/list' &&
+	grep -q '^gpu  *nvml' '$TMP/list'"
+finish

@@ -1,0 +1,121 @@
+#!/bin/sh
+# hwmon meters through the real agent (issue 22), on trees of tests/tools/fakehwmon: a
+# platform power meter at known watts beside a load-following RAPL package (the
+# remainder, its split, and the platform conserved to the microjoule on every line),
+# current x voltage, a CPU meter standing in for RAPL, and, with no GPU and no hwmon,
+# the outputs of before. Truths are the fakes' wattages. Needs root (BPF).
+. "$(dirname "$0")/lib.sh"
+# jq -e over all of FILE's lines at once: jqall EXPR FILE
+jqall() { jq -e -s "$1" "$2" >/dev/null; }
+
+PC="$TMP/pc"
+HW="$TMP/hw"
+# close A B TOLERANCE: |A - B| <= TOLERANCE * |B|
+close() { python3 -c 'import sys; a, b, t = map(float, sys.argv[1:]); sys.exit(abs(a - b) > t * abs(b))' "$@"; }
+# the platform, in integer microjoules on every line with it: processes + others + idle
+# = the platform (the remainder never short here), and the remainder = platform - parts
+conserved() {
+	jq -e -s 'def uj: . * 1e6 | round;
+		[.[] | select(.host.platform_rest_energy_j != null)] as $l | ($l | length) > 0 and
+		all($l[]; .host.platform_parts_above_j == 0 and
+			([.processes[].platform_energy_j | uj] | add) + (.others.platform_energy_j | uj) +
+			(.idle.platform_energy_j | uj) == (.host.platform_energy_j | uj) and
+			(.host.platform_rest_energy_j | uj) == (.host.platform_energy_j | uj) -
+			(.host.energy_j | uj))' "$1" >/dev/null
+}
+"$OUT/tools/fakerapl" --root "$PC" --package 0:10+15 >/dev/null &
+PIDS="$PIDS $!"
+"$OUT/tools/fakehwmon" --root "$HW" --average power_meter:=150 &
+PIDS="$PIDS $!"
+sleep 0.3
+
+# --- a platform meter at 150 W beside a package of 10 W + 15 W per busy CPU --------------
+ln -s "$(realpath "$OUT/tools/duty")" "$TMP/busy"
+"$TMP/busy" 5 60 &
+PIDS="$PIDS $!"
+busy=$!
+"$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.25 -c 16 \
+	>"$TMP/out" 2>"$TMP/err"
+check "the platform meter: 150 W on every line, from the ACPI power meter" \
+	jqall 'length == 16 and all(.[]; (.host.platform_power_w - 150 | fabs) < 0.5 and
+		(.host.platform_meter | test("power_meter")))' "$TMP/out"
+check "the remainder: 150 W - the package (10 W + 15 W x busy CPUs)" \
+	last_jqe "$TMP/out" '(.host.platform_rest_power_w + .host.power_w - 150 | fabs) < 0.01 and
+		.host.power_w > 10'
+check "a busy process gets a share of the remainder, by its CPU time" \
+	jqe 'select(.host.platform_rest_energy_j > 0) | .processes[] | select(.pid == '"$busy"') |
+		.platform_rest_energy_j > 0 and .platform_energy_j > .energy_j' "$TMP/out"
+check "the platform is conserved to the microjoule on every line" conserved "$TMP/out"
+check "the remainder's own baseline" \
+	last_jqe "$TMP/out" '.host.platform_rest_baseline.idle_w > 0 and
+		.host.platform_rest_baseline.prior_from == "observed power"'
+
+# Prometheus: the platform's families
+port=$(free_port)
+"$WP" prometheus --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" \
+	--listen "127.0.0.1:$port" -i 0.25 >/dev/null 2>&1 &
+PIDS="$PIDS $!"
+wait_url "http://127.0.0.1:$port/metrics" 10
+sleep 1
+curl -s "http://127.0.0.1:$port/metrics" >"$TMP/metrics"
+check "wattprobe_platform_joules_total, _watts and the remainder's" sh -c "
+	grep -q '^wattprobe_platform_joules_total ' '$TMP/metrics' &&
+	awk '\$1 == \"wattprobe_platform_watts\" && \$2 > 149 && \$2 < 151 { f = 1 } END { exit !f }' \
+		'$TMP/metrics' &&
+	grep -q '^wattprobe_platform_rest_idle_joules_total ' '$TMP/metrics' &&
+	grep -q '^wattprobe_process_platform_rest_joules_total{' '$TMP/metrics' &&
+	grep -q '^wattprobe_others_platform_rest_joules_total{group_by=\"pid\"} ' '$TMP/metrics'"
+check "... and promtool finds nothing wrong with the page" \
+	sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+
+# --- current x voltage: INA3221's VDD_IN at 5 V, 12 W -----------------------------------
+rm -rf "$HW"
+"$OUT/tools/fakehwmon" --root "$HW" --curr-volt ina3221:VDD_IN=12@5000 &
+PIDS="$PIDS $!"
+sleep 0.3
+"$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.25 -c 4 \
+	>"$TMP/out" 2>"$TMP/err"
+check "curr x volt: 2400 mA x 5000 mV = 12 W, VDD_IN the platform's" \
+	last_jqe "$TMP/out" '(.host.platform_power_w - 12 | fabs) < 0.01 and
+		(.host.platform_meter | test("ina3221 VDD_IN \\(curr x volt\\)"))'
+"$WP" --sensor list --hwmon-root "$HW" >"$TMP/list"
+check "--sensor list says what it found and uses" sh -c "
+	grep -q 'hwmon0 ina3221 VDD_IN (curr x volt): platform, used' '$TMP/list' &&
+	grep -q '^platform *hwmon' '$TMP/list'"
+
+# --- no RAPL: amd_energy's socket counter stands in for the package ---------------------
+rm -rf "$HW"
+"$OUT/tools/fakehwmon" --root "$HW" --energy amd_energy:Esocket0=10+15 \
+	--energy amd_energy:Ecore000=3 &
+PIDS="$PIDS $!"
+sleep 0.3
+"$WP" json --powercap-root "$TMP/none" --hwmon-root "$HW" --sensor hwmon-cpu -i 0.25 -c 8 \
+	>"$TMP/out" 2>"$TMP/err"
+"$WP" json --powercap-root "$TMP/none" --hwmon-root "$HW" -i 0.25 -c 1 >"$TMP/auto1" 2>&1
+check "without RAPL, auto takes the hwmon CPU meter (measured, not estimated)" \
+	jqe '.sensor == "hwmon-cpu" and .estimated == false' "$TMP/auto1"
+check "... its socket's energy: 10 W + 15 W per busy CPU, the core counter left out" \
+	jqall 'length == 8 and all(.[1:][]; .host.power_w >= 9.5 and .host.power_w < 45)' "$TMP/out"
+check "... and no platform meter: no platform field" \
+	sh -c "! jq -c 'paths | map(tostring) | join(\".\")' '$TMP/out' | grep -q platform"
+
+# --- no GPU and no hwmon: the outputs of before --------------------------------------------
+# The record's fields are those the exact-output unit tests fix (test_json_out.c); here the
+# real agent, with an empty hwmon tree and no NVML, has no GPU or platform field at all.
+mkdir -p "$TMP/empty"
+"$WP" json --sensor rapl --powercap-root "$PC" --hwmon-root "$TMP/empty" -i 0.25 -c 2 \
+	>"$TMP/plain" 2>"$TMP/err"
+# NVML: the fake library with no control file answers as a host without the driver
+NOGPU="--nvml-library $OUT/fake/libnvidia-ml.so.1"
+unset FAKE_NVML_CONFIG
+"$WP" json --powercap-root "$PC" --hwmon-root "$TMP/empty" $NOGPU -i 0.25 -c 2 >"$TMP/auto" \
+	2>>"$TMP/err"
+jq -c '[paths | map(if type == "number" then 0 else . end)] | unique' "$TMP/plain" | sort -u >"$TMP/k1"
+jq -c '[paths | map(if type == "number" then 0 else . end)] | unique' "$TMP/auto" | sort -u >"$TMP/k2"
+check "no GPU, no hwmon: auto gives the fields of --sensor rapl alone" cmp -s "$TMP/k1" "$TMP/k2"
+check "... none of them a GPU's or a platform meter's, nothing said" sh -c "
+	! grep -qi 'gpu\\|platform' '$TMP/k2' && ! grep -qi 'gpu\\|hwmon\\|nvml' '$TMP/err'"
+"$WP" top -c 1 -i 0.25 --powercap-root "$PC" --hwmon-root "$TMP/empty" $NOGPU >"$TMP/top" 2>&1
+check "... top has no GPU column" sh -c "grep -q '^ *PID  *WATTS  *JOULES' '$TMP/top' &&
+	! grep -q 'GPU' '$TMP/top'"
+finish
