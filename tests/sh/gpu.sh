@@ -76,7 +76,10 @@ check "GPU energy is conserved to the microjoule on every line" conserved "$TMP/
 # --- exclusive process mode: all the dynamic energy to the one process -------------------
 put "$G mode=exclusive\nproc 0 $A 30\n"
 agent json -i 0.25 -c 6 >"$TMP/excl" 2>"$TMP/err"
-check "exclusive: gpuA gets all the dynamic energy, others none" \
+ex=$(jq -s -c --argjson a "$A" '[([.[] | select(.gpus[0].energy_j != null)] | map(.processes[] |
+	select(.pid == $a) | .gpu_energy_j) | add), ([.[].gpus[0].processes_energy_j // 0] | add)]' \
+	"$TMP/excl")
+check "exclusive: gpuA gets all the dynamic energy ($ex J), others none" \
 	jqe 'select(.gpus[0].mode == "exclusive" and .gpus[0].energy_j != null) |
 		(.processes[] | select(.pid == '"$A"') | .gpu_energy_j) == .gpus[0].processes_energy_j
 		and .gpus[0].others_energy_j == 0 and .gpus[0].processes_energy_j > 0' "$TMP/excl"

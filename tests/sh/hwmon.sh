@@ -36,10 +36,12 @@ PIDS="$PIDS $!"
 busy=$!
 "$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.25 -c 16 \
 	>"$TMP/out" 2>"$TMP/err"
-check "the platform meter: 150 W on every line, from the ACPI power meter" \
+pw=$(jq -s '[.[].host.platform_power_w] | add / length' "$TMP/out")
+check "the platform meter: 150 W on every line (mean $pw W), from the ACPI power meter" \
 	jqall 'length == 16 and all(.[]; (.host.platform_power_w - 150 | fabs) < 0.5 and
 		(.host.platform_meter | test("power_meter")))' "$TMP/out"
-check "the remainder: 150 W - the package (10 W + 15 W x busy CPUs)" \
+rest=$(tail -1 "$TMP/out" | jq '[.host.platform_rest_power_w, .host.power_w] | @tsv' -r)
+check "the remainder: 150 W - the package (10 W + 15 W x busy CPUs): $rest W" \
 	last_jqe "$TMP/out" '(.host.platform_rest_power_w + .host.power_w - 150 | fabs) < 0.01 and
 		.host.power_w > 10'
 check "a busy process gets a share of the remainder, by its CPU time" \
@@ -75,7 +77,8 @@ PIDS="$PIDS $!"
 sleep 0.3
 "$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.25 -c 4 \
 	>"$TMP/out" 2>"$TMP/err"
-check "curr x volt: 2400 mA x 5000 mV = 12 W, VDD_IN the platform's" \
+cv=$(tail -1 "$TMP/out" | jq .host.platform_power_w)
+check "curr x volt: 2400 mA x 5000 mV = 12 W ($cv W), VDD_IN the platform's" \
 	last_jqe "$TMP/out" '(.host.platform_power_w - 12 | fabs) < 0.01 and
 		(.host.platform_meter | test("ina3221 VDD_IN \\(curr x volt\\)"))'
 "$WP" --sensor list --hwmon-root "$HW" >"$TMP/list"
@@ -94,7 +97,8 @@ sleep 0.3
 "$WP" json --powercap-root "$TMP/none" --hwmon-root "$HW" -i 0.25 -c 1 >"$TMP/auto1" 2>&1
 check "without RAPL, auto takes the hwmon CPU meter (measured, not estimated)" \
 	jqe '.sensor == "hwmon-cpu" and .estimated == false' "$TMP/auto1"
-check "... its socket's energy: 10 W + 15 W per busy CPU, the core counter left out" \
+cpu=$(jq -s -c '[.[1:][].host.power_w] | [min, max]' "$TMP/out")
+check "... its socket's energy: 10 W + 15 W per busy CPU ($cpu W), the core counter left out" \
 	jqall 'length == 8 and all(.[1:][]; .host.power_w >= 9.5 and .host.power_w < 45)' "$TMP/out"
 check "... and no platform meter: no platform field" \
 	sh -c "! jq -c 'paths | map(tostring) | join(\".\")' '$TMP/out' | grep -q platform"
