@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
-/* libFuzzer: parsers of sysfs values (powercap energy and names, cpulists). */
+/* libFuzzer: parsers of sysfs values (powercap energy and names, cpulists, hwmon). */
 #include <assert.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include "energy/hwmon.h"
 #include "energy/rapl.h"
 #include "kernel/topology.h"
 #include "lib/util.h"
@@ -17,6 +18,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool mask[WP_MAX_CPUS];
 	__u64 v, delta, u[3];
 	int socket, n;
+	enum hwmon_type t;
+	const char *item;
+	long long sv;
 
 	memcpy(s, data, size);
 	s[size] = '\0';
@@ -27,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (!rapl_parse_zone_name(s, &dom, &socket, NULL))
 		assert(dom < ENERGY_NR_DOMAINS && socket >= -1);
+	/* hwmon: a value that parses unsigned parses signed alike; names split inside s */
+	if (!hwmon_parse_value(s, size, &sv) && !parse_u64_line(s, size, &a))
+		assert(sv >= 0 && (unsigned long long)sv == a);
+	if (!hwmon_parse_attr(s, &t, &n, &item))
+		assert(t < HWMON_T_NR && n >= 0 && item > s && item < s + size && *item);
+	(void)hwmon_socket_of(s);
 	n = cpulist_count(s);
 	if (!cpulist_parse(s, mask, WP_MAX_CPUS) && n > 0) {
 		/* every CPU in the mask is below the count */
