@@ -231,9 +231,14 @@ Test(gpu_out, top_has_a_gpu_column_and_a_gpu_line)
 
 Test(gpu_out, run_adds_up_the_commands_gpu_energy)
 {
+	char *const argv[] = { "train", NULL };
+	struct run_info ri = { .argv = argv, .wall_ns = 4000000000ULL, .carbon = -1 };
 	struct runstat r;
+	struct pbuf b = {};
+	struct jw w;
 
 	with_gpu_and_platform();
+	jw_init(&w);
 	cr_assert_eq(runstat__init(&r, 77, "/wattprobe-run-1", 0), 0);
 	bash->cgroup_id = 77;	/* the command's */
 	runstat__add(&r, &F.s, F.s.interval_ns);
@@ -241,5 +246,13 @@ Test(gpu_out, run_adds_up_the_commands_gpu_energy)
 	/* bash's 60 J, twice */
 	cr_assert(r.gpu);
 	cr_assert_eq(r.gpu_uj, 120000000, "%llu", (unsigned long long)r.gpu_uj);
+	/* over 4 s of wall time: 30 W */
+	runstat__text(&b, &r, &ri);
+	HAS(b.buf, "\n  gpu energy       120.000 J   30.000 W average, by SM utilisation\n");
+	runstat__json(&w, &r, &ri);
+	HAS(w.buf, "\"gpu_energy_j\":120.000000,\"gpu_power_w\":30.000000,"
+		   "\"gpu_energy_complete\":true");
+	pbuf_free(&b);
+	jw_free(&w);
 	runstat__free(&r);
 }
