@@ -23,7 +23,8 @@
  *  - nvmlDeviceGetTotalEnergyConsumption: that energy in mJ since nvmlInit_v2
  *    (energy=0: NVML_ERROR_NOT_SUPPORTED, as before Volta);
  *  - nvmlDeviceGetPowerUsage: the power now, in mW;
- *  - nvmlDeviceGetUtilizationRates: gpu = u in percent;
+ *  - nvmlDeviceGetUtilizationRates: gpu = u in percent, over the driver's last
+ *    sample period (1/6 s): just after a change, mostly the utilisation before it;
  *  - nvmlDeviceGetProcessUtilization: one sample per process with SM above 0,
  *    stamped with the end of the driver's last sample period (1/6 s, on the
  *    real-time clock in microseconds), when that is newer than
@@ -102,6 +103,8 @@ struct nvmlDevice_st {
 	int nr_procs;
 	double energy_mj;		/* since nvmlInit_v2 */
 	unsigned long long last_ns;	/* monotonic time of the last integration */
+	double was_util;		/* the utilisation before the last change ... */
+	unsigned long long changed_ns;	/* ... and when it changed (monotonic) */
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -175,15 +178,31 @@ static void set_key(struct nvmlDevice_st *g, const char *kv)
 #undef KEY
 }
 
-/* A GPU's figures before its line sets some: everything but its energy so far. */
+/*
+ * nvmlDeviceGetUtilizationRates' figure: the utilisation over the driver's last
+ * sample period (nvml.h: "over the past sample period"), from the utilisation
+ * before and after the last change of the control file.
+ */
+static double util_rate(const struct nvmlDevice_st *g)
+{
+	unsigned long long now = clock_ns(CLOCK_MONOTONIC), since = now - g->changed_ns;
+	double period = SAMPLE_PERIOD_US * 1000.0;
+
+	if (!g->changed_ns || since >= period)
+		return util(g);
+	return (g->was_util * (period - since) + util(g) * since) / period;
+}
+
+/* A GPU's figures before its line sets some: everything but its energy and history. */
 static void defaults(struct nvmlDevice_st *g, int i)
 {
-	double e = g->energy_mj;
-	unsigned long long t = g->last_ns;
+	double e = g->energy_mj, was = g->was_util;
+	unsigned long long t = g->last_ns, ch = g->changed_ns;
 
 	*g = (struct nvmlDevice_st){
 		.index = i, .idle_w = 50, .k_w = 250, .limit_w = 300, .mig = -1,
 		.energy = true, .procutil = true, .energy_mj = e, .last_ns = t,
+		.was_util = was, .changed_ns = ch,
 	};
 	snprintf(g->name, sizeof(g->name), "Fake GPU %d", i);
 	snprintf(g->uuid, sizeof(g->uuid), "GPU-fa4e0000-0000-4000-8000-%012d", i);
@@ -200,6 +219,7 @@ static int reload(void)
 	char line[512], *tok, *save;
 	static int n;
 	struct stat st;
+	bool first;
 	FILE *f;
 
 	if (!path || stat(path, &st))
@@ -211,10 +231,15 @@ static int reload(void)
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
+	first = !config_st.st_ino;
 	config_st = st;
 	n = 0;
 	for (int i = 0; i < MAX_GPUS; i++) {
 		integrate(&gpus[i]);
+		if (!first) {
+			gpus[i].was_util = util_rate(&gpus[i]);
+			gpus[i].changed_ns = clock_ns(CLOCK_MONOTONIC);
+		}
 		defaults(&gpus[i], i);
 	}
 	while (fgets(line, sizeof(line), f)) {
@@ -446,7 +471,7 @@ API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t
 	/* nvml.h: "On MIG-enabled GPUs, querying device utilization rates is not ... supported" */
 	if (d->mig == NVML_DEVICE_MIG_ENABLE)
 		return leave(NVML_ERROR_NOT_SUPPORTED);
-	u->gpu = (unsigned int)(util(d) * 100 + 0.5);
+	u->gpu = (unsigned int)(util_rate(d) * 100 + 0.5);
 	u->memory = 0;
 	return leave(NVML_SUCCESS);
 }

@@ -9,6 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 # jq -e over all of FILE's lines at once: jqall EXPR FILE
 jqall() { jq -e -s "$1" "$2" >/dev/null; }
+# wait until $TMP/out has N lines, 30 s at the most (loading BPF on a busy machine is slow)
+lines_of_out() {
+	i=0
+	while [ "$(wc -l <"$TMP/out")" -lt "$1" ] && [ $i -lt 600 ]; do
+		sleep 0.05
+		i=$((i + 1))
+	done
+}
 
 NV="$OUT/fake/libnvidia-ml.so.1"
 CFG="$TMP/gpus"
@@ -23,6 +31,13 @@ for n in gpuA gpuB gpuC; do ln -s "$(realpath "$OUT/tools/duty")" "$TMP/$n"; don
 "$TMP/gpuA" 60 5 & A=$!
 "$TMP/gpuB" 60 5 & B=$!
 PIDS="$PIDS $A $B"
+
+# the fake exports exactly the calls the loader knows (src/energy/nvml.c), no more
+nm -D --defined-only "$NV" | awk '{ print $3 }' | sort >"$TMP/exported"
+sed -n 's/^	{ "\(nvml[A-Za-z0-9_]*\)", offsetof.*/\1/p' "$(dirname "$0")/../../src/energy/nvml.c" |
+	sort >"$TMP/loaded"
+check "the fake library exports exactly the $(wc -l <"$TMP/loaded") calls wattprobe loads" \
+	sh -c "[ \$(wc -l <'$TMP/loaded') -eq 15 ] && cmp -s '$TMP/exported' '$TMP/loaded'"
 
 # Conservation on every line with GPU energy, in integer microjoules: each GPU's idle +
 # others + processes = its energy, and the processes + others + idle = the host's GPUs.
@@ -39,12 +54,13 @@ conserved() {
 # First the GPU's utilisation varies (gpuA alone, 0% to 90%): the fit of power on it finds
 # the idle power. Then gpuA 60% and gpuB 20%: 120 W and 40 W of dynamic power.
 put "$G\n"
-agent json -i 0.2 -c 28 >"$TMP/out" 2>"$TMP/err" &
+: >"$TMP/out"
+agent json -i 0.2 -c 30 >"$TMP/out" 2>"$TMP/err" &
 W=$!
-sleep 0.4
+lines_of_out 1
 for u in 0 20 50 80 30 90 10 60; do
 	put "$G\nproc 0 $A $u\n"
-	sleep 0.35
+	sleep 0.4
 done
 put "$G\nproc 0 $A 60\nproc 0 $B 20\n"
 switch=$(wc -l <"$TMP/out")
@@ -96,11 +112,12 @@ check "... conserved" conserved "$TMP/mig"
 
 # --- a GPU lost mid-run: a gap, not a crash ----------------------------------------------
 put "$G\nproc 0 $A 50\n"
+: >"$TMP/out"	# emptied now: the agent's redirection may come after the first wait
 agent json -i 0.2 -c 10 >"$TMP/out" 2>"$TMP/err" &
 W=$!
-wait_lines 3
+lines_of_out 3
 put "$G lost=1\nproc 0 $A 50\n"
-wait_lines 6
+lines_of_out 6
 put "$G\nproc 0 $A 50\n"
 wait $W
 st=$?
