@@ -171,8 +171,8 @@ static void hw_describe(struct sensor *s, char *buf, size_t len)
 const struct sensor_ops hwmon_sensor = {
 	.name = "hwmon",
 	.title = "the hwmon platform meter",
-	.help = "a platform power meter of the hwmon class:\n"
-		"ACPI power_meter, a module's input rail\n(--hwmon-root)",
+	.help = "a platform power meter of the hwmon\n"
+		"class: ACPI power_meter, a module's input (--hwmon-root)",
 	.role = SENSOR_ROLE_PLATFORM,
 	.open = platform_open,
 	.read = platform_read,
@@ -183,7 +183,7 @@ const struct sensor_ops hwmon_sensor = {
 const struct sensor_ops hwmon_cpu_sensor = {
 	.name = "hwmon-cpu",
 	.title = "the hwmon CPU meters",
-	.help = "hwmon meters of the CPU packages where there\n"
+	.help = "hwmon meters of the packages where there\n"
 		"is no RAPL: amd_energy, arm64 SoCs (--hwmon-root)",
 	.role = SENSOR_ROLE_CPU,
 	.open = cpu_open,

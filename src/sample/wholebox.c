@@ -139,8 +139,6 @@ static void gpus(struct sampler *s, struct sample *out)
 			mark_missing(s, out, nr, r);
 			continue;
 		}
-		if (!r->per_process && r->mode == GPU_SHARED)
-			sp.mode = GPU_MIG;	/* no per-process figures: none gets a share */
 		sp.idle_base_uj = g->baseline.have ? sampler__uj_of(g->baseline.idle_w, dt) : 0;
 		gpusplit__run(&sp);
 		g->idle_uj = sp.idle_uj;
