@@ -60,7 +60,7 @@ conserved() {
 # the idle power. Then gpuA 60% and gpuB 20%: 120 W and 40 W of dynamic power.
 put "$G\n"
 : >"$TMP/out"
-agent json -i 0.2 -c 22 >"$TMP/out" 2>"$TMP/err" &
+agent json -i 0.2 -c 24 >"$TMP/out" 2>"$TMP/err" &
 W=$!
 lines_of_out 1
 for u in 0 20 50 80 30 90 10 60; do
@@ -152,8 +152,11 @@ cmd="printf '$R\\nproc 0 %s 50\\n' \$\$ >$CFG.tmp && mv $CFG.tmp $CFG && exec $T
 read -r g wall <<EOF
 $(tail -1 "$TMP/run.json" | jq -r '[.gpu_energy_j, .wall_s] | @tsv')
 EOF
-check "run reports the command's GPU energy: $g J, truth 100 W x about ${wall} s, within 15%" \
-	within "$g" "$(awk -v w="$wall" 'BEGIN { print 100 * w }')" 0.15
+# The fake sees the command's line at the agent's next read (tests/fake/nvml.c), up to an
+# interval after the command wrote it: the truth is 100 W x (wall - 0.2 s .. wall).
+check "run reports the command's GPU energy: $g J, truth 100 W x ${wall} s less up to 20 J, 5% more or less" \
+	awk -v g="$g" -v w="$wall" 'BEGIN { exit !(g != "null" && g >= 0.95 * 100 * (w - 0.2) &&
+		g <= 1.05 * 100 * w) }'
 
 # --- Prometheus --------------------------------------------------------------------------
 put "$G\nproc 0 $A 60\nproc 0 $B 20\n"
