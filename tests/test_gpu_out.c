@@ -60,12 +60,17 @@ static void with_gpu_and_platform(void)
 	bash->total_rest_uj = 90000000;
 }
 
+/* v is built anew (view__free() it after); the text stays valid until the next call. */
 static char *json(struct view *v, bool flat, __u32 line)
 {
 	struct view_opts vo = { .by = GROUP_PID };
 	struct output_opts oo = {};
 	static struct jw w;
+	static bool used;
 
+	if (used)
+		jw_free(&w);
+	used = true;
 	view__init(v);
 	jw_init(&w);
 	cr_assert_eq(view__build(v, &F.s, &vo), 0);
@@ -149,8 +154,10 @@ Test(gpu_out, json_flat_gives_each_gpu_a_line)
 	j = json(&v, true, 0);
 	cr_assert_null(strstr(j, "\"gpus\""), "the host's line has no gpus array: %s", j);
 	cr_assert_eq(json__flat_lines(&F.s, VIEWS_OF(&v)), 3, "host, the GPU, bash");
+	view__free(&v);
 	j = json(&v, true, 1);
 	HAS(j, "\"record\":\"gpu\",\"index\":0,\"uuid\":\"GPU-1234\"");
+	view__free(&v);
 	j = json(&v, true, 2);
 	HAS(j, "\"record\":\"process\",\"pid\":42");
 	view__free(&v);
