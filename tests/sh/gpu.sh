@@ -28,6 +28,8 @@ CFG="$TMP/gpus"
 export FAKE_NVML_CONFIG="$CFG"
 # the control file, replaced whole: the fake reads it again when it changes
 put() { printf '%b' "$1" >"$CFG.tmp" && mv "$CFG.tmp" "$CFG"; }
+# an agent on the fake, in the foreground only: in the background a function is a subshell,
+# its $! not the agent's, and stopping it would leave wattprobe running
 agent() { "$WP" "$@" --nvml-library "$NV" --sensor model,nvml; }
 # GPU_LINE: the fake GPU of most checks: 40 W idle, 200 W more at full SM utilisation
 G="gpu 0 idle=40 k=200 limit=350 name=Fake-A100"
@@ -66,8 +68,9 @@ conserved() {
 N=30
 put "$G\n"
 : >"$TMP/out"	# emptied now: the agent's redirection may come after the first wait
-agent json -i 0.2 -c $N >"$TMP/out" 2>"$TMP/err" &
+"$WP" json -i 0.2 -c $N --nvml-library "$NV" --sensor model,nvml >"$TMP/out" 2>"$TMP/err" &
 W=$!
+PIDS="$PIDS $W"
 lines_of_out 1
 for u in 0 20 50 80 30 90 10 60; do
 	put "$G\nproc 0 $A $u\n"
@@ -161,7 +164,8 @@ check "run reports the command's GPU energy: $g J, truth 100 W x ${wall} s less 
 # --- Prometheus --------------------------------------------------------------------------
 put "$G\nproc 0 $A 60\nproc 0 $B 20\n"
 port=$(free_port)
-agent prometheus --listen "127.0.0.1:$port" -i 0.2 >/dev/null 2>"$TMP/perr" &
+"$WP" prometheus --listen "127.0.0.1:$port" -i 0.2 --nvml-library "$NV" --sensor model,nvml \
+	>/dev/null 2>"$TMP/perr" &
 PIDS="$PIDS $!"
 wait_url "http://127.0.0.1:$port/metrics" 10
 sleep 0.6

@@ -37,7 +37,8 @@ conserved() {
 "$OUT/tools/fakerapl" --root "$PC" --package 0:10+15 >/dev/null &
 PIDS="$PIDS $!"
 "$OUT/tools/fakehwmon" --root "$HW" --average power_meter:=150 &
-PIDS="$PIDS $!"
+F=$!
+PIDS="$PIDS $F"
 has_value "$PC/intel-rapl:0/energy_uj"
 meters
 
@@ -87,9 +88,11 @@ check "... and promtool finds nothing wrong with the page" \
 	sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
 
 # --- current x voltage: INA3221's VDD_IN at 5 V, 12 W -----------------------------------
+kill "$F" && wait "$F"	# each tree its own fake: the one before stops writing
 rm -rf "$HW"
 "$OUT/tools/fakehwmon" --root "$HW" --curr-volt ina3221:VDD_IN=12@5000 &
-PIDS="$PIDS $!"
+F=$!
+PIDS="$PIDS $F"
 meters
 "$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.2 -c 2 \
 	>"$TMP/out" 2>"$TMP/err"
@@ -103,10 +106,12 @@ check "--sensor list says what it found and uses" sh -c "
 	grep -q '^platform *hwmon' '$TMP/list'"
 
 # --- no RAPL: amd_energy's socket counter stands in for the package ---------------------
+kill "$F" && wait "$F"
 rm -rf "$HW"
 "$OUT/tools/fakehwmon" --root "$HW" --energy amd_energy:Esocket0=10+15 \
 	--energy amd_energy:Ecore000=3 &
-PIDS="$PIDS $!"
+F=$!
+PIDS="$PIDS $F"
 meters
 "$WP" json --powercap-root "$TMP/none" --hwmon-root "$HW" -i 0.2 -c 4 >"$TMP/out" 2>"$TMP/err"
 check "without RAPL, auto takes the hwmon CPU meter (measured, not estimated)" \
