@@ -125,7 +125,7 @@ static void gpus(struct sampler *s, struct sample *out)
 			.mode = mode_name(r->mode), .per_process = r->per_process,
 			.no_per_process = r->no_per_process, .source = r->source, .gap = r->gap,
 		};
-		/* a GPU without its own utilisation (MIG) keeps the prior: no point to fit */
+		/* a GPU without its own utilisation (MIG) adds no point: its curve stays as it was */
 		sampler__learn(&s->gpu_fit[i], r->have && r->util >= 0, r->uj, r->util, dt, &prior,
 			       "nvmlDeviceGetEnforcedPowerLimit", &g->baseline);
 		if ((r->have && r->per_process && (r->nr_pids || r->exclusive_pid)) ||

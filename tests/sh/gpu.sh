@@ -101,6 +101,11 @@ $(jq -r '.gpus[0] | [.idle_baseline_w, .baseline.source] | @tsv' "$TMP/shared")
 EOF
 check "the idle baseline is learnt: $idle W ($src), truth 40 W, within 5%" within "$idle" 40 0.05
 check "... from the fit, not the prior (0.15 x 350 W = 52.5 W)" test "$src" = fit -o "$src" = blend
+curve=$(jq -c '.gpus[0].baseline | [.curve_w, .idle_range_w]' "$TMP/shared")
+check "... its learnt curve at 0, 25, 50, 75, 100%, truth 40 + 200 u W, within 5%, and idle's range: $curve" \
+	last_jqe "$TMP/shared" '.gpus[0].baseline | ([.curve_w, [40, 90, 140, 190, 240]] | transpose |
+		all(.[]; (.[0] - .[1] | fabs) <= 0.05 * .[1])) and .idle_range_w[0] <= 42 and
+		.idle_range_w[1] >= 38 and .idle_range_w[0] <= .idle_range_w[1]'
 read -r t ea eb <<EOF
 $(jq -s --argjson a "$A" --argjson b "$B" '[([.[].interval_s] | add),
 	([.[].processes[] | select(.pid == $a) | .gpu_energy_j] | add),
