@@ -33,7 +33,9 @@ static void with_gpu_and_platform(void)
 		.total_uj = 300000000, .idle_uj = 30000000, .others_uj = 10000000,
 		.procs_uj = 60000000, .util = 0.7, .limit_w = 400, .mode = "shared",
 		.per_process = true, .source = "energy counter",
-		.baseline = { .have = true, .idle_w = 30, .src = IDLE_FIT, .intervals = 12 },
+		.baseline = { .have = true, .idle_w = 30, .src = IDLE_FIT, .intervals = 12,
+			      .have_curve = true, .idle_lo_w = 27, .idle_hi_w = 33,
+			      .curve_w = { 30, 120, 210, 300, 390 } },
 	};
 	s->have_gpu = true;
 	s->gpu_uj = 100000000;
@@ -100,6 +102,9 @@ Test(gpu_out, json_host_gpus_rows_others_idle)
 	       "\"others_power_w\":10.000,\"others_energy_j\":10.000000,"
 	       "\"processes_power_w\":60.000,\"processes_energy_j\":60.000000,"
 	       "\"idle_baseline_w\":30.000,");
+	/* its learnt curve, as a socket's */
+	HAS(j, "\"idle_range_w\":[27.000,33.000],"
+	       "\"curve_w\":[30.000,120.000,210.000,300.000,390.000]},\"util\":0.7000,");
 	HAS(j, "\"util\":0.7000,\"limit_w\":400.000,\"mode\":\"shared\","
 	       "\"per_process\":true,\"no_per_process\":null,"
 	       "\"source\":\"energy counter\",\"missing\":null}]");
@@ -179,6 +184,11 @@ Test(gpu_out, prometheus_families)
 	HAS(b.buf, "\nwattprobe_gpu_watts{gpu=\"0\",uuid=\"GPU-1234\"} 100\n");
 	HAS(b.buf, "\nwattprobe_gpu_idle_baseline_watts{gpu=\"0\","
 	           "uuid=\"GPU-1234\"} 30\n");
+	HAS(b.buf, "\nwattprobe_gpu_idle_baseline_low_watts{gpu=\"0\",uuid=\"GPU-1234\"} 27\n");
+	HAS(b.buf, "\nwattprobe_gpu_idle_baseline_high_watts{gpu=\"0\",uuid=\"GPU-1234\"} 33\n");
+	HAS(b.buf, "\nwattprobe_gpu_power_curve_watts{gpu=\"0\",uuid=\"GPU-1234\",load=\"0\"} 30\n"
+	           "wattprobe_gpu_power_curve_watts{gpu=\"0\",uuid=\"GPU-1234\",load=\"0.25\"} 120\n");
+	HAS(b.buf, "\nwattprobe_gpu_power_curve_watts{gpu=\"0\",uuid=\"GPU-1234\",load=\"1\"} 390\n");
 	HAS(b.buf, "\nwattprobe_gpu_idle_joules_total 90\n");
 	HAS(b.buf, "\nwattprobe_platform_joules_total 450\n");
 	HAS(b.buf, "\nwattprobe_platform_watts 150\n");

@@ -73,6 +73,41 @@ static void host(struct pbuf *b, const struct sample *sm)
 		prom_sample(b, "wattprobe_psys_watts", NULL, watts(sm->psys_uj, sm->interval_ns));
 }
 
+/* Each GPU's learnt curve, as the sockets': the range of its idle and its power at 0 .. 100%. */
+static void gpu_curves(struct pbuf *b, const struct sample *sm)
+{
+	static const char *const loads[SAMPLE_CURVE_POINTS] = { "0", "0.25", "0.5", "0.75", "1" };
+	static const char *const fams[][2] = {
+		{ "wattprobe_gpu_idle_baseline_low_watts",
+		  "Low end of the range a GPU's learnt idle baseline is in (95%)." },
+		{ "wattprobe_gpu_idle_baseline_high_watts",
+		  "High end of the range a GPU's learnt idle baseline is in (95%)." },
+		{ "wattprobe_gpu_power_curve_watts",
+		  "The learnt power of a GPU at a share of its utilisation (load)." },
+	};
+	char idx[16];
+
+	for (int f = 0; f < 3; f++) {
+		prom_family(b, fams[f][0], "gauge", fams[f][1]);
+		for (int i = 0; i < sm->nr_gpus; i++) {
+			const struct sample_baseline *bl = &sm->gpus[i].baseline;
+			const char *l[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, NULL };
+
+			snprintf(idx, sizeof(idx), "%d", sm->gpus[i].index);
+			if (!bl->have_curve)
+				continue;
+			if (f < 2)
+				prom_sample(b, fams[f][0], l, f ? bl->idle_hi_w : bl->idle_lo_w);
+			for (int k = 0; f == 2 && k < SAMPLE_CURVE_POINTS; k++) {
+				const char *lk[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, "load",
+						     loads[k], NULL };
+
+				prom_sample(b, fams[f][0], lk, bl->curve_w[k]);
+			}
+		}
+	}
+}
+
 /* Each GPU's energy, power and idle baseline, labelled by index and UUID; with a GPU sensor. */
 static void gpus(struct pbuf *b, const struct sample *sm)
 {
@@ -108,6 +143,7 @@ static void gpus(struct pbuf *b, const struct sample *sm)
 			prom_sample(b, "wattprobe_gpu_idle_baseline_watts", l,
 				    sm->gpus[i].baseline.idle_w);
 	}
+	gpu_curves(b, sm);
 	prom_metric(b, "wattprobe_gpu_idle_joules_total", "counter",
 		    "GPU energy reported as idle (the GPUs' baselines) since the agent started: "
 		    "process (or group) GPU counters + others + idle = the GPUs'.",

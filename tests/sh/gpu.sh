@@ -184,6 +184,10 @@ until curl -s "http://127.0.0.1:$port/metrics" >"$TMP/metrics" 2>/dev/null &&
 done
 check "wattprobe_gpu_joules_total{gpu,uuid}" \
 	grep -q '^wattprobe_gpu_joules_total{gpu="0",uuid="GPU-fa4e0000-0000-4000-8000-000000000000"} ' "$TMP/metrics"
+check "... the GPU's learnt curve at 5 loads and its idle's range" sh -c "
+	[ \$(grep -c '^wattprobe_gpu_power_curve_watts{gpu=\"0\",uuid=\"GPU-fa4e[-0-9a-f]*\",load=\"[0-9.]*\"} ' '$TMP/metrics') -eq 5 ] &&
+	grep -q '^wattprobe_gpu_idle_baseline_low_watts{gpu=\"0\",' '$TMP/metrics' &&
+	grep -q '^wattprobe_gpu_idle_baseline_high_watts{gpu=\"0\",' '$TMP/metrics'"
 check "... wattprobe_process_gpu_joules_total, _watts, others' and idle's" sh -c "
 	grep -q '^wattprobe_process_gpu_joules_total{pid=\"$A\",comm=\"gpuA\"' '$TMP/metrics' &&
 	grep -q '^wattprobe_process_gpu_watts{' '$TMP/metrics' &&
