@@ -567,6 +567,16 @@ static void within_capacity(struct sampler *s, __u64 interval_ns)
 	}
 }
 
+__u64 sampler__held_back(const struct sampler *s, __u32 tgid)
+{
+	__u64 ns = 0;
+
+	for (__u32 i = 0; i < s->nr_carries; i++)
+		if (s->carries[i].tgid == tgid)
+			ns += s->carries[i].ns;
+	return ns;
+}
+
 /* At the start of an interval: what the last one held back. */
 static void carry_over(struct sampler *s)
 {

@@ -140,6 +140,11 @@ int sampler__sample(struct sampler *s);
  * whole periods), and the period. 0, or -ENOENT for a sensor that moves all the time.
  */
 int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns);
+/*
+ * Of process tgid's time, what the last sample held back for the next interval
+ * (a CPU is never charged more than the interval: within_capacity() in sampler.c).
+ */
+__u64 sampler__held_back(const struct sampler *s, __u32 tgid);
 /* Kept for callers: the interval ends in sampler__sample(). */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
