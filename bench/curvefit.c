@@ -17,7 +17,8 @@
  *  - noise as fakerapl's --noise 0.3 (0.3 W held for 100 ms: 0.134 W over
  *    0.5 s), from a fixed seed;
  *  - never idle for NEVER_S, then with a dip of 3 s every 35 s (the first
- *    10 s in) for DIPS_S.
+ *    10 s in) for DIPS_S; the dips at DIP_LOAD busy (-b, default 0: what
+ *    others' load leaves of a dip on a shared machine).
  *
  * For each curve and learner: the idle baseline at the end of each phase
  * against the curve's idle, the range the curve gives, and what processes
@@ -29,7 +30,7 @@
  * own among them; -l leaves each curve out of its own prior (what a server
  * unlike those published gets).
  *
- *   bench/curvefit [-l] [-n NEVER_S] [-d DIPS_S] [-s SEED] [-o RESULTS]
+ *   bench/curvefit [-l] [-n NEVER_S] [-d DIPS_S] [-b DIP_LOAD] [-s SEED] [-o RESULTS]
  */
 #include <getopt.h>
 #include "bench.h"
@@ -82,7 +83,7 @@ static void add_span(double len, double load)
 	}
 }
 
-static void make_spans(double never_s, double dips_s)
+static void make_spans(double never_s, double dips_s, double dip_load)
 {
 	int i = 0, d = 0;
 
@@ -90,7 +91,7 @@ static void make_spans(double never_s, double dips_s)
 		add_span(STEP_S, (levels[i % 12] + levels[(i + 5) % 12]) / 2);
 	for (double t = 0; t < dips_s;) {
 		if (t >= 10 + 35 * d) {
-			add_span(3, 0);
+			add_span(3, dip_load);
 			t += 3;
 			d++;
 			continue;
@@ -131,13 +132,13 @@ static double err(const struct phase *ph)
 
 int main(int argc, char **argv)
 {
-	double never_s = 60, dips_s = 70;
+	double never_s = 60, dips_s = 70, dip_load = 0;
 	const char *results = NULL;
 	double mean[2][2][2] = {};	/* [line, curve][phase][idle, processes] */
 	bool leave_out = false;
 	int c, held = 0;
 
-	while ((c = getopt(argc, argv, "ln:d:s:o:")) != -1) {
+	while ((c = getopt(argc, argv, "ln:d:b:s:o:")) != -1) {
 		switch (c) {
 		case 'l':
 			leave_out = true;
@@ -148,6 +149,9 @@ int main(int argc, char **argv)
 		case 'd':
 			dips_s = atof(optarg);
 			break;
+		case 'b':
+			dip_load = atof(optarg);
+			break;
 		case 's':
 			seed = strtoull(optarg, NULL, 10);
 			break;
@@ -155,8 +159,8 @@ int main(int argc, char **argv)
 			results = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-l] [-n NEVER_S] [-d DIPS_S] [-s SEED] [-o RESULTS]\n",
-				argv[0]);
+			fprintf(stderr, "usage: %s [-l] [-n NEVER_S] [-d DIPS_S] [-b DIP_LOAD] [-s SEED] "
+				"[-o RESULTS]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -164,7 +168,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "curvefit: -n and -d take 20 seconds or more\n");
 		return 2;
 	}
-	make_spans(never_s, dips_s);
+	if (!(dip_load >= 0 && dip_load < 0.2)) {
+		fprintf(stderr, "curvefit: -b takes a busy share from 0 to below 0.2 (the least load)\n");
+		return 2;
+	}
+	make_spans(never_s, dips_s, dip_load);
 	printf("| system | year | idle / max | idle, W | never idle: 0.2's line | the curve | "
 	       "its range, W | with dips: 0.2's line | the curve |\n");
 	printf("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
