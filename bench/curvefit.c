@@ -159,8 +159,8 @@ int main(int argc, char **argv)
 			results = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: %s [-l] [-n NEVER_S] [-d DIPS_S] [-b DIP_LOAD] [-s SEED] "
-				"[-o RESULTS]\n", argv[0]);
+			fprintf(stderr, "usage: %s [-l] [-n NEVER_S] [-d DIPS_S] [-b DIP_LOAD] "
+				"[-s SEED] [-o RESULTS]\n", argv[0]);
 			return 2;
 		}
 	}
@@ -169,7 +169,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!(dip_load >= 0 && dip_load < 0.2)) {
-		fprintf(stderr, "curvefit: -b takes a busy share from 0 to below 0.2 (the least load)\n");
+		fprintf(stderr, "curvefit: -b takes a busy share from 0 to below 0.2 "
+			"(the least load)\n");
 		return 2;
 	}
 	make_spans(never_s, dips_s, dip_load);

@@ -736,8 +736,8 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 
 			cr_log_info("%s: truth idle %.3f W; never idle: %.3f W (%+.1f%%) in "
 				    "[%.3f, %.3f], %s, processes %+.1f%%; with dips: %.3f W (%+.1f%%) "
-				    "in [%.3f, %.3f], %s, processes %+.1f%% (dips drew %.3f W); curve "
-				    "%.2f %.2f %.2f %.2f %.2f W", fp->name, idle, b1->idle_w,
+				    "in [%.3f, %.3f], %s, processes %+.1f%% (dips drew %.3f W); "
+				    "curve %.2f %.2f %.2f %.2f %.2f W", fp->name, idle, b1->idle_w,
 				    (b1->idle_w / idle - 1) * 100, b1->idle_lo_w, b1->idle_hi_w,
 				    idle_source_name(b1->src), e1 * 100, b2->idle_w,
 				    (b2->idle_w / idle - 1) * 100, b2->idle_lo_w, b2->idle_hi_w,
@@ -766,8 +766,8 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 				  "what the dips drew)", fp->name, b2->idle_w, idle, dip_w);
 			cr_expect(dips[a][k].got_j >= 0.95 * floor_j &&
 				  dips[a][k].got_j <= 1.05 * dips[a][k].truth_j,
-				  "%s: processes got %.2f J, not within 5%% of [%.2f, %.2f] J (above "
-				  "what the dips drew, above the true idle)", fp->name,
+				  "%s: processes got %.2f J, not within 5%% of [%.2f, %.2f] J "
+				  "(above what the dips drew, above the true idle)", fp->name,
 				  dips[a][k].got_j, floor_j, dips[a][k].truth_j);
 		}
 	}
