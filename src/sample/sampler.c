@@ -14,6 +14,7 @@
 #include "meta/dockername.h"
 #include "kernel/pidns.h"
 #include "energy/baseline_state.h"
+#include "sample/learn.h"
 #include "sample/wholebox.h"
 #include "sample/sampler.h"
 #include "lib/util.h"
@@ -167,13 +168,6 @@ static void ask_exes(struct sampler *s)
 
 /* --- energy --------------------------------------------------------------- */
 
-__u64 sampler__uj_of(double w, __u64 ns)
-{
-	double uj = w * (double)ns / 1e3;
-
-	return uj > 0 ? (__u64)(uj + 0.5) : 0;
-}
-
 static void fixed_baseline(struct sample_baseline *sb, enum idle_source src, double w,
 			   const char *from)
 {
@@ -181,31 +175,6 @@ static void fixed_baseline(struct sample_baseline *sb, enum idle_source src, dou
 		.have = true, .idle_w = w, .src = src, .prior_w = w, .prior_from = from,
 		.prior_share = 1,
 	};
-}
-
-/*
- * Offer this interval to a domain's fit (a point when its energy is known and so is
- * that of the intervals on both sides: baseline__offer), then take the curve from it.
- */
-void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
-		    const struct baseline_prior *prior, const char *limit_from,
-		    struct sample_baseline *sb)
-{
-	struct baseline_est e;
-
-	if (dt)
-		baseline__offer(fit, have, util, have ? watts(uj, dt) : 0, dt / 1e9);
-	baseline__estimate(fit, prior, &e);
-	*sb = (struct sample_baseline){
-		.have = e.src != IDLE_NONE, .idle_w = e.idle_w, .src = e.src,
-		.prior_w = e.prior_idle_w,
-		.prior_from = prior->full_w > 0 ? limit_from : "observed power",
-		.prior_share = e.prior_share, .intervals = e.intervals, .outliers = e.outliers,
-		.util_spread = e.util_spread, .residual_w = e.residual_w,
-		.have_curve = e.src != IDLE_NONE, .idle_lo_w = e.idle_lo_w, .idle_hi_w = e.idle_hi_w,
-	};
-	for (int k = 0; k < SAMPLE_CURVE_POINTS; k++)
-		sb->curve_w[k] = baseline_est__at(&e, (double)k / (SAMPLE_CURVE_POINTS - 1));
 }
 
 static void read_sensor(struct sampler *s, const struct sample *out, __u64 elapsed_ns,
@@ -298,23 +267,23 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 			fixed_baseline(pb, IDLE_FLAG, s->opts.idle_w, "--idle-watts");
 		} else {
 			pkg_prior.full_w = rs->limit_w[ENERGY_PACKAGE];
-			sampler__learn(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE],
-				       ss->uj[ENERGY_PACKAGE], ss->util, dt, &pkg_prior,
-				       rs->limit_from[ENERGY_PACKAGE], pb);
+			learn__baseline(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE],
+				        ss->uj[ENERGY_PACKAGE], ss->util, dt, &pkg_prior,
+				        rs->limit_from[ENERGY_PACKAGE], pb);
 		}
 		/* DRAM where the sensor has it (or had it) */
 		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n || s->dram_fit[i].held) {
 			dram_prior.full_w = rs->limit_w[ENERGY_DRAM];
-			sampler__learn(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
-				       ss->util, dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
+			learn__baseline(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
+				        ss->util, dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
 		}
 		ss->idle_base_w = pb->idle_w;
 		ss->idle_src = pb->src;
 		as[i] = (struct attr_socket){
 			.have_pkg = ss->have[ENERGY_PACKAGE], .pkg_uj = ss->uj[ENERGY_PACKAGE],
 			.have_dram = ss->have[ENERGY_DRAM], .dram_uj = ss->uj[ENERGY_DRAM],
-			.idle_base_uj = sampler__uj_of(pb->idle_w, dt),
-			.dram_base_uj = db->have ? sampler__uj_of(db->idle_w, dt) : 0,
+			.idle_base_uj = learn__uj_of(pb->idle_w, dt),
+			.dram_base_uj = db->have ? learn__uj_of(db->idle_w, dt) : 0,
 		};
 	}
 	out->have_psys = rd->have_psys;
@@ -322,11 +291,11 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	out->psys_limit_w = rd->psys_limit_w;
 	if (rd->have_psys || s->psys_fit.n || s->psys_fit.held) {
 		pkg_prior.full_w = rd->psys_limit_w;
-		sampler__learn(&s->psys_fit, rd->have_psys, rd->psys_uj, out->util, dt, &pkg_prior,
-			       rd->psys_limit_from, &out->psys_baseline);
+		learn__baseline(&s->psys_fit, rd->have_psys, rd->psys_uj, out->util, dt, &pkg_prior,
+			        rd->psys_limit_from, &out->psys_baseline);
 	}
 	if (out->have_psys && out->psys_baseline.have) {
-		out->psys_idle_uj = sampler__uj_of(out->psys_baseline.idle_w, dt);
+		out->psys_idle_uj = learn__uj_of(out->psys_baseline.idle_w, dt);
 		if (out->psys_idle_uj > out->psys_uj)
 			out->psys_idle_uj = out->psys_uj;
 	}
@@ -351,7 +320,7 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 		baseline__init(&s->dram_fit[i]);
 	}
 	baseline__init(&s->psys_fit);
-	ret = wholebox__init(s);
+	ret = wholebox__init(&s->box);
 	if (ret) {
 		snprintf(err, errlen, "failed to build the GPU and platform baselines' priors: %s",
 			 strerror(-ret));
@@ -880,7 +849,9 @@ int sampler__sample(struct sampler *s)
 	out->idle_total_uj = s->idle_total_uj;
 	out->psys_total_uj = s->psys_total_uj;
 	out->busy_total_ns = s->busy_total_ns;
-	wholebox__attribute(s, out);	/* GPUs and the platform: may add processes */
+	/* GPUs and the platform: may add processes */
+	wholebox__attribute(&s->box, &(struct wholebox_in){ .pt = &s->pt, .sensors = &s->sensors,
+			    .rd = &s->rd, .spread_idle = s->opts.spread_idle }, out);
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 
@@ -1147,7 +1118,7 @@ void sampler__close(struct sampler *s)
 	s->cgroups_v1 = NULL;
 	s->names = NULL;
 	free(s->order);
-	free(s->by_tgid);
+	wholebox__free(&s->box);
 	free(s->iv_cpu_busy);
 	free(s->snap);
 	free(s->snap_charges);

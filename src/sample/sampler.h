@@ -22,6 +22,7 @@
 #include "procs/proctable.h"
 #include "sample/guests.h"
 #include "sample/sample.h"
+#include "sample/wholebox.h"
 #include "energy/sensor.h"
 #include "lib/strpool.h"
 #include "kernel/topology.h"
@@ -54,7 +55,6 @@ struct sampler_opts {
 #define SAMPLER_MAX_EXES	16384	/* distinct executables kept; beyond, /proc's */
 
 struct carry;
-struct tgid_proc;
 
 struct pid_key {
 	__u32 tgid;
@@ -96,14 +96,7 @@ struct sampler {
 	__u64 socket_total_uj[WP_MAX_SOCKETS][ENERGY_NR_DOMAINS];
 	__u64 energy_total_uj, idle_total_uj, psys_total_uj, busy_total_ns;
 	struct sensor_reading rd;	/* this interval's, of every sensor */
-	/* GPUs and the platform's remainder (sample/wholebox.c) */
-	struct baseline gpu_fit[WP_MAX_GPUS], rest_fit;
-	struct curve_prior gpu_shape, rest_shape;	/* their priors' families of lines */
-	__u64 gpu_total_uj[WP_MAX_GPUS];
-	__u64 gpus_total_uj, gpu_idle_total_uj, gpu_others_total_uj;
-	__u64 platform_total_uj, rest_total_uj, rest_idle_total_uj;
-	struct tgid_proc *by_tgid;	/* this interval's processes by tgid */
-	__u32 cap_by_tgid;
+	struct wholebox box;		/* GPUs and the platform's remainder */
 	/* the drain thread (sampler__start) and what it shares with sampling: the BPF
 	 * state, acct and the table, under lock; a sample's processes are copies */
 	pthread_mutex_t lock;
@@ -148,22 +141,6 @@ __u64 sampler__held_back(const struct sampler *s, __u32 tgid);
 /* Kept for callers: the interval ends in sampler__sample(). */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
-
-/*
- * Any power domain's idle baseline, for the sampler's own files: add an
- * interval (the domain's energy uj over dt ns at utilisation util 0..1 of
- * what it serves) to its fit when its energy is known (have: gaps and stuck
- * counters never are) and so is that of the intervals on both sides of it
- * (baseline__offer: one interval later), then take the baseline and its curve from the fit into
- * sb. prior says the domain's full-load power (its limit, named by
- * limit_from) and its kind (prior->shape: curve_prior__package(), ...__dram()
- * or one of curve_prior__lines()).
- */
-void sampler__learn(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
-		    const struct baseline_prior *prior, const char *limit_from,
-		    struct sample_baseline *sb);
-/* w watts over ns nanoseconds, in microjoules. */
-__u64 sampler__uj_of(double w, __u64 ns);
 
 /* Read the command line of p, a process of the current sample (the view shows
  * it: call after view__build(), before the outputs), once per process, from the
