@@ -10,8 +10,8 @@ LAYERS="
 lib	0	helpers that know nothing of wattprobe: strings, JSON, text formats, files
 kernel	1	the BPF program's loader and what the kernel says: CPU time, topology
 http	1	the HTTP server, its TLS and basic auth, and the HTTP client
+meta	1	names of groups: cgroups, containers, pods, systemd units
 procs	2	the table of processes and what /proc says of them
-meta	2	names of groups: cgroups, containers, pods, systemd units
 energy	3	energy sensors, idle baselines, the split of energy over processes
 sample	4	one interval's figures (sample.h), and views of it
 output	5	formatting a sample: top, json, prometheus

@@ -9,11 +9,10 @@
 
 #include <linux/types.h>
 #include <stdbool.h>
+#include "meta/container.h"	/* struct cg_info, struct ctr_names */
 #include "procs/figures.h"
 #include "wattprobe.h"
 
-struct cg_info;
-struct ctr_names;
 struct vm_id;
 
 #define PROCINFO_CMDLINE_MAX 4096	/* bytes read from /proc/PID/cmdline, and of proc.cmdline */
