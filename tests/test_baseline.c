@@ -727,6 +727,76 @@ Test(baseline_state, foreign_blocks_skipped_and_garbage_refused)
 }
 
 /*
+ * GPUs are kept by their UUID (whatever their index at the next start) and the
+ * platform's remainder as the host's "rest"; neither is taken for a socket's fit.
+ */
+Test(baseline_state, gpus_by_uuid_and_the_remainder)
+{
+	static const char *const uuid[] = { "GPU-fa4e0000-0000-4000-8000-000000000000",
+					     "GPU-fa4e0000-0000-4000-8000-000000000001" };
+	char own[2][BASELINE_STATE_TOKEN], again[2][BASELINE_STATE_TOKEN], line[64];
+	struct baseline g[2], r;
+	struct baseline_slot slots[] = {
+		{ 0, ENERGY_PACKAGE, &P0 },
+		{ .fit = &g[0], .owner = own[0], .kind = "gpu" },
+		{ .fit = &g[1], .owner = own[1], .kind = "gpu" },
+		{ .fit = &r, .owner = "host", .kind = "rest" },
+	};
+	char *text;
+	int bad;
+
+	cr_assert(baseline_state_gpu_owner(uuid[0], own[0], sizeof(own[0])));
+	cr_assert(baseline_state_gpu_owner(uuid[1], own[1], sizeof(own[1])));
+	/* FNV-1a 64 of the UUID's text, worked out apart (Python) */
+	cr_assert_str_eq(own[0], "gpu-b9178b1bf41b109e");
+	cr_assert_str_neq(own[0], own[1]);
+	cr_assert_lt(strlen(own[0]), 32, "a token every version-1 reader takes");
+	cr_assert_not(baseline_state_gpu_owner("", own[0], sizeof(own[0])), "no UUID: not kept");
+	cr_assert_not(baseline_state_gpu_owner(uuid[0], own[0], 8), "no room: not kept");
+	cr_assert(baseline_state_gpu_owner(uuid[0], own[0], sizeof(own[0])));
+
+	baseline__init(&P0);
+	baseline__init(&g[0]);
+	baseline__init(&g[1]);
+	baseline__init(&r);
+	baseline__add(&g[0], 0.5, 140, 1);
+	baseline__add(&g[1], 0.2, 80, 1);
+	baseline__add(&g[1], 0.8, 200, 1);
+	baseline__add(&r, 0.3, 60, 1);
+	text = write_state(100, slots, 4);
+	snprintf(line, sizeof(line), "\nfit %s gpu 1\n", own[0]);
+	cr_assert_not_null(strstr(text, line), "%s", text);
+	snprintf(line, sizeof(line), "\nfit %s gpu 2\n", own[1]);
+	cr_assert_not_null(strstr(text, line), "%s", text);
+	cr_assert_not_null(strstr(text, "\nfit host rest 1\n"), "%s", text);
+	cr_assert_null(strstr(text, "fit 0 package"), "an empty fit is not written");
+
+	/* the next start finds the GPUs the other way round */
+	memcpy(again[0], own[1], sizeof(again[0]));
+	memcpy(again[1], own[0], sizeof(again[1]));
+	slots[1].owner = again[0];
+	slots[2].owner = again[1];
+	baseline__init(&g[0]);
+	baseline__init(&g[1]);
+	baseline__init(&r);
+	cr_assert_eq(baseline_state__read(text, 100, slots, 4, &bad), 3, "line %d", bad);
+	cr_assert_eq(g[0].n, 2, "GPU 1's points follow its UUID to index 0");
+	cr_assert_float_eq(g[0].p[1], 200, 1e-5);
+	cr_assert_eq(g[1].n, 1);
+	cr_assert_float_eq(g[1].p[0], 140, 1e-5);
+	cr_assert_eq(r.n, 1);
+	cr_assert_float_eq(r.p[0], 60, 1e-5);
+	cr_assert_eq(P0.n, 0);
+	free(text);
+
+	/* a socket's block never fills the remainder (whose socket and domain are 0s) */
+	baseline__init(&r);
+	cr_assert_eq(baseline_state__read("wattprobe-baselines 1\nwritten 100\n"
+					  "fit 0 package 1\n0.5 20 1\n", 100, slots + 3, 1, &bad), 0);
+	cr_assert_eq(r.n, 0);
+}
+
+/*
  * A file of another version is refused as such, not as garbage, and the
  * message says which version and what happens to it.
  */

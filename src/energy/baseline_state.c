@@ -24,7 +24,9 @@ int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slot
 
 		if (!b->n)
 			continue;
-		if (slots[i].socket < 0)
+		if (slots[i].owner)
+			fprintf(f, "fit %s %s %d\n", slots[i].owner, slots[i].kind, b->n);
+		else if (slots[i].socket < 0)
 			fprintf(f, "fit host %s %d\n", energy_domain_name(slots[i].domain), b->n);
 		else
 			fprintf(f, "fit %d %s %d\n", slots[i].socket,
@@ -41,6 +43,9 @@ static const struct baseline_slot *find_slot(const struct baseline_slot *slots, 
 	char *end;
 	long id = -1;
 
+	for (int i = 0; i < n; i++)
+		if (slots[i].owner && !strcmp(slots[i].owner, sock) && !strcmp(slots[i].kind, dom))
+			return &slots[i];
 	if (strcmp(sock, "host")) {
 		errno = 0;
 		id = strtol(sock, &end, 10);
@@ -48,9 +53,21 @@ static const struct baseline_slot *find_slot(const struct baseline_slot *slots, 
 			return NULL;
 	}
 	for (int i = 0; i < n; i++)
-		if (slots[i].socket == id && !strcmp(energy_domain_name(slots[i].domain), dom))
+		if (!slots[i].owner && slots[i].socket == id &&
+		    !strcmp(energy_domain_name(slots[i].domain), dom))
 			return &slots[i];
 	return NULL;
+}
+
+bool baseline_state_gpu_owner(const char *uuid, char *owner, size_t size)
+{
+	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a, 64 bits */
+
+	if (!uuid || !*uuid)
+		return false;
+	for (; *uuid; uuid++)
+		h = (h ^ (unsigned char)*uuid) * 1099511628211ULL;
+	return snprintf(owner, size, "gpu-%016llx", h) < (int)size;
 }
 
 /* The next line of *p (NUL-terminated copy in buf); NULL at the end. */

@@ -13,9 +13,12 @@
  *     0.250000 17.500000 0.998845
  *     0.750000 32.500000 1.000000
  *
- * "fit SOCKET DOMAIN N" (SOCKET a physical package id, or "host" for psys),
- * then N lines "utilisation watts weight" (N <= BASELINE_WINDOW; in any
- * order: the points' weights say their age). The points are what every fit
+ * "fit OWNER DOMAIN N" (OWNER a physical package id, "host" for psys and the
+ * platform's remainder, or a GPU's "gpu-" and 16 hex digits made from its UUID;
+ * DOMAIN an energy domain's name, "gpu" or "rest"), then N lines
+ * "utilisation watts weight" (N <= BASELINE_WINDOW; in any order: the points'
+ * weights say their age). Every token is at most 31 bytes, which every reader
+ * of version 1 takes; a reader skips the blocks of owners it does not have. The points are what every fit
  * is made from, the line of wattprobe 0.2 and the curves since, so files of
  * either load in both. A file of another version ("wattprobe-baselines 2")
  * is refused with a message saying so, and written over at the next save.
@@ -24,18 +27,33 @@
 #define __BASELINE_STATE_H
 
 #include <linux/types.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include "energy/baseline.h"
 #include "energy/sensor.h"
 
 #define BASELINE_STATE_SAVE_S	60	/* at most this long between writes */
 
+/* The longest OWNER or DOMAIN of the file, with its NUL. */
+#define BASELINE_STATE_TOKEN	32
+
 /* One fit and what it belongs to. */
 struct baseline_slot {
 	int socket;			/* physical package id; -1 for the host (psys) */
 	enum energy_domain domain;
 	struct baseline *fit;
+	const char *owner;		/* or, when set, in place of socket: "host", "gpu-..." */
+	const char *kind;		/* and in place of domain: "gpu", "rest" */
 };
+
+/*
+ * A GPU's OWNER in the file, from its UUID (nvmlDeviceGetUUID: "GPU-" and 32 hex
+ * digits, longer than a token): "gpu-" and the 16 hex digits of its 64-bit FNV-1a
+ * hash, so the same GPU has the same OWNER at every start whatever its index.
+ * false for a GPU without a UUID (its fit is then not kept) or too small a size.
+ */
+bool baseline_state_gpu_owner(const char *uuid, char *owner, size_t size);
 
 /* Write every slot with points to f. 0 or -errno. */
 int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n);

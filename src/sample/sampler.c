@@ -195,21 +195,6 @@ static void read_sensor(struct sampler *s, const struct sample *out, __u64 elaps
 	sensor_set__read(&s->sensors, &in, rd);
 }
 
-/* Every fit and the socket and domain it belongs to; returns how many. */
-static int state_slots(struct sampler *s, struct baseline_slot *slots)
-{
-	int n = 0;
-
-	for (int i = 0; i < s->topo.nr_sockets && i < WP_MAX_SOCKETS; i++) {
-		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_PACKAGE,
-						     &s->pkg_fit[i] };
-		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_DRAM,
-						     &s->dram_fit[i] };
-	}
-	slots[n++] = (struct baseline_slot){ -1, ENERGY_PSYS, &s->psys_fit };
-	return n;
-}
-
 /* The CPUs' energy is measured, not a model's: what the baselines learn is worth keeping. */
 static bool cpu_measured(const struct sampler *s)
 {
@@ -218,23 +203,80 @@ static bool cpu_measured(const struct sampler *s)
 	return cpu && !cpu->estimated;
 }
 
+/* What the whole box takes from the sampler, in *in. */
+static const struct wholebox_in *box_in(struct sampler *s, struct wholebox_in *in)
+{
+	*in = (struct wholebox_in){ .pt = &s->pt, .sensors = &s->sensors, .rd = &s->rd,
+				    .spread_idle = s->opts.spread_idle };
+	return in;
+}
+
+#define STATE_SLOTS (2 * WP_MAX_SOCKETS + 1 + WHOLEBOX_MAX_SLOTS)
+
+/*
+ * Every fit worth keeping and what it belongs to; returns how many: the sockets' and
+ * psys's when the CPUs' energy is measured, each GPU's, and the platform remainder's
+ * (measured less the CPUs', so only when those are measured too).
+ */
+static int state_slots(struct sampler *s, struct baseline_slot *slots)
+{
+	struct wholebox_in in;
+	bool cpu = cpu_measured(s);
+	int n = 0;
+
+	for (int i = 0; cpu && i < s->topo.nr_sockets && i < WP_MAX_SOCKETS; i++) {
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_PACKAGE,
+						     &s->pkg_fit[i] };
+		slots[n++] = (struct baseline_slot){ s->topo.socket_ids[i], ENERGY_DRAM,
+						     &s->dram_fit[i] };
+	}
+	if (cpu)
+		slots[n++] = (struct baseline_slot){ -1, ENERGY_PSYS, &s->psys_fit };
+	return n + wholebox__slots(&s->box, box_in(s, &in), cpu, slots + n);
+}
+
 /* Write --state-file now (force) or when BASELINE_STATE_SAVE_S have gone by. */
 static void save_state(struct sampler *s, bool force)
 {
-	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
+	struct baseline_slot slots[STATE_SLOTS];
 	__u64 now = now_ns(CLOCK_MONOTONIC);
 	char err[4352];
+	int n;
 
-	if (!s->opts.state_file || !cpu_measured(s))
+	if (!s->opts.state_file)
 		return;
 	if (!force && now - s->state_saved_ns < BASELINE_STATE_SAVE_S * 1000000000ULL)
 		return;
+	n = state_slots(s, slots);
+	if (!n)
+		return;
 	s->state_saved_ns = now;
-	if (baseline_state__save(s->opts.state_file, slots, state_slots(s, slots), err,
-				 sizeof(err)) && !s->state_warned) {
+	if (baseline_state__save(s->opts.state_file, slots, n, err, sizeof(err)) &&
+	    !s->state_warned) {
 		fprintf(stderr, "wattprobe: warning: %s\n", err);
 		s->state_warned = true;
 	}
+}
+
+/* Read what earlier runs learnt (after the first reading: GPUs are known by their UUID). */
+static void load_state(struct sampler *s)
+{
+	struct baseline_slot slots[STATE_SLOTS];
+	char why[4352];
+	int n, ret;
+
+	if (!s->opts.state_file)
+		return;
+	n = state_slots(s, slots);
+	if (!n)
+		return;
+	/* a missing file is a first run */
+	ret = baseline_state__load(s->opts.state_file, slots, n, why, sizeof(why));
+	if (ret < 0 && ret != -ENOENT)
+		fprintf(stderr, "wattprobe: warning: %s\n", why);
+	else if (ret > 0 && s->opts.verbose)
+		fprintf(stderr, "wattprobe: %d baselines from %s\n", ret, s->opts.state_file);
+	s->state_saved_ns = now_ns(CLOCK_MONOTONIC);
 }
 
 /* Energy per socket, and each socket's idle baselines for this interval. */
@@ -306,8 +348,6 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 
 static int open_sensor(struct sampler *s, char *err, size_t errlen)
 {
-	struct baseline_slot slots[2 * WP_MAX_SOCKETS + 1];
-	char why[4352];
 	int ret;
 	struct sensor_config c = {
 		.powercap_root = s->opts.powercap_root, .tdp_w = s->opts.tdp_w,
@@ -326,18 +366,7 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
-	ret = sensor_set__open(&s->sensors, s->opts.sensors, &c, err, errlen);
-	if (ret || !s->opts.state_file || !cpu_measured(s))
-		return ret;
-	/* what earlier runs learnt; a missing file is a first run */
-	ret = baseline_state__load(s->opts.state_file, slots, state_slots(s, slots), why,
-				   sizeof(why));
-	if (ret < 0 && ret != -ENOENT)
-		fprintf(stderr, "wattprobe: warning: %s\n", why);
-	else if (ret > 0 && s->opts.verbose)
-		fprintf(stderr, "wattprobe: %d baselines from %s\n", ret, s->opts.state_file);
-	s->state_saved_ns = now_ns(CLOCK_MONOTONIC);
-	return 0;
+	return sensor_set__open(&s->sensors, s->opts.sensors, &c, err, errlen);
 }
 
 static void end_interval(struct sampler *s);
@@ -457,6 +486,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 		goto cleanup;
 	}
 	read_sensor(s, NULL, 0, &s->rd);	/* the first reading: no interval yet */
+	load_state(s);
 	s->last_dropped = s->acct.dropped + s->pt.full;
 	return 0;
 
@@ -850,8 +880,7 @@ int sampler__sample(struct sampler *s)
 	out->psys_total_uj = s->psys_total_uj;
 	out->busy_total_ns = s->busy_total_ns;
 	/* GPUs and the platform: may add processes */
-	wholebox__attribute(&s->box, &(struct wholebox_in){ .pt = &s->pt, .sensors = &s->sensors,
-			    .rd = &s->rd, .spread_idle = s->opts.spread_idle }, out);
+	wholebox__attribute(&s->box, box_in(s, &(struct wholebox_in){ 0 }), out);
 	for (i = 0; i < out->nr_procs; i++) {
 		struct proc *p = out->procs[i];
 

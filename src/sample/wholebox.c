@@ -239,3 +239,21 @@ void wholebox__attribute(struct wholebox *w, const struct wholebox_in *in, struc
 	gpus(w, in, out);
 	platform(w, in, out);
 }
+
+int wholebox__slots(struct wholebox *w, const struct wholebox_in *in, bool rest,
+		    struct baseline_slot *slots)
+{
+	int nr_gpus = sensor_set__ops(in->sensors, SENSOR_ROLE_GPU) ? in->rd->nr_gpus : 0;
+	int n = 0;
+
+	for (int i = 0; i < nr_gpus && i < WP_MAX_GPUS; i++)
+		if (baseline_state_gpu_owner(in->rd->gpus[i].uuid, w->gpu_owner[i],
+					     sizeof(w->gpu_owner[i])))
+			slots[n++] = (struct baseline_slot){ .fit = &w->gpu_fit[i],
+							     .owner = w->gpu_owner[i],
+							     .kind = "gpu" };
+	if (rest && sensor_set__ops(in->sensors, SENSOR_ROLE_PLATFORM))
+		slots[n++] = (struct baseline_slot){ .fit = &w->rest_fit, .owner = "host",
+						     .kind = "rest" };
+	return n;
+}

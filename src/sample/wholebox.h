@@ -15,6 +15,7 @@
 #include <linux/types.h>
 #include <stdbool.h>
 #include "energy/baseline.h"
+#include "energy/baseline_state.h"
 #include "energy/curve_prior.h"
 #include "energy/gpusplit.h"	/* WP_MAX_GPUS */
 #include "energy/sensor.h"
@@ -32,6 +33,7 @@ struct wholebox {
 	__u64 platform_total_uj, rest_total_uj, rest_idle_total_uj;
 	struct tgid_proc *by_tgid;	/* this interval's processes by tgid */
 	__u32 cap_by_tgid;
+	char gpu_owner[WP_MAX_GPUS][BASELINE_STATE_TOKEN];	/* in --state-file */
 };
 
 /* What it takes from the sampler each interval. */
@@ -47,5 +49,15 @@ int wholebox__init(struct wholebox *w);
 /* This interval's GPUs and platform into out, from in->rd. */
 void wholebox__attribute(struct wholebox *w, const struct wholebox_in *in, struct sample *out);
 void wholebox__free(struct wholebox *w);
+
+/* The most fits wholebox__slots() gives: each GPU's and the remainder's. */
+#define WHOLEBOX_MAX_SLOTS (WP_MAX_GPUS + 1)
+/*
+ * The fits worth keeping in --state-file, into slots: each GPU's (by its UUID; one
+ * without is not kept) and, when rest (the CPUs' energy is measured, not a model's),
+ * the platform remainder's. Returns how many (at most WHOLEBOX_MAX_SLOTS).
+ */
+int wholebox__slots(struct wholebox *w, const struct wholebox_in *in, bool rest,
+		    struct baseline_slot *slots);
 
 #endif /* __WHOLEBOX_H */

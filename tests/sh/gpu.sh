@@ -68,7 +68,8 @@ conserved() {
 # no count to wait out, whatever a loaded machine does to the phases' lengths.
 put "$G\n"
 : >"$TMP/out"	# emptied now: the agent's redirection may come after the first wait
-"$WP" json -i 0.2 --nvml-library "$NV" --sensor model,nvml >"$TMP/out" 2>"$TMP/err" &
+"$WP" json -i 0.2 --nvml-library "$NV" --sensor model,nvml --state-file "$TMP/state" \
+	>"$TMP/out" 2>"$TMP/err" &
 W=$!
 PIDS="$PIDS $W"
 lines_of_out 1
@@ -147,6 +148,17 @@ check "MIG: per-process not available, said why, the GPU's energy to idle and ot
 check "... said once on stderr" test "$(grep -c 'per-process energy not available' "$TMP/err")" -eq 1
 check "GPU energy is conserved to the microjoule on every measured line of every mode" \
 	conserved "$TMP/out"
+
+# --state-file keeps the GPU's fit, by its UUID (FNV-1a 64 of the fake's first UUID,
+# GPU-fa4e0000-0000-4000-8000-000000000000, worked out apart), even with the model's CPUs
+n1=$(tail -1 "$TMP/out" | jq '.gpus[0].baseline.intervals')
+check "--state-file keeps the GPU's fit at exit ($(grep '^fit' "$TMP/state" 2>/dev/null | tr '\n' ' '))" \
+	sh -c "grep -qx 'fit gpu-b9178b1bf41b109e gpu $n1' '$TMP/state' && ! grep -q '^fit [0-9h]' '$TMP/state'"
+put "$G\nproc 0 $A 50\n"
+agent json -i 0.2 -c 2 --state-file "$TMP/state" >"$TMP/again" 2>"$TMP/err"
+n2=$(tail -1 "$TMP/again" | jq '.gpus[0].baseline.intervals')
+check "... and reads it at start: the second interval's fit holds $n2 intervals ($n1 + 1)" \
+	test "$n2" -eq $((n1 + 1))
 
 # --- wattprobe run of a command on the GPU -------------------------------------------------
 # The command puts itself on the GPU at 50% (its shell's PID, kept by exec) and keeps a

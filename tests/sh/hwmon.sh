@@ -48,7 +48,7 @@ ln -s "$(realpath "$OUT/tools/duty")" "$TMP/busy"
 PIDS="$PIDS $!"
 busy=$!
 "$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.2 -c 4 \
-	>"$TMP/out" 2>"$TMP/err"
+	--state-file "$TMP/state" >"$TMP/out" 2>"$TMP/err"
 pw=$(jq -s '[.[].host.platform_power_w] | add / length' "$TMP/out")
 check "the platform meter: 150 W on every line (mean $pw W), from the ACPI power meter" \
 	jqall 'length == 4 and all(.[]; (.host.platform_power_w - 150 | fabs) < 0.5 and
@@ -68,6 +68,14 @@ check "the platform is conserved to the microjoule on every line" conserved "$TM
 check "the remainder's own baseline" \
 	last_jqe "$TMP/out" '.host.platform_rest_baseline.idle_w > 0 and
 		.host.platform_rest_baseline.prior_from == "observed power"'
+n1=$(tail -1 "$TMP/out" | jq '.host.platform_rest_baseline.intervals')
+check "--state-file keeps the remainder's fit beside the package's ($(grep '^fit' "$TMP/state" 2>/dev/null | tr '\n' ' '))" \
+	sh -c "grep -qx 'fit host rest $n1' '$TMP/state' && grep -q '^fit 0 package ' '$TMP/state'"
+"$WP" json --sensor rapl,hwmon --powercap-root "$PC" --hwmon-root "$HW" -i 0.2 -c 2 \
+	--state-file "$TMP/state" >"$TMP/again" 2>"$TMP/err"
+n2=$(tail -1 "$TMP/again" | jq '.host.platform_rest_baseline.intervals')
+check "... and reads it at start: the second interval's fit holds $n2 intervals ($n1 + 1)" \
+	test "$n2" -eq $((n1 + 1))
 
 # Prometheus: the platform's families
 port=$(free_port)
