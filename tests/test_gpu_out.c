@@ -205,6 +205,57 @@ Test(gpu_out, prometheus_families)
 	view__free(&v);
 }
 
+/*
+ * OpenMetrics: every counter sample of the page, the host's GPU and platform ones
+ * too, has its _created with the same labels (when the agent started: they start
+ * at 0 then); promtool reads the text page.
+ */
+Test(gpu_out, openmetrics_counters_have_created)
+{
+	struct view_opts vo = { .by = GROUP_PID, .steady = true, .rate_window_s = 0 };
+	struct output_opts oo = {};
+	struct pbuf b, bt;
+	struct view v;
+	int totals = 0;
+
+	with_gpu_and_platform();
+	F.s.started = (struct timespec){ 1764000000, 0 };
+	pbuf_init(&b);
+	pbuf_init(&bt);
+	b.format = PROM_OPENMETRICS;
+	view__init(&v);
+	cr_assert_eq(view__build(&v, &F.s, &vo), 0);
+	prom__sample(&b, &F.s, VIEWS_OF(&v), &oo);
+	prom__sample(&bt, &F.s, VIEWS_OF(&v), &oo);
+	cr_assert_eq(b.err, 0);
+	HAS(b.buf, "\nwattprobe_gpu_joules_created{gpu=\"0\",uuid=\"GPU-1234\"} 1764000000\n");
+	HAS(b.buf, "\nwattprobe_gpu_idle_joules_created 1764000000\n");
+	HAS(b.buf, "\nwattprobe_platform_joules_created 1764000000\n");
+	HAS(b.buf, "\nwattprobe_platform_rest_joules_created 1764000000\n");
+	HAS(b.buf, "\nwattprobe_platform_rest_idle_joules_created 1764000000\n");
+	for (const char *l = b.buf; *l; l = strchr(l, '\n') + 1) {
+		const char *tot = strstr(l, "_total"), *end = strchr(l, '\n');
+		char created[512];
+		size_t key;
+
+		if (*l == '#' || !tot || tot > end || (tot[6] != '{' && tot[6] != ' '))
+			continue;
+		/* name_total{labels} value -> name_created{labels} (the labels' part) */
+		key = strcspn(tot + 6, " ");
+		snprintf(created, sizeof(created), "\n%.*s_created%.*s ", (int)(tot - l), l,
+			 (int)key, tot + 6);
+		cr_assert_not_null(strstr(b.buf, created), "no%s for %.*s", created,
+				   (int)(end - l), l);
+		totals++;
+	}
+	cr_assert_geq(totals, 15, "%d counter samples", totals);
+	if (fx_have("promtool"))
+		cr_assert_eq(fx_run_on("promtool check metrics", bt.buf), 0, "promtool: %s", bt.buf);
+	pbuf_free(&b);
+	pbuf_free(&bt);
+	view__free(&v);
+}
+
 Test(gpu_out, prometheus_without_them_has_none)
 {
 	struct view_opts vo = { .by = GROUP_PID, .steady = true };

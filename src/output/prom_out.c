@@ -121,7 +121,8 @@ static void gpus(struct pbuf *b, const struct sample *sm)
 		const char *l[] = { "gpu", idx, "uuid", sm->gpus[i].uuid, NULL };
 
 		snprintf(idx, sizeof(idx), "%d", sm->gpus[i].index);
-		prom_sample(b, "wattprobe_gpu_joules_total", l, uj_to_j(sm->gpus[i].total_uj));
+		prom_counter(b, "wattprobe_gpu_joules_total", l, uj_to_j(sm->gpus[i].total_uj),
+			     unix_s(sm->started));
 	}
 	prom_family(b, "wattprobe_gpu_watts", "gauge",
 		    "Power drawn by a GPU over the last interval.");
@@ -144,10 +145,10 @@ static void gpus(struct pbuf *b, const struct sample *sm)
 				    sm->gpus[i].baseline.idle_w);
 	}
 	gpu_curves(b, sm);
-	prom_metric(b, "wattprobe_gpu_idle_joules_total", "counter",
-		    "GPU energy reported as idle (the GPUs' baselines) since the agent started: "
-		    "process (or group) GPU counters + others + idle = the GPUs'.",
-		    NULL, uj_to_j(sm->gpu_idle_total_uj));
+	counter(b, "wattprobe_gpu_idle_joules_total",
+		"GPU energy reported as idle (the GPUs' baselines) since the agent started: "
+		"process (or group) GPU counters + others + idle = the GPUs'.",
+		uj_to_j(sm->gpu_idle_total_uj), sm->started);
 }
 
 /* A platform meter's energy, and its remainder beyond packages, DRAM and GPUs. */
@@ -155,21 +156,21 @@ static void platform(struct pbuf *b, const struct sample *sm)
 {
 	if (!sm->platform_sensor)
 		return;
-	prom_metric(b, "wattprobe_platform_joules_total", "counter",
-		    "Energy of the whole platform (a platform power meter) since the agent "
-		    "started.", NULL, uj_to_j(sm->platform_total_uj));
+	counter(b, "wattprobe_platform_joules_total",
+		"Energy of the whole platform (a platform power meter) since the agent started.",
+		uj_to_j(sm->platform_total_uj), sm->started);
 	prom_family(b, "wattprobe_platform_watts", "gauge",
 		    "Power of the whole platform over the last interval.");
 	if (sm->have_platform)
 		prom_sample(b, "wattprobe_platform_watts", NULL,
 			    watts(sm->platform_uj, sm->interval_ns));
-	prom_metric(b, "wattprobe_platform_rest_joules_total", "counter",
-		    "The platform's energy beyond packages, DRAM and GPUs since the agent started.",
-		    NULL, uj_to_j(sm->rest_total_uj));
-	prom_metric(b, "wattprobe_platform_rest_idle_joules_total", "counter",
-		    "The platform's remainder reported as idle since the agent started: process "
-		    "(or group) remainder counters + others + idle = the remainder.",
-		    NULL, uj_to_j(sm->rest_idle_total_uj));
+	counter(b, "wattprobe_platform_rest_joules_total",
+		"The platform's energy beyond packages, DRAM and GPUs since the agent started.",
+		uj_to_j(sm->rest_total_uj), sm->started);
+	counter(b, "wattprobe_platform_rest_idle_joules_total",
+		"The platform's remainder reported as idle since the agent started: process "
+		"(or group) remainder counters + others + idle = the remainder.",
+		uj_to_j(sm->rest_idle_total_uj), sm->started);
 	prom_family(b, "wattprobe_platform_rest_idle_baseline_watts", "gauge",
 		    "Idle baseline of the platform's remainder, reported as idle.");
 	if (sm->rest_baseline.have)

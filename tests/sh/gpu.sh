@@ -211,6 +211,12 @@ check "... no two samples share their name and labels" sh -c "
 	! [ -s '$TMP/dups' ]"
 check "... and promtool finds nothing wrong with the page" \
 	sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+curl -s -H "Accept: $OM_ACCEPT" "http://127.0.0.1:$port/metrics" >"$TMP/om"
+om_created "$TMP/om" >"$TMP/om.check" 2>&1
+st=$?
+check "... in OpenMetrics, every counter has its _created, the GPUs' too ($(tail -1 "$TMP/om.check"))" \
+	sh -c "[ $st -eq 0 ] && grep -q '^wattprobe_gpu_joules_created{gpu=\"0\",' '$TMP/om' &&
+		grep -q '^wattprobe_gpu_idle_joules_created ' '$TMP/om'"
 
 # --- no GPU: nothing of it, and --sensor nvml says why ------------------------------------
 rm -f "$CFG"	# the fake answers as a host without the driver does

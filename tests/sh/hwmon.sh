@@ -98,6 +98,13 @@ check "wattprobe_platform_joules_total, _watts and the remainder's" sh -c "
 	grep -q '^wattprobe_others_platform_rest_joules_total{group_by=\"pid\"} ' '$TMP/metrics'"
 check "... and promtool finds nothing wrong with the page" \
 	sh -c "promtool check metrics <'$TMP/metrics' >'$TMP/lint' 2>&1 || { cat '$TMP/lint'; false; }"
+curl -s -H "Accept: $OM_ACCEPT" "http://127.0.0.1:$port/metrics" >"$TMP/om"
+om_created "$TMP/om" >"$TMP/om.check" 2>&1
+st=$?
+check "... in OpenMetrics, every counter has its _created, the platform's too ($(tail -1 "$TMP/om.check"))" \
+	sh -c "[ $st -eq 0 ] && grep -q '^wattprobe_platform_joules_created ' '$TMP/om' &&
+		grep -q '^wattprobe_platform_rest_joules_created ' '$TMP/om' &&
+		grep -q '^wattprobe_platform_rest_idle_joules_created ' '$TMP/om'"
 
 # --- current x voltage: INA3221's VDD_IN at 5 V, 12 W -----------------------------------
 kill "$F" && wait "$F"	# each tree its own fake: the one before stops writing

@@ -64,3 +64,25 @@ start_prometheus() {
 	PIDS="$PIDS $!"
 	wait_url "http://127.0.0.1:$2/-/ready" 30
 }
+# Accept header of Prometheus 2.x, preferring OpenMetrics.
+OM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1'
+# om_created FILE: the OpenMetrics page in FILE passes the reference library's strict parser
+# (python3-prometheus-client) and every counter sample (_total) has its _created, same labels;
+# prints "N families, M counter samples" or what is wrong.
+om_created() {
+	/usr/bin/python3 - "$1" <<'PY'
+import sys
+from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+try:
+    fams = list(om(open(sys.argv[1]).read()))
+except Exception as e:
+    sys.exit("not OpenMetrics: %s" % e)
+key = lambda s, suffix: (s.name[: -len(suffix)], tuple(sorted(s.labels.items())))
+counters = [s for f in fams if f.type == "counter" for s in f.samples]
+totals = {key(s, "_total") for s in counters if s.name.endswith("_total")}
+created = {key(s, "_created") for s in counters if s.name.endswith("_created")}
+if not totals or totals != created:
+    sys.exit("without _created: %s" % sorted(n for n, _ in totals - created))
+print(len(fams), "families,", len(totals), "counter samples")
+PY
+}
