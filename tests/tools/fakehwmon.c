@@ -18,10 +18,10 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "faketool.h"
 
 #define MAX_CHANNELS	32
 #define MAX_CPUS	1024
-#define MAX_WATTS	1e5
 #define WIDTH		20	/* digits of every value written: a pwrite never leaves a tail */
 #define MAX_RING	60001	/* averaging window / period */
 
@@ -104,37 +104,6 @@ struct fake {
 	unsigned long long last_busy[MAX_CPUS];	/* per CPU, clock ticks; ~0 unknown */
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fakehwmon: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'fakehwmon --help'.\n");
-	return 2;
-}
-
-static int parse_watts(const char *s, double *w)
-{
-	char *end;
-
-	errno = 0;
-	*w = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(*w) || *w < 0 || *w > MAX_WATTS)
-		return -EINVAL;
-	return 0;
-}
-
-/* C:L=WATTS[+PER_CPU][@MV] */
 static int add_channel(struct fake *f, enum kind kind, const char *arg)
 {
 	char buf[256], *colon, *eq, *plus, *at;
@@ -271,23 +240,6 @@ static void lay_out(struct fake *f)
 	}
 }
 
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int write_text(const char *dir, const char *file, const char *text)
 {
 	char path[PATH_MAX + 64];
@@ -364,33 +316,29 @@ static int create(struct fake *f, struct chan *c, char *err, size_t errlen)
 	return ret;
 }
 
+/* One CPU's busy ticks into the step's sum (ctx: struct busy_sum). */
+struct busy_sum {
+	struct fake *f;
+	unsigned long long ticks;
+};
+
+static void add_ticks(void *ctx, int cpu, unsigned long long busy)
+{
+	struct busy_sum *b = ctx;
+
+	if (b->f->last_busy[cpu] != ~0ULL && busy >= b->f->last_busy[cpu])
+		b->ticks += busy - b->f->last_busy[cpu];
+	b->f->last_busy[cpu] = busy;
+}
+
 /* Busy CPUs over the last step, from /proc/stat's ticks; 0 the first time. */
 static double busy_cpus(struct fake *f, double step_s)
 {
-	static long hz;
-	unsigned long long v[7], busy, sum = 0;
-	char line[512];
-	FILE *fp;
-	int cpu;
+	struct busy_sum b = { f, 0 };
 
-	if (!hz)
-		hz = sysconf(_SC_CLK_TCK);
-	fp = fopen("/proc/stat", "re");
-	if (!fp)
+	if (stat_busy(MAX_CPUS, add_ticks, &b))
 		return 0;
-	while (fgets(line, sizeof(line), fp)) {
-		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
-			continue;
-		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6]) != 8 || cpu < 0 || cpu >= MAX_CPUS)
-			continue;
-		busy = v[0] + v[1] + v[2] + v[5] + v[6];
-		if (f->last_busy[cpu] != ~0ULL && busy >= f->last_busy[cpu])
-			sum += busy - f->last_busy[cpu];
-		f->last_busy[cpu] = busy;
-	}
-	fclose(fp);
-	return step_s > 0 ? (double)sum / hz / step_s : 0;
+	return step_s > 0 ? (double)b.ticks / stat_hz() / step_s : 0;
 }
 
 static int advance(struct fake *f, double at, double step_s)
@@ -435,7 +383,6 @@ static int advance(struct fake *f, double at, double step_s)
 int main(int argc, char **argv)
 {
 	static struct fake f = { .period_ms = 10, .average_ms = 1000 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char err[PATH_MAX + 128] = "";
 	struct timespec ts, t0, now;
 	double last = 0, at;
@@ -446,9 +393,7 @@ int main(int argc, char **argv)
 		return ret;
 	memset(f.last_busy, 0xff, sizeof(f.last_busy));
 	lay_out(&f);
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	catch_signals();
 	for (int i = 0; i < f.nr && !ret; i++)
 		ret = create(&f, &f.ch[i], err, sizeof(err));
 	if (ret)

@@ -19,13 +19,13 @@
 #include <time.h>
 #include <unistd.h>
 #include "energy/rapl.h"
+#include "faketool.h"
 #include "lib/util.h"
 #include "kernel/topology.h"
 
 #define DEFAULT_MAX_RANGE	262143328850ULL	/* a real package's max_energy_range_uj */
 #define MAX_MAX_RANGE		(UINT64_MAX / 2)	/* start + step stays below 2^64 */
 #define MAX_SOCKET		1023
-#define MAX_WATTS		1e5
 #define MAX_NEAR_WRAP_S		1e6			/* W * s stays far below 2^63 uJ */
 #define UJ_WIDTH		20			/* digits of every energy_uj write */
 #define NOISE_SEGMENT_NS	100000000ULL		/* the noise holds for 100 ms */
@@ -187,39 +187,9 @@ struct fake {
 	__u64 noise_until;		/* end of this noise segment */
 };
 
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	stop = 1;
-}
-
-static int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, "fakerapl: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "\nTry 'fakerapl --help'.\n");
-	return 2;
-}
-
 /* --- command line -------------------------------------------------------------- */
 
-static int parse_watts(const char *s, double *w)
-{
-	char *end;
-
-	errno = 0;
-	*w = strtod(s, &end);
-	if (errno || end == s || *end || !isfinite(*w) || *w < 0 || *w > MAX_WATTS)
-		return -EINVAL;
-	return 0;
-}
-
-/* P0,P1,...,PN: a curve of at least two points, each 0 to MAX_WATTS */
+/* P0,P1,...,PN: a curve of at least two points, each 0 to FAKE_MAX_WATTS */
 static int parse_curve(char *s, struct fzone *z)
 {
 	char *save = NULL;
@@ -313,7 +283,7 @@ static int add_zone(struct fake *f, enum energy_domain kind, int socket, const c
 		return usage_error("invalid --%s '%s': expected %sWATTS[+PER_CPU[@CPULIST]] or "
 				   "a curve P0,P1,...,PN[@CPULIST] (2 to %d points), watts 0-%g",
 				   energy_domain_name(kind), arg, kind == ENERGY_PSYS ? "" : "SOCKET:",
-				   MAX_CURVE_POINTS, MAX_WATTS);
+				   MAX_CURVE_POINTS, FAKE_MAX_WATTS);
 	f->nr++;
 	z->kind = kind;
 	z->socket = socket;
@@ -416,7 +386,7 @@ static int parse_args(struct fake *f, int argc, char **argv)
 		case O_NOISE:
 			if (parse_watts(optarg, &f->noise_w))
 				return usage_error("invalid --noise '%s': expected watts, 0-%g",
-						   optarg, MAX_WATTS);
+						   optarg, FAKE_MAX_WATTS);
 			break;
 		case O_BUSY_FROM:
 			if (!strcmp(optarg, "stat")) {
@@ -538,23 +508,6 @@ static int lay_out(struct fake *f)
 }
 
 /* --- files -------------------------------------------------------------------- */
-
-static int mkdir_p(const char *path)
-{
-	char buf[PATH_MAX], *p;
-
-	if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
-		return -ENAMETOOLONG;
-	for (p = buf + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(buf, 0755) && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) && errno != EEXIST)
-		return -errno;
-	return 0;
-}
 
 /* Replace dir/file with text through a rename, so no reader sees it half written. */
 static int write_attr(const char *dir, const char *file, const char *text)
@@ -741,36 +694,19 @@ static void add_busy(struct fake *f, int cpu, unsigned long long busy, double us
 			f->zones[i].busy_us += (double)(busy - prev) * us_per_unit;
 }
 
-/*
- * Busy time of every CPU from /proc/stat (user + nice + system + irq +
- * softirq; guest time is inside user), in clock ticks: what the scheduler
- * tick saw running, so tasks that run briefly between ticks go missing.
- */
+static void add_ticks(void *ctx, int cpu, unsigned long long ticks)
+{
+	add_busy(ctx, cpu, ticks, 1e6 / stat_hz());
+}
+
+/* Busy time of every CPU from /proc/stat (faketool.h's stat_busy()). */
 static int read_stat(struct fake *f, char *err, size_t errlen)
 {
-	static long hz;
-	unsigned long long v[7];
-	char line[512];
-	FILE *fp;
-	int cpu;
+	int ret = stat_busy(WP_MAX_CPUS, add_ticks, f);
 
-	if (!hz)
-		hz = sysconf(_SC_CLK_TCK);
-	fp = fopen("/proc/stat", "re");
-	if (!fp) {
-		snprintf(err, errlen, "failed to open /proc/stat: %s", strerror(errno));
-		return -errno;
-	}
-	while (fgets(line, sizeof(line), fp)) {
-		if (strncmp(line, "cpu", 3) || line[3] < '0' || line[3] > '9')
-			continue;
-		if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
-			   &v[2], &v[3], &v[4], &v[5], &v[6]) != 8 || cpu < 0 || cpu >= WP_MAX_CPUS)
-			continue;
-		add_busy(f, cpu, v[0] + v[1] + v[2] + v[5] + v[6], 1e6 / hz);
-	}
-	fclose(fp);
-	return 0;
+	if (ret)
+		snprintf(err, errlen, "failed to open /proc/stat: %s", strerror(-ret));
+	return ret;
 }
 
 /*
@@ -947,7 +883,6 @@ static int run(struct fake *f, char *err, size_t errlen)
 int main(int argc, char **argv)
 {
 	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10, .seed = 1 };
-	struct sigaction sa = { .sa_handler = on_signal };
 	char err[PATH_MAX + 256] = "";
 	int ret;
 
@@ -957,9 +892,7 @@ int main(int argc, char **argv)
 	ret = lay_out(&f);
 	if (ret)
 		return ret;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	catch_signals();
 	ret = mkdir_p(f.root);
 	if (ret) {
 		snprintf(err, sizeof(err), "failed to create %s: %s", f.root, strerror(-ret));
