@@ -299,6 +299,14 @@ static nvmlReturn_t leave(nvmlReturn_t r)
 	return r;
 }
 
+/* enter(), then the pointer the call writes through must be given (else INVALID_ARGUMENT). */
+static nvmlReturn_t enter_for(nvmlDevice_t d, const void *out)
+{
+	nvmlReturn_t r = enter(d);
+
+	return r || out ? r : leave(NVML_ERROR_INVALID_ARGUMENT);
+}
+
 API nvmlReturn_t nvmlInit_v2(void)
 {
 	int n;
@@ -397,12 +405,10 @@ API nvmlReturn_t nvmlDeviceGetUUID(nvmlDevice_t d, char *uuid, unsigned int leng
 
 API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned long long *energy)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, energy);
 
 	if (r)
 		return r;
-	if (!energy)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	if (!d->energy)
 		return leave(NVML_ERROR_NOT_SUPPORTED);
 	*energy = (unsigned long long)d->energy_mj;
@@ -411,36 +417,30 @@ API nvmlReturn_t nvmlDeviceGetTotalEnergyConsumption(nvmlDevice_t d, unsigned lo
 
 API nvmlReturn_t nvmlDeviceGetPowerUsage(nvmlDevice_t d, unsigned int *power)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, power);
 
 	if (r)
 		return r;
-	if (!power)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	*power = (unsigned int)(power_w(d) * 1000 + 0.5);
 	return leave(NVML_SUCCESS);
 }
 
 API nvmlReturn_t nvmlDeviceGetEnforcedPowerLimit(nvmlDevice_t d, unsigned int *limit)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, limit);
 
 	if (r)
 		return r;
-	if (!limit)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	*limit = (unsigned int)(d->limit_w * 1000 + 0.5);
 	return leave(NVML_SUCCESS);
 }
 
 API nvmlReturn_t nvmlDeviceGetComputeMode(nvmlDevice_t d, int *mode)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, mode);
 
 	if (r)
 		return r;
-	if (!mode)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	/* nvml.h: "On MIG-enabled GPUs, compute mode would be set to DEFAULT" */
 	*mode = d->mig == NVML_DEVICE_MIG_ENABLE ? NVML_COMPUTEMODE_DEFAULT : d->mode;
 	return leave(NVML_SUCCESS);
@@ -462,12 +462,10 @@ API nvmlReturn_t nvmlDeviceGetMigMode(nvmlDevice_t d, unsigned int *current, uns
 
 API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t *u)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, u);
 
 	if (r)
 		return r;
-	if (!u)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	/* nvml.h: "On MIG-enabled GPUs, querying device utilization rates is not ... supported" */
 	if (d->mig == NVML_DEVICE_MIG_ENABLE)
 		return leave(NVML_ERROR_NOT_SUPPORTED);
@@ -479,13 +477,11 @@ API nvmlReturn_t nvmlDeviceGetUtilizationRates(nvmlDevice_t d, nvmlUtilization_t
 API nvmlReturn_t nvmlDeviceGetComputeRunningProcesses_v3(nvmlDevice_t d, unsigned int *count,
 							nvmlProcessInfo_t *infos)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, count);
 	unsigned int n;
 
 	if (r)
 		return r;
-	if (!count)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	n = (unsigned int)d->nr_procs;
 	if (*count < n) {
 		*count = n;
@@ -505,14 +501,12 @@ API nvmlReturn_t nvmlDeviceGetProcessUtilization(nvmlDevice_t d,
 						 nvmlProcessUtilizationSample_t *utilization,
 						 unsigned int *count, unsigned long long lastSeen)
 {
-	nvmlReturn_t r = enter(d);
+	nvmlReturn_t r = enter_for(d, count);
 	unsigned long long ts;
 	unsigned int n = 0;
 
 	if (r)
 		return r;
-	if (!count)
-		return leave(NVML_ERROR_INVALID_ARGUMENT);
 	if (d->mig == NVML_DEVICE_MIG_ENABLE || !d->procutil)
 		return leave(NVML_ERROR_NOT_SUPPORTED);
 	/* the end of the driver's last sample period, in CPU microseconds */
