@@ -72,7 +72,10 @@ OM_ACCEPT='application/openmetrics-text;version=1.0.0,application/openmetrics-te
 om_created() {
 	/usr/bin/python3 - "$1" <<'PY'
 import sys
-from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+try:
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families as om
+except ImportError:
+    sys.exit("python3-prometheus-client is not installed (scripts/deps.sh installs it)")
 try:
     fams = list(om(open(sys.argv[1]).read()))
 except Exception as e:
