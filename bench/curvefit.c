@@ -53,12 +53,12 @@ static double uniform(void)
 	return ((seed >> 11) + 0.5) / 9007199254740992.0;
 }
 
-static double normal(void)
+static double gauss(void)
 {
 	return sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
 }
 
-static double curve_at(const double *w, double u)
+static double truth_at(const double *w, double u)
 {
 	double t = fmin(fmax(u, 0), 1) * (CURVE_KNOTS - 1);
 	int k = t >= CURVE_KNOTS - 1 ? CURVE_KNOTS - 2 : (int)t;
@@ -125,7 +125,7 @@ static void account(struct phase *ph, double e_j, double idle_w, double true_idl
 	ph->truth_j += e_j - true_idle_w * INTERVAL_S;
 }
 
-static double err(const struct phase *ph)
+static double phase_err(const struct phase *ph)
 {
 	return ph->got_j / ph->truth_j - 1;
 }
@@ -185,7 +185,7 @@ int main(int argc, char **argv)
 					     .min_slope = BASELINE_MIN_SLOPE };
 		static struct power_shape others[64];
 		static struct curve_prior without;
-		double idle = curve_at(s->w, 0), end = span_end[nr_spans - 1];
+		double idle = truth_at(s->w, 0), end = span_end[nr_spans - 1];
 		static struct line_fit lf;
 		static struct baseline bf;
 		struct result line = {}, curve = {};
@@ -214,9 +214,9 @@ int main(int argc, char **argv)
 				double l = load_at(t + (m + 0.5) * INTERVAL_S / 50);
 
 				u += l / 50;
-				p += curve_at(s->w, l) / 50;
+				p += truth_at(s->w, l) / 50;
 			}
-			e = (p + NOISE_W * normal()) * INTERVAL_S;
+			e = (p + NOISE_W * gauss()) * INTERVAL_S;
 			int phase = t + INTERVAL_S <= never_s ? 0 : 1;
 			bool counted = phase == 0 ? t >= 10 : t >= never_s + 14;
 			struct line_est le;
@@ -238,15 +238,15 @@ int main(int argc, char **argv)
 		printf("| %s | %d | %.2f | %.2f | %+.0f%%, %+.1f%% | %+.0f%%, %+.1f%% | %.2f-%.2f | "
 		       "%+.0f%%, %+.1f%% | %+.0f%%, %+.1f%% |\n",
 		       s->system, s->year, s->w[0] / s->w[CURVE_KNOTS - 1], idle,
-		       (line.idle_w[0] / idle - 1) * 100, err(&line.ph[0]) * 100,
-		       (curve.idle_w[0] / idle - 1) * 100, err(&curve.ph[0]) * 100, curve.lo_w[0],
-		       curve.hi_w[0], (line.idle_w[1] / idle - 1) * 100, err(&line.ph[1]) * 100,
-		       (curve.idle_w[1] / idle - 1) * 100, err(&curve.ph[1]) * 100);
+		       (line.idle_w[0] / idle - 1) * 100, phase_err(&line.ph[0]) * 100,
+		       (curve.idle_w[0] / idle - 1) * 100, phase_err(&curve.ph[0]) * 100, curve.lo_w[0],
+		       curve.hi_w[0], (line.idle_w[1] / idle - 1) * 100, phase_err(&line.ph[1]) * 100,
+		       (curve.idle_w[1] / idle - 1) * 100, phase_err(&curve.ph[1]) * 100);
 		for (int ph = 0; ph < 2; ph++) {
 			mean[0][ph][0] += fabs(line.idle_w[ph] / idle - 1) / specpower_nr_results;
-			mean[0][ph][1] += fabs(err(&line.ph[ph])) / specpower_nr_results;
+			mean[0][ph][1] += fabs(phase_err(&line.ph[ph])) / specpower_nr_results;
 			mean[1][ph][0] += fabs(curve.idle_w[ph] / idle - 1) / specpower_nr_results;
-			mean[1][ph][1] += fabs(err(&curve.ph[ph])) / specpower_nr_results;
+			mean[1][ph][1] += fabs(phase_err(&curve.ph[ph])) / specpower_nr_results;
 			held += ph == 0 && curve.lo_w[0] <= idle && idle <= curve.hi_w[0];
 			if (results) {
 				FILE *f = fopen(results, "a");
@@ -257,8 +257,8 @@ int main(int argc, char **argv)
 					return 1;
 				}
 				fprintf(f, "curvefit.%d.%s %.4f %.4f %.4f %.4f %.4f %.4f\n", s->year,
-					ph ? "dips" : "never", idle, line.idle_w[ph], err(&line.ph[ph]),
-					curve.idle_w[ph], err(&curve.ph[ph]),
+					ph ? "dips" : "never", idle, line.idle_w[ph], phase_err(&line.ph[ph]),
+					curve.idle_w[ph], phase_err(&curve.ph[ph]),
 					(curve.lo_w[ph] <= idle && idle <= curve.hi_w[ph]) ? 1.0 : 0.0);
 				fclose(f);
 			}

@@ -44,9 +44,9 @@ struct line_est {
 	double util_mean, util_spread, residual_w;
 };
 
-#define MAD_TO_SIGMA	1.4826	/* median absolute deviation -> standard deviation (normal) */
-#define MIN_SCALE_SHARE	0.005	/* the residual scale is at least this share of L ... */
-#define MIN_SCALE_W	0.01	/* ... and this many watts, so exact data keeps its points */
+#define LINE_MAD_TO_SIGMA	1.4826	/* median absolute deviation -> standard deviation (normal) */
+#define LINE_MIN_SCALE_SHARE	0.005	/* the residual scale is at least this share of L ... */
+#define LINE_MIN_SCALE_W	0.01	/* ... and this many watts, so exact data keeps its points */
 
 static void line__init(struct line_fit *b)
 {
@@ -76,7 +76,7 @@ static int line__add(struct line_fit *b, double util, double watts, double dt_s)
 }
 
 /* The k-th smallest of v[0..n) (v is reordered): Hoare's selection. */
-static float select_kth(float *v, int n, int k)
+static float line_select_kth(float *v, int n, int k)
 {
 	int lo = 0, hi = n - 1;
 
@@ -111,15 +111,15 @@ static float select_kth(float *v, int n, int k)
  * variance sigma^2 / weight) with the prior's two Gaussian penalties,
  * (a - a0)^2 / sa^2 and (b - b0)^2 / sb^2, then the bounds.
  */
-struct fit {
+struct line_pass {
 	double a, b;
 	double L, a0, b0;	/* the prior as used: full load, idle, slope */
 	double pa;		/* the prior's precision on a, 1 / sa^2 */
 	double W, umean, uvar;	/* the data's weight, mean and variance of u */
 };
 
-static void fit_once(const struct line_fit *bl, const float *r, const struct line_prior *pr,
-		     double sigma, struct fit *f)
+static void line_fit_once(const struct line_fit *bl, const float *r, const struct line_prior *pr,
+		     double sigma, struct line_pass *f)
 {
 	double s0 = 0, su = 0, sp = 0, suu = 0, sup = 0, det, bmin, bmax, sa, sb, la, lb;
 	double frac = pr->idle_fraction;
@@ -144,8 +144,8 @@ static void fit_once(const struct line_fit *bl, const float *r, const struct lin
 		f->L = 0;
 	f->a0 = frac * f->L;
 	f->b0 = f->L - f->a0;
-	sa = fmax(LINE_PRIOR_SPREAD * f->a0, MIN_SCALE_W);
-	sb = fmax(LINE_PRIOR_SPREAD * f->b0, MIN_SCALE_W);
+	sa = fmax(LINE_PRIOR_SPREAD * f->a0, LINE_MIN_SCALE_W);
+	sb = fmax(LINE_PRIOR_SPREAD * f->b0, LINE_MIN_SCALE_W);
 	f->pa = 1 / (sa * sa);
 	/* in the data's units: a point of weight 1 has variance sigma^2 */
 	la = sigma * sigma / (sa * sa);
@@ -169,7 +169,7 @@ static void fit_once(const struct line_fit *bl, const float *r, const struct lin
 }
 
 /* Residuals of the points from a + b u; 1.4826 x their median absolute value if scale. */
-static double residuals(const struct line_fit *bl, double a, double b, float *res, bool scale)
+static double line_residuals(const struct line_fit *bl, double a, double b, float *res, bool scale)
 {
 	float tmp[LINE_WINDOW];
 
@@ -177,11 +177,11 @@ static double residuals(const struct line_fit *bl, double a, double b, float *re
 		res[i] = bl->p[i] - (float)(a + b * bl->u[i]);
 		tmp[i] = fabsf(res[i]);
 	}
-	return scale ? MAD_TO_SIGMA * select_kth(tmp, bl->n, bl->n / 2) : 0;
+	return scale ? LINE_MAD_TO_SIGMA * line_select_kth(tmp, bl->n, bl->n / 2) : 0;
 }
 
 /* Biweight weights of residuals at scale s (c = 4.685 s); the number given 0. */
-static int biweight(const float *res, int n, double s, float *r)
+static int line_biweight(const float *res, int n, double s, float *r)
 {
 	float c = (float)(LINE_TUKEY_C * s), t;
 	int zero = 0;
@@ -199,13 +199,13 @@ static void line__estimate(const struct line_fit *bl, const struct line_prior *p
 {
 	float r[LINE_WINDOW], res[LINE_WINDOW];
 	double floor_w, info, sigma;
-	struct fit f;
+	struct line_pass f;
 
 	memset(out, 0, sizeof(*out));
 	out->intervals = bl->n;
 	for (int i = 0; i < LINE_WINDOW; i++)
 		r[i] = 1;
-	fit_once(bl, r, pr, MIN_SCALE_W, &f);
+	line_fit_once(bl, r, pr, LINE_MIN_SCALE_W, &f);
 	if (!bl->n) {
 		out->src = f.L > 0 ? IDLE_PRIOR : IDLE_NONE;
 		out->idle_w = f.a0;
@@ -222,20 +222,20 @@ static void line__estimate(const struct line_fit *bl, const struct line_prior *p
 	 * passes and for the report). The scale also says how much each point
 	 * tells against the prior. The same window always gives the same fit.
 	 */
-	floor_w = fmax(MIN_SCALE_SHARE * f.L, MIN_SCALE_W);
-	fit_once(bl, r, pr, floor_w, &f);
-	sigma = fmax(residuals(bl, f.a, f.b, res, true), floor_w);
+	floor_w = fmax(LINE_MIN_SCALE_SHARE * f.L, LINE_MIN_SCALE_W);
+	line_fit_once(bl, r, pr, floor_w, &f);
+	sigma = fmax(line_residuals(bl, f.a, f.b, res, true), floor_w);
 	for (int pass = 0; pass < LINE_PASSES; pass++) {
-		biweight(res, bl->n, sigma, r);
-		fit_once(bl, r, pr, sigma, &f);
+		line_biweight(res, bl->n, sigma, r);
+		line_fit_once(bl, r, pr, sigma, &f);
 		if (pass == 0 || pass == LINE_PASSES - 1)
-			out->residual_w = residuals(bl, f.a, f.b, res, true);
+			out->residual_w = line_residuals(bl, f.a, f.b, res, true);
 		else
-			residuals(bl, f.a, f.b, res, false);
+			line_residuals(bl, f.a, f.b, res, false);
 		if (pass == 0)
 			sigma = fmax(out->residual_w, floor_w);
 	}
-	out->outliers = biweight(res, bl->n, sigma, r);
+	out->outliers = line_biweight(res, bl->n, sigma, r);
 
 	/*
 	 * How much of a the prior decides: its precision 1 / sa^2 against the
