@@ -2,6 +2,7 @@
 /* A power domain's curve from power against utilisation; see energy/baseline.h. */
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 #include "energy/baseline.h"
 #include "lib/linalg.h"
@@ -109,35 +110,41 @@ int baseline__restore(struct baseline *b, double util, double watts, double weig
 	return 0;
 }
 
-/* The k-th smallest of v[0..n) (v is reordered): Hoare's selection. */
-static float select_kth(float *v, int n, int k)
+/*
+ * The k-th smallest of v[0..n), all >= 0: a radix select on their bits, which
+ * order as the floats do when none is negative (the sign bit is 0), the
+ * exponent first, then the mantissa a byte at a time. Any exact selection
+ * gives the same value; this one has no data-dependent branch, where Hoare's
+ * mispredicted half its comparisons on residuals that are noise (it was a
+ * third of an estimate).
+ */
+static float select_kth(const float *v, int n, int k)
 {
-	int lo = 0, hi = n - 1;
+	/* bits 30..23 (the exponent), 22..15, 14..7, 6..0 */
+	static const int shift[] = { 23, 15, 7, 0 }, mask[] = { 0xff, 0xff, 0xff, 0x7f };
+	uint32_t key[BASELINE_WINDOW], prefix = 0;
+	float kth;
 
-	while (lo < hi) {
-		float pivot = v[(lo + hi) / 2];
-		int i = lo, j = hi;
+	memcpy(key, v, sizeof(float) * n);
+	for (int d = 0; d < 4 && n > 1; d++) {
+		int count[256] = { 0 }, b = 0, m = 0;
 
-		while (i <= j) {
-			while (v[i] < pivot)
-				i++;
-			while (v[j] > pivot)
-				j--;
-			if (i <= j) {
-				float t = v[i];
-
-				v[i++] = v[j];
-				v[j--] = t;
-			}
+		for (int i = 0; i < n; i++)
+			count[key[i] >> shift[d] & mask[d]]++;
+		while (k >= count[b])
+			k -= count[b++];
+		prefix |= (uint32_t)b << shift[d];
+		/* keep those of digit b, in place */
+		for (int i = 0; i < n; i++) {
+			key[m] = key[i];
+			m += (key[i] >> shift[d] & mask[d]) == (uint32_t)b;
 		}
-		if (k <= j)
-			hi = j;
-		else if (k >= i)
-			lo = i;
-		else
-			break;
+		n = m;
 	}
-	return v[k];
+	if (n == 1)
+		prefix = key[0];
+	memcpy(&kth, &prefix, sizeof(kth));
+	return kth;
 }
 
 /* The hat functions at u: P(u) = (1 - t) theta[k] + t theta[k + 1]. */
