@@ -87,16 +87,44 @@ static int solve_passive(const double *h, const double *g, int n, const bool *pa
 	return 0;
 }
 
-int linalg_nnqp(const double *h, const double *g, int n, double *x)
+/*
+ * A start for the active-set loop from a guess of the passive set: solve on
+ * it, drop what comes out <= 0 and solve again, until all is > 0 (x is then
+ * a point the loop can go on from: the minimiser over its passive set, > 0
+ * on it) or nothing is left (x = 0, the cold start).
+ */
+static int nnqp_start(const double *h, const double *g, int n, bool *passive, double *x)
 {
-	bool passive[LINALG_MAX] = { false };
+	double z[LINALG_MAX];
+	bool dropped = true;
+
+	while (dropped) {
+		dropped = false;
+		if (solve_passive(h, g, n, passive, z))
+			return -EDOM;
+		for (int j = 0; j < n; j++) {
+			if (passive[j] && z[j] <= 0) {
+				passive[j] = false;
+				dropped = true;
+			}
+		}
+	}
+	memcpy(x, z, sizeof(double) * n);
+	return 0;
+}
+
+int linalg_nnqp_from(const double *h, const double *g, int n, double *x, bool *passive)
+{
 	double z[LINALG_MAX], tol = 0;
 	int iter = 0;
 
 	for (int i = 0; i < n; i++)
 		tol += fabs(g[i]);
 	tol = 1e-12 * (tol + 1);
-	memset(x, 0, sizeof(double) * n);
+	if (nnqp_start(h, g, n, passive, x)) {
+		memset(passive, 0, sizeof(bool) * n);
+		memset(x, 0, sizeof(double) * n);
+	}
 	/* at most 3n changes of the passive set: more is round-off going round in circles */
 	while (iter++ < 3 * n) {
 		int best = -1;
@@ -149,4 +177,11 @@ int linalg_nnqp(const double *h, const double *g, int n, double *x)
 		}
 	}
 	return 0;
+}
+
+int linalg_nnqp(const double *h, const double *g, int n, double *x)
+{
+	bool passive[LINALG_MAX] = { false };
+
+	return linalg_nnqp_from(h, g, n, x, passive);
 }

@@ -7,6 +7,8 @@
 #ifndef __LINALG_H
 #define __LINALG_H
 
+#include <stdbool.h>
+
 #define LINALG_MAX	16
 
 /*
@@ -25,5 +27,11 @@ int linalg_spd_inverse(const double *a, int n, double *inv);
  * singular.
  */
 int linalg_nnqp(const double *h, const double *g, int n, double *x);
+/*
+ * The same from a guess of which x_i are > 0 at the minimiser (passive[i]; it
+ * gets the answer's): a good guess takes one solve instead of one per x_i > 0
+ * (where the guess is exact, x comes out as linalg_nnqp's, bit for bit).
+ */
+int linalg_nnqp_from(const double *h, const double *g, int n, double *x, bool *passive);
 
 #endif /* __LINALG_H */
