@@ -269,11 +269,16 @@ static bool feasible(const double *theta, double bmin)
 /*
  * The curve nearest to theta in the metric h that is >= 0, non-decreasing and
  * rises by bmin at least: theta = T d with T lower-triangular ones, so d (its
- * first value and its steps) >= 0 is a non-negative quadratic program.
+ * first value and its steps) >= 0 is a non-negative quadratic program. Its
+ * active-set loop starts from the steps of theta that rise (the minimiser
+ * without the constraint is theta itself): the nearest monotone curve
+ * mostly flattens where theta falls and keeps the rest, so it takes one or two
+ * solves where a cold start takes one per step that rises.
  */
 static void project(const double *h, double *theta, double bmin)
 {
 	double rows[K * K], hd[K * K], gd[K], y[K], d[K], rise = 0;
+	bool rises[K];
 
 	/* y = h theta; gd = T^T y; hd = T^T h T, both by suffix sums */
 	for (int k = 0; k < K; k++) {
@@ -289,12 +294,19 @@ static void project(const double *h, double *theta, double bmin)
 	for (int i = K - 1; i >= 0; i--)
 		for (int j = 0; j < K; j++)
 			hd[i * K + j] = rows[i * K + j] + (i < K - 1 ? hd[(i + 1) * K + j] : 0);
-	if (linalg_nnqp(hd, gd, K, d))
+	for (int k = 0; k < K; k++)
+		rises[k] = (k ? theta[k] - theta[k - 1] : theta[0]) > 0;
+	if (linalg_nnqp_from(hd, gd, K, d, rises))
 		return;
 	for (int j = 1; j < K; j++)
 		rise += d[j];
 	if (rise < bmin) {
-		/* the floor binds: hold P(1) - P(0) at it */
+		/*
+		 * the floor binds: hold P(1) - P(0) at it. A cold start: the
+		 * penalty makes the program stiff, and its loop stops where
+		 * the gradient is below a tolerance the penalty sets, a point
+		 * that depends on the path (rare: the final curve only).
+		 */
 		double m = 0;
 
 		for (int i = 0; i < K; i++)
