@@ -325,46 +325,98 @@ static void project(const double *h, double *theta, double bmin)
 		theta[k] = theta[k - 1] + d[k];
 }
 
-/*
- * One fit: the posterior mean of the curve given the points with weights
- * w * r, each of variance sigma^2 / weight, then the nearest curve that is
- * >= 0 and non-decreasing. (The floor on its rise is put on the final curve
- * only: put on every pass, a counter that does not follow load would have
- * its points at both ends, where the rise goes, thrown out as outliers.)
- */
-static void fit_once(const struct points *pt, const float *r, double sigma, struct fit *f)
+/* Tukey's biweight of a residual over c x its scale: 0 beyond 1. */
+static inline float tukey(float t)
 {
-	double a[K * K] = { 0 }, b[K] = { 0 }, *h = f->h, s2 = sigma * sigma;
+	return fabsf(t) < 1 ? (1 - t * t) * (1 - t * t) : 0;
+}
 
-	f->W = 0;
-	for (int k = 0; k < K - 1; k++) {
-		/* sums of v, v t, v t^2, v p, v p t over the interval's points */
-		double s0 = 0, s1 = 0, st = 0, b0 = 0, b1 = 0;
+/*
+ * The data's part of a fit: with the points weighing v, the normal equations
+ * of the hat functions (a: upper triangle, tridiagonal; b: right side) and the
+ * weight of the data.
+ */
+struct normal {
+	double a[K * K], b[K], W;
+};
 
-		for (int i = pt->start[k]; i < pt->start[k + 1]; i++) {
-			double v = (double)pt->w[i] * r[i], vt = v * pt->t[i];
+/*
+ * The sums of knot interval k's points into the equations, with weights
+ * v = w r, r the biweight of their residual at 1 / ic of scale: the one from
+ * the curve (t0 at the knot, rising dt to the next) or, if !fresh, the one in
+ * res; if !weigh, r = 1. Inlined with constant flags: one loop per kind,
+ * without a branch per point.
+ */
+static inline __attribute__((always_inline)) void
+gather_interval(const struct points *pt, int k, bool weigh, bool fresh, float t0, float dt,
+		const float *res, float ic, struct normal *ne)
+{
+	/* sums of v, v t, v t^2, v p, v p t over the interval's points */
+	double s0 = 0, s1 = 0, st = 0, b0 = 0, b1 = 0;
 
-			s0 += v;
-			s1 += vt;
-			st += vt * pt->t[i];
-			b0 += v * pt->p[i];
-			b1 += vt * pt->p[i];
-		}
-		/* hats 1 - t and t: (1 - t)^2 = 1 - 2t + t^2, (1 - t) t = t - t^2 */
-		a[k * K + k] += s0 - 2 * s1 + st;
-		a[k * K + k + 1] += s1 - st;
-		a[(k + 1) * K + k + 1] += st;
-		b[k] += b0 - b1;
-		b[k + 1] += b1;
-		f->W += s0;
+	for (int i = pt->start[k]; i < pt->start[k + 1]; i++) {
+		float e = fresh ? pt->p[i] - (t0 + pt->t[i] * dt) : weigh ? res[i] : 0;
+		float r = weigh ? tukey(e * ic) : 1;
+		double v = (double)pt->w[i] * r, vt = v * pt->t[i];
+
+		s0 += v;
+		s1 += vt;
+		st += vt * pt->t[i];
+		b0 += v * pt->p[i];
+		b1 += vt * pt->p[i];
 	}
+	/* hats 1 - t and t: (1 - t)^2 = 1 - 2t + t^2, (1 - t) t = t - t^2 */
+	ne->a[k * K + k] += s0 - 2 * s1 + st;
+	ne->a[k * K + k + 1] += s1 - st;
+	ne->a[(k + 1) * K + k + 1] += st;
+	ne->b[k] += b0 - b1;
+	ne->b[k + 1] += b1;
+	ne->W += s0;
+}
+
+/*
+ * The equations of a fit whose weights are the biweight of the residuals at
+ * scale s: those from the curve theta, or when theta is NULL those in res;
+ * s 0: every weight 1. One pass over the points, each point's residual,
+ * weight and sums while its data are at hand (the passes are most of an
+ * estimate's cost, and each went over the points three times).
+ */
+static void gather(const struct points *pt, const double *theta, const float *res, double s,
+		   struct normal *ne)
+{
+	float ic = s > 0 ? (float)(1 / (BASELINE_TUKEY_C * s)) : 0;
+
+	memset(ne, 0, sizeof(*ne));
+	for (int k = 0; k < K - 1; k++) {
+		if (!(s > 0))
+			gather_interval(pt, k, false, false, 0, 0, res, ic, ne);
+		else if (!theta)
+			gather_interval(pt, k, true, false, 0, 0, res, ic, ne);
+		else
+			gather_interval(pt, k, true, true, (float)theta[k],
+					(float)(theta[k + 1] - theta[k]), res, ic, ne);
+	}
+}
+
+/*
+ * One fit: the posterior mean of the curve given the points as in ne, each
+ * of variance sigma^2 / weight, then the nearest curve that is >= 0 and
+ * non-decreasing. (The floor on its rise is put on the final curve only:
+ * put on every pass, a counter that does not follow load would have its
+ * points at both ends, where the rise goes, thrown out as outliers.)
+ */
+static void fit_once(const struct normal *ne, double sigma, struct fit *f)
+{
+	double *h = f->h, s2 = sigma * sigma;
+
+	f->W = ne->W;
 	for (int k = 0; k < K; k++) {
 		for (int l = 0; l < K; l++) {
-			double al = l >= k ? a[k * K + l] : a[l * K + k];
+			double al = l >= k ? ne->a[k * K + l] : ne->a[l * K + k];
 
 			h[k * K + l] = s2 * f->q[k * K + l] + al;
 		}
-		f->theta[k] = s2 * f->qm[k] + b[k];
+		f->theta[k] = s2 * f->qm[k] + ne->b[k];
 	}
 	memcpy(f->chol, h, sizeof(f->chol));
 	if (linalg_cholesky(f->chol, K))
@@ -375,15 +427,49 @@ static void fit_once(const struct points *pt, const float *r, double sigma, stru
 		project(h, f->theta, 0);
 }
 
-/* The weighted mean, variance and least value of u over the points that weigh. */
-static void spread(const struct points *pt, const float *r, struct fit *f)
+/*
+ * The residuals of the points from the curve into res, and 1.4826 x the
+ * median absolute value of those of the points that still weigh something
+ * (a point 100 minutes old weighs under 1/1024 in the fit, and does not set
+ * its scale either).
+ */
+static double scale_of(const struct points *pt, const double *theta, float *res)
 {
+	float tmp[BASELINE_WINDOW];
+	int m = 0;
+
+	for (int k = 0; k < K - 1; k++) {
+		float t0 = (float)theta[k], dt = (float)(theta[k + 1] - theta[k]);
+
+		for (int i = pt->start[k]; i < pt->start[k + 1]; i++) {
+			res[i] = pt->p[i] - (t0 + pt->t[i] * dt);
+			tmp[m] = fabsf(res[i]);
+			m += pt->w[i] >= FORGET_WEIGHT;
+		}
+	}
+	if (!m)
+		for (int i = 0; i < pt->n; i++)
+			tmp[m++] = fabsf(res[i]);
+	return MAD_TO_SIGMA * select_kth(tmp, m, m / 2);
+}
+
+/*
+ * The biweight of the residuals at scale s: the number of points it gives
+ * weight 0, and the weighted mean, variance and least value of u over the
+ * points that weigh.
+ */
+static int tally(const struct points *pt, const float *res, double s, struct fit *f)
+{
+	float ic = (float)(1 / (BASELINE_TUKEY_C * s));
 	double su = 0, suu = 0, W = 0;
+	int zero = 0;
 
 	f->umin = 1;
 	for (int i = 0; i < pt->n; i++) {
-		double v = (double)pt->w[i] * r[i], u = pt->u[i];
+		float r = tukey(res[i] * ic);
+		double v = (double)pt->w[i] * r, u = pt->u[i];
 
+		zero += r == 0;
 		if (!(v > 0))
 			continue;
 		W += v;
@@ -394,47 +480,6 @@ static void spread(const struct points *pt, const float *r, struct fit *f)
 	}
 	f->umean = W > 0 ? su / W : 0;
 	f->uvar = W > 0 ? fmax(suu / W - f->umean * f->umean, 0) : 0;
-}
-
-/*
- * Residuals of the points from the curve; if scale, 1.4826 x the median
- * absolute value of those of the points that still weigh something (a point
- * 100 minutes old weighs under 1/1024 in the fit, and does not set its scale
- * either).
- */
-static double residuals(const struct points *pt, const double *theta, float *res, bool scale)
-{
-	float tmp[BASELINE_WINDOW];
-	int m = 0;
-
-	for (int k = 0; k < K - 1; k++) {
-		float t0 = (float)theta[k], dt = (float)(theta[k + 1] - theta[k]);
-
-		for (int i = pt->start[k]; i < pt->start[k + 1]; i++)
-			res[i] = pt->p[i] - (t0 + pt->t[i] * dt);
-	}
-	if (!scale)
-		return 0;
-	for (int i = 0; i < pt->n; i++)
-		if (pt->w[i] >= FORGET_WEIGHT)
-			tmp[m++] = fabsf(res[i]);
-	if (!m)
-		for (int i = 0; i < pt->n; i++)
-			tmp[m++] = fabsf(res[i]);
-	return MAD_TO_SIGMA * select_kth(tmp, m, m / 2);
-}
-
-/* Biweight weights of residuals at scale s (c = 4.685 s); the number given 0. */
-static int biweight(const float *res, int n, double s, float *r)
-{
-	float ic = (float)(1 / (BASELINE_TUKEY_C * s)), t;
-	int zero = 0;
-
-	for (int i = 0; i < n; i++) {
-		t = res[i] * ic;
-		r[i] = fabsf(t) < 1 ? (1 - t * t) * (1 - t * t) : 0;
-		zero += r[i] == 0;
-	}
 	return zero;
 }
 
@@ -456,10 +501,12 @@ static void prior_only(const struct fit *f, struct baseline_est *out)
 void baseline__estimate(const struct baseline *bl, const struct baseline_prior *pr,
 			struct baseline_est *out)
 {
-	float r[BASELINE_WINDOW], res[BASELINE_WINDOW];
 	double floor_w, sigma, var, prior_var, sd, cap;
+	float res[BASELINE_WINDOW];
 	struct fit f = { 0 };
+	struct normal ne;
 	struct points pt;
+	bool stored;
 
 	memset(out, 0, sizeof(*out));
 	out->intervals = bl->n;
@@ -475,30 +522,30 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 		return;
 	}
 	group(bl, &pt);
-	for (int i = 0; i < bl->n; i++)
-		r[i] = 1;
 	/*
-	 * First the data as if exact (the floor of the scale), then
-	 * BASELINE_PASSES passes of the biweight, each at the scale of the
-	 * residuals of the fit before (measured again after the first two
-	 * passes and for the report). The scale also says how much each point
-	 * tells against the prior. The same window always gives the same fit.
+	 * First the data as if exact (the floor of the scale, every weight 1),
+	 * then BASELINE_PASSES passes of the biweight, each at the scale of the
+	 * residuals of the fit before (measured again after the first pass and
+	 * for the report after the last). The scale also says how much each
+	 * point tells against the prior. The same window always gives the same
+	 * fit.
 	 */
 	floor_w = fmax(MIN_SCALE_SHARE * f.L, MIN_SCALE_W);
-	fit_once(&pt, r, floor_w, &f);
-	sigma = fmax(residuals(&pt, f.theta, res, true), floor_w);
+	gather(&pt, NULL, NULL, 0, &ne);
+	fit_once(&ne, floor_w, &f);
+	sigma = fmax(scale_of(&pt, f.theta, res), floor_w);
+	stored = true;
 	for (int pass = 0; pass < BASELINE_PASSES; pass++) {
-		biweight(res, bl->n, sigma, r);
-		fit_once(&pt, r, sigma, &f);
-		if (pass == 0 || pass == BASELINE_PASSES - 1)
-			out->residual_w = residuals(&pt, f.theta, res, true);
-		else
-			residuals(&pt, f.theta, res, false);
+		/* the residuals of the fit before: in res if its scale was measured */
+		gather(&pt, stored ? NULL : f.theta, res, sigma, &ne);
+		fit_once(&ne, sigma, &f);
+		stored = pass == 0 || pass == BASELINE_PASSES - 1;
+		if (stored)
+			out->residual_w = scale_of(&pt, f.theta, res);
 		if (pass == 0)
 			sigma = fmax(out->residual_w, floor_w);
 	}
-	out->outliers = biweight(res, bl->n, sigma, r);
-	spread(&pt, r, &f);
+	out->outliers = tally(&pt, res, sigma, &f);
 	if (!feasible(f.theta, f.bmin)) {
 		memcpy(f.theta, f.mean, sizeof(f.theta));
 		project(f.h, f.theta, f.bmin);
