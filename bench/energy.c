@@ -12,7 +12,10 @@
  *     with the priors the sampler uses (what the sample spends on them);
  *   - what version 0.1 spent instead: its idle learner (a window of 256
  *     powers, the 10th percentile by qsort every interval), copied here as
- *     the reference.
+ *     the reference;
+ *   - what version 0.2 spent: its line fit (bench/line02.h) on the same two
+ *     windows, copied into its own before it is timed: the cost the curve
+ *     is to keep.
  * The sample's growth is (baselines - 0.1's learner) / (sample - baselines +
  * 0.1's learner): the cost of a sample now over the cost it had.
  */
@@ -20,6 +23,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include "bench.h"
+#include "line02.h"
 #include "sample/sampler.h"
 
 #define MAX_ROUNDS	256
@@ -75,6 +79,16 @@ static pid_t start_fake(const char *tool, const char *root)
 	return access(probe, R_OK) ? -1 : pid;
 }
 
+/* The curve's window into a line's, as it is: the same points, weights and count. */
+static void window_to_line(const struct baseline *b, struct line_fit *l)
+{
+	line__init(l);
+	memcpy(l->u, b->u, sizeof(l->u));
+	memcpy(l->p, b->p, sizeof(l->p));
+	memcpy(l->w, b->w, sizeof(l->w));
+	l->n = b->n;
+}
+
 int main(int argc, char **argv)
 {
 	const char *tool = "build/tools/fakerapl", *results = NULL;
@@ -82,7 +96,13 @@ int main(int argc, char **argv)
 		.full_w = 40, .shape = curve_prior__package(), .min_slope = BASELINE_MIN_SLOPE,
 	};
 	struct baseline_prior dram_prior = { .shape = curve_prior__dram() };
-	double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], g[MAX_ROUNDS], interval = 0.2;
+	const struct line_prior line_pkg = {
+		.full_w = 40, .idle_fraction = LINE_IDLE_FRACTION, .min_slope = BASELINE_MIN_SLOPE,
+	};
+	const struct line_prior line_dram = { .idle_fraction = 0.5 };
+	double a[MAX_ROUNDS], b[MAX_ROUNDS], c[MAX_ROUNDS], d[MAX_ROUNDS], g[MAX_ROUNDS];
+	double interval = 0.2;
+	static struct line_fit lpkg, ldram;
 	static struct old_learner old;
 	char root[] = "/tmp/wattprobe-bench.XXXXXX", errbuf[512];
 	static struct sampler s;
@@ -137,13 +157,21 @@ int main(int argc, char **argv)
 		old_learner_step(&old, 10 + 30 * u);
 	}
 	for (int r = -2; r < rounds && !err; r++) {
-		double t[3] = {};
+		double t[4] = {};
 
 		bench_sleep(interval);
-		for (int k = 0; k < 3 && !err; k++) {
-			int m = (k + r + 2) % 3;
-			double t0 = cpu_now();
+		for (int k = 0; k < 4 && !err; k++) {
+			int m = (k + r + 2) % 4;
+			double t0;
 			struct baseline_est e;
+			struct line_est le;
+
+			if (m == 3) {
+				/* the line gets the points the curve has (not timed) */
+				window_to_line(&s.pkg_fit[0], &lpkg);
+				window_to_line(&s.dram_fit[0], &ldram);
+			}
+			t0 = cpu_now();
 
 			if (m == 0) {
 				err = sampler__sample(&s);
@@ -151,8 +179,11 @@ int main(int argc, char **argv)
 			} else if (m == 1) {
 				baseline__estimate(&s.pkg_fit[0], &pkg_prior, &e);
 				baseline__estimate(&s.dram_fit[0], &dram_prior, &e);
-			} else {
+			} else if (m == 2) {
 				old_learner_step(&old, 10 + 30 * s.cur.util);
+			} else {
+				line__estimate(&lpkg, &line_pkg, &le);
+				line__estimate(&ldram, &line_dram, &le);
 			}
 			t[m] = cpu_now() - t0;
 		}
@@ -161,6 +192,7 @@ int main(int argc, char **argv)
 		a[r] = t[0] * 1e6;
 		b[r] = t[1] * 1e6;
 		c[r] = t[2] * 1e6;
+		d[r] = t[3] * 1e6;
 		g[r] = (t[1] - t[2]) / (t[0] - t[1] + t[2]);
 	}
 	if (err) {
@@ -170,10 +202,11 @@ int main(int argc, char **argv)
 	{
 		double ma = bench_median(a, rounds), mb = bench_median(b, rounds);
 		double mc = bench_median(c, rounds), mg = bench_median(g, rounds);
+		double md = bench_median(d, rounds);
 
-		printf("| wattprobe sample, CPU us (median) | of which the learnt baselines (package + DRAM), us | 0.1's idle learner instead, us | the sample's growth (median of intervals) |\n");
-		printf("|---:|---:|---:|---:|\n");
-		printf("| %.0f | %.1f | %.1f | %+.1f%% |\n", ma, mb, mc, mg * 100);
+		printf("| wattprobe sample, CPU us (median) | of which the learnt baselines (package + DRAM), us | 0.1's idle learner instead, us | the sample's growth (median of intervals) | 0.2's line fit on the same windows, us |\n");
+		printf("|---:|---:|---:|---:|---:|\n");
+		printf("| %.0f | %.1f | %.1f | %+.1f%% | %.1f |\n", ma, mb, mc, mg * 100, md);
 		printf("\n%d intervals of %.2f s after 2 of warm-up, order rotated; a fake package and DRAM "
 		       "following the load (fakerapl --package 0:10+15 --dram 0:3+0.5), windows of %d "
 		       "intervals full\n", rounds, interval, BASELINE_WINDOW);
@@ -181,6 +214,7 @@ int main(int argc, char **argv)
 		bench_result("energy.baselines_us", "%.2f", mb);
 		bench_result("energy.old_us", "%.2f", mc);
 		bench_result("energy.growth", "%.4f", mg);
+		bench_result("energy.line_us", "%.2f", md);
 	}
 
 cleanup:

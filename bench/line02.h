@@ -48,12 +48,12 @@ struct line_est {
 #define LINE_MIN_SCALE_SHARE	0.005	/* the residual scale is at least this share of L ... */
 #define LINE_MIN_SCALE_W	0.01	/* ... and this many watts, so exact data keeps its points */
 
-static void line__init(struct line_fit *b)
+static inline void line__init(struct line_fit *b)
 {
 	memset(b, 0, sizeof(*b));
 }
 
-static int line__add(struct line_fit *b, double util, double watts, double dt_s)
+static inline int line__add(struct line_fit *b, double util, double watts, double dt_s)
 {
 	float decay;
 

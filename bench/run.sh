@@ -314,7 +314,7 @@ sc_procs=$(res scale.procs "$largest")
 		echo "| 5 | agent at $(res mem.procs) processes: peak RSS (VmHWM, from its start); BPF maps (bpftool memlock) | <= 10 MiB | $(awk -v k="$(res mem.hwm_kb)" 'BEGIN { printf "%.1f MiB", k / 1024 }'); $(awk -v b="$(res mem.maps_total)" 'BEGIN { printf "%.1f MiB", b / 1048576 }') | $(verdict "$(res mem.hwm_kb)" 10240 le) |"
 	fi
 	if [ -n "$(res energy.growth)" ]; then
-		echo "| 6 | one sample with learnt idle baselines (package + DRAM) over one with 0.1's idle learner, CPU time (median of $SC_ROUNDS intervals) | (not measurably more) | $(pct "$(res energy.growth)") ($(res energy.baselines_us) us vs $(res energy.old_us) us of $(res energy.sample_us) us) | |"
+		echo "| 6 | one sample with learnt idle baselines (package + DRAM) over one with 0.1's idle learner, CPU time (median of $SC_ROUNDS intervals) | (not measurably more) | $(pct "$(res energy.growth)") ($(res energy.baselines_us) us vs $(res energy.old_us) us of $(res energy.sample_us) us; 0.2's line fit $(res energy.line_us) us) | |"
 	fi
 	if [ -n "$(res churn.hwm_kb)" ]; then
 		echo "| 7 | agent RSS under fork/exec churn (\`json -i 0.1\`, ${CHURN_S} s): start / end / peak | flat, <= 10 MiB | $(res churn.rss_start_kb) / $(res churn.rss_end_kb) / $(res churn.hwm_kb) KiB | $(verdict "$(res churn.hwm_kb)" 10240 le) |"
@@ -403,8 +403,9 @@ sc_procs=$(res scale.procs "$largest")
 		echo "In one process (bench/energy.c), on a fake package and DRAM that follow the load, with"
 		echo "their fits' windows full, each interval: one wattprobe sample (baselines included), the"
 		echo "two baseline estimates alone, and version 0.1's idle learner (the 10th percentile of 256"
-		echo "powers by qsort, every interval), rotating which goes first; each timed with"
-		echo "CLOCK_PROCESS_CPUTIME_ID. Growth: (baselines - 0.1's learner) / the sample as it was."
+		echo "powers by qsort, every interval), and version 0.2's line fit on the same two windows"
+		echo "(bench/line02.h), rotating which goes first; each timed with CLOCK_PROCESS_CPUTIME_ID."
+		echo "Growth: (baselines - 0.1's learner) / the sample as it was."
 		echo
 		cat "$B/energy.md"
 	fi

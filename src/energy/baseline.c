@@ -336,7 +336,7 @@ static inline float tukey(float t)
  * of the hat functions (a: upper triangle, tridiagonal; b: right side) and the
  * weight of the data.
  */
-struct normal {
+struct normal_eqs {
 	double a[K * K], b[K], W;
 };
 
@@ -349,7 +349,7 @@ struct normal {
  */
 static inline __attribute__((always_inline)) void
 gather_interval(const struct points *pt, int k, bool weigh, bool fresh, float t0, float dt,
-		const float *res, float ic, struct normal *ne)
+		const float *res, float ic, struct normal_eqs *ne)
 {
 	/* sums of v, v t, v t^2, v p, v p t over the interval's points */
 	double s0 = 0, s1 = 0, st = 0, b0 = 0, b1 = 0;
@@ -382,7 +382,7 @@ gather_interval(const struct points *pt, int k, bool weigh, bool fresh, float t0
  * estimate's cost, and each went over the points three times).
  */
 static void gather(const struct points *pt, const double *theta, const float *res, double s,
-		   struct normal *ne)
+		   struct normal_eqs *ne)
 {
 	float ic = s > 0 ? (float)(1 / (BASELINE_TUKEY_C * s)) : 0;
 
@@ -405,7 +405,7 @@ static void gather(const struct points *pt, const double *theta, const float *re
  * put on every pass, a counter that does not follow load would have its
  * points at both ends, where the rise goes, thrown out as outliers.)
  */
-static void fit_once(const struct normal *ne, double sigma, struct fit *f)
+static void fit_once(const struct normal_eqs *ne, double sigma, struct fit *f)
 {
 	double *h = f->h, s2 = sigma * sigma;
 
@@ -504,7 +504,7 @@ void baseline__estimate(const struct baseline *bl, const struct baseline_prior *
 	double floor_w, sigma, var, prior_var, sd, cap;
 	float res[BASELINE_WINDOW];
 	struct fit f = { 0 };
-	struct normal ne;
+	struct normal_eqs ne;
 	struct points pt;
 	bool stored;
 
