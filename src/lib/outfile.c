@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 #include "lib/outfile.h"
 #include "lib/util.h"
@@ -92,35 +93,62 @@ static bool stop_waiting(struct outfile *f, unsigned long long *deadline_ms)
 	return poll(&pfd, 1, (int)(*deadline_ms - now)) == 0;
 }
 
-int outfile__flush(struct outfile *f)
+/* Write the two pieces with writev() (one call when the reader takes it all); 0 or -errno. */
+static int write_all(struct outfile *f, struct iovec *iov, int n)
 {
 	unsigned long long deadline_ms = 0;
-	size_t off = 0;
 
-	while (off < f->len) {
-		ssize_t n;
-
-		if (f->stop && *f->stop && stop_waiting(f, &deadline_ms)) {
-			f->len = 0;
-			return -EINTR;
-		}
-		n = write(f->fd, f->buf + off, f->len - off);
-		if (n < 0 && errno == EINTR)
-			continue;	/* stopping, or not: said at the top */
-		if (n < 0) {
-			f->len = 0;
-			return -errno;
-		}
-		off += n;
+	while (n && !iov[0].iov_len) {
+		iov++;
+		n--;
 	}
-	/* the lines of a flood of processes: their memory goes back */
+	while (n) {
+		ssize_t done;
+
+		if (f->stop && *f->stop && stop_waiting(f, &deadline_ms))
+			return -EINTR;
+		done = writev(f->fd, iov, n);
+		if (done < 0 && errno == EINTR)
+			continue;	/* stopping, or not: said at the top */
+		if (done < 0)
+			return -errno;
+		for (; n && (size_t)done >= iov[0].iov_len; iov++, n--)
+			done -= iov[0].iov_len;
+		if (n) {
+			iov[0].iov_base = (char *)iov[0].iov_base + done;
+			iov[0].iov_len -= done;
+		}
+	}
+	return 0;
+}
+
+/* What the buffer keeps after a write: the lines of a flood of processes go back. */
+static void written(struct outfile *f)
+{
 	if (f->cap > OUTFILE_KEEP_BYTES && 4 * f->len < f->cap) {
 		free(f->buf);
 		f->buf = NULL;
 		f->cap = 0;
 	}
 	f->len = 0;
-	return 0;
+}
+
+int outfile__flush(struct outfile *f)
+{
+	struct iovec iov[1] = { { f->buf, f->len } };
+	int err = write_all(f, iov, 1);
+
+	written(f);
+	return err;
+}
+
+int outfile__write_line(struct outfile *f, const char *s, size_t len)
+{
+	struct iovec iov[3] = { { f->buf, f->len }, { (char *)s, len }, { "\n", 1 } };
+	int err = write_all(f, iov, 3);
+
+	written(f);
+	return err;
 }
 
 void outfile__close(struct outfile *f)

@@ -32,6 +32,10 @@ int outfile__line(struct outfile *f, const char *s, size_t len);
 /* Write what was added. 0, or -errno (-EPIPE: the reader went away; -EINTR: *stop
  * was set and the reader took nothing for a second: the rest is dropped). */
 int outfile__flush(struct outfile *f);
+/* Write what was added and then the line s (and a newline) in one writev(), from s: a
+ * line of many kilobytes is not copied (10,000 processes: 2.5 MB). 0, or -errno as
+ * outfile__flush(). */
+int outfile__write_line(struct outfile *f, const char *s, size_t len);
 void outfile__close(struct outfile *f);
 
 #endif /* __OUTFILE_H */

@@ -842,15 +842,20 @@ static int json_emit(struct output *o, const struct sample *s, const struct view
 	struct jw *w = o->priv;
 	int err = 0;
 
+	/* the last line is written from the writer's buffer, not copied into the file's:
+	 * one line of a flood of processes is megabytes */
 	for (__u32 i = 0; i < n && !err; i++) {
 		if (opts->flat)
 			json__flat(w, s, v, opts, i);
 		else
 			json__sample(w, s, v, opts);
-		err = w->err ? -ENOMEM : outfile__line(o->env->out, w->buf, w->len);
+		if (w->err)
+			err = -ENOMEM;
+		else if (i + 1 < n)
+			err = outfile__line(o->env->out, w->buf, w->len);
+		else
+			err = outfile__write_line(o->env->out, w->buf, w->len);
 	}
-	if (!err)
-		err = outfile__flush(o->env->out);
 	jw_trim(w, JSON_KEEP_BYTES);
 	if (err == -EPIPE || err == -EINTR)	/* the reader went away; SIGTERM */
 		return 1;

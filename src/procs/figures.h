@@ -14,15 +14,16 @@
 #include <stdbool.h>
 #include "kernel/topology.h"	/* WP_MAX_SOCKETS */
 
+/* (the flags last: one for every process, row and copy, padding counts) */
 struct figures {
 	__u64 ns;			/* on-CPU time */
 	__u64 uj;			/* energy attributed */
-	bool uj_missing;		/* ran where energy could not be measured: uj is short */
 	__u64 sock_ns[WP_MAX_SOCKETS];	/* the same, per socket index */
 	__u64 sock_uj[WP_MAX_SOCKETS];
 	__u64 gpu_uj;			/* GPU energy attributed, by SM utilisation */
-	bool gpu_missing;		/* used a GPU whose energy could not be measured */
 	__u64 rest_uj;			/* the platform's remainder, by CPU time */
+	bool uj_missing;		/* ran where energy could not be measured: uj is short */
+	bool gpu_missing;		/* used a GPU whose energy could not be measured */
 	bool rest_missing;		/* a platform meter, but no remainder this interval */
 };
 

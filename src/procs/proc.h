@@ -41,28 +41,30 @@ struct pt_id {
  */
 struct proc {
 	__u32 tgid;
+	__u32 exec_id;
 	__u64 start_ns;
 	__u64 cgroup_id;
 	char comm[WP_COMM_LEN];
-	__u32 exec_id;
 	bool id_known;		/* comm, cgroup_id and exec_id are set */
 	bool part;		/* a part of the live entry, under an older identity */
+	bool exited;		/* its last thread exited */
+	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
 	__u32 parts;		/* live entry: its first part this interval, or PT_NONE */
 	__u32 next_part;	/* part: the next one of the same live entry */
 	__u32 owner;		/* part: its live entry, whose totals its time adds to */
 	struct pt_id before;	/* live entry: its identity before its last change */
 	const char *before_exe;	/* and its executable then */
 	__u64 change;		/* and that change's number (0: none) */
-	bool exited;		/* its last thread exited */
-	bool reread_info;	/* exec'd: its cmdline and exe are to be read again */
 	const char *exe_path;	/* its executable, from BPF (interned: see strpool.h) */
 	bool exe_asked;		/* BPF was asked for it (it may have none: a kernel thread) */
+	bool total_uj_partial;	/* some interval's energy was missing (of total_uj below) */
+	bool used;		/* (the pool's) */
+	__u32 next;		/* hash chain, or free list */
 	__u64 exit_seq;		/* interval in which the exit was seen: its last */
 	__u64 last_seq;		/* last interval with time charged */
 
 	__u64 total_ns;		/* since the agent first saw it, under any identity */
 	__u64 total_uj;
-	bool total_uj_partial;	/* some interval's energy was missing */
 	__u64 total_gpu_uj;	/* its GPU energy, and its share of the platform's remainder */
 	__u64 total_rest_uj;
 
@@ -78,9 +80,6 @@ struct proc {
 	const char *cmdline;		/* command line (sampler__resolve_rows) */
 	const struct vm_id *vm;		/* the guest it runs (procs/hypervisor.h) */
 	__u32 cpu_first, nr_cpu;	/* its per-CPU charges: sample.charges[cpu_first..] */
-
-	__u32 next;		/* hash chain, or free list */
-	bool used;
 };
 
 /* (process, CPU, ns) of one interval, for per-CPU reporting. */

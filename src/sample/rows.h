@@ -41,8 +41,8 @@ struct view_row {
 	const struct ctr_names *names;	/* by container or pod: its names (a member's) */
 	const struct vm_id *vm;		/* by vm: the guest (sample.guests); NULL: (host) */
 	__u32 pid;			/* by pid: the process, also when p is NULL */
-	__u64 start_ns;
 	enum row_state state;
+	__u64 start_ns;
 	__u32 members;
 	bool exited;			/* by pid: the process exited */
 	struct figures iv;		/* this interval: its members' (figures__fold) */
