@@ -534,3 +534,86 @@ Test(json, random_round_trip)
 	cr_assert_gt(invalid_seen, 1000, "the generator should make invalid UTF-8 often");
 	jw_free(&w);
 }
+
+/* --- jw_sink: a document written in pieces ------------------------------------------ */
+
+struct pieces {
+	char out[8192];
+	size_t len;
+	int calls;
+	int fail_at;	/* the call that fails (-EPIPE), 0: none */
+};
+
+static int collect(void *ctx, const char *s, size_t n)
+{
+	struct pieces *p = ctx;
+
+	if (++p->calls == p->fail_at)
+		return -EPIPE;
+	cr_assert_leq(p->len + n, sizeof(p->out));
+	memcpy(p->out + p->len, s, n);
+	p->len += n;
+	return 0;
+}
+
+static void document(struct jw *w)
+{
+	jw_reset(w);
+	jw_obj_begin(w);
+	jw_key(w, "rows");
+	jw_arr_begin(w);
+	for (int i = 0; i < 200; i++) {
+		jw_obj_begin(w);
+		jw_key(w, "pid");
+		jw_u64(w, 1000 + i);
+		jw_key(w, "cmdline");
+		jw_str(w, "sleep \"x\"\n");
+		jw_obj_end(w);
+	}
+	jw_arr_end(w);
+	jw_obj_end(w);
+}
+
+Test(json, sink_pieces_make_the_same_document)
+{
+	struct jw whole, w;
+	struct pieces p = { .len = 0 };
+
+	jw_init(&whole);
+	document(&whole);
+	cr_assert_eq(whole.err, 0);
+	cr_assert_gt(whole.len, 4096);
+
+	jw_init(&w);
+	jw_sink(&w, collect, &p, 512);
+	document(&w);
+	cr_assert_eq(w.err, 0);
+	cr_assert_gt(p.calls, 5, "handed in pieces: %d", p.calls);
+	cr_assert_lt(w.cap, 2048, "the buffer stays small: %zu", w.cap);
+	cr_assert_eq(w.sunk, p.len);
+	/* what the sink took, then what is left in the buffer: the whole document */
+	cr_assert_eq(p.len + w.len, whole.len);
+	cr_assert_eq(memcmp(p.out, whole.buf, p.len), 0);
+	cr_assert_eq(memcmp(w.buf, whole.buf + p.len, w.len), 0);
+	/* jw_reset() keeps the sink */
+	p.len = 0;
+	p.calls = 0;
+	document(&w);
+	cr_assert_gt(p.calls, 5);
+	cr_assert_eq(p.len + w.len, whole.len);
+	jw_free(&w);
+	jw_free(&whole);
+}
+
+Test(json, sink_error_is_sticky)
+{
+	struct jw w;
+	struct pieces p = { .fail_at = 2 };
+
+	jw_init(&w);
+	jw_sink(&w, collect, &p, 256);
+	document(&w);
+	cr_assert_eq(w.err, -EPIPE);
+	cr_assert_eq(p.calls, 2, "nothing more is handed after the error: %d", p.calls);
+	jw_free(&w);
+}

@@ -145,6 +145,14 @@ static int grow(struct jw *w, size_t more)
 		return w->err;
 	if (more > SIZE_MAX / 4 - w->len)
 		return w->err = -ENOMEM;
+	if (w->sink && w->len >= w->sink_at && w->len) {
+		int err = w->sink(w->sink_ctx, w->buf, w->len);
+
+		if (err)
+			return w->err = err;
+		w->sunk += w->len;
+		w->len = 0;
+	}
 	if (w->len + more + 1 <= w->cap)
 		return 0;
 	for (cap = w->cap ? w->cap : 1024; cap < w->len + more + 1; cap *= 2)
@@ -171,9 +179,18 @@ void jw_init(struct jw *w)
 	memset(w, 0, sizeof(*w));
 }
 
+void jw_sink(struct jw *w, int (*sink)(void *ctx, const char *s, size_t n), void *ctx,
+	     size_t at)
+{
+	w->sink = sink;
+	w->sink_ctx = ctx;
+	w->sink_at = at;
+}
+
 void jw_reset(struct jw *w)
 {
 	w->len = 0;
+	w->sunk = 0;
 	w->depth = 0;
 	w->err = 0;
 	if (w->buf)
@@ -188,8 +205,11 @@ void jw_free(struct jw *w)
 
 void jw_trim(struct jw *w, size_t keep)
 {
-	if (w->cap > keep && 4 * w->len < w->cap)
-		jw_free(w);
+	if (w->cap > keep && 4 * w->len < w->cap) {
+		free(w->buf);
+		w->buf = NULL;
+		w->len = w->cap = 0;
+	}
 }
 
 /* Before a key, or a value that does not follow a key: a comma unless first. */

@@ -21,11 +21,24 @@ struct jw {
 	int depth;
 	unsigned char first[JW_MAX_DEPTH];	/* per open container: JW_FIRST, JW_AFTER_KEY or 0 */
 	int err;	/* -ENOMEM: allocation failed; -E2BIG: nested deeper than JW_MAX_DEPTH;
-			 * -EINVAL: a container closed that was not open */
+			 * -EINVAL: a container closed that was not open; or the sink's */
+	/* optional (jw_sink()): where the text goes once the buffer holds sink_at bytes */
+	int (*sink)(void *ctx, const char *s, size_t n);
+	void *sink_ctx;
+	size_t sink_at;
+	size_t sunk;	/* bytes handed to the sink since jw_reset() */
 };
 
 void jw_init(struct jw *w);
-/* Empty the buffer (keeping its memory), depth 0, no error. */
+/*
+ * Stream: once the buffer holds at bytes, hand them to sink (which returns 0 or -errno,
+ * then sticky in w->err) and go on from an empty buffer, so that a document of many
+ * megabytes never sits in memory whole. w->buf then holds its tail only. sink NULL:
+ * the whole document stays in the buffer (the default).
+ */
+void jw_sink(struct jw *w, int (*sink)(void *ctx, const char *s, size_t n), void *ctx,
+	     size_t at);
+/* Empty the buffer (keeping its memory and the sink), depth 0, no error. */
 void jw_reset(struct jw *w);
 void jw_free(struct jw *w);
 /* After a line: free a buffer above keep bytes that the line used under a quarter of

@@ -98,10 +98,8 @@ static int write_all(struct outfile *f, struct iovec *iov, int n)
 {
 	unsigned long long deadline_ms = 0;
 
-	while (n && !iov[0].iov_len) {
-		iov++;
+	while (n && !iov[n - 1].iov_len)
 		n--;
-	}
 	while (n) {
 		ssize_t done;
 
@@ -142,13 +140,23 @@ int outfile__flush(struct outfile *f)
 	return err;
 }
 
-int outfile__write_line(struct outfile *f, const char *s, size_t len)
+static int write_with(struct outfile *f, const char *s, size_t len, bool newline)
 {
-	struct iovec iov[3] = { { f->buf, f->len }, { (char *)s, len }, { "\n", 1 } };
+	struct iovec iov[3] = { { f->buf, f->len }, { (char *)s, len }, { "\n", newline } };
 	int err = write_all(f, iov, 3);
 
 	written(f);
 	return err;
+}
+
+int outfile__write(struct outfile *f, const char *s, size_t len)
+{
+	return write_with(f, s, len, false);
+}
+
+int outfile__write_line(struct outfile *f, const char *s, size_t len)
+{
+	return write_with(f, s, len, true);
 }
 
 void outfile__close(struct outfile *f)

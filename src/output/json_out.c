@@ -833,6 +833,14 @@ static int json_open(struct output *o, char *err, size_t errlen)
 
 /* What the line buffer keeps between intervals; more goes back after a flood. */
 #define JSON_KEEP_BYTES (256 << 10)
+/* A line longer than this is written in pieces of it as it is made (a flood of
+ * processes: 250 bytes each), not held whole; shorter ones in one write. */
+#define JSON_PIECE_BYTES (256 << 10)
+
+static int json_sink(void *ctx, const char *s, size_t n)
+{
+	return outfile__write(ctx, s, n);
+}
 
 /* The lines of a sample, written at once; a reader gone away (EPIPE) ends us quietly. */
 static int json_emit(struct output *o, const struct sample *s, const struct views *v)
@@ -842,15 +850,17 @@ static int json_emit(struct output *o, const struct sample *s, const struct view
 	struct jw *w = o->priv;
 	int err = 0;
 
-	/* the last line is written from the writer's buffer, not copied into the file's:
-	 * one line of a flood of processes is megabytes */
+	/* the last line is written from the writer's buffer, not copied into the file's;
+	 * one of a flood of processes, megabytes, in pieces as it is made (--flat lines
+	 * are cut to --max-line-bytes, whole) */
+	jw_sink(w, opts->flat ? NULL : json_sink, o->env->out, JSON_PIECE_BYTES);
 	for (__u32 i = 0; i < n && !err; i++) {
 		if (opts->flat)
 			json__flat(w, s, v, opts, i);
 		else
 			json__sample(w, s, v, opts);
 		if (w->err)
-			err = -ENOMEM;
+			err = w->err;
 		else if (i + 1 < n)
 			err = outfile__line(o->env->out, w->buf, w->len);
 		else
