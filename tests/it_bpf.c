@@ -548,9 +548,10 @@ Test(bpf_load, churned_children_never_fill_a_small_table, .timeout = 180)
 
 /*
  * Issue 12, point 2. With the drain thread running (as the agent runs it), a published
- * sample is not touched by it: while outputs read the sample, the thread goes on charging
- * records of new processes into the table, and the sample's processes and charges stay
- * byte for byte what they were.
+ * sample is not touched by it: while outputs read the sample, the thread goes on taking
+ * records of new processes from the ring buffer, and the sample's processes and charges
+ * stay byte for byte what they were. Its processes are the table's entries (issue 23: no
+ * copies), so the thread charges none of those records until sampler__done().
  */
 Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 {
@@ -578,9 +579,10 @@ Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 		cr_assert_gt(waitpid(spawn_exit(), NULL, 0), 0);
 	nap_ms(2 * WP_DRAIN_MS + 50);
 	pthread_mutex_lock(&S.lock);
-	cr_log_info("table: %u processes at the sample, %u now, %u charges in the new interval",
-		    tracked, S.pt.nr, S.pt.nr_charges);
-	cr_expect_gt(S.pt.nr_charges, 0, "the drain thread charged nothing");
+	cr_log_info("table: %u processes at the sample, %u now; %zu bytes of records queued",
+		    tracked, S.pt.nr, S.probe.queue.len);
+	cr_expect_gt(S.probe.queue.len, 0, "the drain thread took nothing from the ring buffer");
+	cr_expect_eq(S.pt.nr, tracked, "the table changed while the sample was published");
 	pthread_mutex_unlock(&S.lock);
 	cr_assert_eq(S.cur.nr_procs, n);
 	cr_assert_eq(S.cur.nr_charges, nc);
@@ -590,6 +592,14 @@ Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 			  procs[i].tgid);
 	cr_expect(!memcmp(charges, S.cur.charges, nc * sizeof(*charges)),
 		  "the sample's charges changed after it was published");
+	/* outputs done: what was queued is charged to the next interval */
+	sampler__done(&S);
+	nap_ms(2 * WP_DRAIN_MS + 50);
+	pthread_mutex_lock(&S.lock);
+	cr_log_info("after sampler__done: %u processes, %u charges in the new interval", S.pt.nr,
+		    S.pt.nr_charges);
+	cr_expect_gt(S.pt.nr_charges, 0, "the drain thread charged nothing after the outputs");
+	pthread_mutex_unlock(&S.lock);
 	free(procs);
 	free(charges);
 	sampler__close(&S);

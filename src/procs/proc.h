@@ -2,7 +2,7 @@
 /*
  * A process as the agent knows it: its identity, what it ran this interval and
  * since it was first seen, and what outputs show of it. The table that holds
- * them is procs/proctable.h; a sample (sample/sample.h) holds copies.
+ * them is procs/proctable.h; a sample (sample/sample.h) points at them.
  */
 #ifndef __PROC_H
 #define __PROC_H

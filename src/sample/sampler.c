@@ -370,7 +370,7 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 }
 
 static void end_interval(struct sampler *s);
-static int publish(struct sampler *s, struct sample *out);
+static void end_interval(struct sampler *s);
 
 /*
  * A sensor that measures the machine as one socket (a host's export for this guest): its
@@ -796,13 +796,16 @@ int sampler__sample(struct sampler *s)
 	struct sample *out = &s->cur;
 	__u64 t0 = now_ns(CLOCK_MONOTONIC), now;
 	__u32 i;
-	int ret;
 
 	memset(out, 0, sizeof(*out));
 	if (topology__refresh(&s->topo) < 0 && s->opts.verbose)
 		fprintf(stderr, "wattprobe: warning: could not re-read the online CPUs\n");
 	/* the drain thread waits from here to the end of the interval */
 	pthread_mutex_lock(&s->lock);
+	if (s->published) {	/* sampler__done() was not called: the last one ends now */
+		end_interval(s);
+		s->published = false;
+	}
 	now = probe__read(&s->probe, s->topo.online);
 	if (!now) {
 		pthread_mutex_unlock(&s->lock);
@@ -905,47 +908,13 @@ int sampler__sample(struct sampler *s)
 	if (out->dropped_delta)	/* intervals to look at every process once, and one more */
 		s->lost_window = 2 + s->pt.top / SAMPLER_LOST_CHECKS;
 	s->last_dropped = out->dropped;
-	ret = publish(s, out);
-	end_interval(s);
+	/* the sample's processes are the table's entries until sampler__done() */
+	s->published = true;
 	pthread_mutex_unlock(&s->lock);
-	if (ret)
-		return ret;
 	resolve(s, out);
 	out->sample_seconds = (now_ns(CLOCK_MONOTONIC) - t0) / 1e9;
 	if (s->opts.need_self)
 		selfstat__read(&out->self);
-	return 0;
-}
-
-/*
- * The sample gets copies of its processes and per-CPU charges: outputs read them while
- * the drain thread goes on charging the table for the next interval.
- */
-static int publish(struct sampler *s, struct sample *out)
-{
-	if (out->nr_procs > s->snap_cap) {
-		struct proc *n = realloc(s->snap, out->nr_procs * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->snap = n;
-		s->snap_cap = out->nr_procs;
-	}
-	if (out->nr_charges > s->snap_charges_cap) {
-		struct cpu_charge *n = realloc(s->snap_charges, out->nr_charges * sizeof(*n));
-
-		if (!n)
-			return -ENOMEM;
-		s->snap_charges = n;
-		s->snap_charges_cap = out->nr_charges;
-	}
-	for (__u32 i = 0; i < out->nr_procs; i++) {
-		s->snap[i] = *out->procs[i];
-		out->procs[i] = &s->snap[i];
-	}
-	if (out->nr_charges)
-		memcpy(s->snap_charges, out->charges, out->nr_charges * sizeof(*s->snap_charges));
-	out->charges = s->snap_charges;
 	return 0;
 }
 
@@ -1022,29 +991,21 @@ static void end_interval(struct sampler *s)
 }
 
 /*
- * The interval ended in sampler__sample(); outputs are done with the sample. After a
- * flood of processes, what its copies took goes back to the kernel, and so does what
- * the allocator holds free (the table's pages went back in proctable__trim).
+ * Outputs are done with the sample: the interval ends, and its processes, the table's
+ * entries, go on to the next (the drain thread charges them again). After a flood of
+ * processes, the table's pages go back (proctable__trim), and so does what the allocator
+ * holds free.
  */
 void sampler__done(struct sampler *s)
 {
-	bool freed = false;
-
-	if (s->snap_cap > SAMPLER_KEEP_PROCS && 4 * s->cur.nr_procs < s->snap_cap) {
-		free(s->snap);
-		s->snap = NULL;
-		s->snap_cap = 0;
-		freed = true;
+	pthread_mutex_lock(&s->lock);
+	if (s->published) {
+		end_interval(s);
+		s->published = false;
 	}
-	if (s->snap_charges_cap > 4 * SAMPLER_KEEP_PROCS &&
-	    4 * s->cur.nr_charges < s->snap_charges_cap) {
-		free(s->snap_charges);
-		s->snap_charges = NULL;
-		s->snap_charges_cap = 0;
-		freed = true;
-	}
+	pthread_mutex_unlock(&s->lock);
 	/* what the allocator holds free: the strings, rows and records of the processes gone */
-	if (freed || s->trimmed)
+	if (s->trimmed)
 		malloc_trim(0);
 	s->trimmed = false;
 }
@@ -1055,8 +1016,8 @@ void sampler__done(struct sampler *s)
  * that the buffer never fills between two samples. It empties the ring buffer
  * without the lock (into the probe's queue: a sample can hold the lock for
  * long in a flood on a loaded host), and charges the table with them when the
- * lock is free (else the sample does, first); never what a published sample
- * holds.
+ * lock is free and no sample is published (else the sample does, first): a
+ * published sample's processes are the table's entries, which outputs read.
  */
 static void *drain_main(void *arg)
 {
@@ -1075,7 +1036,8 @@ static void *drain_main(void *arg)
 			break;
 		ret = probe__collect(&s->probe);
 		if (!pthread_mutex_trylock(&s->lock)) {
-			probe__apply(&s->probe);
+			if (!s->published)
+				probe__apply(&s->probe);
 			pthread_mutex_unlock(&s->lock);
 		}
 		if (ret < 0 && ret != -EINTR) {
@@ -1149,8 +1111,6 @@ void sampler__close(struct sampler *s)
 	free(s->order);
 	wholebox__free(&s->box);
 	free(s->iv_cpu_busy);
-	free(s->snap);
-	free(s->snap_charges);
 	free(s->carries);
 	free(s->gone);
 	s->gone = NULL;
@@ -1159,9 +1119,6 @@ void sampler__close(struct sampler *s)
 	s->nr_carries = s->cap_carries = 0;
 	s->order = NULL;
 	s->iv_cpu_busy = NULL;
-	s->snap = NULL;
-	s->snap_charges = NULL;
-	s->snap_cap = s->snap_charges_cap = 0;
 	pthread_mutex_destroy(&s->lock);
 }
 
@@ -1172,9 +1129,9 @@ void sampler__resolve_cmdline(struct sampler *s, const struct proc *row)
 
 	if (!row || proc__pseudo(row) || !s->procinfo)
 		return;
-	if (row < s->snap || row >= s->snap + s->cur.nr_procs)
+	if (!s->published || row < s->pt.pool || row >= s->pt.pool + s->pt.cap)
 		return;	/* not a process of the current sample */
-	p = &s->snap[row - s->snap];
+	p = &s->pt.pool[row - s->pt.pool];
 	p->cmdline = procinfo__cmdline(s->procinfo, p->tgid, p->start_ns);
 }
 

@@ -61,9 +61,6 @@ struct pid_key {
 	__u64 start_ns;
 };
 
-/* Copies of processes a sample keeps between intervals whatever their use; above, a
- * sample that used under a quarter gives them back (sampler__done). */
-#define SAMPLER_KEEP_PROCS 1024
 /* Processes looked for in /proc per interval after records were lost (a few ms). */
 #define SAMPLER_LOST_CHECKS 1024
 
@@ -98,15 +95,13 @@ struct sampler {
 	struct sensor_reading rd;	/* this interval's, of every sensor */
 	struct wholebox box;		/* GPUs and the platform's remainder */
 	/* the drain thread (sampler__start) and what it shares with sampling: the BPF
-	 * state, acct and the table, under lock; a sample's processes are copies */
+	 * state, acct and the table, under lock; a sample's processes are the table's
+	 * entries, which the drain thread leaves alone while it is published */
 	pthread_mutex_t lock;
 	pthread_t drain;
 	bool draining;
 	int stop_fd;
-	struct proc *snap;		/* backing store of the sample's processes */
-	__u32 snap_cap;
-	struct cpu_charge *snap_charges;	/* and of its charges */
-	__u32 snap_charges_cap;
+	bool published;			/* from sampler__sample() to sampler__done() */
 	bool trimmed;			/* the table gave pages back this interval */
 	__u32 lost_window;		/* intervals left to look for exits lost with records */
 	struct carry *carries;		/* time held back for the next interval */
@@ -123,9 +118,10 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
  * with. Without it, records are drained at each sample only (tests, benchmarks).
  */
 int sampler__start(struct sampler *s, char *err, size_t errlen);
-/* Take one sample into s->cur (the previous one is gone) and start the next interval.
- * The sample holds copies of its processes: nothing the drain thread does changes it.
- * 0 or -errno. */
+/* Take one sample into s->cur (the previous one is gone, its interval ended if
+ * sampler__done() was not called). Its processes are the table's entries, not copies
+ * (10,000 processes in a flood: 5 MB): the drain thread queues what it takes from the
+ * ring buffer and charges none of them until sampler__done(). 0 or -errno. */
 int sampler__sample(struct sampler *s);
 /*
  * A sensor whose counters move once per period (a host's export for this guest): the
@@ -138,7 +134,7 @@ int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns);
  * (a CPU is never charged more than the interval: within_capacity() in sampler.c).
  */
 __u64 sampler__held_back(const struct sampler *s, __u32 tgid);
-/* Kept for callers: the interval ends in sampler__sample(). */
+/* Outputs are done with s->cur: the interval ends, the next one starts. */
 void sampler__done(struct sampler *s);
 void sampler__close(struct sampler *s);
 
