@@ -12,8 +12,10 @@
 
 enum state { OUT, PENDING, LIVE, HELD };
 
+/* One per identity seen (a flood of 10,000 processes: 10,000 of them): its key is
+ * allocated to its length (a comm, mostly), not VIEW_KEY_LEN bytes. */
 struct entry {
-	char key[VIEW_KEY_LEN];
+	char *key;
 	__u32 pid;
 	__u64 start_ns;
 	enum state state;
@@ -50,6 +52,8 @@ void series__free(struct series_set *s)
 {
 	if (!s)
 		return;
+	for (__u32 i = 0; i < s->nr; i++)
+		free(s->e[i].key);
 	free(s->e);
 	free(s->by_id);
 	free(s->by_pid);
@@ -208,7 +212,9 @@ static void match_rows(struct series_set *s, const struct view *v, enum group_by
 			}
 			e = &s->e[s->nr];
 			memset(e, 0, sizeof(*e));
-			snprintf(e->key, sizeof(e->key), "%s", r->key);
+			e->key = strdup(r->key);
+			if (!e->key)
+				continue;	/* the same */
 			e->pid = pid;
 			e->start_ns = start;
 			e->row = NONE;
@@ -323,8 +329,10 @@ static void forget(struct series_set *s, __u64 hold_ns)
 
 		if (e->state == HELD && s->clock_ns - e->since_ns >= hold_ns)
 			e->state = OUT;
-		if (e->state == OUT && ((e->gone && e->gone_age >= 2) || e->score < MIN_SCORE))
+		if (e->state == OUT && ((e->gone && e->gone_age >= 2) || e->score < MIN_SCORE)) {
+			free(e->key);
 			continue;
+		}
 		s->e[n++] = *e;
 	}
 	s->nr = n;
