@@ -64,7 +64,7 @@ static struct view_row *add_proc(unsigned pid, const char *comm, const char *cmd
 	p->tgid = pid;
 	snprintf(p->comm, sizeof(p->comm), "%s", comm);
 	p->cmdline = cmdline;
-	snprintf(r->key, sizeof(r->key), "%s", comm);
+	r->key = comm;	/* the caller's: literals and fields that outlive the test */
 	r->p = p;
 	r->members = 1;
 	r->iv.ns = ns;

@@ -17,7 +17,7 @@ static void view_of(int n, const char *const *keys, const __u64 *uj)
 {
 	memset(rows, 0, sizeof(rows));
 	for (int i = 0; i < n; i++) {
-		snprintf(rows[i].key, sizeof(rows[i].key), "%s", keys[i]);
+		rows[i].key = keys[i];	/* literals */
 		rows[i].iv.uj = uj[i];
 		rows[i].iv.ns = uj[i] * 10;
 	}
@@ -66,10 +66,13 @@ Test(totals, full_it_forgets_the_groups_without_a_row)
 	struct view big = { 0 };
 
 	/* TOTALS_MAX groups, each 1 uJ */
+	char (*names)[16] = calloc(TOTALS_MAX, sizeof(*names));
+
 	big.rows = calloc(TOTALS_MAX, sizeof(*big.rows));
-	cr_assert_not_null(big.rows);
+	cr_assert(big.rows && names);
 	for (int i = 0; i < TOTALS_MAX; i++) {
-		snprintf(big.rows[i].key, sizeof(big.rows[i].key), "g%d", i);
+		snprintf(names[i], sizeof(names[i]), "g%d", i);
+		big.rows[i].key = names[i];
 		big.rows[i].iv.uj = 1;
 	}
 	big.nr = TOTALS_MAX;
@@ -84,5 +87,6 @@ Test(totals, full_it_forgets_the_groups_without_a_row)
 	totals__add(t, &V, GROUP_CGROUP);
 	cr_assert_eq(rows[0].total_uj, 3, "g8 was forgotten: from its new row");
 	free(big.rows);
+	free(names);
 	totals__free(t);
 }

@@ -90,9 +90,11 @@ static int keep(struct top_ui *u, const struct sample *s, const struct view *v)
 {
 	size_t need = 0, off = 0;
 
-	for (__u32 i = 0; i < v->nr; i++)
+	for (__u32 i = 0; i < v->nr; i++) {
+		need += strlen(v->rows[i].key) + 1;
 		if (v->rows[i].p && v->rows[i].p->cmdline)
 			need += strlen(v->rows[i].p->cmdline) + 1;
+	}
 	if (v->nr > u->cap_rows) {
 		struct view_row *rows = realloc(u->rows, v->nr * sizeof(*rows));
 		struct proc *procs;
@@ -125,7 +127,12 @@ static int keep(struct top_ui *u, const struct sample *s, const struct view *v)
 		memcpy(u->rows, v->rows, v->nr * sizeof(*u->rows));
 	for (__u32 i = 0; i < v->nr; i++) {
 		struct proc *p = &u->procs[i];
+		size_t n = strlen(v->rows[i].key) + 1;
 
+		/* keys are the view's until it is built again */
+		memcpy(u->strings + off, v->rows[i].key, n);
+		u->rows[i].key = u->strings + off;
+		off += n;
 		if (!v->rows[i].p)
 			continue;
 		*p = *v->rows[i].p;

@@ -35,7 +35,9 @@ enum row_state {
 };
 
 struct view_row {
-	char key[VIEW_KEY_LEN];		/* group key; the comm when grouping by pid */
+	const char *key;		/* group key; the comm when grouping by pid (at most
+					 * VIEW_KEY_LEN - 1 bytes; the view's, or its series',
+					 * until the view is built again) */
 	const struct proc *p;		/* the process when grouping by pid; NULL in steady
 					 * views for a row that did not run this interval */
 	const struct ctr_names *names;	/* by container or pod: its names (a member's) */
@@ -56,6 +58,7 @@ struct view_row {
 
 struct series_set;
 struct totals;
+struct view_strs;
 
 struct view {
 	enum group_by by;		/* its level: what a row is */
@@ -66,6 +69,7 @@ struct view {
 	 * add up to the host at every interval */
 	struct view_row others;
 	__u32 *index;			/* group key -> row, while building */
+	struct view_strs *strs;		/* the rows' keys (view.c) */
 	__u32 nr_index;
 	struct series_set *series;	/* steady views: rows across intervals */
 	struct totals *totals;		/* other grouped views: groups' totals */

@@ -416,7 +416,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 			*r = *src;
 		} else {
 			memset(r, 0, sizeof(*r));
-			snprintf(r->key, sizeof(r->key), "%s", e->key);
+			r->key = e->key;	/* until the next series__select() */
 			r->pid = e->pid;
 			r->start_ns = e->start_ns;
 			r->exited = e->gone;

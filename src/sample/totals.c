@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Groups' totals since they first had a row; see sample/totals.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "sample/totals.h"
@@ -125,7 +126,7 @@ static struct total *add(struct totals *t, const char *key, int *err)
 	}
 	e = &t->e[t->nr];
 	memset(e, 0, sizeof(*e));
-	memcpy(e->key, key, sizeof(e->key));
+	snprintf(e->key, sizeof(e->key), "%s", key);
 	*slot(t, e->key) = t->nr++;
 	return e;
 }

@@ -112,8 +112,65 @@ int view__init(struct view *v)
 	return 0;
 }
 
+/*
+ * The rows' keys, each allocated to its length (a row of 10,000 processes' view had 256
+ * bytes for a comm), in blocks that never move: a key stays where it is until the view
+ * is built again.
+ */
+#define VIEW_STRS_BLOCK (16 << 10)
+
+struct view_strs {
+	struct view_strs *next;
+	size_t len, cap;
+	char s[];
+};
+
+static const char *view_str(struct view *v, const char *s)
+{
+	size_t n = strnlen(s, VIEW_KEY_LEN - 1);
+	struct view_strs *b = v->strs;
+	char *d;
+
+	if (!b || b->cap - b->len < n + 1) {
+		size_t cap = n + 1 > VIEW_STRS_BLOCK ? n + 1 : VIEW_STRS_BLOCK;
+
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			return NULL;
+		b->next = v->strs;
+		b->len = 0;
+		b->cap = cap;
+		v->strs = b;
+	}
+	d = b->s + b->len;
+	memcpy(d, s, n);
+	d[n] = '\0';
+	b->len += n + 1;
+	return d;
+}
+
+/* Before a build: the last block made is kept, emptied; the others (a flood's) go. */
+static void view_strs__reset(struct view *v, bool all)
+{
+	struct view_strs *b = v->strs, *n;
+
+	if (!b)
+		return;
+	for (b = all ? b : b->next; b; b = n) {
+		n = b->next;
+		free(b);
+	}
+	if (all) {
+		v->strs = NULL;
+	} else {
+		v->strs->next = NULL;
+		v->strs->len = 0;
+	}
+}
+
 void view__free(struct view *v)
 {
+	view_strs__reset(v, true);
 	free(v->rows);
 	free(v->index);
 	series__free(v->series);
@@ -251,7 +308,11 @@ static struct view_row *find_or_add(struct view *v, const char *key)
 	r = new_row(v);
 	if (!r)
 		return NULL;
-	snprintf(r->key, sizeof(r->key), "%s", key);
+	r->key = view_str(v, key);
+	if (!r->key) {
+		v->nr--;
+		return NULL;
+	}
 	v->index[i] = v->nr - 1;
 	return r;
 }
@@ -291,10 +352,11 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 		v->nr_index = 0;
 	}
 	v->nr = 0;
+	view_strs__reset(v, false);
 	if (v->index)
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
 	memset(&v->others, 0, sizeof(v->others));
-	snprintf(v->others.key, sizeof(v->others.key), "others");
+	v->others.key = "others";
 	/* GPU energy no process explains is others' */
 	v->others.iv.gpu_uj = sm->gpu_others_uj;
 
@@ -339,8 +401,14 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 		add(r, p);
 	}
 	if (by == GROUP_PID)
-		for (__u32 i = 0; i < v->nr; i++)
-			snprintf(v->rows[i].key, sizeof(v->rows[i].key), "%s", v->rows[i].p->comm);
+		for (__u32 i = 0; i < v->nr; i++) {
+			char comm[WP_COMM_LEN + 1];
+
+			snprintf(comm, sizeof(comm), "%.*s", WP_COMM_LEN, v->rows[i].p->comm);
+			v->rows[i].key = view_str(v, comm);
+			if (!v->rows[i].key)
+				return -ENOMEM;
+		}
 	/* a group's JOULES in top: since it first had a row (a failure: this interval's) */
 	if (!o->steady && by != GROUP_PID && (v->totals || (v->totals = totals__new())))
 		totals__add(v->totals, v, by);
