@@ -1004,9 +1004,15 @@ void sampler__done(struct sampler *s)
 		s->published = false;
 	}
 	pthread_mutex_unlock(&s->lock);
-	/* what the allocator holds free: the strings, rows and records of the processes gone */
-	if (s->trimmed)
+	/* what the allocator holds free: the strings, rows and records of the processes gone
+	 * (the outputs' rows and keys of a flood go at the first build that uses under a
+	 * quarter of them: then too) */
+	if (s->cur.nr_procs > s->big_procs)
+		s->big_procs = s->cur.nr_procs;
+	if (s->trimmed || (s->big_procs > SAMPLER_TRIM_PROCS && 4 * s->cur.nr_procs < s->big_procs)) {
 		malloc_trim(0);
+		s->big_procs = s->cur.nr_procs;
+	}
 	s->trimmed = false;
 }
 

@@ -61,6 +61,9 @@ struct pid_key {
 	__u64 start_ns;
 };
 
+/* After a sample of more processes than this, one with under a quarter as many gives
+ * back what the allocator holds free (sampler__done). */
+#define SAMPLER_TRIM_PROCS 1024
 /* Processes looked for in /proc per interval after records were lost (a few ms). */
 #define SAMPLER_LOST_CHECKS 1024
 
@@ -103,6 +106,7 @@ struct sampler {
 	int stop_fd;
 	bool published;			/* from sampler__sample() to sampler__done() */
 	bool trimmed;			/* the table gave pages back this interval */
+	__u32 big_procs;		/* most processes of a sample since the last trim */
 	__u32 lost_window;		/* intervals left to look for exits lost with records */
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;

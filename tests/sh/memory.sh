@@ -8,7 +8,10 @@
 # the same at 10,000 for BENCHMARKS.md.
 . "$(dirname "$0")/lib.sh"
 N=3000
-MEM_PER_PROC_KB=4	# table entry, the sample's copy, a row, its JSON: about 2.5 KiB
+# its table entry (528 bytes), its row (400), its part of the JSON line, the cgroup and
+# /proc caches' entries: 1.15-1.34 KiB each at the peak here (2.2-2.4 KiB when the sample
+# held a copy of each and a row 256 bytes of key: this bound fails that)
+MEM_PER_PROC_KB=2
 MEM_BACK_KB=1024
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
