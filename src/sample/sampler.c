@@ -370,7 +370,6 @@ static int open_sensor(struct sampler *s, char *err, size_t errlen)
 }
 
 static void end_interval(struct sampler *s);
-static void end_interval(struct sampler *s);
 
 /*
  * A sensor that measures the machine as one socket (a host's export for this guest): its

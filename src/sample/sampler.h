@@ -134,8 +134,9 @@ int sampler__sample(struct sampler *s);
  */
 int sampler__phase(const struct sampler *s, __u64 *mono_ns, __u64 *period_ns);
 /*
- * Of process tgid's time, what the last sample held back for the next interval
- * (a CPU is never charged more than the interval: within_capacity() in sampler.c).
+ * Of process tgid's time, what the sample held back for the next interval (a CPU is
+ * never charged more than the interval: within_capacity() in sampler.c); from
+ * sampler__sample() to sampler__done(), which charges it to the next interval.
  */
 __u64 sampler__held_back(const struct sampler *s, __u32 tgid);
 /* Outputs are done with s->cur: the interval ends, the next one starts. */
