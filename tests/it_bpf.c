@@ -229,11 +229,11 @@ Test(bpf_load, running_process_credited_each_interval, .timeout = 30)
 		ran_hi = hi - plo;
 		got = p->iv.ns + held - pheld;
 		off = outside(got, ran_lo, ran_hi);
-		cr_log_info("interval %d: charged %llu ns (+%lld ns held back), own cpu clock "
+		cr_log_info("interval %d: charged %llu ns (%+lld ns held back), own cpu clock "
 			    "%llu-%llu ns, off by %llu ns", i, (unsigned long long)p->iv.ns,
 			    (long long)held - (long long)pheld, ran_lo, ran_hi, off);
 		cr_expect_lt(off, ran_lo / 100 + TICK_NS_MAX,
-			     "interval %d: charged %llu (+%lld held back), clock %llu-%llu", i,
+			     "interval %d: charged %llu (%+lld held back), clock %llu-%llu", i,
 			     (unsigned long long)p->iv.ns, (long long)held - (long long)pheld,
 			     ran_lo, ran_hi);
 		cr_expect_gt(ran_hi, 50000000ULL, "the child hardly ran");
