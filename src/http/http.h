@@ -13,8 +13,8 @@ struct web_config;
 
 /*
  * Connection limits (docs/prometheus.md and docs/failures.md): at most
- * HTTP_MAX_CONNECTIONS connections (one more closes the one that has waited
- * longest for its request); a whole request within HTTP_REQUEST_TIMEOUT_S of
+ * HTTP_MAX_CONNECTIONS connections (one more closes, of the address that holds
+ * the most, the one that has waited longest for its request); a whole request within HTTP_REQUEST_TIMEOUT_S of
  * connecting or of the previous answer, a whole answer within
  * HTTP_ANSWER_TIMEOUT_S.
  */
