@@ -93,7 +93,7 @@ static bool queue_add(struct probe_queue *q, const void *data, size_t size)
 	size_t need = (sizeof(__u32) + size + 7) & ~(size_t)7;
 
 	if (q->len + need > q->cap) {
-		size_t cap = q->cap ? q->cap : 64 << 10;
+		size_t cap = q->cap ? q->cap : PROBE_QUEUE_KEEP;
 		char *nb;
 
 		while (cap < q->len + need)
@@ -470,7 +470,7 @@ static int apply_locked(struct probe *p)
 	q->len = 0;
 	p->acct->dropped += q->lost;	/* a full queue: counted as the BPF side's losses */
 	q->lost = 0;
-	if (q->cap > 256 << 10) {	/* a flood's: memory goes back */
+	if (q->cap > PROBE_QUEUE_KEEP) {	/* a flood's: memory goes back */
 		free(q->buf);
 		q->buf = NULL;
 		q->cap = 0;

@@ -33,6 +33,7 @@ struct probe_opts {
  * on a loaded host: the 512 KiB ring buffer filled and records were lost).
  */
 #define PROBE_QUEUE_MAX	(64 << 20)	/* past this, records are lost (and counted) */
+#define PROBE_QUEUE_KEEP (64 << 10)	/* its size between floods; a larger one goes back */
 
 struct probe_queue {
 	char *buf;		/* records, each a __u32 size then the record, 8-aligned */
