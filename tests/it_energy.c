@@ -620,7 +620,8 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 	double never_idle_err = 0, never_procs_err = 0;
 	int curves = 0, published = 0;
 	struct sample_baseline at_never[NR_AGENTS][2];
-	double util[2][N], child_j[2] = {}, child_truth_j[2] = {}, dip_util[2] = {};
+	/* the lines' children, per phase (0: never idle, 1: after the first dip) */
+	double util[2][N], child_j[2][2] = {}, child_truth_j[2][2] = {}, dip_util[2] = {};
 	double dip_mean[2] = {};
 	double dip_j[NR_AGENTS][2] = {}, dip_s[NR_AGENTS] = {};	/* the dips' energy, time */
 	bool in_dip;
@@ -629,6 +630,7 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 	unsigned long long busy0[2], total0[2], busy1, total1;
 	char cpus0[256], cpus1[256];
 	__u64 ns0[64];
+	int ph;
 
 	two_socket_topology(cpus0, cpus1, sizeof(cpus0));
 	for (int a = 0; a < NR_AGENTS; a++) {
@@ -695,13 +697,14 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 				for (__u32 j = 0; j < s->cur.nr_procs; j++)
 					if (s->cur.procs[j]->tgid == (__u32)kids[c])
 						p = s->cur.procs[j];
-				if (i == SKIP - 1)
+				ph = d < 0 ? 0 : 1;
+				if (i == SKIP - 1 || d == DIP_AT_1 + DIP_LEN - 1)
 					ns0[c] = schedstat_ns(kids[c]);
-				if (i >= SKIP && p)
-					child_j[k] += p->iv.sock_uj[k] / 1e6;
-				if (i == N - 1)
-					child_truth_j[k] += CURVES[0][k].per_cpu_w *
-							    (schedstat_ns(kids[c]) - ns0[c]) / 1e9;
+				if (((i >= SKIP && d < 0) || d >= DIP_AT_1 + DIP_LEN) && p)
+					child_j[ph][k] += p->iv.sock_uj[k] / 1e6;
+				if (d == -1 || i == N - 1)
+					child_truth_j[ph][k] += CURVES[0][k].per_cpu_w *
+								(schedstat_ns(kids[c]) - ns0[c]) / 1e9;
 			}
 			sampler__done(s);
 		}
@@ -782,18 +785,27 @@ Test(energy_bpf_load, published_curves_and_lines_on_two_sockets, .init = setup,
 		cr_expect_lt(never_procs_err, 0.15, "never idle: processes off by %.1f%% on average",
 			     never_procs_err * 100);
 	}
+	/*
+	 * The lines' children, phase by phase: never idle, as the curves' processes
+	 * (15%: the curve learner's prior bends a line below 20% busy, and its idle
+	 * has been seen 30% low there, its children +11%, where 0.2's line fit needed
+	 * no idle); after the first dip, 5% (10% if the dips could not be checked: a
+	 * line needs no dip).
+	 */
 	for (int k = 0; k < 2; k++) {
-		/* a straight line needs no dip: its bound is the dips' unless nothing varied */
-		double bound = dipped[k] ? 0.05 : varied[k] ? 0.10 : 0.35;
+		for (ph = 0; ph < 2; ph++) {
+			double bound = ph == 0 ? 0.15 : dipped[k] ? 0.05 : 0.10;
+			double e = child_j[ph][k] / child_truth_j[ph][k] - 1;
 
-		if (!varied[k] && !dipped[k])
-			continue;
-
-		cr_log_info("line socket %d: children %.2f J, truth %.2f J (%+.2f%%)", k, child_j[k],
-			    child_truth_j[k], (child_j[k] / child_truth_j[k] - 1) * 100);
-		cr_expect_lt(fabs(child_j[k] / child_truth_j[k] - 1), bound,
-			     "line socket %d: children got %.2f J for %.2f J of CPU work", k,
-			     child_j[k], child_truth_j[k]);
+			if (!varied[k] && !(ph == 1 && dipped[k]))
+				continue;
+			cr_log_info("line socket %d, %s: children %.2f J, truth %.2f J (%+.2f%%)", k,
+				    ph ? "after the first dip" : "never idle", child_j[ph][k],
+				    child_truth_j[ph][k], e * 100);
+			cr_expect_lt(fabs(e), bound, "line socket %d, %s: children got %.2f J for "
+				     "%.2f J of CPU work", k, ph ? "after the first dip" : "never idle",
+				     child_j[ph][k], child_truth_j[ph][k]);
+		}
 	}
 }
 
