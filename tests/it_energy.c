@@ -466,8 +466,8 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  *    the issue's bound; a fit that threw the dips out as outliers (0.2's
  *    line) is above it.
  * The lines' children also get their socket's W per CPU x the CPU seconds
- * the kernel charged them (within 5%; 10% if only the first phase could be
- * checked: a line's idle needs no dip), and processes + idle = the measured
+ * the kernel charged them, phase by phase (never idle 15%; after the first
+ * dip 5%, 10% if the dips could not be checked), and processes + idle = the measured
  * energy on every line of every agent. Other people's load on a shared
  * machine can keep the CPUs busy: each phase is checked only if the CPUs
  * did what it needs (by /proc/stat: never idle, at least once 35% busy or
