@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "energy/hwmon.h"
+#include "lib/util.h"
 
 /*
  * What each chip measures, one line per chip and channel; the first line
@@ -201,22 +202,14 @@ const char *hwmon_status_name(int status)
 static int read_attr(const char *dir, const char *attr, char *buf, size_t size)
 {
 	char path[PATH_MAX + 64];
-	ssize_t n;
 	char *nl;
-	int fd;
+	int n;
 
 	if (snprintf(path, sizeof(path), "%s/%s", dir, attr) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
+	n = read_small_file(path, buf, size);
 	if (n < 0)
-		n = -errno;
-	close(fd);
-	if (n < 0)
-		return (int)n;
-	buf[n] = '\0';
+		return n;
 	nl = strchr(buf, '\n');
 	if (nl)
 		*nl = '\0';
