@@ -31,7 +31,8 @@
 #define NOISE_SEGMENT_NS	100000000ULL		/* the noise holds for 100 ms */
 #define SHORT_TERM_FACTOR	1.25			/* PL2 over PL1, as on servers */
 #define MAX_CURVE_POINTS	101			/* a curve's points, 0% to 100% */
-#define CURVE_SMOOTH_MS		100			/* a curve follows load averaged so */
+#define CURVE_SMOOTH_MS		100			/* a curve follows load averaged so (default) */
+#define SMOOTH_STEPS		256			/* and over at most so many periods */
 
 static const char usage_text[] =
 "NAME\n"
@@ -43,7 +44,7 @@ static const char usage_text[] =
 "                 [--limit SOCKET:WATTS]... [--no-constraints]\n"
 "                 [--busy-from stat|cpuacct] [--noise WATTS] [--seed N]\n"
 "                 [--max-range UJ] [--start UJ | --near-wrap SECONDS]\n"
-"                 [--period-ms MS] [--once]\n"
+"                 [--period-ms MS] [--smooth-ms MS] [--once]\n"
 "\n"
 "        SPEC is SOCKET:POWER, POWER is WATTS[+PER_CPU[@CPULIST]]\n"
 "        or a curve, P0,P1,...,PN[@CPULIST].\n"
@@ -73,15 +74,19 @@ static const char usage_text[] =
 "        0%, 100/N%, ..., 100% of its CPUs busy, as SPECpower_ssj2008 publishes a\n"
 "        server's (active idle, 10%, ..., 100%: 11 points), linear in between.\n"
 "        Its utilisation is the busy share of the CPUs of CPULIST (default: all)\n"
-"        averaged over the last 100 ms (an exponential average), and each period\n"
-"        adds the curve's power at it:\n"
+"        averaged over the last 100 ms (--smooth-ms: the busy time of the\n"
+"        periods that end in that window, at most 256 of them, over their\n"
+"        length), and each period adds the curve's power at it:\n"
 "\n"
 "            energy_uj = (start + round(sum of P(u) x period_us + noise_uj))\n"
 "                        mod (max_range + 1)\n"
 "\n"
 "        (Without the average, a period's utilisation is 0% or 100% per CPU at\n"
 "        the busy time's granularity, and any curve would draw the straight line\n"
-"        between its ends.)\n"
+"        between its ends. Set --smooth-ms to the period of the load, when it\n"
+"        has one: its utilisation is then steady, and a change of load shows\n"
+"        in the power within that time, as on hardware, whose power follows\n"
+"        its load in microseconds.)\n"
 "\n"
 "        Each value is written with one pwrite at offset 0 as 20 zero-padded\n"
 "        digits and a newline, so a concurrent reader sees the old or the new\n"
@@ -118,6 +123,8 @@ static const char usage_text[] =
 "        --near-wrap SECONDS    start every counter so that it wraps after SECONDS\n"
 "                               at its own wattage\n"
 "        --period-ms MS         rewrite period, 1 to 60000 (default 10)\n"
+"        --smooth-ms MS         a curve's utilisation window, 1 to 10000\n"
+"                               (default 100)\n"
 "        --once                 write the tree once and exit\n"
 "        -h, --help             show this help\n"
 "\n"
@@ -154,8 +161,10 @@ struct fzone {
 	double per_cpu;			/* and this much per busy CPU of cpus */
 	double curve[MAX_CURVE_POINTS];	/* or power at 0, 1/(n-1), ..., 1 of cpus busy */
 	int curve_n;			/* points of the curve; 0: WATTS+PER_CPU */
-	double util;			/* the curve's: busy share of cpus, averaged */
 	double curve_busy_us;		/* busy_us at the last period */
+	/* the curve's last periods, newest at (smooth_at - 1): busy and length, us */
+	double smooth_busy[SMOOTH_STEPS], smooth_us[SMOOTH_STEPS];
+	int smooth_at, smooth_n;
 	double curve_uj;		/* the curve's energy since the start */
 	bool cpus[WP_MAX_CPUS];
 	int nr_cpus;
@@ -176,6 +185,7 @@ struct fake {
 	int have_start;
 	double near_wrap_s;
 	long period_ms;
+	long smooth_ms;
 	int once;
 	int no_constraints;
 	double noise_w;
@@ -331,7 +341,7 @@ static int parse_u64_arg(const char *opt, const char *arg, __u64 *v)
 static int parse_args(struct fake *f, int argc, char **argv)
 {
 	enum { O_ROOT = 256, O_PACKAGE, O_CORE, O_DRAM, O_PSYS, O_MAX_RANGE, O_START,
-	       O_NEAR_WRAP, O_PERIOD, O_ONCE, O_LIMIT, O_NO_CONSTRAINTS, O_NOISE, O_SEED,
+	       O_NEAR_WRAP, O_PERIOD, O_SMOOTH, O_ONCE, O_LIMIT, O_NO_CONSTRAINTS, O_NOISE, O_SEED,
 	       O_BUSY_FROM };
 	static const struct option opts[] = {
 		{ "root", required_argument, NULL, O_ROOT },
@@ -343,6 +353,7 @@ static int parse_args(struct fake *f, int argc, char **argv)
 		{ "start", required_argument, NULL, O_START },
 		{ "near-wrap", required_argument, NULL, O_NEAR_WRAP },
 		{ "period-ms", required_argument, NULL, O_PERIOD },
+		{ "smooth-ms", required_argument, NULL, O_SMOOTH },
 		{ "once", no_argument, NULL, O_ONCE },
 		{ "limit", required_argument, NULL, O_LIMIT },
 		{ "no-constraints", no_argument, NULL, O_NO_CONSTRAINTS },
@@ -440,6 +451,14 @@ static int parse_args(struct fake *f, int argc, char **argv)
 			if (errno || end == optarg || *end || f->period_ms < 1 ||
 			    f->period_ms > 60000)
 				return usage_error("invalid --period-ms '%s': expected 1 to 60000",
+						   optarg);
+			break;
+		case O_SMOOTH:
+			errno = 0;
+			f->smooth_ms = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || f->smooth_ms < 1 ||
+			    f->smooth_ms > 10000)
+				return usage_error("invalid --smooth-ms '%s': expected 1 to 10000",
 						   optarg);
 			break;
 		case O_ONCE:
@@ -791,17 +810,31 @@ static double curve_at(const struct fzone *z, double u)
 	return z->curve[k] * (1 - t) + z->curve[k + 1] * t;
 }
 
-/* The curve's energy of the last step: its power at the utilisation averaged so far. */
-static void advance_curve(struct fzone *z, __u64 step_ns)
+/*
+ * The curve's energy of the last step: its power at the utilisation of the
+ * last smooth_ms, the busy time of the steps ending in it over their length
+ * (a window, not an exponential average: a change of load is fully in the
+ * power smooth_ms later, not a share of it for ever after).
+ */
+static void advance_curve(struct fzone *z, __u64 step_ns, long smooth_ms)
 {
-	double step_us = step_ns / 1e3, u;
+	double step_us = step_ns / 1e3, busy = 0, us = 0;
 
 	if (!step_us || !z->nr_cpus)
 		return;
-	u = (z->busy_us - z->curve_busy_us) / (step_us * z->nr_cpus);
+	z->smooth_busy[z->smooth_at] = z->busy_us - z->curve_busy_us;
+	z->smooth_us[z->smooth_at] = step_us;
+	z->smooth_at = (z->smooth_at + 1) % SMOOTH_STEPS;
+	if (z->smooth_n < SMOOTH_STEPS)
+		z->smooth_n++;
 	z->curve_busy_us = z->busy_us;
-	z->util += (u - z->util) * (1 - exp(-step_us / (CURVE_SMOOTH_MS * 1e3)));
-	z->curve_uj += curve_at(z, z->util) * step_us;
+	for (int k = 1; k <= z->smooth_n && us < smooth_ms * 1e3; k++) {
+		int at = (z->smooth_at - k + SMOOTH_STEPS) % SMOOTH_STEPS;
+
+		busy += z->smooth_busy[at];
+		us += z->smooth_us[at];
+	}
+	z->curve_uj += curve_at(z, busy / (us * z->nr_cpus)) * step_us;
 }
 
 static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, size_t errlen)
@@ -820,7 +853,7 @@ static int advance(struct fake *f, __u64 elapsed_ns, __u64 step_ns, char *err, s
 		__u64 v = energy_uj(z, elapsed_ns, f->max_range);
 
 		if (z->curve_n) {
-			advance_curve(z, step_ns);
+			advance_curve(z, step_ns, f->smooth_ms);
 			v = (__u64)llround(z->curve_uj + z->noise_uj) % (f->max_range + 1);
 		} else if (z->per_cpu > 0 || z->noise_uj) {
 			v = (__u64)llround(z->watts * ((double)elapsed_ns / 1e3) +
@@ -882,7 +915,7 @@ static int run(struct fake *f, char *err, size_t errlen)
 
 int main(int argc, char **argv)
 {
-	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10, .seed = 1 };
+	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10, .smooth_ms = CURVE_SMOOTH_MS, .seed = 1 };
 	char err[PATH_MAX + 256] = "";
 	int ret;
 
