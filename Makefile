@@ -45,7 +45,7 @@ BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinu
 
 # Libraries by what needs them; each binary links what it uses.
 LIBS_BPF  := -lbpf -lelf -lz
-LIBS_HTTP := -lmicrohttpd -lgnutls -lyaml -lcrypt
+LIBS_HTTP := -lyaml -lcrypt
 LIBS_TERM := -lncursesw -ltinfo
 LIBS_SYS  := -ldl -lcap -lpthread -lm
 # the agent and the tests that reach every layer

@@ -23,9 +23,8 @@
 #include <strings.h>
 #include <sys/random.h>
 #include <time.h>
-#include <gnutls/crypto.h>
-#include <gnutls/gnutls.h>
 #include "http/basicauth.h"
+#include "http/serverlibs.h"
 #include "lib/util.h"
 
 #define BCRYPT_LEN	60
@@ -205,6 +204,7 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 		    size_t errlen)
 {
 	struct auth_user *u;
+	char why[256];
 
 	if (!*user || strchr(user, ':') || strlen(user) >= BASIC_AUTH_MAX_USER) {
 		snprintf(err, errlen, "user name '%s' is empty, too long or holds a ':' (basic "
@@ -228,6 +228,11 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 			snprintf(err, errlen, "user '%s' is listed twice", user);
 			return -EEXIST;
 		}
+	/* the cache of checked passwords keeps their digests: GnuTLS's SHA-256 */
+	if (serverlibs__gnutls(why, sizeof(why))) {
+		snprintf(err, errlen, "basic authentication needs %s", why);
+		return -ENOENT;
+	}
 	u = realloc(a->users, (a->nr_users + 1) * sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -281,11 +286,13 @@ static int digest(const struct basic_auth *a, const char *user, const char *pass
 	unsigned char buf[sizeof(a->salt) + BASIC_AUTH_MAX_USER + BCRYPT_MAX_PASS + 1];
 	int ret;
 
+	if (!gnutls.hash_fast)	/* no user was added: basic_auth__add() loads GnuTLS */
+		return -ENOENT;
 	memcpy(buf, a->salt, sizeof(a->salt));
 	/* the NUL separates user and password */
 	memcpy(buf + sizeof(a->salt), user, ul + 1);
 	memcpy(buf + sizeof(a->salt) + ul + 1, pass, pl);
-	ret = gnutls_hash_fast(GNUTLS_DIG_SHA256, buf, sizeof(a->salt) + ul + 1 + pl, out);
+	ret = gnutls.hash_fast(GNUTLS_DIG_SHA256, buf, sizeof(a->salt) + ul + 1 + pl, out);
 	explicit_bzero(buf, sizeof(buf));
 	return ret;
 }

@@ -34,7 +34,7 @@
  *
  * We bind the listening socket ourselves (so that a failure reports the
  * errno of bind or listen) and hand it to libmicrohttpd, which closes it in
- * MHD_stop_daemon(). Binding and serving are two steps: capabilities are per
+ * mhd.stop_daemon(). Binding and serving are two steps: capabilities are per
  * thread, and the threads, libmicrohttpd's above all, which parses everything
  * the network sends, must be created after the agent dropped its own
  * (http__listen(), privs__drop(), http__serve()).
@@ -53,10 +53,10 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <microhttpd.h>
 #include <zlib.h>
 #include "http/basicauth.h"
 #include "http/http.h"
+#include "http/serverlibs.h"
 #include "lib/promtext.h"
 #include "lib/util.h"
 #include "http/webconfig.h"
@@ -678,7 +678,7 @@ static void job_answer(struct auth_job *j, enum check_state state)
 	c->check = state;
 	c->job = NULL;
 	j->c = NULL;
-	MHD_resume_connection(j->mc);
+	mhd.resume_connection(j->mc);
 }
 
 static void job_free(struct auth_job *j)
@@ -986,7 +986,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 	}
 	if (code != MHD_CONNECTION_NOTIFY_STARTED)
 		return;
-	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+	ci = mhd.get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
 	if (!ci)
 		return;
 	c = calloc(1, sizeof(*c));
@@ -995,7 +995,7 @@ static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_co
 		return;
 	}
 	c->fd = ci->connect_fd;
-	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	ci = mhd.get_connection_info(mc, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	c->addr = ci ? addr_hash(ci->client_addr) : 0;
 	c->phase = CONN_WAITING;
 	pthread_mutex_lock(&s->conns_lock);
@@ -1060,7 +1060,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *mc)
 	const union MHD_ConnectionInfo *ci;
 	struct conn *c;
 
-	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	ci = mhd.get_connection_info(mc, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
 	c = ci ? ci->socket_context : NULL;
 	if (!c)
 		return NULL;
@@ -1154,11 +1154,11 @@ static const char *fields_bad(struct MHD_Connection *mc, const char *method, con
 	const union MHD_ConnectionInfo *ci;
 	struct fields f = { .block = method };
 
-	ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+	ci = mhd.get_connection_info(mc, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
 	if (!ci || version < method || version > method + ci->header_size)
 		return "malformed request\n";
 	f.block_len = ci->header_size;
-	MHD_get_connection_values_n(mc, MHD_HEADER_KIND, check_field, &f);
+	mhd.get_connection_values_n(mc, MHD_HEADER_KIND, check_field, &f);
 	if (f.n > BLOCK_FIELDS)
 		return "too many header fields\n";
 	if (f.bad_name)
@@ -1175,18 +1175,18 @@ static const char *fields_bad(struct MHD_Connection *mc, const char *method, con
 /* Does the request announce a body? */
 static bool has_body(struct MHD_Connection *mc)
 {
-	const char *cl = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+	const char *cl = mhd.lookup_connection_value(mc, MHD_HEADER_KIND,
 						     MHD_HTTP_HEADER_CONTENT_LENGTH);
 
 	return (cl && strcmp(cl, "0")) ||
-	       MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+	       mhd.lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
 }
 
 /* The web config's headers, on every answer. */
 static bool add_headers(struct http_server *s, struct MHD_Response *r)
 {
 	for (unsigned i = 0; s->web && i < s->web->nr_headers; i++)
-		if (MHD_add_response_header(r, s->web->headers[i].name,
+		if (mhd.add_response_header(r, s->web->headers[i].name,
 					    s->web->headers[i].value) != MHD_YES)
 			return false;
 	return true;
@@ -1199,24 +1199,24 @@ static enum MHD_Result reply(struct http_server *s, struct MHD_Connection *mc, u
 	enum MHD_Result ret;
 	bool ok;
 
-	r = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
+	r = mhd.create_response_from_buffer(len, (void *)body, MHD_RESPMEM_PERSISTENT);
 	if (!r)
 		return MHD_NO;
 	ok = add_headers(s, r) &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
+	     mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type) == MHD_YES;
 	if (ok && status == MHD_HTTP_METHOD_NOT_ALLOWED)
-		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
+		ok = mhd.add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") == MHD_YES;
 	if (ok && status == MHD_HTTP_SERVICE_UNAVAILABLE)
-		ok = MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") == MHD_YES;
+		ok = mhd.add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, "1") == MHD_YES;
 	if (!ok) {
-		MHD_destroy_response(r);
+		mhd.destroy_response(r);
 		return MHD_NO;
 	}
 	if (status == MHD_HTTP_UNAUTHORIZED)	/* adds WWW-Authenticate: Basic realm="..." */
-		ret = MHD_queue_basic_auth_fail_response(mc, REALM, r);
+		ret = mhd.queue_basic_auth_fail_response(mc, REALM, r);
 	else
-		ret = MHD_queue_response(mc, status, r);
-	MHD_destroy_response(r);
+		ret = mhd.queue_response(mc, status, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -1236,7 +1236,7 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 		return REPLY_TEXT(s, mc, MHD_HTTP_SERVICE_UNAVAILABLE, "no sample yet\n");
 	gz = c->gzip && page_gzip(s, pg);
 	/* the response holds our reference and drops it when libmicrohttpd is done with it */
-	r = MHD_create_response_from_buffer_with_free_callback_cls(gz ? pg->gz_len : pg->len,
+	r = mhd.create_response_from_buffer_with_free_callback_cls(gz ? pg->gz_len : pg->len,
 								   gz ? pg->gz : pg->body,
 								   page_put, pg);
 	if (!r) {
@@ -1244,16 +1244,16 @@ static enum MHD_Result reply_metrics(struct http_server *s, struct conn *c,
 		return MHD_NO;
 	}
 	ok = add_headers(s, r) &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type[f]) == MHD_YES &&
-	     MHD_add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding") == MHD_YES &&
+	     mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, metrics_type[f]) == MHD_YES &&
+	     mhd.add_response_header(r, MHD_HTTP_HEADER_VARY, "Accept, Accept-Encoding") == MHD_YES &&
 	     (!gz ||
-	      MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
+	      mhd.add_response_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip") == MHD_YES);
 	if (!ok) {
-		MHD_destroy_response(r);
+		mhd.destroy_response(r);
 		return MHD_NO;
 	}
-	ret = MHD_queue_response(mc, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
+	ret = mhd.queue_response(mc, MHD_HTTP_OK, r);
+	mhd.destroy_response(r);
 	return ret;
 }
 
@@ -1290,7 +1290,7 @@ static enum decision check_later(struct http_server *s, struct conn *c, struct M
 	deadline = now_ns(CLOCK_MONOTONIC) + (__u64)s->check_ms * 1000000;
 	j->deadline = deadline;
 	/* before the checker can see it: it resumes what it answers */
-	MHD_suspend_connection(mc);
+	mhd.suspend_connection(mc);
 	pthread_mutex_lock(&ck->lock);
 	c->check = CHECK_PENDING;
 	c->job = j;
@@ -1335,9 +1335,9 @@ static enum decision check_target(struct http_server *s, struct conn *c,
 		return ANSWERED;
 	}
 	c->gzip = c->kind == HTTP_TARGET_METRICS &&
-		  http_accepts_gzip(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+		  http_accepts_gzip(mhd.lookup_connection_value(mc, MHD_HEADER_KIND,
 								MHD_HTTP_HEADER_ACCEPT_ENCODING));
-	c->format = http_accepts_format(MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+	c->format = http_accepts_format(mhd.lookup_connection_value(mc, MHD_HEADER_KIND,
 								    MHD_HTTP_HEADER_ACCEPT));
 	return GO_ON;
 }
@@ -1361,7 +1361,7 @@ static enum decision check_request(struct http_server *s, struct conn *c,
 		return ANSWERED;
 	}
 	if (s->checker) {
-		const char *authz = MHD_lookup_connection_value(mc, MHD_HEADER_KIND,
+		const char *authz = mhd.lookup_connection_value(mc, MHD_HEADER_KIND,
 								MHD_HTTP_HEADER_AUTHORIZATION);
 
 		switch (basic_auth__lookup(s->web->auth, authz, &check)) {
@@ -1533,7 +1533,7 @@ static struct MHD_Daemon *start_daemon(struct http_server *s, unsigned int poll_
 	}
 	OPT(MHD_OPTION_END, 0, NULL);
 #undef OPT
-	return MHD_start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o,
+	return mhd.start_daemon(flags, 0, NULL, NULL, handle, s, MHD_OPTION_ARRAY, o,
 				MHD_OPTION_END);
 }
 
@@ -1544,10 +1544,16 @@ struct http_server *http__listen(const char *listen, const struct web_config *we
 	socklen_t len, blen = sizeof(bound);
 	pthread_condattr_t ca;
 	struct http_server *s;
+	char why[256];
 	int fd, ret;
 
 	if (http_resolve_listen(listen, &ss, &len, err, errlen))
 		return NULL;
+	if (serverlibs__mhd(why, sizeof(why))) {
+		snprintf(err, errlen, "failed to start the HTTP server on %s: it needs %s", listen,
+			 why);
+		return NULL;
+	}
 	fd = open_listener(&ss, &len);
 	if (fd < 0) {
 		snprintf(err, errlen, "failed to listen on %s: %s%s", listen, strerror(-fd),
@@ -1616,7 +1622,7 @@ int http__serve(struct http_server *s, char *err, size_t errlen)
 		s->reaper_running = true;
 		/* libmicrohttpd leaves a socket it was given open when it fails to start */
 		errno = 0;
-		if (MHD_is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
+		if (mhd.is_feature_supported(MHD_FEATURE_EPOLL) == MHD_YES)
 			s->daemon = start_daemon(s, MHD_USE_EPOLL);
 		if (!s->daemon)
 			s->daemon = start_daemon(s, MHD_USE_POLL);
@@ -1629,7 +1635,7 @@ int http__serve(struct http_server *s, char *err, size_t errlen)
 			 strerror(-ret));
 		return ret;
 	}
-	s->fd = -1;	/* libmicrohttpd's now: MHD_stop_daemon() closes it */
+	s->fd = -1;	/* libmicrohttpd's now: mhd.stop_daemon() closes it */
 	return 0;
 }
 
@@ -1676,7 +1682,7 @@ void http__stop(struct http_server *s)
 	checker_stop(s->checker);
 	/* joins the thread and ends every connection: no response holds a page after this */
 	if (s->daemon)
-		MHD_stop_daemon(s->daemon);
+		mhd.stop_daemon(s->daemon);
 	if (s->fd >= 0)
 		close(s->fd);
 	pthread_cond_destroy(&s->conns_cond);

@@ -21,11 +21,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-#include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
-#include <microhttpd.h>
 #include <yaml.h>
 #include "http/basicauth.h"
+#include "http/serverlibs.h"
 #include "lib/util.h"
 #include "http/webconfig.h"
 
@@ -596,24 +594,24 @@ static int check_tls(const char *config, struct web_config *w, char *err, size_t
 		 w->cert_file ? w->cert_file : "");
 	snprintf(key, sizeof(key), "%s%s", w->key_file ? "key_file " : "key",
 		 w->key_file ? w->key_file : "");
-	ret = gnutls_x509_crt_list_import2(&crts, &nr, &cd, GNUTLS_X509_FMT_PEM, 0);
+	ret = gnutls.x509_crt_list_import2(&crts, &nr, &cd, GNUTLS_X509_FMT_PEM, 0);
 	if (ret < 0 || !nr) {
 		snprintf(err, errlen, "%s: %s holds no PEM certificate (%s)", config, cert,
-			 gnutls_strerror(ret));
+			 gnutls.strerror(ret));
 		return -EINVAL;
 	}
-	expires = gnutls_x509_crt_get_expiration_time(crts[0]);
+	expires = gnutls.x509_crt_get_expiration_time(crts[0]);
 	if (expires != (time_t)-1 && expires < time(NULL))
 		fprintf(stderr, "wattprobe: warning: the certificate of %s expired on %s", cert,
 			ctime(&expires));
 	for (unsigned i = 0; i < nr; i++)
-		gnutls_x509_crt_deinit(crts[i]);
-	gnutls_free(crts);
+		gnutls.x509_crt_deinit(crts[i]);
+	(*gnutls.free)(crts);
 
-	if (gnutls_x509_privkey_init(&pk) < 0)
+	if (gnutls.x509_privkey_init(&pk) < 0)
 		return -ENOMEM;
-	ret = gnutls_x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
-	gnutls_x509_privkey_deinit(pk);
+	ret = gnutls.x509_privkey_import2(pk, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls.x509_privkey_deinit(pk);
 	if (ret == GNUTLS_E_DECRYPTION_FAILED) {
 		snprintf(err, errlen, "%s: %s is encrypted: wattprobe needs it unencrypted "
 			 "(openssl pkey -in KEY -out PLAIN.key), readable by root only", config,
@@ -622,27 +620,27 @@ static int check_tls(const char *config, struct web_config *w, char *err, size_t
 	}
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s holds no PEM private key (%s)", config, key,
-			 gnutls_strerror(ret));
+			 gnutls.strerror(ret));
 		return -EINVAL;
 	}
 
-	if (gnutls_certificate_allocate_credentials(&cred) < 0)
+	if (gnutls.certificate_allocate_credentials(&cred) < 0)
 		return -ENOMEM;
-	ret = gnutls_certificate_set_x509_key_mem2(cred, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
-	gnutls_certificate_free_credentials(cred);
+	ret = gnutls.certificate_set_x509_key_mem2(cred, &cd, &kd, GNUTLS_X509_FMT_PEM, NULL, 0);
+	gnutls.certificate_free_credentials(cred);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s does not go with %s (%s)",
-			 config, key, cert, gnutls_strerror(ret));
+			 config, key, cert, gnutls.strerror(ret));
 		return -EINVAL;
 	}
 
-	ret = gnutls_priority_init(&prio, w->priorities, &where);
+	ret = gnutls.priority_init(&prio, w->priorities, &where);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: GnuTLS refuses the TLS versions asked for ('%s': %s)",
-			 config, w->priorities, gnutls_strerror(ret));
+			 config, w->priorities, gnutls.strerror(ret));
 		return -EINVAL;
 	}
-	gnutls_priority_deinit(prio);
+	gnutls.priority_deinit(prio);
 	return 0;
 }
 
@@ -679,7 +677,14 @@ int webcfg__load(const char *path, struct web_config **out, char *err, size_t er
 	if (ret)
 		goto fail;
 	if (w->tls) {
-		if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		char why[256];
+
+		if (serverlibs__mhd(why, sizeof(why)) || serverlibs__gnutls(why, sizeof(why))) {
+			snprintf(err, errlen, "%s: TLS needs %s", path, why);
+			ret = -ENOENT;
+			goto fail;
+		}
+		if (mhd.is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
 			snprintf(err, errlen, "%s: TLS asked for, but this libmicrohttpd is built "
 				 "without it", path);
 			ret = -ENOTSUP;
