@@ -108,10 +108,13 @@ $(VMLINUX):
 	$(error no $(VMLINUX): wattprobe has no vmlinux.h for the '$(ARCH)' architecture; \
 		on a machine of it with kernel BTF, run 'make vmlinux', or set ARCH=)
 
+# -g is for BTF: the DWARF that comes with it (650 KiB) is dropped by bpftool's linker, as
+# the skeleton embeds the object in the agent, which reads it (and keeps its pages) at start
 $(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h $(VMLINUX)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.dwarf.o)
+	$(Q)$(BPFTOOL) gen object $@ $(@:.bpf.o=.dwarf.o)
 
 $(OUT)/%.skel.h: $(OUT)/%.bpf.o
 	$(call msg,GEN-SKEL,$@)
