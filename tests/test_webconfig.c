@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "http/basicauth.h"
+#include "http/serverlibs.h"
 #include "helpers.h"
 #include "http/webconfig.h"
 
@@ -555,4 +556,21 @@ Test(basicauth, unknown_user_costs_a_bcrypt)
 	/* bcrypt at cost 9 is 512 rounds of the key schedule: never below a millisecond */
 	cr_assert_geq(ms, 1, "an unknown user was refused without a bcrypt (%ld ms)", ms);
 	basic_auth__free(a);
+}
+
+/* The server's libraries are loaded on first use: every call of their tables is there then,
+ * and a second load is the first's. */
+Test(webconfig, server_libraries_load_whole)
+{
+	char err[256] = "";
+
+	cr_assert_eq(serverlibs__mhd(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(serverlibs__gnutls(err, sizeof(err)), 0, "%s", err);
+	for (size_t i = 0; i < sizeof(mhd) / sizeof(void *); i++)
+		cr_assert_not_null(((void **)&mhd)[i], "libmicrohttpd call %zu", i);
+	for (size_t i = 0; i < sizeof(gnutls) / sizeof(void *); i++)
+		cr_assert_not_null(((void **)&gnutls)[i], "GnuTLS call %zu", i);
+	cr_assert_eq(serverlibs__mhd(NULL, 0), 0);
+	cr_assert_eq(mhd.is_feature_supported(MHD_FEATURE_TLS), MHD_YES);
+	cr_assert_str_eq(gnutls.strerror(GNUTLS_E_DECRYPTION_FAILED), "Decryption has failed.");
 }

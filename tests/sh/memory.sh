@@ -23,6 +23,10 @@ PIDS="$PIDS $agent"
 sleep 1
 before=$(kb $agent VmRSS)
 hwm0=$(kb $agent VmHWM)
+# 2.3-2.5 MiB of every agent's RSS when they were linked: only the HTTP server loads them
+maps=$(cat /proc/$agent/maps)
+check "json maps neither libmicrohttpd nor GnuTLS" \
+	test -z "$(printf '%s\n' "$maps" | grep -E 'libmicrohttpd|libgnutls')"
 "$OUT/tools/flood" --count $N --live >"$TMP/flood" &
 flood=$!
 PIDS="$PIDS $flood"
