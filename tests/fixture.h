@@ -22,6 +22,7 @@
 struct fixture {
 	struct sample s;
 	struct proc procs[FX_MAX_PROCS];
+	__u64 socks[FX_MAX_PROCS][2 * WP_MAX_SOCKETS];	/* their per-socket figures */
 	struct proc *order[FX_MAX_PROCS];
 	struct cpu_charge charges[FX_MAX_CHARGES];
 	__u32 nr_charges;
@@ -68,6 +69,7 @@ static inline struct proc *fx_proc(struct fixture *f, __u32 pid, __u64 start_ns,
 	struct proc *p = &f->procs[s->nr_procs];
 
 	memset(p, 0, sizeof(*p));
+	figures__attach(&p->iv, f->socks[s->nr_procs], WP_MAX_SOCKETS);
 	p->tgid = pid;
 	p->start_ns = start_ns;
 	strncpy(p->comm, comm, sizeof(p->comm) - 1);

@@ -15,12 +15,14 @@
 #define NP 8
 
 static struct proc pr[NP];
+static __u64 pr_socks[NP][2 * WP_MAX_SOCKETS];	/* their per-socket figures */
 static struct proc *pp[NP];
 
 static void attr_setup(void)
 {
 	memset(pr, 0, sizeof(pr));
 	for (int i = 0; i < NP; i++) {
+		figures__attach(&pr[i].iv, pr_socks[i], WP_MAX_SOCKETS);
 		pr[i].tgid = 100 + i;
 		pp[i] = &pr[i];
 	}

@@ -20,6 +20,7 @@
 static struct cg_info cgs[5];
 static struct ctr_names names[4];
 static struct proc procs[6];
+static __u64 procs_socks[6][2 * WP_MAX_SOCKETS];	/* their per-socket figures */
 static struct proc *order[6];
 static struct sample sm;
 
@@ -48,6 +49,7 @@ static void setup(void)
 	for (int i = 0; i < 6; i++) {
 		struct proc *p = &procs[i];
 
+		figures__attach(&p->iv, procs_socks[i], WP_MAX_SOCKETS);
 		p->tgid = 100 + i;
 		snprintf(p->comm, sizeof(p->comm), "p%d", i);
 		p->iv.ns = 1000000 * (6 - i);

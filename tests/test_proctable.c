@@ -27,15 +27,17 @@ static void mark_exited(struct proc *p)
 
 Test(proctable, init_rejects_tiny_tables)
 {
-	cr_assert_eq(proctable__init(&t, 1), -EINVAL);
-	cr_assert_eq(proctable__init(&t, 0), -EINVAL);
+	cr_assert_eq(proctable__init(&t, 1, 2), -EINVAL);
+	cr_assert_eq(proctable__init(&t, 0, 2), -EINVAL);
+	cr_assert_eq(proctable__init(&t, 8, 0), -EINVAL);
+	cr_assert_eq(proctable__init(&t, 8, WP_MAX_SOCKETS + 1), -EINVAL);
 }
 
 Test(proctable, get_and_find)
 {
 	struct proc *p, *q;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	cr_assert_eq(t.seq, 1);
 	cr_assert_null(proctable__find(&t, 100, 5));
 	p = proctable__get(&t, 100, 5);
@@ -56,7 +58,7 @@ Test(proctable, same_tgid_other_start_is_another_process)
 {
 	struct proc *a, *b;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	a = proctable__get(&t, 100, 5);
 	b = proctable__get(&t, 100, 6);
 	cr_assert_neq(a, b);
@@ -72,7 +74,7 @@ Test(proctable, same_tgid_other_start_is_another_process)
 Test(proctable, many_entries_all_found)
 {
 	/* 500 keys (colliding tgids, varying starts) in a table of 500 */
-	cr_assert_eq(proctable__init(&t, 500), 0);
+	cr_assert_eq(proctable__init(&t, 500, 2), 0);
 	for (__u32 i = 0; i < 500; i++) {
 		struct proc *p = proctable__get(&t, i % 50, i / 50);
 
@@ -92,20 +94,24 @@ Test(proctable, many_entries_all_found)
 
 Test(proctable, charge_totals_and_sockets)
 {
-	struct proc *p;
+	struct proc *p, *q;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__get(&t, 100, 5);
+	q = proctable__get(&t, 101, 5);
 	proctable__charge(&t, p, 0, 0, 100);
 	proctable__charge(&t, p, 3, 1, 50);
 	proctable__charge(&t, p, 1, 0, 25);
 	proctable__charge(&t, p, 5, -1, 10);			/* unknown socket */
-	proctable__charge(&t, p, 6, WP_MAX_SOCKETS, 5);		/* out of range */
+	proctable__charge(&t, p, 6, 2, 5);			/* beyond the table's 2 */
 	/* 100 + 50 + 25 + 10 + 5 = 190; socket 0: 100 + 25 = 125; socket 1: 50 */
 	cr_assert_eq(p->iv.ns, 190);
 	cr_assert_eq(p->total_ns, 190);
 	cr_assert_eq(p->iv.sock_ns[0], 125);
 	cr_assert_eq(p->iv.sock_ns[1], 50);
+	cr_assert_eq(p->iv.nr_sockets, 2);
+	/* the next entry's figures, beside them, untouched */
+	cr_assert_eq(q->iv.sock_ns[0] + q->iv.sock_ns[1] + q->iv.ns, 0);
 	cr_assert_eq(p->last_seq, 1);
 	cr_assert_eq(t.nr_charges, 5);
 	cr_assert_eq(t.charges[1].cpu, 3);
@@ -129,7 +135,7 @@ Test(proctable, many_charges_grow_the_list)
 	struct proc *p;
 	__u64 sum = 0;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__get(&t, 100, 5);
 	/* 3000 charges of i ns: sum 0..2999 = 2999 * 3000 / 2 = 4498500 */
 	for (__u32 i = 0; i < 3000; i++)
@@ -145,7 +151,7 @@ Test(proctable, touch_adds_to_the_active_list_once)
 {
 	struct proc *a, *b;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	a = proctable__get(&t, 100, 5);
 	b = proctable__get(&t, 200, 5);
 	cr_assert_eq(t.nr_active, 0, "get alone does not make a process active");
@@ -174,7 +180,7 @@ Test(proctable, full_table_goes_to_unrecorded)
 	struct proc *a, *b, *u, *u2;
 
 	/* room for 2 processes (+1 internal for the pseudo process) */
-	cr_assert_eq(proctable__init(&t, 2), 0);
+	cr_assert_eq(proctable__init(&t, 2, 2), 0);
 	a = proctable__get(&t, 100, 1);
 	b = proctable__get(&t, 200, 1);
 	cr_assert_neq(a->tgid, PT_UNRECORDED_TGID);
@@ -225,7 +231,7 @@ Test(proctable, exited_removed_at_the_end_of_its_interval)
 	__u32 nr;
 
 	nr_removed = 0;
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__get(&t, 100, 5);
 	q = proctable__get(&t, 200, 5);
 	proctable__charge(&t, p, 0, 0, 10);
@@ -266,7 +272,7 @@ Test(proctable, idle_processes_checked_for_life)
 
 	nr_removed = asked = 0;
 	gone_tgid = 102;
-	cr_assert_eq(proctable__init(&t, 16), 0);
+	cr_assert_eq(proctable__init(&t, 16, 2), 0);
 	for (int i = 0; i < 5; i++) {
 		p[i] = proctable__get(&t, 100 + i, 1);
 		proctable__charge(&t, p[i], 0, 0, 1);
@@ -295,7 +301,7 @@ Test(proctable, exit_cleanup_spares_a_reused_entry)
 {
 	struct proc *p, *n;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	/* p created in interval 1, never charged: last_seq 1 */
 	p = proctable__get(&t, 100, 5);
 	proctable__next(&t, 0);
@@ -320,7 +326,7 @@ Test(proctable, idle_sweep_removes_long_idle)
 {
 	struct proc *idle, *busy, *u;
 
-	cr_assert_eq(proctable__init(&t, 2), 0);
+	cr_assert_eq(proctable__init(&t, 2, 2), 0);
 	idle = proctable__get(&t, 100, 5);	/* last_seq 1 */
 	busy = proctable__get(&t, 200, 5);
 	u = proctable__get(&t, 300, 5);		/* table full: the pseudo process */
@@ -354,7 +360,7 @@ Test(proctable, remove_frees_the_entry)
 {
 	struct proc *a, *b, *c;
 
-	cr_assert_eq(proctable__init(&t, 4), 0);
+	cr_assert_eq(proctable__init(&t, 4, 2), 0);
 	a = proctable__get(&t, 1, 1);
 	b = proctable__get(&t, 2, 1);
 	c = proctable__get(&t, 3, 1);
@@ -370,7 +376,7 @@ Test(proctable, merge_charges)
 	struct proc *a, *b;
 	__u32 ia, ib;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	a = proctable__get(&t, 100, 5);
 	b = proctable__get(&t, 200, 5);
 	ia = proctable__index(&t, a);
@@ -425,7 +431,7 @@ Test(proctable, change_keeps_the_time_before_under_the_old_identity)
 	struct pt_id sh = id_of("sh", 7, 1), burn = id_of("burn", 7, 2);
 	struct proc *p, *live, *part;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__part(&t, proctable__get(&t, 100, 5), &sh);
 	cr_assert_str_eq(p->comm, "sh", "the first identity is taken");
 	proctable__charge(&t, p, 0, 0, 1500);
@@ -462,7 +468,7 @@ Test(proctable, change_takes_over_a_part_of_the_new_identity)
 	struct pt_id a = id_of("innocent", 7, 1), b = id_of("cryptominer", 7, 1);
 	struct proc *p, *early, *live;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
 	proctable__charge(&t, p, 0, 0, 10);
 	early = proctable__part(&t, p, &b);
@@ -489,7 +495,7 @@ Test(proctable, cgroup_is_part_of_the_identity)
 	struct pt_id a = id_of("nginx", 10, 1), b = id_of("nginx", 20, 1), u = id_of("nginx", 0, 1);
 	struct proc *p, *live;
 
-	cr_assert_eq(proctable__init(&t, 8), 0);
+	cr_assert_eq(proctable__init(&t, 8, 2), 0);
 	p = proctable__part(&t, proctable__get(&t, 100, 5), &a);
 	proctable__charge(&t, p, 0, 0, 300);
 	live = proctable__change(&t, p, &b, 1);
@@ -499,20 +505,24 @@ Test(proctable, cgroup_is_part_of_the_identity)
 	cr_assert_eq(proctable__part(&t, live, &a), p);
 }
 
-/* Pages of the pool the kernel holds for us (mincore), from entry 0 to entry n. */
-static size_t resident_pages(__u32 n)
+/* Pages of an array of the pool's entries the kernel holds for us (mincore), from entry 0
+ * to entry n. */
+static size_t resident_in(void *array, size_t size, __u32 n)
 {
-	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)n * sizeof(*t.pool);
+	size_t page = (size_t)sysconf(_SC_PAGESIZE), len = (size_t)n * size;
 	size_t pages = (len + page - 1) / page, count = 0;
 	unsigned char *vec = malloc(pages);
 
 	cr_assert_not_null(vec);
-	cr_assert_eq(mincore(t.pool, len, vec), 0);
+	cr_assert_eq(mincore(array, len, vec), 0);
 	for (size_t i = 0; i < pages; i++)
 		count += vec[i] & 1;
 	free(vec);
 	return count;
 }
+
+#define resident_pages(n) resident_in(t.pool, sizeof(*t.pool), n)
+#define SOCK_BYTES (2 * 2 * sizeof(__u64))	/* an entry's per-socket figures, 2 sockets */
 
 /*
  * Issue 23: 10,000 processes came and went while the agent ran (one lives on, its entry
@@ -525,7 +535,7 @@ Test(proctable, trim_gives_back_the_pages_of_gone_processes)
 	size_t page = (size_t)sysconf(_SC_PAGESIZE), before, after;
 	struct proc *p;
 
-	cr_assert_eq(proctable__init(&t, 20000), 0);
+	cr_assert_eq(proctable__init(&t, 20000, 2), 0);
 	for (__u32 i = 0; i < 10000; i++)
 		cr_assert_not_null(proctable__get(&t, i + 1, i));
 	before = resident_pages(t.top);
@@ -539,6 +549,10 @@ Test(proctable, trim_gives_back_the_pages_of_gone_processes)
 	/* entries 0..99, and entry 9000 with the page it starts or ends in */
 	cr_assert_leq(after, (100 * sizeof(*t.pool) + page - 1) / page + 2,
 		      "%zu of %zu pages kept", after, before);
+	/* and of their per-socket figures: entries 0..99, and 9000's page */
+	after = resident_in(t.socks, SOCK_BYTES, 10000);
+	cr_assert_leq(after, (100 * SOCK_BYTES + page - 1) / page + 1, "%zu socket pages kept",
+		      after);
 	cr_assert_eq(t.top, 9001, "top %u", t.top);
 	cr_assert_eq(t.nr, 101);
 	/* what is left is found as it was; new entries take the lowest free slots */

@@ -14,6 +14,7 @@
 #define NP 8
 
 static struct proc pr[NP];
+static __u64 pr_socks[NP][2 * WP_MAX_SOCKETS];	/* their per-socket figures */
 static struct proc *pp[NP];
 static struct sample S;
 static struct runstat R;
@@ -25,6 +26,7 @@ static void sample_setup(void)
 	memset(pr, 0, sizeof(pr));
 	memset(&S, 0, sizeof(S));
 	for (int i = 0; i < NP; i++) {
+		figures__attach(&pr[i].iv, pr_socks[i], WP_MAX_SOCKETS);
 		pr[i].tgid = 100 + i;
 		pr[i].start_ns = 1000 + i;
 		pr[i].seq = 1;
@@ -508,10 +510,13 @@ Test(runstat, many_processes_grow_the_table)
 	/* 5000 processes of 1 ns: the table grows and keeps each apart */
 	static struct proc many[5000];
 	static struct proc *mp[5000];
+	static __u64 many_socks[5000][2];	/* one socket's figures each */
 
 	for (int i = 0; i < 5000; i++) {
 		many[i] = (struct proc){ .tgid = 10 + i, .start_ns = i, .cgroup_id = CG_ID,
-					 .iv.ns = 1, .seq = 1 };
+					 .seq = 1 };
+		figures__attach(&many[i].iv, many_socks[i], 1);
+		many[i].iv.ns = 1;
 		many[i].iv.sock_ns[0] = 1;
 		mp[i] = &many[i];
 	}

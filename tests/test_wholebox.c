@@ -24,7 +24,7 @@ static struct sensor_reading RD;
 static void setup(void)
 {
 	cr_assert_eq(wholebox__init(&W), 0);
-	cr_assert_eq(proctable__init(&PT, 64), 0);
+	cr_assert_eq(proctable__init(&PT, 64, 2), 0);
 	memset(&SET, 0, sizeof(SET));
 	SET.role[SENSOR_ROLE_GPU].ops = &gpu_ops;
 	SET.role[SENSOR_ROLE_PLATFORM].ops = &platform_ops;

@@ -27,12 +27,12 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 	s->idle_dram_uj = 0;
 	s->procs_uj = 0;
 	for (i = 0; i < n; i++)
-		s->busy_ns += procs[i]->iv.sock_ns[sock];
+		s->busy_ns += figures__sock_ns(&procs[i]->iv, sock);
 
 	if (!s->have_pkg) {
 		/* nothing to split: whoever ran here has an unknown share */
 		for (i = 0; i < n; i++)
-			if (procs[i]->iv.sock_ns[sock])
+			if (figures__sock_ns(&procs[i]->iv, sock))
 				procs[i]->iv.uj_missing = true;
 		return;
 	}
@@ -53,9 +53,9 @@ static void attribute_socket(struct attr_socket *s, int sock, struct proc **proc
 		pool -= base + dram_base;
 	}
 	for (i = 0; i < n; i++) {
-		__u64 ns = procs[i]->iv.sock_ns[sock];
+		__u64 ns = figures__sock_ns(&procs[i]->iv, sock);
 
-		if (!ns)
+		if (!ns)	/* (then sock is one of its sockets) */
 			continue;
 		got = share_uj(pool, before, ns, s->busy_ns);
 		before += ns;
@@ -71,7 +71,8 @@ void attribute(struct attr_socket *socks, int nr_sockets, struct proc **procs, _
 	for (__u32 i = 0; i < nr_procs; i++) {
 		procs[i]->iv.uj = 0;
 		procs[i]->iv.uj_missing = false;
-		memset(procs[i]->iv.sock_uj, 0, sizeof(procs[i]->iv.sock_uj));
+		for (int k = 0; k < procs[i]->iv.nr_sockets; k++)
+			procs[i]->iv.sock_uj[k] = 0;
 	}
 	for (int s = 0; s < nr_sockets && s < WP_MAX_SOCKETS; s++)
 		attribute_socket(&socks[s], s, procs, nr_procs, spread_idle);

@@ -274,7 +274,7 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 	jw_key(w, "sockets");
 	jw_arr_begin(w);
 	for (int i = 0; i < s->nr_sockets; i++) {
-		if (!r->iv.sock_ns[i])
+		if (!figures__sock_ns(&r->iv, i))
 			continue;
 		if (n++ >= lim->sockets) {
 			lim->cut |= OMIT_SOCKETS;
@@ -285,7 +285,8 @@ static void row_sockets(struct jw *w, const struct sample *s, const struct view_
 		jw_i64(w, s->sockets[i].id);
 		jw_key(w, "cpu_ns");
 		jw_u64(w, r->iv.sock_ns[i]);
-		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->iv.sock_uj[i], s->interval_ns);
+		power(w, "power_w", s->sockets[i].have[ENERGY_PACKAGE], r->iv.sock_uj[i],
+		      s->interval_ns);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);

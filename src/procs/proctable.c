@@ -20,22 +20,33 @@ static size_t pool_bytes(const struct proctable *t)
 	return (size_t)t->cap * sizeof(*t->pool);
 }
 
-int proctable__init(struct proctable *t, __u32 max_procs)
+static size_t sock_bytes(const struct proctable *t)
+{
+	return figures__sock_bytes(t->nr_sockets);
+}
+
+/* mapped, not malloc'd: proctable__trim gives pages back to the kernel */
+static void *map(size_t bytes)
+{
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+int proctable__init(struct proctable *t, __u32 max_procs, int nr_sockets)
 {
 	memset(t, 0, sizeof(*t));
-	if (max_procs < 2)
+	if (max_procs < 2 || nr_sockets < 1 || nr_sockets > WP_MAX_SOCKETS)
 		return -EINVAL;
 	t->cap = max_procs + 1;	/* one more for the unrecorded pseudo process */
+	t->nr_sockets = nr_sockets;
 	t->nbuckets = 64;	/* grows with nr: memory follows the processes tracked */
-	/* mapped, not malloc'd: proctable__trim gives pages back to the kernel */
-	t->pool = mmap(NULL, pool_bytes(t), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-		       -1, 0);
-	if (t->pool == MAP_FAILED)
-		t->pool = NULL;
+	t->pool = map(pool_bytes(t));
+	t->socks = map(t->cap * sock_bytes(t));
 	t->buckets = malloc(t->nbuckets * sizeof(*t->buckets));
 	t->active = malloc(t->cap * sizeof(*t->active));
 	t->free = malloc(t->cap * sizeof(*t->free));
-	if (!t->pool || !t->buckets || !t->active || !t->free) {
+	if (!t->pool || !t->socks || !t->buckets || !t->active || !t->free) {
 		proctable__free(t);
 		return -ENOMEM;
 	}
@@ -51,6 +62,8 @@ void proctable__free(struct proctable *t)
 {
 	if (t->pool)
 		munmap(t->pool, pool_bytes(t));
+	if (t->socks)
+		munmap(t->socks, t->cap * sock_bytes(t));
 	free(t->buckets);
 	free(t->active);
 	free(t->free);
@@ -106,6 +119,7 @@ static struct proc *alloc(struct proctable *t, __u32 tgid, __u64 start_ns)
 		grow_buckets(t);
 	p = &t->pool[i];
 	memset(p, 0, sizeof(*p));
+	figures__attach(&p->iv, t->socks + (size_t)i * 2 * t->nr_sockets, t->nr_sockets);
 	p->used = true;
 	p->tgid = tgid;
 	p->start_ns = start_ns;
@@ -177,7 +191,7 @@ void proctable__touch(struct proctable *t, struct proc *p)
 	if (p->seq == t->seq)
 		return;
 	p->seq = t->seq;
-	memset(&p->iv, 0, sizeof(p->iv));
+	figures__clear(&p->iv);
 	t->active[t->nr_active++] = proctable__index(t, p);
 }
 
@@ -191,7 +205,7 @@ void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket,
 	if (p->part)
 		t->pool[p->owner].total_ns += ns;
 	p->last_seq = t->seq;
-	if (socket >= 0 && socket < WP_MAX_SOCKETS)
+	if (socket >= 0 && socket < p->iv.nr_sockets)
 		p->iv.sock_ns[socket] += ns;
 	if (t->nr_charges == t->cap_charges) {
 		__u32 cap = t->cap_charges ? t->cap_charges * 2 : 1024;
@@ -483,7 +497,7 @@ void proctable__uncharge_cpu(struct proctable *t, int cpu, int socket, __u64 ns,
 		p->total_ns -= take;
 		if (p->part)
 			t->pool[p->owner].total_ns -= take;
-		if (socket >= 0 && socket < WP_MAX_SOCKETS)
+		if (socket >= 0 && socket < p->iv.nr_sockets)
 			p->iv.sock_ns[socket] -= take;
 		ns -= take;
 		if (cut)
@@ -498,9 +512,32 @@ static int cmp_desc(const void *a, const void *b)
 	return x < y ? 1 : x > y ? -1 : 0;
 }
 
+/* Give back the pages of an array of size-byte elements, one per entry of the pool, that
+ * hold none in use below hi (the entries from hi to top are free: the tail is one run). */
+static void trim_pages(const struct proctable *t, const void *array, size_t size, __u32 hi)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)array, a, run = 0;
+
+	for (a = base & ~(page - 1); a < base + (uintptr_t)t->top * size; a += page) {
+		__u32 first = a > base ? (a - base) / size : 0;
+		__u32 end = (a + page - base + size - 1) / size;
+		bool busy = a < base;	/* the page the array starts in may hold more */
+
+		for (__u32 i = first; !busy && i < end && i < hi; i++)
+			busy = t->pool[i].used;
+		if (!busy && !run)
+			run = a;
+		if (busy && run) {
+			madvise((void *)run, a - run, MADV_DONTNEED);	/* read as zeros again */
+			run = 0;
+		}
+	}
+	if (run)
+		madvise((void *)run, a - run, MADV_DONTNEED);
+}
+
 bool proctable__trim(struct proctable *t)
 {
-	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), base = (uintptr_t)t->pool, a, run = 0;
 	__u32 hi = t->top, kept = 0;
 
 	/* the charges of a flood: a few pages, regrown as needed */
@@ -514,23 +551,11 @@ bool proctable__trim(struct proctable *t)
 	t->freed = 0;
 	while (hi && !t->pool[hi - 1].used)
 		hi--;
-	/* the pages of the pool with no entry in use, in runs; the tail above hi is one */
-	for (a = base & ~(page - 1); a < (uintptr_t)&t->pool[t->top]; a += page) {
-		__u32 first = a > base ? (a - base) / sizeof(*t->pool) : 0;
-		__u32 end = (a + page - base + sizeof(*t->pool) - 1) / sizeof(*t->pool);
-		bool busy = a < base;	/* the page the pool starts in may hold more */
-
-		for (__u32 i = first; !busy && i < end && i < hi; i++)
-			busy = t->pool[i].used;
-		if (!busy && !run)
-			run = a;
-		if (busy && run) {
-			madvise((void *)run, a - run, MADV_DONTNEED);	/* read as zeros again */
-			run = 0;
-		}
-	}
-	if (run)
-		madvise((void *)run, a - run, MADV_DONTNEED);
+	/* the pages with no entry in use, in runs: of the per-socket figures, then of the
+	 * pool (whose entries say which are in use: not read again once given back, which
+	 * would map them) */
+	trim_pages(t, t->socks, sock_bytes(t), hi);
+	trim_pages(t, t->pool, sizeof(*t->pool), hi);
 	t->top = hi;
 	/* the free stack again, lowest on top (from the stack: the pool's free pages are not
 	 * read again, which would map them) */

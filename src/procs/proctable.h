@@ -9,6 +9,8 @@
 
 struct proctable {
 	struct proc *pool;
+	__u64 *socks;		/* each entry's per-socket figures (figures.h), beside the pool */
+	int nr_sockets;		/* of each entry */
 	__u32 cap, nr;
 	__u32 *free;		/* free entries below top, a stack: not in the entries, so that
 				 * proctable__trim can give their pages back */
@@ -39,7 +41,9 @@ struct pt_hooks {
 	__u32 checks;		/* at most this many gone() calls per interval */
 };
 
-int proctable__init(struct proctable *t, __u32 max_procs);
+/* Room for max_procs processes, each with per-socket figures for nr_sockets (at least 1;
+ * charges on a socket above are counted in its time, not per socket). */
+int proctable__init(struct proctable *t, __u32 max_procs, int nr_sockets);
 void proctable__free(struct proctable *t);
 struct proc *proctable__find(struct proctable *t, __u32 tgid, __u64 start_ns);
 /* Find or create; a full table returns the "unrecorded" pseudo process. */

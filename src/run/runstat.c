@@ -196,7 +196,7 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 		if (!runstat__mine(r, p))
 			continue;
 		for (int k = 0; k < nsock; k++)
-			sock_ns[k] += p->iv.sock_ns[k];
+			sock_ns[k] += figures__sock_ns(&p->iv, k);
 	}
 	/* the command's idle share per socket: the baseline times the share of the
 	 * socket's CPU time (busy and idle) that the command used */
@@ -219,10 +219,12 @@ void runstat__add(struct runstat *r, const struct sample *s, __u64 ran_ns)
 		r->gpu_uj += p->iv.gpu_uj;
 		gpu_missing |= p->iv.gpu_missing;
 		for (int k = 0; k < nsock; k++) {
-			if (!p->iv.sock_ns[k])
+			__u64 ns = figures__sock_ns(&p->iv, k);
+
+			if (!ns)
 				continue;
-			idle += share_uj(sock_idle[k], before[k], p->iv.sock_ns[k], sock_ns[k]);
-			before[k] += p->iv.sock_ns[k];
+			idle += share_uj(sock_idle[k], before[k], ns, sock_ns[k]);
+			before[k] += ns;
 		}
 		e = lookup(r, p);
 		name(r, e, p);

@@ -62,6 +62,7 @@ void guests__begin(struct guests *g)
 		}
 		memset((char *)q + offsetof(struct sample_guest, vcpus), 0,
 		       sizeof(*q) - offsetof(struct sample_guest, vcpus));
+		figures__attach(&q->iv, q->sock, WP_MAX_SOCKETS);
 		g->list[n++] = q;
 	}
 	g->nr = n;
@@ -109,6 +110,7 @@ int guests__add(struct guests *g, struct proc *p, const struct vm_id *id)
 		q = calloc(1, sizeof(*q));
 		if (!q)
 			return -ENOMEM;
+		figures__attach(&q->iv, q->sock, WP_MAX_SOCKETS);
 		g->list[g->nr++] = q;
 	}
 	/* the source that found it last: a process moved into libvirt's scope says cgroup */
@@ -188,9 +190,10 @@ static void shares(struct sample_guest *q, const struct sample *s, __u64 whole)
 		__u64 pool_pkg = ss->uj[ENERGY_PACKAGE] - ss->idle_dom_uj[ENERGY_PACKAGE];
 		__u64 pool_dram = ss->have[ENERGY_DRAM] ?
 				  ss->uj[ENERGY_DRAM] - ss->idle_dom_uj[ENERGY_DRAM] : 0;
-		__u64 dram = muldiv(q->iv.sock_uj[k], pool_dram, pool_pkg + pool_dram);
+		__u64 uj = figures__sock_uj(&q->iv, k);
+		__u64 dram = muldiv(uj, pool_dram, pool_pkg + pool_dram);
 
-		q->dyn_uj[ENERGY_PACKAGE] += q->iv.sock_uj[k] - dram;
+		q->dyn_uj[ENERGY_PACKAGE] += uj - dram;
 		q->dyn_uj[ENERGY_DRAM] += dram;
 		q->idle_uj[ENERGY_PACKAGE] += muldiv(ss->idle_dom_uj[ENERGY_PACKAGE], q->vcpus, whole);
 		if (ss->have[ENERGY_DRAM])

@@ -69,7 +69,8 @@ struct view {
 	 * add up to the host at every interval */
 	struct view_row others;
 	__u32 *index;			/* group key -> row, while building */
-	struct view_strs *strs;		/* the rows' keys (view.c) */
+	struct view_strs *strs;		/* the rows' keys and per-socket figures (view.c) */
+	int nr_sockets;			/* of each row's per-socket figures, this build */
 	__u32 nr_index;
 	struct series_set *series;	/* steady views: rows across intervals */
 	struct totals *totals;		/* other grouped views: groups' totals */

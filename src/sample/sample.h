@@ -69,6 +69,7 @@ struct sample_guest {
 	unsigned vcpus;			/* counted: id.vcpus, or 1 when unknown */
 	__u32 members;			/* its processes that ran this interval */
 	struct figures iv;		/* their time and energy, as the view's rows have them */
+	__u64 sock[2 * WP_MAX_SOCKETS];	/* iv's per-socket figures (a few guests: every socket) */
 	bool have;			/* the host's energy is known this interval */
 	__u64 dyn_uj[ENERGY_NR_DOMAINS];	/* iv.uj split by domain; psys: its time's share */
 	__u64 idle_uj[ENERGY_NR_DOMAINS];	/* its share of the idle baselines, by vCPUs */

@@ -444,7 +444,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	s->iv_cpu_busy = calloc(s->topo.nr_cpus, sizeof(*s->iv_cpu_busy));
 	if (!s->iv_cpu_busy)
 		return -ENOMEM;
-	ret = proctable__init(&s->pt, o->max_procs);
+	ret = proctable__init(&s->pt, o->max_procs, s->topo.nr_sockets ? s->topo.nr_sockets : 1);
 	if (ret) {
 		snprintf(err, errlen, "failed to allocate the process table: %s", strerror(-ret));
 		return ret;
@@ -799,6 +799,12 @@ int sampler__sample(struct sampler *s)
 	memset(out, 0, sizeof(*out));
 	if (topology__refresh(&s->topo) < 0 && s->opts.verbose)
 		fprintf(stderr, "wattprobe: warning: could not re-read the online CPUs\n");
+	/* the table's per-socket figures are sized at start */
+	if (s->topo.nr_sockets > s->pt.nr_sockets && !s->told_new_socket) {
+		fprintf(stderr, "wattprobe: warning: a socket came online after the start: its "
+			"energy counts as idle, not per process, until wattprobe restarts\n");
+		s->told_new_socket = true;
+	}
 	/* the drain thread waits from here to the end of the interval */
 	pthread_mutex_lock(&s->lock);
 	if (s->published) {	/* sampler__done() was not called: the last one ends now */
@@ -838,7 +844,7 @@ int sampler__sample(struct sampler *s)
 		ss->id = s->topo.socket_ids[k];
 		ss->online_cpus = s->topo.online_in_socket[k];
 		for (i = 0; i < out->nr_procs; i++)
-			ss->busy_ns += out->procs[i]->iv.sock_ns[k];
+			ss->busy_ns += figures__sock_ns(&out->procs[i]->iv, k);
 		ss->util = ss->busy_ns + ss->idle_ns ?
 			   (double)ss->busy_ns / (ss->busy_ns + ss->idle_ns) : 0;
 		out->busy_ns += ss->busy_ns;

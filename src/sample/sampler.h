@@ -106,6 +106,7 @@ struct sampler {
 	int stop_fd;
 	bool published;			/* from sampler__sample() to sampler__done() */
 	bool trimmed;			/* the table gave pages back this interval */
+	bool told_new_socket;		/* warned of a socket the table keeps no figures of */
 	__u32 big_procs;		/* most processes of a sample since the last trim */
 	__u32 lost_window;		/* intervals left to look for exits lost with records */
 	struct carry *carries;		/* time held back for the next interval */

@@ -114,8 +114,8 @@ int view__init(struct view *v)
 
 /*
  * The rows' keys, each allocated to its length (a row of 10,000 processes' view had 256
- * bytes for a comm), in blocks that never move: a key stays where it is until the view
- * is built again.
+ * bytes for a comm), and their per-socket figures, in blocks that never move: a key
+ * stays where it is until the view is built again, and so do the figures.
  */
 #define VIEW_STRS_BLOCK (16 << 10)
 
@@ -125,14 +125,14 @@ struct view_strs {
 	char s[];
 };
 
-static const char *view_str(struct view *v, const char *s)
+/* n bytes from the view's blocks, aligned to align (a power of 2, at most 16) */
+static void *view_alloc(struct view *v, size_t n, size_t align)
 {
-	size_t n = strnlen(s, VIEW_KEY_LEN - 1);
 	struct view_strs *b = v->strs;
-	char *d;
+	size_t at = b ? (b->len + align - 1) & ~(align - 1) : 0;
 
-	if (!b || b->cap - b->len < n + 1) {
-		size_t cap = n + 1 > VIEW_STRS_BLOCK ? n + 1 : VIEW_STRS_BLOCK;
+	if (!b || at > b->cap || b->cap - at < n) {
+		size_t cap = n > VIEW_STRS_BLOCK ? n : VIEW_STRS_BLOCK;
 
 		b = malloc(sizeof(*b) + cap);
 		if (!b)
@@ -141,12 +141,34 @@ static const char *view_str(struct view *v, const char *s)
 		b->len = 0;
 		b->cap = cap;
 		v->strs = b;
+		at = 0;
 	}
-	d = b->s + b->len;
+	b->len = at + n;
+	return b->s + at;
+}
+
+static const char *view_str(struct view *v, const char *s)
+{
+	size_t n = strlen(s);	/* (a C string: a key, a comm) */
+	char *d;
+
+	if (n > VIEW_KEY_LEN - 1)
+		n = VIEW_KEY_LEN - 1;
+	d = view_alloc(v, n + 1, 1);
+	if (!d)
+		return NULL;
 	memcpy(d, s, n);
 	d[n] = '\0';
-	b->len += n + 1;
 	return d;
+}
+
+/* Zero f, with per-socket storage for the view's sockets (false: no memory). */
+static bool view_figures(struct view *v, struct figures *f)
+{
+	__u64 *store = view_alloc(v, figures__sock_bytes(v->nr_sockets), sizeof(__u64));
+
+	figures__attach(f, store, v->nr_sockets);
+	return store;
 }
 
 /* Before a build: the last block made is kept, emptied; the others (a flood's) go. */
@@ -277,6 +299,8 @@ static struct view_row *new_row(struct view *v)
 		v->cap = cap;
 	}
 	memset(&v->rows[v->nr], 0, sizeof(v->rows[0]));
+	if (!view_figures(v, &v->rows[v->nr].iv))
+		return NULL;
 	return &v->rows[v->nr++];
 }
 
@@ -355,7 +379,10 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 	view_strs__reset(v, false);
 	if (v->index)
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
+	v->nr_sockets = sm->nr_sockets < WP_MAX_SOCKETS ? sm->nr_sockets : WP_MAX_SOCKETS;
 	memset(&v->others, 0, sizeof(v->others));
+	if (!view_figures(v, &v->others.iv))
+		return -ENOMEM;
 	v->others.key = "others";
 	/* GPU energy no process explains is others' */
 	v->others.iv.gpu_uj = sm->gpu_others_uj;

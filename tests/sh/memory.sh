@@ -8,11 +8,12 @@
 # the same at 10,000 for BENCHMARKS.md.
 . "$(dirname "$0")/lib.sh"
 N=3000
-# its table entry (528 bytes), its row (400), its part of the JSON line, the cgroup and
-# /proc caches' entries: 1.15-1.39 KiB each at the peak here in 14 runs; 1.73-2.26 KiB
-# with main at 0df69a9 (the sample copied each, a row held 256 bytes of key), 2.2-2.4
-# KiB at 63d8156. Bytes, so that the bound can sit between them.
-MEM_PER_PROC_B=1792
+# its table entry (288 bytes, and 16 a socket of per-socket figures), its row (160, and 16
+# a socket), its part of the JSON line, the cgroup and /proc caches' entries: 819-902
+# bytes each at the peak here in 5 runs (487-557 alive); 1.15-1.39 KiB when entries and
+# rows had room for 16 sockets (main at 907eb00), 1.73-2.26 KiB at 0df69a9 (the sample
+# copied each, a row held 256 bytes of key). Bytes: 22% above the most measured.
+MEM_PER_PROC_B=1100
 MEM_BACK_KB=1024
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
