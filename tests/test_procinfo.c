@@ -342,6 +342,51 @@ Test(procinfo, bounded_least_recently_used_goes)
 	free(tmp);
 }
 
+/*
+ * Issue 23: a flood of processes came and went; once under a quarter of the entries it
+ * used are cached, they move to a new pool (the old one's pages go back): what is cached
+ * answers as before, without reading /proc, and the least recently used still goes first.
+ */
+Test(procinfo, a_flood_that_went_leaves_a_small_pool)
+{
+	const unsigned max = 1200;
+	char *tmp = th_tmpdir(), want[32];
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	for (unsigned pid = 1; pid <= max + 1001; pid++) {
+		snprintf(want, sizeof(want), "proc-%u", pid);
+		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
+	}
+	p = procinfo__new(tmp, max);
+	cr_assert(p);
+	for (unsigned pid = 1; pid <= max; pid++)
+		cr_assert_not_null(procinfo__cmdline(p, pid, pid * 10ULL));
+	for (unsigned pid = 201; pid <= max; pid++)
+		procinfo__forget(p, pid, pid * 10ULL);
+	cr_expect_eq(procinfo__size(p), 200);
+	cr_expect_lt(procinfo__top(p), 300, "a pool of %zu", procinfo__top(p));
+	/* the 200 left answer from the cache (their files say otherwise now) */
+	for (unsigned pid = 1; pid <= 200; pid++) {
+		snprintf(want, sizeof(want), "new-%u", pid);
+		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
+	}
+	for (unsigned pid = 200; pid >= 1; pid--) {	/* (most recent last: 1 stays the least) */
+		snprintf(want, sizeof(want), "proc-%u", pid);
+		cr_expect_str_eq(procinfo__cmdline(p, pid, pid * 10ULL), want);
+	}
+	/* filled again to the bound, then one more: the one to go is pid 200, used longest ago */
+	for (unsigned pid = max + 1; pid <= max + 1001; pid++)
+		cr_assert_not_null(procinfo__cmdline(p, pid, pid * 10ULL));
+	cr_expect_eq(procinfo__size(p), max);
+	cr_expect_str_eq(procinfo__cmdline(p, 1, 10), "proc-1");
+	cr_expect_str_eq(procinfo__cmdline(p, 200, 2000), "new-200");
+
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
 Test(procinfo, one_entry)
 {
 	char *tmp = th_tmpdir();

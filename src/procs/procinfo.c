@@ -357,6 +357,50 @@ const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long s
 	return e ? e->exe : NULL;
 }
 
+/*
+ * The cached entries to a new pool, most recently used first, and the old pool's pages
+ * back to the kernel (a flood of processes that has gone had touched them): the strings
+ * do not move, so what callers hold stays valid. The buckets follow what is cached.
+ */
+static void compact(struct procinfo *p)
+{
+	struct pi_ent *ents = calloc(p->cap, sizeof(*ents));
+	size_t nb = 64;
+	unsigned *b, n = 0;
+
+	while (nb < p->nr)
+		nb *= 2;
+	b = malloc(nb * sizeof(*b));
+	if (!ents || !b) {
+		free(ents);
+		free(b);
+		return;
+	}
+	memset(b, 0xff, nb * sizeof(*b));
+	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next, n++) {
+		ents[n] = p->ents[i];
+		ents[n].prev = n ? n - 1 : PI_NONE;
+		ents[n].next = n + 1;
+	}
+	if (n)
+		ents[n - 1].next = PI_NONE;
+	free(p->ents);
+	free(p->buckets);
+	p->ents = ents;
+	p->buckets = b;
+	p->nbuckets = nb;
+	p->top = n;
+	p->free_head = PI_NONE;
+	p->lru_head = n ? 0 : PI_NONE;
+	p->lru_tail = n ? n - 1 : PI_NONE;
+	for (unsigned i = 0; i < n; i++) {
+		size_t k = bucket_of(p, ents[i].pid, ents[i].start_ns);
+
+		ents[i].hnext = p->buckets[k];
+		p->buckets[k] = i;
+	}
+}
+
 void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start_ns)
 {
 	unsigned i;
@@ -364,8 +408,11 @@ void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start
 	if (!p)
 		return;
 	i = find(p, pid, start_ns);
-	if (i != PI_NONE)
-		drop(p, i);
+	if (i == PI_NONE)
+		return;
+	drop(p, i);
+	if (p->top > PROCINFO_COMPACT_MIN && 4 * p->nr < p->top)
+		compact(p);
 }
 
 int procinfo__comm(struct procinfo *p, unsigned pid, unsigned long long start_ns, char *buf,
@@ -408,6 +455,11 @@ int procinfo__alive(struct procinfo *p, unsigned pid, unsigned long long start_n
 size_t procinfo__size(struct procinfo *p)
 {
 	return p ? p->nr : 0;
+}
+
+size_t procinfo__top(struct procinfo *p)
+{
+	return p ? p->top : 0;
 }
 
 void procinfo__free(struct procinfo *p)

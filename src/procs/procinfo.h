@@ -43,9 +43,14 @@ int procinfo__comm(struct procinfo *p, unsigned pid, unsigned long long start_ns
 /* 1 if the process (pid, start_ns) still exists (a zombie does), 0 if not. */
 int procinfo__alive(struct procinfo *p, unsigned pid, unsigned long long start_ns);
 
-/* The process exited (or exec'd: its cmdline and exe changed): drop its entry. */
+/* The process exited (or exec'd: its cmdline and exe changed): drop its entry. Once
+ * under a quarter of the entries ever used (above PROCINFO_COMPACT_MIN) are cached, they
+ * move to a new pool and the pages of the old one go back to the kernel. */
 void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start_ns);
+#define PROCINFO_COMPACT_MIN 1024
 size_t procinfo__size(struct procinfo *p);
+/* Entries of the pool ever handed out since it was made (its pages touched). */
+size_t procinfo__top(struct procinfo *p);
 void procinfo__free(struct procinfo *p);
 
 /*
