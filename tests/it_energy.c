@@ -481,9 +481,9 @@ static void two_socket_topology(char *cpus0, char *cpus1, size_t size)
  * machine can keep the CPUs busy: each phase is checked only if the CPUs
  * did what it needs (by /proc/stat: never idle, at least once 35% busy or
  * less with a spread of 0.12; the dips, each DIP_GATE busy or less on
- * average, since the processes are counted from the first on: above that, `bench/curvefit -b 0.08` shows the flat RX300 S4's processes
- * off by +5.4% even when the curve is right where the dips are), and says
- * so otherwise.
+ * average, since the processes are counted from the first on: above that,
+ * `bench/curvefit -b 0.08` shows the flat RX300 S4's processes off by +5.4%
+ * even when the curve is right where the dips are), and says so otherwise.
  * Never idle, how close each curve's idle comes cannot be known from the
  * data (below 20% busy the published curves say how far a curve falls, and
  * they differ): each curve's range must hold its idle, and the processes'

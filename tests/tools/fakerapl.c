@@ -915,7 +915,8 @@ static int run(struct fake *f, char *err, size_t errlen)
 
 int main(int argc, char **argv)
 {
-	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10, .smooth_ms = CURVE_SMOOTH_MS, .seed = 1 };
+	static struct fake f = { .max_range = DEFAULT_MAX_RANGE, .period_ms = 10,
+				 .smooth_ms = CURVE_SMOOTH_MS, .seed = 1 };
 	char err[PATH_MAX + 256] = "";
 	int ret;
 
