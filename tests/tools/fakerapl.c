@@ -315,6 +315,18 @@ static int add_socket_zone(struct fake *f, enum energy_domain kind, const char *
 	return add_zone(f, kind, s, power, arg);
 }
 
+/* --OPT MS: a whole number of milliseconds, 1 to max; 0, or 2 (said why). */
+static int parse_ms(const char *opt, const char *arg, long max, long *ms)
+{
+	char *end;
+
+	errno = 0;
+	*ms = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || *ms < 1 || *ms > max)
+		return usage_error("invalid --%s '%s': expected 1 to %ld", opt, arg, max);
+	return 0;
+}
+
 static int set_limit(struct fake *f, const char *arg)
 {
 	const char *w;
@@ -446,20 +458,14 @@ static int parse_args(struct fake *f, int argc, char **argv)
 						   "above 0 and up to %g", optarg, MAX_NEAR_WRAP_S);
 			break;
 		case O_PERIOD:
-			errno = 0;
-			f->period_ms = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || f->period_ms < 1 ||
-			    f->period_ms > 60000)
-				return usage_error("invalid --period-ms '%s': expected 1 to 60000",
-						   optarg);
+			ret = parse_ms("period-ms", optarg, 60000, &f->period_ms);
+			if (ret)
+				return ret;
 			break;
 		case O_SMOOTH:
-			errno = 0;
-			f->smooth_ms = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || f->smooth_ms < 1 ||
-			    f->smooth_ms > 10000)
-				return usage_error("invalid --smooth-ms '%s': expected 1 to 10000",
-						   optarg);
+			ret = parse_ms("smooth-ms", optarg, 10000, &f->smooth_ms);
+			if (ret)
+				return ret;
 			break;
 		case O_ONCE:
 			f->once = 1;
