@@ -239,31 +239,40 @@ static void drop(struct procinfo *p, unsigned i)
 	p->nr--;
 }
 
-/* Twice the buckets, every cached entry hashed again (a failed allocation keeps the old). */
+/* Entry i into its hash chain. */
+static void hash_in(struct procinfo *p, unsigned i)
+{
+	size_t k = bucket_of(p, p->ents[i].pid, p->ents[i].start_ns);
+
+	p->ents[i].hnext = p->buckets[k];
+	p->buckets[k] = i;
+}
+
+/* The n buckets b (a power of 2) in place of the old ones, every cached entry hashed again. */
+static void set_buckets(struct procinfo *p, unsigned *b, size_t n)
+{
+	memset(b, 0xff, n * sizeof(*b));
+	free(p->buckets);
+	p->buckets = b;
+	p->nbuckets = n;
+	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next)
+		hash_in(p, i);
+}
+
+/* Twice the buckets (a failed allocation keeps the old). */
 static void grow_buckets(struct procinfo *p)
 {
 	size_t n = 2 * p->nbuckets;
 	unsigned *b = malloc(n * sizeof(*b));
 
-	if (!b)
-		return;
-	memset(b, 0xff, n * sizeof(*b));
-	free(p->buckets);
-	p->buckets = b;
-	p->nbuckets = n;
-	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next) {
-		size_t k = bucket_of(p, p->ents[i].pid, p->ents[i].start_ns);
-
-		p->ents[i].hnext = p->buckets[k];
-		p->buckets[k] = i;
-	}
+	if (b)
+		set_buckets(p, b, n);
 }
 
 /* The entry of (pid, start_ns), most recently used now; read from /proc when new. */
 static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long long start_ns)
 {
 	struct pi_ent *e;
-	size_t b;
 	unsigned i;
 	int dfd;
 
@@ -295,9 +304,7 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 		e->exe = read_exe(dfd);
 		close(dfd);
 	}
-	b = bucket_of(p, pid, start_ns);
-	e->hnext = p->buckets[b];
-	p->buckets[b] = i;
+	hash_in(p, i);
 	lru_push_head(p, i);
 	p->nr++;
 	return e;
@@ -376,7 +383,6 @@ static void compact(struct procinfo *p)
 		free(b);
 		return;
 	}
-	memset(b, 0xff, nb * sizeof(*b));
 	for (unsigned i = p->lru_head; i != PI_NONE; i = p->ents[i].next, n++) {
 		ents[n] = p->ents[i];
 		ents[n].prev = n ? n - 1 : PI_NONE;
@@ -385,20 +391,12 @@ static void compact(struct procinfo *p)
 	if (n)
 		ents[n - 1].next = PI_NONE;
 	free(p->ents);
-	free(p->buckets);
 	p->ents = ents;
-	p->buckets = b;
-	p->nbuckets = nb;
 	p->top = n;
 	p->free_head = PI_NONE;
 	p->lru_head = n ? 0 : PI_NONE;
 	p->lru_tail = n ? n - 1 : PI_NONE;
-	for (unsigned i = 0; i < n; i++) {
-		size_t k = bucket_of(p, ents[i].pid, ents[i].start_ns);
-
-		ents[i].hnext = p->buckets[k];
-		p->buckets[k] = i;
-	}
+	set_buckets(p, b, nb);
 }
 
 void procinfo__forget(struct procinfo *p, unsigned pid, unsigned long long start_ns)
