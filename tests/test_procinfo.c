@@ -301,6 +301,17 @@ Test(procinfo, long_cmdline_is_capped)
 	free(tmp);
 }
 
+/* Under tmp, the cmdline "PREFIX-PID" of every pid from first to last. */
+static void write_cmdlines(const char *tmp, unsigned first, unsigned last, const char *prefix)
+{
+	char cmd[32];
+
+	for (unsigned pid = first; pid <= last; pid++) {
+		snprintf(cmd, sizeof(cmd), "%s-%u", prefix, pid);
+		write_proc(tmp, pid, "cmdline", cmd, strlen(cmd) + 1);
+	}
+}
+
 Test(procinfo, bounded_least_recently_used_goes)
 {
 	const size_t max = 64;
@@ -308,10 +319,7 @@ Test(procinfo, bounded_least_recently_used_goes)
 	struct procinfo *p;
 
 	cr_assert(tmp);
-	for (unsigned pid = 1; pid <= max + 100; pid++) {
-		snprintf(want, sizeof(want), "proc-%u", pid);
-		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
-	}
+	write_cmdlines(tmp, 1, max + 100, "proc");
 	p = procinfo__new(tmp, max);
 	cr_assert(p);
 	for (unsigned pid = 1; pid <= max + 100; pid++) {
@@ -354,10 +362,7 @@ Test(procinfo, a_flood_that_went_leaves_a_small_pool)
 	struct procinfo *p;
 
 	cr_assert(tmp);
-	for (unsigned pid = 1; pid <= max + 1001; pid++) {
-		snprintf(want, sizeof(want), "proc-%u", pid);
-		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
-	}
+	write_cmdlines(tmp, 1, max + 1001, "proc");
 	p = procinfo__new(tmp, max);
 	cr_assert(p);
 	for (unsigned pid = 1; pid <= max; pid++)
@@ -367,10 +372,7 @@ Test(procinfo, a_flood_that_went_leaves_a_small_pool)
 	cr_expect_eq(procinfo__size(p), 200);
 	cr_expect_lt(procinfo__top(p), 300, "a pool of %zu", procinfo__top(p));
 	/* the 200 left answer from the cache (their files say otherwise now) */
-	for (unsigned pid = 1; pid <= 200; pid++) {
-		snprintf(want, sizeof(want), "new-%u", pid);
-		write_proc(tmp, pid, "cmdline", want, strlen(want) + 1);
-	}
+	write_cmdlines(tmp, 1, 200, "new");
 	for (unsigned pid = 200; pid >= 1; pid--) {	/* (most recent last: 1 stays the least) */
 		snprintf(want, sizeof(want), "proc-%u", pid);
 		cr_expect_str_eq(procinfo__cmdline(p, pid, pid * 10ULL), want);
