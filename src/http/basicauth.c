@@ -36,12 +36,15 @@ struct auth_user {
 	char hash[BCRYPT_LEN + 1];
 };
 
+_Static_assert(sizeof(((struct auth_user *)0)->hash) <= sizeof(((struct auth_check *)0)->hash),
+	       "a user's hash does not fit a check");
+
 struct basic_auth {
 	pthread_mutex_t lock;		/* the cache and the budget */
 	struct auth_user *users;	/* fixed once the server runs */
 	unsigned nr_users;
 	unsigned max_cost;
-	char dummy[CRYPT_GENSALT_OUTPUT_SIZE];	/* a setting of max_cost, for unknown users */
+	char dummy[BCRYPT_SETTING_LEN];	/* a setting of max_cost, for unknown users */
 	unsigned char salt[16];		/* for the cache's digests */
 	unsigned char cache[CACHE_SLOTS][DIGEST_LEN];
 	unsigned cache_used, cache_next;
@@ -245,11 +248,20 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 	a->nr_users++;
 
 	if (bcrypt_cost(hash) > a->max_cost) {
-		if (!crypt_gensalt_rn("$2b$", bcrypt_cost(hash), NULL, 0, a->dummy,
-				      sizeof(a->dummy))) {
+		/* libcrypt's size for any setting; a bcrypt one is 29 characters */
+		char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+
+		if (!crypt_gensalt_rn("$2b$", bcrypt_cost(hash), NULL, 0, setting,
+				      sizeof(setting))) {
 			snprintf(err, errlen, "failed to make a bcrypt salt: %s", strerror(errno));
 			return -errno;
 		}
+		if (strlen(setting) >= sizeof(a->dummy)) {
+			snprintf(err, errlen, "failed to make a bcrypt salt: libcrypt made one "
+				 "of %zu characters, not 29", strlen(setting));
+			return -EINVAL;
+		}
+		memcpy(a->dummy, setting, strlen(setting) + 1);
 		a->max_cost = bcrypt_cost(hash);
 	}
 	return 0;
@@ -325,9 +337,11 @@ enum auth_result basic_auth__lookup(struct basic_auth *a, const char *authorizat
 		if (!strcmp(a->users[i].name, user))
 			u = &a->users[i];
 	c->known = u;
-	/* a hash is 60 bytes, a bcrypt setting 29: both fit */
-	memcpy(c->hash, u ? u->hash : a->dummy,
-	       strnlen(u ? u->hash : a->dummy, sizeof(c->hash) - 1));
+	/* the user's hash, or the setting of the highest cost: each whole, NUL included */
+	if (u)
+		memcpy(c->hash, u->hash, sizeof(u->hash));
+	else
+		memcpy(c->hash, a->dummy, sizeof(a->dummy));
 	c->have_digest = !digest(a, user, c->pass, c->digest);
 	if (u && c->have_digest) {
 		pthread_mutex_lock(&a->lock);
