@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The HTTP server's libraries, libmicrohttpd and GnuTLS, loaded at run time (dlopen) by
- * what needs them: the server (http.c), its TLS check (webconfig.c) and basic auth's
+ * The HTTP server's libraries, libmicrohttpd and GnuTLS, loaded at run time (lib/dynlib.h)
+ * by what needs them: the server (http.c), its TLS check (webconfig.c) and basic auth's
  * digest (basicauth.c). Linked, they and what they link (nettle, gmp, p11-kit,
  * libunistring, libtasn1, ...) were 2.3 MiB of every agent's resident memory, json and
  * top's too, which serve nothing.
@@ -18,6 +18,7 @@
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include "lib/dynlib.h"
 
 /* libmicrohttpd's calls that wattprobe makes, without their MHD_ prefix */
 #define MHD_CALLS(X)								\
@@ -37,9 +38,8 @@
 	X(certificate_allocate_credentials) X(certificate_set_x509_key_mem2)	\
 	X(certificate_free_credentials) X(priority_init) X(priority_deinit)
 
-#define SERVERLIBS_FIELD(PREFIX, f) __typeof__(PREFIX##f) *f;
-#define MHD_FIELD(f) SERVERLIBS_FIELD(MHD_, f)
-#define GNUTLS_FIELD(f) SERVERLIBS_FIELD(gnutls_, f)
+#define MHD_FIELD(f) DYNLIB_FIELD(MHD_, f)
+#define GNUTLS_FIELD(f) DYNLIB_FIELD(gnutls_, f)
 
 extern struct mhd_calls {
 	MHD_CALLS(MHD_FIELD)
