@@ -43,13 +43,14 @@ CFLAGS   += -std=gnu11 -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-in
 DEPFLAGS  = -MMD -MP
 BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
-# Libraries by what needs them; each binary links what it uses.
+# Libraries by what needs them; each binary links what it uses. The HTTP server's
+# (libmicrohttpd, GnuTLS, libyaml, libcrypt) are not linked: their users load them at
+# run time (http/serverlibs.h), json maps none of them.
 LIBS_BPF  := -lbpf -lelf -lz
-LIBS_HTTP := -lyaml -lcrypt
 LIBS_TERM := -lncursesw -ltinfo
 LIBS_SYS  := -ldl -lcap -lpthread -lm
 # the agent and the tests that reach every layer
-LIBS_ALL  := $(LIBS_BPF) $(LIBS_HTTP) $(LIBS_TERM) $(LIBS_SYS)
+LIBS_ALL  := $(LIBS_BPF) $(LIBS_TERM) $(LIBS_SYS)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))
@@ -166,9 +167,7 @@ $(FAKE_NVML): tests/fake/nvml.c
 $(OUT)/bench/%: bench/%.c $(wildcard bench/*.h) $(LIB)
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
-	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LIBS_BPF) $(BENCH_LIBS) $(LIBS_SYS) -o $@
-# scale formats the pages of prometheus, whose output serves them over HTTP
-$(OUT)/bench/scale: BENCH_LIBS := $(LIBS_HTTP)
+	$(Q)$(CC) $(CFLAGS) $< $(LIB) $(LIBS_BPF) $(LIBS_SYS) -o $@
 
 # Unit tests again under AddressSanitizer and UndefinedBehaviorSanitizer.
 ASAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all

@@ -9,7 +9,10 @@ PKGS="make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libcriterion-dev libmicrohttpd-dev libcap-dev libncurses-dev prometheus rt-tests linux-perf
 jq curl strace python3 python3-yaml python3-prometheus-client util-linux procps tmux rsyslog logrotate
 libcurl4-gnutls-dev prometheus-pushgateway libyaml-dev libgnutls28-dev libcrypt-dev openssl
-man-db groff-base"
+man-db groff-base
+libmicrohttpd12 libgnutls30 libyaml-0-2 libcrypt1 libncursesw6 libtinfo6 libcurl3-gnutls"
+# The last line: libraries the agent loads at run time (dlopen) rather than links, named
+# for themselves (their -dev packages above bring the headers the build reads).
 # The tools `make bench` runs beside the agent (bench/peers.sh), only for `deps.sh bench`.
 # One that cannot be installed does not stop the build: the benchmark reports it as not installed.
 PEERS="prometheus-process-exporter prometheus-node-exporter sysstat atop bpftrace"

@@ -95,5 +95,9 @@ Test(dynlib, the_agent_s_libraries_have_every_call_it_names)
 
 	cr_assert_eq(serverlibs__mhd(err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(serverlibs__gnutls(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(serverlibs__yaml(err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(serverlibs__crypt(err, sizeof(err)), 0, "%s", err);
 	cr_assert_not_null(gnutls.free, "GnuTLS's variable");
+	cr_assert_not_null(yaml.document_get_node);
+	cr_assert_eq(xcrypt.checksalt("$2b$04$abcdefghijklmnopqrstuu"), CRYPT_SALT_OK);
 }

@@ -16,10 +16,10 @@
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-#include <crypt.h>
 #include <zlib.h>
 #include "http/basicauth.h"
 #include "http/http.h"
+#include "http/serverlibs.h"
 #include "http/webconfig.h"
 
 /* --- a small client ----------------------------------------------------------------------- */
@@ -1255,14 +1255,26 @@ Test(http, cap_closes_oldest_waiting, .init = start_published, .fini = stop)
 
 static struct web_config web;
 
+/* A bcrypt hash of password at cost 4 into out (64 bytes), by the agent's libcrypt. */
+static void bcrypt_of(const char *password, const char *prefix, char *out)
+{
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], why[256];
+	struct crypt_data cd = {};
+	char *h;
+
+	cr_assert_eq(serverlibs__crypt(why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(xcrypt.gensalt_rn(prefix, 4, NULL, 0, setting, sizeof(setting)));
+	h = xcrypt.rn(password, setting, &cd, sizeof(cd));
+	cr_assert_not_null(h);
+	cr_assert_lt(strlen(h), 64);
+	memcpy(out, h, strlen(h) + 1);
+}
+
 static void start_auth(void)
 {
-	char yaml[512], setting[CRYPT_GENSALT_OUTPUT_SIZE], err[256] = "", *h;
-	struct crypt_data cd = {};
+	char yaml[512], err[256] = "", h[64];
 
-	cr_assert_not_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, setting, sizeof(setting)));
-	h = crypt_rn("s3cret:with colon", setting, &cd, sizeof(cd));
-	cr_assert_not_null(h);
+	bcrypt_of("s3cret:with colon", "$2y$", h);
 	snprintf(yaml, sizeof(yaml), "basic_auth_users:\n  alice: '%s'\n"
 		 "http_server_config:\n  headers:\n    X-Frame-Options: deny\n", h);
 	cr_assert_eq(webcfg_parse(yaml, strlen(yaml), "web.yml", &web, err, sizeof(err)), 0, "%s",
@@ -1395,29 +1407,21 @@ Test(http, slow_reader_cut_at_deadline, .init = start_short_answer, .fini = stop
 /* A hash that bcrypt takes long over: a cost-4 hash made cost 20 (a million times the work). */
 static void slow_hash(char *out, size_t len)
 {
-	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
-	struct crypt_data cd = {};
-	char *h;
+	char h[64];
 
-	cr_assert_not_null(crypt_gensalt_rn("$2b$", 4, NULL, 0, setting, sizeof(setting)));
-	h = crypt_rn("whatever", setting, &cd, sizeof(cd));
-	cr_assert_not_null(h);
+	bcrypt_of("whatever", "$2b$", h);
 	snprintf(out, len, "$2b$20%s", h + 6);
 }
 
 /* alice (cost 4, password "right") and bob (cost 20: a check takes about a minute) */
 static void start_slow_auth(void)
 {
-	char setting[CRYPT_GENSALT_OUTPUT_SIZE], slow[64], err[256] = "";
-	struct crypt_data cd = {};
-	char *h;
+	char h[64], slow[64], err[256] = "";
 
 	memset(&web, 0, sizeof(web));
 	web.auth = basic_auth__new();
 	cr_assert_not_null(web.auth);
-	cr_assert_not_null(crypt_gensalt_rn("$2y$", 4, NULL, 0, setting, sizeof(setting)));
-	h = crypt_rn("right", setting, &cd, sizeof(cd));
-	cr_assert_not_null(h);
+	bcrypt_of("right", "$2y$", h);
 	cr_assert_eq(basic_auth__add(web.auth, "alice", h, err, sizeof(err)), 0, "%s", err);
 	slow_hash(slow, sizeof(slow));
 	cr_assert_eq(basic_auth__add(web.auth, "bob", slow, err, sizeof(err)), 0, "%s", err);

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* The web config file (exporter toolkit format) and basic authentication against bcrypt. */
 #include <criterion/criterion.h>
-#include <crypt.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,17 +13,18 @@
 #include "helpers.h"
 #include "http/webconfig.h"
 
-/* A bcrypt hash of password at cost, made by libcrypt as htpasswd -B would. */
+/* A bcrypt hash of password at cost, made by the agent's libcrypt as htpasswd -B would. */
 static const char *bcrypt_of(const char *password, const char *prefix, unsigned cost)
 {
 	static char out[8][64];
 	static int next;
-	char setting[CRYPT_GENSALT_OUTPUT_SIZE];
+	char setting[CRYPT_GENSALT_OUTPUT_SIZE], why[256];
 	struct crypt_data cd = {};
 	char *h;
 
-	cr_assert_not_null(crypt_gensalt_rn(prefix, cost, NULL, 0, setting, sizeof(setting)));
-	h = crypt_rn(password, setting, &cd, sizeof(cd));
+	cr_assert_eq(serverlibs__crypt(why, sizeof(why)), 0, "%s", why);
+	cr_assert_not_null(xcrypt.gensalt_rn(prefix, cost, NULL, 0, setting, sizeof(setting)));
+	h = xcrypt.rn(password, setting, &cd, sizeof(cd));
 	cr_assert_not_null(h);
 	next = (next + 1) % 8;
 	snprintf(out[next], sizeof(out[next]), "%s", h);

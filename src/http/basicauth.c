@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * Basic authentication against bcrypt hashes, as the Prometheus exporter
- * toolkit does it: libcrypt (libxcrypt) computes bcrypt; we compare in
- * constant time, check unknown users against a dummy hash so that timing
- * does not tell which users exist, and cache the digests of credentials that
- * passed so that a scrape every few seconds does not cost a bcrypt each.
+ * toolkit does it: libcrypt (libxcrypt, loaded when the first user is added:
+ * http/serverlibs.h) computes bcrypt; we compare in constant time, check
+ * unknown users against a dummy hash so that timing does not tell which users
+ * exist, and cache the digests of credentials that passed so that a scrape
+ * every few seconds does not cost a bcrypt each.
  *
  * The Authorization header is decoded here rather than with libmicrohttpd's
  * helper, which returns C strings: a password "secret\0xyz" would then check
@@ -13,7 +14,6 @@
  * (a 73-byte password matched the 72-byte one here, while one of 1,072 bytes
  * was refused for its length).
  */
-#include <crypt.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -173,7 +173,8 @@ bool bcrypt_hash_valid(const char *hash)
 	for (int i = 7; i < BCRYPT_LEN; i++)
 		if (!bcrypt_char(hash[i]))
 			return false;
-	return crypt_checksalt(hash) == CRYPT_SALT_OK;
+	/* and libcrypt takes it: none does when it is not installed */
+	return !serverlibs__crypt(NULL, 0) && xcrypt.checksalt(hash) == CRYPT_SALT_OK;
 }
 
 /* 0 when the n bytes at a and b are equal, in a time that depends on n only. */
@@ -219,6 +220,11 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 			snprintf(err, errlen, "user name holds a control character");
 			return -EINVAL;
 		}
+	/* bcrypt is libcrypt's; the cache of checked passwords keeps GnuTLS's SHA-256 digests */
+	if (serverlibs__crypt(why, sizeof(why)) || serverlibs__gnutls(why, sizeof(why))) {
+		snprintf(err, errlen, "basic authentication needs %s", why);
+		return -ENOENT;
+	}
 	if (!bcrypt_hash_valid(hash)) {
 		/* never print the value: it may be a password put there by mistake */
 		snprintf(err, errlen, "the password of user '%s' is not a bcrypt hash ($2y$, $2b$ "
@@ -231,11 +237,6 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 			snprintf(err, errlen, "user '%s' is listed twice", user);
 			return -EEXIST;
 		}
-	/* the cache of checked passwords keeps their digests: GnuTLS's SHA-256 */
-	if (serverlibs__gnutls(why, sizeof(why))) {
-		snprintf(err, errlen, "basic authentication needs %s", why);
-		return -ENOENT;
-	}
 	u = realloc(a->users, (a->nr_users + 1) * sizeof(*u));
 	if (!u)
 		return -ENOMEM;
@@ -251,8 +252,8 @@ int basic_auth__add(struct basic_auth *a, const char *user, const char *hash, ch
 		/* libcrypt's size for any setting; a bcrypt one is 29 characters */
 		char setting[CRYPT_GENSALT_OUTPUT_SIZE];
 
-		if (!crypt_gensalt_rn("$2b$", bcrypt_cost(hash), NULL, 0, setting,
-				      sizeof(setting))) {
+		if (!xcrypt.gensalt_rn("$2b$", bcrypt_cost(hash), NULL, 0, setting,
+				       sizeof(setting))) {
 			snprintf(err, errlen, "failed to make a bcrypt salt: %s", strerror(errno));
 			return -errno;
 		}
@@ -357,13 +358,16 @@ enum auth_result basic_auth__lookup(struct basic_auth *a, const char *authorizat
 
 bool basic_auth_verify(const struct auth_check *c)
 {
-	struct crypt_data *cd = calloc(1, sizeof(*cd));	/* 32 KiB: not on a thread's stack */
+	struct crypt_data *cd;
 	const char *out;
 	bool ok;
 
+	if (!xcrypt.rn)	/* no user was added: basic_auth__add() loads libcrypt */
+		return false;
+	cd = calloc(1, sizeof(*cd));	/* 32 KiB: not on a thread's stack */
 	if (!cd)
 		return false;
-	out = crypt_rn(c->pass, c->hash, cd, sizeof(*cd));
+	out = xcrypt.rn(c->pass, c->hash, cd, sizeof(*cd));
 	ok = c->known && out && strlen(out) == BCRYPT_LEN && strlen(c->hash) == BCRYPT_LEN &&
 	     !ct_diff(out, c->hash, BCRYPT_LEN);
 	explicit_bzero(cd, sizeof(*cd));

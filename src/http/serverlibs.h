@@ -1,23 +1,29 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause */
 /*
- * The HTTP server's libraries, libmicrohttpd and GnuTLS, loaded at run time (lib/dynlib.h)
- * by what needs them: the server (http.c), its TLS check (webconfig.c) and basic auth's
- * digest (basicauth.c). Linked, they and what they link (nettle, gmp, p11-kit,
- * libunistring, libtasn1, ...) were 2.3 MiB of every agent's resident memory, json and
- * top's too, which serve nothing.
+ * The HTTP server's libraries, loaded at run time (lib/dynlib.h) by what needs them:
+ * libmicrohttpd by the server (http.c), GnuTLS by its TLS check (webconfig.c) and basic
+ * auth's digest (basicauth.c), libyaml by the web config's parser (webconfig.c) and
+ * libcrypt by basic auth's bcrypt (basicauth.c). Linked, libmicrohttpd, GnuTLS and what
+ * they link (nettle, gmp, p11-kit, libunistring, libtasn1, ...) were 2.3 MiB of every
+ * agent's resident memory, libyaml and libcrypt 160 KiB more, json and top's too, which
+ * serve nothing.
  *
  * Each library is a table of its calls, filled once: call mhd.start_daemon(...) after
- * serverlibs__mhd() returned 0, gnutls.strerror(...) after serverlibs__gnutls() did.
- * The headers stay those of the libraries (types, constants, each call's prototype).
+ * serverlibs__mhd() returned 0, gnutls.strerror(...) after serverlibs__gnutls() did,
+ * yaml.parser_load(...) after serverlibs__yaml(), xcrypt.rn(...) after
+ * serverlibs__crypt(). The headers stay those of the libraries (types, constants, each
+ * call's prototype).
  */
 #ifndef __HTTP_SERVERLIBS_H
 #define __HTTP_SERVERLIBS_H
 
 #include <stddef.h>
+#include <crypt.h>
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
 #include <microhttpd.h>
+#include <yaml.h>
 #include "lib/dynlib.h"
 
 /* libmicrohttpd's calls that wattprobe makes, without their MHD_ prefix */
@@ -38,8 +44,19 @@
 	X(certificate_allocate_credentials) X(certificate_set_x509_key_mem2)	\
 	X(certificate_free_credentials) X(priority_init) X(priority_deinit)
 
+/* libyaml's, without their yaml_ prefix */
+#define YAML_CALLS(X)								\
+	X(parser_initialize) X(parser_set_input_string) X(parser_parse)		\
+	X(parser_load) X(parser_delete) X(event_delete) X(document_get_root_node)	\
+	X(document_get_node) X(document_delete)
+
+/* libcrypt's (libxcrypt), without their crypt_ prefix */
+#define CRYPT_CALLS(X) X(rn) X(gensalt_rn) X(checksalt)
+
 #define MHD_FIELD(f) DYNLIB_FIELD(MHD_, f)
 #define GNUTLS_FIELD(f) DYNLIB_FIELD(gnutls_, f)
+#define YAML_FIELD(f) DYNLIB_FIELD(yaml_, f)
+#define CRYPT_FIELD(f) DYNLIB_FIELD(crypt_, f)
 
 extern struct mhd_calls {
 	MHD_CALLS(MHD_FIELD)
@@ -50,6 +67,14 @@ extern struct gnutls_calls {
 	gnutls_free_function *free;	/* the library's variable gnutls_free */
 } gnutls;
 
+extern struct yaml_calls {
+	YAML_CALLS(YAML_FIELD)
+} yaml;
+
+extern struct crypt_calls {
+	CRYPT_CALLS(CRYPT_FIELD)
+} xcrypt;
+
 /*
  * Load libmicrohttpd (and with it GnuTLS, which it links), once; any thread may call
  * it, again and again. 0, or -ENOENT with err naming what is missing and the Debian
@@ -59,5 +84,9 @@ int serverlibs__mhd(char *err, size_t errlen);
 
 /* The same for GnuTLS alone (the TLS check, basic auth's digest). */
 int serverlibs__gnutls(char *err, size_t errlen);
+
+/* The same for libyaml (the web config) and libcrypt (basic auth's bcrypt). */
+int serverlibs__yaml(char *err, size_t errlen);
+int serverlibs__crypt(char *err, size_t errlen);
 
 #endif /* __HTTP_SERVERLIBS_H */

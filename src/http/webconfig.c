@@ -3,9 +3,10 @@
  * The web config file (--web.config.file), in the exporter toolkit's format.
  *
  * YAML is parsed by libyaml (Debian's libyaml-0-2, the parser PyYAML and
- * many C programs use) into a document tree that we walk against a fixed
- * schema: every key is known, every value has the type it must have, and
- * each error names the file, the line and the remedy. The certificate and
+ * many C programs use, loaded when a web config is read: http/serverlibs.h)
+ * into a document tree that we walk against a fixed schema: every key is
+ * known, every value has the type it must have, and each error names the
+ * file, the line and the remedy. The certificate and
  * key are then read (paths relative to the config file's folder, as the
  * toolkit does) and checked with GnuTLS, the TLS library libmicrohttpd uses,
  * so that a wrong file is reported at start-up rather than as a failed
@@ -135,20 +136,20 @@ static int each_key(struct ctx *c, const yaml_node_t *n, const char *what, key_f
 	if (n->type != YAML_MAPPING_NODE)
 		return fail(c, n, "%s must be a mapping of keys to values", what);
 	for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
-		yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
+		yaml_node_t *k = yaml.document_get_node(c->doc, p->key);
 		int ret;
 
 		if (!k || k->type != YAML_SCALAR_NODE ||
 		    strlen(scalar(k)) != k->data.scalar.length)
 			return fail(c, k, "a key of %s is not a string", what);
 		for (q = n->data.mapping.pairs.start; q < p; q++) {
-			yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
+			yaml_node_t *k2 = yaml.document_get_node(c->doc, q->key);
 
 			if (!strcmp(scalar(k2), scalar(k)))
 				return fail(c, k, "'%s' appears twice in %s", scalar(k), what);
 		}
 		c->key = k;
-		ret = fn(c, scalar(k), yaml_document_get_node(c->doc, p->value));
+		ret = fn(c, scalar(k), yaml.document_get_node(c->doc, p->value));
 		if (ret)
 			return ret;
 	}
@@ -279,8 +280,11 @@ static int user_key(struct ctx *c, const char *key, const yaml_node_t *v)
 	ret = basic_auth__add(c->w->auth, key, scalar(v), msg, sizeof(msg));
 	if (ret == -ENOMEM)
 		return ret;
-	if (ret)
-		return fail(c, v, "basic_auth_users: %s", msg);
+	if (ret) {
+		fail(c, v, "basic_auth_users: %s", msg);
+		/* a library missing is not the file's fault: no usage error */
+		return ret == -ENOENT ? ret : -EINVAL;
+	}
 	if (bcrypt_cost(scalar(v)) > WEBCFG_MAX_BCRYPT_COST)
 		return fail(c, v, "basic_auth_users: the hash of user '%s' has cost %u, above %d: "
 			    "every new client and every wrong password costs a check, and one at "
@@ -371,11 +375,11 @@ static int check_depth(const char *text, size_t len, const char *name, char *err
 	int depth = 0, ret = 0;
 	bool end = false;
 
-	if (!yaml_parser_initialize(&parser))
+	if (!yaml.parser_initialize(&parser))
 		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+	yaml.parser_set_input_string(&parser, (const unsigned char *)text, len);
 	while (!end && !ret) {
-		if (!yaml_parser_parse(&parser, &ev)) {
+		if (!yaml.parser_parse(&parser, &ev)) {
 			ret = yaml_error(&parser, name, err, errlen);
 			break;
 		}
@@ -390,9 +394,9 @@ static int check_depth(const char *text, size_t len, const char *name, char *err
 			depth--;
 		}
 		end = ev.type == YAML_STREAM_END_EVENT;
-		yaml_event_delete(&ev);
+		yaml.event_delete(&ev);
 	}
-	yaml_parser_delete(&parser);
+	yaml.parser_delete(&parser);
 	return ret;
 }
 
@@ -403,31 +407,36 @@ int webcfg_parse(const char *text, size_t len, const char *name, struct web_conf
 	yaml_parser_t parser;
 	yaml_document_t doc;
 	yaml_node_t *root;
+	char why[256];
 	int ret;
 
 	memset(w, 0, sizeof(*w));
 	w->prefer_server_ciphers = true;	/* the toolkit's default */
+	if (serverlibs__yaml(why, sizeof(why))) {
+		snprintf(err, errlen, "%s: reading a web config needs %s", name, why);
+		return -ENOENT;
+	}
 	ret = check_depth(text, len, name, err, errlen);
 	if (ret) {
 		if (ret == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", name);
 		return ret;
 	}
-	if (!yaml_parser_initialize(&parser))
+	if (!yaml.parser_initialize(&parser))
 		return -ENOMEM;
-	yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
-	if (!yaml_parser_load(&parser, &doc)) {
+	yaml.parser_set_input_string(&parser, (const unsigned char *)text, len);
+	if (!yaml.parser_load(&parser, &doc)) {
 		ret = yaml_error(&parser, name, err, errlen);
-		yaml_parser_delete(&parser);
+		yaml.parser_delete(&parser);
 		return ret;
 	}
 	c.doc = &doc;
-	root = yaml_document_get_root_node(&doc);
+	root = yaml.document_get_root_node(&doc);
 	ret = each_key(&c, root, "the web config", top_key);
 	if (!ret)
 		ret = check_tls_keys(&c);
-	yaml_document_delete(&doc);
-	yaml_parser_delete(&parser);
+	yaml.document_delete(&doc);
+	yaml.parser_delete(&parser);
 	if (ret) {
 		if (ret == -ENOMEM)
 			snprintf(err, errlen, "%s: out of memory", name);

@@ -67,8 +67,8 @@ void webcfg__free(struct web_config *w);
 /*
  * The parsing part alone, for tests: YAML text to *w (zeroed first), keys,
  * types, versions and hashes checked, nothing read from disk (cert_file and
- * key_file are left as written). name is the file's name for messages. 0 or
- * -EINVAL.
+ * key_file are left as written). name is the file's name for messages. 0,
+ * -EINVAL, or -ENOENT when libyaml or libcrypt is not installed.
  */
 int webcfg_parse(const char *text, size_t len, const char *name, struct web_config *w, char *err,
 		 size_t errlen);
