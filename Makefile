@@ -44,13 +44,12 @@ DEPFLAGS  = -MMD -MP
 BPF_CFLAGS = -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Iinclude -Ivmlinux/$(ARCH) -Ibpf
 
 # Libraries by what needs them; each binary links what it uses. The HTTP server's
-# (libmicrohttpd, GnuTLS, libyaml, libcrypt) are not linked: their users load them at
-# run time (http/serverlibs.h), json maps none of them.
+# (libmicrohttpd, GnuTLS, libyaml, libcrypt) and top's curses are not linked: their users
+# load them at run time (http/serverlibs.h, output/termlib.h), json maps none of them.
 LIBS_BPF  := -lbpf -lelf -lz
-LIBS_TERM := -lncursesw -ltinfo
 LIBS_SYS  := -ldl -lcap -lpthread -lm
 # the agent and the tests that reach every layer
-LIBS_ALL  := $(LIBS_BPF) $(LIBS_TERM) $(LIBS_SYS)
+LIBS_ALL  := $(LIBS_BPF) $(LIBS_SYS)
 
 BPF_SRCS  := $(wildcard bpf/*.bpf.c)
 BPF_OBJS  := $(patsubst bpf/%.bpf.c,$(OUT)/%.bpf.o,$(BPF_SRCS))

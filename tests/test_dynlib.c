@@ -7,6 +7,7 @@
 #include <zlib.h>
 #include "http/serverlibs.h"
 #include "lib/dynlib.h"
+#include "output/termlib.h"
 
 #define Z_CALLS(X) X(zlibVersion) X(crc32)
 #define NAME(f) #f,
@@ -97,7 +98,11 @@ Test(dynlib, the_agent_s_libraries_have_every_call_it_names)
 	cr_assert_eq(serverlibs__gnutls(err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(serverlibs__yaml(err, sizeof(err)), 0, "%s", err);
 	cr_assert_eq(serverlibs__crypt(err, sizeof(err)), 0, "%s", err);
-	cr_assert_not_null(gnutls.free, "GnuTLS's variable");
+	cr_assert_eq(termlib__curses(err, sizeof(err)), 0, "%s", err);
+	/* curses' variables, found in terminfo (which ncursesw links), before any screen */
+	cr_assert_not_null(curses.COLS);
+	cr_assert_not_null(curses.stdscr);
+	cr_assert_null(*curses.stdscr, "a screen before newterm");
 	cr_assert_not_null(yaml.document_get_node);
 	cr_assert_eq(xcrypt.checksalt("$2b$04$abcdefghijklmnopqrstuu"), CRYPT_SALT_OK);
 }

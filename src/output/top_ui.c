@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * `wattprobe top` on a terminal: curses draws the lines top__render() lays out
+ * `wattprobe top` on a terminal: curses (loaded at run time: output/termlib.h)
+ * draws the lines top__render() lays out
  * for the terminal's size, keys sort, group and pause like top and htop, and a
  * resize redraws. The sample on screen is copied, so that a key or a resize
  * redraws it at once, whatever the sampler does next.
  */
-#include <curses.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -21,6 +21,7 @@
 #include "lib/termsafe.h"
 #include "lib/util.h"
 #include "output/output.h"
+#include "output/termlib.h"
 #include "output/top.h"
 
 /* g without a list of levels: the levels a table of one host reads best */
@@ -151,30 +152,37 @@ static int keep(struct top_ui *u, const struct sample *s, const struct view *v)
 	return 0;
 }
 
+/* the screen's window, once curses is set up */
+static WINDOW *stdwin(void)
+{
+	return *curses.stdscr;
+}
+
 static void put_line(int y, const char *text, int attr)
 {
 	if (attr)
-		attron(attr);
-	mvaddstr(y, 0, text);
+		curses.wattron(stdwin(), attr);
+	curses.mvwaddstr(stdwin(), y, 0, text);
 	if (attr)
-		attroff(attr);
+		curses.wattroff(stdwin(), attr);
 }
 
 static void draw(struct top_ui *u)
 {
+	int cols = *curses.COLS, lines = *curses.LINES;
 	struct top_opts o;
 
-	u->o.width = COLS;
-	u->o.height = LINES;
+	u->o.width = cols;
+	u->o.height = lines;
 	o = u->o;
-	erase();
+	curses.werase(stdwin());
 	if (u->help) {
-		for (int i = 0; i < (int)ARRAY_SIZE(help_text) && i < LINES; i++) {
+		for (int i = 0; i < (int)ARRAY_SIZE(help_text) && i < lines; i++) {
 			char line[256];
 			size_t n = strlen(help_text[i]);
 
-			if (n > (size_t)COLS)
-				n = COLS;
+			if (n > (size_t)cols)
+				n = cols;
 			memcpy(line, help_text[i], n);
 			line[n] = '\0';
 			put_line(i, line, i ? 0 : A_BOLD);
@@ -184,17 +192,17 @@ static void draw(struct top_ui *u)
 
 		snprintf(line, sizeof(line),
 			 "wattprobe: measuring the first interval...  (h: help, q: quit)");
-		line[COLS < (int)sizeof(line) ? COLS : (int)sizeof(line) - 1] = '\0';
+		line[cols < (int)sizeof(line) ? cols : (int)sizeof(line) - 1] = '\0';
 		put_line(0, line, A_BOLD);
 	} else if (o.by = u->shown_by, !top__render(&u->frame, &u->s, &u->v, &o)) {
-		for (int i = 0; i < u->frame.nr && i < LINES; i++) {
+		for (int i = 0; i < u->frame.nr && i < lines; i++) {
 			enum top_attr a = u->frame.lines[i].attr;
 
 			put_line(i, top_frame__line(&u->frame, i),
 				 a == TOP_TITLE ? A_BOLD : a == TOP_COLUMNS ? A_REVERSE : 0);
 		}
 	}
-	refresh();
+	curses.wrefresh(stdwin());
 }
 
 static void resize(void)
@@ -202,7 +210,7 @@ static void resize(void)
 	struct winsize ws;
 
 	if (!ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) && ws.ws_row && ws.ws_col)
-		resizeterm(ws.ws_row, ws.ws_col);
+		curses.resizeterm(ws.ws_row, ws.ws_col);
 }
 
 static void set_sort(struct top_ui *u, enum top_sort sort)
@@ -284,7 +292,7 @@ static int key(struct top_ui *u, int ch)
 		return TOP_UI_REGROUP;
 	}
 	case 12:	/* Ctrl-L */
-		clearok(curscr, TRUE);
+		curses.clearok(*curses.curscr, TRUE);
 		break;
 	default:
 		break;
@@ -331,15 +339,21 @@ struct top_ui *top_ui__open(const enum group_by *levels, unsigned nr, char *err,
 	struct sigaction sa = { .sa_handler = on_winch };
 	struct top_ui *u = calloc(1, sizeof(*u));
 	const char *term = getenv("TERM");
+	char why[256];
 
 	if (!u) {
 		snprintf(err, errlen, "failed to allocate the screen: %s", strerror(ENOMEM));
 		return NULL;
 	}
+	if (termlib__curses(why, sizeof(why))) {
+		snprintf(err, errlen, "failed to set up the terminal: the screen needs %s", why);
+		free(u);
+		return NULL;
+	}
 	/* ours, not curses': installed first, curses leaves it alone */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGWINCH, &sa, &u->old_winch);
-	u->screen = newterm(NULL, stdout, stdin);
+	u->screen = curses.newterm(NULL, stdout, stdin);
 	if (!u->screen) {
 		char name[64] = "unset";
 
@@ -353,13 +367,13 @@ struct top_ui *top_ui__open(const enum group_by *levels, unsigned nr, char *err,
 	}
 	u->keys = isatty(STDIN_FILENO);
 	hold_stderr(u);
-	cbreak();
-	noecho();
-	nonl();
-	keypad(stdscr, TRUE);
-	nodelay(stdscr, TRUE);
-	leaveok(stdscr, TRUE);
-	curs_set(0);
+	curses.cbreak();
+	curses.noecho();
+	curses.nonl();
+	curses.keypad(stdwin(), TRUE);
+	curses.nodelay(stdwin(), TRUE);
+	curses.leaveok(stdwin(), TRUE);
+	curses.curs_set(0);
 	u->o = (struct top_opts){ .by = levels[0], .terminal = true,
 				  .charset = termsafe_locale_flags() };
 	if (nr > 1) {
@@ -411,7 +425,7 @@ enum top_ui_event top_ui__wait(struct top_ui *u, unsigned long long deadline,
 			resize();
 			redraw = true;
 		}
-		while (u->keys && (ch = getch()) != ERR) {
+		while (u->keys && (ch = curses.wgetch(stdwin())) != ERR) {
 			int ev = key(u, ch);
 
 			if (ev != EV_NONE)
@@ -440,8 +454,8 @@ void top_ui__close(struct top_ui *u, bool leave)
 {
 	if (!u)
 		return;
-	endwin();
-	delscreen(u->screen);
+	curses.endwin();
+	curses.delscreen(u->screen);
 	release_stderr(u);
 	/* the lines drawn last, for the size of the terminal */
 	for (int i = 0; leave && !u->quit && !u->help && u->have && i < u->frame.nr; i++)
