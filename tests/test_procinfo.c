@@ -202,6 +202,42 @@ Test(procinfo, argv_as_the_kernel_gives_it)
 	free(tmp);
 }
 
+/* The executable is read at the first procinfo__exe(), not with the command line (BPF
+ * gives most of them: a flood's links were 48 bytes a process never asked for), once,
+ * and only of the process that was asked for. */
+Test(procinfo, exe_read_at_the_first_ask_once)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+
+	cr_assert(tmp);
+	write_proc(tmp, 50, "cmdline", RAW("/usr/bin/a\0"));
+	link_exe(tmp, 50, "/usr/bin/a");
+	write_proc(tmp, 51, "cmdline", RAW("/usr/bin/b\0"));
+	link_exe(tmp, 51, "/usr/bin/b");
+	p = procinfo__new(tmp, 16);
+	cr_assert(p);
+	cr_expect_str_eq(procinfo__cmdline(p, 50, 1000), "/usr/bin/a");
+	cr_expect_str_eq(procinfo__cmdline(p, 51, 1000), "/usr/bin/b");
+
+	/* exec'd after its command line was read: the link at the first ask, then kept */
+	link_exe(tmp, 50, "/usr/bin/a2");
+	cr_expect_str_eq(procinfo__exe(p, 50, 1000), "/usr/bin/a2");
+	link_exe(tmp, 50, "/usr/bin/a3");
+	cr_expect_str_eq(procinfo__exe(p, 50, 1000), "/usr/bin/a2");
+
+	/* its PID taken by a later process meanwhile: nothing, then or later */
+	write_stat(tmp, 51, 500);
+	cr_expect_null(procinfo__exe(p, 51, 1000));
+	write_stat(tmp, 51, 0);
+	cr_expect_null(procinfo__exe(p, 51, 1000));
+	cr_expect_str_eq(procinfo__cmdline(p, 51, 1000), "/usr/bin/b");
+
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
 Test(procinfo, gone_process_is_cached_unknown)
 {
 	char *tmp = th_tmpdir();

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,12 +18,14 @@
 
 struct pi_ent {
 	unsigned pid;
+	unsigned hnext;		/* hash chain, or free list */
 	unsigned long long start_ns;
 	char *cmdline;		/* NULL: unknown; the raw arguments follow its NUL */
-	size_t argv_len;	/* bytes of the raw arguments */
-	char *exe;		/* NULL: unknown */
-	unsigned hnext;		/* hash chain, or free list */
+	char *exe;		/* NULL: unknown, or not asked for yet */
+	unsigned argv_len;	/* bytes of the raw arguments */
 	unsigned prev, next;	/* LRU list, most recent first */
+	bool exe_read;		/* asked for: read at the first ask (most callers never ask:
+				 * BPF gives the executable; 48 bytes a process not kept) */
 };
 
 struct procinfo {
@@ -133,7 +136,7 @@ gone:
  * its NUL, then the same bytes as the kernel gave them (NULs between the arguments, the
  * trailing ones dropped): *argv_len of them.
  */
-static char *read_cmdline(int dfd, size_t *argv_len)
+static char *read_cmdline(int dfd, unsigned *argv_len)
 {
 	char raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX], *line;
 	size_t len = 0;
@@ -301,8 +304,9 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 	dfd = open_pid_dir(p->proc_root, pid, start_ns);
 	if (dfd >= 0) {
 		e->cmdline = read_cmdline(dfd, &e->argv_len);
-		e->exe = read_exe(dfd);
 		close(dfd);
+	} else {
+		e->exe_read = true;	/* not that process: nothing of it, then or later */
 	}
 	hash_in(p, i);
 	lru_push_head(p, i);
@@ -360,8 +364,19 @@ const char *procinfo__argv(struct procinfo *p, unsigned pid, unsigned long long 
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns)
 {
 	struct pi_ent *e = lookup(p, pid, start_ns);
+	int dfd;
 
-	return e ? e->exe : NULL;
+	if (!e)
+		return NULL;
+	if (!e->exe_read) {
+		e->exe_read = true;
+		dfd = open_pid_dir(p->proc_root, pid, start_ns);
+		if (dfd >= 0) {
+			e->exe = read_exe(dfd);
+			close(dfd);
+		}
+	}
+	return e->exe;
 }
 
 /*

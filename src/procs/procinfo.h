@@ -17,14 +17,15 @@ struct procinfo *procinfo__new(const char *proc_root, size_t max_entries);
  * nanoseconds since boot (the task's start_boottime), so the same pid with another
  * start_ns is another process. The first call for a process checks that /proc/PID is that
  * process (the starttime of /proc/PID/stat, in clock ticks, is start_ns's) and reads
- * /proc/PID/cmdline and the link /proc/PID/exe through the same directory descriptor, once:
+ * /proc/PID/cmdline through that directory, once; the first procinfo__exe() checks again
+ * and reads the link /proc/PID/exe, once (most callers never ask: BPF gives executables):
  * what is read belongs to that process, never to a later one that reused the PID. Later
  * calls answer from the cache without touching /proc, until procinfo__forget() or eviction
  * (least recently used first when max_entries are held).
  *
  * cmdline: arguments separated by spaces, at most PROCINFO_CMDLINE_MAX - 1 bytes; "" for a
  * kernel thread (and a zombie). exe: the link's target. NULL when unknown: the process was
- * gone at the first call (or its PID belongs to another process now), or /proc refused
+ * gone at the first call (or, for exe, at the first procinfo__exe()), or /proc refused
  * (EACCES, ENOENT for kernel threads' exe).
  * The pointers stay valid until the next call on p.
  */
