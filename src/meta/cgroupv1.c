@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +35,10 @@ struct v1_path {
 
 struct v1_proc {
 	unsigned pid;
+	unsigned comm_hash;		/* of its name at the read (a name, 16 bytes, was half
+					 * again of a slot: 16,384 slots in a flood) */
 	unsigned long long start_ns;
 	unsigned long long read_ns;	/* 0: free slot */
-	char comm[V1_COMM_LEN];
 	struct v1_path *path;		/* NULL: unknown */
 };
 
@@ -105,13 +107,19 @@ static size_t hash_proc(const struct cgroup_v1 *c, unsigned pid, unsigned long l
 	return (size_t)(h ^ (h >> 31)) & (c->nslots - 1);
 }
 
-static size_t hash_str(const struct cgroup_v1 *c, const char *s)
+/* FNV-1a of at most n bytes of s */
+static unsigned fnv1a(const char *s, size_t n)
 {
 	unsigned h = 2166136261u;
 
-	while (*s)
+	for (; n && *s; n--)
 		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h & (c->nslots - 1);
+	return h;
+}
+
+static size_t hash_str(const struct cgroup_v1 *c, const char *s)
+{
+	return fnv1a(s, SIZE_MAX) & (c->nslots - 1);
 }
 
 /* Empty tables of n slots in place of the old ones (freed). 0 or -ENOMEM (nothing changed). */
@@ -283,12 +291,13 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
 {
 	unsigned long long now;
 	struct v1_proc *e;
+	unsigned comm_hash;
 	size_t i, n;
 
 	*info = NULL;
 	if (!c || !pid)
 		return NULL;
-	comm = comm ? comm : "";
+	comm_hash = fnv1a(comm ? comm : "", V1_COMM_LEN - 1);
 	now = now_ns(CLOCK_MONOTONIC) | 1;	/* never 0: 0 marks a free slot */
 	for (i = hash_proc(c, pid, start_ns), n = 0; n < c->nslots; i = (i + 1) & (c->nslots - 1), n++) {
 		e = &c->procs[i];
@@ -301,7 +310,7 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
 		if (c->nr >= c->max)
 			return NULL;	/* full until the next round */
 		/* at most three quarters full (linear probing stays short): a flood of 10,000
-		 * processes takes 16,384 slots of 56 bytes, not 32,768 */
+		 * processes takes 16,384 slots of 32 bytes, not 32,768 */
 		if (4 * (c->nr + 1) > 3 * c->nslots && c->nslots < 2 * c->max) {
 			grow(c);
 			return cgroup_v1__path(c, pid, start_ns, comm, info);
@@ -309,11 +318,11 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
 		c->nr++;
 		e->pid = pid;
 		e->start_ns = start_ns;
-	} else if (now - e->read_ns < V1_TTL_NS && !strncmp(e->comm, comm, V1_COMM_LEN - 1)) {
-		goto found;
+	} else if (now - e->read_ns < V1_TTL_NS && e->comm_hash == comm_hash) {
+		goto found;	/* (a new name of the same hash waits for the TTL) */
 	}
 	e->read_ns = now;
-	snprintf(e->comm, sizeof(e->comm), "%s", comm);
+	e->comm_hash = comm_hash;
 	e->path = read_path(c, pid);
 found:
 	if (!e->path)
