@@ -16,8 +16,8 @@
 #include <unistd.h>
 #include "sample/sampler.h"
 
-#define FX_MAX_PROCS 256
-#define FX_MAX_CHARGES 1024
+#define FX_MAX_PROCS 1024
+#define FX_MAX_CHARGES 2048
 
 struct fixture {
 	struct sample s;

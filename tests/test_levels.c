@@ -516,3 +516,58 @@ Test(levels, top_lines_hold_every_level)
 	cr_assert_not_null(strstr(strstr(text, "[idle]") + 1, "[idle]"), "%s", text);
 	views__free(&vs);
 }
+
+/* --- rows by pid ----------------------------------------------------------------------- */
+
+/*
+ * A process's row is found by its PID, start and name: its part under an older identity
+ * with the same name (a cgroup move) joins it, the part under another name (an exec) is a
+ * row of its own, and a PID reused with another start is another process. Enough of them
+ * that the view's index is rebuilt (1,024 slots at first, half used) while rows are added.
+ */
+Test(levels, pid_rows_by_pid_start_and_name)
+{
+	struct view_opts o = { .by = GROUP_PID };
+	struct view v;
+	struct proc *live, *moved, *execd;
+	__u64 sum_ns = 0;
+
+	memset(&F, 0, sizeof(F));
+	fx_begin(&F, SEC, 1000);
+	live = fx_proc(&F, 7, 100, "nginx", 3000, 30, 0);
+	for (__u32 i = 0; i < 700; i++)
+		fx_proc(&F, 1000 + i, 5, i % 2 ? "worker" : "builder", 10 + i, 1, 0);
+	/* after the index was rebuilt: they must find the row made before */
+	moved = fx_proc(&F, 7, 100, "nginx", 2000, 20, 1);
+	moved->part = true;
+	execd = fx_proc(&F, 7, 100, "sh", 500, 5, 0);
+	execd->part = true;
+	fx_proc(&F, 7, 999, "nginx", 100, 1, 1);	/* the PID again, later */
+	fx_end(&F);
+	for (__u32 i = 0; i < F.s.nr_procs; i++)
+		sum_ns += F.s.procs[i]->iv.ns;
+
+	cr_assert_eq(view__init(&v), 0);
+	cr_assert_eq(view__build(&v, &F.s, &o), 0);
+	cr_assert_eq(v.nr, 703, "rows: %u", v.nr);
+	/* the largest first: the live entry with its part under the same name */
+	cr_expect_eq(v.rows[0].p, live);
+	cr_expect_eq(v.rows[0].pid, 7);
+	cr_expect_eq(v.rows[0].members, 2);
+	cr_expect_eq(v.rows[0].iv.ns, 5000);
+	cr_expect_str_eq(v.rows[0].key, "nginx");
+	cr_expect_eq(v.rows[1].p, execd);
+	cr_expect_str_eq(v.rows[1].key, "sh");
+	cr_expect_eq(v.rows[1].iv.ns, 500);
+	for (__u32 i = 2; i < v.nr; i++) {
+		cr_expect_eq(v.rows[i].members, 1);
+		cr_expect_str_eq(v.rows[i].key, v.rows[i].p->comm);
+		sum_ns -= v.rows[i].iv.ns;
+	}
+	cr_expect_eq(sum_ns, 5500, "every process in one row");
+	/* built again (the index kept, emptied): the same rows */
+	cr_assert_eq(view__build(&v, &F.s, &o), 0);
+	cr_expect_eq(v.nr, 703);
+	cr_expect_eq(v.rows[0].iv.ns, 5000);
+	view__free(&v);
+}

@@ -36,8 +36,8 @@ enum row_state {
 
 struct view_row {
 	const char *key;		/* group key; the comm when grouping by pid (at most
-					 * VIEW_KEY_LEN - 1 bytes; the view's, or its series',
-					 * until the view is built again) */
+					 * VIEW_KEY_LEN - 1 bytes; the view's, its series' or
+					 * its process's, until the view is built again) */
 	const struct proc *p;		/* the process when grouping by pid; NULL in steady
 					 * views for a row that did not run this interval */
 	const struct ctr_names *names;	/* by container or pod: its names (a member's) */

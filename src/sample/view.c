@@ -304,29 +304,64 @@ static struct view_row *new_row(struct view *v)
 	return &v->rows[v->nr++];
 }
 
+/* A process's row is its PID, start and name (hash_str's FNV-1a over the three). */
+static __u32 hash_proc(const struct proc *p)
+{
+	const unsigned char *b = (const unsigned char *)&p->tgid;
+	__u32 h = 2166136261u;
+
+	for (size_t k = 0; k < sizeof(p->tgid); k++)
+		h = (h ^ b[k]) * 16777619u;
+	b = (const unsigned char *)&p->start_ns;
+	for (size_t k = 0; k < sizeof(p->start_ns); k++)
+		h = (h ^ b[k]) * 16777619u;
+	for (size_t k = 0; k < WP_COMM_LEN && p->comm[k]; k++)
+		h = (h ^ (unsigned char)p->comm[k]) * 16777619u;
+	return h;
+}
+
+static bool same_proc(const struct proc *a, const struct proc *b)
+{
+	return a->tgid == b->tgid && a->start_ns == b->start_ns &&
+	       !strncmp(a->comm, b->comm, WP_COMM_LEN);
+}
+
+static __u32 row_hash(const struct view *v, const struct view_row *r)
+{
+	return v->by == GROUP_PID ? hash_proc(r->p) : hash_str(r->key);
+}
+
+/* Room in the row index for one more: twice the slots, rebuilt, when half are used. */
+static bool index_room(struct view *v)
+{
+	__u32 n = v->nr_index ? v->nr_index * 2 : 1024, i, *index;
+
+	if (v->nr * 2 < v->nr_index)
+		return true;
+	index = malloc(n * sizeof(*index));
+	if (!index)
+		return false;
+	memset(index, 0xff, n * sizeof(*index));
+	for (__u32 k = 0; k < v->nr; k++) {
+		for (i = row_hash(v, &v->rows[k]) & (n - 1); index[i] != ~0u; i = (i + 1) & (n - 1))
+			;
+		index[i] = k;
+	}
+	free(v->index);
+	v->index = index;
+	v->nr_index = n;
+	return true;
+}
+
 /* The row of a group key, through an index rebuilt when the rows grow. */
 static struct view_row *find_or_add(struct view *v, const char *key)
 {
-	__u32 h = hash_str(key), i;
 	struct view_row *r;
+	__u32 i;
 
-	if (v->nr * 2 >= v->nr_index) {
-		__u32 n = v->nr_index ? v->nr_index * 2 : 1024;
-		__u32 *index = malloc(n * sizeof(*index));
-
-		if (!index)
-			return NULL;
-		memset(index, 0xff, n * sizeof(*index));
-		for (__u32 k = 0; k < v->nr; k++) {
-			for (i = hash_str(v->rows[k].key) & (n - 1); index[i] != ~0u; i = (i + 1) & (n - 1))
-				;
-			index[i] = k;
-		}
-		free(v->index);
-		v->index = index;
-		v->nr_index = n;
-	}
-	for (i = h & (v->nr_index - 1); v->index[i] != ~0u; i = (i + 1) & (v->nr_index - 1))
+	if (!index_room(v))
+		return NULL;
+	for (i = hash_str(key) & (v->nr_index - 1); v->index[i] != ~0u; i = (i + 1) & (v->nr_index - 1))
 		if (!strcmp(v->rows[v->index[i]].key, key))
 			return &v->rows[v->index[i]];
 	r = new_row(v);
@@ -337,6 +372,29 @@ static struct view_row *find_or_add(struct view *v, const char *key)
 		v->nr--;
 		return NULL;
 	}
+	v->index[i] = v->nr - 1;
+	return r;
+}
+
+/*
+ * The row of process p when grouping by pid, found by p's PID, start and name, not by a
+ * key made of them (40 bytes a row of a flood, for nothing): a part of the process under
+ * an older identity with the same name (a cgroup move) finds the same row. A new row has
+ * no process yet: the caller sets it, at once (the index is rebuilt from it).
+ */
+static struct view_row *find_or_add_proc(struct view *v, const struct proc *p)
+{
+	struct view_row *r;
+	__u32 i;
+
+	if (!index_room(v))
+		return NULL;
+	for (i = hash_proc(p) & (v->nr_index - 1); v->index[i] != ~0u; i = (i + 1) & (v->nr_index - 1))
+		if (same_proc(v->rows[v->index[i]].p, p))
+			return &v->rows[v->index[i]];
+	r = new_row(v);
+	if (!r)
+		return NULL;
 	v->index[i] = v->nr - 1;
 	return r;
 }
@@ -396,11 +454,8 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 			continue;
 		}
 		if (by == GROUP_PID) {
-			/* one row per process and name: a process's parts under an older
-			 * identity with the same name (a cgroup move) join its row */
-			snprintf(key, sizeof(key), "%u/%llu/%.*s", p->tgid,
-				 (unsigned long long)p->start_ns, WP_COMM_LEN, p->comm);
-			r = find_or_add(v, key);
+			/* one row per process and name */
+			r = find_or_add_proc(v, p);
 			if (!r)
 				return -ENOMEM;
 			if (!r->p || (r->p->part && !p->part)) {
@@ -427,15 +482,21 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 			r->vm = p->vm;
 		add(r, p);
 	}
-	if (by == GROUP_PID)
-		for (__u32 i = 0; i < v->nr; i++) {
-			char comm[WP_COMM_LEN + 1];
+	/* a process's row is known by its name: the process's own (until the next sample),
+	 * copied only if the kernel's was not terminated */
+	for (__u32 i = 0; by == GROUP_PID && i < v->nr; i++) {
+		const struct proc *p = v->rows[i].p;
+		char comm[WP_COMM_LEN + 1];
 
-			snprintf(comm, sizeof(comm), "%.*s", WP_COMM_LEN, v->rows[i].p->comm);
-			v->rows[i].key = view_str(v, comm);
-			if (!v->rows[i].key)
-				return -ENOMEM;
+		if (memchr(p->comm, '\0', WP_COMM_LEN)) {
+			v->rows[i].key = p->comm;
+			continue;
 		}
+		snprintf(comm, sizeof(comm), "%.*s", WP_COMM_LEN, p->comm);
+		v->rows[i].key = view_str(v, comm);
+		if (!v->rows[i].key)
+			return -ENOMEM;
+	}
 	/* a group's JOULES in top: since it first had a row (a failure: this interval's) */
 	if (!o->steady && by != GROUP_PID && (v->totals || (v->totals = totals__new())))
 		totals__add(v->totals, v, by);
