@@ -186,7 +186,7 @@ int agent__main(struct config *c)
 	struct pidfile pid = {};
 	struct vmexport *vmx = NULL;
 	struct outfile out;
-	struct sampler s;
+	struct sampler *s;
 	char err[512] = "";
 	int ret;
 
@@ -222,15 +222,17 @@ int agent__main(struct config *c)
 			return ret == -EINVAL ? 2 : 1;
 		}
 	}
-	ret = sampler__open(&s, &c->sopts, err, sizeof(err));
+	s = sampler__alloc();
+	ret = s ? sampler__open(s, &c->sopts, err, sizeof(err)) : -ENOMEM;
 	if (ret) {
-		fprintf(stderr, "wattprobe: %s\n", err);
+		fprintf(stderr, "wattprobe: %s\n", s ? err : "out of memory");
+		sampler__release(s);
 		webcfg__free(web);
 		pidfile__remove(&pid);
 		outfile__close(&out);
 		return 1;
 	}
-	check_pids(c, &s);
+	check_pids(c, s);
 	/* a port below 1024 needs privileges too */
 	if (ops->http) {
 		http = http__listen(c->listen, web, err, sizeof(err));
@@ -255,7 +257,7 @@ int agent__main(struct config *c)
 		goto cleanup;
 	}
 	/* threads only now: each thread keeps the capabilities it was created with */
-	if (sampler__start(&s, err, sizeof(err))) {
+	if (sampler__start(s, err, sizeof(err))) {
 		fprintf(stderr, "wattprobe: %s\n", err);
 		ret = 1;
 		goto cleanup;
@@ -265,13 +267,14 @@ int agent__main(struct config *c)
 		ret = 1;
 		goto cleanup;
 	}
-	ret = run_output(c, &s, &env, vmx) ? 1 : 0;
+	ret = run_output(c, s, &env, vmx) ? 1 : 0;
 cleanup:
 	vmexport__close(vmx);
 	if (http)
 		http__stop(http);
 	webcfg__free(web);
-	sampler__close(&s);
+	sampler__close(s);
+	sampler__release(s);
 	pidfile__remove(&pid);
 	outfile__close(&out);
 	return ret;

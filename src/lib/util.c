@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include "lib/util.h"
 
@@ -78,4 +79,21 @@ int read_small_file(const char *path, char *buf, size_t size)
 		buf[n] = '\0';
 	close(fd);
 	return (int)n;
+}
+
+void zero_lazily(void *p, size_t n)
+{
+	unsigned char *b = p;
+
+	while (n) {
+		size_t k = 4096 - ((unsigned long)b & 4095), i;
+
+		k = k < n ? k : n;
+		for (i = 0; i < k && !b[i]; i++)
+			;
+		if (i < k)
+			memset(b, 0, k);
+		b += k;
+		n -= k;
+	}
 }

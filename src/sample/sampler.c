@@ -2,6 +2,7 @@
 /* The sampling core: BPF state + energy sensor + topology -> struct sample. */
 #include <errno.h>
 #include <malloc.h>
+#include <sys/mman.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -426,11 +427,25 @@ static void open_containers(struct sampler *s)
 	s->names = ctrnames__new(s->opts.log_root, docker_fd);
 }
 
+struct sampler *sampler__alloc(void)
+{
+	void *m = mmap(NULL, sizeof(struct sampler), PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return m == MAP_FAILED ? NULL : m;
+}
+
+void sampler__release(struct sampler *s)
+{
+	if (s)
+		munmap(s, sizeof(*s));
+}
+
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen)
 {
 	int ret;
 
-	memset(s, 0, sizeof(*s));
+	zero_lazily(s, sizeof(*s));
 	guests__init(&s->guests);
 	s->opts = *o;
 	s->stop_fd = -1;

@@ -115,7 +115,16 @@ struct sampler {
 	__u32 nr_gone, cap_gone;
 };
 
-/* Load BPF, open the sensor, take a first reading. err gets a one-line reason. */
+/*
+ * A sampler's memory, zeroed and not yet touched (NULL: out of memory). It is 220 KB, most
+ * of it fits, readings and GPU shares for WP_MAX_SOCKETS sockets and every GPU there could
+ * be; a machine touches what it has. On the stack, or cleared by the open, it was all
+ * resident. sampler__release(): after sampler__close() (NULL: nothing).
+ */
+struct sampler *sampler__alloc(void);
+void sampler__release(struct sampler *s);
+/* Load BPF, open the sensor, take a first reading. err gets a one-line reason. s: any
+ * memory (cleared here), or sampler__alloc()'s (left untouched). */
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen);
 /*
  * Start draining the BPF ring buffer continuously in a thread of its own, whatever the

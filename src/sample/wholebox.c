@@ -4,6 +4,7 @@
 #include <string.h>
 #include "energy/gpusplit.h"
 #include "energy/platform.h"
+#include "lib/util.h"
 #include "sample/learn.h"
 #include "sample/wholebox.h"
 
@@ -16,7 +17,7 @@ int wholebox__init(struct wholebox *w)
 {
 	int ret;
 
-	*w = (struct wholebox){ 0 };
+	zero_lazily(w, sizeof(*w));	/* (most of it is for GPUs the machine lacks) */
 	for (int i = 0; i < WP_MAX_GPUS; i++)
 		baseline__init(&w->gpu_fit[i]);
 	baseline__init(&w->rest_fit);
