@@ -101,15 +101,22 @@ if [ -n "$v1dirs" ]; then
 		rmdir "${d%/*}" "${d%/*/*}" "${d%/*/*/*}" 2>/dev/null
 	done
 	for f in ctr pod ns pid none; do tail -2 "$TMP/$f" >"$TMP/$f.last"; done
+	# what a failed check read: the group of that key in each line, and the lines' count
+	show_group() {
+		printf '        read %s line(s): %s\n' "$(wc -l <"$2")" "$(jq -c --arg k "$1" \
+			'[.groups[] | select(.key == $k) | {members, cpu_util, container}]' "$2" 2>&1 |
+			tr '\n' ' ')"
+	}
 
 	check "v1 /kubepods/.../pod<uid>/<id>: grouped by its container id, named app of pod web-0 in shop" \
 		jqs "all(.[]; .groups[] | select(.key == \"$ID1\") | .members == 1 and
 			.cpu_util > 0.02 and .container == {id: \"$ID1\", name: \"app\",
-			pod: \"web-0\", namespace: \"shop\"})" "$TMP/ctr.last"
+			pod: \"web-0\", namespace: \"shop\"})" "$TMP/ctr.last" ||
+		show_group "$ID1" "$TMP/ctr.last"
 	check "v1 /docker/<id>: its Docker name batch, read after the agent became nobody" \
 		jqs "all(.[]; .groups[] | select(.key == \"$ID2\") | .members == 1 and
 			.cpu_util > 0.02 and .container.name == \"batch\" and .container.pod == null)" \
-		"$TMP/ctr.last"
+		"$TMP/ctr.last" || show_group "$ID2" "$TMP/ctr.last"
 	check "... with nothing on stderr" test ! -s "$TMP/ctr.err"
 	check "--group-by pod: the pod's UID with its name and namespace" \
 		jqs "all(.[]; .groups[] | select(.key == \"$UID1\") | .members == 1 and

@@ -15,10 +15,10 @@ trap 'exit 143' TERM INT HUP
 
 ok() { printf '  ok    %s\n' "$1"; }
 fail() { printf '  FAIL  %s\n' "$1"; FAILS=$((FAILS + 1)); }
-check() { # check DESCRIPTION COMMAND...
+check() { # check DESCRIPTION COMMAND...; its status: 1 when it failed (check ... || show)
 	d=$1
 	shift
-	if "$@"; then ok "$d"; else fail "$d"; fi
+	if "$@"; then ok "$d"; else fail "$d"; return 1; fi
 }
 finish() {
 	if [ "$FAILS" -ne 0 ]; then
