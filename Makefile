@@ -109,8 +109,9 @@ $(VMLINUX):
 		on a machine of it with kernel BTF, run 'make vmlinux', or set ARCH=)
 
 # -g is for BTF: the DWARF that comes with it (650 KiB) is dropped by bpftool's linker, as
-# the skeleton embeds the object in the agent, which reads it (and keeps its pages) at start
-$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h $(VMLINUX)
+# the skeleton embeds the object in the agent, which reads it (and keeps its pages) at start;
+# made again when this file changes (a rule changed: an object kept from before had its DWARF)
+$(OUT)/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h) include/wattprobe.h $(VMLINUX) Makefile
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $(@:.bpf.o=.dwarf.o)
