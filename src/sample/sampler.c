@@ -2,7 +2,6 @@
 /* The sampling core: BPF state + energy sensor + topology -> struct sample. */
 #include <errno.h>
 #include <malloc.h>
-#include <sys/mman.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <bpf/libbpf.h>
 #include "meta/container.h"
 #include "meta/dockername.h"
