@@ -62,17 +62,25 @@ case_gap "zone directory removed between intervals" 'rm -rf "$z"' \
 # CPU 1 offline and back, where the kernel lets us.
 if [ -w /sys/devices/system/cpu/cpu1/online ]; then
 	: >"$TMP/hot"
-	"$WP" json -i 0.3 -c 7 >"$TMP/hot" 2>"$TMP/err" &
+	"$WP" json -i 0.3 >"$TMP/hot" 2>"$TMP/err" &
 	pid=$!
-	i=0
-	while [ "$(wc -l <"$TMP/hot")" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+	# each step once the agent has said the last one (at most 10 s each), not after a
+	# fixed sleep: on a loaded machine (make test, CI) a CPU takes its time to go
+	cpus() { jq -r '.sockets[0].online_cpus' "$TMP/hot" 2>/dev/null | tr -d '\n'; }
+	until_seen() {
+		i=0
+		while ! cpus | grep -Eq "$1" && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	}
+	until_seen '^22'
 	echo 0 >/sys/devices/system/cpu/cpu1/online
-	sleep 0.8
+	until_seen '^2+11'
 	echo 1 >/sys/devices/system/cpu/cpu1/online
+	until_seen '^2+1+22'
+	kill $pid
 	wait $pid
 	check "cpu1 offline and online: every line parses" sh -c "jq -e . '$TMP/hot' >/dev/null"
-	check "... online CPUs went 2 -> 1 -> 2" \
-		sh -c "jq -r '.sockets[0].online_cpus' '$TMP/hot' | tr -d '\n' | grep -Eq '^2+1+2+$'"
+	check "... online CPUs went 2 -> 1 -> 2 (read: $(cpus))" \
+		sh -c "echo '$(cpus)' | grep -Eq '^2+1+2+$'"
 	check "... processes + others + idle = host, every line" \
 		sh -c "jq -e -s 'all(.[]; ((([.processes[].energy_j] | add // 0) + .others.energy_j + .idle.energy_j) - .host.energy_j) | fabs < 0.00001)' '$TMP/hot' >/dev/null"
 else
