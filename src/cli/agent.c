@@ -243,7 +243,9 @@ int agent__main(struct config *c)
 		}
 		env.http = http;
 	}
-	/* everything privileged is done: BPF attached, energy files open, port bound */
+	/* everything privileged is done: BPF attached, energy files open, port bound; but
+	 * the drain thread's priority, which it takes from this thread */
+	sampler__boost_drain(s);
 	ret = privs__drop(c->user, privs__kernel_needs_bpf_cap(), err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "wattprobe: %s\n", err);

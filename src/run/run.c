@@ -909,7 +909,9 @@ static int start(struct run *r, int go[2], int st[2], __u64 *t0)
 	go[0] = st[1] = -1;
 
 	/* the command has its credentials; the measuring side gives up its own, and starts
-	 * threads only then: each keeps the capabilities it was made with */
+	 * threads only then: each keeps the capabilities it was made with (and the drain
+	 * thread the priority this one has now) */
+	sampler__boost_drain(&r->s);
 	if (privs__drop(NULL, privs__kernel_needs_bpf_cap(), err, sizeof(err)) ||
 	    sampler__start(&r->s, err, sizeof(err))) {
 		fail(err);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <bpf/libbpf.h>
 #include "meta/container.h"
 #include "meta/dockername.h"
@@ -1075,17 +1076,37 @@ static void *drain_main(void *arg)
 	return NULL;
 }
 
+void sampler__boost_drain(struct sampler *s)
+{
+	pid_t self = gettid();
+
+	errno = 0;
+	s->caller_nice = getpriority(PRIO_PROCESS, self);
+	s->boosted = !errno && !setpriority(PRIO_PROCESS, self, SAMPLER_DRAIN_NICE);
+}
+
+/* The caller's own niceness back (a higher one: no privilege needed). */
+static void unboost(struct sampler *s)
+{
+	if (s->boosted)
+		setpriority(PRIO_PROCESS, gettid(), s->caller_nice);
+	s->boosted = false;
+}
+
 int sampler__start(struct sampler *s, char *err, size_t errlen)
 {
 	sigset_t all, old;
 	int ret;
 
-	if (s->draining)
+	if (s->draining) {
+		unboost(s);
 		return 0;
+	}
 	s->stop_fd = eventfd(0, EFD_CLOEXEC);
 	if (s->stop_fd < 0) {
 		ret = -errno;
 		snprintf(err, errlen, "failed to create an eventfd: %s", strerror(errno));
+		unboost(s);
 		return ret;
 	}
 	/* signals are for the main loop, which sleeps in clock_nanosleep */
@@ -1093,6 +1114,7 @@ int sampler__start(struct sampler *s, char *err, size_t errlen)
 	pthread_sigmask(SIG_BLOCK, &all, &old);
 	ret = -pthread_create(&s->drain, NULL, drain_main, s);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	unboost(s);
 	if (ret) {
 		snprintf(err, errlen, "failed to start the ring buffer thread: %s", strerror(-ret));
 		close(s->stop_fd);

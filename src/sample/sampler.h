@@ -103,6 +103,9 @@ struct sampler {
 	pthread_mutex_t lock;
 	pthread_t drain;
 	bool draining;
+	bool boosted;			/* sampler__boost_drain() gave the caller the drain's
+					 * niceness; caller_nice is its own */
+	int caller_nice;
 	int stop_fd;
 	bool published;			/* from sampler__sample() to sampler__done() */
 	bool trimmed;			/* the table gave pages back this interval */
@@ -126,6 +129,18 @@ void sampler__release(struct sampler *s);
 /* Load BPF, open the sensor, take a first reading. err gets a one-line reason. s: any
  * memory (cleared here), or sampler__alloc()'s (left untouched). */
 int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, size_t errlen);
+/*
+ * The drain thread runs at nice SAMPLER_DRAIN_NICE where the agent may (CAP_SYS_NICE: as
+ * root, before the privilege drop). 10,000 processes that end at once are 10,000 runnable
+ * tasks beside it: at nice 0 it ran too late, the ring buffer filled and 1,000-9,000 of
+ * their records were dropped (4 of 5 runs of bench/arrivals.sh's flood here), at -20 none
+ * (5 of 5); -10 was not enough. A thread takes the niceness of the thread that makes it, so
+ * this gives the calling thread the drain's (before the drop, and before forking nothing
+ * else), and sampler__start() gives it its own back once the thread is made. Without the
+ * privilege, nothing changes.
+ */
+#define SAMPLER_DRAIN_NICE (-20)
+void sampler__boost_drain(struct sampler *s);
 /*
  * Start draining the BPF ring buffer continuously in a thread of its own, whatever the
  * interval. Call after the privilege drop: a thread keeps the capabilities it was created
