@@ -692,6 +692,40 @@ static __always_inline int on_attach(struct cgroup *dst, struct task_struct *tas
 }
 
 /*
+ * wp_snap found task running, not cur: a switch the tracepoint hid brought it in
+ * (unseen_switch), and task's own switch-out may be an interval or more away.
+ * Until then its slice would be credited in no read: a CPU-bound process had
+ * 120-240 ms of a 500 ms interval missing, charged only at its switch-out, when a
+ * saturated CPU has no room for it (it is held back, interval after interval).
+ * So do here what that switch would have done, at the scheduler's last stamp of
+ * task: close what ran since the last switch seen, task's part included (its sum
+ * since its pick), and open task's slice from now, so that its switch-out is a
+ * switch seen and every read credits it. The agent's first read, before any
+ * switch was seen here (cur_task 0), opens the running task's slice alike, so
+ * that the first interval has it (else it came only from its first switch: a
+ * CPU-bound process missed 156 ms of the first 500 ms interval); from its last
+ * stamp, up to a tick before the read, which the first interval holds back like
+ * the tick of any read (within_capacity).
+ */
+static __noinline void snap_switch(struct wp_cpu *c, struct task_struct *task, __u64 now)
+{
+	c->hdr.seq++;
+	barrier();
+	if (c->hdr.last_clock && now > c->hdr.last_clock)
+		other_switch(c, task, false, now);
+	c->hdr.cur_task = (__u64)task;
+	c->hdr.last_clock = now;
+	c->hdr.cur_tgid = BPF_CORE_READ(task, tgid);
+	c->hdr.cur_start_ns = BPF_CORE_READ(task, group_leader, start_boottime);
+	c->hdr.cur_start_sum = BPF_CORE_READ(task, se.sum_exec_runtime);
+	c->hdr.cur_pick_sum = 0;	/* its sum at its pick: not known, nothing to prove */
+	c->hdr.cur_cset = (__u64)BPF_CORE_READ(task, cgroups);
+	c->hdr.cur_pcount = wp_pcount(task) - 1;	/* its arrival here counted already */
+	barrier();
+	c->hdr.seq_end = c->hdr.seq;
+}
+
+/*
  * Not attached: the agent runs it on every CPU (BPF_PROG_TEST_RUN with
  * BPF_F_TEST_RUN_ON_CPU, in an IPI on that CPU) before each read, to record
  * how long the running task has run in its current slice. The scheduler
@@ -709,7 +743,10 @@ int wp_snap(void *ctx)
 	if (!c)
 		return 0;
 	now = BPF_CORE_READ(task, se.exec_start);
-	if (c->hdr.cur_task == ((__u64)task | WP_SPLIT)) {
+	if ((c->hdr.cur_task & ~WP_SPLIT) != (__u64)task && BPF_CORE_READ(task, pid)) {
+		/* a switch the tracepoint hid, or none seen yet; the idle task (pid 0) is not */
+		snap_switch(c, task, now);
+	} else if (c->hdr.cur_task == ((__u64)task | WP_SPLIT)) {
 		/* the slice goes on after the change as a new one, for the credit below */
 		c->hdr.seq++;
 		barrier();
