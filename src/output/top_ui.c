@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * `wattprobe top` on a terminal: curses (loaded at run time: output/termlib.h)
- * draws the lines top__render() lays out
- * for the terminal's size, keys sort, group and pause like top and htop, and a
- * resize redraws. The sample on screen is copied, so that a key or a resize
- * redraws it at once, whatever the sampler does next.
+ * draws the lines top__render() lays out for the terminal's size, keys sort,
+ * group and pause like top and htop, and a resize redraws. The sample on screen
+ * is copied, so that a key or a resize redraws it at once, whatever the sampler
+ * does next.
  */
 #include <errno.h>
 #include <fcntl.h>
