@@ -48,6 +48,7 @@ static void open_sampler_draining(enum probe_attach attach)
 	char err[256];
 
 	open_sampler(attach);
+	sampler__boost_drain(&S);	/* nice -20, as the agent's */
 	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
 }
 
@@ -571,6 +572,7 @@ Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 	char err[256];
 
 	open_sampler(PROBE_ATTACH_AUTO);
+	sampler__boost_drain(&S);	/* nice -20, as the agent's */
 	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
 	churn(2000);
 	cr_assert_eq(sampler__sample(&S), 0);
@@ -638,6 +640,7 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 	if (geteuid())
 		cr_skip_test("needs root to load BPF");
 	cr_assert_eq(sampler__open(&S, &o, err, sizeof(err)), 0, "sampler__open: %s", err);
+	sampler__boost_drain(&S);	/* nice -20, as the agent's */
 	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
 	settle(2);
 	getrusage(RUSAGE_CHILDREN, &r0);

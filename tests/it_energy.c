@@ -83,6 +83,7 @@ static void open_started(struct sampler *s, const struct sampler_opts *o)
 	char err[512];
 
 	cr_assert_eq(sampler__open(s, o, err, sizeof(err)), 0, "sampler__open: %s", err);
+	sampler__boost_drain(s);	/* nice -20, as the agent's */
 	cr_assert_eq(sampler__start(s, err, sizeof(err)), 0, "sampler__start: %s", err);
 }
 
