@@ -176,7 +176,7 @@ import glob, os, re, sys, yaml
 
 caps_out, whole, files = sys.argv[1], sys.argv[2] == "whole", sys.argv[3:]
 DNS1123 = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-CAPS = {"BPF", "PERFMON", "SETUID", "SETGID", "SETPCAP"}
+CAPS = {"BPF", "PERFMON", "SYS_NICE", "SETUID", "SETGID", "SETPCAP"}
 MOUNTS = {"/host/sys/class": "/sys/class", "/host/sys/devices/virtual": "/sys/devices/virtual",
           "/sys/fs/cgroup": "/sys/fs/cgroup"}
 WORKLOADS = {"DaemonSet", "Deployment", "StatefulSet", "Pod"}
@@ -727,6 +727,10 @@ if [ $st -eq 0 ] && grep -q 'wattprobe_sensor_info{sensor="rapl"' "$TMP/sd.metri
 else
 	fail "as the unit runs it (uid 65534, ambient $amb): serves RAPL energy from the root-only file"
 	sed 's/^/        /' "$TMP/sd.err"
+fi
+if [ -n "$tracer" ] && [ -s "$TMP/sd/trace" ]; then
+	check "... and sets its ring buffer's drain thread at nice -20 (the unit's CAP_SYS_NICE)" \
+		grep -Eq 'setpriority\(PRIO_PROCESS, [0-9]+, -20\) += 0' "$TMP/sd/trace"
 fi
 # the unit's --state-file, written at exit by the agent without privileges, in a directory
 # of its own as StateDirectory= makes it

@@ -229,6 +229,9 @@ done
 check "every thread: CapEff and every other set 0, the bounding set emptied (SETPCAP), no_new_privs" \
 	test -z "$bad"
 [ -z "$bad" ] || grep -E 'Cap|NoNew' "/proc/$pid/status" | sed 's/^/        /'
+# SYS_NICE, used before the drop: the ring buffer's drain thread at nice -20, the rest at 0
+nices=$(for t in /proc/"$pid"/task/*; do awk '{ print $19 }' "$t/stat"; done | sort -n | uniq | tr '\n' ' ')
+check "its drain thread at nice -20, its other threads at 0 (read: $nices)" test "$nices" = "-20 0 "
 helper=$(ps -o pid= --ppid "$pid" | head -1 | tr -d ' ')
 check "the Docker name helper: uid 0 with no capability, no_new_privs" \
 	sh -c "[ -n '$helper' ] && awk '/^CapEff:/ && \$2 != \"0000000000000000\" { b = 1 }
