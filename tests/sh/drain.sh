@@ -7,6 +7,18 @@
 # that end at once lose no record either.
 . "$(dirname "$0")/lib.sh"
 
+# Until the agent ($1) has attached its BPF links and has $2 threads (at most 10 s); else
+# what it said ($3) and a failure
+wait_agent() {
+	i=0
+	until grep -qs '^link_id:' /proc/"$1"/fdinfo/* 2>/dev/null &&
+		[ "$(ls /proc/"$1"/task 2>/dev/null | wc -l)" -ge "$2" ]; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || { cat "$3"; fail "the agent attached"; finish; }
+		sleep 0.05
+	done
+}
+
 cg2=$(awk '$9 == "cgroup2" {print $5; exit}' /proc/self/mountinfo)
 if [ -z "$cg2" ] || [ ! -e "$cg2/cgroup.procs" ]; then
 	echo "  skip  no cgroup2 mount"
@@ -19,12 +31,7 @@ usage() { awk '$1 == "usage_usec" { print $2 }' "$cg/cpu.stat"; }
 "$WP" json -i 10 -c 1 --group-by cgroup --max-processes 400000 >"$TMP/out" 2>"$TMP/err" &
 agent=$!
 PIDS="$agent"
-i=0
-until grep -qs '^link_id:' /proc/$agent/fdinfo/* 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { cat "$TMP/err"; fail "the agent attached"; finish; }
-	sleep 0.05
-done
+wait_agent "$agent" 1 "$TMP/err"
 sleep 0.5	# its first interval has begun
 u0=$(usage)
 loops=""
@@ -61,13 +68,7 @@ check "the churn's CPU time matches the cgroup's cpu.stat within 1%" \
 "$WP" json -i 1 >"$TMP/ends" 2>"$TMP/ends.err" &
 agent=$!
 PIDS="$agent"
-i=0
-until grep -qs '^link_id:' /proc/$agent/fdinfo/* 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || { cat "$TMP/ends.err"; fail "the agent attached"; finish; }
-	sleep 0.05
-done
-sleep 0.3	# its drain thread is made after the attach
+wait_agent "$agent" 2 "$TMP/ends.err"	# its drain thread is made after the attach
 nices=$(for t in /proc/$agent/task/*; do awk '{ print $19 }' "$t/stat"; done | sort -n | tr '\n' ' ')
 check "the drain thread at nice -20, the agent's own thread at 0 (read: $nices)" \
 	test "$nices" = "-20 0 "
