@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "energy/baseline_state.h"
+#include "lib/util.h"
 
 #define STATE_NAME	"wattprobe-baselines"
 #define STATE_VERSION	1
@@ -61,13 +62,10 @@ static const struct baseline_slot *find_slot(const struct baseline_slot *slots, 
 
 bool baseline_state_gpu_owner(const char *uuid, char *owner, size_t size)
 {
-	unsigned long long h = 14695981039346656037ULL;	/* FNV-1a, 64 bits */
-
 	if (!uuid || !*uuid)
 		return false;
-	for (; *uuid; uuid++)
-		h = (h ^ (unsigned char)*uuid) * 1099511628211ULL;
-	return snprintf(owner, size, "gpu-%016llx", h) < (int)size;
+	return snprintf(owner, size, "gpu-%016llx",
+			(unsigned long long)fnv1a64_str(FNV1A64_INIT, uuid)) < (int)size;
 }
 
 /* The next line of *p (NUL-terminated copy in buf); NULL at the end. */

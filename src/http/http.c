@@ -874,20 +874,13 @@ static void conn_evict(struct http_server *s, struct conn *c)
 /* A client's address, without its port, as a number (FNV-1a of its bytes). */
 static __u32 addr_hash(const struct sockaddr *sa)
 {
-	const unsigned char *b = NULL;
-	__u32 h = 2166136261u;
-	size_t n = 0;
-
-	if (sa && sa->sa_family == AF_INET) {
-		b = (const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr;
-		n = sizeof(struct in_addr);
-	} else if (sa && sa->sa_family == AF_INET6) {
-		b = (const unsigned char *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
-		n = sizeof(struct in6_addr);
-	}
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 16777619u;
-	return h;
+	if (sa && sa->sa_family == AF_INET)
+		return fnv1a32(FNV1A32_INIT, &((const struct sockaddr_in *)sa)->sin_addr,
+			       sizeof(struct in_addr));
+	if (sa && sa->sa_family == AF_INET6)
+		return fnv1a32(FNV1A32_INIT, &((const struct sockaddr_in6 *)sa)->sin6_addr,
+			       sizeof(struct in6_addr));
+	return FNV1A32_INIT;
 }
 
 /* Room for every connection's address (HARD_LIMIT of them) at most half full. */

@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "lib/fsname.h"
+#include "lib/util.h"
 
 static bool kept(unsigned char c, bool first)
 {
@@ -12,15 +13,6 @@ static bool kept(unsigned char c, bool first)
 	       c == '-' || c == '_' || c == '+' || c == '@' || (c == '.' && !first);
 }
 
-/* FNV-1a, 64 bits */
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ULL;
-	return h;
-}
 
 int fsname_escape(const char *name, size_t n, char *out, size_t outlen)
 {
@@ -50,7 +42,7 @@ int fsname_escape(const char *name, size_t n, char *out, size_t outlen)
 		 * the whole name */
 		while (o > cut)
 			o -= o >= 3 && out[o - 3] == '%' ? 3 : 1;
-		o += snprintf(out + o, outlen - o, "~%016llx", (unsigned long long)hash(name, n));
+		o += snprintf(out + o, outlen - o, "~%016llx", (unsigned long long)fnv1a64(FNV1A64_INIT, name, n));
 	}
 	out[o] = '\0';
 	return (int)o;

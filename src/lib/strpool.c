@@ -4,20 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/strpool.h"
+#include "lib/util.h"
 
 struct strpool {
 	char **slots;
 	size_t nslots, nr, max;
 };
 
-static size_t hash(const char *s, size_t len)
-{
-	size_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 struct strpool *strpool__new(size_t max)
 {
@@ -36,7 +29,7 @@ struct strpool *strpool__new(size_t max)
 
 static char **find(char **slots, size_t nslots, const char *s, size_t len)
 {
-	size_t i = hash(s, len) & (nslots - 1);
+	size_t i = fnv1a64(FNV1A64_INIT, s, len) & (nslots - 1);
 
 	while (slots[i] && (strncmp(slots[i], s, len) || slots[i][len]))
 		i = (i + 1) & (nslots - 1);

@@ -4,6 +4,7 @@
 #define __UTIL_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -34,6 +35,45 @@ int read_small_file(const char *path, char *buf, size_t size);
  * 200 KiB, of which a machine uses what it has).
  */
 void zero_lazily(void *p, size_t n);
+
+/*
+ * FNV-1a, the tables' one hash: start from FNV1A32_INIT (or FNV1A64_INIT) and chain
+ * calls to hash a key of several fields. The _str forms stop at the NUL.
+ */
+#define FNV1A32_INIT	2166136261u
+#define FNV1A64_INIT	14695981039346656037ULL
+
+static inline uint32_t fnv1a32(uint32_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 16777619u;
+	return h;
+}
+
+static inline uint32_t fnv1a32_str(uint32_t h, const char *s)
+{
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 16777619u;
+	return h;
+}
+
+static inline uint64_t fnv1a64(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+
+	while (n--)
+		h = (h ^ *b++) * 1099511628211ULL;
+	return h;
+}
+
+static inline uint64_t fnv1a64_str(uint64_t h, const char *s)
+{
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
 
 static inline unsigned long long now_ns(clockid_t clk)
 {

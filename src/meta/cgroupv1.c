@@ -107,19 +107,9 @@ static size_t hash_proc(const struct cgroup_v1 *c, unsigned pid, unsigned long l
 	return (size_t)(h ^ (h >> 31)) & (c->nslots - 1);
 }
 
-/* FNV-1a of at most n bytes of s */
-static unsigned fnv1a(const char *s, size_t n)
-{
-	unsigned h = 2166136261u;
-
-	for (; n && *s; n--)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
-}
-
 static size_t hash_str(const struct cgroup_v1 *c, const char *s)
 {
-	return fnv1a(s, SIZE_MAX) & (c->nslots - 1);
+	return fnv1a32_str(FNV1A32_INIT, s) & (c->nslots - 1);
 }
 
 /* Empty tables of n slots in place of the old ones (freed). 0 or -ENOMEM (nothing changed). */
@@ -297,7 +287,7 @@ const char *cgroup_v1__path(struct cgroup_v1 *c, unsigned pid, unsigned long lon
 	*info = NULL;
 	if (!c || !pid)
 		return NULL;
-	comm_hash = fnv1a(comm ? comm : "", V1_COMM_LEN - 1);
+	comm_hash = fnv1a32(FNV1A32_INIT, comm, comm ? strnlen(comm, V1_COMM_LEN - 1) : 0);
 	now = now_ns(CLOCK_MONOTONIC) | 1;	/* never 0: 0 marks a free slot */
 	for (i = hash_proc(c, pid, start_ns), n = 0; n < c->nslots; i = (i + 1) & (c->nslots - 1), n++) {
 		e = &c->procs[i];

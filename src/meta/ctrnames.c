@@ -168,11 +168,7 @@ static const struct pod_ref *find_pod(const struct cn_logs *l, const char *uid)
 
 static size_t slot_of(const char *key)
 {
-	unsigned h = 2166136261u;
-
-	while (*key)
-		h = (h ^ (unsigned char)*key++) * 16777619u;
-	return h & (CN_SLOTS - 1);
+	return fnv1a32_str(FNV1A32_INIT, key) & (CN_SLOTS - 1);
 }
 
 struct ctrnames *ctrnames__new(const char *log_root, int docker_fd)

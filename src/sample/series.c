@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sample/series.h"
+#include "lib/util.h"
 
 #define NONE		0xffffffffu
 #define MIN_SCORE	1000.0	/* 1 mJ: an outsider scoring less is forgotten */
@@ -64,10 +65,10 @@ void series__free(struct series_set *s)
 
 static __u32 hash_id(__u32 pid, __u64 start_ns, const char *key)
 {
-	__u64 h = 1469598103934665603ULL ^ pid ^ (start_ns * 0x9e3779b97f4a7c15ULL);
+	__u64 h = FNV1A64_INIT ^ pid ^ (start_ns * 0x9e3779b97f4a7c15ULL);
 
-	while (key && *key)
-		h = (h ^ (unsigned char)*key++) * 1099511628211ULL;
+	if (key)
+		h = fnv1a64_str(h, key);
 	return (__u32)(h ^ (h >> 32));
 }
 

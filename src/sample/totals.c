@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "sample/totals.h"
+#include "lib/util.h"
 
 #define NONE 0xffffffffu
 
@@ -39,11 +40,7 @@ void totals__free(struct totals *t)
 
 static __u32 hash_key(const char *s)
 {
-	__u32 h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return fnv1a32_str(FNV1A32_INIT, s);
 }
 
 static __u32 *slot(struct totals *t, const char *key)
