@@ -96,3 +96,16 @@ Test(util, zero_lazily_writes_only_pages_not_zero)
 	cr_expect_eq(i, n);
 	munmap(g, n + 2 * 4096);
 }
+
+/* The published FNV-1a vectors (isthe.com/chongo/tech/comp/fnv), and chaining */
+Test(util, fnv1a_vectors_and_chaining)
+{
+	cr_expect_eq(fnv1a32_str(FNV1A32_INIT, ""), 0x811c9dc5u);
+	cr_expect_eq(fnv1a32_str(FNV1A32_INIT, "a"), 0xe40c292cu);
+	cr_expect_eq(fnv1a32_str(FNV1A32_INIT, "foobar"), 0xbf9cf968u);
+	cr_expect_eq(fnv1a32(FNV1A32_INIT, "foobar", 6), 0xbf9cf968u);
+	cr_expect_eq(fnv1a32(fnv1a32(FNV1A32_INIT, "foo", 3), "bar", 3), 0xbf9cf968u);
+	cr_expect_eq(fnv1a64_str(FNV1A64_INIT, "a"), 0xaf63dc4c8601ec8cULL);
+	cr_expect_eq(fnv1a64(FNV1A64_INIT, "foobar", 6), 0x85944171f73967e8ULL);
+	cr_expect_eq(fnv1a64_str(fnv1a64_str(FNV1A64_INIT, "foo"), "bar"), 0x85944171f73967e8ULL);
+}
