@@ -592,16 +592,22 @@ Test(curve_prior, lines_for_a_domain_without_published_curves, .init = setup)
 
 static struct baseline P0, D0, P1;
 
-static char *write_state(__u64 now, const struct baseline_slot *slots, int n)
+static char *write_state_kept(__u64 now, const struct baseline_slot *slots, int n,
+			      struct baseline_kept *kept)
 {
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 
 	cr_assert_not_null(f);
-	cr_assert_eq(baseline_state__write(f, now, slots, n), 0);
+	cr_assert_eq(baseline_state__write(f, now, slots, n, kept), 0);
 	fclose(f);
 	return text;
+}
+
+static char *write_state(__u64 now, const struct baseline_slot *slots, int n)
+{
+	return write_state_kept(now, slots, n, NULL);
 }
 
 /* Written and read back at once, the fits are the same, point by point and in their estimates. */
@@ -633,7 +639,7 @@ Test(baseline_state, round_trip, .init = setup)
 
 	baseline__init(&P0);
 	baseline__init(&D0);
-	cr_assert_eq(baseline_state__read(text, 1000, slots, 3, &bad), 2, "line %d", bad);
+	cr_assert_eq(baseline_state__read(text, 1000, slots, 3, NULL, &bad), 2, "line %d", bad);
 	cr_assert_eq(P0.n, 256);
 	cr_assert_eq(D0.n, 5);
 	baseline__estimate(&P0, &line_of_40, &after);
@@ -664,7 +670,7 @@ Test(baseline_state, a_file_of_the_line_fit_loads, .init = setup)
 		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%.6f %.6f %.9g\n",
 			 (i % 11) / 10.0, 10 + 3.0 * (i % 11), 1.0);
 	baseline__init(&P0);
-	cr_assert_eq(baseline_state__read(text, 100, slots, 1, &bad), 1, "line %d", bad);
+	cr_assert_eq(baseline_state__read(text, 100, slots, 1, NULL, &bad), 1, "line %d", bad);
 	cr_assert_eq(P0.n, 33);
 	baseline__estimate(&P0, &line_of_40, &E);
 	cr_assert_float_eq(E.idle_w, 10, 1e-3);
@@ -682,11 +688,11 @@ Test(baseline_state, points_keep_ageing_while_down)
 	baseline__add(&P0, 0.5, 25, 0);
 	baseline__add(&P0, 1.0, 40, 0);
 	text = write_state(5000, slots, 1);
-	cr_assert_eq(baseline_state__read(text, 5000 + 600, slots, 1, &bad), 1);
+	cr_assert_eq(baseline_state__read(text, 5000 + 600, slots, 1, NULL, &bad), 1);
 	cr_assert_float_eq(P0.w[0], 0.5, 1e-6);
 	cr_assert_float_eq(P0.w[1], 0.5, 1e-6);
 	/* a clock that went back is no reason to weigh more */
-	cr_assert_eq(baseline_state__read(text, 10, slots, 1, &bad), 1);
+	cr_assert_eq(baseline_state__read(text, 10, slots, 1, NULL, &bad), 1);
 	cr_assert_float_eq(P0.w[1], 1, 1e-6);
 	free(text);
 }
@@ -717,12 +723,12 @@ Test(baseline_state, foreign_blocks_skipped_and_garbage_refused)
 					  "fit 7 package 1\n0.5 20 1\n"
 					  "fit 0 gpu 1\n0.5 20 1\n"
 					  "fit host psys 2\n0.1 50 1\n0.9 90 1\n"
-					  "fit 0 package 1\n0.25 15 1\n", 100, slots, 2, &bad), 2);
+					  "fit 0 package 1\n0.25 15 1\n", 100, slots, 2, NULL, &bad), 2);
 	cr_assert_eq(P0.n, 1);
 	cr_assert_float_eq(P0.p[0], 15, 1e-6);
 	cr_assert_eq(P1.n, 2);
 	for (size_t i = 0; i < sizeof(bad_files) / sizeof(bad_files[0]); i++)
-		cr_assert_eq(baseline_state__read(bad_files[i], 100, slots, 2, &bad), -EINVAL,
+		cr_assert_eq(baseline_state__read(bad_files[i], 100, slots, 2, NULL, &bad), -EINVAL,
 			     "file %zu accepted", i);
 }
 
@@ -779,7 +785,7 @@ Test(baseline_state, gpus_by_uuid_and_the_remainder)
 	baseline__init(&g[0]);
 	baseline__init(&g[1]);
 	baseline__init(&r);
-	cr_assert_eq(baseline_state__read(text, 100, slots, 4, &bad), 3, "line %d", bad);
+	cr_assert_eq(baseline_state__read(text, 100, slots, 4, NULL, &bad), 3, "line %d", bad);
 	cr_assert_eq(g[0].n, 2, "GPU 1's points follow its UUID to index 0");
 	cr_assert_float_eq(g[0].p[1], 200, 1e-5);
 	cr_assert_eq(g[1].n, 1);
@@ -792,8 +798,81 @@ Test(baseline_state, gpus_by_uuid_and_the_remainder)
 	/* a socket's block never fills the remainder (whose socket and domain are 0s) */
 	baseline__init(&r);
 	cr_assert_eq(baseline_state__read("wattprobe-baselines 1\nwritten 100\n"
-					  "fit 0 package 1\n0.5 20 1\n", 100, slots + 3, 1, &bad), 0);
+					  "fit 0 package 1\n0.5 20 1\n", 100, slots + 3, 1, NULL, &bad), 0);
 	cr_assert_eq(r.n, 0);
+}
+
+/*
+ * One file for runs with other sensors: a run that has only a GPU (--sensor model for
+ * the CPUs) keeps the sockets' blocks and writes them back, aged as they would have
+ * aged in the file; an owner that is back writes its own block, not the kept one.
+ */
+Test(baseline_state, blocks_of_owners_not_here_are_kept, .init = setup)
+{
+	static struct baseline g;
+	struct baseline_slot gpu_only[] = { { .fit = &g, .owner = "gpu-00000000000000aa",
+					      .kind = "gpu" } };
+	struct baseline_slot sockets[] = { { 0, ENERGY_PACKAGE, &P0 }, { 1, ENERGY_DRAM, &D0 } };
+	struct baseline_slot with_socket0[] = { gpu_only[0], sockets[0] };
+	struct baseline_kept kept = { 0 };
+	char *text;
+	int bad;
+
+	baseline__init(&g);
+	/* written at 100 by a run with RAPL and the GPU; read at 700, one half-life on */
+	cr_assert_eq(baseline_state__read("wattprobe-baselines 1\nwritten 100\n"
+					  "fit 0 package 2\n0.1 20 1\n0.9 60 0.5\n"
+					  "fit gpu-00000000000000aa gpu 1\n0.5 140 1\n"
+					  "fit 1 dram 1\n0.3 4 1\n", 700, gpu_only, 1, &kept, &bad),
+		     1, "line %d", bad);
+	cr_assert_eq(g.n, 1);
+	cr_assert_eq(kept.n, 2);
+	g.w[0] = 1;	/* the GPU's own point, as if learnt again */
+	/* written at 1300: the kept points have aged one more half-life */
+	text = write_state_kept(1300, gpu_only, 1, &kept);
+	cr_assert_not_null(strstr(text, "fit gpu-00000000000000aa gpu 1\n0.500000 140.000000 1\n"),
+			   "%s", text);
+	cr_assert_not_null(strstr(text, "fit 0 package 2\n0.100000 20.000000 0.25\n"
+				    "0.900000 60.000000 0.125\n"), "%s", text);
+	cr_assert_not_null(strstr(text, "fit 1 dram 1\n0.300000 4.000000 0.25\n"), "%s", text);
+	/* the next run with RAPL finds the sockets' fits, as if the file had never been rewritten */
+	baseline__init(&P0);
+	baseline__init(&D0);
+	cr_assert_eq(baseline_state__read(text, 1300, sockets, 2, NULL, &bad), 2, "line %d", bad);
+	cr_assert_eq(P0.n, 2);
+	cr_assert_float_eq(P0.w[0], 0.25, 1e-6);
+	cr_assert_float_eq(P0.w[1], 0.125, 1e-6);
+	cr_assert_eq(D0.n, 1);
+	free(text);
+
+	/* socket 0 is back (say, the same run's CPUs measured again): its block is its own */
+	baseline__init(&P0);
+	baseline__add(&P0, 0.7, 45, 1);
+	text = write_state_kept(1300, with_socket0, 2, &kept);
+	cr_assert_not_null(strstr(text, "fit 0 package 1\n0.700000 45.000000 1\n"), "%s", text);
+	cr_assert_null(strstr(text, "fit 0 package 2"), "the kept block is not written: %s", text);
+	cr_assert_not_null(strstr(text, "fit 1 dram 1\n"), "%s", text);
+	free(text);
+	baseline_kept__free(&kept);
+	cr_assert_eq(kept.n, 0);
+}
+
+/* Points aged to a weight of 0 are left out, with the count that says so: no reader takes 0. */
+Test(baseline_state, points_aged_to_nothing_are_left_out, .init = setup)
+{
+	struct baseline_slot slots[] = { { 0, ENERGY_PACKAGE, &P0 } };
+	char *text;
+	int bad;
+
+	baseline__init(&P0);
+	baseline__add(&P0, 0.2, 20, 1);
+	baseline__add(&P0, 0.8, 50, 1);
+	P0.w[0] = 0;
+	text = write_state(100, slots, 1);
+	cr_assert_not_null(strstr(text, "fit 0 package 1\n0.800000 50.000000 "), "%s", text);
+	baseline__init(&P0);
+	cr_assert_eq(baseline_state__read(text, 100, slots, 1, NULL, &bad), 1, "line %d", bad);
+	free(text);
 }
 
 /*
@@ -807,14 +886,14 @@ Test(baseline_state, another_version_is_refused_by_name)
 	int bad;
 
 	cr_assert_eq(baseline_state__read("wattprobe-baselines 2\nwritten 1\nknots 0 0.1\n", 100,
-					  slots, 1, &bad), -EPROTONOSUPPORT);
+					  slots, 1, NULL, &bad), -EPROTONOSUPPORT);
 	cr_assert_eq(bad, 1);
 	cr_assert_not_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/state", dir);
 	cr_assert_eq(th_write_file(path, "wattprobe-baselines 7\nwritten 1\n"), 0);
 	baseline__init(&P0);
 	baseline__add(&P0, 0.5, 20, 0);
-	cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), -EPROTONOSUPPORT);
+	cr_assert_eq(baseline_state__load(path, slots, 1, NULL, err, sizeof(err)), -EPROTONOSUPPORT);
 	cr_assert_not_null(strstr(err, "version 7 of the baselines file, this wattprobe reads "
 				       "version 1"), "%s", err);
 	cr_assert_eq(P0.n, 0, "a refused file leaves nothing half read");
@@ -868,7 +947,7 @@ Test(baseline_state, save_never_follows_a_planted_link, .init = mk_sdir, .fini =
 	snprintf(victim, sizeof(victim), "%s/victim", sdir);
 	cr_assert_eq(th_write_file(victim, "precious\n"), 0);
 	cr_assert_eq(symlink(victim, link), 0);
-	cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(baseline_state__save(path, slots, 1, NULL, err, sizeof(err)), 0, "%s", err);
 	slurp(victim, buf, sizeof(buf));
 	cr_assert_str_eq(buf, "precious\n", "the link's target was written");
 	slurp(path, buf, sizeof(buf));
@@ -893,15 +972,15 @@ Test(baseline_state, folder_others_can_write_refused, .init = mk_sdir, .fini = r
 	baseline__init(&P0);
 	baseline__add(&P0, 0.5, 25, 0);
 	snprintf(path, sizeof(path), "%s/state", sdir);
-	cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(baseline_state__save(path, slots, 1, NULL, err, sizeof(err)), 0, "%s", err);
 	for (int i = 0; i < 2; i++) {
 		cr_assert_eq(chmod(sdir, i ? 01777 : 0777), 0);
-		cr_assert_eq(baseline_state__save(path, slots, 1, err, sizeof(err)), -EPERM);
+		cr_assert_eq(baseline_state__save(path, slots, 1, NULL, err, sizeof(err)), -EPERM);
 		cr_assert(strstr(err, "is writable by every user") != NULL, "%s", err);
-		cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), -EPERM);
+		cr_assert_eq(baseline_state__load(path, slots, 1, NULL, err, sizeof(err)), -EPERM);
 	}
 	cr_assert_eq(chmod(sdir, 0775), 0);	/* a group of its own: the admin's choice */
-	cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), 1, "%s", err);
+	cr_assert_eq(baseline_state__load(path, slots, 1, NULL, err, sizeof(err)), 1, "%s", err);
 	cr_assert_eq(stat(sdir, &st), 0);
 }
 
@@ -913,6 +992,6 @@ Test(baseline_state, load_refuses_fifo, .init = mk_sdir, .fini = rm_sdir, .timeo
 
 	snprintf(path, sizeof(path), "%s/state", sdir);
 	cr_assert_eq(mkfifo(path, 0600), 0);
-	cr_assert_eq(baseline_state__load(path, slots, 1, err, sizeof(err)), -EINVAL);
+	cr_assert_eq(baseline_state__load(path, slots, 1, NULL, err, sizeof(err)), -EINVAL);
 	cr_assert(strstr(err, "is not a regular file") != NULL, "%s", err);
 }

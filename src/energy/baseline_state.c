@@ -17,25 +17,95 @@
 #define STATE_MAGIC	"wattprobe-baselines 1"
 #define STATE_MAX_BYTES	(1 << 20)
 
-int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n)
+/* A block of the file no slot of this run has: its OWNER and DOMAIN as read */
+struct baseline_kept_fit {
+	char owner[BASELINE_STATE_TOKEN], kind[BASELINE_STATE_TOKEN];
+	struct baseline fit;
+};
+
+void baseline_kept__free(struct baseline_kept *k)
+{
+	free(k->fits);
+	*k = (struct baseline_kept){ 0 };
+}
+
+/* A fit's block; points aged to nothing (a weight of 0 no reader takes) are left out. */
+static void write_fit(FILE *f, const struct baseline_slot *slot)
+{
+	const struct baseline *b = slot->fit;
+	int n = 0;
+
+	for (int k = 0; k < b->n; k++)
+		n += b->w[k] > 0;
+	if (!n)
+		return;
+	if (slot->owner)
+		fprintf(f, "fit %s %s %d\n", slot->owner, slot->kind, n);
+	else if (slot->socket < 0)
+		fprintf(f, "fit host %s %d\n", energy_domain_name(slot->domain), n);
+	else
+		fprintf(f, "fit %d %s %d\n", slot->socket, energy_domain_name(slot->domain), n);
+	for (int k = 0; k < b->n; k++)
+		if (b->w[k] > 0)
+			fprintf(f, "%.6f %.6f %.9g\n", b->u[k], b->p[k], b->w[k]);
+}
+
+static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
+					     const char *sock, const char *dom);
+
+/* The kept blocks' points age from kept->aged_s to now_s, as they would have in the file. */
+static void age_kept(struct baseline_kept *kept, __u64 now_s)
+{
+	double decay;
+
+	if (now_s <= kept->aged_s)
+		return;
+	decay = exp2(-(double)(now_s - kept->aged_s) / BASELINE_HALF_LIFE_S);
+	for (int i = 0; i < kept->n; i++)
+		for (int k = 0; k < kept->fits[i].fit.n; k++)
+			kept->fits[i].fit.w[k] *= decay;
+	kept->aged_s = now_s;
+}
+
+int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n,
+			  struct baseline_kept *kept)
 {
 	fprintf(f, "%s\nwritten %llu\n", STATE_MAGIC, (unsigned long long)now_s);
-	for (int i = 0; i < n; i++) {
-		const struct baseline *b = slots[i].fit;
+	for (int i = 0; i < n; i++)
+		write_fit(f, &slots[i]);
+	if (kept)
+		age_kept(kept, now_s);
+	for (int i = 0; kept && i < kept->n; i++) {
+		struct baseline_kept_fit *kf = &kept->fits[i];
 
-		if (!b->n)
-			continue;
-		if (slots[i].owner)
-			fprintf(f, "fit %s %s %d\n", slots[i].owner, slots[i].kind, b->n);
-		else if (slots[i].socket < 0)
-			fprintf(f, "fit host %s %d\n", energy_domain_name(slots[i].domain), b->n);
-		else
-			fprintf(f, "fit %d %s %d\n", slots[i].socket,
-				energy_domain_name(slots[i].domain), b->n);
-		for (int k = 0; k < b->n; k++)
-			fprintf(f, "%.6f %.6f %.9g\n", b->u[k], b->p[k], b->w[k]);
+		/* an owner that came back since (a GPU plugged in again) writes its own */
+		if (!find_slot(slots, n, kf->owner, kf->kind))
+			write_fit(f, &(struct baseline_slot){ .fit = &kf->fit, .owner = kf->owner,
+							      .kind = kf->kind });
 	}
 	return ferror(f) ? -EIO : 0;
+}
+
+/* Room for one more kept block (emptied), NULL when BASELINE_KEPT_MAX are kept. */
+static struct baseline *keep_block(struct baseline_kept *kept, const char *sock,
+				   const char *dom)
+{
+	struct baseline_kept_fit *kf;
+
+	if (kept->n >= BASELINE_KEPT_MAX)
+		return NULL;
+	if (kept->n == kept->room) {
+		kf = realloc(kept->fits, (kept->room + 4) * sizeof(*kf));
+		if (!kf)
+			return NULL;
+		kept->fits = kf;
+		kept->room += 4;
+	}
+	kf = &kept->fits[kept->n++];
+	snprintf(kf->owner, sizeof(kf->owner), "%s", sock);
+	snprintf(kf->kind, sizeof(kf->kind), "%s", dom);
+	baseline__init(&kf->fit);
+	return &kf->fit;
 }
 
 static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
@@ -101,7 +171,7 @@ static long other_version(const char *line)
 }
 
 int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
-			 int n, int *bad_line)
+			 int n, struct baseline_kept *kept, int *bad_line)
 {
 	char line[256], sock[32], dom[32], extra[2];
 	unsigned long long written;
@@ -110,6 +180,10 @@ int baseline_state__read(const char *text, __u64 now_s, const struct baseline_sl
 	int lineno = 0, restored = 0, count;
 
 	*bad_line = 1;
+	if (kept) {
+		kept->n = 0;
+		kept->aged_s = now_s;
+	}
 	if (!next_line(&p, line, sizeof(line)))
 		return -EINVAL;
 	if (strcmp(line, STATE_MAGIC))
@@ -124,6 +198,7 @@ int baseline_state__read(const char *text, __u64 now_s, const struct baseline_sl
 	decay = exp2(-age / BASELINE_HALF_LIFE_S);
 	while (next_line(&p, line, sizeof(line))) {
 		const struct baseline_slot *slot;
+		struct baseline *fit;
 
 		*bad_line = ++lineno;
 		if (!*line)
@@ -132,6 +207,7 @@ int baseline_state__read(const char *text, __u64 now_s, const struct baseline_sl
 		    count < 1 || count > BASELINE_WINDOW)
 			return -EINVAL;
 		slot = find_slot(slots, n, sock, dom);
+		fit = slot ? slot->fit : kept ? keep_block(kept, sock, dom) : NULL;
 		if (slot)
 			baseline__init(slot->fit);
 		for (int k = 0; k < count; k++) {
@@ -145,8 +221,8 @@ int baseline_state__read(const char *text, __u64 now_s, const struct baseline_sl
 			    !(weight > 0 && weight <= 1))
 				return -EINVAL;
 			/* a point aged to nothing is read and left out */
-			if (slot && weight * decay > 0)
-				baseline__restore(slot->fit, u, w, weight * decay);
+			if (fit && weight * decay > 0)
+				baseline__restore(fit, u, w, weight * decay);
 		}
 		restored += slot != NULL;
 	}
@@ -188,7 +264,7 @@ int baseline_state_dir_check(const char *path, char *err, size_t errlen)
 }
 
 int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
-			 char *err, size_t errlen)
+			 struct baseline_kept *kept, char *err, size_t errlen)
 {
 	char *text = NULL;
 	struct stat st;
@@ -242,7 +318,7 @@ int baseline_state__load(const char *path, const struct baseline_slot *slots, in
 		ret = -EINVAL;
 		bad = 1;
 	} else {
-		ret = baseline_state__read(text, now_s(), slots, n, &bad);
+		ret = baseline_state__read(text, now_s(), slots, n, kept, &bad);
 	}
 	if (ret == -EPROTONOSUPPORT)
 		snprintf(err, errlen, "%s: version %ld of the baselines file, this wattprobe reads "
@@ -253,9 +329,12 @@ int baseline_state__load(const char *path, const struct baseline_slot *slots, in
 		snprintf(err, errlen, "%s, line %d: not a wattprobe baselines file; starting afresh "
 			 "(remove it, or give --state-file another path)", path, bad);
 	free(text);
-	if (ret < 0)
+	if (ret < 0) {
 		for (int i = 0; i < n; i++)
 			baseline__init(slots[i].fit);
+		if (kept)
+			kept->n = 0;
+	}
 	return ret;
 }
 
@@ -265,7 +344,7 @@ int baseline_state__load(const char *path, const struct baseline_slot *slots, in
  * renamed over PATH; a fixed PATH.tmp followed a link planted there.
  */
 int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
-			 char *err, size_t errlen)
+			 struct baseline_kept *kept, char *err, size_t errlen)
 {
 	char tmp[4096];
 	int ret, fd;
@@ -293,7 +372,7 @@ int baseline_state__save(const char *path, const struct baseline_slot *slots, in
 		close(fd);
 		goto fail;
 	}
-	ret = baseline_state__write(f, now_s(), slots, n);
+	ret = baseline_state__write(f, now_s(), slots, n, kept);
 	if (fclose(f) && !ret)
 		ret = -errno;
 	if (!ret && rename(tmp, path))

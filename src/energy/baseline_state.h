@@ -22,6 +22,11 @@
  * is made from, the line of wattprobe 0.2 and the curves since, so files of
  * either load in both. A file of another version ("wattprobe-baselines 2")
  * is refused with a message saying so, and written over at the next save.
+ *
+ * Blocks of owners a run does not have (the sockets' fits in a run whose CPU
+ * energy is a model, a GPU taken out) are kept, ageing as the others do, and
+ * written back: one file serves runs with other sensors without losing what
+ * each learnt.
  */
 #ifndef __BASELINE_STATE_H
 #define __BASELINE_STATE_H
@@ -48,6 +53,22 @@ struct baseline_slot {
 };
 
 /*
+ * The file's blocks that belong to no slot of this run, read by
+ * baseline_state__read() and written back after the run's own slots. Its weights
+ * are as of aged_s (the points keep ageing while they wait); at most
+ * BASELINE_KEPT_MAX blocks (more are left out). Zero-initialised is empty.
+ */
+#define BASELINE_KEPT_MAX	64
+
+struct baseline_kept {
+	struct baseline_kept_fit *fits;
+	int n, room;
+	__u64 aged_s;
+};
+
+void baseline_kept__free(struct baseline_kept *k);
+
+/*
  * A GPU's OWNER in the file, from its UUID (nvmlDeviceGetUUID: "GPU-" and 32 hex
  * digits, longer than a token): "gpu-" and the 16 hex digits of its 64-bit FNV-1a
  * hash, so the same GPU has the same OWNER at every start whatever its index.
@@ -55,17 +76,22 @@ struct baseline_slot {
  */
 bool baseline_state_gpu_owner(const char *uuid, char *owner, size_t size);
 
-/* Write every slot with points to f. 0 or -errno. */
-int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n);
+/*
+ * Write every slot with points to f, then the kept blocks (if kept; aged to now_s)
+ * of owners no slot has. 0 or -errno.
+ */
+int baseline_state__write(FILE *f, __u64 now_s, const struct baseline_slot *slots, int n,
+			  struct baseline_kept *kept);
 /*
  * Fill the slots' fits from text (each fit is emptied first when its block is
- * there); blocks of sockets or domains not in slots are skipped. Returns the
- * number of fits restored, -EPROTONOSUPPORT for a baselines file of another
- * version, or -EINVAL for a text that is not such a file (*bad_line gets its
- * line number; the fits may then hold part of it: reset them).
+ * there); blocks of sockets or domains not in slots go to kept (emptied first),
+ * or are skipped when kept is NULL. Returns the number of fits restored,
+ * -EPROTONOSUPPORT for a baselines file of another version, or -EINVAL for a text
+ * that is not such a file (*bad_line gets its line number; the fits may then hold
+ * part of it: reset them and kept).
  */
 int baseline_state__read(const char *text, __u64 now_s, const struct baseline_slot *slots,
-			 int n, int *bad_line);
+			 int n, struct baseline_kept *kept, int *bad_line);
 
 /*
  * The folder of path may hold the state file: it is one, and not writable by
@@ -79,13 +105,13 @@ int baseline_state_dir_check(const char *path, char *err, size_t errlen);
  * regular, such as a FIFO, which is never waited on, or a broken one).
  */
 int baseline_state__load(const char *path, const struct baseline_slot *slots, int n,
-			 char *err, size_t errlen);
+			 struct baseline_kept *kept, char *err, size_t errlen);
 /*
  * Written to a new file of a name of its own (mkstemp() in the same folder:
  * never a file or link that was there), then renamed over PATH; a folder
  * baseline_state_dir_check() refuses is not written to.
  */
 int baseline_state__save(const char *path, const struct baseline_slot *slots, int n,
-			 char *err, size_t errlen);
+			 struct baseline_kept *kept, char *err, size_t errlen);
 
 #endif /* __BASELINE_STATE_H */

@@ -253,7 +253,7 @@ static void save_state(struct sampler *s, bool force)
 	if (!n)
 		return;
 	s->state_saved_ns = now;
-	if (baseline_state__save(s->opts.state_file, slots, n, err, sizeof(err)) &&
+	if (baseline_state__save(s->opts.state_file, slots, n, &s->kept, err, sizeof(err)) &&
 	    !s->state_warned) {
 		fprintf(stderr, "wattprobe: warning: %s\n", err);
 		s->state_warned = true;
@@ -273,7 +273,7 @@ static void load_state(struct sampler *s)
 	if (!n)
 		return;
 	/* a missing file is a first run */
-	ret = baseline_state__load(s->opts.state_file, slots, n, why, sizeof(why));
+	ret = baseline_state__load(s->opts.state_file, slots, n, &s->kept, why, sizeof(why));
 	if (ret < 0 && ret != -ENOENT)
 		fprintf(stderr, "wattprobe: warning: %s\n", why);
 	else if (ret > 0 && s->opts.verbose)
@@ -1141,6 +1141,7 @@ void sampler__close(struct sampler *s)
 	probe__close(&s->probe);
 	acct__free(&s->acct);
 	save_state(s, true);
+	baseline_kept__free(&s->kept);
 	sensor_set__close(&s->sensors);
 	proctable__free(&s->pt);
 	if (s->cgroups)

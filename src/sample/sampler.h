@@ -18,6 +18,7 @@
 #include "procs/procinfo.h"
 #include "energy/attribution.h"
 #include "energy/baseline.h"
+#include "energy/baseline_state.h"
 #include "kernel/probe.h"
 #include "procs/proctable.h"
 #include "sample/guests.h"
@@ -75,6 +76,7 @@ struct sampler {
 	struct proctable pt;
 	struct sensor_set sensors;
 	struct baseline pkg_fit[WP_MAX_SOCKETS], dram_fit[WP_MAX_SOCKETS], psys_fit;
+	struct baseline_kept kept;	/* --state-file's blocks of owners this run has not */
 	__u64 state_saved_ns;		/* CLOCK_MONOTONIC of the last write of --state-file */
 	__u64 updated_ns, update_period_ns;	/* the sensor's last move (sensor_reading) */
 	bool state_warned;

@@ -159,6 +159,17 @@ agent json -i 0.2 -c 2 --state-file "$TMP/state" >"$TMP/again" 2>"$TMP/err"
 n2=$(tail -1 "$TMP/again" | jq '.gpus[0].baseline.intervals')
 check "... and reads it at start: the second interval's fit holds $n2 intervals ($n1 + 1)" \
 	test "$n2" -eq $((n1 + 1))
+# One file for runs with other sensors: a RAPL run's blocks (a socket's, psys's) survive a
+# run that has the model's CPUs and this GPU (they were lost: the file was rewritten with
+# the GPU's block only), their weights aged, not raised.
+printf 'fit 0 package 2\n0.100000 20.000000 1\n0.900000 60.000000 0.5\nfit host psys 1\n0.500000 80.000000 1\n' \
+	>>"$TMP/state"
+agent json -i 0.2 -c 2 --state-file "$TMP/state" >/dev/null 2>"$TMP/err"
+check "... and keeps the blocks of owners this run has not ($(grep '^fit' "$TMP/state" | tr '\n' ' '))" \
+	sh -c "grep -q '^fit gpu-b9178b1bf41b109e gpu ' '$TMP/state' &&
+		grep -A2 -x 'fit 0 package 2' '$TMP/state' | awk 'NR == 2 && \$1 == 0.1 && \$2 == 20 && \$3 > 0.99 && \$3 <= 1 { a = 1 }
+			NR == 3 && \$1 == 0.9 && \$2 == 60 && \$3 > 0.49 && \$3 <= 0.5 { b = 1 } END { exit !(a && b) }' &&
+		grep -A1 -x 'fit host psys 1' '$TMP/state' | awk 'NR == 2 && \$2 == 80 && \$3 > 0.99 && \$3 <= 1 { a = 1 } END { exit !a }'"
 
 # --- wattprobe run of a command on the GPU -------------------------------------------------
 # The command puts itself on the GPU at 50% (its shell's PID, kept by exec) and keeps a
