@@ -29,6 +29,28 @@ void baseline_kept__free(struct baseline_kept *k)
 	*k = (struct baseline_kept){ 0 };
 }
 
+static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
+					     const char *sock, const char *dom)
+{
+	char *end;
+	long id = -1;
+
+	for (int i = 0; i < n; i++)
+		if (slots[i].owner && !strcmp(slots[i].owner, sock) && !strcmp(slots[i].kind, dom))
+			return &slots[i];
+	if (strcmp(sock, "host")) {
+		errno = 0;
+		id = strtol(sock, &end, 10);
+		if (errno || end == sock || *end || id < 0 || id > 1 << 20)
+			return NULL;
+	}
+	for (int i = 0; i < n; i++)
+		if (!slots[i].owner && slots[i].socket == id &&
+		    !strcmp(energy_domain_name(slots[i].domain), dom))
+			return &slots[i];
+	return NULL;
+}
+
 /* A fit's block; points aged to nothing (a weight of 0 no reader takes) are left out. */
 static void write_fit(FILE *f, const struct baseline_slot *slot)
 {
@@ -49,9 +71,6 @@ static void write_fit(FILE *f, const struct baseline_slot *slot)
 		if (b->w[k] > 0)
 			fprintf(f, "%.6f %.6f %.9g\n", b->u[k], b->p[k], b->w[k]);
 }
-
-static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
-					     const char *sock, const char *dom);
 
 /* The kept blocks' points age from kept->aged_s to now_s, as they would have in the file. */
 static void age_kept(struct baseline_kept *kept, __u64 now_s)
@@ -106,28 +125,6 @@ static struct baseline *keep_block(struct baseline_kept *kept, const char *sock,
 	snprintf(kf->kind, sizeof(kf->kind), "%s", dom);
 	baseline__init(&kf->fit);
 	return &kf->fit;
-}
-
-static const struct baseline_slot *find_slot(const struct baseline_slot *slots, int n,
-					     const char *sock, const char *dom)
-{
-	char *end;
-	long id = -1;
-
-	for (int i = 0; i < n; i++)
-		if (slots[i].owner && !strcmp(slots[i].owner, sock) && !strcmp(slots[i].kind, dom))
-			return &slots[i];
-	if (strcmp(sock, "host")) {
-		errno = 0;
-		id = strtol(sock, &end, 10);
-		if (errno || end == sock || *end || id < 0 || id > 1 << 20)
-			return NULL;
-	}
-	for (int i = 0; i < n; i++)
-		if (!slots[i].owner && slots[i].socket == id &&
-		    !strcmp(energy_domain_name(slots[i].domain), dom))
-			return &slots[i];
-	return NULL;
 }
 
 bool baseline_state_gpu_owner(const char *uuid, char *owner, size_t size)
