@@ -60,8 +60,8 @@ static __always_inline __u64 wake_flag(void)
 #define TASK_READ(btf, task, field, ...) \
 	((btf) ? (task)->field __VA_OPT__(->) __VA_ARGS__ : BPF_CORE_READ(task, field, ##__VA_ARGS__))
 
-/* A record of a slot: its final total (EVICT). */
-static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 idx,
+/* A record of a slot: its final total (EVICT). False if the ring buffer is full. */
+static __always_inline bool emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 idx,
 				 const struct wp_slot *s)
 {
 	struct wp_event *e;
@@ -69,7 +69,7 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
 	e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 	if (!e) {
 		c->hdr.dropped++;
-		return;
+		return false;
 	}
 	e->type = type;
 	e->cpu = cpu;
@@ -84,6 +84,25 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
 	e->change = 0;
 	e->seq = 0;
 	bpf_ringbuf_submit(e, wake_flag());
+	return true;
+}
+
+/*
+ * No room in the ring buffer for the evict record of a slot's owner: the owner keeps the
+ * slot, whose time the agent goes on reading, and delta, of the process that wanted it,
+ * goes to lost_ns, which the agent reports as [unrecorded]. If delta closes the running
+ * slice and wp_snap saw that slice, the agent may have credited part of it to the process
+ * already (kernel/accounting.c, debts): the slice is named, for the agent to take that
+ * part out of [unrecorded]'s rather than count it twice.
+ */
+static __always_inline void lose(struct wp_cpu *c, __u32 tgid, __u64 start_ns, __u64 delta)
+{
+	__u64 slice = c->hdr.seq - 1;	/* the running slice's: the switch bumped seq */
+
+	c->hdr.lost_ns += delta;
+	if (tgid == c->hdr.cur_tgid && start_ns == c->hdr.cur_start_ns &&
+	    c->hdr.snap_seq == slice && c->hdr.lost_slice[(c->hdr.lost_slices - 1) & 1] != slice)
+		c->hdr.lost_slice[c->hdr.lost_slices++ & 1] = slice;
 }
 
 /*
@@ -92,7 +111,8 @@ static __always_inline void emit(struct wp_cpu *c, __u32 type, __u32 cpu, __u32 
  * key no longer matches). task is the one being charged: its name, program
  * and cgroup go with the slot (it is not always
  * current: see unseen_switch); NULL for the [untraced] pseudo process, which
- * the agent names.
+ * the agent names. The old owner's record is reserved before anything changes:
+ * with no room for it, the old owner stays (lose()).
  */
 static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 				 struct task_struct *task, __u64 delta)
@@ -101,8 +121,10 @@ static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 	struct wp_slot *s;
 
 	s = &c->slots[idx];
-	if (s->gen)
-		emit(c, WP_EV_EVICT, bpf_get_smp_processor_id(), idx, s);
+	if (s->gen && !emit(c, WP_EV_EVICT, bpf_get_smp_processor_id(), idx, s)) {
+		lose(c, tgid, start_ns, delta);
+		return;
+	}
 
 	gen = s->gen + 1;
 	if (!gen)

@@ -26,7 +26,9 @@
  * task's sum_exec_runtime: a slice is never charged more than the sum grew), a
  * compare and an add. Only when the slot belongs to another process (a miss)
  * is the old owner's total sent to user space through a ring buffer (an
- * "evict" record) and the slot taken over.
+ * "evict" record) and the slot taken over. If the ring buffer is full, the old
+ * owner keeps the slot (its time is still read from it) and the slice goes to
+ * the header's lost_ns, which the agent reports as [unrecorded]: no time is lost.
  *
  * User space reads the whole per-CPU array each interval (a fixed cost) and
  * drains the ring buffer (a cost that grows with evictions, i.e. with what
@@ -103,6 +105,11 @@ struct wp_cpu_hdr {
 	__u64 dropped;		/* records lost because the ring buffer was full */
 	__u64 unseen;		/* switches whose prev was not the task last switched in */
 	__u64 untraced_ns;	/* of their time, what went to the [untraced] pseudo process */
+	/* time no slot could take: the slot's owner had to be evicted and the ring buffer had
+	 * no room for its record, so it kept the slot (the agent's [unrecorded]) */
+	__u64 lost_ns;
+	__u64 lost_slice[2];	/* the last two slices wp_snap saw that went there, by seq */
+	__u64 lost_slices;	/* how many such: the next goes to lost_slice[lost_slices & 1] */
 	__u64 seq_end;
 };
 

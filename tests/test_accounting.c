@@ -561,6 +561,48 @@ Test(accounting, debts_beyond_room_are_counted_and_stay_exact)
 	cr_assert_eq(rec.total, 5 * 700 + 250);
 }
 
+/*
+ * A full ring buffer: the slot's owner could not be evicted, so the time of the process
+ * that wanted the slot went to the header's lost_ns, charged to no process
+ * (ACCT_LOST_TGID), less what of it was credited already as the running slice.
+ */
+Test(accounting, time_of_a_full_ring_pays_the_credit_of_its_slice)
+{
+	/* pid 7 (start 70) runs in slice 10; wp_snap saw it 500 ns in: credited 500 */
+	put_run(snap, 10, 7, 70, 500);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(7, 70, 0), 500);
+	/* it closed after 1000 ns, but pid 263 held its slot and the ring buffer was full:
+	 * 1000 to lost_ns, slice 10 named; the idle task in since switch 11 */
+	put_run(snap, 11, 0, 0, 0);
+	snap->hdr.lost_ns = 1000;
+	snap->hdr.lost_slice[0] = 10;
+	snap->hdr.lost_slices = 1;
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(7, 70, 0), 500, "its credit stands");
+	cr_assert_eq(got(ACCT_LOST_TGID, 0, 0), 500, "1000 - the 500 credited");
+	cr_assert_eq(a.lost_ns, 1000);
+	/* read again: nothing more */
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(rec.total, 1000);
+	/* 7 again in slice 13, 400 ns in; it closes after 600 in a slot of its own: that
+	 * pays the 400 of slice 13 only, the debt of slice 10 being paid */
+	put_run(snap, 13, 7, 70, 400);
+	acct__cpu(&a, 0, snap);
+	put_slot(snap, 1, 7, 70, 600);
+	put_run(snap, 14, 0, 0, 0);
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(7, 70, 0), 1100, "500 of slice 10, 600 of slice 13");
+	cr_assert_eq(rec.total, 1600, "1000 + 600: all that ran, once");
+	/* more lost time of a slice never credited (slice 14's, not named): all of it */
+	put_run(snap, 16, 0, 0, 0);
+	snap->hdr.lost_ns = 1300;
+	acct__cpu(&a, 0, snap);
+	cr_assert_eq(got(ACCT_LOST_TGID, 0, 0), 800);
+	cr_assert_eq(got(7, 70, 0), 1100);
+	cr_assert_eq(rec.total, 1900);
+}
+
 Test(accounting, dropped_summed_across_cpus)
 {
 	struct wp_cpu *other = calloc(1, sizeof(*other));

@@ -132,6 +132,32 @@ static void read_slot(struct acct *a, int cpu, int idx, const struct wp_slot *s)
 		closed(a, cpu, &ch);
 }
 
+/*
+ * ns more of the header's lost_ns: time the BPF side put in no slot (the ring buffer was
+ * full for the evict record of the slot's owner). If it closed a running slice that was
+ * credited (a slice of lost_slice), that slice's debt is paid from it first: the credit
+ * charged that part to its process already. The rest is no known process's.
+ */
+static void lost_time(struct acct *a, int cpu, const struct wp_cpu_hdr *h, __u64 ns)
+{
+	struct acct_cpu *ac = &a->cpus[cpu];
+	struct acct_charge ch = { .tgid = ACCT_LOST_TGID, .cpu = cpu, .ns = ns };
+
+	a->lost_ns += ns;
+	for (int i = 0; i < ac->ndebts && ch.ns; i++) {
+		struct acct_debt *d = &ac->debts[i];
+		__u64 pay;
+
+		if (d->slice != h->lost_slice[0] && d->slice != h->lost_slice[1])
+			continue;
+		pay = d->outstanding < ch.ns ? d->outstanding : ch.ns;
+		d->outstanding -= pay;
+		ch.ns -= pay;
+	}
+	if (ch.ns)
+		a->ops->charge(a->ctx, &ch);
+}
+
 void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c)
 {
 	struct acct_cpu *ac;
@@ -154,6 +180,10 @@ void acct__cpu(struct acct *a, int cpu, const struct wp_cpu *c)
 	if (h->unseen > ac->unseen_seen) {
 		a->unseen += h->unseen - ac->unseen_seen;
 		ac->unseen_seen = h->unseen;
+	}
+	if (h->lost_ns > ac->lost_seen) {
+		lost_time(a, cpu, h, h->lost_ns - ac->lost_seen);
+		ac->lost_seen = h->lost_ns;
 	}
 	/* wp_snap saw the slice that is still running: credit it so far */
 	if (h->cur_tgid && h->snap_seq == h->seq)

@@ -17,6 +17,9 @@
  *  - split records: the part of a running slice before an identity change,
  *    which pays back the debt of that slice first.
  * Each charge says under which identity (name, cgroup, program) it ran.
+ * And time the BPF side could put in no slot (lost_ns: the ring buffer was full
+ * for an evict record) is charged to no process (ACCT_LOST_TGID), less what of
+ * it was credited already as a running slice.
  *
  * Idle time is not charged here: it is what is left of each CPU's interval.
  */
@@ -29,6 +32,8 @@
 #include "wattprobe.h"
 
 #define ACCT_MAX_DEBTS 4
+/* The tgid of charges of time that is no known process's (lost_ns, wattprobe.h) */
+#define ACCT_LOST_TGID 0xffffffffu
 
 /* Who the time is of: the process's name, cgroup and program when it ran. */
 struct acct_id {
@@ -41,7 +46,7 @@ struct acct_id {
 struct acct_charge {
 	__u32 tgid;
 	__u64 start_ns;
-	const struct acct_id *id;	/* NULL: not known ([untraced]) */
+	const struct acct_id *id;	/* NULL: not known ([untraced], ACCT_LOST_TGID) */
 	__u64 before;		/* not 0: id is the one before this change (a SPLIT) */
 	__u64 before_cgroup;	/* and its cgroup then, if BPF knew it (0: not known) */
 	int cpu;
@@ -85,6 +90,7 @@ struct acct_cpu {
 	struct acct_slot slots[WP_SLOTS];
 	__u64 dropped_seen;
 	__u64 unseen_seen;
+	__u64 lost_seen;
 	int ndebts;
 	struct acct_debt debts[ACCT_MAX_DEBTS];
 };
@@ -100,6 +106,7 @@ struct acct {
 	__u64 torn_slots;	/* slots skipped because a takeover was in progress */
 	__u64 torn_headers;	/* headers skipped because a switch was in progress */
 	__u64 uncredited;	/* running slices not credited for lack of debt room */
+	__u64 lost_ns;		/* time of no slot (a full ring buffer), charged as ACCT_LOST_TGID */
 };
 
 int acct__init(struct acct *a, int nr_cpus, const struct acct_ops *ops, void *ctx);

@@ -18,7 +18,8 @@ struct vm_id;
 #define PROCINFO_CMDLINE_MAX 4096	/* bytes read from /proc/PID/cmdline, and of proc.cmdline */
 
 #define PT_NONE 0xffffffffu
-/* The pseudo process that collects time of processes the table had no room for. */
+/* The pseudo process that collects time of processes the table had no room for, and
+ * time the BPF side could give to no process (a full ring buffer: ACCT_LOST_TGID). */
 #define PT_UNRECORDED_TGID 0xffffffffu
 /* The pseudo process that collects time of switches the tracepoint did not show,
  * which the scheduler's counters could not give to a process (wattprobe.bpf.c). */

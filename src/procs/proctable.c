@@ -161,12 +161,10 @@ static struct proc *alloc_room(struct proctable *t, __u32 tgid, __u64 start_ns)
 	return NULL;
 }
 
-/* The pseudo process of the time the table had no room for. */
-static struct proc *unrecorded(struct proctable *t)
+struct proc *proctable__unrecorded(struct proctable *t)
 {
 	struct proc *p;
 
-	t->full++;
 	if (t->unrecorded == PT_NONE) {
 		p = alloc(t, PT_UNRECORDED_TGID, 0);
 		strcpy(p->comm, "[unrecorded]");
@@ -174,6 +172,13 @@ static struct proc *unrecorded(struct proctable *t)
 		t->unrecorded = proctable__index(t, p);
 	}
 	return &t->pool[t->unrecorded];
+}
+
+/* The pseudo process of the time the table had no room for: counted in full. */
+static struct proc *unrecorded(struct proctable *t)
+{
+	t->full++;
+	return proctable__unrecorded(t);
 }
 
 struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns)

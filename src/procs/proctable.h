@@ -48,6 +48,9 @@ void proctable__free(struct proctable *t);
 struct proc *proctable__find(struct proctable *t, __u32 tgid, __u64 start_ns);
 /* Find or create; a full table returns the "unrecorded" pseudo process. */
 struct proc *proctable__get(struct proctable *t, __u32 tgid, __u64 start_ns);
+/* The "unrecorded" pseudo process (made if needed: it always has room), without
+ * counting a charge that found the table full. */
+struct proc *proctable__unrecorded(struct proctable *t);
 /* Charge ns on a CPU of a socket (socket -1: unknown) in the current interval. */
 void proctable__charge(struct proctable *t, struct proc *p, int cpu, int socket, __u64 ns);
 /* Put a process on this interval's active list without charging it. */

@@ -63,6 +63,11 @@ static void on_charge(void *ctx, const struct acct_charge *c)
 
 	if (c->cpu >= 0 && c->cpu < s->topo.nr_cpus)
 		s->iv_cpu_busy[c->cpu] += c->ns;
+	if (c->tgid == ACCT_LOST_TGID) {
+		/* time the BPF side could give to no process (a full ring buffer) */
+		proctable__charge(&s->pt, proctable__unrecorded(&s->pt), c->cpu, sock, c->ns);
+		return;
+	}
 	p = proctable__get(&s->pt, c->tgid, c->start_ns);
 	if (!p->id_known && c->tgid == PT_UNTRACED_TGID) {
 		strcpy(p->comm, "[untraced]");
