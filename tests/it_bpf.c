@@ -712,8 +712,8 @@ static __u64 rusage_ns(const struct rusage *a, const struct rusage *b)
  * The ring buffer full while processes run and end: nothing drains it (no drain thread,
  * no sample) while this process makes and reaps children by the thousand, until their
  * records are several times the 512 KiB it holds. A slot's time used to go with its evict
- * record: a record that found the ring full lost the old owner's time (108.7 ms of the
- * children's 288.2 ms charged, 20,862 records dropped). Now the slot keeps its owner until
+ * record: a record that found the ring full lost the old owner's time (the children and
+ * this process were charged 413 ms of the 1,113 ms they ran, 20,816 records dropped). Now the slot keeps its owner until
  * the ring has room, and what the process that wanted it ran goes to [unrecorded]: the
  * children's time, this process's and [unrecorded] add up to what the kernel says they
  * ran (rusage), and neither is charged more than that.

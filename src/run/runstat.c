@@ -484,7 +484,7 @@ void runstat__text(struct pbuf *b, const struct runstat *r, const struct run_inf
 		pbuf_printf(b, "  left running  %u process%s, counted until it ended\n",
 			    ri->left_running, ri->left_running == 1 ? "" : "es");
 	if (r->dropped_last > r->dropped_first)
-		pbuf_printf(b, "  dropped     %llu records: some CPU time may be missing\n",
+		pbuf_printf(b, "  dropped     %llu records: some CPU time is under [unrecorded]\n",
 			    (unsigned long long)(r->dropped_last - r->dropped_first));
 	ng = runstat__consumers(r, ri->top, &g, &others);
 	if (ng > 0) {
