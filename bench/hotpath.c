@@ -16,6 +16,8 @@
  *    the floor attached in the same round.
  *
  * Prints a Markdown table; with -o, appends "key value" lines for run.sh.
+ * With -c OTHER.bpf.o, the agent's handler of another build (before a change,
+ * say) runs beside the one as built, loaded the same way: "other.wp_switch_btf".
  */
 #include <getopt.h>
 #include <bpf/bpf.h>
@@ -53,6 +55,8 @@ static const struct {
 	{ "wp_switch_btf", "**wattprobe, as built** (tp_btf)",
 	  "the agent's handler, loaded from build/wattprobe.bpf.o; state in an ARRAY by CPU" },
 	{ "wp_switch_raw", "wattprobe, as built (raw_tp)", "the same handler, raw_tp variant" },
+	{ "other.wp_switch_btf", "wattprobe, other build (-c)",
+	  "the agent's handler from another build of bpf/wattprobe.bpf.c, loaded as the one as built" },
 	{ "cpukey_hash.wp_switch_btf", "wattprobe, state in HASH by CPU",
 	  "the same source; `cpus` a HASH (no prealloc) keyed by CPU number" },
 	{ "cpukey_array.wp_switch_btf", "wattprobe, state in ARRAY by CPU",
@@ -256,23 +260,26 @@ static void usage(const char *argv0)
 {
 	fprintf(stderr,
 		"usage: %s [-r ROUNDS] [-W [-m MARKER] [-u UNIT]] [-o RESULTS] -b CANDIDATES.bpf.o -w WATTPROBE.bpf.o "
-		"[-k WP_CPUKEY.bpf.o] [-a WP_AOM.bpf.o] [-p ID,...] -- WORKLOAD...\n", argv0);
+		"[-k WP_CPUKEY.bpf.o] [-a WP_AOM.bpf.o] [-c OTHER_WATTPROBE.bpf.o] [-p ID,...] "
+		"-- WORKLOAD...\n", argv0);
 }
 
 int main(int argc, char **argv)
 {
 	const char *bench_obj = NULL, *wp_obj = NULL, *cpukey_obj = NULL, *aom_obj = NULL;
+	const char *other_obj = NULL;
 	const char *results = NULL;
 	const char *marker = NULL, *unit = "s";
 	static const char *const wp_progs[] = { "wp_switch_btf", "wp_switch_raw", NULL };
 	static const char *const btf_only[] = { "wp_switch_btf", NULL };
 	struct bpf_object *bobj = NULL, *wobj = NULL, *hobj = NULL, *aobj = NULL, *mobj = NULL;
+	struct bpf_object *oobj = NULL;
 	struct bpf_program *prog;
 	double none_wall[MAX_ROUNDS];
 	int rounds = 5, wall_phase = 0, stats_fd = -1, floor = -1, opt, err = 0;
 	char **work;
 
-	while ((opt = getopt(argc, argv, "r:Wm:u:o:b:w:k:a:p:h")) != -1) {
+	while ((opt = getopt(argc, argv, "r:Wm:u:o:b:w:k:a:c:p:h")) != -1) {
 		switch (opt) {
 		case 'r':
 			rounds = atoi(optarg);
@@ -300,6 +307,9 @@ int main(int argc, char **argv)
 			break;
 		case 'a':
 			aom_obj = optarg;
+			break;
+		case 'c':
+			other_obj = optarg;
 			break;
 		case 'p':
 			only_ids = optarg;
@@ -336,6 +346,13 @@ int main(int argc, char **argv)
 		if (!mobj)
 			fprintf(stderr, "hotpath: %s did not load; its variant is left out\n", aom_obj);
 	}
+	if (other_obj) {
+		oobj = open_load(other_obj, btf_only, V_AS_IS);
+		if (!oobj) {
+			err = -EINVAL;
+			goto cleanup;
+		}
+	}
 	/* the floor first, then the agent's handler and its variants, then the other designs */
 	bpf_object__for_each_program(prog, bobj)
 		if (!strcmp(bpf_program__name(prog), FLOOR_NAME))
@@ -343,6 +360,10 @@ int main(int argc, char **argv)
 	bpf_object__for_each_program(prog, wobj)
 		if (bpf_program__fd(prog) >= 0)
 			add_cand(NULL, prog);
+	if (oobj)
+		bpf_object__for_each_program(prog, oobj)
+			if (bpf_program__fd(prog) >= 0)
+				add_cand("other", prog);
 	if (hobj)
 		bpf_object__for_each_program(prog, hobj)
 			if (bpf_program__fd(prog) >= 0)
@@ -493,5 +514,6 @@ cleanup:
 	bpf_object__close(hobj);
 	bpf_object__close(aobj);
 	bpf_object__close(mobj);
+	bpf_object__close(oobj);
 	return err ? 1 : 0;
 }
