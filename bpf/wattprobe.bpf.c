@@ -112,7 +112,8 @@ static __always_inline void lose(struct wp_cpu *c, __u32 tgid, __u64 start_ns, _
  * and cgroup go with the slot (it is not always
  * current: see unseen_switch); NULL for the [untraced] pseudo process, which
  * the agent names. The old owner's record is reserved before anything changes:
- * with no room for it, the old owner stays (lose()).
+ * with no room for it, the old owner stays (lose()), unless it is the same
+ * process, whose slot a change closed: it goes on there, under the old identity.
  */
 static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 				 struct task_struct *task, __u64 delta)
@@ -122,7 +123,10 @@ static __noinline void take_slot(struct wp_cpu *c, __u32 tgid, __u64 start_ns,
 
 	s = &c->slots[idx];
 	if (s->gen && !emit(c, WP_EV_EVICT, bpf_get_smp_processor_id(), idx, s)) {
-		lose(c, tgid, start_ns, delta);
+		if (s->tgid == tgid && s->start_ns == (start_ns | WP_CLOSED))
+			s->ns += delta;	/* its own slot, closed by a change: under the old identity */
+		else
+			lose(c, tgid, start_ns, delta);
 		return;
 	}
 
