@@ -368,6 +368,7 @@ Test(bpf_load, reused_pid_keeps_its_own_metadata, .timeout = 60)
 	struct view_opts vo = { .by = GROUP_PID };
 	const struct proc *a_row = NULL;
 	char tool[512];
+	struct view_row tmp;
 	struct view v;
 	pid_t a, b;
 	int ret, status;
@@ -400,7 +401,7 @@ Test(bpf_load, reused_pid_keeps_its_own_metadata, .timeout = 60)
 	cr_assert_eq(view__init(&v), 0);
 	cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
 	for (__u32 i = 0; i < v.nr; i++)
-		sampler__resolve_cmdline(&S, v.rows[i].p);
+		sampler__resolve_cmdline(&S, view__row(&v, i, &tmp)->p);
 	for (__u32 i = 0; i < S.cur.nr_procs; i++)
 		if (S.cur.procs[i]->tgid == (__u32)a && !strcmp(S.cur.procs[i]->comm, "burn"))
 			a_row = S.cur.procs[i];
@@ -1191,7 +1192,8 @@ Test(bpf_load, rename_is_seen_within_an_interval, .timeout = 60)
 	volatile __u64 *at_rename;
 	struct view_opts vo = { .by = GROUP_PID };
 	__u64 before = 0, after = 0, all = 0, total, mid_miner;
-	const struct view_row *row = NULL;
+	struct view_row tmp;
+	bool row = false;
 	struct view v;
 	int go[2];
 	pid_t pid;
@@ -1236,9 +1238,9 @@ Test(bpf_load, rename_is_seen_within_an_interval, .timeout = 60)
 	cr_assert_eq(view__init(&v), 0);
 	cr_assert_eq(view__build(&v, &S.cur, &vo), 0);
 	for (__u32 i = 0; i < v.nr; i++)
-		if (v.rows[i].p->tgid == (__u32)pid)
-			row = &v.rows[i];
-	cr_expect_not_null(row, "--comm '^wp-miner$' does not show the renamed process");
+		if (view__row(&v, i, &tmp)->p->tgid == (__u32)pid)
+			row = true;
+	cr_expect(row, "--comm '^wp-miner$' does not show the renamed process");
 	cr_expect_gt(mid_miner, 100000000ULL, "only %llu ns as wp-miner after 0.3 s of CPU since the rename",
 		     (unsigned long long)mid_miner);
 	view__free(&v);

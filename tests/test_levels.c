@@ -530,6 +530,8 @@ Test(levels, pid_rows_by_pid_start_and_name)
 	struct view_opts o = { .by = GROUP_PID };
 	struct view v;
 	struct proc *live, *moved, *execd;
+	struct view_row tmp;
+	const struct view_row *r;
 	__u64 sum_ns = 0;
 
 	memset(&F, 0, sizeof(F));
@@ -551,23 +553,89 @@ Test(levels, pid_rows_by_pid_start_and_name)
 	cr_assert_eq(view__build(&v, &F.s, &o), 0);
 	cr_assert_eq(v.nr, 703, "rows: %u", v.nr);
 	/* the largest first: the live entry with its part under the same name */
-	cr_expect_eq(v.rows[0].p, live);
-	cr_expect_eq(v.rows[0].pid, 7);
-	cr_expect_eq(v.rows[0].members, 2);
-	cr_expect_eq(v.rows[0].iv.ns, 5000);
-	cr_expect_str_eq(v.rows[0].key, "nginx");
-	cr_expect_eq(v.rows[1].p, execd);
-	cr_expect_str_eq(v.rows[1].key, "sh");
-	cr_expect_eq(v.rows[1].iv.ns, 500);
+	r = view__row(&v, 0, &tmp);
+	cr_expect_eq(r->p, live);
+	cr_expect_eq(r->pid, 7);
+	cr_expect_eq(r->members, 2);
+	cr_expect_eq(r->iv.ns, 5000);
+	cr_expect_str_eq(r->key, "nginx");
+	cr_expect_eq(r->total_ns, live->total_ns, "the live entry's totals");
+	cr_expect_eq(live->iv.ns, 3000, "the table's figures are left as they were");
+	r = view__row(&v, 1, &tmp);
+	cr_expect_eq(r->p, execd);
+	cr_expect_str_eq(r->key, "sh");
+	cr_expect_eq(r->iv.ns, 500);
 	for (__u32 i = 2; i < v.nr; i++) {
-		cr_expect_eq(v.rows[i].members, 1);
-		cr_expect_str_eq(v.rows[i].key, v.rows[i].p->comm);
-		sum_ns -= v.rows[i].iv.ns;
+		r = view__row(&v, i, &tmp);
+		cr_expect_eq(r->members, 1);
+		cr_expect_str_eq(r->key, r->p->comm);
+		sum_ns -= r->iv.ns;
 	}
 	cr_expect_eq(sum_ns, 5500, "every process in one row");
 	/* built again (the index kept, emptied): the same rows */
 	cr_assert_eq(view__build(&v, &F.s, &o), 0);
 	cr_expect_eq(v.nr, 703);
-	cr_expect_eq(v.rows[0].iv.ns, 5000);
+	cr_expect_eq(view__row(&v, 0, &tmp)->iv.ns, 5000);
+	cr_expect_eq(live->iv.ns, 3000);
+	view__free(&v);
+}
+
+/*
+ * A process's row when its part (older identity, same name) comes before its live entry:
+ * the live entry is the row's (its totals, its exit), both entries' figures are the row's;
+ * a name the kernel did not terminate is the row's key, terminated. The rows are made of
+ * the table's entries, which they leave as they were; --top folds the rest into others.
+ */
+Test(levels, pid_row_part_first_and_unterminated_name)
+{
+	struct view_opts o = { .by = GROUP_PID };
+	struct view v;
+	struct proc *part, *live, *odd;
+	struct view_row tmp;
+	const struct view_row *r;
+
+	memset(&F, 0, sizeof(F));
+	fx_begin(&F, SEC, 1000);
+	part = fx_proc(&F, 9, 50, "job", 200, 2, 0);
+	part->part = true;
+	part->total_ns = 200;
+	odd = fx_proc(&F, 11, 60, "x", 100, 1, 1);
+	memset(odd->comm, 'x', WP_COMM_LEN);
+	live = fx_proc(&F, 9, 50, "job", 300, 3, 1);
+	live->total_ns = 7000;
+	live->total_uj = 70;
+	live->exited = true;
+	fx_proc(&F, 12, 70, "small", 10, 0, 0);
+	fx_end(&F);
+
+	cr_assert_eq(view__init(&v), 0);
+	cr_assert_eq(view__build(&v, &F.s, &o), 0);
+	cr_assert_eq(v.nr, 3, "rows: %u", v.nr);
+	r = view__row(&v, 0, &tmp);
+	cr_expect_eq(r->p, live);
+	cr_expect_eq(r->members, 2);
+	cr_expect_eq(r->iv.ns, 500);
+	cr_expect_eq(r->iv.uj, 5);
+	cr_expect_eq(figures__sock_ns(&r->iv, 0), 500);
+	cr_expect_eq(r->total_ns, 7000);
+	cr_expect_eq(r->total_uj, 70);
+	cr_expect(r->exited);
+	cr_expect_eq(part->iv.ns, 200, "the table's figures are left as they were");
+	cr_expect_eq(live->iv.ns, 300);
+	r = view__row(&v, 1, &tmp);
+	cr_expect_eq(r->p, odd);
+	cr_expect_str_eq(r->key, "xxxxxxxxxxxxxxxx");
+	cr_expect_eq(r->members, 1);
+	cr_expect_eq(r->iv.ns, 100);
+	r = view__row(&v, 2, &tmp);
+	cr_expect_str_eq(r->key, "small");
+
+	o.top = 1;
+	cr_assert_eq(view__build(&v, &F.s, &o), 0);
+	cr_assert_eq(v.nr, 1);
+	cr_expect_eq(view__row(&v, 0, &tmp)->p, live);
+	cr_expect_eq(v.others.members, 2);
+	cr_expect_eq(v.others.iv.ns, 110);
+	cr_expect_eq(figures__sock_ns(&v.others.iv, 0), 110);
 	view__free(&v);
 }

@@ -112,9 +112,13 @@ static int loop(struct config *c, struct sampler *s, struct output *o, struct vm
 			outfile__reopen(o->env->out);
 		}
 		err = views__build(&vs, &s->cur, &c->vopts);
-		for (unsigned l = 0; !err && o->cmdlines && l < vs.nr; l++)
-			for (__u32 r = 0; vs.v[l].by == GROUP_PID && r < vs.v[l].nr; r++)
-				sampler__resolve_cmdline(s, vs.v[l].rows[r].p);
+		for (unsigned l = 0; !err && o->cmdlines && l < vs.nr; l++) {
+			for (__u32 r = 0; vs.v[l].by == GROUP_PID && r < vs.v[l].nr; r++) {
+				struct view_row tmp;
+
+				sampler__resolve_cmdline(s, view__row(&vs.v[l], r, &tmp)->p);
+			}
+		}
 		if (!err)
 			err = o->ops->emit(o, &s->cur, &vs);
 		/* beside the output, from the same sample */

@@ -604,11 +604,14 @@ static void level(struct jw *w, const struct sample *sm, const struct view *v,
 	jw_key(w, v->by == GROUP_PID ? "processes" : "groups");
 	jw_arr_begin(w);
 	for (__u32 i = 0; i < v->nr; i++) {
+		struct view_row tmp;
+		const struct view_row *r = view__row(v, i, &tmp);
+
 		jw_obj_begin(w);
 		if (v->by == GROUP_PID)
-			process(w, sm, &v->rows[i], o, lim);
+			process(w, sm, r, o, lim);
 		else
-			group(w, sm, v->by, &v->rows[i], o, lim);
+			group(w, sm, v->by, r, o, lim);
 		jw_obj_end(w);
 	}
 	jw_arr_end(w);
@@ -682,6 +685,7 @@ static void flat_line(struct jw *w, const struct sample *sm, const struct views 
 		      const struct output_opts *o, __u32 line, struct limits *lim)
 {
 	const struct view *v;
+	struct view_row tmp;
 	__u32 row;
 
 	lim->cut = 0;
@@ -731,12 +735,12 @@ static void flat_line(struct jw *w, const struct sample *sm, const struct views 
 		jw_u64(w, v->nr);
 	} else if (v->by == GROUP_PID) {
 		jw_str(w, "process");
-		process(w, sm, &v->rows[row], o, lim);
+		process(w, sm, view__row(v, row, &tmp), o, lim);
 	} else {
 		jw_str(w, "group");
 		jw_key(w, "group_by");
 		jw_str(w, group_by_name(v->by));
-		group(w, sm, v->by, &v->rows[row], o, lim);
+		group(w, sm, v->by, view__row(v, row, &tmp), o, lim);
 	}
 	if (lim->cut) {
 		jw_key(w, "cut");
@@ -784,12 +788,13 @@ void json__flat(struct jw *w, const struct sample *sm, const struct views *v,
 	const struct view *rv = NULL;
 	const struct proc *p = NULL;
 	struct limits lim = unlimited;
+	struct view_row tmp;
 	__u32 row;
 
 	if (line > (__u32)sm->nr_gpus &&
 	    (rv = flat_row(v, line - (__u32)sm->nr_gpus, &row))->by == GROUP_PID &&
 	    row != FLAT_LEVEL_LINE)
-		p = rv->rows[row].p;
+		p = view__row(rv, row, &tmp)->p;
 
 	flat_line(w, sm, v, o, line, &lim);
 	if (fits(w, o))

@@ -386,7 +386,8 @@ static void rows(struct pbuf *b, const struct sample *sm, const struct views *vs
 			if ((v->by == GROUP_PID) != k->pid)
 				continue;
 			for (__u32 j = 0; j < v->nr && !b->skip; j++) {
-				const struct view_row *r = &v->rows[j];
+				struct view_row tmp;
+				const struct view_row *r = view__row(v, j, &tmp);
 
 				k->labels(v, r, l, buf, sizeof(buf));
 				if (f == F_JOULES)
@@ -470,7 +471,8 @@ static void group_info(struct pbuf *b, const struct views *vs)
 		if (!ctr && v->by != GROUP_POD)
 			continue;
 		for (__u32 j = 0; j < v->nr && !b->skip; j++) {
-			const struct view_row *r = &v->rows[j];
+			struct view_row tmp;
+			const struct view_row *r = view__row(v, j, &tmp);
 			const struct ctr_names *n = r->names;
 			const char *l[] = { "group_by", group_by_name(v->by), "key", r->key,
 					    "container_name", n && ctr ? n->name : NULL,

@@ -33,6 +33,7 @@ void top_frame__free(struct top_frame *f)
 	free(f->buf);
 	free(f->lines);
 	free(f->order);
+	free(f->rows);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -471,8 +472,17 @@ static int sort_rows(struct top_frame *f, const struct view *v, const struct top
 		f->order = order;
 		f->cap_order = v->nr;
 	}
+	if (v->of_procs && v->nr > f->cap_rows) {
+		struct view_row *rows = realloc(f->rows, v->nr * sizeof(*rows));
+
+		if (!rows)
+			return -ENOMEM;
+		f->rows = rows;
+		f->cap_rows = v->nr;
+	}
+	/* rows made of processes are made in the frame's */
 	for (__u32 i = 0; i < v->nr; i++)
-		f->order[i] = &v->rows[i];
+		f->order[i] = v->of_procs ? view__row(v, i, &f->rows[i]) : &v->rows[i];
 	qsort_r(f->order, v->nr, sizeof(*f->order), cmp_rows, (void *)o);
 	return 0;
 }

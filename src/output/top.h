@@ -45,6 +45,8 @@ struct top_frame {
 	int head;		/* lines of the header (title, host, sockets), which come first */
 	const struct view_row **order;	/* rows in display order */
 	__u32 cap_order;
+	struct view_row *rows;		/* a view's rows made of its processes (view__row) */
+	__u32 cap_rows;
 	int err;		/* -ENOMEM, sticky until the next render */
 };
 

@@ -92,9 +92,12 @@ static int keep(struct top_ui *u, const struct sample *s, const struct view *v)
 	size_t need = 0, off = 0;
 
 	for (__u32 i = 0; i < v->nr; i++) {
-		need += strlen(v->rows[i].key) + 1;
-		if (v->rows[i].p && v->rows[i].p->cmdline)
-			need += strlen(v->rows[i].p->cmdline) + 1;
+		struct view_row tmp;
+		const struct view_row *r = view__row(v, i, &tmp);
+
+		need += strlen(r->key) + 1;
+		if (r->p && r->p->cmdline)
+			need += strlen(r->p->cmdline) + 1;
 	}
 	if (v->nr > u->cap_rows) {
 		struct view_row *rows = realloc(u->rows, v->nr * sizeof(*rows));
@@ -124,19 +127,20 @@ static int keep(struct top_ui *u, const struct sample *s, const struct view *v)
 	u->s.nr_charges = 0;
 	u->v = (struct view){ .rows = u->rows, .nr = v->nr, .cap = u->cap_rows,
 			      .others = v->others };
-	if (v->nr)
-		memcpy(u->rows, v->rows, v->nr * sizeof(*u->rows));
 	for (__u32 i = 0; i < v->nr; i++) {
+		struct view_row tmp;
+		const struct view_row *r = view__row(v, i, &tmp);
 		struct proc *p = &u->procs[i];
-		size_t n = strlen(v->rows[i].key) + 1;
+		size_t n = strlen(r->key) + 1;
 
+		u->rows[i] = *r;
 		/* keys are the view's until it is built again */
-		memcpy(u->strings + off, v->rows[i].key, n);
+		memcpy(u->strings + off, r->key, n);
 		u->rows[i].key = u->strings + off;
 		off += n;
-		if (!v->rows[i].p)
+		if (!r->p)
 			continue;
-		*p = *v->rows[i].p;
+		*p = *r->p;
 		p->cgroup = NULL;
 		p->cg = NULL;
 		p->exe = NULL;

@@ -195,7 +195,8 @@ static void leave(struct series_set *s, struct entry *e)
 static void match_rows(struct series_set *s, const struct view *v, enum group_by by)
 {
 	for (__u32 i = 0; i < v->nr; i++) {
-		const struct view_row *r = &v->rows[i];
+		struct view_row tmp;
+		const struct view_row *r = view__row(v, i, &tmp);
 		__u32 pid = by == GROUP_PID ? r->pid : 0;
 		__u64 start = by == GROUP_PID ? r->start_ns : 0;
 		__u32 *slot = slot_id(s, pid, start, r->key);
@@ -346,7 +347,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	      live_uj = 0, all_gpu, all_rest, live_gpu = 0, live_rest = 0;
 	double decay = exp(-(sm->interval_ns / 1e9) / SERIES_TAU_S);
 	__u32 nr = 0, cap = v->cap;
-	struct view_row *r, *rows;
+	struct view_row *r, *rows, tmp;
 	int err;
 
 	bool first = !s->clock_ns;
@@ -381,14 +382,16 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	all_gpu = v->others.iv.gpu_uj;
 	all_rest = v->others.iv.rest_uj;
 	for (__u32 i = 0; i < v->nr; i++) {
-		all_ns += v->rows[i].iv.ns;
-		all_uj += v->rows[i].iv.uj;
-		all_gpu += v->rows[i].iv.gpu_uj;
-		all_rest += v->rows[i].iv.rest_uj;
+		const struct view_row *r = view__row(v, i, &tmp);
+
+		all_ns += r->iv.ns;
+		all_uj += r->iv.uj;
+		all_gpu += r->iv.gpu_uj;
+		all_rest += r->iv.rest_uj;
 	}
 	for (__u32 i = 0; i < s->nr; i++) {
 		struct entry *e = &s->e[i];
-		const struct view_row *src = e->row != NONE ? &v->rows[e->row] : NULL;
+		const struct view_row *src = e->row != NONE ? view__row(v, e->row, &tmp) : NULL;
 
 		if (e->state == OUT)
 			continue;
@@ -437,7 +440,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 			s->order[s->e[i].row] = 1;
 	for (__u32 i = 0; i < v->nr; i++)
 		if (!s->order[i])
-			view_row__fold(&v->others, &v->rows[i]);
+			view_row__fold(&v->others, view__row(v, i, &tmp));
 	s->others_ns += all_ns - live_ns;
 	if (sm->have_energy)
 		s->others_uj += all_uj - live_uj;
@@ -457,6 +460,7 @@ int series__select(struct series_set *s, struct view *v, const struct sample *sm
 	v->rows = s->rows;
 	v->nr = nr;
 	v->cap = s->cap_rows;
+	v->of_procs = false;	/* by pid too: the rows are the series' now */
 	s->rows = rows;
 	s->cap_rows = cap;
 	return 0;

@@ -194,6 +194,7 @@ void view__free(struct view *v)
 {
 	view_strs__reset(v, true);
 	free(v->rows);
+	free(v->procs);
 	free(v->index);
 	series__free(v->series);
 	totals__free(v->totals);
@@ -326,9 +327,9 @@ static bool same_proc(const struct proc *a, const struct proc *b)
 	       !strncmp(a->comm, b->comm, WP_COMM_LEN);
 }
 
-static __u32 row_hash(const struct view *v, const struct view_row *r)
+static __u32 row_hash(const struct view *v, __u32 k)
 {
-	return v->by == GROUP_PID ? hash_proc(r->p) : hash_str(r->key);
+	return v->of_procs ? hash_proc(v->procs[k].p) : hash_str(v->rows[k].key);
 }
 
 /* Room in the row index for one more: twice the slots, rebuilt, when half are used. */
@@ -343,7 +344,7 @@ static bool index_room(struct view *v)
 		return false;
 	memset(index, 0xff, n * sizeof(*index));
 	for (__u32 k = 0; k < v->nr; k++) {
-		for (i = row_hash(v, &v->rows[k]) & (n - 1); index[i] != ~0u; i = (i + 1) & (n - 1))
+		for (i = row_hash(v, k) & (n - 1); index[i] != ~0u; i = (i + 1) & (n - 1))
 			;
 		index[i] = k;
 	}
@@ -382,21 +383,80 @@ static struct view_row *find_or_add(struct view *v, const char *key)
  * an older identity with the same name (a cgroup move) finds the same row. A new row has
  * no process yet: the caller sets it, at once (the index is rebuilt from it).
  */
-static struct view_row *find_or_add_proc(struct view *v, const struct proc *p)
+static struct view_proc *find_or_add_proc(struct view *v, const struct proc *p)
 {
-	struct view_row *r;
 	__u32 i;
 
 	if (!index_room(v))
 		return NULL;
 	for (i = hash_proc(p) & (v->nr_index - 1); v->index[i] != ~0u; i = (i + 1) & (v->nr_index - 1))
-		if (same_proc(v->rows[v->index[i]].p, p))
-			return &v->rows[v->index[i]];
-	r = new_row(v);
+		if (same_proc(v->procs[v->index[i]].p, p))
+			return &v->procs[v->index[i]];
+	if (v->nr == v->cap_procs) {
+		__u32 cap = v->cap_procs ? v->cap_procs * 2 : 256;
+		struct view_proc *procs = realloc(v->procs, cap * sizeof(*procs));
+
+		if (!procs)
+			return NULL;
+		v->procs = procs;
+		v->cap_procs = cap;
+	}
+	v->procs[v->nr] = (struct view_proc){ 0 };
+	v->index[i] = v->nr;
+	return &v->procs[v->nr++];
+}
+
+/* What r has beyond its process, made of the process alone when it had nothing (NULL: no
+ * memory). */
+static struct view_proc_more *proc_more(struct view *v, struct view_proc *r)
+{
+	if (r->more)
+		return r->more;
+	r->more = view_alloc(v, sizeof(*r->more), sizeof(__u64));
+	if (!r->more || !view_figures(v, &r->more->iv))
+		return r->more = NULL;
+	r->more->key = NULL;
+	r->more->members = 1;
+	figures__fold(&r->more->iv, &r->p->iv);
+	return r->more;
+}
+
+/* Add p to its row by pid: one row per process and name; the live entry is the row's. */
+static int add_proc(struct view *v, const struct proc *p)
+{
+	struct view_proc *r = find_or_add_proc(v, p);
+
 	if (!r)
-		return NULL;
-	v->index[i] = v->nr - 1;
-	return r;
+		return -ENOMEM;
+	if (!r->p) {
+		r->p = p;
+		return 0;
+	}
+	/* a part of the same name: the row's figures are more's, the fold of its entries */
+	if (!proc_more(v, r))
+		return -ENOMEM;
+	r->more->members++;
+	figures__fold(&r->more->iv, &p->iv);
+	if (r->p->part && !p->part)
+		r->p = p;
+	return 0;
+}
+
+/* A process's row is known by its name: its own (until the next sample), copied only if
+ * the kernel's was not terminated. */
+static int proc_keys(struct view *v)
+{
+	for (__u32 i = 0; i < v->nr; i++) {
+		const struct proc *p = v->procs[i].p;
+		char comm[WP_COMM_LEN + 1];
+
+		if (memchr(p->comm, '\0', WP_COMM_LEN))
+			continue;
+		snprintf(comm, sizeof(comm), "%.*s", WP_COMM_LEN, p->comm);
+		if (!proc_more(v, &v->procs[i]) || !(v->procs[i].more->key = view_str(v, comm)))
+			return -ENOMEM;
+	}
+	return 0;
 }
 
 static int cmp_row(const void *a, const void *b)
@@ -411,11 +471,27 @@ static int cmp_row(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+/* cmp_row's order, of processes' rows */
+static int cmp_proc(const void *a, const void *b)
+{
+	const struct view_proc *x = a, *y = b;
+	const struct figures *fx = x->more ? &x->more->iv : &x->p->iv;
+	const struct figures *fy = y->more ? &y->more->iv : &y->p->iv;
+	__u64 ex = figures__all_uj(fx), ey = figures__all_uj(fy);
+
+	if (ex != ey)
+		return ex > ey ? -1 : 1;
+	if (fx->ns != fy->ns)
+		return fx->ns > fy->ns ? -1 : 1;
+	return strcmp(x->more && x->more->key ? x->more->key : x->p->comm,
+		      y->more && y->more->key ? y->more->key : y->p->comm);
+}
+
 /* The view of one level. */
 static int build(struct view *v, const struct sample *sm, const struct view_opts *o,
 		 enum group_by by)
 {
-	struct view_row *r;
+	struct view_row *r, tmp;
 
 	if (v->by != by) {	/* what it remembers is of another level */
 		series__free(v->series);
@@ -428,12 +504,18 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 		v->rows = NULL;
 		v->cap = 0;
 	}
+	if (v->cap_procs > VIEW_KEEP_ROWS && 4 * v->nr < v->cap_procs) {
+		free(v->procs);
+		v->procs = NULL;
+		v->cap_procs = 0;
+	}
 	if (v->nr_index > 2 * VIEW_KEEP_ROWS && 8 * v->nr < v->nr_index) {
 		free(v->index);
 		v->index = NULL;
 		v->nr_index = 0;
 	}
 	v->nr = 0;
+	v->of_procs = by == GROUP_PID;
 	view_strs__reset(v, false);
 	if (v->index)
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
@@ -454,21 +536,8 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 			continue;
 		}
 		if (by == GROUP_PID) {
-			/* one row per process and name */
-			r = find_or_add_proc(v, p);
-			if (!r)
+			if (add_proc(v, p))
 				return -ENOMEM;
-			if (!r->p || (r->p->part && !p->part)) {
-				r->p = p;
-				r->pid = p->tgid;
-				r->start_ns = p->start_ns;
-				r->exited = p->exited;
-				r->total_ns = p->total_ns;
-				r->total_uj = p->total_uj;
-				r->total_gpu_uj = p->total_gpu_uj;
-				r->total_rest_uj = p->total_rest_uj;
-			}
-			add(r, p);
 			continue;
 		}
 		group_key(p, by, key);
@@ -482,25 +551,14 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 			r->vm = p->vm;
 		add(r, p);
 	}
-	/* a process's row is known by its name: the process's own (until the next sample),
-	 * copied only if the kernel's was not terminated */
-	for (__u32 i = 0; by == GROUP_PID && i < v->nr; i++) {
-		const struct proc *p = v->rows[i].p;
-		char comm[WP_COMM_LEN + 1];
-
-		if (memchr(p->comm, '\0', WP_COMM_LEN)) {
-			v->rows[i].key = p->comm;
-			continue;
-		}
-		snprintf(comm, sizeof(comm), "%.*s", WP_COMM_LEN, p->comm);
-		v->rows[i].key = view_str(v, comm);
-		if (!v->rows[i].key)
-			return -ENOMEM;
-	}
+	if (v->of_procs && proc_keys(v))
+		return -ENOMEM;
 	/* a group's JOULES in top: since it first had a row (a failure: this interval's) */
 	if (!o->steady && by != GROUP_PID && (v->totals || (v->totals = totals__new())))
 		totals__add(v->totals, v, by);
-	if (v->nr)
+	if (v->nr && v->of_procs)
+		qsort(v->procs, v->nr, sizeof(*v->procs), cmp_proc);
+	else if (v->nr)
 		qsort(v->rows, v->nr, sizeof(*v->rows), cmp_row);
 	if (o->steady) {
 		if (!v->series && !(v->series = series__new()))
@@ -509,7 +567,7 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 	}
 	if (o->top && v->nr > o->top) {
 		for (__u32 i = o->top; i < v->nr; i++)
-			view_row__fold(&v->others, &v->rows[i]);
+			view_row__fold(&v->others, view__row(v, i, &tmp));
 		v->nr = o->top;
 	}
 	return 0;
