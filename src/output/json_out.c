@@ -841,7 +841,7 @@ static int json_open(struct output *o, char *err, size_t errlen)
 #define JSON_KEEP_BYTES (256 << 10)
 /* A line longer than this is written in pieces of it as it is made (a flood of
  * processes: 250 bytes each), not held whole; shorter ones in one write. */
-#define JSON_PIECE_BYTES (256 << 10)
+#define JSON_PIECE_BYTES (64 << 10)
 
 static int json_sink(void *ctx, const char *s, size_t n)
 {
