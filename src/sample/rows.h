@@ -93,6 +93,7 @@ struct view {
 	 * add up to the host at every interval */
 	struct view_row others;
 	__u32 *index;			/* group key -> row, while building */
+	bool indexed;			/* all rows are in index (by pid: from a part on) */
 	struct view_strs *strs;		/* the rows' keys and per-socket figures (view.c) */
 	int nr_sockets;			/* of each row's per-socket figures, this build */
 	__u32 nr_index;

@@ -332,25 +332,33 @@ static __u32 row_hash(const struct view *v, __u32 k)
 	return v->of_procs ? hash_proc(v->procs[k].p) : hash_str(v->rows[k].key);
 }
 
-/* Room in the row index for one more: twice the slots, rebuilt, when half are used. */
+/*
+ * Room in the row index for one more: twice the slots, made again from the rows, when half
+ * are used; made from the rows too when they were added without it (by pid, until a part).
+ */
 static bool index_room(struct view *v)
 {
-	__u32 n = v->nr_index ? v->nr_index * 2 : 1024, i, *index;
+	__u32 n = v->nr_index ? v->nr_index : 1024, i, *index = v->index;
 
-	if (v->nr * 2 < v->nr_index)
+	if (v->indexed && v->nr * 2 < v->nr_index)
 		return true;
-	index = malloc(n * sizeof(*index));
-	if (!index)
-		return false;
+	while (v->nr * 2 >= n)
+		n *= 2;
+	if (n != v->nr_index) {
+		index = malloc(n * sizeof(*index));
+		if (!index)
+			return false;
+		free(v->index);
+		v->index = index;
+		v->nr_index = n;
+	}
 	memset(index, 0xff, n * sizeof(*index));
 	for (__u32 k = 0; k < v->nr; k++) {
 		for (i = row_hash(v, k) & (n - 1); index[i] != ~0u; i = (i + 1) & (n - 1))
 			;
 		index[i] = k;
 	}
-	free(v->index);
-	v->index = index;
-	v->nr_index = n;
+	v->indexed = true;
 	return true;
 }
 
@@ -380,18 +388,23 @@ static struct view_row *find_or_add(struct view *v, const char *key)
 /*
  * The row of process p when grouping by pid, found by p's PID, start and name, not by a
  * key made of them (40 bytes a row of a flood, for nothing): a part of the process under
- * an older identity with the same name (a cgroup move) finds the same row. A new row has
- * no process yet: the caller sets it, at once (the index is rebuilt from it).
+ * an older identity with the same name (a cgroup move) finds the same row. A live entry
+ * is the only one of its process in the table: until the build's first part (rare), each
+ * is a row of its own, with no index (128 KiB of it for 10,000 processes). A new row has
+ * no process yet: the caller sets it, at once (the index is made from it).
  */
 static struct view_proc *find_or_add_proc(struct view *v, const struct proc *p)
 {
-	__u32 i;
+	__u32 i = 0;
 
-	if (!index_room(v))
-		return NULL;
-	for (i = hash_proc(p) & (v->nr_index - 1); v->index[i] != ~0u; i = (i + 1) & (v->nr_index - 1))
-		if (same_proc(v->procs[v->index[i]].p, p))
-			return &v->procs[v->index[i]];
+	if (v->indexed || p->part) {
+		if (!index_room(v))
+			return NULL;
+		for (i = hash_proc(p) & (v->nr_index - 1); v->index[i] != ~0u;
+		     i = (i + 1) & (v->nr_index - 1))
+			if (same_proc(v->procs[v->index[i]].p, p))
+				return &v->procs[v->index[i]];
+	}
 	if (v->nr == v->cap_procs) {
 		__u32 cap = v->cap_procs ? v->cap_procs * 2 : 256;
 		struct view_proc *procs = realloc(v->procs, cap * sizeof(*procs));
@@ -402,7 +415,8 @@ static struct view_proc *find_or_add_proc(struct view *v, const struct proc *p)
 		v->cap_procs = cap;
 	}
 	v->procs[v->nr] = (struct view_proc){ 0 };
-	v->index[i] = v->nr;
+	if (v->indexed)
+		v->index[i] = v->nr;
 	return &v->procs[v->nr++];
 }
 
@@ -519,6 +533,7 @@ static int build(struct view *v, const struct sample *sm, const struct view_opts
 	view_strs__reset(v, false);
 	if (v->index)
 		memset(v->index, 0xff, v->nr_index * sizeof(*v->index));
+	v->indexed = !v->of_procs;
 	v->nr_sockets = sm->nr_sockets < WP_MAX_SOCKETS ? sm->nr_sockets : WP_MAX_SOCKETS;
 	memset(&v->others, 0, sizeof(v->others));
 	if (!view_figures(v, &v->others.iv))
