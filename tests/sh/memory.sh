@@ -8,12 +8,14 @@
 # the same at 10,000 for BENCHMARKS.md.
 . "$(dirname "$0")/lib.sh"
 N=3000
-# its table entry (288 bytes, and 16 a socket of per-socket figures), its row (160, and 16
-# a socket), its part of the JSON line, the cgroup and /proc caches' entries: 819-902
-# bytes each at the peak here in 5 runs (487-557 alive); 1.15-1.39 KiB when entries and
-# rows had room for 16 sockets (main at 907eb00), 1.73-2.26 KiB at 0df69a9 (the sample
-# copied each, a row held 256 bytes of key). Bytes: 22% above the most measured.
-MEM_PER_PROC_B=1100
+# its table entry (288 bytes, and 16 a socket of per-socket figures), its by-pid row (16:
+# where its entry is), its part of the JSON line, the cgroup and /proc caches' entries:
+# 512-578 bytes each at the peak here in 5 runs (453-482 alive), beside 773-820 of
+# d265491, whose rows copied each process (176 bytes; 819-902 when the last bound was
+# set); 1.15-1.39 KiB when entries and rows had room for 16 sockets (907eb00), 1.73-2.26
+# KiB at 0df69a9. Bytes: 30% above the most measured. (Another flood on the machine
+# meanwhile counts too: runs beside one read 1.8-2.1 KiB, of either build.)
+MEM_PER_PROC_B=750
 MEM_BACK_KB=1024
 
 kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
