@@ -202,6 +202,42 @@ Test(procinfo, argv_as_the_kernel_gives_it)
 	free(tmp);
 }
 
+/*
+ * Arguments without a space, an empty one among them, are kept once, as the line: argv is
+ * made of it, the same bytes as the kernel gave; the line is as before; a process whose
+ * arguments hold a space, read after, keeps its own.
+ */
+Test(procinfo, argv_without_spaces_from_the_line)
+{
+	char *tmp = th_tmpdir();
+	struct procinfo *p;
+	const char *argv;
+	size_t len = 99;
+
+	cr_assert(tmp);
+	write_proc(tmp, 7, "cmdline", RAW("qemu-system-x86_64\0-name\0guest=vm1\0\0-smp\0" "4\0"));
+	write_proc(tmp, 9, "cmdline", RAW("qemu\0-name\0guest=my vm\0"));
+	write_proc(tmp, 11, "cmdline", RAW(""));
+	p = procinfo__new(tmp, 4);
+	cr_assert(p);
+	cr_expect_str_eq(procinfo__cmdline(p, 7, 1), "qemu-system-x86_64 -name guest=vm1  -smp 4");
+	argv = procinfo__argv(p, 7, 1, &len);
+	cr_assert(argv);
+	cr_expect_eq(len, 42, "len %zu", len);
+	cr_expect_eq(memcmp(argv, "qemu-system-x86_64\0-name\0guest=vm1\0\0-smp\0" "4", 42), 0);
+	cr_expect_str_eq(procinfo__cmdline(p, 7, 1), "qemu-system-x86_64 -name guest=vm1  -smp 4");
+	argv = procinfo__argv(p, 9, 1, &len);
+	cr_assert(argv);
+	cr_expect_eq(len, 22, "len %zu", len);
+	cr_expect_eq(memcmp(argv, "qemu\0-name\0guest=my vm", 22), 0);
+	argv = procinfo__argv(p, 11, 1, &len);
+	cr_assert(argv);
+	cr_expect_eq(len, 0);
+	procinfo__free(p);
+	th_rmrf(tmp);
+	free(tmp);
+}
+
 /* The executable is read at the first procinfo__exe(), not with the command line (BPF
  * gives most of them: a flood's links were 48 bytes a process never asked for), once,
  * and only of the process that was asked for. */

@@ -20,12 +20,15 @@ struct pi_ent {
 	unsigned pid;
 	unsigned hnext;		/* hash chain, or free list */
 	unsigned long long start_ns;
-	char *cmdline;		/* NULL: unknown; the raw arguments follow its NUL */
+	char *cmdline;		/* NULL: unknown; the raw arguments follow its NUL, unless
+				 * argv_spaced */
 	char *exe;		/* NULL: unknown, or not asked for yet */
 	unsigned argv_len;	/* bytes of the raw arguments */
 	unsigned prev, next;	/* LRU list, most recent first */
 	bool exe_read;		/* asked for: read at the first ask (most callers never ask:
 				 * BPF gives the executable; 48 bytes a process not kept) */
+	bool argv_spaced;	/* no argument holds a space: the raw arguments are the line
+				 * with its spaces as NULs, not kept twice */
 };
 
 struct procinfo {
@@ -37,6 +40,7 @@ struct procinfo {
 	unsigned free_head;
 	size_t top;		/* entries ever handed out: those above are untouched */
 	unsigned lru_head, lru_tail;
+	char *argv;		/* procinfo__argv() of a line kept once (PROCINFO_CMDLINE_MAX) */
 };
 
 int cmdline_from_raw(const char *raw, size_t n, char *out, size_t outlen)
@@ -134,9 +138,11 @@ gone:
 /*
  * NULL when the file cannot be read (process gone, EACCES); "" when it is empty. The line,
  * its NUL, then the same bytes as the kernel gave them (NULs between the arguments, the
- * trailing ones dropped): *argv_len of them.
+ * trailing ones dropped): *argv_len of them; or, when no argument holds a space (*spaced),
+ * the line alone: those bytes are the line's, its spaces NULs (a process's arguments once,
+ * not twice: the cache of 10,000 processes that arrive, issue 23).
  */
-static char *read_cmdline(int dfd, unsigned *argv_len)
+static char *read_cmdline(int dfd, unsigned *argv_len, bool *spaced)
 {
 	char raw[PROCINFO_CMDLINE_MAX], out[PROCINFO_CMDLINE_MAX], *line;
 	size_t len = 0;
@@ -157,11 +163,13 @@ static char *read_cmdline(int dfd, unsigned *argv_len)
 	close(fd);
 	/* a read error after some bytes keeps those; ESRCH (exited meanwhile) reads as "" */
 	m = cmdline_from_raw(raw, len, out, sizeof(out));
-	line = malloc(2 * (size_t)m + 1);
+	*spaced = !memchr(raw, ' ', m);
+	line = malloc(*spaced ? (size_t)m + 1 : 2 * (size_t)m + 1);
 	if (!line)
 		return NULL;
 	memcpy(line, out, m + 1);
-	memcpy(line + m + 1, raw, m);
+	if (!*spaced)
+		memcpy(line + m + 1, raw, m);
 	*argv_len = m;
 	return line;
 }
@@ -303,7 +311,7 @@ static struct pi_ent *lookup(struct procinfo *p, unsigned pid, unsigned long lon
 	e->start_ns = start_ns;
 	dfd = open_pid_dir(p->proc_root, pid, start_ns);
 	if (dfd >= 0) {
-		e->cmdline = read_cmdline(dfd, &e->argv_len);
+		e->cmdline = read_cmdline(dfd, &e->argv_len, &e->argv_spaced);
 		close(dfd);
 	} else {
 		e->exe_read = true;	/* not that process: nothing of it, then or later */
@@ -358,7 +366,14 @@ const char *procinfo__argv(struct procinfo *p, unsigned pid, unsigned long long 
 	if (!e || !e->cmdline)
 		return NULL;
 	*len = e->argv_len;
-	return e->cmdline + strlen(e->cmdline) + 1;
+	if (!e->argv_spaced)
+		return e->cmdline + strlen(e->cmdline) + 1;
+	/* the line is the arguments with NULs as spaces (cmdline_from_raw()) */
+	if (!p->argv && !(p->argv = malloc(PROCINFO_CMDLINE_MAX)))
+		return NULL;
+	for (unsigned i = 0; i < e->argv_len; i++)
+		p->argv[i] = e->cmdline[i] == ' ' ? '\0' : e->cmdline[i];
+	return p->argv;
 }
 
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns)
@@ -487,6 +502,7 @@ void procinfo__free(struct procinfo *p)
 	}
 	free(p->ents);
 	free(p->buckets);
+	free(p->argv);
 	free(p->proc_root);
 	free(p);
 }

@@ -33,7 +33,7 @@ const char *procinfo__cmdline(struct procinfo *p, unsigned pid, unsigned long lo
 const char *procinfo__exe(struct procinfo *p, unsigned pid, unsigned long long start_ns);
 /* The same command line as the kernel gives it: its arguments, each ended by a NUL but the
  * last, *len bytes (not NUL-terminated; 0 for a kernel thread); NULL when unknown. From the
- * same cached read as procinfo__cmdline(), valid as long as it. */
+ * same cached read as procinfo__cmdline(); valid until the next call on p. */
 const char *procinfo__argv(struct procinfo *p, unsigned pid, unsigned long long start_ns,
 			  size_t *len);
 
