@@ -9,13 +9,26 @@ __u64 learn__uj_of(double w, __u64 ns)
 	return uj > 0 ? (__u64)(uj + 0.5) : 0;
 }
 
-void learn__baseline(struct baseline *fit, bool have, __u64 uj, double util, __u64 dt,
-		     const struct baseline_prior *prior, const char *limit_from,
+bool learn__time_whole(__u32 *left, __u64 dropped, __u32 window)
+{
+	if (dropped) {
+		*left = window;
+		return false;
+	}
+	if (!*left)
+		return true;
+	(*left)--;
+	return false;
+}
+
+void learn__baseline(struct baseline *fit, bool have, bool whole, __u64 uj, double util,
+		     __u64 dt, const struct baseline_prior *prior, const char *limit_from,
 		     struct sample_baseline *sb)
 {
 	struct baseline_est e;
 
-	if (dt)
+	/* a gap, whole or not, is offered: it drops its neighbours */
+	if (dt && (whole || !have))
 		baseline__offer(fit, have, util, have ? watts(uj, dt) : 0, dt / 1e9);
 	baseline__estimate(fit, prior, &e);
 	*sb = (struct sample_baseline){

@@ -163,6 +163,8 @@ struct sample {
 	__u32 nr_tracked;		/* processes the agent tracks now */
 	__u64 dropped;			/* cumulative since start: ring buffer full + process table full */
 	__u64 dropped_delta;		/* of which in this interval */
+	bool time_short;		/* CPU time incomplete or late (dropped records, their
+					 * window): the fits learn nothing from it */
 	__u64 unseen;			/* cumulative: switches the tracepoint did not show */
 	double sample_seconds;		/* time spent taking this sample */
 	struct self_stats self;		/* the agent's own use (sampler_opts.need_self) */

@@ -316,15 +316,16 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 			fixed_baseline(pb, IDLE_FLAG, s->opts.idle_w, "--idle-watts");
 		} else {
 			pkg_prior.full_w = rs->limit_w[ENERGY_PACKAGE];
-			learn__baseline(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE],
+			learn__baseline(&s->pkg_fit[i], ss->have[ENERGY_PACKAGE], !out->time_short,
 				        ss->uj[ENERGY_PACKAGE], ss->util, dt, &pkg_prior,
 				        rs->limit_from[ENERGY_PACKAGE], pb);
 		}
 		/* DRAM where the sensor has it (or had it) */
 		if (ss->have[ENERGY_DRAM] || s->dram_fit[i].n || s->dram_fit[i].held) {
 			dram_prior.full_w = rs->limit_w[ENERGY_DRAM];
-			learn__baseline(&s->dram_fit[i], ss->have[ENERGY_DRAM], ss->uj[ENERGY_DRAM],
-				        ss->util, dt, &dram_prior, rs->limit_from[ENERGY_DRAM], db);
+			learn__baseline(&s->dram_fit[i], ss->have[ENERGY_DRAM], !out->time_short,
+				        ss->uj[ENERGY_DRAM], ss->util, dt, &dram_prior,
+				        rs->limit_from[ENERGY_DRAM], db);
 		}
 		ss->idle_base_w = pb->idle_w;
 		ss->idle_src = pb->src;
@@ -340,8 +341,8 @@ static void energy(struct sampler *s, struct sample *out, struct attr_socket *as
 	out->psys_limit_w = rd->psys_limit_w;
 	if (rd->have_psys || s->psys_fit.n || s->psys_fit.held) {
 		pkg_prior.full_w = rd->psys_limit_w;
-		learn__baseline(&s->psys_fit, rd->have_psys, rd->psys_uj, out->util, dt, &pkg_prior,
-			        rd->psys_limit_from, &out->psys_baseline);
+		learn__baseline(&s->psys_fit, rd->have_psys, !out->time_short, rd->psys_uj, out->util,
+			        dt, &pkg_prior, rd->psys_limit_from, &out->psys_baseline);
 	}
 	if (out->have_psys && out->psys_baseline.have) {
 		out->psys_idle_uj = learn__uj_of(out->psys_baseline.idle_w, dt);
@@ -508,6 +509,7 @@ int sampler__open(struct sampler *s, const struct sampler_opts *o, char *err, si
 	read_sensor(s, NULL, 0, &s->rd);	/* the first reading: no interval yet */
 	load_state(s);
 	s->last_dropped = s->acct.dropped + s->pt.full;
+	s->short_seen = s->acct.dropped;
 	return 0;
 
 cleanup:
@@ -810,6 +812,12 @@ static void resolve(struct sampler *s, struct sample *out)
 	resolve_guests(s, out);
 }
 
+/* After records were lost, the intervals that look at every process once, and one more. */
+static __u32 lost_window(const struct sampler *s)
+{
+	return 2 + s->pt.top / SAMPLER_LOST_CHECKS;
+}
+
 int sampler__sample(struct sampler *s)
 {
 	struct attr_socket as[WP_MAX_SOCKETS];
@@ -873,6 +881,11 @@ int sampler__sample(struct sampler *s)
 	}
 	out->util = out->busy_ns + out->idle_ns ?
 		    (double)out->busy_ns / (out->busy_ns + out->idle_ns) : 0;
+	/* BPF records lost now: the fits learn nothing until the time they took comes
+	 * back (not the table's full charges, whose time the unrecorded process has) */
+	out->time_short = !learn__time_whole(&s->short_left, s->acct.dropped - s->short_seen,
+					     lost_window(s) + 1);
+	s->short_seen = s->acct.dropped;
 
 	energy(s, out, as);
 	attribute(as, out->nr_sockets, out->procs, out->nr_procs, s->opts.spread_idle);
@@ -931,8 +944,8 @@ int sampler__sample(struct sampler *s)
 	out->unseen = s->acct.unseen;
 	out->dropped = s->acct.dropped + s->pt.full;
 	out->dropped_delta = out->dropped - s->last_dropped;
-	if (out->dropped_delta)	/* intervals to look at every process once, and one more */
-		s->lost_window = 2 + s->pt.top / SAMPLER_LOST_CHECKS;
+	if (out->dropped_delta)
+		s->lost_window = lost_window(s);
 	s->last_dropped = out->dropped;
 	/* the sample's processes are the table's entries until sampler__done() */
 	s->published = true;

@@ -114,6 +114,8 @@ struct sampler {
 	bool told_new_socket;		/* warned of a socket the table keeps no figures of */
 	__u32 big_procs;		/* most processes of a sample since the last trim */
 	__u32 lost_window;		/* intervals left to look for exits lost with records */
+	__u32 short_left;		/* intervals left whose CPU time may be late (learn.h) */
+	__u64 short_seen;		/* acct.dropped at the last interval */
 	struct carry *carries;		/* time held back for the next interval */
 	__u32 nr_carries, cap_carries;
 	struct pid_key *gone;		/* processes that left the table this interval */

@@ -137,8 +137,8 @@ static void gpus(struct wholebox *w, const struct wholebox_in *in, struct sample
 			.no_per_process = r->no_per_process, .source = r->source, .gap = r->gap,
 		};
 		/* a GPU without its own utilisation (MIG) adds no point: its curve stays as it was */
-		learn__baseline(&w->gpu_fit[i], r->have && r->util >= 0, r->uj, r->util, dt, &prior,
-			        "nvmlDeviceGetEnforcedPowerLimit", &g->baseline);
+		learn__baseline(&w->gpu_fit[i], r->have && r->util >= 0, true, r->uj, r->util, dt,
+			        &prior, "nvmlDeviceGetEnforcedPowerLimit", &g->baseline);
 		if ((r->have && r->per_process && (r->nr_pids || r->exclusive_pid)) ||
 		    (!r->have && r->nr_pids)) {
 			if (!indexed)
@@ -202,8 +202,8 @@ static void platform(struct wholebox *w, const struct wholebox_in *in, struct sa
 	ps.parts_uj = out->energy_uj + out->gpu_uj;
 	rest = ps.platform_uj > ps.parts_uj ? ps.platform_uj - ps.parts_uj : 0;
 	/* the remainder's own baseline, on the host's CPU utilisation */
-	learn__baseline(&w->rest_fit, out->have_rest && ps.platform_uj >= ps.parts_uj, rest,
-		        out->util, dt, &prior, NULL, &out->rest_baseline);
+	learn__baseline(&w->rest_fit, out->have_rest && ps.platform_uj >= ps.parts_uj,
+		        !out->time_short, rest, out->util, dt, &prior, NULL, &out->rest_baseline);
 	if (out->have_platform)
 		w->platform_total_uj += out->platform_uj;
 	out->platform_total_uj = w->platform_total_uj;
