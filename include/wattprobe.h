@@ -51,7 +51,7 @@
 #define WP_CLOSED	(1ULL << 63)	/* start_ns bit of a slot closed by an identity change */
 #define WP_SLOTS	256		/* per-CPU process cache, power of two */
 #define WP_SLOT_MASK	(WP_SLOTS - 1)
-#define WP_RINGBUF_DEFAULT (512 * 1024)	/* drained continuously: see probe.h */
+#define WP_RINGBUF_DEFAULT (256 * 1024)	/* drained continuously: see probe.h */
 #define WP_DRAIN_MS	50		/* the drain thread's period when not woken */
 #define WP_EXE_LEN	256		/* executable paths, NUL included; longer ones are cut */
 #define WP_PATH_DEPTH	32		/* names of a path walked up, at most (power of two) */

@@ -7,6 +7,7 @@
  */
 #include <criterion/criterion.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 #include "kernel/accounting.h"
 #include "helpers.h"
@@ -85,10 +86,22 @@ static void rec_change(void *ctx, const struct wp_change *ch)
 	memcpy(rec.exec_comm, ch->comm, WP_COMM_LEN);
 }
 
+static struct {
+	int n;
+	char path[WP_EXE_LEN];
+} exes;
+
+static void rec_exe(void *ctx, const struct wp_exe *e)
+{
+	exes.n++;
+	memcpy(exes.path, e->path, e->len + 1);
+}
+
 static const struct acct_ops rec_ops = {
 	.charge = rec_charge,
 	.exited = rec_exited,
 	.change = rec_change,
+	.exe = rec_exe,
 };
 
 static struct acct a;
@@ -667,6 +680,25 @@ Test(accounting, exit_and_change_reach_the_ops)
 	e.type = 99;
 	acct__record(&a, &e, sizeof(e));
 	cr_assert_eq(rec.execs + rec.exits + rec.calls, 2);
+}
+
+/* An executable's record as BPF sends it (sized for the longest path) and as the queue
+ * keeps it (its path's bytes only); one cut inside its path is nothing. */
+Test(accounting, exe_records_whole_and_kept_short)
+{
+	static struct wp_exe e = { .type = WP_EV_EXE, .tgid = 7, .start_ns = 8, .len = 13 };
+	size_t head = offsetof(struct wp_exe, path);
+
+	memset(&exes, 0, sizeof(exes));
+	strcpy(e.path, "/usr/bin/true");
+	acct__record(&a, &e, sizeof(e));
+	cr_assert_eq(exes.n, 1);
+	cr_assert_str_eq(exes.path, "/usr/bin/true");
+	acct__record(&a, &e, head + 14);
+	cr_assert_eq(exes.n, 2, "the path and its NUL are the record");
+	acct__record(&a, &e, head + 13);
+	acct__record(&a, &e, head - 1);
+	cr_assert_eq(exes.n, 2, "without its NUL, or its length: nothing");
 }
 
 Test(accounting, ops_without_exit_and_change)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* Per-interval deltas from the BPF per-CPU slots; see kernel/accounting.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include "kernel/accounting.h"
@@ -261,7 +262,9 @@ void acct__record(struct acct *a, const void *data, size_t size)
 	if (ch->type == WP_EV_EXE) {
 		const struct wp_exe *e = data;
 
-		if (size >= sizeof(*e) && e->len && e->len < WP_EXE_LEN && !e->path[e->len] &&
+		/* the queue keeps the path's bytes only (probe.c) */
+		if (size >= offsetof(struct wp_exe, path) && e->len && e->len < WP_EXE_LEN &&
+		    size >= offsetof(struct wp_exe, path) + e->len + 1 && !e->path[e->len] &&
 		    a->ops->exe)
 			a->ops->exe(a->ctx, e);
 		return;

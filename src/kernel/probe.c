@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /* BPF loader: open, choose tp_btf or raw_tp, load, attach; read and drain. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -117,6 +118,12 @@ static int on_event(void *ctx, void *data, size_t size)
 {
 	struct probe *p = ctx;
 
+	const struct wp_exe *e = data;
+
+	/* an executable's record is sized for the longest path (280 bytes): the queue keeps
+	 * what its path holds (a flood of processes, or a sample held up by its reader) */
+	if (size >= sizeof(*e) && e->type == WP_EV_EXE && e->len < WP_EXE_LEN)
+		size = offsetof(struct wp_exe, path) + e->len + 1;
 	if (!p->queue.collecting)
 		acct__record(p->acct, data, size);
 	else if (!queue_add(&p->queue, data, size))
