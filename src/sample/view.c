@@ -10,6 +10,7 @@
 #include "sample/series.h"
 #include "sample/totals.h"
 #include "sample/view.h"
+#include "lib/util.h"
 
 /* The levels of --group-by: name and what a row of it is (for --help). */
 static const struct level {
@@ -272,11 +273,7 @@ static void group_key(const struct proc *p, enum group_by by, char *key)
 
 static __u32 hash_str(const char *s)
 {
-	__u32 h = 2166136261u;
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 16777619u;
-	return h;
+	return fnv1a32_str(FNV1A32_INIT, s);
 }
 
 /* Rows kept between intervals whatever their use; above, a quarter used gives them back. */
@@ -308,17 +305,10 @@ static struct view_row *new_row(struct view *v)
 /* A process's row is its PID, start and name (hash_str's FNV-1a over the three). */
 static __u32 hash_proc(const struct proc *p)
 {
-	const unsigned char *b = (const unsigned char *)&p->tgid;
-	__u32 h = 2166136261u;
+	__u32 h = fnv1a32(FNV1A32_INIT, &p->tgid, sizeof(p->tgid));
 
-	for (size_t k = 0; k < sizeof(p->tgid); k++)
-		h = (h ^ b[k]) * 16777619u;
-	b = (const unsigned char *)&p->start_ns;
-	for (size_t k = 0; k < sizeof(p->start_ns); k++)
-		h = (h ^ b[k]) * 16777619u;
-	for (size_t k = 0; k < WP_COMM_LEN && p->comm[k]; k++)
-		h = (h ^ (unsigned char)p->comm[k]) * 16777619u;
-	return h;
+	h = fnv1a32(h, &p->start_ns, sizeof(p->start_ns));
+	return fnv1a32(h, p->comm, strnlen(p->comm, WP_COMM_LEN));
 }
 
 static bool same_proc(const struct proc *a, const struct proc *b)
