@@ -618,6 +618,42 @@ Test(bpf_load, drain_thread_leaves_the_published_sample_alone, .timeout = 60)
 	sampler__close(&S);
 }
 
+/* ns of CPU time in an rusage (microseconds there), b - a */
+static __u64 rusage_ns(const struct rusage *a, const struct rusage *b)
+{
+	return (b->ru_utime.tv_sec - a->ru_utime.tv_sec + b->ru_stime.tv_sec -
+		a->ru_stime.tv_sec) * 1000000000ULL +
+	       (b->ru_utime.tv_usec - a->ru_utime.tv_usec + b->ru_stime.tv_usec -
+		a->ru_stime.tv_usec) * 1000LL;
+}
+
+/* A bit per pid (pid_max is at most 2^22): the children spawn_many() made */
+#define KIDS_BYTES (1 << 19)
+
+static bool is_kid(const unsigned char *kids, __u32 pid)
+{
+	return kids[(pid >> 3) & (KIDS_BYTES - 1)] & (1 << (pid & 7));
+}
+
+/*
+ * Children that exit at once, made and reaped one at a time and marked in kids: 15,000,
+ * or as many as 4 s from t0 make (about 25,000 a second here, unloaded). How many.
+ */
+static int spawn_many(unsigned char *kids, __u64 t0)
+{
+	int n = 0;
+
+	while (n < 15000 && now_ns(CLOCK_MONOTONIC) - t0 < 4000000000ULL) {
+		pid_t pid = spawn_exit();
+
+		cr_assert_gt(pid, 0);
+		cr_assert_eq(waitpid(pid, NULL, 0), pid);
+		kids[(pid >> 3) & (KIDS_BYTES - 1)] |= 1 << (pid & 7);
+		n++;
+	}
+	return n;
+}
+
 /*
  * Issue 23. A flood of new processes while a sample takes long (held here: a sample took
  * 320 ms once in a flood on a loaded host). The drain thread used to wait for the
@@ -636,7 +672,7 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 	pid_t self = getpid();
 	unsigned char *kids;
 	char err[512];
-	int n = 0;
+	int n;
 
 	if (geteuid())
 		cr_skip_test("needs root to load BPF");
@@ -645,19 +681,11 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 	cr_assert_eq(sampler__start(&S, err, sizeof(err)), 0, "%s", err);
 	settle(2);
 	getrusage(RUSAGE_CHILDREN, &r0);
-	kids = calloc(1 << 19, 1);	/* a bit per pid (pid_max is at most 2^22) */
+	kids = calloc(KIDS_BYTES, 1);
 	cr_assert_not_null(kids);
 	pthread_mutex_lock(&S.lock);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	/* 15,000 processes, or as many as 4 s make (about 25,000 a second here, unloaded) */
-	while (n < 15000 && now_ns(CLOCK_MONOTONIC) - t0 < 4000000000ULL) {
-		pid_t pid = spawn_exit();
-
-		cr_assert_gt(pid, 0);
-		cr_assert_eq(waitpid(pid, NULL, 0), pid);
-		kids[(pid >> 3) & ((1 << 19) - 1)] |= 1 << (pid & 7);
-		n++;
-	}
+	n = spawn_many(kids, t0);
 	nap_ms(2 * WP_DRAIN_MS + 50);
 	held = now_ns(CLOCK_MONOTONIC) - t0;
 	pthread_mutex_unlock(&S.lock);
@@ -667,17 +695,13 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 		for (__u32 k = 0; k < S.cur.nr_procs; k++) {
 			const struct proc *p = S.cur.procs[k];
 
-			if (p->tgid != (__u32)self && !proc__pseudo(p) &&
-			    kids[(p->tgid >> 3) & ((1 << 19) - 1)] & (1 << (p->tgid & 7)))
+			if (p->tgid != (__u32)self && !proc__pseudo(p) && is_kid(kids, p->tgid))
 				charged += p->iv.ns;
 		}
 		sampler__done(&S);
 		nap_ms(200);
 	}
-	kernel = (r1.ru_utime.tv_sec - r0.ru_utime.tv_sec + r1.ru_stime.tv_sec -
-		  r0.ru_stime.tv_sec) * 1000000000ULL +
-		 (r1.ru_utime.tv_usec - r0.ru_utime.tv_usec + r1.ru_stime.tv_usec -
-		  r0.ru_stime.tv_usec) * 1000LL;
+	kernel = rusage_ns(&r0, &r1);
 	cr_log_info("%d children in %.2f s while a sample held the lock %.2f s: %llu dropped; "
 		    "charged %.1f ms to them, rusage %.1f ms", n,
 		    (now_ns(CLOCK_MONOTONIC) - t0) / 1e9, held / 1e9,
@@ -700,15 +724,6 @@ Test(bpf_load, flood_while_a_sample_takes_long, .timeout = 120)
 	sampler__close(&S);
 }
 
-/* ns of CPU time in an rusage (microseconds there), b - a */
-static __u64 rusage_ns(const struct rusage *a, const struct rusage *b)
-{
-	return (b->ru_utime.tv_sec - a->ru_utime.tv_sec + b->ru_stime.tv_sec -
-		a->ru_stime.tv_sec) * 1000000000ULL +
-	       (b->ru_utime.tv_usec - a->ru_utime.tv_usec + b->ru_stime.tv_usec -
-		a->ru_stime.tv_usec) * 1000LL;
-}
-
 /*
  * The ring buffer full while processes run and end: nothing drains it (no drain thread,
  * no sample) while this process makes and reaps children by the thousand, until their
@@ -729,27 +744,19 @@ Test(bpf_load, full_ring_loses_no_time, .timeout = 120)
 	pid_t self = getpid();
 	unsigned char *kids;
 	char err[512];
-	int n = 0;
+	int n;
 
 	if (geteuid())
 		cr_skip_test("needs root to load BPF");
 	cr_assert_eq(sampler__open(&S, &o, err, sizeof(err)), 0, "sampler__open: %s", err);
-	kids = calloc(1 << 19, 1);	/* a bit per pid (pid_max is at most 2^22) */
+	kids = calloc(KIDS_BYTES, 1);
 	cr_assert_not_null(kids);
 	settle(2);
 	dropped0 = S.cur.dropped;
 	getrusage(RUSAGE_CHILDREN, &c0);
 	getrusage(RUSAGE_SELF, &s0);
 	t0 = now_ns(CLOCK_MONOTONIC);
-	/* 15,000 processes (about 1.9 MB of records), or as many as 4 s make */
-	while (n < 15000 && now_ns(CLOCK_MONOTONIC) - t0 < 4000000000ULL) {
-		pid_t pid = spawn_exit();
-
-		cr_assert_gt(pid, 0);
-		cr_assert_eq(waitpid(pid, NULL, 0), pid);
-		kids[(pid >> 3) & ((1 << 19) - 1)] |= 1 << (pid & 7);
-		n++;
-	}
+	n = spawn_many(kids, t0);	/* about 1.9 MB of records */
 	getrusage(RUSAGE_CHILDREN, &c1);
 	for (int i = 0; i < 4; i++) {	/* late evictions come in the next intervals */
 		if (i)
@@ -764,8 +771,7 @@ Test(bpf_load, full_ring_loses_no_time, .timeout = 120)
 				unrecorded += p->iv.ns;
 			else if (p->tgid == (__u32)self)
 				self_ns += p->iv.ns;
-			else if (!proc__pseudo(p) &&
-				 kids[(p->tgid >> 3) & ((1 << 19) - 1)] & (1 << (p->tgid & 7)))
+			else if (!proc__pseudo(p) && is_kid(kids, p->tgid))
 				kids_ns += p->iv.ns;
 		}
 		sampler__done(&S);
