@@ -24,6 +24,15 @@ void acct__free(struct acct *a)
 	a->cpus = NULL;
 }
 
+/* What of ch a debt takes back: the part of it a credit charged already. */
+static void pay_debt(struct acct_debt *d, struct acct_charge *ch)
+{
+	__u64 pay = d->outstanding < ch->ns ? d->outstanding : ch->ns;
+
+	d->outstanding -= pay;
+	ch->ns -= pay;
+}
+
 /* Closed time: pay this CPU's debts of the same process first (of slice only, unless
  * ~0), charge the rest. */
 static void closed_slice(struct acct *a, int cpu, struct acct_charge *ch, __u64 slice)
@@ -32,14 +41,10 @@ static void closed_slice(struct acct *a, int cpu, struct acct_charge *ch, __u64 
 
 	for (int i = 0; i < ac->ndebts && ch->ns; i++) {
 		struct acct_debt *d = &ac->debts[i];
-		__u64 pay;
 
-		if (d->tgid != ch->tgid || d->start_ns != ch->start_ns ||
-		    (slice != ~0ULL && d->slice != slice))
-			continue;
-		pay = d->outstanding < ch->ns ? d->outstanding : ch->ns;
-		d->outstanding -= pay;
-		ch->ns -= pay;
+		if (d->tgid == ch->tgid && d->start_ns == ch->start_ns &&
+		    (slice == ~0ULL || d->slice == slice))
+			pay_debt(d, ch);
 	}
 	if (ch->ns)
 		a->ops->charge(a->ctx, ch);
@@ -147,13 +152,9 @@ static void lost_time(struct acct *a, int cpu, const struct wp_cpu_hdr *h, __u64
 	a->lost_ns += ns;
 	for (int i = 0; i < ac->ndebts && ch.ns; i++) {
 		struct acct_debt *d = &ac->debts[i];
-		__u64 pay;
 
-		if (d->slice != h->lost_slice[0] && d->slice != h->lost_slice[1])
-			continue;
-		pay = d->outstanding < ch.ns ? d->outstanding : ch.ns;
-		d->outstanding -= pay;
-		ch.ns -= pay;
+		if (d->slice == h->lost_slice[0] || d->slice == h->lost_slice[1])
+			pay_debt(d, &ch);
 	}
 	if (ch.ns)
 		a->ops->charge(a->ctx, &ch);
